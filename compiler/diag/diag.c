@@ -1,0 +1,142 @@
+/* diag.c: printing diagnostics in the file:line:col + source line + caret
+ * format of LANGUAGE.md §14. */
+#include "diag/diag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(diag_t *d) {
+  memset(d, 0, sizeof *d);
+  d->max_errors = 100;
+  d->out = stderr;
+}
+
+static const char *level_name(diag_level_t lvl) {
+  switch (lvl) {
+  case DIAG_ERROR: return "error";
+  case DIAG_WARNING: return "warning";
+  default: return "note";
+  }
+}
+
+/* Print the source line holding loc and a caret under its column. Tabs are
+ * kept in the caret line so the caret lines up in any terminal. Non-printable
+ * bytes (invalid input) are shown as '?', so the line never garbles a tty. */
+static void print_excerpt(FILE *out, loc_t loc) {
+  const src_file_t *f = loc.file;
+  if (f == NULL || f->text == NULL || loc.line < 1)
+    return;
+  const char *p = f->text, *end = f->text + f->len;
+  for (int l = 1; l < loc.line && p < end; l++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL)
+      return;
+    p = nl + 1;
+  }
+  const char *eol = memchr(p, '\n', (size_t)(end - p));
+  if (eol == NULL)
+    eol = end;
+  size_t n = (size_t)(eol - p);
+  if (n > 400)
+    n = 400; /* a 10 MB one-line file must not flood the terminal */
+  fputs("    ", out);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    fputc(c == '\t' || c >= 0x20 ? c : '?', out);
+  }
+  fputs("\n    ", out);
+  for (int i = 1; i < loc.col && (size_t)(i - 1) < n; i++)
+    fputc(p[i - 1] == '\t' ? '\t' : ' ', out);
+  fputs("^\n", out);
+}
+
+void diag_vreport(diag_t *d, diag_level_t lvl, loc_t loc, const char *fmt,
+                  va_list ap) {
+  if (lvl == DIAG_ERROR) {
+    d->errors++;
+    if (d->errors > d->max_errors) {
+      if (d->errors == d->max_errors + 1)
+        fprintf(d->out, "too many errors; stopping here\n");
+      return;
+    }
+  } else if (lvl == DIAG_WARNING) {
+    d->warnings++;
+  } else if (d->errors > d->max_errors) {
+    return;
+  }
+  if (loc.file != NULL)
+    fprintf(d->out, "%s:%d:%d: ", loc.file->path, loc.line, loc.col);
+  fprintf(d->out, "%s: ", level_name(lvl));
+  vfprintf(d->out, fmt, ap);
+  fputc('\n', d->out);
+  print_excerpt(d->out, loc);
+}
+
+#define DEFINE_REPORT(fn, lvl)                                                 \
+  void fn(diag_t *d, loc_t loc, const char *fmt, ...) {                        \
+    va_list ap;                                                                \
+    va_start(ap, fmt);                                                         \
+    diag_vreport(d, lvl, loc, fmt, ap);                                        \
+    va_end(ap);                                                                \
+  }
+DEFINE_REPORT(diag_error, DIAG_ERROR)
+DEFINE_REPORT(diag_warning, DIAG_WARNING)
+DEFINE_REPORT(diag_note, DIAG_NOTE)
+
+void diag_hint(diag_t *d, const char *fmt, ...) {
+  if (d->errors > d->max_errors)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("  hint: ", d->out);
+  vfprintf(d->out, fmt, ap);
+  fputc('\n', d->out);
+  va_end(ap);
+}
+
+src_file_t *src_from_string(const char *path, const char *text, size_t len) {
+  src_file_t *f = calloc(1, sizeof *f);
+  char *buf = malloc(len + 1);
+  if (f == NULL || buf == NULL) {
+    free(f);
+    free(buf);
+    return NULL;
+  }
+  memcpy(buf, text, len);
+  buf[len] = '\0';
+  f->path = strdup(path);
+  f->text = buf;
+  f->len = len;
+  return f;
+}
+
+src_file_t *src_load(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL)
+    return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  while (buf != NULL) {
+    size_t n = fread(buf + len, 1, cap - len, fp);
+    len += n;
+    if (len < cap)
+      break;
+    char *nb = realloc(buf, cap * 2);
+    if (nb == NULL) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  int err = ferror(fp);
+  fclose(fp);
+  if (buf == NULL || err) {
+    free(buf);
+    return NULL;
+  }
+  src_file_t *f = src_from_string(path, buf, len);
+  free(buf);
+  return f;
+}
