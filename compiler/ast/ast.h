@@ -188,6 +188,9 @@ struct ast {
   ast_t *sym;           /* for NAME/DOT/TNAME/ON/...: the declaration
                            referred to (a VAR, PARAM, FN, MESSAGE, ...) */
   ast_t *scope;         /* the enclosing declaration (ACTOR, FN, ...) */
+  int aux;              /* checker: what a CALL/DOT/INDEX/CAST resolved to
+                           (sema.h: sema_call_kind_t, builtin ids) */
+  int aux2;             /* checker: secondary annotation (sema.h) */
   void *data;           /* free for the pass that owns it (emitter) */
 };
 
