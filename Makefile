@@ -1,0 +1,52 @@
+# Thin wrapper around CMake. `make run` and `make test` install what is
+# missing first (scripts/deps.sh), so they work on a fresh Debian machine.
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps deps-test run test sanitize tsan fuzz bench install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/actorc run examples/wordfreq/wordfreq.act -- examples/wordfreq/text.txt
+
+test: deps-test build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite again with ASan+UBSan (errors fatal), in its own tree.
+sanitize: deps-test
+	@$(MAKE) --no-print-directory test BUILD=build-asan \
+	  CMAKE_FLAGS="-DACT_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug"
+
+# Runtime concurrency tests under ThreadSanitizer.
+tsan: deps-test
+	@cmake -S . -B build-tsan -DACT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && ctest --output-on-failure -L runtime
+
+fuzz: deps-test
+	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_front
+	build-fuzz/bin/fuzz_front -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 tests/fuzz/corpus
+
+bench: build
+	@scripts/deps.sh bench
+	bench/run.sh
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz

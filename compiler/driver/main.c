@@ -1,0 +1,312 @@
+/* main.c: the actorc driver — options, then parse → check → emit → cc.
+ *
+ * Exit codes (also in `actorc --help` and docs/actorc.md):
+ *   0  success (for `run`: the program's own exit status is returned)
+ *   1  the program has errors (diagnostics on stderr)
+ *   2  bad command line
+ *   3  a tool failed: the C compiler, a file that cannot be written
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ast/ast.h"
+#include "diag/diag.h"
+#include "driver/toolchain.h"
+#include "emit/emit.h"
+#include "sema/sema.h"
+#include "syntax/parse.h"
+
+#ifndef ACT_VERSION
+#define ACT_VERSION "0.0.0"
+#endif
+
+enum { EXIT_ERRORS = 1, EXIT_USAGE = 2, EXIT_TOOL = 3 };
+
+static const char usage[] =
+    "usage: actorc <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check FILE                      parse and type-check FILE and its imports\n"
+    "  build FILE [-o OUT]             compile FILE to the executable OUT\n"
+    "                                  (default: FILE's name without .act)\n"
+    "  build FILE --emit-c [DIR]       write the C (one .c and .h per module) to\n"
+    "                                  DIR (or -o DIR) instead of an executable\n"
+    "  run FILE [-- ARGS...]           build into a temporary directory and run,\n"
+    "                                  passing ARGS to Main\n"
+    "\n"
+    "options:\n"
+    "  --no-main          with --emit-c: leave main() out (embedding in C)\n"
+    "  --dump-ast         print the AST after parsing (check only)\n"
+    "  -q                 build/run: do not print the C compiler's command\n"
+    "  --version, --help\n"
+    "\n"
+    "environment: CC (C compiler, default cc), ACT_CFLAGS (extra C flags)\n"
+    "\n"
+    "exit status: 0 success (run: the program's status), 1 errors in the\n"
+    "program, 2 bad command line, 3 a tool failed (C compiler, file system)\n";
+
+typedef struct opts {
+  const char *cmd;
+  const char *file;
+  const char *out;
+  const char *emit_dir;
+  bool emit_c;
+  bool no_main;
+  bool dump_ast;
+  char **run_args;
+  int nrun_args;
+} opts_t;
+
+static int bad_usage(const char *fmt, const char *arg) {
+  fprintf(stderr, "actorc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nrun `actorc --help` for usage\n");
+  return EXIT_USAGE;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int parse_args(int argc, char **argv, opts_t *o) {
+  memset(o, 0, sizeof *o);
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+  }
+  o->cmd = argv[1];
+  if (strcmp(o->cmd, "check") && strcmp(o->cmd, "build") &&
+      strcmp(o->cmd, "run"))
+    return bad_usage("unknown command `%s`", o->cmd);
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      o->run_args = argv + i + 1;
+      o->nrun_args = argc - i - 1;
+      break;
+    } else if (strcmp(a, "-o") == 0) {
+      if (++i >= argc)
+        return bad_usage("%s needs an argument", a);
+      o->out = argv[i];
+    } else if (strcmp(a, "--emit-c") == 0) {
+      o->emit_c = true;
+      if (i + 1 < argc && argv[i + 1][0] != '-' && !ends_with(argv[i + 1], ".act"))
+        o->emit_dir = argv[++i];
+    } else if (strcmp(a, "--no-main") == 0) {
+      o->no_main = true;
+    } else if (strcmp(a, "--dump-ast") == 0) {
+      o->dump_ast = true;
+    } else if (strcmp(a, "-q") == 0) {
+      /* accepted for compatibility: the compiler command is never echoed */
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return bad_usage("unknown option `%s`", a);
+    } else if (o->file == NULL) {
+      o->file = a;
+    } else if (strcmp(o->cmd, "run") == 0) {
+      /* `actorc run f.act a b` without `--`: the rest goes to Main */
+      o->run_args = argv + i;
+      o->nrun_args = argc - i;
+      break;
+    } else {
+      return bad_usage("unexpected argument `%s`", a);
+    }
+  }
+  if (o->file == NULL)
+    return bad_usage("`%s` needs a FILE", o->cmd);
+  return 0;
+}
+
+/* Basename of path without the .act extension, e.g. "examples/hello.act" ->
+ * "hello". */
+static char *program_name(const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  char *s = strdup(base);
+  if (ends_with(s, ".act"))
+    s[strlen(s) - 4] = '\0';
+  return s;
+}
+
+static int check_file(const opts_t *o, const toolchain_t *tc, diag_t *d,
+                      program_t *prog) {
+  struct stat st;
+  if (stat(o->file, &st) != 0) {
+    fprintf(stderr, "actorc: cannot read `%s`: %s\n", o->file, strerror(errno));
+    return EXIT_ERRORS;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    fprintf(stderr, "actorc: `%s` is not a regular file\n", o->file);
+    return EXIT_ERRORS;
+  }
+  if (o->dump_ast) {
+    src_file_t *f = src_load(o->file);
+    if (f == NULL) {
+      fprintf(stderr, "actorc: cannot read `%s`: %s\n", o->file, strerror(errno));
+      return EXIT_ERRORS;
+    }
+    ast_t *m = parse_module(f, d);
+    ast_dump(m, stdout);
+    if (d->errors)
+      return EXIT_ERRORS;
+  }
+  sema_opts_t so = {.stdlib_dir = tc->stdlib_dir,
+                    .require_main = strcmp(o->cmd, "check") != 0};
+  if (!sema_load_and_check(o->file, &so, d, prog) || d->errors)
+    return EXIT_ERRORS;
+  return 0;
+}
+
+static int mkdir_p(const char *dir) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+    return -1;
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  }
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+static void remove_tree(const char *dir) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    execlp("rm", "rm", "-rf", dir, (char *)NULL);
+    _exit(127);
+  }
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+}
+
+/* Emit C for prog into dir; compile to exe unless exe is NULL. */
+static int build_program(const opts_t *o, const toolchain_t *tc, diag_t *d,
+                         program_t *prog, const char *dir, const char *exe) {
+  if (mkdir_p(dir) != 0) {
+    fprintf(stderr, "actorc: cannot create directory `%s`: %s\n", dir,
+            strerror(errno));
+    return EXIT_TOOL;
+  }
+  emit_opts_t eo = {.out_dir = dir, .line_directives = true,
+                    .no_main = o->no_main};
+  char **c_files = NULL;
+  if (!emit_program(prog, &eo, d, &c_files) || d->errors)
+    return EXIT_ERRORS;
+  int rc = 0;
+  if (exe != NULL)
+    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe);
+  for (char **p = c_files; p && *p; p++)
+    free(*p);
+  free(c_files);
+  return rc;
+}
+
+static int run_program(const char *exe, const opts_t *o) {
+  char **argv = calloc((size_t)o->nrun_args + 2, sizeof *argv);
+  argv[0] = (char *)exe;
+  for (int i = 0; i < o->nrun_args; i++)
+    argv[i + 1] = o->run_args[i];
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "actorc: fork failed: %s\n", strerror(errno));
+    return EXIT_TOOL;
+  }
+  if (pid == 0) {
+    execv(exe, argv);
+    fprintf(stderr, "actorc: cannot run `%s`: %s\n", exe, strerror(errno));
+    _exit(127);
+  }
+  free(argv);
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(st))
+    return WEXITSTATUS(st);
+  if (WIFSIGNALED(st))
+    return 128 + WTERMSIG(st);
+  return EXIT_TOOL;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
+                    strcmp(argv[1], "version") == 0)) {
+    printf("actorc %s\n", ACT_VERSION);
+    return 0;
+  }
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+                    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  opts_t o;
+  int rc = parse_args(argc, argv, &o);
+  if (rc != 0)
+    return rc;
+
+  toolchain_t tc;
+  if (!toolchain_locate(argv[0], &tc))
+    return EXIT_TOOL;
+
+  diag_t d;
+  diag_init(&d);
+  program_t prog;
+  memset(&prog, 0, sizeof prog);
+  rc = check_file(&o, &tc, &d, &prog);
+  if (rc != 0 || strcmp(o.cmd, "check") == 0)
+    return rc;
+
+  char *name = program_name(o.file);
+  if (strcmp(o.cmd, "build") == 0) {
+    if (o.emit_c) {
+      const char *dir = o.emit_dir ? o.emit_dir : o.out ? o.out : ".";
+      rc = build_program(&o, &tc, &d, &prog, dir, NULL);
+    } else {
+      char tmpl[] = "/tmp/actorc-build-XXXXXX";
+      if (mkdtemp(tmpl) == NULL) {
+        fprintf(stderr, "actorc: cannot create a temporary directory: %s\n",
+                strerror(errno));
+        return EXIT_TOOL;
+      }
+      rc = build_program(&o, &tc, &d, &prog, tmpl, o.out ? o.out : name);
+      if (getenv("ACT_KEEP_C") == NULL)
+        remove_tree(tmpl);
+      else
+        fprintf(stderr, "actorc: generated C kept in %s\n", tmpl);
+    }
+    free(name);
+    return rc;
+  }
+
+  /* run */
+  char tmpl[] = "/tmp/actorc-run-XXXXXX";
+  if (mkdtemp(tmpl) == NULL) {
+    fprintf(stderr, "actorc: cannot create a temporary directory: %s\n",
+            strerror(errno));
+    return EXIT_TOOL;
+  }
+  char exe[PATH_MAX];
+  snprintf(exe, sizeof exe, "%s/%s", tmpl, name);
+  rc = build_program(&o, &tc, &d, &prog, tmpl, exe);
+  if (rc == 0)
+    rc = run_program(exe, &o);
+  if (getenv("ACT_KEEP_C") == NULL)
+    remove_tree(tmpl);
+  else
+    fprintf(stderr, "actorc: generated C kept in %s\n", tmpl);
+  free(name);
+  return rc;
+}

@@ -1,0 +1,29 @@
+/* toolchain.h: where the runtime, its headers and the stdlib are, and how to
+ * invoke the C compiler on generated code.
+ *
+ * Everything is found relative to the actorc executable, so the build tree
+ * (build/bin/actorc, build/include, build/lib, build/share/act/stdlib) and an
+ * installed tree (PREFIX/bin, PREFIX/include, PREFIX/lib, PREFIX/share/act)
+ * both work from any working directory.
+ */
+#ifndef ACT_TOOLCHAIN_H
+#define ACT_TOOLCHAIN_H
+
+#include <stdbool.h>
+
+typedef struct toolchain {
+  char include_dir[4096];   /* holds act.h */
+  char lib_dir[4096];       /* holds libact.a */
+  char stdlib_dir[4096];    /* holds std/ */
+} toolchain_t;
+
+/* argv0: actorc's argv[0], used when /proc/self/exe is unavailable.
+ * Reports on stderr and returns false when the runtime cannot be found. */
+bool toolchain_locate(const char *argv0, toolchain_t *tc);
+
+/* Compile the NULL-terminated list of C files into the executable exe.
+ * Returns 0 or 3 (after the compiler's own messages). */
+int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
+                      const char *gen_dir, const char *exe);
+
+#endif
