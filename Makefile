@@ -20,7 +20,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/bin/actorc run examples/wordfreq/wordfreq.act -- examples/wordfreq/text.txt
+	$(BUILD)/bin/actorc run examples/wordfreq/wordfreq.act
 
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs one example with `actorc run` and compares its stdout with the .out
+# file next to it (and its exit status with .status, default 0).
+# Usage: run_example.sh ACTORC path/to/x.act [args...]
+set -u
+actorc=$1; src=$2; shift 2
+dir=$(dirname "$src"); base=$(basename "$src" .act)
+expected="$dir/$base.out"
+want_status=0
+[ -f "$dir/$base.status" ] && want_status=$(cat "$dir/$base.status")
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+cd "$dir" || exit 1
+"$actorc" run "$base.act" -- "$@" >"$out"
+status=$?
+cd - >/dev/null || exit 1
+if [ "$status" != "$want_status" ]; then
+  echo "FAIL $src: exit status $status, expected $want_status"; cat "$out"; exit 1
+fi
+if ! diff -u "$expected" "$out"; then
+  echo "FAIL $src: output differs"; exit 1
+fi
+echo "ok $src"
