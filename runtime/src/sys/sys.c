@@ -1,0 +1,113 @@
+/* sys.c: process facts and whole-file I/O for std.sys and std.io. */
+#include "act.h"
+#include "act/sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int64_t status_field_kib(const char *field) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f == NULL)
+    return -1;
+  char line[256];
+  size_t n = strlen(field);
+  int64_t kib = -1;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, field, n) == 0 && line[n] == ':') {
+      kib = strtoll(line + n + 1, NULL, 10);
+      break;
+    }
+  }
+  fclose(f);
+  return kib;
+}
+
+int64_t act_sys_vmhwm_kib(void) { return status_field_kib("VmHWM"); }
+int64_t act_sys_vmrss_kib(void) { return status_field_kib("VmRSS"); }
+int64_t act_sys_cpus(void) { return (int64_t)sysconf(_SC_NPROCESSORS_ONLN); }
+
+/* Per thread: a blocking call runs on whichever thread made it, and the
+ * error is read right after by the same handler. */
+static _Thread_local char io_error[256];
+
+static void set_error(const char *what, const act_str_t *path) {
+  snprintf(io_error, sizeof io_error, "%s %.*s: %s", what,
+           (int)(act_str_len(path) > 200 ? 200 : act_str_len(path)),
+           act_str_data(path), strerror(errno));
+}
+
+act_str_t *act_io_read_file(act_str_t *path) {
+  io_error[0] = '\0';
+  int fd = open(act_str_data(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_error("cannot open", path);
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (buf == NULL) {
+      errno = ENOMEM;
+      set_error("cannot read", path);
+      close(fd);
+      return NULL;
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      set_error("cannot read", path);
+      free(buf);
+      close(fd);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    len += (size_t)n;
+    if (len == cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (nb == NULL)
+        free(buf);
+      buf = nb;
+    }
+  }
+  close(fd);
+  act_str_t *s = act_str_new(buf, (int64_t)len);
+  free(buf);
+  return s;
+}
+
+bool act_io_write_file(act_str_t *path, act_str_t *data) {
+  io_error[0] = '\0';
+  int fd = open(act_str_data(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    set_error("cannot create", path);
+    return false;
+  }
+  const char *p = act_str_data(data);
+  int64_t left = act_str_len(data);
+  while (left > 0) {
+    ssize_t n = write(fd, p, (size_t)left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      set_error("cannot write", path);
+      close(fd);
+      return false;
+    }
+    p += n;
+    left -= n;
+  }
+  if (close(fd) != 0) {
+    set_error("cannot write", path);
+    return false;
+  }
+  return true;
+}
+
+act_str_t *act_io_error(void) { return act_str_from_cstr(io_error); }
