@@ -60,7 +60,7 @@ awk -v lines="$lines" 'BEGIN {
     printf "        c ! Add%d(%d)\n", i, i
     printf "        let v = await c ? Get%d\n", i
     printf "        let p = Point%d{x: 1.0, y: 2.0, tag: \"a\"}\n", i
-    printf "        print(\"{v} {describe%d(p)} {area%d(Circle(2.0))}\")\n", i, i
+    printf "        print(\"{v} {describe%d(p)} {area%d(Shape%d.Circle(2.0))}\")\n", i, i, i
     printf "    }\n"
     printf "}\n"
     printf "\n"
