@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# make bench: build our Savina ports and the peers (CAF, Erlang, Go), run
+# them interleaved REPS times (default 5), and write bench/results.md with
+# median seconds, our ratio to the fastest peer, bytes per idle actor, a
+# chart of the ratios (bench/results.png), ask/await latency, build times and
+# 1-vs-2-thread scaling.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+actorc=${ACTORC:-$root/build/bin/actorc}
+reps=${REPS:-5}
+benches="pingpong threadring counting fjcreate fjthroughput chameneos big spawnidle"
+out=$here/results.md
+mkdir -p "$here/peers/bin/act"
+
+echo "== building our ports"
+t0=$(date +%s.%N)
+for b in $benches; do
+  "$actorc" build "$here/savina/$b.act" --emit-c "$here/peers/bin/act/c-$b" >/dev/null
+done
+t1=$(date +%s.%N)
+for b in $benches; do
+  "$actorc" build "$here/savina/$b.act" -o "$here/peers/bin/act/$b"
+done
+t2=$(date +%s.%N)
+emit_s=$(echo "$t1 - $t0" | bc -l)
+build_s=$(echo "$t2 - $t1" | bc -l)
+rm -rf "$here"/peers/bin/act/c-*
+
+echo "== building the peers"
+"$here/peers/build.sh"
+
+echo "== running ($reps interleaved rounds)"
+PEERS="act caf erlang go" "$here/peers/all.sh" "$reps" | tee "$here/last-run.txt"
+raw=$(ls -t "$here"/peers/results/raw-*.txt | head -1)
+
+echo "== ask/await latency"
+"$actorc" build "$here/latency/ask.act" -o "$here/peers/bin/act/ask"
+latency=$("$here/peers/bin/act/ask" 1000000)
+
+echo "== scaling 1 -> 2 worker threads"
+scaling=""
+for b in pingpong counting fjthroughput chameneos big; do
+  for t in 1 2; do
+    TIMEFORMAT=%3R
+    s=$({ time ACT_THREADS=$t "$here/peers/bin/act/$b" >/dev/null; } 2>&1)
+    scaling="$scaling$b $t $s"$'\n'
+  done
+done
+
+"$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" >"$out"
+echo "wrote $out"
