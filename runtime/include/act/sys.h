@@ -1,5 +1,5 @@
 /* act/sys.h: the C side of the standard library modules std.io and std.sys
- * (stdlib/std/*.act declare these with extern "C").
+ * (the modules in stdlib/std declare these with extern "C").
  *
  * Type mapping for extern "C" (docs/interop.md): int -> int64_t,
  * float -> double, bool -> bool, string -> act_str_t * (arguments borrowed,
