@@ -40,7 +40,7 @@ bool toolchain_locate(const char *argv0, toolchain_t *tc) {
     return false;
   }
   char *bin = dirname(exe);               /* .../bin */
-  char prefix[PATH_MAX];
+  char prefix[PATH_MAX - 64];
   snprintf(prefix, sizeof prefix, "%s/..", bin);
 
   /* ACT_HOME overrides the prefix (tests of an installed copy use it). */

@@ -1,0 +1,57 @@
+/* lex.h: the tokenizer (grammar/lexer.re) as the parser glue sees it. */
+#ifndef ACT_LEX_H
+#define ACT_LEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "diag/diag.h"
+
+/* One piece of a string literal: literal text, or the source of an
+ * interpolated `{expr}` to be parsed on its own. */
+typedef struct strpart {
+  struct strpart *next;
+  int is_expr;
+  const char *s;        /* decoded text, or expression source */
+  size_t len;
+  loc_t loc;            /* where the text/expression starts */
+} strpart_t;
+
+typedef struct tok {
+  int kind;             /* TK_* from act_parse.h, 0 at end of input */
+  loc_t loc;
+  const char *s;        /* identifier text (interned) */
+  size_t len;
+  uint64_t i;           /* INT value, DURATION nanoseconds */
+  double f;
+  strpart_t *parts;     /* STRING */
+} tok_t;
+
+typedef struct lexer {
+  const src_file_t *file;
+  const char *cur, *lim, *tok, *line_start;
+  int line;
+  int last_kind;        /* previous token, for automatic semicolons */
+  int paren_depth;      /* ( and [ nesting: newlines inside end nothing */
+  int *paren_stack;     /* kind of each open bracket */
+  int paren_cap;
+  int nest;             /* (, [ and { nesting, for the 256 limit */
+  diag_t *diag;
+  int base_line;        /* first line (sub-lexers start mid-file) */
+  int base_col;         /* column offset of the first line (sub-lexers) */
+  int future_depth;     /* open `future<` brackets */
+  const char *last_ident;
+  loc_t last_end;       /* where the previous token ended (for SEMI) */
+  tok_t pending;        /* a token held back behind an inserted SEMI */
+  int has_pending;
+} lexer_t;
+
+void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
+              const char *end, int line, int col, diag_t *d);
+/* Next token, with automatic semicolons inserted. */
+void lex_next(lexer_t *lx, tok_t *t);
+void lex_free(lexer_t *lx);
+/* The glue turned the last `{` into a struct-literal brace. */
+void lex_retag_brace(lexer_t *lx, int kind);
+const char *lex_token_name(int kind);
+
+#endif

@@ -1,0 +1,39 @@
+/* parse_ctx.h: state shared by the Lemon actions and the parser glue. */
+#ifndef ACT_PARSE_CTX_H
+#define ACT_PARSE_CTX_H
+
+#include "ast/ast.h"
+#include "diag/diag.h"
+#include "syntax/lex.h"
+
+typedef struct parse_ctx {
+  diag_t *diag;
+  const src_file_t *file;
+  loc_t loc0;               /* location for empty lists */
+  ast_t *root_decls;        /* program ::= decls */
+  ast_t *interp_expr;       /* program ::= INTERP_START expr */
+  int failed;
+  int aborted;              /* nesting limit: stop feeding tokens */
+  int depth;                /* sub-parse depth (interpolation in interpolation) */
+  loc_t last_loc;
+} parse_ctx_t;
+
+void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t);
+void parse_too_deep(parse_ctx_t *px);
+void parse_expect_word(parse_ctx_t *px, const tok_t *t, const char *word);
+const char *parse_plain_string(parse_ctx_t *px, const tok_t *t);
+void parse_check_extern_c(parse_ctx_t *px, const tok_t *t);
+ast_t *parse_name(parse_ctx_t *px, const tok_t *t);
+ast_t *parse_literal(parse_ctx_t *px, const tok_t *t);
+ast_t *parse_string(parse_ctx_t *px, const tok_t *t);
+ast_t *parse_binary(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_t *r);
+ast_t *parse_unary(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *e);
+ast_t *parse_assign(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_t *r);
+ast_t *parse_actor(parse_ctx_t *px, const tok_t *name, int flags, ast_t *params,
+                   ast_t *protos, ast_t *members);
+void parse_params_to_fields(ast_t *list);
+void parse_names_to_tnames(ast_t *list);
+void parse_drop_first(ast_t *list);
+void parse_check_struct_type(parse_ctx_t *px, ast_t *t);
+
+#endif

@@ -1,0 +1,603 @@
+/* grammar/lexer.re: the Act tokenizer (LANGUAGE.md §2). re2c generates
+ * build/gen/act_lex.c from this file; edit this one, never that.
+ *
+ * Automatic semicolons: a newline ends a statement when the line's last
+ * token is an identifier, a literal, `)`, `]`, `}`, `?`, `return`, `break`,
+ * `continue`, `stop`, `self` or `sender` — except inside ( ) and [ ], where
+ * newlines never end anything. A SEMI is also inserted at end of input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "act_parse.h"
+#include "ast/ast.h"
+#include "syntax/lex.h"
+
+#define MAX_NEST 256
+
+static loc_t here(lexer_t *lx, const char *p) {
+  loc_t l = {lx->file, lx->line, (int)(p - lx->line_start) + 1};
+  if (lx->line == lx->base_line)
+    l.col += lx->base_col;
+  return l;
+}
+
+void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
+              const char *end, int line, int col, diag_t *d) {
+  memset(lx, 0, sizeof *lx);
+  lx->file = f;
+  lx->cur = lx->tok = lx->line_start = start;
+  lx->lim = end;
+  lx->line = line;
+  lx->base_line = line;
+  lx->base_col = col - 1;
+  lx->diag = d;
+}
+
+void lex_free(lexer_t *lx) {
+  free(lx->paren_stack);
+  lx->paren_stack = NULL;
+}
+
+static void push_paren(lexer_t *lx, int kind) {
+  if (lx->paren_depth == lx->paren_cap) {
+    lx->paren_cap = lx->paren_cap ? lx->paren_cap * 2 : 32;
+    lx->paren_stack = realloc(lx->paren_stack, sizeof(int) * (size_t)lx->paren_cap);
+    if (lx->paren_stack == NULL) {
+      fputs("actorc: out of memory\n", stderr);
+      exit(3);
+    }
+  }
+  lx->paren_stack[lx->paren_depth++] = kind;
+}
+
+static void pop_paren(lexer_t *lx) {
+  if (lx->paren_depth > 0)
+    lx->paren_depth--;
+}
+
+/* Inside ( or [ (innermost), newlines are insignificant. */
+static int in_parens(const lexer_t *lx) {
+  return lx->paren_depth > 0 &&
+         lx->paren_stack[lx->paren_depth - 1] != TK_LBRACE &&
+         lx->paren_stack[lx->paren_depth - 1] != TK_SLBRACE;
+}
+
+static int ends_statement(int kind) {
+  switch (kind) {
+  case TK_IDENT: case TK_INT: case TK_FLOAT: case TK_DURATION: case TK_STRING:
+  case TK_TRUE: case TK_FALSE: case TK_NONE: case TK_RPAREN: case TK_RBRACKET:
+  case TK_RBRACE: case TK_QUESTION: case TK_RETURN: case TK_BREAK:
+  case TK_CONTINUE: case TK_STOP: case TK_SELF: case TK_SENDER: case TK_TGT:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+static int digit_val(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 99;
+}
+
+/* Parse [p, e) as an integer in base (skipping '_'); 0 on overflow. */
+static int parse_uint(const char *p, const char *e, int base, uint64_t *out) {
+  uint64_t v = 0;
+  for (; p < e; p++) {
+    if (*p == '_')
+      continue;
+    int d = digit_val((unsigned char)*p);
+    if (d >= base)
+      return 0;
+    if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+      return 0;
+    v = v * (uint64_t)base + (uint64_t)d;
+  }
+  *out = v;
+  return 1;
+}
+
+static void lex_int(lexer_t *lx, tok_t *t, int base) {
+  const char *p = lx->tok, *e = lx->cur;
+  if (base != 10)
+    p += 2;
+  t->kind = TK_INT;
+  if (!parse_uint(p, e, base, &t->i)) {
+    diag_error(lx->diag, t->loc, "integer literal `%.*s` is too large",
+               (int)(e - lx->tok), lx->tok);
+    t->i = 0;
+  }
+}
+
+static void lex_float(lexer_t *lx, tok_t *t) {
+  char buf[128];
+  size_t n = 0;
+  for (const char *p = lx->tok; p < lx->cur && n < sizeof buf - 1; p++)
+    if (*p != '_')
+      buf[n++] = *p;
+  buf[n] = '\0';
+  t->kind = TK_FLOAT;
+  t->f = strtod(buf, NULL);
+}
+
+static void lex_duration(lexer_t *lx, tok_t *t) {
+  const char *p = lx->tok, *e = lx->cur, *u = p;
+  while (u < e && ((*u >= '0' && *u <= '9') || *u == '_'))
+    u++;
+  uint64_t v = 0, mul = 1;
+  size_t ul = (size_t)(e - u);
+  if (ul == 2 && u[0] == 'n') mul = 1;
+  else if (ul == 2 && u[0] == 'u') mul = 1000;
+  else if (ul == 2 && u[0] == 'm') mul = 1000000;
+  else if (ul == 1 && u[0] == 's') mul = 1000000000ull;
+  else if (ul == 1 && u[0] == 'm') mul = 60ull * 1000000000ull;
+  else if (ul == 1 && u[0] == 'h') mul = 3600ull * 1000000000ull;
+  t->kind = TK_DURATION;
+  if (!parse_uint(p, u, 10, &v) || (v != 0 && mul > INT64_MAX / v)) {
+    diag_error(lx->diag, t->loc, "duration `%.*s` is too large",
+               (int)(e - p), p);
+    v = 0;
+  }
+  t->i = v * mul;
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+} sbuf_t;
+
+static void sb_put(sbuf_t *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *np = ast_alloc(cap);
+    if (b->len)
+      memcpy(np, b->p, b->len);
+    b->p = np;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void sb_utf8(sbuf_t *b, uint32_t cp) {
+  char u[4];
+  size_t n;
+  if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+  else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+  else if (cp < 0x10000) { u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); n = 3; }
+  else { u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)); u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4; }
+  sb_put(b, u, n);
+}
+
+static void newline_at(lexer_t *lx, const char *nl) {
+  lx->line++;
+  lx->line_start = nl + 1;
+}
+
+static strpart_t *add_part(strpart_t ***tail, int is_expr, sbuf_t *b, loc_t loc) {
+  strpart_t *sp = ast_alloc(sizeof *sp);
+  sp->is_expr = is_expr;
+  sp->s = b->p ? b->p : "";
+  sp->len = b->len;
+  sp->loc = loc;
+  **tail = sp;
+  *tail = &sp->next;
+  memset(b, 0, sizeof *b);
+  return sp;
+}
+
+/* Scan a string literal; lx->cur is just past the opening quote. Produces
+ * literal and expression parts. Errors are reported and scanning goes on. */
+static void lex_string(lexer_t *lx, tok_t *t) {
+  const char *p = lx->cur, *lim = lx->lim;
+  sbuf_t b = {0};
+  strpart_t *head = NULL, **tail = &head;
+  loc_t part_loc = here(lx, p);
+  t->kind = TK_STRING;
+  for (;;) {
+    if (p >= lim) {
+      diag_error(lx->diag, t->loc, "unterminated string literal");
+      break;
+    }
+    char c = *p;
+    if (c == '"') {
+      p++;
+      break;
+    }
+    if (c == '\n') {
+      diag_error(lx->diag, t->loc, "unterminated string literal");
+      diag_hint(lx->diag, "strings end on the line they start; use \\n for a newline");
+      break;
+    }
+    if (c == '\\') {
+      loc_t el = here(lx, p);
+      char e = p + 1 < lim ? p[1] : '\0';
+      p += 2;
+      switch (e) {
+      case 'n': sb_put(&b, "\n", 1); break;
+      case 't': sb_put(&b, "\t", 1); break;
+      case 'r': sb_put(&b, "\r", 1); break;
+      case '\\': sb_put(&b, "\\", 1); break;
+      case '"': sb_put(&b, "\"", 1); break;
+      case '0': sb_put(&b, "\0", 1); break;
+      case 'u': {
+        uint32_t cp = 0;
+        int ok = p < lim && *p == '{', nd = 0;
+        if (ok) {
+          p++;
+          while (p < lim && *p != '}' && digit_val((unsigned char)*p) < 16 && nd < 7) {
+            cp = cp * 16 + (uint32_t)digit_val((unsigned char)*p);
+            p++;
+            nd++;
+          }
+          ok = p < lim && *p == '}' && nd > 0 && cp <= 0x10FFFF &&
+               !(cp >= 0xD800 && cp <= 0xDFFF);
+          if (p < lim && *p == '}')
+            p++;
+        }
+        if (ok)
+          sb_utf8(&b, cp);
+        else
+          diag_error(lx->diag, el, "invalid unicode escape; write \\u{1F600} with 1 to 6 hex digits");
+        break;
+      }
+      default:
+        if (e == '\n' || e == '\0')
+          p--;
+        diag_error(lx->diag, el, "unknown escape sequence `\\%c`", e >= 0x20 && e < 0x7f ? e : '?');
+        diag_hint(lx->diag, "the escapes are \\n \\t \\r \\\\ \\\" \\0 \\u{...}");
+      }
+      continue;
+    }
+    if (c == '{' && p + 1 < lim && p[1] == '{') {
+      sb_put(&b, "{", 1);
+      p += 2;
+      continue;
+    }
+    if (c == '}') {
+      if (p + 1 < lim && p[1] == '}') {
+        sb_put(&b, "}", 1);
+        p += 2;
+        continue;
+      }
+      diag_error(lx->diag, here(lx, p), "a lone `}` in a string; write `}}` for a literal brace");
+      p++;
+      continue;
+    }
+    if (c == '{') {
+      /* Interpolation: find the matching `}`, skipping nested strings. */
+      if (b.len || head == NULL)
+        add_part(&tail, 0, &b, part_loc);
+      const char *start = ++p;
+      loc_t eloc = here(lx, start);
+      int depth = 1;
+      int in_str = 0;
+      while (p < lim && *p != '\n') {
+        if (in_str) {
+          if (*p == '\\' && p + 1 < lim) { p += 2; continue; }
+          if (*p == '"') in_str--;
+          p++;
+          continue;
+        }
+        if (*p == '"') { in_str = 1; p++; continue; }
+        if (*p == '{') depth++;
+        else if (*p == '}' && --depth == 0) break;
+        p++;
+      }
+      if (p >= lim || *p != '}') {
+        diag_error(lx->diag, eloc, "unterminated `{` in string interpolation");
+        break;
+      }
+      sbuf_t eb = {0};
+      sb_put(&eb, start, (size_t)(p - start));
+      if (eb.len == 0)
+        diag_error(lx->diag, eloc, "empty `{}` in string; write `{{}}` for literal braces");
+      add_part(&tail, 1, &eb, eloc);
+      p++;
+      part_loc = here(lx, p);
+      continue;
+    }
+    sb_put(&b, p, 1);
+    p++;
+  }
+  if (b.len || head == NULL)
+    add_part(&tail, 0, &b, part_loc);
+  t->parts = head;
+  lx->cur = p;
+}
+
+/* Skip a block comment (nesting allowed); lx->cur is past the opening. */
+static void skip_block_comment(lexer_t *lx, loc_t start) {
+  const char *p = lx->cur, *lim = lx->lim;
+  int depth = 1;
+  while (p < lim) {
+    if (p[0] == '/' && p + 1 < lim && p[1] == '*') { depth++; p += 2; continue; }
+    if (p[0] == '*' && p + 1 < lim && p[1] == '/') {
+      p += 2;
+      if (--depth == 0) { lx->cur = p; return; }
+      continue;
+    }
+    if (*p == '\n')
+      newline_at(lx, p);
+    p++;
+  }
+  lx->cur = p;
+  diag_error(lx->diag, start, "unterminated block comment");
+}
+
+/* Decode one UTF-8 sequence at p; returns its length or 0 if invalid. */
+static int utf8_len(const unsigned char *p, const unsigned char *lim) {
+  int n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+  if (n == 0 || p + n > lim || p[0] > 0xF4)
+    return 0;
+  for (int i = 1; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* ---- the scanner ------------------------------------------------------- */
+
+
+/* The raw token at lx->cur; returns 1 if a newline was crossed before it. */
+static int raw_token(lexer_t *lx, tok_t *t) {
+  int crossed = 0;
+  const unsigned char *cur, *mar, *lim = (const unsigned char *)lx->lim;
+  memset(t, 0, sizeof *t);
+again:
+  cur = (const unsigned char *)lx->cur;
+  lx->tok = lx->cur;
+  t->loc = here(lx, lx->tok);
+#define TOK(k) do { lx->cur = (const char *)cur; t->kind = (k); return crossed; } while (0)
+  /*!re2c
+  re2c:define:YYCTYPE = "unsigned char";
+  re2c:define:YYCURSOR = "cur";
+  re2c:define:YYMARKER = "mar";
+  re2c:yyfill:enable = 0;
+  re2c:eof = 0;
+  re2c:define:YYLIMIT = "lim";
+    $ { lx->cur = (const char *)cur; t->kind = 0; return crossed; }
+    * {
+        lx->cur = (const char *)cur;
+        unsigned char c = *(const unsigned char *)lx->tok;
+        if (c >= 0x80) {
+          int n = utf8_len((const unsigned char *)lx->tok, lim);
+          if (n) { lx->cur = lx->tok + n; diag_error(lx->diag, t->loc, "unexpected character outside a string or comment"); }
+          else diag_error(lx->diag, t->loc, "invalid UTF-8 byte 0x%02x", c);
+        } else if (c == 0) {
+          diag_error(lx->diag, t->loc, "NUL byte in source");
+        } else {
+          diag_error(lx->diag, t->loc, "unexpected character `%c`", c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        goto again;
+      }
+    [ \t\r\f\v]+ { lx->cur = (const char *)cur; goto again; }
+    "\n" { lx->cur = (const char *)cur; newline_at(lx, lx->cur - 1); crossed = 1; goto again; }
+    "//" [^\n\x00]* { lx->cur = (const char *)cur; goto again; }
+    "/*" { lx->cur = (const char *)cur; skip_block_comment(lx, t->loc); goto again; }
+
+    dec = [0-9] [0-9_]*;
+    dec "." [0-9] [0-9_]* ([eE] [+-]? [0-9]+)? { lx->cur = (const char *)cur; lex_float(lx, t); return crossed; }
+    dec [eE] [+-]? [0-9]+ { lx->cur = (const char *)cur; lex_float(lx, t); return crossed; }
+    "0x" [0-9a-fA-F_]+ { lx->cur = (const char *)cur; lex_int(lx, t, 16); return crossed; }
+    "0b" [01_]+ { lx->cur = (const char *)cur; lex_int(lx, t, 2); return crossed; }
+    dec ("ns" | "us" | "ms" | "s" | "m" | "h") { lx->cur = (const char *)cur; lex_duration(lx, t); return crossed; }
+    dec { lx->cur = (const char *)cur; lex_int(lx, t, 10); return crossed; }
+    ["] { lx->cur = (const char *)cur; lex_string(lx, t); return crossed; }
+
+    "actor" { TOK(TK_ACTOR); }
+    "supervisor" { TOK(TK_SUPERVISOR); }
+    "message" { TOK(TK_MESSAGE); }
+    "protocol" { TOK(TK_PROTOCOL); }
+    "struct" { TOK(TK_STRUCT); }
+    "enum" { TOK(TK_ENUM); }
+    "event" { TOK(TK_EVENT); }
+    "kernel" { TOK(TK_KERNEL); }
+    "fn" { TOK(TK_FN); }
+    "extern" { TOK(TK_EXTERN); }
+    "import" { TOK(TK_IMPORT); }
+    "module" { TOK(TK_MODULE); }
+    "const" { TOK(TK_CONST); }
+    "let" { TOK(TK_LET); }
+    "var" { TOK(TK_VAR); }
+    "init" { TOK(TK_INIT); }
+    "on" { TOK(TK_ON); }
+    "apply" { TOK(TK_APPLY); }
+    "persist" { TOK(TK_PERSIST); }
+    "snapshot" { TOK(TK_SNAPSHOT); }
+    "spawn" { TOK(TK_SPAWN); }
+    "sender" { TOK(TK_SENDER); }
+    "self" { TOK(TK_SELF); }
+    "await" { TOK(TK_AWAIT); }
+    "within" { TOK(TK_WITHIN); }
+    "if" { TOK(TK_IF); }
+    "else" { TOK(TK_ELSE); }
+    "while" { TOK(TK_WHILE); }
+    "for" { TOK(TK_FOR); }
+    "in" { TOK(TK_IN); }
+    "match" { TOK(TK_MATCH); }
+    "return" { TOK(TK_RETURN); }
+    "break" { TOK(TK_BREAK); }
+    "continue" { TOK(TK_CONTINUE); }
+    "stop" { TOK(TK_STOP); }
+    "true" { TOK(TK_TRUE); }
+    "false" { TOK(TK_FALSE); }
+    "none" { TOK(TK_NONE); }
+    "as" { TOK(TK_AS); }
+    "gpu" { TOK(TK_GPU); }
+    "persistent" { TOK(TK_PERSISTENT); }
+    "virtual" { TOK(TK_VIRTUAL); }
+    "supervise" { TOK(TK_SUPERVISE); }
+    "strategy" { TOK(TK_STRATEGY); }
+    "restarts" { TOK(TK_RESTARTS); }
+    "child" { TOK(TK_CHILD); }
+    "children" { TOK(TK_CHILDREN); }
+    "restart" { TOK(TK_RESTART); }
+    "mailbox" { TOK(TK_MAILBOX); }
+    "passivate" { TOK(TK_PASSIVATE); }
+    "_" { TOK(TK_UNDERSCORE); }
+    [A-Za-z_][A-Za-z0-9_]* {
+        lx->cur = (const char *)cur;
+        t->kind = TK_IDENT;
+        t->s = strtab_intern(lx->tok, (size_t)(lx->cur - lx->tok));
+        t->len = (size_t)(lx->cur - lx->tok);
+        return crossed;
+      }
+
+    "(" { TOK(TK_LPAREN); }
+    ")" { TOK(TK_RPAREN); }
+    "[" { TOK(TK_LBRACKET); }
+    "]" { TOK(TK_RBRACKET); }
+    "{" { TOK(TK_LBRACE); }
+    "}" { TOK(TK_RBRACE); }
+    "," { TOK(TK_COMMA); }
+    ";" { TOK(TK_SEMI); }
+    ":" { TOK(TK_COLON); }
+    "." { TOK(TK_DOT); }
+    ".." { TOK(TK_DOTDOT); }
+    "->" { TOK(TK_ARROW); }
+    "=>" { TOK(TK_FATARROW); }
+    "=" { TOK(TK_ASSIGN); }
+    "+=" { TOK(TK_PLUSEQ); }
+    "-=" { TOK(TK_MINUSEQ); }
+    "*=" { TOK(TK_STAREQ); }
+    "/=" { TOK(TK_SLASHEQ); }
+    "%=" { TOK(TK_PERCENTEQ); }
+    "==" { TOK(TK_EQ); }
+    "!=" { TOK(TK_NE); }
+    "<" { TOK(TK_LT); }
+    "<=" { TOK(TK_LE); }
+    ">" { TOK(TK_GT); }
+    ">=" { TOK(TK_GE); }
+    "+" { TOK(TK_PLUS); }
+    "-" { TOK(TK_MINUS); }
+    "*" { TOK(TK_STAR); }
+    "/" { TOK(TK_SLASH); }
+    "%" { TOK(TK_PERCENT); }
+    "!" { TOK(TK_BANG); }
+    "~" { TOK(TK_TILDE); }
+    "?" { TOK(TK_QUESTION); }
+    "&" { TOK(TK_AMP); }
+    "|" { TOK(TK_PIPE); }
+    "^" { TOK(TK_CARET); }
+    "<<" { TOK(TK_SHL); }
+    ">>" { TOK(TK_SHR); }
+    "&&" { TOK(TK_ANDAND); }
+    "||" { TOK(TK_OROR); }
+    "@" { TOK(TK_AT); }
+  */
+#undef TOK
+}
+
+static const char *future_name;
+
+void lex_next(lexer_t *lx, tok_t *t) {
+  if (future_name == NULL)
+    future_name = strtab_cstr("future");
+  if (lx->has_pending) {
+    *t = lx->pending;
+    lx->has_pending = 0;
+  } else {
+    int crossed = raw_token(lx, t);
+    /* `future<T>`: its angle brackets are type brackets, and the closing one
+     * ends a statement at a line end like `]` does. */
+    if (t->kind == TK_LT && lx->last_kind == TK_IDENT && lx->last_ident == future_name) {
+      t->kind = TK_TLT;
+      lx->future_depth++;
+    } else if (t->kind == TK_GT && lx->future_depth > 0) {
+      t->kind = TK_TGT;
+      lx->future_depth--;
+    } else if (t->kind == TK_SHR && lx->future_depth > 1) {
+      t->kind = TK_TGT;
+      lx->future_depth -= 2;
+      lx->pending = *t;
+      lx->pending.loc.col++;
+      lx->has_pending = 1;
+    }
+    int at_end = t->kind == 0;
+    if ((crossed || at_end) && !in_parens(lx) && ends_statement(lx->last_kind)) {
+      lx->pending = *t;
+      lx->has_pending = 1;
+      tok_t semi;
+      memset(&semi, 0, sizeof semi);
+      semi.kind = TK_SEMI;
+      semi.loc = lx->last_end;
+      *t = semi;
+    }
+  }
+  switch (t->kind) {
+  case TK_LPAREN: case TK_LBRACKET: case TK_LBRACE: case TK_SLBRACE:
+    push_paren(lx, t->kind);
+    if (++lx->nest == MAX_NEST + 1) {
+      diag_error(lx->diag, t->loc, "nesting deeper than %d levels", MAX_NEST);
+      diag_hint(lx->diag, "split the expression or block into functions");
+    }
+    break;
+  case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
+    pop_paren(lx);
+    if (lx->nest > 0)
+      lx->nest--;
+    break;
+  default:
+    break;
+  }
+  lx->last_kind = t->kind;
+  lx->last_ident = t->kind == TK_IDENT ? t->s : NULL;
+  lx->last_end = here(lx, lx->cur);
+}
+
+/* The parser glue retags `{` as a struct-literal brace after lexing; the
+ * paren stack must agree, so it calls this. */
+void lex_retag_brace(lexer_t *lx, int kind) {
+  if (lx->paren_depth > 0)
+    lx->paren_stack[lx->paren_depth - 1] = kind;
+}
+
+const char *lex_token_name(int kind) {
+  switch (kind) {
+  case 0: return "end of file";
+  case TK_LPAREN: return "("; case TK_RPAREN: return ")";
+  case TK_LBRACKET: return "["; case TK_RBRACKET: return "]";
+  case TK_LBRACE: case TK_SLBRACE: return "{"; case TK_RBRACE: return "}";
+  case TK_COMMA: return ","; case TK_SEMI: return ";"; case TK_COLON: return ":";
+  case TK_DOT: return "."; case TK_DOTDOT: return ".."; case TK_ARROW: return "->";
+  case TK_FATARROW: return "=>"; case TK_ASSIGN: return "=";
+  case TK_PLUSEQ: return "+="; case TK_MINUSEQ: return "-="; case TK_STAREQ: return "*=";
+  case TK_SLASHEQ: return "/="; case TK_PERCENTEQ: return "%=";
+  case TK_EQ: return "=="; case TK_NE: return "!="; case TK_LT: case TK_TLT: return "<";
+  case TK_LE: return "<="; case TK_GT: case TK_TGT: return ">"; case TK_GE: return ">=";
+  case TK_PLUS: return "+"; case TK_MINUS: return "-"; case TK_STAR: return "*";
+  case TK_SLASH: return "/"; case TK_PERCENT: return "%"; case TK_BANG: return "!";
+  case TK_TILDE: return "~"; case TK_QUESTION: return "?"; case TK_AMP: return "&";
+  case TK_PIPE: return "|"; case TK_CARET: return "^"; case TK_SHL: return "<<";
+  case TK_SHR: return ">>"; case TK_ANDAND: return "&&"; case TK_OROR: return "||";
+  case TK_AT: return "@"; case TK_UNDERSCORE: return "_";
+  case TK_ACTOR: return "actor"; case TK_SUPERVISOR: return "supervisor";
+  case TK_MESSAGE: return "message"; case TK_PROTOCOL: return "protocol";
+  case TK_STRUCT: return "struct"; case TK_ENUM: return "enum"; case TK_EVENT: return "event";
+  case TK_KERNEL: return "kernel"; case TK_FN: return "fn"; case TK_EXTERN: return "extern";
+  case TK_IMPORT: return "import"; case TK_MODULE: return "module"; case TK_CONST: return "const";
+  case TK_LET: return "let"; case TK_VAR: return "var"; case TK_INIT: return "init";
+  case TK_ON: return "on"; case TK_APPLY: return "apply"; case TK_PERSIST: return "persist";
+  case TK_SNAPSHOT: return "snapshot"; case TK_SPAWN: return "spawn"; case TK_SENDER: return "sender";
+  case TK_SELF: return "self"; case TK_AWAIT: return "await"; case TK_WITHIN: return "within";
+  case TK_IF: return "if"; case TK_ELSE: return "else"; case TK_WHILE: return "while";
+  case TK_FOR: return "for"; case TK_IN: return "in"; case TK_MATCH: return "match";
+  case TK_RETURN: return "return"; case TK_BREAK: return "break"; case TK_CONTINUE: return "continue";
+  case TK_STOP: return "stop"; case TK_TRUE: return "true"; case TK_FALSE: return "false";
+  case TK_NONE: return "none"; case TK_AS: return "as"; case TK_GPU: return "gpu";
+  case TK_PERSISTENT: return "persistent"; case TK_VIRTUAL: return "virtual";
+  case TK_SUPERVISE: return "supervise"; case TK_STRATEGY: return "strategy";
+  case TK_RESTARTS: return "restarts"; case TK_CHILD: return "child"; case TK_CHILDREN: return "children";
+  case TK_RESTART: return "restart"; case TK_MAILBOX: return "mailbox"; case TK_PASSIVATE: return "passivate";
+  default: return "token";
+  }
+}
