@@ -1,0 +1,145 @@
+/* type.c: interned types. */
+#include "sema/type.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static type_t **all;
+static int nall, capall;
+static type_t *prims[TY_KIND_COUNT];
+
+static type_t *new_type(type_kind_t k, type_t *elem, type_t *key, ast_t *decl) {
+  type_t *t = ast_alloc(sizeof *t);
+  t->kind = k;
+  t->elem = elem;
+  t->key = key;
+  t->decl = decl;
+  t->id = nall;
+  if (nall == capall) {
+    capall = capall ? capall * 2 : 256;
+    all = realloc(all, sizeof *all * (size_t)capall);
+    if (all == NULL) {
+      fputs("actorc: out of memory\n", stderr);
+      exit(3);
+    }
+  }
+  all[nall++] = t;
+  return t;
+}
+
+type_t *type_prim(type_kind_t kind) {
+  if (prims[kind] == NULL)
+    prims[kind] = new_type(kind, NULL, NULL, NULL);
+  return prims[kind];
+}
+
+/* Composite and nominal types are few; a linear probe of a small hash keeps
+ * interning cheap without another data structure. */
+#define HBITS 12
+static type_t *htab[1 << HBITS];
+
+static unsigned hkey(type_kind_t k, const void *a, const void *b) {
+  uintptr_t h = (uintptr_t)k * 31u + (uintptr_t)a * 17u + (uintptr_t)b * 13u;
+  h ^= h >> 9;
+  return (unsigned)(h & ((1u << HBITS) - 1));
+}
+
+static type_t *intern(type_kind_t k, type_t *elem, type_t *key, ast_t *decl) {
+  unsigned h = hkey(k, elem ? (void *)elem : (void *)decl, key);
+  for (unsigned i = 0; i < (1u << HBITS); i++) {
+    unsigned s = (h + i) & ((1u << HBITS) - 1);
+    type_t *t = htab[s];
+    if (t == NULL) {
+      t = new_type(k, elem, key, decl);
+      htab[s] = t;
+      return t;
+    }
+    if (t->kind == k && t->elem == elem && t->key == key && t->decl == decl)
+      return t;
+  }
+  return new_type(k, elem, key, decl); /* table full: still correct, slower */
+}
+
+type_t *type_array(type_t *elem) { return intern(TY_ARRAY, elem, NULL, NULL); }
+type_t *type_map(type_t *key, type_t *val) { return intern(TY_MAP, val, key, NULL); }
+type_t *type_optional(type_t *elem) { return intern(TY_OPTIONAL, elem, NULL, NULL); }
+type_t *type_future(type_t *elem) { return intern(TY_FUTURE, elem, NULL, NULL); }
+type_t *type_nominal(type_kind_t kind, ast_t *decl) { return intern(kind, NULL, NULL, decl); }
+
+bool type_is_integer(const type_t *t) { return t && t->kind >= TY_I8 && t->kind <= TY_U64; }
+bool type_is_signed(const type_t *t) { return t && t->kind >= TY_I8 && t->kind <= TY_I64; }
+bool type_is_float(const type_t *t) { return t && (t->kind == TY_F32 || t->kind == TY_F64); }
+bool type_is_numeric(const type_t *t) { return type_is_integer(t) || type_is_float(t); }
+bool type_is_ref(const type_t *t) {
+  return t && (t->kind == TY_ACTOR || t->kind == TY_PROTOCOL || t->kind == TY_ANYREF);
+}
+
+bool type_is_managed(const type_t *t) {
+  if (t == NULL)
+    return false;
+  switch (t->kind) {
+  case TY_STRING: case TY_ARRAY: case TY_MAP: case TY_FUTURE: case TY_TIMER:
+  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: case TY_STRUCT: case TY_ENUM:
+    return true;
+  case TY_OPTIONAL:
+    return type_is_managed(t->elem);
+  default:
+    return false;
+  }
+}
+
+static void put(char **p, size_t *n, const char *s) {
+  size_t l = strlen(s);
+  if (l >= *n)
+    l = *n ? *n - 1 : 0;
+  memcpy(*p, s, l);
+  *p += l;
+  *n -= l;
+  **p = '\0';
+}
+
+static void name_into(const type_t *t, char **p, size_t *n) {
+  static const char *const names[] = {
+      "<error>", "void", "never", "bool", "i8", "i16", "i32", "int", "u8", "u16",
+      "u32", "u64", "f32", "float", "string", "duration", "timer"};
+  if (t == NULL) { put(p, n, "?"); return; }
+  switch (t->kind) {
+  case TY_ARRAY: put(p, n, "["); name_into(t->elem, p, n); put(p, n, "]"); return;
+  case TY_MAP:
+    put(p, n, "["); name_into(t->key, p, n); put(p, n, ": "); name_into(t->elem, p, n);
+    put(p, n, "]");
+    return;
+  case TY_OPTIONAL: name_into(t->elem, p, n); put(p, n, "?"); return;
+  case TY_FUTURE: put(p, n, "future<"); name_into(t->elem, p, n); put(p, n, ">"); return;
+  case TY_STRUCT: case TY_ENUM: case TY_ACTOR: case TY_PROTOCOL: case TY_MESSAGE:
+    put(p, n, t->decl && t->decl->name ? t->decl->name : "?");
+    return;
+  case TY_ANYREF: put(p, n, "sender"); return;
+  case TY_NONE: put(p, n, "none"); return;
+  case TY_NODE: put(p, n, "node"); return;
+  default:
+    put(p, n, (size_t)t->kind < sizeof names / sizeof *names ? names[t->kind] : "?");
+  }
+}
+
+const char *type_name(const type_t *t) {
+  char buf[512], *p = buf;
+  size_t n = sizeof buf;
+  buf[0] = '\0';
+  name_into(t, &p, &n);
+  return strtab_cstr(buf);
+}
+
+type_t **type_all(int *count) {
+  *count = nall;
+  return all;
+}
+
+void type_reset(void) {
+  free(all);
+  all = NULL;
+  nall = capall = 0;
+  memset(prims, 0, sizeof prims);
+  memset(htab, 0, sizeof htab);
+}
