@@ -1,0 +1,487 @@
+#define _GNU_SOURCE
+/* emit.c: the emitter's driver — one .h and one .c per module: types,
+ * messages, actors (state struct, start, handlers, dispatch, descriptor),
+ * functions, and main() in the root module. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit_int.h"
+#include "sema/sema.h"
+
+/* ---- constructs whose code generation has not landed ------------------- */
+
+static void unsupported(em_t *e, loc_t l, const char *what) {
+  diag_error(e->d, l, "%s is not supported yet by `actorc build`", what);
+  diag_hint(e->d, "`actorc check` accepts it; code generation for it comes in a later release");
+  e->errors++;
+}
+
+static void scan_unsupported(em_t *e, ast_t *n) {
+  if (n == NULL) return;
+  switch (n->kind) {
+  case AST_PERSIST: unsupported(e, n->loc, "`persist`"); break;
+  case AST_APPLY: unsupported(e, n->loc, "`apply`"); break;
+  case AST_SNAPSHOT: unsupported(e, n->loc, "`snapshot every`"); break;
+  case AST_PASSIVATE: unsupported(e, n->loc, "`passivate after`"); break;
+  case AST_ACTOR:
+    if (n->flags & ACTOR_PERSISTENT) unsupported(e, n->loc, "`persistent actor`");
+    if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
+    if (n->flags & ACTOR_GPU) unsupported(e, n->loc, "`gpu actor`");
+    break;
+  case AST_FN:
+    if (n->flags & FN_KERNEL) unsupported(e, n->loc, "`kernel`");
+    break;
+  case AST_IMPORT:
+    if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
+    break;
+  case AST_SPAWN:
+    if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
+    break;
+  case AST_INDEX:
+    if (n->aux == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
+    break;
+  case AST_CALL:
+    if (n->aux == SEMA_CALL_BUILTIN && (n->aux2 == BI_NODES || n->aux2 == BI_NODE))
+      unsupported(e, n->loc, "`nodes()` and `node()`");
+    if (n->aux == SEMA_CALL_KERNEL) unsupported(e, n->loc, "a kernel launch");
+    break;
+  default: break;
+  }
+  for (int i = 0; i < n->nkids; i++) scan_unsupported(e, n->kids[i]);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static const char *cident(const char *s) {
+  char *r = strdup(s);
+  for (char *p = r; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) *p = '_';
+  return r;
+}
+
+static int64_t const_int(ast_t *n, int64_t def) {
+  if (n == NULL) return def;
+  if (n->kind == AST_INT || n->kind == AST_DURATION) return (int64_t)n->lit.i;
+  return def;
+}
+
+static ast_t *member(ast_t *actor, ast_kind_t k) {
+  ast_t *ms = actor->kids[2];
+  for (int i = 0; i < ms->nkids; i++)
+    if (ms->kids[i]->kind == k) return ms->kids[i];
+  return NULL;
+}
+
+static void print_params(sb_t *b, ast_t *ps) {
+  for (int i = 0; i < ps->nkids; i++) {
+    ast_t *p = ps->kids[i];
+    p->data = xprintf("l_%s", p->name);
+    sb_printf(b, ", %s %s", ctype(p->type), (char *)p->data);
+  }
+}
+
+/* ---- functions --------------------------------------------------------- */
+
+static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) {
+  const char *rt = fn->kids[1] ? ctype(fn->kids[1]->type) : "void";
+  sb_t sig = {0};
+  if (actor)
+    sb_printf(&sig, "static %s %s_fn_%s(act_ctx_t *cx, %s *self", rt, decl_cname(actor), fn->name, decl_cname(actor));
+  else
+    sb_printf(&sig, "%s %s(act_ctx_t *cx", rt, decl_cname(fn));
+  print_params(&sig, fn->kids[0]);
+  sb_printf(&sig, ")");
+  if (actor) sb_printf(protos, "%s;\n", sig.p);
+  sb_printf(body, "%s {\n  (void)cx;%s\n", sig.p, actor ? " (void)self;" : "");
+  e->out = body;
+  e->indent = 1;
+  e->coro = 0;
+  e->is_handler = 0;
+  e->is_ask = 0;
+  e->ret = fn->kids[1] ? fn->kids[1]->type : NULL;
+  emit_block(e, fn->kids[2]);
+  if (e->ret) line(e, "__builtin_unreachable();");
+  sb_printf(body, "}\n\n");
+  free(sig.p);
+}
+
+/* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop. */
+static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
+  const char *an = decl_cname(actor);
+  ast_t *msg = kind == 0 ? owner->sym : NULL;
+  ast_t *blk = kind == 0 ? owner->kids[1] : owner->kids[0];
+  const char *mstruct = msg ? msg_cname(msg) : NULL;
+  int ask = msg && msg->kids[1] != NULL;
+  e->ret = ask ? msg->kids[1]->type : NULL;
+  e->is_handler = 1;
+  e->is_ask = ask;
+  e->indent = 1;
+  sb_t body = {0};
+  e->out = &body;
+  if (owner->aux == 1 && kind != 2) {
+    /* Resumable: locals in the frame, case labels at await points. */
+    e->coro = 1;
+    e->nstates = 0;
+    memset(&e->frame, 0, sizeof e->frame);
+    const char *bodyname = xprintf("%s_body", fname);
+    e->resume_name = bodyname;
+    e->indent = 2;
+    if (kind == 0) {
+      ast_t *hp = owner->kids[0];
+      for (int i = 0; i < hp->nkids; i++)
+        if (strcmp(hp->kids[i]->name, "_") != 0) {
+          const char *lv = declare_local(e, hp->kids[i], ctype(hp->kids[i]->type));
+          line(e, "%s = F->m->f_%s;", lv, msg->kids[0]->kids[i]->name);
+        }
+    }
+    emit_block(e, blk);
+    sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
+              mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
+    sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
+    sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self;\n", an, an, fname);
+    if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
+    sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+    if (kind == 0)
+      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
+                fname, an, mstruct, fname, bodyname);
+    else
+      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
+                fname, an, fname, bodyname);
+    e->coro = 0;
+    free(e->frame.p);
+    memset(&e->frame, 0, sizeof e->frame);
+  } else {
+    e->coro = 0;
+    if (kind == 0) {
+      ast_t *hp = owner->kids[0];
+      for (int i = 0; i < hp->nkids; i++)
+        if (strcmp(hp->kids[i]->name, "_") != 0) {
+          hp->kids[i]->data = xprintf("l_%s_%d", hp->kids[i]->name, e->tmp++);
+          line(e, "%s %s = m->f_%s;", ctype(hp->kids[i]->type), (char *)hp->kids[i]->data, msg->kids[0]->kids[i]->name);
+          line(e, "(void)%s;", (char *)hp->kids[i]->data);
+        }
+    }
+    emit_block(e, blk);
+    if (kind == 2)
+      sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self;\n%s}\n\n",
+                fname, an, an, body.p ? body.p : "");
+    else {
+      if (kind == 0)
+        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m;\n", fname, an, mstruct);
+      else
+        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self;\n", fname, an);
+      if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
+      sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+    }
+  }
+  free(body.p);
+  e->is_handler = 0;
+}
+
+static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *params = a->kids[0], *ms = a->kids[2];
+  /* state struct (header) */
+  fprintf(h, "/* actor %s */\ntypedef struct %s {\n  act_actor_t base;\n", a->name, an);
+  for (int i = 0; i < params->nkids; i++) {
+    params->kids[i]->scope = a;
+    fprintf(h, "  %s p_%s;\n", ctype(params->kids[i]->type), params->kids[i]->name);
+  }
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *m = ms->kids[i];
+    if (m->kind == AST_VAR || m->kind == AST_CHILD || m->kind == AST_CHILDREN) {
+      m->scope = a;
+      fprintf(h, "  %s f_%s;\n", ctype(m->type), m->name);
+    }
+  }
+  fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  /* embedding helper: spawn from C */
+  fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s %s", ctype(params->kids[i]->type), params->kids[i]->name);
+  fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = %s;\n", params->kids[i]->name, params->kids[i]->name);
+  fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
+
+  /* private functions */
+  for (int i = 0; i < ms->nkids; i++)
+    if (ms->kids[i]->kind == AST_FN) emit_fn(e, out, protos, ms->kids[i], a);
+  e->actor = a;
+  /* handlers */
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *m = ms->kids[i];
+    if (m->kind == AST_ON && m->sym)
+      emit_body(e, out, a, m, xprintf("%s_on_%s", an, cident(m->sym->name)), 0);
+  }
+  ast_t *init = member(a, AST_INIT);
+  if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
+  ast_t *stop = member(a, AST_ON_STOP);
+  if (stop) emit_body(e, out, a, stop, xprintf("%s_on_stop", an), 2);
+
+  /* start: fields in order, children, then init */
+  sb_t body = {0};
+  e->out = &body;
+  e->indent = 1;
+  e->coro = 0;
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *m = ms->kids[i];
+    if (m->kind == AST_VAR) {
+      if (m->kids[1]) line(e, "self->f_%s = %s;", m->name, emit_value(e, m->kids[1]));
+      else line(e, "self->f_%s = (%s){0};", m->name, ctype(m->type));
+    } else if (m->kind == AST_CHILD) {
+      ast_t *r = m->kids[1];
+      int temp = r && strcmp(r->name, "temporary") == 0;
+      ast_t sp = {0};
+      sp.kind = AST_SPAWN;
+      ast_t *kids[3] = {m->kids[0], NULL, m->kids[1]};
+      sp.kids = kids;
+      sp.nkids = 3;
+      (void)temp;
+      line(e, "self->f_%s = %s;", m->name, emit_expr(e, &sp));
+    } else if (m->kind == AST_CHILDREN) {
+      ast_t *it = m->kids[2];
+      line(e, "self->f_%s = act_array_new(&act_type_ref, 0);", m->name);
+      line(e, "for (int64_t i_ = %s, n_ = %s; i_ < n_; i_++) {", emit_expr(e, it->kids[0]), emit_expr(e, it->kids[1]));
+      e->indent++;
+      m->kids[1]->data = xprintf("l_%s_%d", m->kids[1]->name, e->tmp++);
+      line(e, "%s %s = i_;", ctype(m->kids[1]->type), (char *)m->kids[1]->data);
+      ast_t sp = {0};
+      sp.kind = AST_SPAWN;
+      ast_t *kids[3] = {m->kids[0], NULL, m->kids[3]};
+      sp.kids = kids;
+      sp.nkids = 3;
+      line(e, "act_array_push(&self->f_%s, &act_type_ref, &(act_actor_t *){%s});", m->name, emit_expr(e, &sp));
+      e->indent--;
+      line(e, "}");
+    }
+  }
+  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self;\n%s",
+            an, an, an, body.p ? body.p : "");
+  sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
+  free(body.p);
+
+  /* dispatch */
+  sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self;\n  switch (m->type->id) {\n",
+            an, an, an);
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *m = ms->kids[i];
+    if (m->kind == AST_ON && m->sym)
+      sb_printf(out, "  case %d: return %s_on_%s(cx, self, (%s *)m);\n", msg_id(m->sym), an, cident(m->sym->name),
+                msg_cname(m->sym));
+  }
+  sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
+
+  /* supervision clause */
+  const char *strategy = "ACT_ONE_FOR_ONE";
+  int64_t max = 3, window = 5000000000LL;
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *m = ms->kids[i];
+    if (m->kind == AST_STRATEGY || m->kind == AST_SUPERVISE) {
+      strategy = strcmp(m->name, "one_for_all") == 0 ? "ACT_ONE_FOR_ALL"
+                 : strcmp(m->name, "rest_for_one") == 0 ? "ACT_REST_FOR_ONE" : "ACT_ONE_FOR_ONE";
+      if (m->kind == AST_SUPERVISE) {
+        max = const_int(m->kids[0], max);
+        window = const_int(m->kids[1], window);
+      }
+    }
+    if (m->kind == AST_RESTARTS) {
+      max = const_int(m->kids[0], max);
+      window = const_int(m->kids[1], window);
+    }
+  }
+  ast_t *mb = member(a, AST_MAILBOX);
+  sb_printf(out, "const act_actor_type_t %s_type = {\"%s\", sizeof(%s), %lld, %s_start, %s_dispatch, %s, %s, %lld, INT64_C(%lld)};\n\n",
+            an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
+            stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window);
+  e->actor = NULL;
+}
+
+static void emit_message(FILE *h, sb_t *out, ast_t *m) {
+  const char *cn = decl_cname(m), *st = msg_cname(m);
+  ast_t *fs = m->kids[0];
+  fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  fprintf(h, "} %s;\nextern const act_msg_type_t %s_type;\n", st, cn);
+  /* embedding helper: build from C */
+  fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s %s", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  fprintf(h, ") {\n  %s *m = (%s *)act_msg_new(cx, &%s_type);\n", st, st, cn);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = %s;\n", fs->kids[i]->name, fs->kids[i]->name);
+  fprintf(h, "  return &m->h;\n}\n");
+  if (m->kids[1]) {
+    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_type_t %s_reply_type;\n",
+            cn, ctype(m->kids[1]->type), cn, cn);
+  }
+  fprintf(h, "\n");
+  /* descriptor */
+  sb_printf(out, "static void %s_print(act_buf_t *b, const act_msg_t *mm) {\n  const %s *m = (const %s *)mm;\n  (void)m;\n  act_buf_cstr(b, \"%s%s\");\n",
+            cn, st, st, m->name, fs->nkids ? "(" : "");
+  for (int i = 0; i < fs->nkids; i++)
+    sb_printf(out, "  %sact_buf_value(b, %s, &m->f_%s, true);\n", i ? "act_buf_cstr(b, \", \"); " : "",
+              tdesc(fs->kids[i]->type), fs->kids[i]->name);
+  if (fs->nkids) sb_printf(out, "  act_buf_cstr(b, \")\");\n");
+  sb_printf(out, "}\n");
+  sb_printf(out, "static void %s_share(act_msg_t *mm) {\n  %s *m = (%s *)mm;\n  (void)m;\n", cn, st, st);
+  for (int i = 0; i < fs->nkids; i++) {
+    type_t *t = fs->kids[i]->type;
+    if (t->kind == TY_ARRAY || t->kind == TY_MAP || t->kind == TY_STRUCT || t->kind == TY_ENUM || t->kind == TY_OPTIONAL)
+      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->f_%s);\n", tdesc(t), tdesc(t), fs->kids[i]->name);
+  }
+  sb_printf(out, "}\n");
+  sb_printf(out, "const act_msg_type_t %s_type = {\"%s\", %d, sizeof(%s), %s_print, %s_share};\n", cn, m->name,
+            msg_id(m), st, cn, cn);
+  if (m->kids[1]) {
+    type_t *rt = m->kids[1]->type;
+    sb_printf(out, "static void %s_reply_share(act_msg_t *mm) {\n  %s_reply *m = (%s_reply *)mm;\n  (void)m;\n", cn, cn, cn);
+    if (rt->kind == TY_ARRAY || rt->kind == TY_MAP || rt->kind == TY_STRUCT || rt->kind == TY_ENUM || rt->kind == TY_OPTIONAL)
+      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->value);\n", tdesc(rt), tdesc(rt));
+    sb_printf(out, "}\n");
+    sb_printf(out, "const act_msg_type_t %s_reply_type = {\"%s reply\", 0, sizeof(%s_reply), NULL, %s_reply_share};\n",
+              cn, m->name, cn, cn);
+  }
+  sb_printf(out, "\n");
+}
+
+static int is_literal_const(ast_t *x) {
+  if (x->kind == AST_INT || x->kind == AST_FLOAT || x->kind == AST_BOOL || x->kind == AST_DURATION) return 1;
+  return x->kind == AST_UNARY && x->op == OP_NEG && is_literal_const(x->kids[0]);
+}
+
+static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***files, int *nfiles) {
+  const char *mn = mod->data;
+  char *hpath = xprintf("%s/%s.h", opts->out_dir, mn);
+  char *cpath = xprintf("%s/%s.c", opts->out_dir, mn);
+  FILE *h = fopen(hpath, "w");
+  if (h == NULL) {
+    fprintf(stderr, "actorc: cannot write %s: %s\n", hpath, strerror(errno));
+    return false;
+  }
+  fprintf(h, "/* %s.h: generated by actorc from %s. The C API of module `%s`:\n"
+             " * message structs and constructors (<module>_<Msg>_new), actor spawn\n"
+             " * functions (<module>_<Actor>_spawn) and the functions of the module.\n"
+             " * Send with act_send(cx, ref, msg); ask with act_ask or act_ask_sync. */\n",
+          mn, mod->lit.s, mod->name);
+  fprintf(h, "#ifndef ACT_MODULE_%s_H\n#define ACT_MODULE_%s_H\n#include <math.h>\n#include \"act.h\"\n", mn, mn);
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
+    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", d->lit.s);
+  }
+  fprintf(h, "\n");
+  emit_type_defs(h);
+  fprintf(h, "\n");
+
+  sb_t out = {0}, protos = {0};
+  memset(&e->locs, 0, sizeof e->locs);
+  e->nlocs = 0;
+  e->mod = mod;
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d == NULL) continue;
+    switch (d->kind) {
+    case AST_MESSAGE: emit_message(h, &out, d); break;
+    case AST_CONST: {
+      if (is_literal_const(d->kids[1])) {
+        e->out = &out;
+        fprintf(h, "static const %s %s = %s;\n", ctype(d->type), decl_cname(d), emit_expr(e, d->kids[1]));
+      } else {
+        fprintf(h, "%s %s_value(act_ctx_t *cx);\n#define %s (%s_value(cx))\n", ctype(d->type), decl_cname(d),
+                decl_cname(d), decl_cname(d));
+        sb_t body = {0};
+        e->out = &body;
+        char *v = emit_value(e, d->kids[1]);
+        sb_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
+                  body.p ? body.p : "", v);
+      }
+      break;
+    }
+    case AST_EXTERN:
+      for (int k = 0; k < d->nkids; k++) {
+        ast_t *f = d->kids[k];
+        if (d->lit.s) continue;
+        fprintf(h, "%s %s(", f->kids[1] ? ctype(f->kids[1]->type) : "void", f->name);
+        for (int p = 0; p < f->kids[0]->nkids; p++)
+          fprintf(h, "%s%s", p ? ", " : "", ctype(f->kids[0]->kids[p]->type));
+        fprintf(h, "%s);\n", f->kids[0]->nkids ? "" : "void");
+      }
+      break;
+    case AST_FN: {
+      sb_t sig = {0};
+      sb_printf(&sig, "%s %s(act_ctx_t *cx", d->kids[1] ? ctype(d->kids[1]->type) : "void", decl_cname(d));
+      print_params(&sig, d->kids[0]);
+      fprintf(h, "%s);\n", sig.p);
+      free(sig.p);
+      break;
+    }
+    default: break;
+    }
+  }
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_FN) emit_fn(e, &out, &protos, d, NULL);
+  }
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_ACTOR) emit_actor(e, h, &out, &protos, d);
+  }
+  int is_root = mod == e->prog->root;
+  if (is_root && e->prog->main_actor && !opts->no_main) {
+    const char *an = decl_cname(e->prog->main_actor);
+    sb_printf(&out, "static void %s_set_args(act_actor_t *a, act_array_t *args) {\n  ((%s *)a)->p_%s = args;\n}\n\n", an,
+              an, e->prog->main_actor->kids[0]->kids[0]->name);
+    sb_printf(&out, "int main(int argc, char **argv) {\n  return act_main(argc, argv, &%s_type, %s_set_args);\n}\n", an, an);
+  }
+  fprintf(h, "#endif\n");
+  fclose(h);
+
+  FILE *c = fopen(cpath, "w");
+  if (c == NULL) {
+    fprintf(stderr, "actorc: cannot write %s: %s\n", cpath, strerror(errno));
+    return false;
+  }
+  fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
+  fprintf(c, "#include \"%s.h\"\n\n", mn);
+  emit_type_descs(c);
+  fprintf(c, "\n%s\n%s\n%s", e->locs.p ? e->locs.p : "", protos.p ? protos.p : "", out.p ? out.p : "");
+  fclose(c);
+  free(out.p);
+  free(protos.p);
+  free(e->locs.p);
+  memset(&e->locs, 0, sizeof e->locs);
+  *files = realloc(*files, sizeof(char *) * (size_t)(*nfiles + 2));
+  (*files)[(*nfiles)++] = cpath;
+  (*files)[*nfiles] = NULL;
+  free(hpath);
+  return true;
+}
+
+bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c_files) {
+  em_t e;
+  memset(&e, 0, sizeof e);
+  e.d = d;
+  e.prog = prog;
+  for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
+  if (e.errors) return false;
+  /* C prefixes for modules and their declarations; message ids. */
+  int next_id = 16;
+  for (int i = 0; i < prog->nmodules; i++) {
+    ast_t *mod = prog->modules[i];
+    const char *base = cident(mod->name);
+    const char *pfx = base;
+    for (int k = 0; k < i; k++)
+      if (strcmp((char *)prog->modules[k]->data, base) == 0) pfx = xprintf("%s%d", base, i);
+    for (int k = 0; k < mod->nkids; k++) {
+      ast_t *dcl = mod->kids[k];
+      if (dcl == NULL) continue;
+      if (dcl->kind == AST_MESSAGE) dcl->aux2 = next_id++;
+      if (dcl->kind != AST_IMPORT) dcl->data = (void *)pfx;
+    }
+    mod->data = (void *)pfx;
+  }
+  char **files = NULL;
+  int nfiles = 0;
+  for (int i = 0; i < prog->nmodules; i++)
+    if (!emit_module(&e, prog->modules[i], opts, &files, &nfiles)) return false;
+  *c_files = files;
+  return true;
+}

@@ -1,0 +1,526 @@
+#define _GNU_SOURCE
+/* emit_expr.c: expressions to C. Values are garbage collected, so an
+ * expression is just C code; the one extra duty is copy on write: a value
+ * read from a place (variable, field, element) and stored somewhere else is
+ * marked shared (emit_value). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit_int.h"
+#include "sema/sema.h"
+
+static int is_place(ast_t *n) {
+  if (n->kind == AST_CAST && n->kids[1] == NULL) return 0;
+  return n->kind == AST_NAME || n->kind == AST_DOT || n->kind == AST_INDEX || n->kind == AST_SELF;
+}
+
+static int needs_share(type_t *t) {
+  switch (t->kind) {
+  case TY_ARRAY: case TY_MAP: return 1;
+  case TY_OPTIONAL: return needs_share(t->elem);
+  case TY_STRUCT:
+    for (int i = 0; i < t->decl->nkids; i++) if (needs_share(t->decl->kids[i]->type)) return 1;
+    return 0;
+  case TY_ENUM:
+    for (int v = 0; v < t->decl->nkids; v++)
+      for (int i = 0; i < t->decl->kids[v]->nkids; i++) if (needs_share(t->decl->kids[v]->kids[i]->type)) return 1;
+    return 0;
+  default: return 0;
+  }
+}
+
+/* Mark the containers of a value as shared, as an expression. */
+static char *shared(type_t *t, char *code) {
+  if (t->kind == TY_ARRAY) return xprintf("act_sa(%s)", code);
+  if (t->kind == TY_MAP) return xprintf("act_sm(%s)", code);
+  return xprintf("({ %s s_ = %s; (%s)->share(&s_); s_; })", ctype(t), code, tdesc(t));
+}
+
+char *emit_value(em_t *e, ast_t *n) {
+  char *c = emit_expr(e, n);
+  if (is_place(n) && needs_share(n->type)) return shared(n->type, c);
+  return c;
+}
+
+static const char *width_utype(type_t *t) {
+  switch (t->kind) {
+  case TY_I8: return "uint8_t";
+  case TY_I16: return "uint16_t";
+  case TY_I32: return "uint32_t";
+  default: return "uint64_t";
+  }
+}
+
+static int bits(type_t *t) {
+  switch (t->kind) {
+  case TY_I8: case TY_U8: return 8;
+  case TY_I16: case TY_U16: return 16;
+  case TY_I32: case TY_U32: return 32;
+  default: return 64;
+  }
+}
+
+static const char *suffix(type_t *t) {
+  switch (t->kind) {
+  case TY_I8: return "i8"; case TY_I16: return "i16"; case TY_I32: return "i32"; case TY_I64: return "i64";
+  case TY_U8: return "u8"; case TY_U16: return "u16"; case TY_U32: return "u32"; case TY_U64: return "u64";
+  default: return "i64";
+  }
+}
+
+/* The C string literal for bytes (escaped). */
+static char *c_string(const char *s, size_t n) {
+  sb_t b = {0};
+  sb_printf(&b, "\"");
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') sb_printf(&b, "\\%c", c);
+    else if (c == '\n') sb_printf(&b, "\\n");
+    else if (c < 0x20 || c >= 0x7f || c == '?') sb_printf(&b, "\\%03o", c);
+    else sb_printf(&b, "%c", c);
+  }
+  sb_printf(&b, "\"");
+  return b.p;
+}
+
+static char *str_lit(em_t *e, const char *s, size_t n) {
+  (void)e;
+  if (n == 0) return xprintf("((act_str_t *)0)");
+  char *lit = c_string(s, n);
+  return xprintf("({ static const ACT_STR_LIT_T(%zu) s_ = ACT_STR_LIT(%s); ACT_STR(&s_); })", n + 1, lit);
+}
+
+char *as_text(em_t *e, ast_t *n) {
+  char *c = emit_expr(e, n);
+  type_t *t = n->type;
+  if (t->kind == TY_STRING) return c;
+  return xprintf("act_to_str(%s, &(%s){%s})", tdesc(t), ctype(t), c);
+}
+
+static char *interp(em_t *e, ast_t *n) {
+  sb_t b = {0};
+  sb_printf(&b, "({ act_buf_t b_; act_buf_init(&b_); ");
+  for (int i = 0; i < n->nkids; i++) {
+    ast_t *k = n->kids[i];
+    type_t *t = k->type;
+    if (k->kind == AST_STRING) {
+      sb_printf(&b, "act_buf_put(&b_, %s, %zu); ", c_string(k->lit.s, k->lit.len), k->lit.len);
+    } else if (t->kind == TY_STRING) {
+      sb_printf(&b, "act_buf_str(&b_, %s); ", emit_expr(e, k));
+    } else if (type_is_integer(t) && type_is_signed(t)) {
+      sb_printf(&b, "act_buf_i64(&b_, (int64_t)(%s)); ", emit_expr(e, k));
+    } else {
+      sb_printf(&b, "act_buf_value(&b_, %s, &(%s){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
+    }
+  }
+  sb_printf(&b, "act_buf_to_str(&b_); })");
+  return b.p;
+}
+
+static char *equality(type_t *t, const char *a, const char *b) {
+  switch (t->kind) {
+  case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
+  case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
+    return xprintf("(%s)->eq(&(%s){%s}, &(%s){%s})", tdesc(t), ctype(t), a, ctype(t), b);
+  default: return xprintf("((%s) == (%s))", a, b);
+  }
+}
+
+static char *binary(em_t *e, ast_t *n) {
+  ast_t *l = n->kids[0], *r = n->kids[1];
+  type_t *t = l->type;
+  char *a = emit_expr(e, l), *b = emit_expr(e, r);
+  const char *ct = ctype(n->type);
+  switch (n->op) {
+  case OP_AND: return xprintf("(%s && %s)", a, b);
+  case OP_OR: return xprintf("(%s || %s)", a, b);
+  case OP_EQ: return equality(t, a, b);
+  case OP_NE: return xprintf("(!%s)", equality(t, a, b));
+  case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+    const char *op = n->op == OP_LT ? "<" : n->op == OP_LE ? "<=" : n->op == OP_GT ? ">" : ">=";
+    if (t->kind == TY_STRING) return xprintf("(act_str_cmp(%s, %s) %s 0)", a, b, op);
+    return xprintf("((%s) %s (%s))", a, op, b);
+  }
+  case OP_ADD:
+    if (t->kind == TY_STRING) return xprintf("act_str_concat(%s, %s)", a, b);
+    /* fall through */
+  case OP_SUB: case OP_MUL: {
+    const char *op = n->op == OP_ADD ? "+" : n->op == OP_SUB ? "-" : "*";
+    if (type_is_float(t)) return xprintf("((%s) %s (%s))", a, op, b);
+    if (type_is_integer(t) || t->kind == TY_DURATION)
+      return xprintf("((%s)((%s)(%s) %s (%s)(%s)))", ct, width_utype(t), a, op, width_utype(t), b);
+    return xprintf("((%s) %s (%s))", a, op, b);
+  }
+  case OP_DIV: case OP_MOD:
+    if (type_is_float(t)) {
+      if (n->op == OP_DIV) return xprintf("((%s) / (%s))", a, b);
+      return xprintf("%s(%s, %s)", t->kind == TY_F32 ? "fmodf" : "fmod", a, b);
+    }
+    return xprintf("act_%s_%s(cx, %s, %s, %s)", n->op == OP_DIV ? "div" : "mod", suffix(t), a, b,
+                   emit_loc(e, n->loc));
+  case OP_BAND: return xprintf("((%s)((%s) & (%s)))", ct, a, b);
+  case OP_BOR: return xprintf("((%s)((%s) | (%s)))", ct, a, b);
+  case OP_BXOR: return xprintf("((%s)((%s) ^ (%s)))", ct, a, b);
+  case OP_SHL:
+    return xprintf("((%s)((%s)(%s) << ((%s) & %d)))", ct, width_utype(t), a, b, bits(t) - 1);
+  case OP_SHR:
+    return xprintf("((%s)((%s) >> ((%s) & %d)))", ct, a, b, bits(t) - 1);
+  default:
+    return xprintf("0");
+  }
+}
+
+const char *emit_loc(em_t *e, loc_t l) {
+  int id = e->nlocs++;
+  sb_printf(&e->locs, "static const act_loc_t act_L%d = {%s, %d, %d};\n", id,
+            c_string(l.file ? l.file->path : "?", strlen(l.file ? l.file->path : "?")), l.line, l.col);
+  return xprintf("&act_L%d", id);
+}
+
+/* Build a message: CALL(M, args...) or NAME M; returns `act_msg_t *`. */
+static char *message(em_t *e, ast_t *n) {
+  ast_t *m = n->sym;
+  ast_t *fields = m->kids[0];
+  const char *cn = msg_cname(m);
+  sb_t b = {0};
+  sb_printf(&b, "({ %s *m_ = (%s *)act_msg_new(cx, &%s_type); ", cn, cn, decl_cname(m));
+  if (n->kind == AST_CALL)
+    for (int i = 1; i < n->nkids && i - 1 < fields->nkids; i++)
+      sb_printf(&b, "m_->f_%s = %s; ", fields->kids[i - 1]->name, emit_value(e, n->kids[i]));
+  sb_printf(&b, "&m_->h; })");
+  return b.p;
+}
+
+static char *spawn(em_t *e, ast_t *k, const char *restart) {
+  ast_t *a = k->sym;
+  const char *cn = decl_cname(a);
+  sb_t b = {0};
+  sb_printf(&b, "({ %s *a_ = (%s *)act_spawn_alloc(cx, &%s_type); ", cn, cn, cn);
+  ast_t *ps = a->kids[0];
+  if (k->kind == AST_CALL)
+    for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
+      sb_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
+  sb_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
+  return b.p;
+}
+
+static char *variant(em_t *e, ast_t *n, ast_t *v) {
+  ast_t *en = v->scope;
+  int tag = 0;
+  for (int i = 0; i < en->nkids; i++) if (en->kids[i] == v) tag = i;
+  sb_t b = {0};
+  sb_printf(&b, "((%s){.tag = %d", decl_cname(en), tag);
+  if (n && n->kind == AST_CALL && v->nkids) {
+    sb_printf(&b, ", .u.v_%s = {", v->name);
+    for (int i = 1; i < n->nkids && i - 1 < v->nkids; i++)
+      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", v->kids[i - 1]->name, emit_value(e, n->kids[i]));
+    sb_printf(&b, "}");
+  }
+  sb_printf(&b, "})");
+  return b.p;
+}
+
+static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
+  sb_t b = {0};
+  int ext = (fn->flags & FN_EXTERN) != 0;
+  if (ext) {
+    sb_printf(&b, "%s(", fn->name);
+  } else if (fn->scope && fn->scope->kind == AST_ACTOR) {
+    sb_printf(&b, "%s_fn_%s(cx, self", decl_cname(fn->scope), fn->name);
+  } else {
+    sb_printf(&b, "%s(cx", decl_cname(fn));
+  }
+  for (int i = 1; i < n->nkids; i++)
+    sb_printf(&b, "%s%s", (ext && i == 1) ? "" : ", ", emit_value(e, n->kids[i]));
+  sb_printf(&b, ")");
+  if (fn->flags & FN_BLOCKING) {
+    const char *rt = fn->kids[1] ? ctype(fn->kids[1]->type) : NULL;
+    if (rt)
+      return xprintf("({ act_blocking_enter(cx); %s r_ = %s; act_blocking_leave(cx); r_; })", rt, b.p);
+    return xprintf("({ act_blocking_enter(cx); %s; act_blocking_leave(cx); })", b.p);
+  }
+  return b.p;
+}
+
+static const char *mathfn(int bi, type_t *t) {
+  const char *n = bi == BI_SQRT ? "sqrt" : bi == BI_SIN ? "sin" : bi == BI_COS ? "cos" : bi == BI_EXP ? "exp"
+                  : bi == BI_LOG ? "log" : bi == BI_FLOOR ? "floor" : bi == BI_CEIL ? "ceil" : "pow";
+  return t->kind == TY_F32 ? xprintf("%sf", n) : n;
+}
+
+static char *builtin(em_t *e, ast_t *n) {
+  int bi = n->aux2;
+  ast_t *a1 = n->nkids > 1 ? n->kids[1] : NULL, *a2 = n->nkids > 2 ? n->kids[2] : NULL;
+  switch (bi) {
+  case BI_PRINT: return xprintf("act_print(cx, %s)", as_text(e, a1));
+  case BI_EPRINT: return xprintf("act_eprint(cx, %s)", as_text(e, a1));
+  case BI_EXIT: return xprintf("act_exit(cx, (int)(%s))", emit_expr(e, a1));
+  case BI_FAIL: return xprintf("act_fail(cx, %s, %s)", emit_expr(e, a1), emit_loc(e, n->loc));
+  case BI_ASSERT:
+    return xprintf("((%s) ? (void)0 : act_fail(cx, %s, %s))", emit_expr(e, a1), emit_expr(e, a2), emit_loc(e, n->loc));
+  case BI_NOW: return xprintf("act_now()");
+  case BI_RAND: return xprintf("act_rand(cx, %s)", emit_expr(e, a1));
+  case BI_LEN:
+    if (a1->type->kind == TY_STRING) return xprintf("act_str_len(%s)", emit_expr(e, a1));
+    if (a1->type->kind == TY_MAP) return xprintf("act_map_len(%s)", emit_expr(e, a1));
+    return xprintf("act_array_len(%s)", emit_expr(e, a1));
+  case BI_MIN: case BI_MAX: {
+    const char *ct = ctype(n->type);
+    return xprintf("({ %s a_ = %s, b_ = %s; a_ %s b_ ? a_ : b_; })", ct, emit_expr(e, a1), emit_expr(e, a2),
+                   bi == BI_MIN ? "<=" : ">=");
+  }
+  case BI_ABS: {
+    const char *ct = ctype(n->type);
+    if (type_is_float(n->type)) return xprintf("%s(%s)", n->type->kind == TY_F32 ? "fabsf" : "fabs", emit_expr(e, a1));
+    if (type_is_signed(n->type) || n->type->kind == TY_DURATION)
+      return xprintf("({ %s v_ = %s; v_ < 0 ? (%s)(0 - (%s)v_) : v_; })", ct, emit_expr(e, a1), ct, width_utype(n->type));
+    return emit_expr(e, a1);
+  }
+  case BI_SQRT: case BI_SIN: case BI_COS: case BI_EXP: case BI_LOG: case BI_FLOOR: case BI_CEIL:
+    return xprintf("%s(%s)", mathfn(bi, n->type), emit_expr(e, a1));
+  case BI_POW: return xprintf("%s(%s, %s)", mathfn(bi, n->type), emit_expr(e, a1), emit_expr(e, a2));
+  case BI_STR: return as_text(e, a1);
+  case BI_PARSE_INT: case BI_PARSE_FLOAT: {
+    const char *ct = ctype(n->type), *vt = bi == BI_PARSE_INT ? "int64_t" : "double";
+    return xprintf("({ %s v_ = 0; bool ok_ = act_parse_%s(%s, &v_); (%s){.has = ok_, .v = v_}; })", vt,
+                   bi == BI_PARSE_INT ? "int" : "float", emit_expr(e, a1), ct);
+  }
+  case BI_AFTER: case BI_EVERY:
+    return xprintf("act_%s(cx, %s, %s, %s)", bi == BI_AFTER ? "after" : "every", emit_expr(e, a1),
+                   emit_expr(e, a2), message(e, n->kids[3]));
+  case BI_CANCEL: return xprintf("act_cancel(cx, %s)", emit_expr(e, a1));
+  case BI_MONITOR: return xprintf("act_monitor(cx, %s)", emit_expr(e, a1));
+  case BI_REGISTER: return xprintf("act_register(cx, %s, %s)", emit_expr(e, a1), emit_expr(e, a2));
+  default:
+    return xprintf("0");
+  }
+}
+
+static char *method(em_t *e, ast_t *n) {
+  ast_t *recv = n->kids[0]->kids[0];
+  type_t *rt = recv->type;
+  int bi = n->aux2;
+  ast_t *a1 = n->nkids > 1 ? n->kids[1] : NULL, *a2 = n->nkids > 2 ? n->kids[2] : NULL;
+  const char *L = NULL;
+  switch (bi) {
+  case BI_A_PUSH:
+    return xprintf("act_array_push(&%s, %s, &(%s){%s})", emit_place(e, recv), tdesc(rt->elem), ctype(rt->elem),
+                   emit_value(e, a1));
+  case BI_A_POP:
+    L = emit_loc(e, n->loc);
+    return xprintf("({ %s v_; act_array_pop(cx, &%s, %s, &v_, %s); v_; })", ctype(rt->elem), emit_place(e, recv),
+                   tdesc(rt->elem), L);
+  case BI_A_LEN: return xprintf("act_array_len(%s)", emit_expr(e, recv));
+  case BI_A_INSERT:
+    L = emit_loc(e, n->loc);
+    return xprintf("act_array_insert(cx, &%s, %s, %s, &(%s){%s}, %s)", emit_place(e, recv), tdesc(rt->elem),
+                   emit_expr(e, a1), ctype(rt->elem), emit_value(e, a2), L);
+  case BI_A_REMOVE:
+    L = emit_loc(e, n->loc);
+    return xprintf("({ %s v_; act_array_remove(cx, &%s, %s, %s, &v_, %s); v_; })", ctype(rt->elem),
+                   emit_place(e, recv), tdesc(rt->elem), emit_expr(e, a1), L);
+  case BI_A_SLICE:
+    L = emit_loc(e, n->loc);
+    return xprintf("act_array_slice(cx, %s, %s, %s, %s, %s)", emit_expr(e, recv), tdesc(rt->elem), emit_expr(e, a1),
+                   emit_expr(e, a2), L);
+  case BI_A_SORT: return xprintf("act_array_sort(&%s, %s)", emit_place(e, recv), tdesc(rt->elem));
+  case BI_A_CONTAINS:
+    return xprintf("act_array_contains(%s, %s, &(%s){%s})", emit_expr(e, recv), tdesc(rt->elem), ctype(rt->elem),
+                   emit_expr(e, a1));
+  case BI_S_LEN: return xprintf("act_str_len(%s)", emit_expr(e, recv));
+  case BI_S_SPLIT: return xprintf("act_str_split(%s, %s)", emit_expr(e, recv), emit_expr(e, a1));
+  case BI_S_CONTAINS: return xprintf("act_str_contains(%s, %s)", emit_expr(e, recv), emit_expr(e, a1));
+  case BI_S_STARTS_WITH: return xprintf("act_str_starts_with(%s, %s)", emit_expr(e, recv), emit_expr(e, a1));
+  case BI_S_ENDS_WITH: return xprintf("act_str_ends_with(%s, %s)", emit_expr(e, recv), emit_expr(e, a1));
+  case BI_S_FIND:
+    return xprintf("({ int64_t i_ = act_str_find(%s, %s); (%s){.has = i_ >= 0, .v = i_}; })", emit_expr(e, recv),
+                   emit_expr(e, a1), ctype(n->type));
+  case BI_S_TRIM: return xprintf("act_str_trim(%s)", emit_expr(e, recv));
+  case BI_S_LOWER: return xprintf("act_str_lower(%s)", emit_expr(e, recv));
+  case BI_S_UPPER: return xprintf("act_str_upper(%s)", emit_expr(e, recv));
+  case BI_S_BYTES: return xprintf("act_str_bytes(%s)", emit_expr(e, recv));
+  case BI_M_GET: {
+    type_t *vt = rt->elem;
+    return xprintf("({ %s *p_ = act_map_find(%s, &(%s){%s}); (%s){.has = p_ != NULL, .v = p_ ? %s : (%s){0}}; })",
+                   ctype(vt), emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1), ctype(n->type),
+                   needs_share(vt) ? shared(vt, "*p_") : "*p_", ctype(vt));
+  }
+  case BI_M_HAS:
+    return xprintf("(act_map_find(%s, &(%s){%s}) != NULL)", emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1));
+  case BI_M_REMOVE:
+    return xprintf("act_map_remove(&%s, %s, %s, &(%s){%s})", emit_place(e, recv), tdesc(rt->key), tdesc(rt->elem),
+                   ctype(rt->key), emit_expr(e, a1));
+  case BI_M_LEN: return xprintf("act_map_len(%s)", emit_expr(e, recv));
+  case BI_M_KEYS: return xprintf("act_map_keys(%s, %s)", emit_expr(e, recv), tdesc(rt->key));
+  case BI_M_VALUES:
+    return xprintf("act_map_values(%s, %s, %s)", emit_expr(e, recv), tdesc(rt->key), tdesc(rt->elem));
+  case BI_D_MS: return xprintf("((%s) / 1000000)", emit_expr(e, recv));
+  case BI_D_NS: return xprintf("(%s)", emit_expr(e, recv));
+  default: return xprintf("0");
+  }
+}
+
+static char *name_ref(em_t *e, ast_t *n) {
+  ast_t *d = n->sym;
+  switch (d->kind) {
+  case AST_VAR:
+    if (d->scope && d->scope->kind == AST_ACTOR) return xprintf("self->f_%s", d->name);
+    return xprintf("%s", local_name(e, d));
+  case AST_PARAM:
+    if (d->scope && d->scope->kind == AST_ACTOR) return xprintf("self->p_%s", d->name);
+    return xprintf("%s", local_name(e, d));
+  case AST_IF_LET: return xprintf("%s", local_name(e, d));
+  case AST_CHILD: case AST_CHILDREN: return xprintf("self->f_%s", d->name);
+  case AST_CONST: return xprintf("%s", decl_cname(d));
+  case AST_MESSAGE: return message(e, n);
+  case AST_VARIANT: return variant(e, NULL, d);
+  default: return xprintf("0");
+  }
+}
+
+char *emit_expr(em_t *e, ast_t *n) {
+  switch (n->kind) {
+  case AST_INT: {
+    type_t *t = n->type;
+    if (type_is_float(t)) return xprintf("%.17g", (double)n->lit.i);
+    if (t->kind == TY_U64) return xprintf("UINT64_C(%llu)", (unsigned long long)n->lit.i);
+    if (n->lit.i > (uint64_t)INT64_MAX) return xprintf("INT64_MIN");
+    return xprintf("((%s)INT64_C(%llu))", ctype(t), (unsigned long long)n->lit.i);
+  }
+  case AST_FLOAT:
+    if (n->type->kind == TY_F32) return xprintf("%.9gf", n->lit.f);
+    return xprintf("%.17g", n->lit.f);
+  case AST_DURATION: return xprintf("INT64_C(%llu)", (unsigned long long)n->lit.i);
+  case AST_BOOL: return xprintf("%s", n->lit.i ? "true" : "false");
+  case AST_STRING: return str_lit(e, n->lit.s, n->lit.len);
+  case AST_INTERP: return interp(e, n);
+  case AST_NONE: return xprintf("0");
+  case AST_SELF: return xprintf("(&self->base)");
+  case AST_SENDER: return xprintf("(cx->msg ? cx->msg->sender : NULL)");
+  case AST_NAME: return name_ref(e, n);
+  case AST_DOT:
+    if (n->aux == SEMA_DOT_FIELD) return xprintf("(%s).f_%s", emit_expr(e, n->kids[0]), n->name);
+    if (n->aux == SEMA_DOT_VARIANT) return variant(e, NULL, n->sym);
+    if (n->aux == SEMA_DOT_MODULE) {
+      if (n->sym->kind == AST_MESSAGE) return message(e, n);
+      return xprintf("%s", decl_cname(n->sym));
+    }
+    return xprintf("0");
+  case AST_INDEX:
+    if (n->aux == SEMA_INDEX_MAP) {
+      type_t *mt = n->kids[0]->type;
+      return xprintf("(*(%s *)act_map_at(cx, %s, &(%s){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),
+                     ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
+    }
+    return xprintf("(*(%s *)act_array_at(cx, %s, (int64_t)(%s), %s))", ctype(n->type), emit_expr(e, n->kids[0]),
+                   emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
+  case AST_CALL:
+    switch (n->aux) {
+    case SEMA_CALL_FN: return fn_call(e, n, n->sym);
+    case SEMA_CALL_BUILTIN: return builtin(e, n);
+    case SEMA_CALL_METHOD: return method(e, n);
+    case SEMA_CALL_MESSAGE: case SEMA_CALL_EVENT: return message(e, n);
+    case SEMA_CALL_VARIANT: return variant(e, n, n->sym);
+    default: return xprintf("0");
+    }
+  case AST_STRUCT_LIT: {
+    sb_t b = {0};
+    sb_printf(&b, "((%s){", decl_cname(n->sym));
+    for (int i = 1; i < n->nkids; i++)
+      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", n->kids[i]->name, emit_value(e, n->kids[i]->kids[0]));
+    if (n->nkids == 1) sb_printf(&b, "0");
+    sb_printf(&b, "})");
+    return b.p;
+  }
+  case AST_ARRAY_LIT: {
+    type_t *et = n->type->elem;
+    if (n->nkids == 0) return xprintf("act_array_new(%s, 0)", tdesc(et));
+    sb_t b = {0};
+    sb_printf(&b, "({ act_array_t *a_ = act_array_new(%s, %d); ", tdesc(et), n->nkids);
+    for (int i = 0; i < n->nkids; i++)
+      sb_printf(&b, "act_array_push(&a_, %s, &(%s){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
+    sb_printf(&b, "a_; })");
+    return b.p;
+  }
+  case AST_MAP_LIT: {
+    type_t *kt = n->type->key, *vt = n->type->elem;
+    sb_t b = {0};
+    sb_printf(&b, "({ act_map_t *m_ = act_map_new(%s, %s); ", tdesc(kt), tdesc(vt));
+    for (int i = 0; i < n->nkids; i++)
+      sb_printf(&b, "act_map_put(&m_, %s, %s, &(%s){%s}, &(%s){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
+                emit_value(e, n->kids[i]->kids[0]), ctype(vt), emit_value(e, n->kids[i]->kids[1]));
+    sb_printf(&b, "m_; })");
+    return b.p;
+  }
+  case AST_BINARY: return binary(e, n);
+  case AST_UNARY: {
+    char *a = emit_expr(e, n->kids[0]);
+    type_t *t = n->type;
+    if (n->op == OP_NOT) return xprintf("(!%s)", a);
+    if (n->op == OP_BNOT) return xprintf("((%s)~(%s))", ctype(t), a);
+    if (type_is_float(t)) return xprintf("(-(%s))", a);
+    return xprintf("((%s)(0 - (%s)(%s)))", ctype(t), width_utype(t), a);
+  }
+  case AST_CAST: {
+    ast_t *x = n->kids[0];
+    if (n->kids[1] == NULL) {
+      if (n->aux == SEMA_CONV_NONE) return xprintf("((%s){0})", ctype(n->type));
+      if (n->aux == SEMA_CONV_OPTIONAL) return xprintf("((%s){.has = true, .v = %s})", ctype(n->type), emit_value(e, x));
+      return emit_expr(e, x);
+    }
+    if (type_is_numeric(n->type) && type_is_numeric(x->type)) return xprintf("((%s)(%s))", ctype(n->type), emit_expr(e, x));
+    return emit_expr(e, x);
+  }
+  case AST_SPAWN: {
+    ast_t *r = n->kids[2];
+    int temp = r && strcmp(r->name, "temporary") == 0;
+    return spawn(e, n->kids[0], temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT");
+  }
+  case AST_ASK:
+    return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));
+  case AST_AT:
+    return xprintf("act_lookup(cx, %s, %s)", emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
+  case AST_AWAIT: {
+    /* Evaluated at statement level by the coroutine machinery. */
+    const char *f = new_temp(e, "act_future_t *");
+    line(e, "%s = %s;", f, emit_expr(e, n->kids[0]));
+    int st = ++e->nstates;
+    const char *timeout = n->kids[1] ? emit_expr(e, n->kids[1]) : "INT64_C(5000000000)";
+    line(e, "if (!act_future_ready(%s)) {", f);
+    line(e, "  act_future_arm(cx, %s, %s);", f, timeout);
+    line(e, "  F->state = %d;", st);
+    line(e, "  return act_suspend(cx, F, %s);", e->resume_name);
+    line(e, "}");
+    line(e, "/* fallthrough */ case %d:;", st);
+    type_t *ft = n->kids[0]->type;
+    ast_t *msg = NULL;
+    (void)msg;
+    /* The reply message struct has one field `value` of the reply type. */
+    const char *rt = ctype(ft->elem);
+    return xprintf("(((struct { act_msg_t h; %s value; } *)act_future_reply(cx, %s, %s))->value)", rt, f,
+                   emit_loc(e, n->loc));
+  }
+  default:
+    return xprintf("0");
+  }
+}
+
+/* An lvalue for writing: containers on the path are made unshared. */
+char *emit_place(em_t *e, ast_t *n) {
+  switch (n->kind) {
+  case AST_NAME: return name_ref(e, n);
+  case AST_DOT: return xprintf("(%s).f_%s", emit_place(e, n->kids[0]), n->name);
+  case AST_INDEX: {
+    ast_t *o = n->kids[0];
+    if (n->aux == SEMA_INDEX_MAP) {
+      type_t *mt = o->type;
+      return xprintf("(*(%s *)act_map_mut(cx, &%s, %s, %s, &(%s){%s}, %s))", ctype(mt->elem), emit_place(e, o),
+                     tdesc(mt->key), tdesc(mt->elem), ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
+    }
+    return xprintf("(*(%s *)act_array_mut(cx, &%s, %s, (int64_t)(%s), %s))", ctype(n->type), emit_place(e, o),
+                   tdesc(n->type), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
+  }
+  default:
+    return emit_expr(e, n);
+  }
+}

@@ -1,0 +1,64 @@
+/* emit_int.h: state shared by the emitter's files. */
+#ifndef ACT_EMIT_INT_H
+#define ACT_EMIT_INT_H
+
+#include <stdio.h>
+
+#include "emit/emit.h"
+#include "sema/type.h"
+
+/* A growable string. */
+typedef struct sb {
+  char *p;
+  size_t len, cap;
+} sb_t;
+
+void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+typedef struct em {
+  diag_t *d;
+  program_t *prog;
+  ast_t *mod;              /* module being emitted */
+  const char *mname;       /* its C prefix */
+  sb_t *out;               /* current function body */
+  sb_t locs;               /* static act_loc_t definitions */
+  int nlocs;
+  int tmp;                 /* temporaries */
+  int indent;
+  /* the function being emitted */
+  ast_t *actor;            /* enclosing actor or NULL */
+  int coro;                /* locals live in the frame F */
+  sb_t frame;              /* frame fields (coroutine mode) */
+  int nstates;
+  const char *resume_name;
+  type_t *ret;             /* reply/return type */
+  int is_handler;          /* `return e` replies */
+  int is_ask;
+  int errors;
+} em_t;
+
+/* types */
+const char *ctype(type_t *t);
+const char *tdesc(type_t *t);          /* "&act_type_i64" / "&td_12" */
+void emit_type_defs(FILE *h);           /* typedefs for structs/enums/optionals */
+void emit_type_descs(FILE *c);          /* descriptors + helper functions */
+const char *msg_cname(ast_t *msg);      /* C struct name of a message */
+int msg_id(ast_t *msg);
+const char *decl_cname(ast_t *d);       /* module-qualified C name */
+const char *mod_prefix(ast_t *decl);
+
+/* expressions and statements */
+char *emit_expr(em_t *e, ast_t *n);
+char *emit_value(em_t *e, ast_t *n);   /* for storing: marks sharing */
+char *emit_place(em_t *e, ast_t *n);   /* an lvalue, made writable */
+void emit_block(em_t *e, ast_t *b);
+void emit_stmt(em_t *e, ast_t *s);
+const char *emit_loc(em_t *e, loc_t l);
+const char *local_name(em_t *e, ast_t *decl);
+const char *declare_local(em_t *e, ast_t *decl, const char *ct);
+const char *new_temp(em_t *e, const char *ct);
+void line(em_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *as_text(em_t *e, ast_t *n);       /* act_str_t* expression of any value */
+
+#endif

@@ -1,0 +1,989 @@
+/* sched.c: workers, run queues, mailboxes, dispatch, suspension, faults,
+ * supervision and quiescence. See SCHED.md for the design. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt/rt.h"
+
+#define BATCH 64
+
+/* ---- run queues -------------------------------------------------------- */
+
+typedef struct runq {
+  atomic_flag lock;
+  act_actor_t **ring;
+  int64_t head, tail, cap;   /* head: next to pop; tail: next free */
+} runq_t;
+
+struct act_worker {
+  int id;
+  runq_t q;
+  jmp_buf jb;
+  act_ctx_t cx;
+  act_str_t *fault_reason;
+  const act_loc_t *fault_loc;
+  pthread_t th;
+};
+
+static act_worker_t *workers;
+static int nworkers;
+static runq_t inject;
+static pthread_mutex_t sched_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sched_cv = PTHREAD_COND_INITIALIZER;
+static _Atomic int sleeping;
+static int idle_count;
+static pthread_mutex_t exit_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t exit_cv = PTHREAD_COND_INITIALIZER;
+static int exit_code = -1;
+static act_ctx_t external_cx;
+
+static void q_lock(runq_t *q) { while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {} }
+static void q_unlock(runq_t *q) { atomic_flag_clear_explicit(&q->lock, memory_order_release); }
+
+static void q_push(runq_t *q, act_actor_t *a) {
+  q_lock(q);
+  if (q->tail - q->head == q->cap) {
+    int64_t cap = q->cap ? q->cap * 2 : 256;
+    act_actor_t **r = GC_MALLOC_UNCOLLECTABLE(sizeof *r * (size_t)cap);
+    for (int64_t i = q->head; i < q->tail; i++) r[i - q->head] = q->ring[i % q->cap];
+    GC_FREE(q->ring);
+    q->tail -= q->head;
+    q->head = 0;
+    q->ring = r;
+    q->cap = cap;
+  }
+  q->ring[q->tail % q->cap] = a;
+  q->tail++;
+  q_unlock(q);
+}
+
+static act_actor_t *q_pop(runq_t *q) {
+  if (q->tail == q->head) return NULL;   /* racy peek; confirmed under the lock */
+  q_lock(q);
+  act_actor_t *a = NULL;
+  if (q->tail != q->head) {
+    a = q->ring[q->head % q->cap];
+    q->ring[q->head % q->cap] = NULL;
+    q->head++;
+  }
+  q_unlock(q);
+  return a;
+}
+
+static int64_t q_len(runq_t *q) { return q->tail - q->head; }
+
+/* ---- memory ------------------------------------------------------------ */
+
+void *act_alloc(size_t n) {
+  void *p = GC_MALLOC(n);
+  if (p == NULL) {
+    static const char msg[] = "act: out of memory\n";
+    if (write(2, msg, sizeof msg - 1) < 0) {}
+    _exit(70);
+  }
+  return p;
+}
+
+void *act_alloc_atomic(size_t n) {
+  void *p = GC_MALLOC_ATOMIC(n);
+  if (p == NULL) return act_alloc(n);
+  memset(p, 0, n);
+  return p;
+}
+
+/* ---- mailbox: Vyukov's intrusive MPSC queue ---------------------------- */
+
+static void mq_init(act_actor_t *a) {
+  atomic_store(&a->mq_stub.next, NULL);
+  atomic_store(&a->mq_head, &a->mq_stub);
+  a->mq_tail = &a->mq_stub;
+}
+
+static void mq_push(act_actor_t *a, act_msg_t *m) {
+  atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+  act_msg_t *prev = atomic_exchange_explicit(&a->mq_head, m, memory_order_acq_rel);
+  atomic_store_explicit(&prev->next, m, memory_order_release);
+}
+
+static act_msg_t *mq_pop(act_actor_t *a) {
+  act_msg_t *tail = a->mq_tail;
+  act_msg_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (tail == &a->mq_stub) {
+    if (next == NULL) return NULL;
+    a->mq_tail = next;
+    tail = next;
+    next = atomic_load_explicit(&next->next, memory_order_acquire);
+  }
+  if (next) {
+    a->mq_tail = next;
+    return tail;
+  }
+  act_msg_t *head = atomic_load_explicit(&a->mq_head, memory_order_acquire);
+  if (tail != head) return NULL;         /* a push is half done: retry later */
+  mq_push(a, &a->mq_stub);
+  next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (next) {
+    a->mq_tail = next;
+    return tail;
+  }
+  return NULL;
+}
+
+static int mq_empty(act_actor_t *a) {
+  act_msg_t *tail = a->mq_tail;
+  return tail == &a->mq_stub && atomic_load_explicit(&tail->next, memory_order_acquire) == NULL &&
+         atomic_load_explicit(&a->mq_head, memory_order_acquire) == &a->mq_stub;
+}
+
+/* ---- scheduling -------------------------------------------------------- */
+
+static void wake_one(void) {
+  if (atomic_load_explicit(&sleeping, memory_order_relaxed) > 0) {
+    pthread_mutex_lock(&sched_mu);
+    pthread_cond_signal(&sched_cv);
+    pthread_mutex_unlock(&sched_mu);
+  }
+}
+
+void act__schedule(act_ctx_t *cx, act_actor_t *a) {
+  act_worker_t *w = cx ? cx->worker : NULL;
+  if (w != NULL) {
+    q_push(&w->q, a);
+    /* Keep ping-pong pairs on one core: wake another worker only when this
+     * one has more than it can run next. */
+    if (q_len(&w->q) > 1) wake_one();
+  } else {
+    pthread_mutex_lock(&sched_mu);
+    q_push(&inject, a);
+    pthread_cond_signal(&sched_cv);
+    pthread_mutex_unlock(&sched_mu);
+  }
+}
+
+static void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
+  mq_push(a, m);
+  if (atomic_load_explicit(&a->sched, memory_order_seq_cst) == 0 &&
+      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
+    act__schedule(cx, a);
+}
+
+void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
+
+static act_ctx_t *current_cx(act_ctx_t *cx) { return cx ? cx : &external_cx; }
+
+/* ---- per-actor bookkeeping --------------------------------------------- */
+
+act_rt_t *act__rt(act_actor_t *a) {
+  act_rt_t *rt = a->rt;
+  if (rt == NULL) {
+    act_rt_t *n = act_alloc(sizeof *n);
+    pthread_mutex_init(&n->lock, NULL);
+    struct act_rt *expected = NULL;
+    if (__atomic_compare_exchange_n(&a->rt, &expected, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      rt = n;
+    else
+      rt = expected;
+  }
+  return rt;
+}
+
+const char *act__path(act_actor_t *a, char *buf, size_t n) {
+  const char *names[32];
+  int k = 0;
+  for (act_actor_t *p = a; p && k < 32; p = p->parent) names[k++] = p->type->name;
+  size_t off = 0;
+  buf[0] = '\0';
+  for (int i = k - 1; i >= 0 && off < n; i--)
+    off += (size_t)snprintf(buf + off, n - off, "%s%s", names[i], i ? "/" : "");
+  return buf;
+}
+
+/* ---- actors ------------------------------------------------------------ */
+
+act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
+  act_actor_t *a = act_alloc(t->size);
+  mq_init(a);
+  a->type = t;
+  a->parent = cx ? cx->self : NULL;
+  static _Atomic uint64_t seed = 0x9E3779B97F4A7C15ull;
+  a->rng = atomic_fetch_add(&seed, 0x9E3779B97F4A7C15ull) | 1;
+  return a;
+}
+
+static const act_msg_type_t control_type = {"<control>", 0, sizeof(act_msg_t), NULL, NULL};
+
+static act_msg_t *control(uint32_t flags) {
+  act_msg_t *m = act_alloc(sizeof *m);
+  m->type = &control_type;
+  m->flags = flags;
+  return m;
+}
+
+void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
+  if (restart == ACT_RESTART_TEMPORARY) a->flags |= AF_TEMPORARY;
+  if (a->parent == NULL) a->flags |= AF_ROOT;
+  if (a->parent) {
+    act_rt_t *rt = act__rt(a->parent);
+    pthread_mutex_lock(&rt->lock);
+    if (rt->nchildren == rt->capchildren) {
+      /* Compact stopped children away before growing. */
+      int k = 0;
+      for (int i = 0; i < rt->nchildren; i++)
+        if (rt->children[i] && !(rt->children[i]->flags & AF_DEAD)) rt->children[k++] = rt->children[i];
+      rt->nchildren = k;
+      if (k * 2 > rt->capchildren || rt->capchildren == 0) {
+        rt->capchildren = rt->capchildren ? rt->capchildren * 2 : 4;
+        act_actor_t **c = act_alloc(sizeof *c * (size_t)rt->capchildren);
+        if (k) memcpy(c, rt->children, sizeof *c * (size_t)k);
+        rt->children = c;
+      }
+    }
+    rt->children[rt->nchildren++] = a;
+    pthread_mutex_unlock(&rt->lock);
+  }
+  enqueue(cx && cx->worker ? cx : NULL, a, control(MF_START));
+}
+
+act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t) {
+  act_msg_t *m = act_alloc(t->size);
+  m->type = t;
+  m->sender = cx ? cx->self : NULL;
+  return m;
+}
+
+static void fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why);
+
+void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  if (to == NULL) return;                  /* a sender outside any actor */
+  if (to->flags & AF_DEAD) {
+    if (m->future) fail_future(cx, m->future, m->sender, "target gone");
+    return;
+  }
+  enqueue(cx && cx->worker ? cx : NULL, to, m);
+}
+
+/* ---- asks -------------------------------------------------------------- */
+
+act_future_t *act_ask(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  act_future_t *f = act_alloc(sizeof *f);
+  f->target = to;
+  f->msg_name = m->type->name;
+  f->external = cx == NULL || cx->self == NULL;
+  m->future = f;
+  act_send(cx, to, m);
+  return f;
+}
+
+static pthread_mutex_t ext_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ext_cv = PTHREAD_COND_INITIALIZER;
+
+static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
+  r->future = f;
+  r->flags |= MF_REPLY;
+  if (f->external || asker == NULL) {
+    pthread_mutex_lock(&ext_mu);
+    if (f->state == 0) {
+      f->reply = r;
+      f->state = (r->flags & MF_FAILED) ? 2 : 1;
+    }
+    pthread_cond_broadcast(&ext_cv);
+    pthread_mutex_unlock(&ext_mu);
+    return;
+  }
+  enqueue(cx && cx->worker ? cx : NULL, asker, r);
+}
+
+static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_msg_t), NULL, NULL};
+
+static void fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why) {
+  act_msg_t *r = act_alloc(sizeof *r);
+  r->type = &failure_type;
+  r->flags = MF_FAILED;
+  char buf[512];
+  snprintf(buf, sizeof buf, "ask %s to %s %s", f->msg_name,
+           f->target && f->target->type ? f->target->type->name : "actor", why);
+  f->reason = act_str_from_cstr(buf);
+  if (asker && (asker->flags & AF_DEAD)) return;
+  deliver_reply(cx, f, asker, r);
+}
+
+void act_reply(act_ctx_t *cx, act_msg_t *r) {
+  act_msg_t *m = cx->msg;
+  if (m == NULL || m->future == NULL) return;
+  if (r->type->share) r->type->share(r);
+  deliver_reply(cx, m->future, m->sender, r);
+}
+
+bool act_future_ready(act_future_t *f) { return f->state != 0; }
+
+void act_future_arm(act_ctx_t *cx, act_future_t *f, int64_t timeout_ns) {
+  act_rt_t *rt = act__rt(cx->self);
+  rt->awaiting = f;
+  act_msg_t *m = control(MF_TIMEOUT);
+  m->future = f;
+  f->timer = act__timer_add(timeout_ns, 0, cx->self, m, f);
+}
+
+act_msg_t *act_future_reply(act_ctx_t *cx, act_future_t *f, const act_loc_t *loc) {
+  if (f->state == 1) return f->reply;
+  if (f->state == 0)
+    act_faultf(cx, loc, "await on a future that is not ready");
+  act_fail(cx, f->reason, loc);
+}
+
+act_status_t act_suspend(act_ctx_t *cx, void *frame, act_resume_fn resume) {
+  act_rt_t *rt = act__rt(cx->self);
+  rt->frame = frame;
+  rt->resume = resume;
+  rt->cur_msg = cx->msg;
+  cx->self->flags |= AF_SUSPENDED;
+  return ACT_SUSPENDED;
+}
+
+void *act_frame_alloc(act_ctx_t *cx, size_t size) {
+  (void)cx;
+  return act_alloc(size);
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+ACT_NORETURN static void unwind(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc) {
+  act_worker_t *w = cx ? cx->worker : NULL;
+  if (w == NULL) {
+    fprintf(stderr, "act: fault outside any actor: %.*s\n", (int)act_str_len(reason), act_str_data(reason));
+    _exit(1);
+  }
+  w->fault_reason = reason;
+  w->fault_loc = loc;
+  longjmp(w->jb, 1);
+}
+
+ACT_NORETURN void act_fail(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc) {
+  unwind(cx, reason ? reason : act_str_from_cstr("failed"), loc);
+}
+
+ACT_NORETURN void act_faultf(act_ctx_t *cx, const act_loc_t *loc, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  unwind(cx, act_str_from_cstr(buf), loc);
+}
+
+ACT_NORETURN void act_fault_div0(act_ctx_t *cx, const act_loc_t *loc) {
+  unwind(cx, act_str_from_cstr("division by zero"), loc);
+}
+
+ACT_NORETURN void act_exit(act_ctx_t *cx, int code) {
+  (void)cx;
+  _exit(code & 0xff);
+}
+
+/* ---- stop and monitors ------------------------------------------------- */
+
+static const act_msg_type_t *down_type_ptr(void) { return &act_down_type; }
+
+static void notify_down(act_actor_t *a, act_str_t *reason) {
+  act_rt_t *rt = a->rt;
+  if (rt == NULL) return;
+  pthread_mutex_lock(&rt->lock);
+  int n = rt->nmonitors;
+  act_actor_t **mons = rt->monitors;
+  rt->nmonitors = 0;
+  pthread_mutex_unlock(&rt->lock);
+  for (int i = 0; i < n; i++) {
+    act_down_msg_t *d = act_alloc(sizeof *d);
+    d->h.type = down_type_ptr();
+    d->h.sender = a;
+    d->who = a;
+    d->reason = reason;
+    act_send(NULL, mons[i], &d->h);
+  }
+}
+
+static void unregister(act_actor_t *a);
+
+/* The actor is gone: its children are asked to stop (last started first),
+ * `on stop` runs, watchers get Down, queued asks fail. */
+static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_stop) {
+  if (a->flags & AF_DEAD) return;
+  act_rt_t *rt = a->rt;
+  if (rt) {
+    pthread_mutex_lock(&rt->lock);
+    int n = rt->nchildren;
+    act_actor_t **kids = rt->children;
+    pthread_mutex_unlock(&rt->lock);
+    for (int i = n - 1; i >= 0; i--)
+      if (kids[i] && !(kids[i]->flags & AF_DEAD)) enqueue(cx, kids[i], control(MF_STOP));
+    pthread_mutex_lock(&rt->lock);
+    int nt = rt->ntimers;
+    act_timer_t **ts = rt->timers;
+    rt->ntimers = 0;
+    pthread_mutex_unlock(&rt->lock);
+    for (int i = 0; i < nt; i++) act__timer_cancel(ts[i]);
+  }
+  if (run_on_stop && a->type->on_stop) {
+    act_worker_t *w = cx->worker;
+    jmp_buf saved;
+    memcpy(saved, w->jb, sizeof saved);
+    if (setjmp(w->jb) == 0) a->type->on_stop(cx, a);
+    memcpy(w->jb, saved, sizeof saved);
+  }
+  __atomic_or_fetch(&a->flags, AF_DEAD, __ATOMIC_SEQ_CST);
+  if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
+  unregister(a);
+  notify_down(a, reason);
+}
+
+void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
+
+void act_stop(act_ctx_t *cx, act_actor_t *a) {
+  if (a == NULL) return;
+  if (cx && a == cx->self) { act_stop_self(cx); return; }
+  if (!(a->flags & AF_DEAD)) enqueue(cx && cx->worker ? cx : NULL, a, control(MF_STOP));
+}
+
+void act_monitor(act_ctx_t *cx, act_actor_t *a) {
+  if (a == NULL || cx == NULL || cx->self == NULL) return;
+  act_rt_t *rt = act__rt(a);
+  pthread_mutex_lock(&rt->lock);
+  int dead = (a->flags & AF_DEAD) != 0;
+  if (!dead) {
+    if (rt->nmonitors == rt->capmonitors) {
+      rt->capmonitors = rt->capmonitors ? rt->capmonitors * 2 : 4;
+      act_actor_t **m = act_alloc(sizeof *m * (size_t)rt->capmonitors);
+      if (rt->nmonitors) memcpy(m, rt->monitors, sizeof *m * (size_t)rt->nmonitors);
+      rt->monitors = m;
+    }
+    rt->monitors[rt->nmonitors++] = cx->self;
+  }
+  pthread_mutex_unlock(&rt->lock);
+  if (dead) {
+    act_down_msg_t *d = act_alloc(sizeof *d);
+    d->h.type = &act_down_type;
+    d->h.sender = a;
+    d->who = a;
+    d->reason = act_str_from_cstr("normal");
+    act_send(cx, cx->self, &d->h);
+  }
+}
+
+static void print_down(act_buf_t *b, const act_msg_t *m) {
+  const act_down_msg_t *d = (const act_down_msg_t *)m;
+  act_buf_cstr(b, "Down(");
+  act_buf_value(b, &act_type_ref, &d->who, true);
+  act_buf_cstr(b, ", ");
+  act_buf_quoted(b, d->reason);
+  act_buf_cstr(b, ")");
+}
+const act_msg_type_t act_down_type = {"Down", ACT_MSG_DOWN, sizeof(act_down_msg_t), print_down, NULL};
+
+/* ---- registry ---------------------------------------------------------- */
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static act_str_t **reg_names;
+static act_actor_t **reg_actors;
+static int nreg, capreg;
+
+void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+  (void)cx;
+  pthread_mutex_lock(&reg_mu);
+  for (int i = 0; i < nreg; i++)
+    if (act_str_eq(reg_names[i], name)) {
+      reg_actors[i] = a;
+      pthread_mutex_unlock(&reg_mu);
+      act__rt(a)->registered = name;
+      return;
+    }
+  if (nreg == capreg) {
+    capreg = capreg ? capreg * 2 : 16;
+    act_str_t **n = GC_MALLOC_UNCOLLECTABLE(sizeof *n * (size_t)capreg);
+    act_actor_t **v = GC_MALLOC_UNCOLLECTABLE(sizeof *v * (size_t)capreg);
+    if (nreg) { memcpy(n, reg_names, sizeof *n * (size_t)nreg); memcpy(v, reg_actors, sizeof *v * (size_t)nreg); }
+    GC_FREE(reg_names);
+    GC_FREE(reg_actors);
+    reg_names = n;
+    reg_actors = v;
+  }
+  reg_names[nreg] = name;
+  reg_actors[nreg++] = a;
+  pthread_mutex_unlock(&reg_mu);
+  act__rt(a)->registered = name;
+}
+
+static void unregister(act_actor_t *a) {
+  if (a->rt == NULL || a->rt->registered == NULL) return;
+  pthread_mutex_lock(&reg_mu);
+  for (int i = 0; i < nreg; i++)
+    if (reg_actors[i] == a) {
+      reg_names[i] = reg_names[nreg - 1];
+      reg_actors[i] = reg_actors[nreg - 1];
+      nreg--;
+      break;
+    }
+  pthread_mutex_unlock(&reg_mu);
+}
+
+act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
+  pthread_mutex_lock(&reg_mu);
+  act_actor_t *a = NULL;
+  for (int i = 0; i < nreg; i++)
+    if (act_str_eq(reg_names[i], name)) a = reg_actors[i];
+  pthread_mutex_unlock(&reg_mu);
+  if (a == NULL)
+    act_faultf(cx, loc, "no actor is registered as \"%.*s\"", (int)act_str_len(name), act_str_data(name));
+  return a;
+}
+
+int64_t act_rand(act_ctx_t *cx, int64_t n) {
+  if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
+  uint64_t *s = cx && cx->self ? &cx->self->rng : NULL;
+  static _Thread_local uint64_t fallback = 88172645463325252ull;
+  if (s == NULL) s = &fallback;
+  uint64_t x = *s;
+  x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+  *s = x;
+  return (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)n);
+}
+
+void act_blocking_enter(act_ctx_t *cx) { (void)cx; }
+void act_blocking_leave(act_ctx_t *cx) { (void)cx; }
+
+/* ---- supervision ------------------------------------------------------- */
+
+static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const act_loc_t *loc) {
+  char path[512];
+  act_buf_t b;
+  act_buf_init(&b);
+  act_buf_cstr(&b, "act: crash: ");
+  act_buf_cstr(&b, act__path(a, path, sizeof path));
+  act_buf_cstr(&b, " failed: ");
+  act_buf_str(&b, reason);
+  act_buf_cstr(&b, "\n  while handling: ");
+  if (m == NULL || (m->flags & MF_START)) act_buf_cstr(&b, "init");
+  else if (m->type->print) m->type->print(&b, m);
+  else act_buf_cstr(&b, m->type->name);
+  if (loc && loc->file) {
+    act_buf_cstr(&b, "\n  at: ");
+    act_buf_cstr(&b, loc->file);
+    act_buf_cstr(&b, ":");
+    act_buf_i64(&b, loc->line);
+    act_buf_cstr(&b, ":");
+    act_buf_i64(&b, loc->col);
+  }
+  act_buf_cstr(&b, "\n");
+  if (write(2, b.p, (size_t)b.len) < 0) {}
+}
+
+/* May the parent restart one more child now? Counts over all its children
+ * in a sliding window (§8: restarts N within D). */
+static int may_restart(act_actor_t *parent) {
+  const act_actor_type_t *pt = parent->type;
+  uint32_t max = pt->max_restarts ? pt->max_restarts : 3;
+  int64_t window = pt->restart_window_ns ? pt->restart_window_ns : 5000000000LL;
+  act_rt_t *rt = act__rt(parent);
+  int64_t now = act_now();
+  pthread_mutex_lock(&rt->lock);
+  if (rt->restarts == NULL) rt->restarts = act_alloc_atomic(sizeof(int64_t) * 64);
+  int k = 0;
+  for (int i = 0; i < rt->nrestarts; i++)
+    if (now - rt->restarts[i] < window) rt->restarts[k++] = rt->restarts[i];
+  rt->nrestarts = k;
+  int ok = (uint32_t)k < max && k < 64;
+  if (ok) rt->restarts[rt->nrestarts++] = now;
+  pthread_mutex_unlock(&rt->lock);
+  return ok;
+}
+
+static act_str_t *located(act_str_t *reason, const act_loc_t *loc) {
+  (void)loc;
+  return reason;
+}
+
+/* The running handler of a faulted: drop the message, hand the actor to
+ * its supervisor. Returns 1 when the actor keeps running (restarted). */
+static int handle_fault(act_worker_t *w, act_actor_t *a) {
+  act_ctx_t *cx = &w->cx;
+  act_str_t *reason = w->fault_reason;
+  act_msg_t *m = cx->msg;
+  act_rt_t *rt = a->rt;
+  if (rt && (a->flags & AF_SUSPENDED)) {
+    m = rt->cur_msg;
+    rt->frame = NULL;
+    rt->awaiting = NULL;
+  }
+  a->flags &= ~(uint32_t)AF_SUSPENDED;
+  if (m && m->future && !(m->flags & (MF_REPLY | MF_CONTROL))) {
+    act_buf_t b;
+    act_buf_init(&b);
+    act_buf_cstr(&b, "faulted: ");
+    act_buf_str(&b, reason);
+    act_buf_put(&b, "", 0);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%.*s", (int)b.len, b.p);
+    fail_future(cx, m->future, m->sender, tmp);
+  }
+  if (a->parent == NULL) {
+    crash_report(a, reason, m, w->fault_loc);
+    _exit(1);
+  }
+  char path[512];
+  act__path(a, path, sizeof path);
+  if ((a->flags & AF_TEMPORARY) || !may_restart(a->parent)) {
+    int temporary = (a->flags & AF_TEMPORARY) != 0;
+    finish(cx, a, reason, 0);
+    if (!temporary) {
+      char buf[1024];
+      snprintf(buf, sizeof buf, "too many restarts of %s: %.*s", path, (int)act_str_len(reason),
+               act_str_data(reason));
+      act_msg_t *e = control(MF_ESCALATE);
+      e->future = (act_future_t *)act_str_from_cstr(buf);   /* the reason */
+      enqueue(cx, a->parent, e);
+    } else {
+      fprintf(stderr, "act: %s failed and is not restarted (temporary): %.*s\n", path,
+              (int)act_str_len(reason), act_str_data(reason));
+    }
+    return 0;
+  }
+  {
+    const act_loc_t *loc = w->fault_loc;
+    char where[300] = "";
+    if (loc && loc->file) snprintf(where, sizeof where, " (at %s:%d:%d)", loc->file, loc->line, loc->col);
+    fprintf(stderr, "act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(located(reason, loc)),
+            act_str_data(reason), where);
+  }
+  /* one_for_all / rest_for_one: the siblings restart too. */
+  uint8_t strategy = a->parent->type->strategy;
+  if (strategy != ACT_ONE_FOR_ONE && a->parent->rt) {
+    act_rt_t *prt = a->parent->rt;
+    pthread_mutex_lock(&prt->lock);
+    int after = 0;
+    for (int i = 0; i < prt->nchildren; i++) {
+      act_actor_t *s = prt->children[i];
+      if (s == a) { after = 1; continue; }
+      if (s == NULL || (s->flags & AF_DEAD)) continue;
+      if (strategy == ACT_ONE_FOR_ALL || after) enqueue(cx, s, control(MF_RESTART));
+    }
+    pthread_mutex_unlock(&prt->lock);
+  }
+  return 1;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static _Atomic uint64_t warned[64];
+
+static void dead_letter(act_actor_t *a, act_msg_t *m) {
+  uint32_t id = m->type->id;
+  uint64_t bit = 1ull << (id % 64);
+  if (atomic_fetch_or(&warned[(id / 64) % 64], bit) & bit) return;
+  fprintf(stderr, "act: warning: dead letter: %s sent to %s, which does not handle it\n",
+          m->type->name, a->type->name);
+}
+
+static act_status_t run_start(act_ctx_t *cx, act_actor_t *a) {
+  cx->msg = NULL;
+  return a->type->start(cx, a);
+}
+
+/* Handle one message; the jump point for faults is set by the caller. */
+static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+  act_ctx_t *cx = &w->cx;
+  act_rt_t *rt = a->rt;
+  act_status_t st = ACT_DONE;
+  if (m->flags & (MF_REPLY | MF_TIMEOUT)) {
+    act_future_t *f = m->future;
+    if (m->flags & MF_REPLY) {
+      if (f->state == 0) {
+        f->reply = m;
+        f->state = (m->flags & MF_FAILED) ? 2 : 1;
+        if (f->timer) act__timer_cancel(f->timer);
+      }
+    } else if (f->state == 0) {
+      f->state = 2;
+      char buf[256];
+      int64_t ms = 0;
+      snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
+               f->target && f->target->type ? f->target->type->name : "actor");
+      (void)ms;
+      f->reason = act_str_from_cstr(buf);
+    }
+    if (rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0) {
+      a->flags &= ~(uint32_t)AF_SUSPENDED;
+      rt->awaiting = NULL;
+      cx->msg = rt->cur_msg;
+      void *frame = rt->frame;
+      rt->frame = NULL;
+      st = rt->resume(cx, a, frame);
+    } else {
+      return;
+    }
+  } else if (m->flags & MF_START) {
+    st = run_start(cx, a);
+  } else if (m->flags & MF_RESTART) {
+    if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
+    a->flags &= ~(uint32_t)AF_SUSPENDED;
+    st = run_start(cx, a);
+  } else if (m->flags & MF_STOP) {
+    finish(cx, a, act_str_from_cstr("normal"), 1);
+    return;
+  } else if (m->flags & MF_ESCALATE) {
+    cx->msg = m;
+    act_fail(cx, (act_str_t *)(void *)m->future, NULL);
+  } else {
+    cx->msg = m;
+    st = a->type->dispatch(cx, a, m);
+    if (st == ACT_UNHANDLED) {
+      dead_letter(a, m);
+      if (m->future) fail_future(cx, m->future, m->sender, "is not handled");
+      st = ACT_DONE;
+    }
+  }
+  cx->msg = NULL;
+  if (st == ACT_DONE && (a->flags & AF_STOPPING)) finish(cx, a, act_str_from_cstr("normal"), 1);
+}
+
+/* Suspended actors take only what can resume them (or stop them); the rest
+ * waits in the stash, in order. */
+static int resumes(act_actor_t *a, act_msg_t *m) {
+  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_STOP | MF_RESTART | MF_ESCALATE)) != 0 ||
+         (a->rt && 0);
+}
+
+static act_msg_t *next_msg(act_actor_t *a) {
+  act_rt_t *rt = a->rt;
+  if (!(a->flags & AF_SUSPENDED)) {
+    if (rt && rt->stash_head) {
+      act_msg_t *m = rt->stash_head;
+      rt->stash_head = atomic_load_explicit(&m->next, memory_order_relaxed);
+      if (rt->stash_head == NULL) rt->stash_tail = NULL;
+      return m;
+    }
+    return mq_pop(a);
+  }
+  for (;;) {
+    act_msg_t *m = mq_pop(a);
+    if (m == NULL) return NULL;
+    if (resumes(a, m)) return m;
+    atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+    if (rt->stash_tail) atomic_store_explicit(&rt->stash_tail->next, m, memory_order_relaxed);
+    else rt->stash_head = m;
+    rt->stash_tail = m;
+  }
+}
+
+static int has_work(act_actor_t *a) {
+  if (!(a->flags & AF_SUSPENDED) && a->rt && a->rt->stash_head) return 1;
+  return !mq_empty(a);
+}
+
+static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
+  act_msg_t *m;
+  while ((m = next_msg(a)) != NULL)
+    if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_CONTROL)))
+      fail_future(cx, m->future, m->sender, "target gone");
+}
+
+static void run_actor(act_worker_t *w, act_actor_t *a) {
+  act_ctx_t *cx = &w->cx;
+  cx->self = a;
+  volatile int n = 0;
+  if (setjmp(w->jb) != 0) {
+    handle_fault(w, a);
+    cx->msg = NULL;
+    n++;
+  }
+  while (n < BATCH) {
+    if (a->flags & AF_DEAD) {
+      drain_dead(cx, a);
+      break;
+    }
+    act_msg_t *m = next_msg(a);
+    if (m == NULL) break;
+    n++;
+    dispatch_one(w, a, m);
+  }
+  cx->self = NULL;
+  if ((a->flags & AF_DEAD) || !has_work(a)) {
+    atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
+    if (!has_work(a) || atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) != 0) return;
+  }
+  q_push(&w->q, a);
+}
+
+/* ---- workers and quiescence -------------------------------------------- */
+
+static act_actor_t *steal(act_worker_t *self) {
+  for (int i = 1; i < nworkers; i++) {
+    act_worker_t *v = &workers[(self->id + i) % nworkers];
+    act_actor_t *a = q_pop(&v->q);
+    if (a) return a;
+  }
+  return NULL;
+}
+
+static int all_queues_empty(void) {
+  if (q_len(&inject)) return 0;
+  for (int i = 0; i < nworkers; i++)
+    if (q_len(&workers[i].q)) return 0;
+  return 1;
+}
+
+static void set_exit(int code) {
+  pthread_mutex_lock(&exit_mu);
+  if (exit_code < 0) exit_code = code;
+  pthread_cond_broadcast(&exit_cv);
+  pthread_mutex_unlock(&exit_mu);
+}
+
+/* Called by the timer thread when its last timer went away (workers check
+ * inline, under sched_mu, before they sleep). */
+void act__quiescence_check(void) {
+  if (nworkers == 0) return;
+  pthread_mutex_lock(&sched_mu);
+  if (idle_count == nworkers && all_queues_empty() && act__timers_armed() == 0)
+    set_exit(0);
+  pthread_mutex_unlock(&sched_mu);
+}
+
+static void *worker_main(void *arg) {
+  act_worker_t *w = arg;
+  w->cx.worker = w;
+  for (;;) {
+    act_actor_t *a = q_pop(&w->q);
+    if (a == NULL) a = q_pop(&inject);
+    if (a == NULL) a = steal(w);
+    if (a == NULL) {
+      for (int spin = 0; spin < 200 && a == NULL; spin++) {
+        sched_yield();
+        a = q_pop(&inject);
+        if (a == NULL) a = steal(w);
+      }
+    }
+    if (a == NULL) {
+      pthread_mutex_lock(&sched_mu);
+      idle_count++;
+      atomic_fetch_add(&sleeping, 1);
+      while ((a = q_pop(&inject)) == NULL && (a = steal(w)) == NULL) {
+        if (idle_count == nworkers && all_queues_empty() && act__timers_armed() == 0) {
+          set_exit(0);
+        }
+        pthread_cond_wait(&sched_cv, &sched_mu);
+      }
+      atomic_fetch_sub(&sleeping, 1);
+      idle_count--;
+      pthread_mutex_unlock(&sched_mu);
+    }
+    run_actor(w, a);
+  }
+  return NULL;
+}
+
+
+static int parse_threads(int *argc, char **argv) {
+  int n = 0;
+  const char *env = getenv("ACT_THREADS");
+  if (env && *env) n = atoi(env);
+  int k = 1;
+  for (int i = 1; argv && i < *argc; i++) {
+    if (strcmp(argv[i], "--act-threads") == 0 && i + 1 < *argc) {
+      n = atoi(argv[++i]);
+      continue;
+    }
+    if (strncmp(argv[i], "--act-threads=", 14) == 0) {
+      n = atoi(argv[i] + 14);
+      continue;
+    }
+    argv[k++] = argv[i];
+  }
+  if (argv) { *argc = k; argv[k] = NULL; }
+  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (n <= 0) n = 1;
+  if (n > 256) n = 256;
+  return n;
+}
+
+static int runtime_started;
+
+int act_runtime_start(int argc, char **argv) {
+  if (runtime_started) return 0;
+  runtime_started = 1;
+  GC_set_handle_fork(1);
+  GC_INIT();
+  GC_allow_register_threads();
+  int n = parse_threads(&argc, argv);
+  workers = GC_MALLOC_UNCOLLECTABLE(sizeof *workers * (size_t)n);
+  memset(workers, 0, sizeof *workers * (size_t)n);
+  nworkers = n;
+  act__timers_start();
+  for (int i = 0; i < n; i++) {
+    workers[i].id = i;
+    pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
+  }
+  return 0;
+}
+
+act_ctx_t *act_external(void) { return NULL; }
+
+int act_runtime_wait(void) {
+  pthread_mutex_lock(&exit_mu);
+  while (exit_code < 0) pthread_cond_wait(&exit_cv, &exit_mu);
+  int code = exit_code;
+  pthread_mutex_unlock(&exit_mu);
+  return code;
+}
+
+act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns) {
+  act_future_t *f = act_ask(NULL, to, m);
+  int64_t deadline = act_now() + timeout_ns;
+  pthread_mutex_lock(&ext_mu);
+  while (f->state == 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t left = deadline - act_now();
+    if (left <= 0) break;
+    ts.tv_sec += (time_t)(left / 1000000000LL);
+    ts.tv_nsec += (long)(left % 1000000000LL);
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(&ext_cv, &ext_mu, &ts);
+  }
+  act_msg_t *r = f->state == 1 ? f->reply : NULL;
+  pthread_mutex_unlock(&ext_mu);
+  return r;
+}
+
+static void on_signal(int sig) {
+  /* Graceful top-down stop is not implemented yet: exit with the shell's
+   * conventional status for the signal. */
+  _exit(128 + sig);
+}
+
+int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_args_fn set_args) {
+  act_runtime_start(argc, argv);
+  /* act_runtime_start removed the --act-* options from argv in place. */
+  int n = 0;
+  while (argv[n]) n++;
+  act_array_t *args = act_array_new(&act_type_string, n);
+  for (int i = 1; i < n; i++) {
+    act_str_t *s = act_str_from_cstr(argv[i]);
+    act_array_push(&args, &act_type_string, &s);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  act_actor_t *m = act_spawn_alloc(NULL, main_type);
+  set_args(m, args);
+  act_spawn_start(NULL, m, ACT_RESTART_PERMANENT);
+  int code = act_runtime_wait();
+  /* Workers are still parked in the scheduler: leave without running
+   * exit handlers under their feet. print() never buffers. */
+  _exit(code);
+}

@@ -1,0 +1,205 @@
+/* timer.c: after/every and ask time-outs. One timer thread keeps a binary
+ * heap ordered by deadline and sleeps until the earliest one. A timer never
+ * fires early: it fires at its deadline or later. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt/rt.h"
+
+struct act_timer {
+  int64_t deadline;
+  int64_t period;        /* 0: one shot */
+  act_actor_t *to;
+  act_msg_t *msg;        /* the message (a copy is sent per tick) */
+  act_future_t *future;  /* ask time-out */
+  int cancelled;
+  int done;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv;
+static act_timer_t **heap;
+static int nheap, capheap;
+static _Atomic int armed; /* live timers (not fired, not cancelled) */
+static int started;
+
+int64_t act_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void heap_push(act_timer_t *t) {
+  if (nheap == capheap) {
+    capheap = capheap ? capheap * 2 : 64;
+    act_timer_t **h = GC_MALLOC_UNCOLLECTABLE(sizeof *h * (size_t)capheap);
+    if (heap) memcpy(h, heap, sizeof *h * (size_t)nheap);
+    GC_FREE(heap);
+    heap = h;
+  }
+  int i = nheap++;
+  while (i > 0 && heap[(i - 1) / 2]->deadline > t->deadline) {
+    heap[i] = heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  heap[i] = t;
+}
+
+static act_timer_t *heap_pop(void) {
+  act_timer_t *top = heap[0];
+  act_timer_t *last = heap[--nheap];
+  int i = 0;
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= nheap) break;
+    if (c + 1 < nheap && heap[c + 1]->deadline < heap[c]->deadline) c++;
+    if (heap[c]->deadline >= last->deadline) break;
+    heap[i] = heap[c];
+    i = c;
+  }
+  if (nheap > 0) heap[i] = last;
+  heap[nheap] = NULL;
+  return top;
+}
+
+static act_msg_t *copy_msg(act_msg_t *m) {
+  act_msg_t *c = act_alloc(m->type->size);
+  memcpy(c, m, m->type->size);
+  c->next = NULL;
+  if (m->type->share) m->type->share(c);
+  return c;
+}
+
+static void *timer_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&mu);
+  for (;;) {
+    if (nheap == 0) {
+      pthread_cond_wait(&cv, &mu);
+      continue;
+    }
+    int64_t now = act_now();
+    act_timer_t *t = heap[0];
+    if (t->deadline > now) {
+      struct timespec ts = {(time_t)(t->deadline / 1000000000LL), (long)(t->deadline % 1000000000LL)};
+      pthread_cond_timedwait(&cv, &mu, &ts);
+      continue;
+    }
+    heap_pop();
+    if (t->cancelled) continue;
+    act_msg_t *m;
+    if (t->period > 0 && !(t->to->flags & AF_DEAD)) {
+      m = copy_msg(t->msg);
+      t->deadline += t->period;
+      if (t->deadline < now) t->deadline = now + t->period;
+      heap_push(t);
+    } else {
+      m = t->msg;
+      t->done = 1;
+      armed--;
+    }
+    if (t->period > 0 && (t->to->flags & AF_DEAD)) {
+      t->done = 1;
+      armed--;
+      act__quiescence_check();
+      continue;
+    }
+    /* Deliver while holding the lock: the quiescence check reads `armed`
+     * under it, so it sees either the timer or the message it sent. */
+    act__push(t->to, m);
+    if (armed == 0) act__quiescence_check();
+  }
+  return NULL;
+}
+
+void act__timers_start(void) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&cv, &ca);
+  pthread_t th;
+  pthread_create(&th, NULL, timer_main, NULL);
+  pthread_detach(th);
+  started = 1;
+}
+
+act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg_t *m,
+                            act_future_t *f) {
+  act_timer_t *t = act_alloc(sizeof *t);
+  t->deadline = act_now() + (ns > 0 ? ns : 0);
+  t->period = period;
+  t->to = to;
+  t->msg = m;
+  t->future = f;
+  pthread_mutex_lock(&mu);
+  armed++;
+  heap_push(t);
+  pthread_cond_signal(&cv);
+  pthread_mutex_unlock(&mu);
+  return t;
+}
+
+void act__timer_cancel(act_timer_t *t) {
+  if (t == NULL) return;
+  pthread_mutex_lock(&mu);
+  int last = 0;
+  if (!t->cancelled && !t->done) {
+    t->cancelled = 1;
+    armed--;
+    last = armed == 0;
+  }
+  pthread_mutex_unlock(&mu);
+  if (last) act__quiescence_check();
+}
+
+/* Read without the timer lock: the quiescence check holds the scheduler's
+ * lock, and the timer thread takes that one inside its own. A timer is
+ * counted until after its message is queued, so a reader never sees both
+ * "no timer" and "no message". */
+int act__timers_armed(void) { return atomic_load(&armed); }
+
+static void remember(act_ctx_t *cx, act_actor_t *to, act_timer_t *t) {
+  (void)cx;
+  act_rt_t *rt = act__rt(to);
+  pthread_mutex_lock(&rt->lock);
+  if (rt->ntimers == rt->captimers) {
+    /* Drop finished timers before growing. */
+    int k = 0;
+    for (int i = 0; i < rt->ntimers; i++)
+      if (!rt->timers[i]->done && !rt->timers[i]->cancelled) rt->timers[k++] = rt->timers[i];
+    rt->ntimers = k;
+    if (k == rt->captimers) {
+      rt->captimers = rt->captimers ? rt->captimers * 2 : 4;
+      act_timer_t **nt = act_alloc(sizeof *nt * (size_t)rt->captimers);
+      if (k) memcpy(nt, rt->timers, sizeof *nt * (size_t)k);
+      rt->timers = nt;
+    }
+  }
+  rt->timers[rt->ntimers++] = t;
+  pthread_mutex_unlock(&rt->lock);
+}
+
+act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
+  if (to == NULL) return NULL;
+  act_timer_t *t = act__timer_add(ns, 0, to, m, NULL);
+  remember(cx, to, t);
+  return t;
+}
+
+act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
+  if (to == NULL) return NULL;
+  if (ns <= 0) ns = 1;
+  act_timer_t *t = act__timer_add(ns, ns, to, m, NULL);
+  remember(cx, to, t);
+  return t;
+}
+
+void act_cancel(act_ctx_t *cx, act_timer_t *t) {
+  (void)cx;
+  act__timer_cancel(t);
+}
