@@ -250,7 +250,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       ast_t *kids[3] = {m->kids[0], NULL, m->kids[3]};
       sp.kids = kids;
       sp.nkids = 3;
-      line(e, "act_array_push(&self->f_%s, &act_type_ref, &(act_actor_t *){%s});", m->name, emit_expr(e, &sp));
+      line(e, "act_array_push(&self->f_%s, &act_type_ref, (act_actor_t *[]){%s});", m->name, emit_expr(e, &sp));
       e->indent--;
       line(e, "}");
     }

@@ -94,7 +94,7 @@ char *as_text(em_t *e, ast_t *n) {
   char *c = emit_expr(e, n);
   type_t *t = n->type;
   if (t->kind == TY_STRING) return c;
-  return xprintf("act_to_str(%s, &(%s){%s})", tdesc(t), ctype(t), c);
+  return xprintf("act_to_str(%s, (%s[]){%s})", tdesc(t), ctype(t), c);
 }
 
 static char *interp(em_t *e, ast_t *n) {
@@ -110,7 +110,7 @@ static char *interp(em_t *e, ast_t *n) {
     } else if (type_is_integer(t) && type_is_signed(t)) {
       sb_printf(&b, "act_buf_i64(&b_, (int64_t)(%s)); ", emit_expr(e, k));
     } else {
-      sb_printf(&b, "act_buf_value(&b_, %s, &(%s){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
+      sb_printf(&b, "act_buf_value(&b_, %s, (%s[]){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
     }
   }
   sb_printf(&b, "act_buf_to_str(&b_); })");
@@ -121,7 +121,7 @@ static char *equality(type_t *t, const char *a, const char *b) {
   switch (t->kind) {
   case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
   case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
-    return xprintf("(%s)->eq(&(%s){%s}, &(%s){%s})", tdesc(t), ctype(t), a, ctype(t), b);
+    return xprintf("(%s)->eq((%s[]){%s}, (%s[]){%s})", tdesc(t), ctype(t), a, ctype(t), b);
   default: return xprintf("((%s) == (%s))", a, b);
   }
 }
@@ -304,7 +304,7 @@ static char *method(em_t *e, ast_t *n) {
   const char *L = NULL;
   switch (bi) {
   case BI_A_PUSH:
-    return xprintf("act_array_push(&%s, %s, &(%s){%s})", emit_place(e, recv), tdesc(rt->elem), ctype(rt->elem),
+    return xprintf("act_array_push(&%s, %s, (%s[]){%s})", emit_place(e, recv), tdesc(rt->elem), ctype(rt->elem),
                    emit_value(e, a1));
   case BI_A_POP:
     L = emit_loc(e, n->loc);
@@ -313,7 +313,7 @@ static char *method(em_t *e, ast_t *n) {
   case BI_A_LEN: return xprintf("act_array_len(%s)", emit_expr(e, recv));
   case BI_A_INSERT:
     L = emit_loc(e, n->loc);
-    return xprintf("act_array_insert(cx, &%s, %s, %s, &(%s){%s}, %s)", emit_place(e, recv), tdesc(rt->elem),
+    return xprintf("act_array_insert(cx, &%s, %s, %s, (%s[]){%s}, %s)", emit_place(e, recv), tdesc(rt->elem),
                    emit_expr(e, a1), ctype(rt->elem), emit_value(e, a2), L);
   case BI_A_REMOVE:
     L = emit_loc(e, n->loc);
@@ -325,7 +325,7 @@ static char *method(em_t *e, ast_t *n) {
                    emit_expr(e, a2), L);
   case BI_A_SORT: return xprintf("act_array_sort(&%s, %s)", emit_place(e, recv), tdesc(rt->elem));
   case BI_A_CONTAINS:
-    return xprintf("act_array_contains(%s, %s, &(%s){%s})", emit_expr(e, recv), tdesc(rt->elem), ctype(rt->elem),
+    return xprintf("act_array_contains(%s, %s, (%s[]){%s})", emit_expr(e, recv), tdesc(rt->elem), ctype(rt->elem),
                    emit_expr(e, a1));
   case BI_S_LEN: return xprintf("act_str_len(%s)", emit_expr(e, recv));
   case BI_S_SPLIT: return xprintf("act_str_split(%s, %s)", emit_expr(e, recv), emit_expr(e, a1));
@@ -341,14 +341,14 @@ static char *method(em_t *e, ast_t *n) {
   case BI_S_BYTES: return xprintf("act_str_bytes(%s)", emit_expr(e, recv));
   case BI_M_GET: {
     type_t *vt = rt->elem;
-    return xprintf("({ %s *p_ = act_map_find(%s, &(%s){%s}); (%s){.has = p_ != NULL, .v = p_ ? %s : (%s){0}}; })",
+    return xprintf("({ %s *p_ = act_map_find(%s, (%s[]){%s}); (%s){.has = p_ != NULL, .v = p_ ? %s : (%s){0}}; })",
                    ctype(vt), emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1), ctype(n->type),
                    needs_share(vt) ? shared(vt, "*p_") : "*p_", ctype(vt));
   }
   case BI_M_HAS:
-    return xprintf("(act_map_find(%s, &(%s){%s}) != NULL)", emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1));
+    return xprintf("(act_map_find(%s, (%s[]){%s}) != NULL)", emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1));
   case BI_M_REMOVE:
-    return xprintf("act_map_remove(&%s, %s, %s, &(%s){%s})", emit_place(e, recv), tdesc(rt->key), tdesc(rt->elem),
+    return xprintf("act_map_remove(&%s, %s, %s, (%s[]){%s})", emit_place(e, recv), tdesc(rt->key), tdesc(rt->elem),
                    ctype(rt->key), emit_expr(e, a1));
   case BI_M_LEN: return xprintf("act_map_len(%s)", emit_expr(e, recv));
   case BI_M_KEYS: return xprintf("act_map_keys(%s, %s)", emit_expr(e, recv), tdesc(rt->key));
@@ -409,7 +409,7 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_INDEX:
     if (n->aux == SEMA_INDEX_MAP) {
       type_t *mt = n->kids[0]->type;
-      return xprintf("(*(%s *)act_map_at(cx, %s, &(%s){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),
+      return xprintf("(*(%s *)act_map_at(cx, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),
                      ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
     }
     return xprintf("(*(%s *)act_array_at(cx, %s, (int64_t)(%s), %s))", ctype(n->type), emit_expr(e, n->kids[0]),
@@ -438,7 +438,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     sb_t b = {0};
     sb_printf(&b, "({ act_array_t *a_ = act_array_new(%s, %d); ", tdesc(et), n->nkids);
     for (int i = 0; i < n->nkids; i++)
-      sb_printf(&b, "act_array_push(&a_, %s, &(%s){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
+      sb_printf(&b, "act_array_push(&a_, %s, (%s[]){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
     sb_printf(&b, "a_; })");
     return b.p;
   }
@@ -447,7 +447,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     sb_t b = {0};
     sb_printf(&b, "({ act_map_t *m_ = act_map_new(%s, %s); ", tdesc(kt), tdesc(vt));
     for (int i = 0; i < n->nkids; i++)
-      sb_printf(&b, "act_map_put(&m_, %s, %s, &(%s){%s}, &(%s){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
+      sb_printf(&b, "act_map_put(&m_, %s, %s, (%s[]){%s}, (%s[]){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
                 emit_value(e, n->kids[i]->kids[0]), ctype(vt), emit_value(e, n->kids[i]->kids[1]));
     sb_printf(&b, "m_; })");
     return b.p;
@@ -514,7 +514,7 @@ char *emit_place(em_t *e, ast_t *n) {
     ast_t *o = n->kids[0];
     if (n->aux == SEMA_INDEX_MAP) {
       type_t *mt = o->type;
-      return xprintf("(*(%s *)act_map_mut(cx, &%s, %s, %s, &(%s){%s}, %s))", ctype(mt->elem), emit_place(e, o),
+      return xprintf("(*(%s *)act_map_mut(cx, &%s, %s, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_place(e, o),
                      tdesc(mt->key), tdesc(mt->elem), ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
     }
     return xprintf("(*(%s *)act_array_mut(cx, &%s, %s, (int64_t)(%s), %s))", ctype(n->type), emit_place(e, o),

@@ -205,7 +205,7 @@ static void emit_assign(em_t *e, ast_t *s) {
     if (l->kind == AST_INDEX && l->aux == SEMA_INDEX_MAP) {
       type_t *mt = l->kids[0]->type;
       char *val = emit_value(e, r);
-      line(e, "act_map_put(&%s, %s, %s, &(%s){%s}, &(%s){%s});", emit_place(e, l->kids[0]), tdesc(mt->key),
+      line(e, "act_map_put(&%s, %s, %s, (%s[]){%s}, (%s[]){%s});", emit_place(e, l->kids[0]), tdesc(mt->key),
            tdesc(mt->elem), ctype(mt->key), emit_expr(e, l->kids[1]), ctype(mt->elem), val);
       return;
     }

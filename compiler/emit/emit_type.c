@@ -191,7 +191,7 @@ static int has_share(type_t *t) {
 }
 
 static const char *share_fn(type_t *t) {
-  return has_share(t) ? xprintf("%s->share", tdesc(t)) : NULL;
+  return has_share(t) ? xprintf("(%s)->share", tdesc(t)) : NULL;
 }
 
 /* C expression comparing two lvalues of type t for equality. */

@@ -578,7 +578,8 @@ static type_t *call(cx_t *c, ast_t *e, type_t *want) {
   }
   if (f->kind == AST_DOT) {
     ast_t *o = f->kids[0];
-    if (o->kind == AST_NAME && !lookup(c, o->name)) {
+    ast_t *od = o->kind == AST_NAME ? lookup(c, o->name) : NULL;
+    if (o->kind == AST_NAME && (od == NULL || od->kind == AST_ENUM)) {
       ast_t *m = symtab_get(&c->mi->aliases, o->name);
       if (m) {
         module_info_t *mi = m->data;
@@ -704,7 +705,8 @@ static type_t *expr_inner(cx_t *c, ast_t **slot, type_t *want) {
   case AST_NAME: return name_expr(c, e, want);
   case AST_DOT: {
     ast_t *o = e->kids[0];
-    if (o->kind == AST_NAME && !lookup(c, o->name)) {
+    ast_t *od = o->kind == AST_NAME ? lookup(c, o->name) : NULL;
+    if (o->kind == AST_NAME && (od == NULL || od->kind == AST_ENUM)) {
       ast_t *m = symtab_get(&c->mi->aliases, o->name);
       if (m) {
         ast_t *d = symtab_get(&((module_info_t *)m->data)->decls, e->name);

@@ -199,7 +199,7 @@ static int expr_context(int kind) {
   case TK_ANDAND: case TK_OROR: case TK_AMP: case TK_PIPE: case TK_CARET:
   case TK_SHL: case TK_SHR: case TK_TILDE: case TK_AWAIT: case TK_FATARROW:
   case TK_SPAWN: case TK_PERSIST: case TK_IN: case TK_DOTDOT: case TK_WITHIN:
-  case TK_SLBRACE: case TK_MATCH: case TK_IF: case TK_WHILE:
+  case TK_SLBRACE: case TK_MATCH: case TK_IF: case TK_WHILE: case TK_INTERP_START:
     return 1;
   default:
     return 0;
@@ -222,6 +222,7 @@ static void run(parse_ctx_t *px, glue_t *g, void *parser, int start_token) {
   if (start_token) {
     memset(&t, 0, sizeof t);
     act_parser(parser, start_token, t);
+    g->prev = start_token;
   }
   int in_head = 0, head_depth = 0;
   for (;;) {

@@ -269,8 +269,8 @@ struct act_msg {
 
 typedef struct act_down_msg {
   act_msg_t h;
-  act_actor_t *who;
-  act_str_t *reason;
+  act_actor_t *f_who;      /* field names as generated code spells them */
+  act_str_t *f_reason;
 } act_down_msg_t;
 extern const act_msg_type_t act_down_type;
 

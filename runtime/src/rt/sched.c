@@ -42,7 +42,6 @@ static int idle_count;
 static pthread_mutex_t exit_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t exit_cv = PTHREAD_COND_INITIALIZER;
 static int exit_code = -1;
-static act_ctx_t external_cx;
 
 static void q_lock(runq_t *q) { while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {} }
 static void q_unlock(runq_t *q) { atomic_flag_clear_explicit(&q->lock, memory_order_release); }
@@ -176,7 +175,6 @@ static void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
 
 void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
 
-static act_ctx_t *current_cx(act_ctx_t *cx) { return cx ? cx : &external_cx; }
 
 /* ---- per-actor bookkeeping --------------------------------------------- */
 
@@ -403,8 +401,8 @@ static void notify_down(act_actor_t *a, act_str_t *reason) {
     act_down_msg_t *d = act_alloc(sizeof *d);
     d->h.type = down_type_ptr();
     d->h.sender = a;
-    d->who = a;
-    d->reason = reason;
+    d->f_who = a;
+    d->f_reason = reason;
     act_send(NULL, mons[i], &d->h);
   }
 }
@@ -470,8 +468,8 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
     act_down_msg_t *d = act_alloc(sizeof *d);
     d->h.type = &act_down_type;
     d->h.sender = a;
-    d->who = a;
-    d->reason = act_str_from_cstr("normal");
+    d->f_who = a;
+    d->f_reason = act_str_from_cstr("normal");
     act_send(cx, cx->self, &d->h);
   }
 }
@@ -479,9 +477,9 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
 static void print_down(act_buf_t *b, const act_msg_t *m) {
   const act_down_msg_t *d = (const act_down_msg_t *)m;
   act_buf_cstr(b, "Down(");
-  act_buf_value(b, &act_type_ref, &d->who, true);
+  act_buf_value(b, &act_type_ref, &d->f_who, true);
   act_buf_cstr(b, ", ");
-  act_buf_quoted(b, d->reason);
+  act_buf_quoted(b, d->f_reason);
   act_buf_cstr(b, ")");
 }
 const act_msg_type_t act_down_type = {"Down", ACT_MSG_DOWN, sizeof(act_down_msg_t), print_down, NULL};
@@ -796,10 +794,17 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
   act_ctx_t *cx = &w->cx;
   cx->self = a;
   volatile int n = 0;
+  volatile int restart = 0;
   if (setjmp(w->jb) != 0) {
-    handle_fault(w, a);
+    restart = handle_fault(w, a);
     cx->msg = NULL;
     n++;
+  }
+  if (restart) {
+    /* Rebuild the state from the parameters: fields, then init. A fault
+     * in there comes back to the setjmp above. */
+    restart = 0;
+    dispatch_one(w, a, control(MF_RESTART));
   }
   while (n < BATCH) {
     if (a->flags & AF_DEAD) {

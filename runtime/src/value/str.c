@@ -32,8 +32,11 @@ act_str_t *act_str_concat(act_str_t *a, act_str_t *b) {
 }
 
 bool act_str_eq(const act_str_t *a, const act_str_t *b) {
+  if (a == b) return true;
   int64_t la = act_str_len(a);
-  return la == act_str_len(b) && (la == 0 || memcmp(a->data, b->data, (size_t)la) == 0);
+  if (la != act_str_len(b)) return false;
+  /* la > 0 here, so neither is NULL */
+  return memcmp(a->data, b->data, (size_t)la & 0x7fffffffffffffff) == 0;
 }
 
 int act_str_cmp(const act_str_t *a, const act_str_t *b) {
