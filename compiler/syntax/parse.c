@@ -247,8 +247,16 @@ static void run(parse_ctx_t *px, glue_t *g, void *parser, int start_token) {
     /* Track whether the identifier chain in progress started in an
      * expression context (`x = a.b.C {` is a struct literal). */
     if (t.kind == TK_IDENT) {
-      if (g->prev != TK_DOT)
+      if (g->prev != TK_DOT) {
         g->struct_ok = expr_context(g->prev);
+        /* After `:` a name starts a struct literal only inside ( [ or a
+         * struct literal (`[k: P{...}]`, `Q{p: P{...}}`); elsewhere it is a
+         * type (`actor A : Proto {`, `let x: T`). */
+        if (g->prev == TK_COLON) {
+          int top = g->lx.paren_depth ? g->lx.paren_stack[g->lx.paren_depth - 1] : 0;
+          g->struct_ok = top == TK_LPAREN || top == TK_LBRACKET || top == TK_SLBRACE;
+        }
+      }
     } else if (t.kind != TK_DOT) {
       g->struct_ok = 0;
     }

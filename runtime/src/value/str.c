@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 #include "act.h"
 
@@ -33,10 +34,11 @@ act_str_t *act_str_concat(act_str_t *a, act_str_t *b) {
 
 bool act_str_eq(const act_str_t *a, const act_str_t *b) {
   if (a == b) return true;
+  if (a == NULL || b == NULL) return act_str_len(a) == act_str_len(b);
   int64_t la = act_str_len(a);
   if (la != act_str_len(b)) return false;
-  /* la > 0 here, so neither is NULL */
-  return memcmp(a->data, b->data, (size_t)la & 0x7fffffffffffffff) == 0;
+  if (la <= 0 || (uint64_t)la > (uint64_t)PTRDIFF_MAX) return la == 0;
+  return memcmp(a->data, b->data, (size_t)la) == 0;
 }
 
 int act_str_cmp(const act_str_t *a, const act_str_t *b) {

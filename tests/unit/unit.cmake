@@ -1,0 +1,12 @@
+# Criterion unit tests of the front end and the runtime.
+foreach(t lexer parser)
+  add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
+  target_link_libraries(test_${t} PRIVATE actorc_lib PkgConfig::CRITERION)
+  add_test(NAME unit_${t} COMMAND test_${t})
+endforeach()
+foreach(t values sched)
+  add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
+  target_link_libraries(test_${t} PRIVATE act PkgConfig::CRITERION)
+  add_test(NAME unit_${t} COMMAND test_${t})
+  set_tests_properties(unit_${t} PROPERTIES LABELS runtime)
+endforeach()
