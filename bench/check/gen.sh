@@ -4,7 +4,7 @@
 # matches and string interpolation, and an actor with handlers and asks.
 lines=${1:-100000}
 awk -v lines="$lines" 'BEGIN {
-  per = 60; n = int(lines / per); if (n < 1) n = 1
+  per = 58; n = int(lines / per); if (n < 1) n = 1
   for (i = 0; i < n; i++) {
     printf "struct Point%d { x: float, y: float, tag: string }\n", i
     printf "enum Shape%d { Circle(r: float), Rect(w: float, h: float), Empty }\n", i

@@ -34,31 +34,50 @@ type_t *type_prim(type_kind_t kind) {
   return prims[kind];
 }
 
-/* Composite and nominal types are few; a linear probe of a small hash keeps
- * interning cheap without another data structure. */
-#define HBITS 12
-static type_t *htab[1 << HBITS];
+/* Composite and nominal types are interned in an open-addressing table
+ * that doubles when half full. */
+static type_t **htab;
+static unsigned hcap, hcount;
 
 static unsigned hkey(type_kind_t k, const void *a, const void *b) {
-  uintptr_t h = (uintptr_t)k * 31u + (uintptr_t)a * 17u + (uintptr_t)b * 13u;
-  h ^= h >> 9;
-  return (unsigned)(h & ((1u << HBITS) - 1));
+  uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)a * 0xC2B2AE3D27D4EB4Full ^
+               (uint64_t)(uintptr_t)b * 0x165667B19E3779F9ull;
+  h ^= h >> 29;
+  return (unsigned)h;
+}
+
+static void hgrow(void) {
+  unsigned cap = hcap ? hcap * 2 : 1024;
+  type_t **nt = calloc(cap, sizeof *nt);
+  if (nt == NULL) {
+    fputs("actorc: out of memory\n", stderr);
+    exit(3);
+  }
+  for (unsigned i = 0; i < hcap; i++) {
+    type_t *t = htab[i];
+    if (t == NULL) continue;
+    unsigned s = hkey(t->kind, t->elem ? (void *)t->elem : (void *)t->decl, t->key) & (cap - 1);
+    while (nt[s]) s = (s + 1) & (cap - 1);
+    nt[s] = t;
+  }
+  free(htab);
+  htab = nt;
+  hcap = cap;
 }
 
 static type_t *intern(type_kind_t k, type_t *elem, type_t *key, ast_t *decl) {
-  unsigned h = hkey(k, elem ? (void *)elem : (void *)decl, key);
-  for (unsigned i = 0; i < (1u << HBITS); i++) {
-    unsigned s = (h + i) & ((1u << HBITS) - 1);
+  if ((hcount + 1) * 2 > hcap) hgrow();
+  unsigned s = hkey(k, elem ? (void *)elem : (void *)decl, key) & (hcap - 1);
+  for (;; s = (s + 1) & (hcap - 1)) {
     type_t *t = htab[s];
     if (t == NULL) {
       t = new_type(k, elem, key, decl);
       htab[s] = t;
+      hcount++;
       return t;
     }
-    if (t->kind == k && t->elem == elem && t->key == key && t->decl == decl)
-      return t;
+    if (t->kind == k && t->elem == elem && t->key == key && t->decl == decl) return t;
   }
-  return new_type(k, elem, key, decl); /* table full: still correct, slower */
 }
 
 type_t *type_array(type_t *elem) { return intern(TY_ARRAY, elem, NULL, NULL); }
@@ -141,5 +160,7 @@ void type_reset(void) {
   all = NULL;
   nall = capall = 0;
   memset(prims, 0, sizeof prims);
-  memset(htab, 0, sizeof htab);
+  free(htab);
+  htab = NULL;
+  hcap = hcount = 0;
 }
