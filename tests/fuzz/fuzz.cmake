@@ -1,0 +1,13 @@
+# The front-end fuzzer (ACT_FUZZ=ON with clang): the compiler's sources are
+# compiled again with libFuzzer and ASan instrumentation.
+if(ACT_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  get_target_property(_fuzz_src actorc_lib SOURCES)
+  add_executable(fuzz_front ${CMAKE_CURRENT_LIST_DIR}/fuzz_front.c ${_fuzz_src})
+  target_include_directories(fuzz_front PRIVATE ${CMAKE_SOURCE_DIR}/compiler ${CMAKE_BINARY_DIR}/gen)
+  target_compile_options(fuzz_front PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_front PRIVATE -fsanitize=fuzzer,address,undefined)
+  add_dependencies(fuzz_front actorc_lib)   # generates the lexer and parser
+  set_source_files_properties(${CMAKE_BINARY_DIR}/gen/act_parse.c ${CMAKE_BINARY_DIR}/gen/act_lex.c
+                              PROPERTIES GENERATED TRUE)
+  target_compile_definitions(fuzz_front PRIVATE ACT_VERSION="fuzz" ACT_SANITIZE_FLAGS="" ACT_LINK_LIBS="")
+endif()
