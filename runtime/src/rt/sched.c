@@ -16,11 +16,18 @@
 
 /* ---- run queues -------------------------------------------------------- */
 
+/* A run queue: a ring under a spinlock. head and tail are atomics so that
+ * the emptiness peek done without the lock is a well-defined (relaxed)
+ * read; the lock orders everything else. */
 typedef struct runq {
   atomic_flag lock;
   act_actor_t **ring;
-  int64_t head, tail, cap;   /* head: next to pop; tail: next free */
+  _Atomic int64_t head, tail;   /* head: next to pop; tail: next free */
+  int64_t cap;
 } runq_t;
+
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define ST(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
 
 struct act_worker {
   int id;
@@ -48,35 +55,38 @@ static void q_unlock(runq_t *q) { atomic_flag_clear_explicit(&q->lock, memory_or
 
 static void q_push(runq_t *q, act_actor_t *a) {
   q_lock(q);
-  if (q->tail - q->head == q->cap) {
+  int64_t head = LD(q->head), tail = LD(q->tail);
+  if (tail - head == q->cap) {
     int64_t cap = q->cap ? q->cap * 2 : 256;
     act_actor_t **r = GC_MALLOC_UNCOLLECTABLE(sizeof *r * (size_t)cap);
-    for (int64_t i = q->head; i < q->tail; i++) r[i - q->head] = q->ring[i % q->cap];
+    for (int64_t i = head; i < tail; i++) r[i - head] = q->ring[i % q->cap];
     GC_FREE(q->ring);
-    q->tail -= q->head;
-    q->head = 0;
+    tail -= head;
+    head = 0;
+    ST(q->head, 0);
     q->ring = r;
     q->cap = cap;
   }
-  q->ring[q->tail % q->cap] = a;
-  q->tail++;
+  q->ring[tail % q->cap] = a;
+  ST(q->tail, tail + 1);
   q_unlock(q);
 }
 
 static act_actor_t *q_pop(runq_t *q) {
-  if (q->tail == q->head) return NULL;   /* racy peek; confirmed under the lock */
+  if (LD(q->tail) == LD(q->head)) return NULL;   /* peek; confirmed under the lock */
   q_lock(q);
   act_actor_t *a = NULL;
-  if (q->tail != q->head) {
-    a = q->ring[q->head % q->cap];
-    q->ring[q->head % q->cap] = NULL;
-    q->head++;
+  int64_t head = LD(q->head);
+  if (LD(q->tail) != head) {
+    a = q->ring[head % q->cap];
+    q->ring[head % q->cap] = NULL;
+    ST(q->head, head + 1);
   }
   q_unlock(q);
   return a;
 }
 
-static int64_t q_len(runq_t *q) { return q->tail - q->head; }
+static int64_t q_len(runq_t *q) { return LD(q->tail) - LD(q->head); }
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -178,8 +188,11 @@ void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
 
 /* ---- per-actor bookkeeping --------------------------------------------- */
 
+/* a->rt is created on demand by whichever thread needs it first. */
+static act_rt_t *rt_of(act_actor_t *a) { return __atomic_load_n(&a->rt, __ATOMIC_ACQUIRE); }
+
 act_rt_t *act__rt(act_actor_t *a) {
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   if (rt == NULL) {
     act_rt_t *n = act_alloc(sizeof *n);
     pthread_mutex_init(&n->lock, NULL);
@@ -390,7 +403,7 @@ ACT_NORETURN void act_exit(act_ctx_t *cx, int code) {
 static const act_msg_type_t *down_type_ptr(void) { return &act_down_type; }
 
 static void notify_down(act_actor_t *a, act_str_t *reason) {
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   if (rt == NULL) return;
   pthread_mutex_lock(&rt->lock);
   int n = rt->nmonitors;
@@ -413,7 +426,7 @@ static void unregister(act_actor_t *a);
  * `on stop` runs, watchers get Down, queued asks fail. */
 static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_stop) {
   if (a->flags & AF_DEAD) return;
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   if (rt) {
     pthread_mutex_lock(&rt->lock);
     int n = rt->nchildren;
@@ -518,7 +531,7 @@ void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
 }
 
 static void unregister(act_actor_t *a) {
-  if (a->rt == NULL || a->rt->registered == NULL) return;
+  if (rt_of(a) == NULL || rt_of(a)->registered == NULL) return;
   pthread_mutex_lock(&reg_mu);
   for (int i = 0; i < nreg; i++)
     if (reg_actors[i] == a) {
@@ -612,7 +625,7 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
   act_ctx_t *cx = &w->cx;
   act_str_t *reason = w->fault_reason;
   act_msg_t *m = cx->msg;
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   if (rt && (a->flags & AF_SUSPENDED)) {
     m = rt->cur_msg;
     rt->frame = NULL;
@@ -660,8 +673,8 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
   }
   /* one_for_all / rest_for_one: the siblings restart too. */
   uint8_t strategy = a->parent->type->strategy;
-  if (strategy != ACT_ONE_FOR_ONE && a->parent->rt) {
-    act_rt_t *prt = a->parent->rt;
+  if (strategy != ACT_ONE_FOR_ONE && rt_of(a->parent)) {
+    act_rt_t *prt = rt_of(a->parent);
     pthread_mutex_lock(&prt->lock);
     int after = 0;
     for (int i = 0; i < prt->nchildren; i++) {
@@ -695,7 +708,7 @@ static act_status_t run_start(act_ctx_t *cx, act_actor_t *a) {
 /* Handle one message; the jump point for faults is set by the caller. */
 static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
   act_ctx_t *cx = &w->cx;
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   act_status_t st = ACT_DONE;
   if (m->flags & (MF_REPLY | MF_TIMEOUT)) {
     act_future_t *f = m->future;
@@ -753,11 +766,11 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
  * waits in the stash, in order. */
 static int resumes(act_actor_t *a, act_msg_t *m) {
   return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_STOP | MF_RESTART | MF_ESCALATE)) != 0 ||
-         (a->rt && 0);
+         0;
 }
 
 static act_msg_t *next_msg(act_actor_t *a) {
-  act_rt_t *rt = a->rt;
+  act_rt_t *rt = rt_of(a);
   if (!(a->flags & AF_SUSPENDED)) {
     if (rt && rt->stash_head) {
       act_msg_t *m = rt->stash_head;
@@ -779,7 +792,7 @@ static act_msg_t *next_msg(act_actor_t *a) {
 }
 
 static int has_work(act_actor_t *a) {
-  if (!(a->flags & AF_SUSPENDED) && a->rt && a->rt->stash_head) return 1;
+  if (!(a->flags & AF_SUSPENDED) && rt_of(a) && rt_of(a)->stash_head) return 1;
   return !mq_empty(a);
 }
 
@@ -817,11 +830,18 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
     dispatch_one(w, a, m);
   }
   cx->self = NULL;
-  if ((a->flags & AF_DEAD) || !has_work(a)) {
-    atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
-    if (!has_work(a) || atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) != 0) return;
+  if (!(a->flags & AF_DEAD) && has_work(a)) {
+    q_push(&w->q, a);               /* fairness: to the back of the queue */
+    return;
   }
-  q_push(&w->q, a);
+  /* Release the actor. Once sched is 0 another worker may own it, so only
+   * the producers' end (mq_head) is looked at: if a push came in between,
+   * take the actor back — unless that producer already scheduled it. */
+  act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
+  atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
+  if (atomic_load_explicit(&a->mq_head, memory_order_seq_cst) != seen &&
+      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
+    q_push(&w->q, a);
 }
 
 /* ---- workers and quiescence -------------------------------------------- */
