@@ -830,14 +830,16 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
     dispatch_one(w, a, m);
   }
   cx->self = NULL;
+  /* The producers' end, read before the emptiness check: any push after
+   * this point changes it. */
+  act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
   if (!(a->flags & AF_DEAD) && has_work(a)) {
     q_push(&w->q, a);               /* fairness: to the back of the queue */
     return;
   }
   /* Release the actor. Once sched is 0 another worker may own it, so only
-   * the producers' end (mq_head) is looked at: if a push came in between,
-   * take the actor back — unless that producer already scheduled it. */
-  act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
+   * mq_head is looked at: if a push came in since `seen`, take the actor
+   * back — unless that producer already scheduled it. */
   atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
   if (atomic_load_explicit(&a->mq_head, memory_order_seq_cst) != seen &&
       atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
@@ -944,6 +946,10 @@ int act_runtime_start(int argc, char **argv) {
   GC_set_handle_fork(1);
   GC_INIT();
   GC_allow_register_threads();
+  /* Message-heavy programs allocate fast and keep little: start with room
+   * to spare so the first collections do not come every few megabytes
+   * (pages are only touched when used; see bench/results.md). */
+  if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)128 << 20);
   int n = parse_threads(&argc, argv);
   workers = GC_MALLOC_UNCOLLECTABLE(sizeof *workers * (size_t)n);
   memset(workers, 0, sizeof *workers * (size_t)n);
