@@ -158,7 +158,7 @@ static int check_file(const opts_t *o, const toolchain_t *tc, diag_t *d,
       return EXIT_ERRORS;
   }
   sema_opts_t so = {.stdlib_dir = tc->stdlib_dir,
-                    .require_main = strcmp(o->cmd, "check") != 0};
+                    .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main};
   if (!sema_load_and_check(o->file, &so, d, prog) || d->errors)
     return EXIT_ERRORS;
   return 0;
