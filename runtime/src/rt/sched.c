@@ -49,6 +49,10 @@ static int idle_count;
 static pthread_mutex_t exit_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t exit_cv = PTHREAD_COND_INITIALIZER;
 static int exit_code = -1;
+/* No quiescence before the first actor is spawned from outside (Main, or
+ * an embedding program's first actor): idle workers at start-up are not
+ * a finished program. */
+static _Atomic int program_started;
 
 static void q_lock(runq_t *q) { while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {} }
 static void q_unlock(runq_t *q) { atomic_flag_clear_explicit(&q->lock, memory_order_release); }
@@ -260,6 +264,9 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
     pthread_mutex_unlock(&rt->lock);
   }
   enqueue(cx && cx->worker ? cx : NULL, a, control(MF_START));
+  /* After the start message is queued, so that an idle check sees either
+   * "not started" or the queued actor. */
+  if (a->parent == NULL) atomic_store(&program_started, 1);
 }
 
 act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t) {
@@ -876,7 +883,8 @@ static void set_exit(int code) {
 void act__quiescence_check(void) {
   if (nworkers == 0) return;
   pthread_mutex_lock(&sched_mu);
-  if (idle_count == nworkers && all_queues_empty() && act__timers_armed() == 0)
+  if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
+      act__timers_armed() == 0)
     set_exit(0);
   pthread_mutex_unlock(&sched_mu);
 }
@@ -900,9 +908,9 @@ static void *worker_main(void *arg) {
       idle_count++;
       atomic_fetch_add(&sleeping, 1);
       while ((a = q_pop(&inject)) == NULL && (a = steal(w)) == NULL) {
-        if (idle_count == nworkers && all_queues_empty() && act__timers_armed() == 0) {
+        if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
+            act__timers_armed() == 0)
           set_exit(0);
-        }
         pthread_cond_wait(&sched_cv, &sched_mu);
       }
       atomic_fetch_sub(&sleeping, 1);

@@ -1,0 +1,2 @@
+" Act source files
+autocmd BufRead,BufNewFile *.act setfiletype act
