@@ -16,6 +16,7 @@ enum {
   MF_ESCALATE = 1 << 4,  /* a child gave up: fault with the reason */
   MF_RESTART = 1 << 5,   /* restart (one_for_all / rest_for_one) */
   MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
+  MF_CHILD_DONE = 1 << 7, /* a child asked to stop has finished */
   MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART
 };
 
@@ -26,7 +27,8 @@ enum {
   AF_STOPPING = 1 << 1,
   AF_SUSPENDED = 1 << 2,
   AF_TEMPORARY = 1 << 3,
-  AF_ROOT = 1 << 4
+  AF_ROOT = 1 << 4,
+  AF_WINDING = 1 << 5    /* stopping its children one by one, last first */
 };
 
 struct act_future {
@@ -58,6 +60,8 @@ typedef struct act_rt {
   act_msg_t *cur_msg;
   act_msg_t *stash_head, *stash_tail;   /* held back while suspended */
   act_str_t *registered;
+  act_actor_t *stop_requester;  /* parent waiting for us to finish stopping */
+  int stop_idx;                 /* next child to stop is below this index */
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;

@@ -461,6 +461,43 @@ static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_
   notify_down(a, reason);
 }
 
+/* A graceful stop (LANGUAGE.md §6): the children stop first, one at a time
+ * in reverse start order, each with its own children first; then `on stop`
+ * runs. Meanwhile the actor takes only control messages. */
+static void next_child(act_ctx_t *cx, act_actor_t *a);
+
+static void graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
+  if (a->flags & (AF_DEAD | AF_WINDING)) return;
+  act_rt_t *rt = act__rt(a);
+  rt->stop_requester = requester;
+  pthread_mutex_lock(&rt->lock);
+  rt->stop_idx = rt->nchildren;
+  pthread_mutex_unlock(&rt->lock);
+  a->flags |= AF_WINDING;
+  next_child(cx, a);
+}
+
+static void next_child(act_ctx_t *cx, act_actor_t *a) {
+  act_rt_t *rt = act__rt(a);
+  act_actor_t *kid = NULL;
+  pthread_mutex_lock(&rt->lock);
+  while (rt->stop_idx > 0 && kid == NULL) {
+    act_actor_t *k = rt->children[--rt->stop_idx];
+    if (k && !(k->flags & AF_DEAD)) kid = k;
+  }
+  pthread_mutex_unlock(&rt->lock);
+  if (kid) {
+    act_msg_t *m = control(MF_STOP);
+    m->sender = a;                 /* answered with MF_CHILD_DONE */
+    enqueue(cx, kid, m);
+    return;
+  }
+  a->flags &= ~(uint32_t)AF_WINDING;
+  act_actor_t *req = rt->stop_requester;
+  finish(cx, a, act_str_from_cstr("normal"), 1);
+  if (req) enqueue(cx, req, control(MF_CHILD_DONE));
+}
+
 void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
 
 void act_stop(act_ctx_t *cx, act_actor_t *a) {
@@ -751,7 +788,12 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     a->flags &= ~(uint32_t)AF_SUSPENDED;
     st = run_start(cx, a);
   } else if (m->flags & MF_STOP) {
-    finish(cx, a, act_str_from_cstr("normal"), 1);
+    if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
+    a->flags &= ~(uint32_t)AF_SUSPENDED;
+    graceful_stop(cx, a, m->sender);
+    return;
+  } else if (m->flags & MF_CHILD_DONE) {
+    if (a->flags & AF_WINDING) next_child(cx, a);
     return;
   } else if (m->flags & MF_ESCALATE) {
     cx->msg = m;
@@ -766,19 +808,19 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     }
   }
   cx->msg = NULL;
-  if (st == ACT_DONE && (a->flags & AF_STOPPING)) finish(cx, a, act_str_from_cstr("normal"), 1);
+  if (st == ACT_DONE && (a->flags & AF_STOPPING)) graceful_stop(cx, a, NULL);
 }
 
 /* Suspended actors take only what can resume them (or stop them); the rest
  * waits in the stash, in order. */
 static int resumes(act_actor_t *a, act_msg_t *m) {
-  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_STOP | MF_RESTART | MF_ESCALATE)) != 0 ||
+  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE)) != 0 ||
          0;
 }
 
 static act_msg_t *next_msg(act_actor_t *a) {
   act_rt_t *rt = rt_of(a);
-  if (!(a->flags & AF_SUSPENDED)) {
+  if (!(a->flags & (AF_SUSPENDED | AF_WINDING))) {
     if (rt && rt->stash_head) {
       act_msg_t *m = rt->stash_head;
       rt->stash_head = atomic_load_explicit(&m->next, memory_order_relaxed);
@@ -799,15 +841,18 @@ static act_msg_t *next_msg(act_actor_t *a) {
 }
 
 static int has_work(act_actor_t *a) {
-  if (!(a->flags & AF_SUSPENDED) && rt_of(a) && rt_of(a)->stash_head) return 1;
+  if (!(a->flags & (AF_SUSPENDED | AF_WINDING)) && rt_of(a) && rt_of(a)->stash_head) return 1;
   return !mq_empty(a);
 }
 
 static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
   act_msg_t *m;
-  while ((m = next_msg(a)) != NULL)
+  while ((m = next_msg(a)) != NULL) {
     if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_CONTROL)))
       fail_future(cx, m->future, m->sender, "target gone");
+    if ((m->flags & MF_STOP) && m->sender)   /* a parent waits on us */
+      enqueue(cx, m->sender, control(MF_CHILD_DONE));
+  }
 }
 
 static void run_actor(act_worker_t *w, act_actor_t *a) {
@@ -871,7 +916,44 @@ static int all_queues_empty(void) {
   return 1;
 }
 
+/* SIGINT/SIGTERM: stop the tree from the root down (children first, then
+ * each `on stop`), and once everything is quiet exit with 128 + signal.
+ * The signals are blocked in every thread and taken by this one. */
+static act_actor_t *root_actor;
+static _Atomic int stop_signal;
+static sigset_t stop_signals;
+
+static void *signal_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&stop_signals, &sig) != 0) continue;
+    if (atomic_exchange(&stop_signal, sig) != 0) _exit(128 + sig);   /* second signal */
+    if (root_actor) act_stop(NULL, root_actor);
+    else _exit(128 + sig);
+  }
+  return NULL;
+}
+
+/* Stack overflow (or any wild access) in generated code: name the actor
+ * instead of dying with a bare segfault. Runs on an alternate stack. */
+static _Thread_local act_worker_t *this_worker;
+
+static void on_segv(int sig) {
+  (void)sig;
+  char msg[300];
+  act_worker_t *w = this_worker;
+  const char *name = w && w->cx.self ? w->cx.self->type->name : "the runtime";
+  int n = snprintf(msg, sizeof msg,
+                   "act: crash: %s overflowed its stack or touched invalid memory "
+                   "(deep recursion?) — ending the process\n", name);
+  if (write(2, msg, (size_t)n) < 0) {}
+  _exit(70);
+}
+
 static void set_exit(int code) {
+  int sig = atomic_load(&stop_signal);
+  if (sig && code == 0) code = 128 + sig;
   pthread_mutex_lock(&exit_mu);
   if (exit_code < 0) exit_code = code;
   pthread_cond_broadcast(&exit_cv);
@@ -892,6 +974,12 @@ void act__quiescence_check(void) {
 static void *worker_main(void *arg) {
   act_worker_t *w = arg;
   w->cx.worker = w;
+  this_worker = w;
+  stack_t ss;
+  ss.ss_size = 64 * 1024;
+  ss.ss_sp = malloc(ss.ss_size);
+  ss.ss_flags = 0;
+  if (ss.ss_sp) sigaltstack(&ss, NULL);
   for (;;) {
     act_actor_t *a = q_pop(&w->q);
     if (a == NULL) a = q_pop(&inject);
@@ -952,6 +1040,17 @@ int act_runtime_start(int argc, char **argv) {
   if (runtime_started) return 0;
   runtime_started = 1;
   GC_set_handle_fork(1);
+  /* Before any thread starts, so that every thread inherits the mask. */
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_segv;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
   GC_INIT();
   GC_allow_register_threads();
   /* Message-heavy programs allocate fast and keep little: start with room
@@ -963,10 +1062,20 @@ int act_runtime_start(int argc, char **argv) {
   memset(workers, 0, sizeof *workers * (size_t)n);
   nworkers = n;
   act__timers_start();
+  pthread_t sth;
+  pthread_create(&sth, NULL, signal_main, NULL);
+  pthread_detach(sth);
+  /* A fixed stack per worker (with a guard page), whatever `ulimit -s`
+   * says: runaway recursion in a handler then ends in a clear report
+   * (on_segv) instead of eating all memory. */
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, (size_t)64 << 20);
   for (int i = 0; i < n; i++) {
     workers[i].id = i;
-    pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
+    pthread_create(&workers[i].th, &attr, worker_main, &workers[i]);
   }
+  pthread_attr_destroy(&attr);
   return 0;
 }
 
@@ -999,11 +1108,6 @@ act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns) {
   return r;
 }
 
-static void on_signal(int sig) {
-  /* Graceful top-down stop is not implemented yet: exit with the shell's
-   * conventional status for the signal. */
-  _exit(128 + sig);
-}
 
 int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_args_fn set_args) {
   act_runtime_start(argc, argv);
@@ -1016,9 +1120,8 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
     act_array_push(&args, &act_type_string, &s);
   }
   signal(SIGPIPE, SIG_IGN);
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
   act_actor_t *m = act_spawn_alloc(NULL, main_type);
+  root_actor = m;
   set_args(m, args);
   act_spawn_start(NULL, m, ACT_RESTART_PERMANENT);
   int code = act_runtime_wait();
