@@ -139,7 +139,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
               mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
     sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
-    sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self;\n", an, an, fname);
+    sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
     if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
     sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     if (kind == 0)
@@ -164,13 +164,13 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     }
     emit_block(e, blk);
     if (kind == 2)
-      sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self;\n%s}\n\n",
+      sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
     else {
       if (kind == 0)
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m;\n", fname, an, mstruct);
+        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
       else
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self;\n", fname, an);
+        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
       if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
       sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     }
@@ -255,13 +255,13 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       line(e, "}");
     }
   }
-  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self;\n%s",
+  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s",
             an, an, an, body.p ? body.p : "");
   sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
   free(body.p);
 
   /* dispatch */
-  sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self;\n  switch (m->type->id) {\n",
+  sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];

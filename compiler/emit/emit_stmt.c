@@ -70,6 +70,26 @@ const char *new_temp(em_t *e, const char *ct) {
   return n;
 }
 
+/* `if (%s)` of an expression that is itself one parenthesised group would
+ * read `if ((a == b))`, which clang flags; drop the outer pair. */
+static char *cond(char *c) {
+  size_t n = strlen(c);
+  if (n < 2 || c[0] != '(' || c[n - 1] != ')') return c;
+  int depth = 0, str = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (str) {
+      if (c[i] == '\\') i++;
+      else if (c[i] == '"') str = 0;
+      continue;
+    }
+    if (c[i] == '"') str = 1;
+    else if (c[i] == '(') depth++;
+    else if (c[i] == ')' && --depth == 0 && i != n - 1) return c;   /* not one group */
+  }
+  c[n - 1] = '\0';
+  return c + 1;
+}
+
 void emit_block(em_t *e, ast_t *b) {
   for (int i = 0; i < b->nkids; i++) emit_stmt(e, b->kids[i]);
 }
@@ -83,7 +103,7 @@ static void braced(em_t *e, ast_t *b) {
 
 static void emit_if(em_t *e, ast_t *s) {
   if (s->kind == AST_IF) {
-    line(e, "if (%s) {", emit_expr(e, s->kids[0]));
+    line(e, "if (%s) {", cond(emit_expr(e, s->kids[0])));
     braced(e, s->kids[1]);
   } else {
     type_t *ot = s->kids[0]->type;
@@ -256,7 +276,7 @@ void emit_stmt(em_t *e, ast_t *s) {
   case AST_ASSIGN: emit_assign(e, s); return;
   case AST_IF: case AST_IF_LET: emit_if(e, s); return;
   case AST_WHILE:
-    line(e, "while (%s) {", emit_expr(e, s->kids[0]));
+    line(e, "while (%s) {", cond(emit_expr(e, s->kids[0])));
     braced(e, s->kids[1]);
     line(e, "}");
     return;
