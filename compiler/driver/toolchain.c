@@ -95,7 +95,9 @@ int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
   }
   char inc[PATH_MAX + 4], gen[PATH_MAX + 4], lib[PATH_MAX + 4];
   snprintf(inc, sizeof inc, "-I%s", tc->include_dir);
-  snprintf(gen, sizeof gen, "-I%s", gen_dir);
+  /* -iquote: a module named like a system header (strings, stdlib, ...)
+   * must not shadow <strings.h> for the system's own includes. */
+  snprintf(gen, sizeof gen, "-iquote%s", gen_dir);
   snprintf(lib, sizeof lib, "-L%s", tc->lib_dir);
   argv[argc++] = strdup(inc);
   argv[argc++] = strdup(gen);
