@@ -429,6 +429,9 @@ static void notify_down(act_actor_t *a, act_str_t *reason) {
 
 static void unregister(act_actor_t *a);
 
+static const ACT_STR_LIT_T(7) normal_lit = ACT_STR_LIT("normal");
+#define NORMAL ACT_STR(&normal_lit)
+
 /* The actor is gone: its children are asked to stop (last started first),
  * `on stop` runs, watchers get Down, queued asks fail. */
 static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_stop) {
@@ -468,6 +471,12 @@ static void next_child(act_ctx_t *cx, act_actor_t *a);
 
 static void graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
   if (a->flags & (AF_DEAD | AF_WINDING)) return;
+  if (rt_of(a) == NULL) {
+    /* No children, no bookkeeping: most actors. */
+    finish(cx, a, NORMAL, 1);
+    if (requester) enqueue(cx, requester, control(MF_CHILD_DONE));
+    return;
+  }
   act_rt_t *rt = act__rt(a);
   rt->stop_requester = requester;
   pthread_mutex_lock(&rt->lock);
@@ -494,7 +503,7 @@ static void next_child(act_ctx_t *cx, act_actor_t *a) {
   }
   a->flags &= ~(uint32_t)AF_WINDING;
   act_actor_t *req = rt->stop_requester;
-  finish(cx, a, act_str_from_cstr("normal"), 1);
+  finish(cx, a, NORMAL, 1);
   if (req) enqueue(cx, req, control(MF_CHILD_DONE));
 }
 
@@ -526,7 +535,7 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
     d->h.type = &act_down_type;
     d->h.sender = a;
     d->f_who = a;
-    d->f_reason = act_str_from_cstr("normal");
+    d->f_reason = NORMAL;
     act_send(cx, cx->self, &d->h);
   }
 }
