@@ -17,6 +17,7 @@ enum {
   MF_RESTART = 1 << 5,   /* restart (one_for_all / rest_for_one) */
   MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
   MF_CHILD_DONE = 1 << 7, /* a child asked to stop has finished */
+  MF_COUNTED = 1 << 8,   /* counted in the receiver's mq_in (backpressure) */
   MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART
 };
 
@@ -61,6 +62,9 @@ typedef struct act_rt {
   act_msg_t *stash_head, *stash_tail;   /* held back while suspended */
   act_str_t *registered;
   act_actor_t *stop_requester;  /* parent waiting for us to finish stopping */
+  act_actor_t **waiters;        /* senders paused on our full mailbox */
+  int nwaiters_, capwaiters;
+  _Atomic int nwaiters;
   int stop_idx;                 /* next child to stop is below this index */
 } act_rt_t;
 

@@ -36,8 +36,22 @@ struct act_worker {
   act_ctx_t cx;
   act_str_t *fault_reason;
   const act_loc_t *fault_loc;
+  act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
   pthread_t th;
 };
+
+/* The mailbox bound when an actor declares none (--act-mailbox N,
+ * ACT_MAILBOX). */
+static uint32_t default_bound = 65536;
+
+static uint32_t bound_of(const act_actor_t *a) {
+  return a->type->mailbox_bound ? a->type->mailbox_bound : default_bound;
+}
+
+static uint32_t queued(act_actor_t *a) {
+  return atomic_load_explicit(&a->mq_in, memory_order_relaxed) -
+         atomic_load_explicit(&a->mq_out, memory_order_relaxed);
+}
 
 static act_worker_t *workers;
 static int nworkers;
@@ -284,7 +298,50 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     if (m->future) fail_future(cx, m->future, m->sender, "target gone");
     return;
   }
+  /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that
+   * overfills a mailbox is paused after its current handler. */
+  m->flags |= MF_COUNTED;
+  uint32_t in = atomic_fetch_add_explicit(&to->mq_in, 1, memory_order_relaxed) + 1;
+  if (cx && cx->worker && cx->self && cx->self != to &&
+      in - atomic_load_explicit(&to->mq_out, memory_order_relaxed) > bound_of(to))
+    cx->worker->pause_on = to;
   enqueue(cx && cx->worker ? cx : NULL, to, m);
+}
+
+/* Park `a` (whose handler overfilled t's mailbox) until t drains to half.
+ * Returns 0 when t has drained already and a may go on. */
+static int park(act_actor_t *a, act_actor_t *t) {
+  act_rt_t *rt = act__rt(t);
+  pthread_mutex_lock(&rt->lock);
+  if ((t->flags & AF_DEAD) || queued(t) <= bound_of(t) / 2) {
+    pthread_mutex_unlock(&rt->lock);
+    return 0;
+  }
+  if (rt->nwaiters_ == rt->capwaiters) {
+    rt->capwaiters = rt->capwaiters ? rt->capwaiters * 2 : 4;
+    act_actor_t **w = act_alloc(sizeof *w * (size_t)rt->capwaiters);
+    if (rt->nwaiters_) memcpy(w, rt->waiters, sizeof *w * (size_t)rt->nwaiters_);
+    rt->waiters = w;
+  }
+  rt->waiters[rt->nwaiters_++] = a;
+  atomic_store(&rt->nwaiters, rt->nwaiters_);
+  pthread_mutex_unlock(&rt->lock);
+  return 1;
+}
+
+/* Put the paused senders back on this worker's queue (their sched flag
+ * stayed 1 while parked, so nobody else scheduled them). */
+static void wake_waiters(act_ctx_t *cx, act_actor_t *t) {
+  act_rt_t *rt = rt_of(t);
+  if (rt == NULL || atomic_load(&rt->nwaiters) == 0) return;
+  pthread_mutex_lock(&rt->lock);
+  int n = rt->nwaiters_;
+  act_actor_t **w = rt->waiters;
+  rt->waiters = NULL;
+  rt->nwaiters_ = rt->capwaiters = 0;
+  atomic_store(&rt->nwaiters, 0);
+  pthread_mutex_unlock(&rt->lock);
+  for (int i = 0; i < n; i++) act__schedule(cx && cx->worker ? cx : NULL, w[i]);
 }
 
 /* ---- asks -------------------------------------------------------------- */
@@ -459,6 +516,7 @@ static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_
     memcpy(w->jb, saved, sizeof saved);
   }
   __atomic_or_fetch(&a->flags, AF_DEAD, __ATOMIC_SEQ_CST);
+  wake_waiters(cx, a);                 /* nobody waits on a dead mailbox */
   if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
   unregister(a);
   notify_down(a, reason);
@@ -808,6 +866,14 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     cx->msg = m;
     act_fail(cx, (act_str_t *)(void *)m->future, NULL);
   } else {
+    if (m->flags & MF_COUNTED) {
+      uint32_t out = atomic_load_explicit(&a->mq_out, memory_order_relaxed) + 1;
+      atomic_store_explicit(&a->mq_out, out, memory_order_relaxed);
+      act_rt_t *wrt = rt_of(a);
+      if (wrt && atomic_load_explicit(&wrt->nwaiters, memory_order_relaxed) > 0 &&
+          queued(a) <= bound_of(a) / 2)
+        wake_waiters(cx, a);
+    }
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);
     if (st == ACT_UNHANDLED) {
@@ -889,6 +955,15 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
     if (m == NULL) break;
     n++;
     dispatch_one(w, a, m);
+    if (w->pause_on) {
+      act_actor_t *t = w->pause_on;
+      w->pause_on = NULL;
+      /* Only between handlers: a suspended handler still gets its reply. */
+      if (!(a->flags & (AF_SUSPENDED | AF_DEAD | AF_WINDING)) && park(a, t)) {
+        cx->self = NULL;
+        return;                        /* sched stays 1: t wakes us */
+      }
+    }
   }
   cx->self = NULL;
   /* The producers' end, read before the emptiness check: any push after
@@ -1042,8 +1117,15 @@ static int parse_threads(int *argc, char **argv) {
   int n = 0;
   const char *env = getenv("ACT_THREADS");
   if (env && *env) n = atoi(env);
+  const char *mb = getenv("ACT_MAILBOX");
+  if (mb && atoi(mb) > 0) default_bound = (uint32_t)atoi(mb);
   int k = 1;
   for (int i = 1; argv && i < *argc; i++) {
+    if (strcmp(argv[i], "--act-mailbox") == 0 && i + 1 < *argc) {
+      if (atoi(argv[i + 1]) > 0) default_bound = (uint32_t)atoi(argv[i + 1]);
+      i++;
+      continue;
+    }
     if (strcmp(argv[i], "--act-threads") == 0 && i + 1 < *argc) {
       n = atoi(argv[++i]);
       continue;

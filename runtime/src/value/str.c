@@ -37,8 +37,9 @@ bool act_str_eq(const act_str_t *a, const act_str_t *b) {
   if (a == NULL || b == NULL) return act_str_len(a) == act_str_len(b);
   int64_t la = act_str_len(a);
   if (la != act_str_len(b)) return false;
-  if (la <= 0 || (uint64_t)la > (uint64_t)PTRDIFF_MAX) return la == 0;
-  return memcmp(a->data, b->data, (size_t)la) == 0;
+  size_t n = (size_t)la;
+  if (la <= 0 || n > ((size_t)1 << 48)) return la == 0;
+  return memcmp(a->data, b->data, n) == 0;
 }
 
 int act_str_cmp(const act_str_t *a, const act_str_t *b) {
