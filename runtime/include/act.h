@@ -298,7 +298,7 @@ struct act_actor {
   act_msg_t *mq_tail;                /* consumer end */
   act_msg_t mq_stub;
   _Atomic uint32_t sched;            /* 1 while queued or running */
-  uint32_t flags;
+  _Atomic uint32_t flags;              /* AF_* (runtime private), read across threads */
   _Atomic uint32_t mq_in;            /* user messages sent (producers) */
   _Atomic uint32_t mq_out;           /* user messages taken (consumer) */
   const act_actor_type_t *type;
