@@ -493,8 +493,6 @@ char *emit_expr(em_t *e, ast_t *n) {
     line(e, "}");
     line(e, "/* fallthrough */ case %d:;", st);
     type_t *ft = n->kids[0]->type;
-    ast_t *msg = NULL;
-    (void)msg;
     /* The reply message struct has one field `value` of the reply type. */
     const char *rt = ctype(ft->elem);
     return xprintf("(((struct { act_msg_t h; %s value; } *)act_future_reply(cx, %s, %s))->value)", rt, f,

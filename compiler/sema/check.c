@@ -1628,7 +1628,6 @@ static void check_actor_bodies(cx_t *c, ast_t *a) {
       c->body_owner = NULL;
       local_decl(c, m);
       c->nlocals = save;
-      if (m->flags & VAR_MUTABLE) {} else if (persistent) {}
       break;
     }
     case AST_CHILD: case AST_CHILDREN: {

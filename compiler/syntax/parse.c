@@ -208,12 +208,8 @@ static int expr_context(int kind) {
 
 typedef struct glue {
   lexer_t lx;
-  int prev, prev2;          /* the last two tokens handed to the parser */
-  int head_paren_depth;     /* paren depth at an if/while/for/match head, -1 */
+  int prev;                 /* the last token handed to the parser */
   int struct_ok;            /* an identifier chain in expression context */
-  int *heads;               /* stack of head depths */
-  int nheads, cap;
-  int braces;               /* { nesting, to close heads */
 } glue_t;
 
 /* Feed every token of lx to the parser; returns after end of input. */
@@ -260,7 +256,6 @@ static void run(parse_ctx_t *px, glue_t *g, void *parser, int start_token) {
     } else if (t.kind != TK_DOT) {
       g->struct_ok = 0;
     }
-    g->prev2 = g->prev;
     g->prev = t.kind;
     px->last_loc = t.loc;
     act_parser(parser, t.kind, t);

@@ -32,7 +32,6 @@ function! GetActIndent(lnum) abort
   let opens = len(substitute(pl, '[^{([]', '', 'g'))
   let closes = len(substitute(pl, '[^})\]]', '', 'g'))
   " A line that starts with closers was already dedented for them.
-  let leading = len(matchstr(pl, '^\s*[})\]]*\s*')) - len(matchstr(pl, '^\s*'))
   let leading = len(substitute(matchstr(pl, '^\s*[})\]]*'), '\s', '', 'g'))
   let ind += shiftwidth() * (opens - (closes - leading))
   if s:Code(a:lnum) =~ '^\s*[})\]]'

@@ -725,11 +725,6 @@ static int may_restart(act_actor_t *parent) {
   return ok;
 }
 
-static act_str_t *located(act_str_t *reason, const act_loc_t *loc) {
-  (void)loc;
-  return reason;
-}
-
 /* The running handler of a faulted: drop the message, hand the actor to
  * its supervisor. Returns 1 when the actor keeps running (restarted). */
 static int handle_fault(act_worker_t *w, act_actor_t *a) {
@@ -744,13 +739,9 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
   }
   a->flags &= ~(uint32_t)AF_SUSPENDED;
   if (m && m->future && !(m->flags & (MF_REPLY | MF_CONTROL))) {
-    act_buf_t b;
-    act_buf_init(&b);
-    act_buf_cstr(&b, "faulted: ");
-    act_buf_str(&b, reason);
-    act_buf_put(&b, "", 0);
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%.*s", (int)b.len, b.p);
+    snprintf(tmp, sizeof tmp, "faulted: %.*s", (int)(act_str_len(reason) > 500 ? 500 : act_str_len(reason)),
+             act_str_data(reason));
     fail_future(cx, m->future, m->sender, tmp);
   }
   if (a->parent == NULL) {
@@ -779,7 +770,7 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
     const act_loc_t *loc = w->fault_loc;
     char where[300] = "";
     if (loc && loc->file) snprintf(where, sizeof where, " (at %s:%d:%d)", loc->file, loc->line, loc->col);
-    fprintf(stderr, "act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(located(reason, loc)),
+    fprintf(stderr, "act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(reason),
             act_str_data(reason), where);
   }
   /* one_for_all / rest_for_one: the siblings restart too. */
