@@ -45,6 +45,11 @@ struct act_future {
 /* Per-actor bookkeeping that most actors never need, allocated lazily. */
 typedef struct act_rt {
   pthread_mutex_t lock;
+  /* The control lane: stop, restart and supervision messages overtake
+   * queued user mail (same Vyukov queue as the mailbox). */
+  act_msg_t *_Atomic ctl_head;
+  act_msg_t *ctl_tail;
+  act_msg_t ctl_stub;
   act_actor_t **children;  /* in start order; NULL slots for stopped ones */
   int nchildren, capchildren;
   int index_in_parent;

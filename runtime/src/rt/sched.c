@@ -126,6 +126,42 @@ void *act_alloc_atomic(size_t n) {
 }
 
 /* ---- mailbox: Vyukov's intrusive MPSC queue ---------------------------- */
+/* Used for the mailbox (head/tail/stub in act_actor_t) and for the control
+ * lane (in act_rt_t). */
+
+static void vq_push(act_msg_t *_Atomic *head, act_msg_t *m) {
+  atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+  act_msg_t *prev = atomic_exchange_explicit(head, m, memory_order_acq_rel);
+  atomic_store_explicit(&prev->next, m, memory_order_release);
+}
+
+static act_msg_t *vq_pop(act_msg_t *_Atomic *head, act_msg_t **tailp, act_msg_t *stub) {
+  act_msg_t *tail = *tailp;
+  act_msg_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (tail == stub) {
+    if (next == NULL) return NULL;
+    *tailp = next;
+    tail = next;
+    next = atomic_load_explicit(&next->next, memory_order_acquire);
+  }
+  if (next) {
+    *tailp = next;
+    return tail;
+  }
+  if (tail != atomic_load_explicit(head, memory_order_acquire)) return NULL;  /* push half done */
+  vq_push(head, stub);
+  next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (next) {
+    *tailp = next;
+    return tail;
+  }
+  return NULL;
+}
+
+static int vq_empty(act_msg_t *_Atomic *head, act_msg_t *tail, act_msg_t *stub) {
+  return tail == stub && atomic_load_explicit(&tail->next, memory_order_acquire) == NULL &&
+         atomic_load_explicit(head, memory_order_acquire) == stub;
+}
 
 static void mq_init(act_actor_t *a) {
   atomic_store(&a->mq_stub.next, NULL);
@@ -133,41 +169,9 @@ static void mq_init(act_actor_t *a) {
   a->mq_tail = &a->mq_stub;
 }
 
-static void mq_push(act_actor_t *a, act_msg_t *m) {
-  atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-  act_msg_t *prev = atomic_exchange_explicit(&a->mq_head, m, memory_order_acq_rel);
-  atomic_store_explicit(&prev->next, m, memory_order_release);
-}
-
-static act_msg_t *mq_pop(act_actor_t *a) {
-  act_msg_t *tail = a->mq_tail;
-  act_msg_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
-  if (tail == &a->mq_stub) {
-    if (next == NULL) return NULL;
-    a->mq_tail = next;
-    tail = next;
-    next = atomic_load_explicit(&next->next, memory_order_acquire);
-  }
-  if (next) {
-    a->mq_tail = next;
-    return tail;
-  }
-  act_msg_t *head = atomic_load_explicit(&a->mq_head, memory_order_acquire);
-  if (tail != head) return NULL;         /* a push is half done: retry later */
-  mq_push(a, &a->mq_stub);
-  next = atomic_load_explicit(&tail->next, memory_order_acquire);
-  if (next) {
-    a->mq_tail = next;
-    return tail;
-  }
-  return NULL;
-}
-
-static int mq_empty(act_actor_t *a) {
-  act_msg_t *tail = a->mq_tail;
-  return tail == &a->mq_stub && atomic_load_explicit(&tail->next, memory_order_acquire) == NULL &&
-         atomic_load_explicit(&a->mq_head, memory_order_acquire) == &a->mq_stub;
-}
+static void mq_push(act_actor_t *a, act_msg_t *m) { vq_push(&a->mq_head, m); }
+static act_msg_t *mq_pop(act_actor_t *a) { return vq_pop(&a->mq_head, &a->mq_tail, &a->mq_stub); }
+static int mq_empty(act_actor_t *a) { return vq_empty(&a->mq_head, a->mq_tail, &a->mq_stub); }
 
 /* ---- scheduling -------------------------------------------------------- */
 
@@ -194,8 +198,15 @@ void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   }
 }
 
+act_rt_t *act__rt(act_actor_t *a);
+
 static void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
-  mq_push(a, m);
+  if (m->flags & (MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE)) {
+    act_rt_t *rt = act__rt(a);
+    vq_push(&rt->ctl_head, m);
+  } else {
+    mq_push(a, m);
+  }
   if (atomic_load_explicit(&a->sched, memory_order_seq_cst) == 0 &&
       atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
     act__schedule(cx, a);
@@ -214,6 +225,9 @@ act_rt_t *act__rt(act_actor_t *a) {
   if (rt == NULL) {
     act_rt_t *n = act_alloc(sizeof *n);
     pthread_mutex_init(&n->lock, NULL);
+    atomic_store(&n->ctl_stub.next, NULL);
+    atomic_store(&n->ctl_head, &n->ctl_stub);
+    n->ctl_tail = &n->ctl_stub;
     struct act_rt *expected = NULL;
     if (__atomic_compare_exchange_n(&a->rt, &expected, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
       rt = n;
@@ -886,6 +900,10 @@ static int resumes(act_actor_t *a, act_msg_t *m) {
 
 static act_msg_t *next_msg(act_actor_t *a) {
   act_rt_t *rt = rt_of(a);
+  if (rt) {
+    act_msg_t *c = vq_pop(&rt->ctl_head, &rt->ctl_tail, &rt->ctl_stub);
+    if (c) return c;
+  }
   if (!(a->flags & (AF_SUSPENDED | AF_WINDING))) {
     if (rt && rt->stash_head) {
       act_msg_t *m = rt->stash_head;
@@ -907,7 +925,9 @@ static act_msg_t *next_msg(act_actor_t *a) {
 }
 
 static int has_work(act_actor_t *a) {
-  if (!(a->flags & (AF_SUSPENDED | AF_WINDING)) && rt_of(a) && rt_of(a)->stash_head) return 1;
+  act_rt_t *rt = rt_of(a);
+  if (rt && !vq_empty(&rt->ctl_head, rt->ctl_tail, &rt->ctl_stub)) return 1;
+  if (!(a->flags & (AF_SUSPENDED | AF_WINDING)) && rt && rt->stash_head) return 1;
   return !mq_empty(a);
 }
 
@@ -960,6 +980,8 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
   /* The producers' end, read before the emptiness check: any push after
    * this point changes it. */
   act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
+  act_rt_t *rt0 = rt_of(a);
+  act_msg_t *seen_ctl = rt0 ? atomic_load_explicit(&rt0->ctl_head, memory_order_seq_cst) : NULL;
   if (!(a->flags & AF_DEAD) && has_work(a)) {
     q_push(&w->q, a);               /* fairness: to the back of the queue */
     return;
@@ -968,8 +990,11 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
    * mq_head is looked at: if a push came in since `seen`, take the actor
    * back — unless that producer already scheduled it. */
   atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
-  if (atomic_load_explicit(&a->mq_head, memory_order_seq_cst) != seen &&
-      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
+  act_rt_t *rt1 = rt_of(a);
+  int moved = atomic_load_explicit(&a->mq_head, memory_order_seq_cst) != seen ||
+              (rt1 && atomic_load_explicit(&rt1->ctl_head, memory_order_seq_cst) != seen_ctl &&
+               !(rt0 == NULL && atomic_load_explicit(&rt1->ctl_head, memory_order_seq_cst) == &rt1->ctl_stub));
+  if (moved && atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
     q_push(&w->q, a);
 }
 
