@@ -42,7 +42,20 @@ static void print_excerpt(FILE *out, loc_t loc) {
   fputs("    ", out);
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
-    fputc(c == '\t' || c >= 0x20 ? c : '?', out);
+    if (c >= 0x80) {
+      /* Copy a valid UTF-8 sequence; show anything else as '?'. */
+      size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+      size_t k = 1;
+      while (len && k < len && i + k < n && ((unsigned char)p[i + k] & 0xC0) == 0x80) k++;
+      if (len && k == len) {
+        fwrite(p + i, 1, len, out);
+        i += len - 1;
+      } else {
+        fputc('?', out);
+      }
+      continue;
+    }
+    fputc(c == '\t' || (c >= 0x20 && c != 0x7f) ? c : '?', out);
   }
   fputs("\n    ", out);
   for (int i = 1; i < loc.col && (size_t)(i - 1) < n; i++)

@@ -1521,7 +1521,7 @@ static void body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret, int await_ok) {
   c->nlocals = mark;
   if (c->has_await) owner->aux = 1;
   if (ret && ret->kind != TY_ERROR && !block_returns(blk)) {
-    diag_error(c->d, owner->loc, "missing `return`: not every path returns a `%s`", type_name(ret));
+    diag_error(c->d, owner->loc, "missing `return`: not every path returns a value of type `%s`", type_name(ret));
   }
   c->body_owner = NULL;
 }
