@@ -361,6 +361,7 @@ static ast_t *message_expr(cx_t *c, ast_t **slot, int events) {
 
 static type_t *builtin_call(cx_t *c, ast_t *e, int bi);
 static type_t *method_call(cx_t *c, ast_t *e, type_t *recv);
+static ast_t *enum_named(cx_t *c, ast_t *o);
 
 /* Variant by bare name: prefer the enum we expect. */
 static ast_t *find_variant(cx_t *c, const char *name, type_t *want, ast_t **enum_out) {
@@ -625,6 +626,20 @@ static type_t *call(cx_t *c, ast_t *e, type_t *want) {
         return T(TY_ERROR);
       }
     }
+    ast_t *qen = o->kind == AST_DOT ? enum_named(c, o) : NULL;
+    if (qen) {
+      for (int j = 0; j < qen->nkids; j++)
+        if (qen->kids[j]->name == f->name) {
+          f->sym = qen->kids[j];
+          f->aux = SEMA_DOT_VARIANT;
+          e->sym = qen->kids[j];
+          e->aux = SEMA_CALL_VARIANT;
+          check_args(c, e, 1, qen->kids[j], "this variant");
+          return type_nominal(TY_ENUM, qen);
+        }
+      diag_error(c->d, f->loc, "enum `%s` has no variant `%s`", qen->name, f->name);
+      return T(TY_ERROR);
+    }
     type_t *recv = expr(c, &f->kids[0], NULL);
     if (is_err(recv)) {
       for (int i = 1; i < e->nkids; i++) expr(c, &e->kids[i], NULL);
@@ -652,6 +667,24 @@ static type_t *call(cx_t *c, ast_t *e, type_t *want) {
   }
   diag_error(c->d, e->loc, "this cannot be called");
   return T(TY_ERROR);
+}
+
+/* `Shape` or `module.Shape` naming an enum (for `Shape.Circle(...)`). */
+static ast_t *enum_named(cx_t *c, ast_t *o) {
+  if (o->kind == AST_NAME) {
+    ast_t *d = lookup(c, o->name);
+    return d && d->kind == AST_ENUM ? d : NULL;
+  }
+  if (o->kind == AST_DOT && o->kids[0]->kind == AST_NAME && !lookup(c, o->kids[0]->name)) {
+    ast_t *m = symtab_get(&c->mi->aliases, o->kids[0]->name);
+    ast_t *d = m ? symtab_get(&((module_info_t *)m->data)->decls, o->name) : NULL;
+    if (d && d->kind == AST_ENUM) {
+      o->sym = d;
+      o->aux = SEMA_DOT_MODULE;
+      return d;
+    }
+  }
+  return NULL;
 }
 
 static type_t *expr_inner(cx_t *c, ast_t **slot, type_t *want) {
@@ -734,6 +767,19 @@ static type_t *expr_inner(cx_t *c, ast_t **slot, type_t *want) {
         diag_error(c->d, e->loc, "enum `%s` has no variant `%s`", en->name, e->name);
         return T(TY_ERROR);
       }
+    }
+    ast_t *qen = o->kind == AST_DOT ? enum_named(c, o) : NULL;
+    if (qen) {
+      for (int j = 0; j < qen->nkids; j++)
+        if (qen->kids[j]->name == e->name) {
+          e->sym = qen->kids[j];
+          e->aux = SEMA_DOT_VARIANT;
+          if (qen->kids[j]->nkids > 0)
+            diag_error(c->d, e->loc, "variant `%s` has fields; write `%s.%s(...)`", e->name, qen->name, e->name);
+          return type_nominal(TY_ENUM, qen);
+        }
+      diag_error(c->d, e->loc, "enum `%s` has no variant `%s`", qen->name, e->name);
+      return T(TY_ERROR);
     }
     type_t *ot = expr(c, &e->kids[0], NULL);
     if (is_err(ot)) return ot;
