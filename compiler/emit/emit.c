@@ -27,10 +27,6 @@ static void scan_unsupported(em_t *e, ast_t *n) {
   case AST_ACTOR:
     if (n->flags & ACTOR_PERSISTENT) unsupported(e, n->loc, "`persistent actor`");
     if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
-    if (n->flags & ACTOR_GPU) unsupported(e, n->loc, "`gpu actor`");
-    break;
-  case AST_FN:
-    if (n->flags & FN_KERNEL) unsupported(e, n->loc, "`kernel`");
     break;
   case AST_IMPORT:
     if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
@@ -44,7 +40,6 @@ static void scan_unsupported(em_t *e, ast_t *n) {
   case AST_CALL:
     if (n->aux == SEMA_CALL_BUILTIN && (n->aux2 == BI_NODES || n->aux2 == BI_NODE))
       unsupported(e, n->loc, "`nodes()` and `node()`");
-    if (n->aux == SEMA_CALL_KERNEL) unsupported(e, n->loc, "a kernel launch");
     break;
   default: break;
   }

@@ -3,6 +3,7 @@
  * expression is just C code; the one extra duty is copy on write: a value
  * read from a place (variable, field, element) and stored somewhere else is
  * marked shared (emit_value). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,16 @@ static char *str_lit(em_t *e, const char *s, size_t n) {
   if (n == 0) return xprintf("((act_str_t *)0)");
   char *lit = c_string(s, n);
   return xprintf("({ static const ACT_STR_LIT_T(%zu) s_ = ACT_STR_LIT(%s); ACT_STR(&s_); })", n + 1, lit);
+}
+
+/* A C floating literal that stays floating: "1.0", not "1" (which would
+ * make 1.0 / 3.0 an integer division in C). */
+static char *float_lit(double v, int f32) {
+  if (isinf(v)) return xprintf("%s(INFINITY)", f32 ? "(float)" : "(double)");
+  char buf[64];
+  snprintf(buf, sizeof buf, f32 ? "%.9g" : "%.17g", v);
+  if (!strpbrk(buf, ".eEn")) strcat(buf, ".0");
+  return xprintf("%s%s", buf, f32 ? "f" : "");
 }
 
 char *as_text(em_t *e, ast_t *n) {
@@ -242,6 +253,24 @@ static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
   return b.p;
 }
 
+/* k[n](args): the CPU path of LANGUAGE.md §11 — the kernel body runs for
+ * every i in 0..n and the results fill a new array. The arguments are
+ * evaluated once. */
+static char *kernel_launch(em_t *e, ast_t *n) {
+  ast_t *k = n->sym;
+  ast_t *ps = k->kids[0];
+  type_t *rt = n->type->elem;
+  sb_t b = {0};
+  sb_printf(&b, "({ int64_t n_ = %s; ", emit_expr(e, n->kids[0]->kids[1]));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++)
+    sb_printf(&b, "%s a%d_ = %s; ", ctype(ps->kids[i]->type), i, emit_value(e, n->kids[i]));
+  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); ", tdesc(rt));
+  sb_printf(&b, "for (int64_t i_ = 0; i_ < n_; i_++) { %s v_ = %s(cx, i_", ctype(rt), decl_cname(k));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, ", a%d_", i);
+  sb_printf(&b, "); act_array_push(&out_, %s, &v_); } out_; })", tdesc(rt));
+  return b.p;
+}
+
 static const char *mathfn(int bi, type_t *t) {
   const char *n = bi == BI_SQRT ? "sqrt" : bi == BI_SIN ? "sin" : bi == BI_COS ? "cos" : bi == BI_EXP ? "exp"
                   : bi == BI_LOG ? "log" : bi == BI_FLOOR ? "floor" : bi == BI_CEIL ? "ceil" : "pow";
@@ -382,14 +411,13 @@ char *emit_expr(em_t *e, ast_t *n) {
   switch (n->kind) {
   case AST_INT: {
     type_t *t = n->type;
-    if (type_is_float(t)) return xprintf("%.17g", (double)n->lit.i);
+    if (type_is_float(t)) return float_lit((double)n->lit.i, t->kind == TY_F32);
     if (t->kind == TY_U64) return xprintf("UINT64_C(%llu)", (unsigned long long)n->lit.i);
     if (n->lit.i > (uint64_t)INT64_MAX) return xprintf("INT64_MIN");
     return xprintf("((%s)INT64_C(%llu))", ctype(t), (unsigned long long)n->lit.i);
   }
   case AST_FLOAT:
-    if (n->type->kind == TY_F32) return xprintf("%.9gf", n->lit.f);
-    return xprintf("%.17g", n->lit.f);
+    return float_lit(n->lit.f, n->type->kind == TY_F32);
   case AST_DURATION: return xprintf("INT64_C(%llu)", (unsigned long long)n->lit.i);
   case AST_BOOL: return xprintf("%s", n->lit.i ? "true" : "false");
   case AST_STRING: return str_lit(e, n->lit.s, n->lit.len);
@@ -421,6 +449,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     case SEMA_CALL_METHOD: return method(e, n);
     case SEMA_CALL_MESSAGE: case SEMA_CALL_EVENT: return message(e, n);
     case SEMA_CALL_VARIANT: return variant(e, n, n->sym);
+    case SEMA_CALL_KERNEL: return kernel_launch(e, n);
     default: return xprintf("0");
     }
   case AST_STRUCT_LIT: {
