@@ -5,7 +5,7 @@ JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps deps-test run test sanitize tsan fuzz bench install clean
+.PHONY: all build deps deps-test run test sanitize tsan fuzz bench vsix install clean
 
 all: build
 
@@ -46,6 +46,10 @@ fuzz: deps-test
 bench: build
 	@scripts/deps.sh bench
 	bench/run.sh
+
+# The VS Code extension as a .vsix (needs npm and the npm registry).
+vsix:
+	editors/vscode/package.sh
 
 install: build
 	cmake --install $(BUILD)
