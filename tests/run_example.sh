@@ -8,6 +8,8 @@ dir=$(dirname "$src"); base=$(basename "$src" .act)
 expected="$dir/$base.out"
 want_status=0
 [ -f "$dir/$base.status" ] && want_status=$(cat "$dir/$base.status")
+# NAME.args: extra program arguments (e.g. --act-threads 1)
+[ -f "$dir/$base.args" ] && set -- $(cat "$dir/$base.args") "$@"
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 cd "$dir" || exit 1
 "$actorc" run "$base.act" -- "$@" >"$out"

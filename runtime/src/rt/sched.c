@@ -54,7 +54,8 @@ static uint32_t queued(act_actor_t *a) {
 }
 
 static act_worker_t *workers;
-static int nworkers;
+static _Atomic int nworkers;   /* grows when blocking calls hold workers */
+static int max_workers;
 static runq_t inject;
 static pthread_mutex_t sched_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cv = PTHREAD_COND_INITIALIZER;
@@ -690,7 +691,27 @@ int64_t act_rand(act_ctx_t *cx, int64_t n) {
   return (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)n);
 }
 
-void act_blocking_enter(act_ctx_t *cx) { (void)cx; }
+/* A `blocking fn` call holds its worker. If no other worker is idle to
+ * take over the run queues, one more worker joins the pool (up to 64
+ * extra), so blocking calls never starve the other actors. The extra
+ * workers stay and sleep when there is nothing to do. */
+static void start_worker(int i);
+
+void act_blocking_enter(act_ctx_t *cx) {
+  (void)cx;
+  if (atomic_load(&sleeping) > 0) return;
+  pthread_mutex_lock(&sched_mu);
+  int i = -1;
+  if (atomic_load(&nworkers) < max_workers) {
+    i = atomic_load(&nworkers);
+    memset(&workers[i], 0, sizeof workers[i]);
+    workers[i].id = i;
+    atomic_store(&nworkers, i + 1);
+  }
+  pthread_mutex_unlock(&sched_mu);
+  if (i >= 0) start_worker(i);
+}
+
 void act_blocking_leave(act_ctx_t *cx) { (void)cx; }
 
 /* ---- supervision ------------------------------------------------------- */
@@ -1183,25 +1204,30 @@ int act_runtime_start(int argc, char **argv) {
    * (pages are only touched when used; see bench/results.md). */
   if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)128 << 20);
   int n = parse_threads(&argc, argv);
-  workers = GC_MALLOC_UNCOLLECTABLE(sizeof *workers * (size_t)n);
-  memset(workers, 0, sizeof *workers * (size_t)n);
+  max_workers = n + 64;
+  workers = GC_MALLOC_UNCOLLECTABLE(sizeof *workers * (size_t)max_workers);
+  memset(workers, 0, sizeof *workers * (size_t)max_workers);
   nworkers = n;
   act__timers_start();
   pthread_t sth;
   pthread_create(&sth, NULL, signal_main, NULL);
   pthread_detach(sth);
-  /* A fixed stack per worker (with a guard page), whatever `ulimit -s`
-   * says: runaway recursion in a handler then ends in a clear report
-   * (on_segv) instead of eating all memory. */
+  for (int i = 0; i < n; i++) {
+    workers[i].id = i;
+    start_worker(i);
+  }
+  return 0;
+}
+
+/* A fixed stack per worker (with a guard page), whatever `ulimit -s` says:
+ * runaway recursion in a handler then ends in a clear report (on_segv)
+ * instead of eating all memory. */
+static void start_worker(int i) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, (size_t)64 << 20);
-  for (int i = 0; i < n; i++) {
-    workers[i].id = i;
-    pthread_create(&workers[i].th, &attr, worker_main, &workers[i]);
-  }
+  pthread_create(&workers[i].th, &attr, worker_main, &workers[i]);
   pthread_attr_destroy(&attr);
-  return 0;
 }
 
 act_ctx_t *act_external(void) { return NULL; }
