@@ -1,6 +1,7 @@
-/* timer.c: after/every and ask time-outs. One timer thread keeps a binary
- * heap ordered by deadline and sleeps until the earliest one. A timer never
- * fires early: it fires at its deadline or later. */
+/* timer.c: after/every and ask time-outs. One timer thread runs a libuv
+ * loop; a binary heap ordered by deadline holds the timers, one uv timer is
+ * armed for the earliest, and uv_async wakes the loop when one is added. A
+ * timer never fires early: it fires at its deadline or later. */
 #define GC_THREADS
 #include <gc/gc.h>
 
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <uv.h>
 
 #include "rt/rt.h"
 
@@ -22,7 +25,6 @@ struct act_timer {
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv;
 static act_timer_t **heap;
 static int nheap, capheap;
 static _Atomic int armed; /* live timers (not fired, not cancelled) */
@@ -75,25 +77,27 @@ static act_msg_t *copy_msg(act_msg_t *m) {
   return c;
 }
 
-static void *timer_main(void *arg) {
-  (void)arg;
+/* Fire every timer that is due, then arm the libuv timer for the next
+ * one. Runs on the timer thread (libuv callbacks). */
+static uv_loop_t loop;
+static uv_timer_t uvt;
+static uv_async_t wake;
+
+static void on_timer(uv_timer_t *h);
+
+static void fire_due(void) {
   pthread_mutex_lock(&mu);
-  for (;;) {
-    if (nheap == 0) {
-      pthread_cond_wait(&cv, &mu);
-      continue;
-    }
-    int64_t now = act_now();
-    act_timer_t *t = heap[0];
-    if (t->deadline > now) {
-      struct timespec ts = {(time_t)(t->deadline / 1000000000LL), (long)(t->deadline % 1000000000LL)};
-      pthread_cond_timedwait(&cv, &mu, &ts);
-      continue;
-    }
-    heap_pop();
+  int64_t now = act_now();
+  while (nheap > 0 && heap[0]->deadline <= now) {
+    act_timer_t *t = heap_pop();
     if (t->cancelled) continue;
+    if (t->to->flags & AF_DEAD) {          /* a stopped actor's timers end */
+      t->done = 1;
+      armed--;
+      continue;
+    }
     act_msg_t *m;
-    if (t->period > 0 && !(t->to->flags & AF_DEAD)) {
+    if (t->period > 0) {
       m = copy_msg(t->msg);
       t->deadline += t->period;
       if (t->deadline < now) t->deadline = now + t->period;
@@ -101,27 +105,36 @@ static void *timer_main(void *arg) {
     } else {
       m = t->msg;
       t->done = 1;
-      armed--;
     }
-    if (t->period > 0 && (t->to->flags & AF_DEAD)) {
-      t->done = 1;
-      armed--;
-      act__quiescence_check();
-      continue;
-    }
-    /* Deliver while holding the lock: the quiescence check reads `armed`
-     * under it, so it sees either the timer or the message it sent. */
+    /* Queue first, count down after: the quiescence check then sees
+     * either the timer or the message it sent. */
     act__push(t->to, m);
-    if (armed == 0) act__quiescence_check();
+    if (t->period == 0) armed--;
   }
+  if (nheap > 0) {
+    /* libuv counts milliseconds: round up, and re-check on wake-up, so a
+     * timer never fires early. */
+    int64_t left = heap[0]->deadline - now;
+    uv_timer_start(&uvt, on_timer, (uint64_t)((left + 999999) / 1000000), 0);
+  }
+  int none = armed == 0;
+  pthread_mutex_unlock(&mu);
+  if (none) act__quiescence_check();
+}
+
+static void on_wake(uv_async_t *h) { (void)h; fire_due(); }
+static void on_timer(uv_timer_t *h) { (void)h; fire_due(); }
+
+static void *timer_main(void *arg) {
+  (void)arg;
+  uv_run(&loop, UV_RUN_DEFAULT);
   return NULL;
 }
 
 void act__timers_start(void) {
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&cv, &ca);
+  uv_loop_init(&loop);
+  uv_timer_init(&loop, &uvt);
+  uv_async_init(&loop, &wake, on_wake);
   pthread_t th;
   pthread_create(&th, NULL, timer_main, NULL);
   pthread_detach(th);
@@ -139,8 +152,8 @@ act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg
   pthread_mutex_lock(&mu);
   armed++;
   heap_push(t);
-  pthread_cond_signal(&cv);
   pthread_mutex_unlock(&mu);
+  uv_async_send(&wake);          /* the timer thread re-arms for the earliest */
   return t;
 }
 
