@@ -611,22 +611,9 @@ static type_t *call(cx_t *c, ast_t *e, type_t *want) {
           return T(TY_ERROR);
         }
       }
-      ast_t *en = global(c, o->name);
-      if (en && en->kind == AST_ENUM) {
-        for (int j = 0; j < en->nkids; j++)
-          if (en->kids[j]->name == f->name) {
-            f->sym = en->kids[j];
-            f->aux = SEMA_DOT_VARIANT;
-            e->sym = en->kids[j];
-            e->aux = SEMA_CALL_VARIANT;
-            check_args(c, e, 1, en->kids[j], "this variant");
-            return type_nominal(TY_ENUM, en);
-          }
-        diag_error(c->d, f->loc, "enum `%s` has no variant `%s`", en->name, f->name);
-        return T(TY_ERROR);
-      }
     }
-    ast_t *qen = o->kind == AST_DOT ? enum_named(c, o) : NULL;
+    /* Shape.Circle(...) or module.Shape.Circle(...) */
+    ast_t *qen = enum_named(c, o);
     if (qen) {
       for (int j = 0; j < qen->nkids; j++)
         if (qen->kids[j]->name == f->name) {
@@ -754,21 +741,9 @@ static type_t *expr_inner(cx_t *c, ast_t **slot, type_t *want) {
         diag_error(c->d, e->loc, "`%s.%s` is not a value", o->name, e->name);
         return T(TY_ERROR);
       }
-      ast_t *en = global(c, o->name);
-      if (en && en->kind == AST_ENUM) {
-        for (int j = 0; j < en->nkids; j++)
-          if (en->kids[j]->name == e->name) {
-            e->sym = en->kids[j];
-            e->aux = SEMA_DOT_VARIANT;
-            if (en->kids[j]->nkids > 0)
-              diag_error(c->d, e->loc, "variant `%s` has fields; write `%s.%s(...)`", e->name, en->name, e->name);
-            return type_nominal(TY_ENUM, en);
-          }
-        diag_error(c->d, e->loc, "enum `%s` has no variant `%s`", en->name, e->name);
-        return T(TY_ERROR);
-      }
     }
-    ast_t *qen = o->kind == AST_DOT ? enum_named(c, o) : NULL;
+    /* Shape.Empty or module.Shape.Empty */
+    ast_t *qen = enum_named(c, o);
     if (qen) {
       for (int j = 0; j < qen->nkids; j++)
         if (qen->kids[j]->name == e->name) {
