@@ -40,6 +40,8 @@ struct act_worker {
   pthread_t th;
 };
 
+static _Thread_local act_worker_t *this_worker;
+
 /* The mailbox bound when an actor declares none (--act-mailbox N,
  * ACT_MAILBOX). */
 static uint32_t default_bound = 65536;
@@ -109,19 +111,27 @@ static int64_t q_len(runq_t *q) { return LD(q->tail) - LD(q->head); }
 
 /* ---- memory ------------------------------------------------------------ */
 
+/* Memory exhaustion ends the process with a report naming the actor. */
+static void out_of_memory(void) {
+  act_worker_t *w = this_worker;
+  char msg[300];
+  int n = snprintf(msg, sizeof msg, "act: crash: out of memory in %s%s%s\n",
+                   w && w->cx.self ? w->cx.self->type->name : "the runtime",
+                   w && w->cx.msg ? " while handling " : "",
+                   w && w->cx.msg ? w->cx.msg->type->name : "");
+  if (write(2, msg, (size_t)n) < 0) {}
+  _exit(70);
+}
+
 void *act_alloc(size_t n) {
   void *p = GC_MALLOC(n);
-  if (p == NULL) {
-    static const char msg[] = "act: out of memory\n";
-    if (write(2, msg, sizeof msg - 1) < 0) {}
-    _exit(70);
-  }
+  if (p == NULL) out_of_memory();
   return p;
 }
 
 void *act_alloc_atomic(size_t n) {
   void *p = GC_MALLOC_ATOMIC(n);
-  if (p == NULL) return act_alloc(n);
+  if (p == NULL) out_of_memory();
   memset(p, 0, n);
   return p;
 }
@@ -1076,16 +1086,15 @@ static void *signal_main(void *arg) {
 
 /* Stack overflow (or any wild access) in generated code: name the actor
  * instead of dying with a bare segfault. Runs on an alternate stack. */
-static _Thread_local act_worker_t *this_worker;
-
 static void on_segv(int sig) {
   (void)sig;
   char msg[300];
   act_worker_t *w = this_worker;
   const char *name = w && w->cx.self ? w->cx.self->type->name : "the runtime";
+  const char *what = w && w->cx.msg ? w->cx.msg->type->name : "init";
   int n = snprintf(msg, sizeof msg,
                    "act: crash: %s overflowed its stack or touched invalid memory "
-                   "(deep recursion?) — ending the process\n", name);
+                   "(deep recursion?) while handling %s — ending the process\n", name, what);
   if (write(2, msg, (size_t)n) < 0) {}
   _exit(70);
 }
