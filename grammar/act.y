@@ -25,8 +25,6 @@
 %token SLBRACE TLT TGT INTERP_START UNDERSCORE MODULE.
 
 /* Precedence, loosest first (LANGUAGE.md §4). */
-%right   SPAWN.
-%nonassoc ON RESTART.
 %left    OROR.
 %left    ANDAND.
 %nonassoc EQ NE LT LE GT GE.
@@ -39,6 +37,8 @@
 %right   BANG TILDE AWAIT UMINUS.
 %nonassoc WITHIN.
 %left    QUESTION.
+%right   SPAWN.
+%nonassoc ON RESTART.
 %left    AT.
 %left    DOT LPAREN LBRACKET AS SLBRACE.
 
