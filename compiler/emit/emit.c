@@ -250,8 +250,8 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       line(e, "}");
     }
   }
-  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s",
-            an, an, an, body.p ? body.p : "");
+  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
+            an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
   sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
   free(body.p);
 
@@ -261,8 +261,8 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %d: return %s_on_%s(cx, self, (%s *)m);\n", msg_id(m->sym), an, cident(m->sym->name),
-                msg_cname(m->sym));
+      sb_printf(out, "  case %d: cx->where = %s; return %s_on_%s(cx, self, (%s *)m);\n", msg_id(m->sym),
+                emit_loc(e, m->loc), an, cident(m->sym->name), msg_cname(m->sym));
   }
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 

@@ -311,6 +311,7 @@ struct act_ctx {
   act_actor_t *self;                 /* the actor running now */
   act_msg_t *msg;                    /* the message being handled */
   struct act_worker *worker;
+  const act_loc_t *where;            /* the handler running (crash reports) */
 };
 
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t);

@@ -115,10 +115,13 @@ static int64_t q_len(runq_t *q) { return LD(q->tail) - LD(q->head); }
 static void out_of_memory(void) {
   act_worker_t *w = this_worker;
   char msg[300];
-  int n = snprintf(msg, sizeof msg, "act: crash: out of memory in %s%s%s\n",
+  const act_loc_t *at = w && w->cx.self ? w->cx.where : NULL;
+  char where[200] = "";
+  if (at && at->file) snprintf(where, sizeof where, " (handler at %s:%d:%d)", at->file, at->line, at->col);
+  int n = snprintf(msg, sizeof msg, "act: crash: out of memory in %s%s%s%s\n",
                    w && w->cx.self ? w->cx.self->type->name : "the runtime",
                    w && w->cx.msg ? " while handling " : "",
-                   w && w->cx.msg ? w->cx.msg->type->name : "");
+                   w && w->cx.msg ? w->cx.msg->type->name : "", where);
   if (write(2, msg, (size_t)n) < 0) {}
   _exit(70);
 }
@@ -1092,9 +1095,11 @@ static void on_segv(int sig) {
   act_worker_t *w = this_worker;
   const char *name = w && w->cx.self ? w->cx.self->type->name : "the runtime";
   const char *what = w && w->cx.msg ? w->cx.msg->type->name : "init";
+  const act_loc_t *at = w ? w->cx.where : NULL;
   int n = snprintf(msg, sizeof msg,
                    "act: crash: %s overflowed its stack or touched invalid memory "
-                   "(deep recursion?) while handling %s — ending the process\n", name, what);
+                   "(deep recursion?) while handling %s (handler at %s:%d:%d) — ending the process\n",
+                   name, what, at && at->file ? at->file : "?", at ? at->line : 0, at ? at->col : 0);
   if (write(2, msg, (size_t)n) < 0) {}
   _exit(70);
 }
