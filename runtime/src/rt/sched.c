@@ -739,6 +739,7 @@ static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const 
   act_buf_str(&b, reason);
   act_buf_cstr(&b, "\n  while handling: ");
   if (m == NULL || (m->flags & MF_START)) act_buf_cstr(&b, "init");
+  else if (m->flags & MF_ESCALATE) act_buf_cstr(&b, "the failure of a child it supervises");
   else if (m->type->print) m->type->print(&b, m);
   else act_buf_cstr(&b, m->type->name);
   if (loc && loc->file) {
@@ -757,7 +758,7 @@ static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const 
  * in a sliding window (§8: restarts N within D). */
 static int may_restart(act_actor_t *parent) {
   const act_actor_type_t *pt = parent->type;
-  uint32_t max = pt->max_restarts ? pt->max_restarts : 3;
+  uint32_t max = pt->max_restarts;   /* 0: no restarts (`restarts 0 within D`) */
   int64_t window = pt->restart_window_ns ? pt->restart_window_ns : 5000000000LL;
   act_rt_t *rt = act__rt(parent);
   int64_t now = act_now();
