@@ -14,6 +14,12 @@
  *
  * Faults (LANGUAGE.md §8) never return: they unwind to the worker, which
  * drops the current message and hands the actor to its supervisor.
+ *
+ * Changes (additive only):
+ *  - act_str_from_i64 (values section).
+ *  - act_buf_to_str may hand the buffer's own block over as the string; the
+ *    buffer stays usable (a later write copies first). b->p is readable
+ *    right after act_buf_init (an empty string).
  */
 #ifndef ACT_H
 #define ACT_H
@@ -67,6 +73,7 @@ typedef struct act_str {
 
 act_str_t *act_str_new(const char *bytes, int64_t len);
 act_str_t *act_str_from_cstr(const char *s);
+act_str_t *act_str_from_i64(int64_t v);                      /* str(v) */
 act_str_t *act_str_concat(act_str_t *a, act_str_t *b);
 bool act_str_eq(const act_str_t *a, const act_str_t *b);
 int act_str_cmp(const act_str_t *a, const act_str_t *b);

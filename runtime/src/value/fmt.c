@@ -2,32 +2,46 @@
  * descriptors, and line-atomic print. */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
+#include <float.h>
 
 #include "act.h"
+#include "value_int.h"
 
 void act__map_print(act_buf_t *b, const act_map_t *m);
 
+/* The buffer's bytes sit 8 bytes into their block, after room for an
+ * act_str_t header, and one byte is always kept for a NUL: act_buf_to_str
+ * can then hand the block over as the string without copying it (the
+ * common case: an interpolation builds one string). A buffer handed over
+ * is frozen (cap 0): a later write copies it first. An unallocated buffer
+ * points at a static "" with cap 0, so b->p is always readable. */
+#define BUF_HDR ((int64_t)offsetof(act_str_t, data))
+
 void act_buf_init(act_buf_t *b) {
-  b->cap = 64;
+  b->p = (char *)"";
   b->len = 0;
-  b->p = act_alloc_atomic((size_t)b->cap);
+  b->cap = 0;
+}
+
+static void buf_grow(act_buf_t *b, int64_t n) {
+  int64_t need = b->len + n + 1;
+  int64_t cap = b->cap < 48 ? 48 : b->cap;
+  while (cap < need) cap *= 2;
+  char *blk = act_alloc_atomic((size_t)(cap + BUF_HDR));
+  if (b->len) memcpy(blk + BUF_HDR, b->p, (size_t)b->len);
+  b->p = blk + BUF_HDR;
+  b->cap = cap;
 }
 
 void act_buf_put(act_buf_t *b, const char *s, int64_t n) {
   if (n <= 0) return;
-  if (b->len + n + 1 > b->cap) {
-    int64_t cap = b->cap * 2;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *p = act_alloc_atomic((size_t)cap);
-    memcpy(p, b->p, (size_t)b->len);
-    b->p = p;
-    b->cap = cap;
-  }
+  if (b->len + n + 1 > b->cap) buf_grow(b, n);
   memcpy(b->p + b->len, s, (size_t)n);
   b->len += n;
 }
@@ -35,39 +49,112 @@ void act_buf_put(act_buf_t *b, const char *s, int64_t n) {
 void act_buf_cstr(act_buf_t *b, const char *s) { act_buf_put(b, s, (int64_t)strlen(s)); }
 void act_buf_str(act_buf_t *b, const act_str_t *s) { act_buf_put(b, act_str_data(s), act_str_len(s)); }
 
+static int u64_digits(char *end, uint64_t v) {
+  char *p = end;
+  do { *--p = (char)('0' + v % 10); v /= 10; } while (v);
+  return (int)(end - p);
+}
+
 void act_buf_i64(act_buf_t *b, int64_t v) {
   char t[24];
-  int n = snprintf(t, sizeof t, "%" PRId64, v);
-  act_buf_put(b, t, n);
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  int n = u64_digits(t + sizeof t, u);
+  if (v < 0) t[sizeof t - 1 - n++] = '-';
+  act_buf_put(b, t + sizeof t - n, n);
 }
 
 void act_buf_u64(act_buf_t *b, uint64_t v) {
   char t[24];
-  int n = snprintf(t, sizeof t, "%" PRIu64, v);
-  act_buf_put(b, t, n);
+  int n = u64_digits(t + sizeof t, v);
+  act_buf_put(b, t + sizeof t - n, n);
 }
 
-/* Python's repr(): the shortest digits that read back as the same double,
- * in positional notation for exponents -4..15, else scientific with at
- * least two exponent digits; integral values keep a ".0". */
-static void put_float(act_buf_t *b, double v, int maxprec, int is_f32) {
+/* Floats as Python's repr(): the shortest decimal digits that read back as
+ * the same value (for f32: as the same float), positional for decimal
+ * exponents -4..15, else d.ddde+XX with at least two exponent digits;
+ * integral values keep a ".0"; "inf", "-inf", "nan", "-0.0".
+ *
+ * Any decimal of at most DBL_DIG (15) digits reads back as the double
+ * nearest to it, and the nearest 15-digit decimal to a double is the
+ * shortest round-trip string padded with zeros when that one has <= 15
+ * digits. So: 15 digits with trailing zeros dropped, else 16, else 17 (for
+ * f32: 6, then 7, 8, 9). Integral values below 1e16 (2^24 for f32, whose
+ * shortest digits may differ from the integer above that) print as the
+ * integer they are, which is what the digit search would give. */
+static int fmt_digits(char *out, size_t n, double v, int prec) {
+  int len = snprintf(out, n, "%.*e", prec - 1, v);
+  /* A locale (set by C code the program calls) may spell the point
+   * differently: make it '.'. */
+  for (int i = 0; i < len; i++)
+    if (!(out[i] >= '0' && out[i] <= '9') && out[i] != '-' && out[i] != '+' && out[i] != 'e') out[i] = '.';
+  return len;
+}
+
+/* [-]d.ddde[+-]XX -> the digits (NUL-terminated) and the exponent. */
+static void split_digits(const char *d, char *mant, int *nm, int *exp) {
+  int n = 0;
+  if (*d == '-') d++;
+  for (; *d && *d != 'e'; d++)
+    if (*d >= '0' && *d <= '9') mant[n++] = *d;
+  mant[n] = '\0';
+  *nm = n;
+  *exp = *d == 'e' ? atoi(d + 1) : 0;
+}
+
+/* Do these digits read back as v? */
+static bool reads_back(const char *mant, int nm, int exp, int neg, double v, int is_f32) {
+  char t[64];
+  int n = 0;
+  if (neg) t[n++] = '-';
+  t[n++] = mant[0];
+  t[n++] = '.';
+  memcpy(t + n, mant + 1, (size_t)nm - 1);
+  n += nm - 1;
+  snprintf(t + n, sizeof t - (size_t)n, "e%d", exp);
+  return is_f32 ? act__strtof_c(t, NULL) == (float)v : act__strtod_c(t, NULL) == v;
+}
+
+static void put_float(act_buf_t *b, double v, int is_f32) {
   if (isnan(v)) { act_buf_cstr(b, "nan"); return; }
   if (isinf(v)) { act_buf_cstr(b, v < 0 ? "-inf" : "inf"); return; }
-  char digits[64];
-  int prec;
-  for (prec = 1; prec <= maxprec; prec++) {
-    snprintf(digits, sizeof digits, "%.*e", prec - 1, v);
-    if (is_f32 ? (float)strtod(digits, NULL) == (float)v : strtod(digits, NULL) == v) break;
+  if (v == 0) { act_buf_cstr(b, signbit(v) ? "-0.0" : "0.0"); return; }
+  double lim = is_f32 ? 16777216.0 : 1e16;
+  if (v == floor(v) && fabs(v) < lim) {
+    act_buf_i64(b, (int64_t)v);
+    act_buf_put(b, ".0", 2);
+    return;
   }
-  /* digits is d.ddde[+-]XX: split mantissa digits and exponent. */
-  char mant[40];
-  int nm = 0, neg = 0;
-  const char *p = digits;
-  if (*p == '-') { neg = 1; p++; }
-  for (; *p && *p != 'e'; p++)
-    if (*p != '.') mant[nm++] = *p;
-  mant[nm] = '\0';
-  int exp = atoi(p + 1);
+  char digits[64];
+  char mant[40] = "0";
+  int nm = 1, neg = signbit(v) != 0, exp = 0;
+  int lo = is_f32 ? 6 : 15, hi = is_f32 ? 9 : 17;
+  /* Subnormals have fewer significant bits: search from one digit. */
+  if (fabs(v) < (is_f32 ? (double)FLT_MIN : DBL_MIN)) lo = 1;
+  /* Above a power of two the gap to the next value is twice the gap
+   * below, so the correctly rounded digits may miss while the next digit
+   * string up (farther, but on the wide side) reads back: Python's repr
+   * takes that one. */
+  int fe;
+  bool pow2 = frexp(v, &fe) == (neg ? -0.5 : 0.5) && lo > 1;
+  for (int prec = lo; prec <= hi; prec++) {
+    fmt_digits(digits, sizeof digits, v, prec);
+    split_digits(digits, mant, &nm, &exp);
+    if (prec == hi || reads_back(mant, nm, exp, neg, v, is_f32)) break;
+    if (pow2 && prec > lo) {
+      char up[40];
+      int nu = nm, eu = exp;
+      memcpy(up, mant, (size_t)nm + 1);
+      int i = nu - 1;
+      while (i >= 0 && up[i] == '9') up[i--] = '0';
+      if (i >= 0) up[i]++;
+      else { up[0] = '1'; eu++; }          /* 99..9 + 1 = 100..0 */
+      if (reads_back(up, nu, eu, neg, v, is_f32)) {
+        memcpy(mant, up, (size_t)nu + 1);
+        exp = eu;
+        break;
+      }
+    }
+  }
   while (nm > 1 && mant[nm - 1] == '0') mant[--nm] = '\0';
   if (neg) act_buf_put(b, "-", 1);
   if (exp >= -4 && exp < 16) {
@@ -96,8 +183,8 @@ static void put_float(act_buf_t *b, double v, int maxprec, int is_f32) {
   act_buf_put(b, e, n);
 }
 
-void act_buf_f64(act_buf_t *b, double v) { put_float(b, v, 17, 0); }
-void act_buf_f32(act_buf_t *b, float v) { put_float(b, (double)v, 9, 1); }
+void act_buf_f64(act_buf_t *b, double v) { put_float(b, v, 0); }
+void act_buf_f32(act_buf_t *b, float v) { put_float(b, (double)v, 1); }
 void act_buf_bool(act_buf_t *b, bool v) { act_buf_cstr(b, v ? "true" : "false"); }
 
 /* Durations print in the largest unit that keeps them exact: 250ms, 5s,
@@ -143,7 +230,16 @@ void act_buf_value(act_buf_t *b, const act_type_t *t, const void *v, bool quoted
   t->print(b, v, quoted);
 }
 
-act_str_t *act_buf_to_str(act_buf_t *b) { return act_str_new(b->p, b->len); }
+act_str_t *act_buf_to_str(act_buf_t *b) {
+  if (b->len == 0) return NULL;
+  /* Hand the block over unless it is frozen or mostly empty. */
+  if (b->cap == 0 || b->cap - b->len > b->len / 2 + 64) return act_str_new(b->p, b->len);
+  act_str_t *s = (act_str_t *)(void *)(b->p - BUF_HDR);
+  s->len = b->len;
+  s->data[b->len] = '\0';
+  b->cap = 0;                          /* frozen: the string owns the bytes */
+  return s;
+}
 
 act_str_t *act_to_str(const act_type_t *t, const void *v) {
   if (t->kind == ACT_K_STRING) return *(act_str_t *const *)v;
