@@ -1,84 +1,23 @@
-/* load.c: symbol tables, and loading a program's modules: the root file,
- * then every import (relative modules next to the importing file, `std.`
- * from the standard library), dependencies before dependants. */
+/* load.c: loading a program's modules: the root file, then every import
+ * (relative modules next to the importing file, `std.` from the standard
+ * library), dependencies before dependants. Import cycles and missing
+ * modules are reported at the import. */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "sema/scope.h"
-#include "sema/sema.h"
 #include "sema/sema_int.h"
 #include "syntax/parse.h"
-
-/* ---- symbol tables ----------------------------------------------------- */
-
-static unsigned phash(const void *p) {
-  uintptr_t h = (uintptr_t)p;
-  h ^= h >> 17;
-  h *= 0x9E3779B97F4A7C15ull;
-  return (unsigned)(h >> 32);
-}
-
-void symtab_put(symtab_t *t, const char *name, ast_t *decl) {
-  if ((t->count + 1) * 2 > t->cap) {
-    int cap = t->cap ? t->cap * 2 : 16;
-    const char **k = calloc((size_t)cap, sizeof *k);
-    ast_t **v = calloc((size_t)cap, sizeof *v);
-    if (k == NULL || v == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
-    for (int i = 0; i < t->cap; i++) {
-      if (t->keys[i] == NULL)
-        continue;
-      unsigned s = phash(t->keys[i]) & (unsigned)(cap - 1);
-      while (k[s])
-        s = (s + 1) & (unsigned)(cap - 1);
-      k[s] = t->keys[i];
-      v[s] = t->vals[i];
-    }
-    free(t->keys);
-    free(t->vals);
-    t->keys = k;
-    t->vals = v;
-    t->cap = cap;
-  }
-  unsigned s = phash(name) & (unsigned)(t->cap - 1);
-  while (t->keys[s] && t->keys[s] != name)
-    s = (s + 1) & (unsigned)(t->cap - 1);
-  if (t->keys[s] == NULL)
-    t->count++;
-  t->keys[s] = name;
-  t->vals[s] = decl;
-}
-
-ast_t *symtab_get(const symtab_t *t, const char *name) {
-  if (t->cap == 0 || name == NULL)
-    return NULL;
-  unsigned s = phash(name) & (unsigned)(t->cap - 1);
-  while (t->keys[s]) {
-    if (t->keys[s] == name)
-      return t->vals[s];
-    s = (s + 1) & (unsigned)(t->cap - 1);
-  }
-  return NULL;
-}
-
-void symtab_free(symtab_t *t) {
-  free(t->keys);
-  free(t->vals);
-  memset(t, 0, sizeof *t);
-}
-
-/* ---- loading ----------------------------------------------------------- */
 
 static char *dir_of(const char *path) {
   const char *s = strrchr(path, '/');
   if (s == NULL)
     return strdup(".");
-  char *d = strndup(path, (size_t)(s - path));
-  return d[0] ? d : strdup("/");
+  if (s == path)
+    return strdup("/");
+  return strndup(path, (size_t)(s - path));
 }
 
 static const char *mod_name(const char *path) {
@@ -90,20 +29,36 @@ static const char *mod_name(const char *path) {
   return strtab_intern(b, n);
 }
 
+/* Modules of the current run, by canonical path (few: a linear list). */
 static module_info_t **loaded;
 static int nloaded, caploaded;
+/* The chain of modules being loaded, for cycle reports. */
+static module_info_t **stack;
+static int nstack, capstack;
 
-static module_info_t *find_loaded(const char *path) {
+static const char *canonical(const char *path) {
+  char buf[PATH_MAX];
+  if (realpath(path, buf) != NULL)
+    return strdup(buf);
+  return strdup(path);
+}
+
+static module_info_t *find_loaded(const char *key) {
   for (int i = 0; i < nloaded; i++)
-    if (strcmp(loaded[i]->path, path) == 0)
+    if (strcmp(loaded[i]->key, key) == 0)
       return loaded[i];
   return NULL;
 }
 
 static module_info_t *new_module(ast_t *mod, const char *path) {
   module_info_t *mi = calloc(1, sizeof *mi);
+  if (mi == NULL) {
+    fputs("actorc: out of memory\n", stderr);
+    exit(3);
+  }
   mi->mod = mod;
   mi->path = strdup(path);
+  mi->key = canonical(path);
   mi->dir = dir_of(path);
   mod->data = mi;
   mod->name = mod_name(path);
@@ -120,54 +75,147 @@ static void add_ordered(program_t *out, ast_t *mod) {
   out->modules[out->nmodules++] = mod;
 }
 
+/* "std.io, std.strings and std.sys": the modules of the standard library. */
+static void hint_std_modules(diag_t *d, const char *stdlib_dir) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/std", stdlib_dir ? stdlib_dir : ".");
+  DIR *dir = opendir(path);
+  if (dir == NULL)
+    return;
+  char *names[64];
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(dir)) != NULL && n < 64) {
+    size_t l = strlen(de->d_name);
+    if (l > 4 && strcmp(de->d_name + l - 4, ".act") == 0)
+      names[n++] = strndup(de->d_name, l - 4);
+  }
+  closedir(dir);
+  for (int i = 1; i < n; i++) /* insertion sort: a handful of names */
+    for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+      char *t = names[j];
+      names[j] = names[j - 1];
+      names[j - 1] = t;
+    }
+  if (n > 0) {
+    char buf[1024] = "";
+    for (int i = 0; i < n; i++) {
+      size_t l = strlen(buf);
+      snprintf(buf + l, sizeof buf - l, "%sstd.%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+               names[i]);
+    }
+    diag_hint(d, "the standard library has %s", buf);
+  }
+  for (int i = 0; i < n; i++)
+    free(names[i]);
+}
+
+/* Dotted name of an import: "shop.cart". */
+static void dotted(const ast_t *path, char *buf, size_t cap) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (int k = 0; path && k < path->nkids && n < cap; k++)
+    if (path->kids[k] && path->kids[k]->name)
+      n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? "." : "", path->kids[k]->name);
+}
+
+static void report_cycle(diag_t *d, const ast_t *imp, const module_info_t *dep) {
+  char chain[2048];
+  size_t n = 0;
+  chain[0] = '\0';
+  int from = 0;
+  for (int i = 0; i < nstack; i++)
+    if (stack[i] == dep)
+      from = i;
+  for (int i = from; i < nstack && n < sizeof chain; i++)
+    n += (size_t)snprintf(chain + n, sizeof chain - n, "`%s` -> ", stack[i]->mod->name);
+  if (n < sizeof chain)
+    snprintf(chain + n, sizeof chain - n, "`%s`", dep->mod->name);
+  diag_error(d, imp->loc, "import cycle: %s", chain);
+  diag_hint(d, "move what both modules need into a third module that imports neither");
+}
+
 /* Load the imports of mi (recursively), appending modules in dependency
- * order. */
+ * order. Recursion depth is the depth of the import graph. */
 static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
                          program_t *out) {
   mi->state = 1;
+  if (nstack == capstack) {
+    capstack = capstack ? capstack * 2 : 16;
+    stack = realloc(stack, sizeof *stack * (size_t)capstack);
+  }
+  stack[nstack++] = mi;
   ast_t *m = mi->mod;
   for (int i = 0; i < m->nkids; i++) {
     ast_t *imp = m->kids[i];
-    if (imp == NULL || imp->kind != AST_IMPORT || (imp->flags & IMPORT_C))
+    if (imp == NULL || imp->kind != AST_IMPORT)
       continue;
-    ast_t *path = imp->kids[0];
-    char rel[4096];
-    size_t n = 0;
-    int is_std = path->nkids > 1 && strcmp(path->kids[0]->name, "std") == 0;
+    if (imp->flags & IMPORT_C) {
+      diag_error(d, imp->loc, "`import c` needs libclang, and this actorc was built without it");
+      diag_hint(d, "declare the functions you use: `extern \"C\" \"%s\" { fn ... }`",
+                imp->lit.s ? imp->lit.s : "header.h");
+      continue;
+    }
+    ast_t *path = ast_kid(imp, 0);
+    if (path == NULL || path->nkids == 0 || imp->name == NULL)
+      continue;
+    char rel[PATH_MAX], name[1024];
+    dotted(path, name, sizeof name);
+    int is_std = path->nkids > 1 && path->kids[0] && path->kids[0]->name &&
+                 strcmp(path->kids[0]->name, "std") == 0;
     const char *base = is_std ? opts->stdlib_dir : mi->dir;
-    n += (size_t)snprintf(rel + n, sizeof rel - n, "%s", base ? base : ".");
+    size_t n = (size_t)snprintf(rel, sizeof rel, "%s", base ? base : ".");
     for (int k = 0; k < path->nkids && n < sizeof rel; k++)
-      n += (size_t)snprintf(rel + n, sizeof rel - n, "/%s", path->kids[k]->name);
+      n += (size_t)snprintf(rel + n, sizeof rel - n, "/%s",
+                            path->kids[k] && path->kids[k]->name ? path->kids[k]->name : "?");
     if (n < sizeof rel)
       snprintf(rel + n, sizeof rel - n, ".act");
-    module_info_t *dep = find_loaded(rel);
+    ast_t *prev = symtab_get(&mi->aliases, imp->name);
+    char *key = (char *)canonical(rel);
+    module_info_t *dep = find_loaded(key);
+    free(key);
     if (dep == NULL) {
       src_file_t *f = src_load(rel);
       if (f == NULL) {
-        diag_error(d, imp->loc, "cannot find module `%s` (looked for %s)",
-                   imp->name, rel);
+        diag_error(d, imp->loc, "cannot find module `%s` (looked for %s)", name, rel);
         if (is_std)
-          diag_hint(d, "the standard library has std.io, std.strings and std.sys");
+          hint_std_modules(d, opts->stdlib_dir);
         continue;
       }
       ast_t *dm = parse_module(f, d);
       dep = new_module(dm, rel);
       load_imports(dep, opts, d, out);
     } else if (dep->state == 1) {
-      diag_error(d, imp->loc, "import cycle: `%s` imports itself through `%s`",
-                 m->name, imp->name);
+      report_cycle(d, imp, dep);
+      continue;
+    }
+    if (prev && prev != dep->mod) {
+      diag_error(d, imp->loc, "two imports are named `%s`", imp->name);
+      diag_hint(d, "modules are used by their last name; rename one of the files");
       continue;
     }
     imp->sym = dep->mod;
     symtab_put(&mi->aliases, imp->name, dep->mod);
   }
+  nstack--;
   mi->state = 2;
   add_ordered(out, m);
+}
+
+static void reset_loaded(void) {
+  nloaded = 0; /* module_info_t of earlier runs stay with their trees */
+  nstack = 0;
 }
 
 bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
                        program_t *out) {
   memset(out, 0, sizeof *out);
+  if (root == NULL)
+    return false;
+  sema_opts_t defaults = {0};
+  if (opts == NULL)
+    opts = &defaults;
+  reset_loaded();
   module_info_t *mi = new_module(root, root->lit.s ? root->lit.s : "main.act");
   load_imports(mi, opts, d, out);
   out->root = root;
@@ -181,7 +229,7 @@ bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
   memset(out, 0, sizeof *out);
   src_file_t *f = src_load(root_path);
   if (f == NULL) {
-    fprintf(stderr, "actorc: cannot read `%s`\n", root_path);
+    fprintf(d->out ? d->out : stderr, "actorc: cannot read `%s`\n", root_path);
     d->errors++;
     return false;
   }

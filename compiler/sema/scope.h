@@ -1,5 +1,6 @@
 /* scope.h: name tables for the checker. Names are interned, so tables hash
- * and compare pointers. */
+ * and compare pointers; a table may also be keyed by any other pointer (a
+ * declaration node, cast to const char *). */
 #ifndef ACT_SCOPE_H
 #define ACT_SCOPE_H
 
@@ -15,15 +16,26 @@ void symtab_put(symtab_t *t, const char *name, ast_t *decl);
 ast_t *symtab_get(const symtab_t *t, const char *name);
 void symtab_free(symtab_t *t);
 
-/* Per-module facts, hung off MODULE nodes while checking. */
+/* Per-module facts, hung off MODULE nodes (MODULE->data) while checking. */
 typedef struct module_info {
   ast_t *mod;
-  const char *path;
+  const char *path;      /* as shown in diagnostics */
+  const char *key;       /* canonical path: one module per file */
   const char *dir;
   symtab_t decls;        /* top-level declarations by name */
   symtab_t aliases;      /* imported module name -> MODULE */
   symtab_t bare;         /* names imported bare -> declaration */
+  symtab_t variants;     /* bare variant name -> VARIANT (or SEMA_AMBIGUOUS) */
   int state;             /* 0 new, 1 loading, 2 loaded */
 } module_info_t;
+
+/* Per-actor facts (params, fields, fns, children and events by name;
+ * handlers by message; apply handlers by event). */
+typedef struct actor_info {
+  ast_t *decl;
+  symtab_t members;
+  symtab_t handlers;     /* key: MESSAGE decl -> ON */
+  symtab_t applies;      /* key: EVENT decl -> APPLY */
+} actor_info_t;
 
 #endif

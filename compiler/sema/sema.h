@@ -43,6 +43,17 @@
  *    frame).
  *  - Each module's decls are in their MODULE node; program->modules lists
  *    modules in dependency order (imports first), root last.
+ *  - Also (additions, backward compatible): top-level declarations have
+ *    scope = their MODULE; actor parameters and members have scope = the
+ *    ACTOR; enum variants scope = the ENUM. FN.type = its result type
+ *    (TY_VOID without one). The callee of a CALL is not an expression: a
+ *    NAME or module DOT callee has sym but may have no type; the DOT of a
+ *    method call carries the receiver's type. STRUCT.type / ENUM.type /
+ *    PROTOCOL.type are their nominal types. CHILD.type is the child's actor
+ *    type, CHILDREN.type an array of it (CHILDREN.aux = SEMA_FOR_RANGE or
+ *    SEMA_FOR_ARRAY like FOR). A kernel may call another kernel as a plain
+ *    function (SEMA_CALL_FN, index argument included). Rules where
+ *    LANGUAGE.md is silent: compiler/sema/BUILTINS.md.
  */
 #ifndef ACT_SEMA_H
 #define ACT_SEMA_H

@@ -1,0 +1,113 @@
+/* scope.c: pointer-keyed hash tables, and the local scope of a body: one
+ * table of visible names plus an undo log, so entering and leaving blocks
+ * costs O(names declared) and a lookup O(1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema/sema_int.h"
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (p == NULL) {
+    fputs("actorc: out of memory\n", stderr);
+    exit(3);
+  }
+  return p;
+}
+
+static unsigned phash(const void *p) {
+  uint64_t h = (uint64_t)(uintptr_t)p;
+  h ^= h >> 17;
+  h *= 0x9E3779B97F4A7C15ull;
+  return (unsigned)(h >> 32);
+}
+
+void symtab_put(symtab_t *t, const char *name, ast_t *decl) {
+  if (name == NULL)
+    return;
+  if ((t->count + 1) * 2 > t->cap) {
+    int cap = t->cap ? t->cap * 2 : 16;
+    const char **k = xcalloc((size_t)cap, sizeof *k);
+    ast_t **v = xcalloc((size_t)cap, sizeof *v);
+    for (int i = 0; i < t->cap; i++) {
+      if (t->keys[i] == NULL)
+        continue;
+      unsigned s = phash(t->keys[i]) & (unsigned)(cap - 1);
+      while (k[s])
+        s = (s + 1) & (unsigned)(cap - 1);
+      k[s] = t->keys[i];
+      v[s] = t->vals[i];
+    }
+    free(t->keys);
+    free(t->vals);
+    t->keys = k;
+    t->vals = v;
+    t->cap = cap;
+  }
+  unsigned s = phash(name) & (unsigned)(t->cap - 1);
+  while (t->keys[s] && t->keys[s] != name)
+    s = (s + 1) & (unsigned)(t->cap - 1);
+  if (t->keys[s] == NULL)
+    t->count++;
+  t->keys[s] = name;
+  t->vals[s] = decl;
+}
+
+ast_t *symtab_get(const symtab_t *t, const char *name) {
+  if (t->cap == 0 || name == NULL)
+    return NULL;
+  unsigned s = phash(name) & (unsigned)(t->cap - 1);
+  while (t->keys[s]) {
+    if (t->keys[s] == name)
+      return t->vals[s];
+    s = (s + 1) & (unsigned)(t->cap - 1);
+  }
+  return NULL;
+}
+
+void symtab_free(symtab_t *t) {
+  free(t->keys);
+  free(t->vals);
+  memset(t, 0, sizeof *t);
+}
+
+/* ---- local scope ------------------------------------------------------- */
+
+void scope_push(cx_t *c, const char *name, ast_t *decl) {
+  if (name == NULL || decl == NULL)
+    return;
+  if (name[0] == '_' && name[1] == '\0')
+    return; /* `_` binds nothing */
+  if (c->nundo == c->capundo) {
+    c->capundo = c->capundo ? c->capundo * 2 : 64;
+    undo_t *u = realloc(c->undo, sizeof *u * (size_t)c->capundo);
+    if (u == NULL) {
+      fputs("actorc: out of memory\n", stderr);
+      exit(3);
+    }
+    c->undo = u;
+  }
+  c->undo[c->nundo].name = name;
+  c->undo[c->nundo].prev = symtab_get(&c->locals, name);
+  c->nundo++;
+  symtab_put(&c->locals, name, decl);
+}
+
+int scope_mark(const cx_t *c) { return c->nundo; }
+
+void scope_pop(cx_t *c, int mark) {
+  while (c->nundo > mark) {
+    c->nundo--;
+    symtab_put(&c->locals, c->undo[c->nundo].name, c->undo[c->nundo].prev);
+  }
+}
+
+ast_t *scope_get(const cx_t *c, const char *name) { return symtab_get(&c->locals, name); }
+
+void scope_free(cx_t *c) {
+  symtab_free(&c->locals);
+  free(c->undo);
+  c->undo = NULL;
+  c->nundo = c->capundo = 0;
+}
