@@ -285,9 +285,10 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
     }
   }
   ast_t *mb = member(a, AST_MAILBOX);
-  sb_printf(out, "const act_actor_type_t %s_type = {\"%s\", sizeof(%s), %lld, %s_start, %s_dispatch, %s, %s, %lld, INT64_C(%lld)};\n\n",
+  sb_printf(out, "const act_actor_type_t %s_type = {\"%s\", sizeof(%s), %lld, %s_start, %s_dispatch, %s, %s, %lld, INT64_C(%lld), %d};\n\n",
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
-            stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window);
+            stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
+            (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
   e->actor = NULL;
 }
 

@@ -293,6 +293,9 @@ typedef struct act_actor_type {
   uint8_t strategy;                  /* for the actors it spawns */
   uint32_t max_restarts;
   int64_t restart_window_ns;
+  /* 1 for `supervisor` declarations: children start one at a time, in
+   * order, each init finishing before the next begins (OTP). */
+  uint8_t ordered_start;
 } act_actor_type_t;
 
 enum { ACT_ONE_FOR_ONE, ACT_ONE_FOR_ALL, ACT_REST_FOR_ONE };

@@ -32,7 +32,7 @@ static act_status_t counter_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t
   return ACT_UNHANDLED;
 }
 static const act_actor_type_t counter_type = {"Counter", sizeof(counter), 0, counter_start, counter_dispatch,
-                                              NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL};
+                                              NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
 
 static int64_t ask_count(act_actor_t *a) {
   act_msg_t *r = act_ask_sync(a, act_msg_new(NULL, &get_type), 5000000000LL);
@@ -87,7 +87,7 @@ static act_status_t ticker_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t 
   return ACT_DONE;
 }
 static const act_actor_type_t ticker_type = {"Ticker", sizeof(ticker), 0, counter_start, ticker_dispatch,
-                                             NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL};
+                                             NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
 
 Test(sched, timers_never_fire_early) {
   act_runtime_start(0, NULL);

@@ -18,7 +18,13 @@ enum {
   MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
   MF_CHILD_DONE = 1 << 7, /* a child asked to stop has finished */
   MF_COUNTED = 1 << 8,   /* counted in the receiver's mq_in (backpressure) */
-  MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART
+  MF_CHILD_FAILED = 1 << 9, /* to the parent: a child faulted and waits (held) */
+  MF_HOLD = 1 << 10,     /* stop for a group restart: `on stop`, then wait */
+  MF_PLAN_ACK = 1 << 11, /* a child finished a step of a group restart */
+  MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART,
+  /* What travels in the control lane and may reach a suspended actor. */
+  MF_LANE = MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE | MF_CHILD_FAILED | MF_HOLD |
+            MF_PLAN_ACK
 };
 
 /* Actor flags (act_actor_t.flags), touched only by the actor's worker
@@ -29,8 +35,17 @@ enum {
   AF_SUSPENDED = 1 << 2,
   AF_TEMPORARY = 1 << 3,
   AF_ROOT = 1 << 4,
-  AF_WINDING = 1 << 5    /* stopping its children one by one, last first */
+  AF_WINDING = 1 << 5,   /* stopping its children one by one, last first */
+  AF_HELD = 1 << 6,      /* stopped or failed, waiting for its supervisor to
+                            restart it (one_for_all / rest_for_one) */
+  AF_UNSTARTED = 1 << 7, /* held until its turn to start (supervisor order) */
+  AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
+                            its own mail waits, as OTP's start_link does */
+  AF_NOMAIL = AF_SUSPENDED | AF_WINDING | AF_HELD | AF_STARTING
 };
+
+/* What an actor does once its children have stopped (act_rt_t.wind). */
+enum { WIND_FINISH, WIND_RESTART, WIND_HOLD, WIND_FAILED };
 
 struct act_future {
   int state;               /* 0 pending, 1 done, 2 failed */
@@ -71,6 +86,24 @@ typedef struct act_rt {
   int nwaiters_, capwaiters;
   _Atomic int nwaiters;
   int stop_idx;                 /* next child to stop is below this index */
+  int wind;                     /* WIND_*: what follows the children's stop */
+  int wind_on_stop;             /* run `on stop` at the end (not after a fault) */
+  act_actor_t *hold_req;        /* supervisor waiting for MF_PLAN_ACK */
+  uint32_t wind_token;          /* echoed in that MF_PLAN_ACK */
+  /* A group restart in progress (supervisor side, OTP order): the
+   * children concerned in start order, stopped last first, then
+   * restarted first to last, one at a time. */
+  act_actor_t **plan;
+  int nplan, plan_idx, plan_phase;   /* phase 1: stopping, 2: restarting */
+  act_actor_t *plan_wait;            /* the child whose step we wait for */
+  act_actor_t *plan_failed;          /* the child whose fault started it */
+  uint32_t plan_token;
+  act_actor_t **pending;             /* failures that arrived meanwhile */
+  int npending, cappending;
+  act_actor_t **starts;              /* children waiting for their turn */
+  int nstarts, capstarts, start_idx;
+  act_actor_t *start_req;            /* child side: who waits for our init */
+  uint32_t start_token;
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;

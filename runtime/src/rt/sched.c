@@ -215,7 +215,7 @@ void act__schedule(act_ctx_t *cx, act_actor_t *a) {
 act_rt_t *act__rt(act_actor_t *a);
 
 static void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
-  if (m->flags & (MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE)) {
+  if (m->flags & MF_LANE) {
     act_rt_t *rt = act__rt(a);
     vq_push(&rt->ctl_head, m);
   } else {
@@ -283,6 +283,19 @@ static act_msg_t *control(uint32_t flags) {
   return m;
 }
 
+static void plan_step(act_ctx_t *cx, act_actor_t *sup);
+
+/* Append to a growable array of actors owned by one worker at a time. */
+static void push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a) {
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 4;
+    act_actor_t **p = act_alloc(sizeof *p * (size_t)*cap);
+    if (*n) memcpy(p, *arr, sizeof *p * (size_t)*n);
+    *arr = p;
+  }
+  (*arr)[(*n)++] = a;
+}
+
 void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   if (restart == ACT_RESTART_TEMPORARY) a->flags |= AF_TEMPORARY;
   if (a->parent == NULL) a->flags |= AF_ROOT;
@@ -304,6 +317,14 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
     }
     rt->children[rt->nchildren++] = a;
     pthread_mutex_unlock(&rt->lock);
+    if (a->parent->type->ordered_start && cx && cx->worker && cx->self == a->parent) {
+      /* A supervisor's children start one after another (plan_step). */
+      a->flags |= AF_HELD | AF_UNSTARTED;
+      push_actor(&rt->starts, &rt->nstarts, &rt->capstarts, a);
+      a->parent->flags |= AF_STARTING;
+      if (rt->plan == NULL && rt->plan_wait == NULL) plan_step(cx, a->parent);
+      return;
+    }
   }
   enqueue(cx && cx->worker ? cx : NULL, a, control(MF_START));
   /* After the start message is queued, so that an idle check sees either
@@ -519,7 +540,17 @@ static const ACT_STR_LIT_T(7) normal_lit = ACT_STR_LIT("normal");
 
 /* The actor is gone: its children are asked to stop (last started first),
  * `on stop` runs, watchers get Down, queued asks fail. */
-static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_stop) {
+/* `on stop` faults are ignored: the actor is going anyway. */
+static void run_on_stop(act_ctx_t *cx, act_actor_t *a) {
+  if (a->type->on_stop == NULL) return;
+  act_worker_t *w = cx->worker;
+  jmp_buf saved;
+  memcpy(saved, w->jb, sizeof saved);
+  if (setjmp(w->jb) == 0) a->type->on_stop(cx, a);
+  memcpy(w->jb, saved, sizeof saved);
+}
+
+static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) {
   if (a->flags & AF_DEAD) return;
   act_rt_t *rt = rt_of(a);
   if (rt) {
@@ -536,13 +567,7 @@ static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < nt; i++) act__timer_cancel(ts[i]);
   }
-  if (run_on_stop && a->type->on_stop) {
-    act_worker_t *w = cx->worker;
-    jmp_buf saved;
-    memcpy(saved, w->jb, sizeof saved);
-    if (setjmp(w->jb) == 0) a->type->on_stop(cx, a);
-    memcpy(w->jb, saved, sizeof saved);
-  }
+  if (on_stop) run_on_stop(cx, a);
   __atomic_or_fetch(&a->flags, AF_DEAD, __ATOMIC_SEQ_CST);
   wake_waiters(cx, a);                 /* nobody waits on a dead mailbox */
   if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
@@ -552,24 +577,125 @@ static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int run_on_
 
 /* A graceful stop (LANGUAGE.md §6): the children stop first, one at a time
  * in reverse start order, each with its own children first; then `on stop`
- * runs. Meanwhile the actor takes only control messages. */
+ * runs. Meanwhile the actor takes only control messages. The same
+ * "winding" precedes a restart (a restarted actor's old subtree goes
+ * first, as in OTP) and a hold for a group restart; rt->wind says which. */
 static void next_child(act_ctx_t *cx, act_actor_t *a);
+static void plan_ack(act_ctx_t *cx, act_actor_t *to, act_actor_t *from, uint32_t token);
+static act_status_t restart_now(act_ctx_t *cx, act_actor_t *a);
+static act_status_t run_start(act_ctx_t *cx, act_actor_t *a);
+
+static void wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop) {
+  act_rt_t *rt = act__rt(a);
+  rt->wind = mode;
+  rt->wind_on_stop = on_stop;
+  pthread_mutex_lock(&rt->lock);
+  rt->stop_idx = rt->nchildren;
+  pthread_mutex_unlock(&rt->lock);
+  a->flags |= AF_WINDING;
+  next_child(cx, a);
+}
+
+static int has_live_children(act_actor_t *a) {
+  act_rt_t *rt = rt_of(a);
+  if (rt == NULL) return 0;
+  int live = 0;
+  pthread_mutex_lock(&rt->lock);
+  for (int i = 0; i < rt->nchildren && !live; i++)
+    live = rt->children[i] && !(rt->children[i]->flags & AF_DEAD);
+  pthread_mutex_unlock(&rt->lock);
+  return live;
+}
 
 static void graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
-  if (a->flags & (AF_DEAD | AF_WINDING)) return;
+  if (a->flags & AF_DEAD) return;
+  if (a->flags & AF_WINDING) {
+    /* Already stopping its children: a stop wins over a restart or a
+     * hold; `on stop` runs unless the actor had faulted. */
+    act_rt_t *rt = act__rt(a);
+    if (requester && rt->stop_requester == NULL) rt->stop_requester = requester;
+    else if (requester) enqueue(cx, requester, control(MF_CHILD_DONE));
+    if (rt->wind != WIND_FINISH) {
+      rt->wind_on_stop = rt->wind == WIND_HOLD;
+      rt->wind = WIND_FINISH;
+    }
+    return;
+  }
+  if (a->flags & AF_HELD) {
+    /* Stopped already (or faulted): no second `on stop`. */
+    a->flags &= ~(uint32_t)AF_HELD;
+    finish(cx, a, NORMAL, 0);
+    if (requester) enqueue(cx, requester, control(MF_CHILD_DONE));
+    return;
+  }
   if (rt_of(a) == NULL) {
     /* No children, no bookkeeping: most actors. */
     finish(cx, a, NORMAL, 1);
     if (requester) enqueue(cx, requester, control(MF_CHILD_DONE));
     return;
   }
-  act_rt_t *rt = act__rt(a);
-  rt->stop_requester = requester;
+  act__rt(a)->stop_requester = requester;
+  wind(cx, a, WIND_FINISH, 1);
+}
+
+/* Forget the current incarnation: its timers, its (stopped) children, a
+ * suspended handler and any group restart it was running. The reference,
+ * the queued mail and the monitors stay. */
+static void drop_incarnation(act_actor_t *a) {
+  a->flags &= ~(uint32_t)AF_SUSPENDED;
+  act_rt_t *rt = rt_of(a);
+  if (rt == NULL) return;
   pthread_mutex_lock(&rt->lock);
-  rt->stop_idx = rt->nchildren;
+  int nt = rt->ntimers;
+  act_timer_t **ts = rt->timers;
+  rt->ntimers = 0;
+  rt->nchildren = 0;
   pthread_mutex_unlock(&rt->lock);
-  a->flags |= AF_WINDING;
-  next_child(cx, a);
+  for (int i = 0; i < nt; i++) act__timer_cancel(ts[i]);
+  if (rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
+  rt->frame = NULL;
+  rt->awaiting = NULL;
+  rt->plan = NULL;
+  rt->plan_wait = NULL;
+  rt->npending = 0;
+  rt->nstarts = rt->start_idx = 0;
+  a->flags &= ~(uint32_t)AF_STARTING;
+}
+
+static void wind_done(act_ctx_t *cx, act_actor_t *a) {
+  act_rt_t *rt = act__rt(a);
+  a->flags &= ~(uint32_t)AF_WINDING;
+  act_actor_t *req = rt->stop_requester, *hreq = rt->hold_req;
+  uint32_t token = rt->wind_token;
+  rt->stop_requester = NULL;
+  rt->hold_req = NULL;
+  int mode = rt->wind;
+  if (mode == WIND_HOLD && (a->flags & AF_TEMPORARY)) mode = WIND_FINISH;  /* never restarted */
+  switch (mode) {
+  case WIND_FINISH:
+    finish(cx, a, NORMAL, rt->wind_on_stop);
+    break;
+  case WIND_HOLD:
+    run_on_stop(cx, a);
+    drop_incarnation(a);
+    a->flags |= AF_HELD;
+    break;
+  case WIND_FAILED: {
+    drop_incarnation(a);
+    a->flags |= AF_HELD;
+    act_msg_t *f = control(MF_CHILD_FAILED);
+    f->sender = a;
+    enqueue(cx, a->parent, f);
+    break;
+  }
+  default:   /* WIND_RESTART: a fault in init comes back as a new fault */
+    if (req) enqueue(cx, req, control(MF_CHILD_DONE));
+    if (hreq) plan_ack(cx, hreq, a, token);
+    restart_now(cx, a);
+    return;
+  }
+  if (req) enqueue(cx, req, control(MF_CHILD_DONE));
+  if (hreq) plan_ack(cx, hreq, a, token);
 }
 
 static void next_child(act_ctx_t *cx, act_actor_t *a) {
@@ -587,10 +713,118 @@ static void next_child(act_ctx_t *cx, act_actor_t *a) {
     enqueue(cx, kid, m);
     return;
   }
-  a->flags &= ~(uint32_t)AF_WINDING;
-  act_actor_t *req = rt->stop_requester;
-  finish(cx, a, NORMAL, 1);
-  if (req) enqueue(cx, req, control(MF_CHILD_DONE));
+  wind_done(cx, a);
+}
+
+/* ---- group restarts (one_for_all, rest_for_one) ------------------------- */
+
+/* OTP's order: the children concerned, except the failed one, stop last
+ * started first (each runs `on stop`); then all of them start again in
+ * start order, each init finishing before the next begins. The
+ * supervisor drives it one child at a time with tokens, so a late or
+ * repeated answer is recognised and ignored. */
+
+static void plan_ack(act_ctx_t *cx, act_actor_t *to, act_actor_t *from, uint32_t token) {
+  act_msg_t *m = control(MF_PLAN_ACK);
+  m->sender = from;
+  m->_pad = token;
+  enqueue(cx, to, m);
+}
+
+static void plan_send(act_ctx_t *cx, act_actor_t *sup, act_actor_t *kid, uint32_t flag) {
+  act_rt_t *rt = act__rt(sup);
+  act_msg_t *m = control(flag);
+  m->sender = sup;
+  m->_pad = ++rt->plan_token;
+  rt->plan_wait = kid;
+  enqueue(cx, kid, m);
+}
+
+static void plan_start(act_ctx_t *cx, act_actor_t *sup, act_actor_t *failed);
+
+static void plan_step(act_ctx_t *cx, act_actor_t *sup) {
+  act_rt_t *rt = act__rt(sup);
+  rt->plan_wait = NULL;
+  if (rt->plan == NULL) goto idle;
+  if (rt->plan_phase == 1) {
+    while (rt->plan_idx > 0) {
+      act_actor_t *k = rt->plan[--rt->plan_idx];
+      if (k == rt->plan_failed || (k->flags & AF_DEAD)) continue;
+      plan_send(cx, sup, k, MF_HOLD);
+      return;
+    }
+    rt->plan_phase = 2;
+  }
+  while (rt->plan_idx < rt->nplan) {
+    act_actor_t *k = rt->plan[rt->plan_idx++];
+    if (k->flags & (AF_DEAD | AF_TEMPORARY)) continue;
+    if (k != rt->plan_failed) {
+      char p1[512], p2[512];
+      fprintf(stderr, "act: restarting %s (%s: %s failed)\n", act__path(k, p1, sizeof p1),
+              sup->type->strategy == ACT_ONE_FOR_ALL ? "one_for_all" : "rest_for_one",
+              act__path(rt->plan_failed, p2, sizeof p2));
+    }
+    plan_send(cx, sup, k, MF_RESTART);
+    return;
+  }
+  rt->plan = NULL;
+  rt->plan_failed = NULL;
+idle:
+  while (rt->npending > 0) {
+    act_actor_t *c = rt->pending[0];
+    memmove(rt->pending, rt->pending + 1, sizeof *rt->pending * (size_t)--rt->npending);
+    if ((c->flags & AF_HELD) && !(c->flags & AF_DEAD)) {
+      plan_start(cx, sup, c);
+      return;
+    }
+  }
+  /* Children of a supervisor declaration waiting for their turn. */
+  while (rt->start_idx < rt->nstarts) {
+    act_actor_t *k = rt->starts[rt->start_idx++];
+    if (k->flags & AF_DEAD) continue;
+    plan_send(cx, sup, k, MF_RESTART);
+    return;
+  }
+  rt->nstarts = rt->start_idx = 0;
+  sup->flags &= ~(uint32_t)AF_STARTING;
+}
+
+static void plan_start(act_ctx_t *cx, act_actor_t *sup, act_actor_t *failed) {
+  act_rt_t *rt = act__rt(sup);
+  int all = sup->type->strategy == ACT_ONE_FOR_ALL;
+  pthread_mutex_lock(&rt->lock);
+  act_actor_t **plan = act_alloc(sizeof *plan * (size_t)(rt->nchildren + 1));
+  int n = 0, after = 0;
+  for (int i = 0; i < rt->nchildren; i++) {
+    act_actor_t *k = rt->children[i];
+    if (k == failed) after = 1;
+    if (k == NULL || (k->flags & (AF_DEAD | AF_UNSTARTED))) continue;
+    if (all || after) plan[n++] = k;
+  }
+  pthread_mutex_unlock(&rt->lock);
+  rt->plan = plan;
+  rt->nplan = n;
+  rt->plan_idx = n;
+  rt->plan_phase = 1;
+  rt->plan_failed = failed;
+  plan_step(cx, sup);
+}
+
+static void child_failed(act_ctx_t *cx, act_actor_t *sup, act_actor_t *c) {
+  if (sup->flags & (AF_DEAD | AF_WINDING | AF_HELD)) return;   /* stopping: the held child stops too */
+  act_rt_t *rt = act__rt(sup);
+  if (rt->plan || rt->plan_wait) {
+    push_actor(&rt->pending, &rt->npending, &rt->cappending, c);
+    if (c == rt->plan_wait) plan_step(cx, sup);   /* it failed instead of answering */
+    return;
+  }
+  plan_start(cx, sup, c);
+}
+
+static act_status_t restart_now(act_ctx_t *cx, act_actor_t *a) {
+  a->flags &= ~(uint32_t)(AF_HELD | AF_UNSTARTED);
+  drop_incarnation(a);
+  return run_start(cx, a);
 }
 
 void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
@@ -787,6 +1021,10 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
     rt->awaiting = NULL;
   }
   a->flags &= ~(uint32_t)AF_SUSPENDED;
+  if (rt && rt->start_req) {
+    plan_ack(cx, rt->start_req, a, rt->start_token);
+    rt->start_req = NULL;
+  }
   if (m && m->future && !(m->flags & (MF_REPLY | MF_CONTROL))) {
     char tmp[600];
     snprintf(tmp, sizeof tmp, "faulted: %.*s", (int)(act_str_len(reason) > 500 ? 500 : act_str_len(reason)),
@@ -822,19 +1060,16 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
     fprintf(stderr, "act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(reason),
             act_str_data(reason), where);
   }
-  /* one_for_all / rest_for_one: the siblings restart too. */
-  uint8_t strategy = a->parent->type->strategy;
-  if (strategy != ACT_ONE_FOR_ONE && rt_of(a->parent)) {
-    act_rt_t *prt = rt_of(a->parent);
-    pthread_mutex_lock(&prt->lock);
-    int after = 0;
-    for (int i = 0; i < prt->nchildren; i++) {
-      act_actor_t *s = prt->children[i];
-      if (s == a) { after = 1; continue; }
-      if (s == NULL || (s->flags & AF_DEAD)) continue;
-      if (strategy == ACT_ONE_FOR_ALL || after) enqueue(cx, s, control(MF_RESTART));
-    }
-    pthread_mutex_unlock(&prt->lock);
+  /* one_for_all / rest_for_one: its subtree stops, then the supervisor
+   * restarts the group in order. one_for_one: the subtree stops, then
+   * it restarts alone (at once when it has no children). */
+  if (a->parent->type->strategy != ACT_ONE_FOR_ONE) {
+    wind(cx, a, WIND_FAILED, 0);
+    return 0;
+  }
+  if (has_live_children(a)) {
+    wind(cx, a, WIND_RESTART, 0);
+    return 0;
   }
   return 1;
 }
@@ -891,9 +1126,37 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
   } else if (m->flags & MF_START) {
     st = run_start(cx, a);
   } else if (m->flags & MF_RESTART) {
-    if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
-    a->flags &= ~(uint32_t)AF_SUSPENDED;
-    st = run_start(cx, a);
+    if (m->sender) {   /* a supervisor waits for this init (a fault answers too) */
+      act_rt_t *sr = act__rt(a);
+      sr->start_req = m->sender;
+      sr->start_token = m->_pad;
+    }
+    st = restart_now(cx, a);
+    if (m->sender) {
+      act__rt(a)->start_req = NULL;
+      plan_ack(cx, m->sender, a, m->_pad);
+    }
+  } else if (m->flags & MF_HOLD) {
+    act_rt_t *hr = act__rt(a);
+    if (a->flags & AF_HELD) {
+      plan_ack(cx, m->sender, a, m->_pad);
+    } else {
+      hr->hold_req = m->sender;
+      hr->wind_token = m->_pad;
+      if (!(a->flags & AF_WINDING)) {
+        hr->frame = NULL;
+        hr->awaiting = NULL;
+        a->flags &= ~(uint32_t)AF_SUSPENDED;
+        wind(cx, a, WIND_HOLD, 1);
+      }
+    }
+    return;
+  } else if (m->flags & MF_CHILD_FAILED) {
+    child_failed(cx, a, m->sender);
+    return;
+  } else if (m->flags & MF_PLAN_ACK) {
+    if (rt && rt->plan_wait && m->sender == rt->plan_wait && m->_pad == rt->plan_token) plan_step(cx, a);
+    return;
   } else if (m->flags & MF_STOP) {
     if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
     a->flags &= ~(uint32_t)AF_SUSPENDED;
@@ -929,8 +1192,8 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
 /* Suspended actors take only what can resume them (or stop them); the rest
  * waits in the stash, in order. */
 static int resumes(act_actor_t *a, act_msg_t *m) {
-  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE)) != 0 ||
-         0;
+  (void)a;
+  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_LANE)) != 0;
 }
 
 static act_msg_t *next_msg(act_actor_t *a) {
@@ -939,7 +1202,7 @@ static act_msg_t *next_msg(act_actor_t *a) {
     act_msg_t *c = vq_pop(&rt->ctl_head, &rt->ctl_tail, &rt->ctl_stub);
     if (c) return c;
   }
-  if (!(a->flags & (AF_SUSPENDED | AF_WINDING))) {
+  if (!(a->flags & AF_NOMAIL)) {
     if (rt && rt->stash_head) {
       act_msg_t *m = rt->stash_head;
       rt->stash_head = atomic_load_explicit(&m->next, memory_order_relaxed);
@@ -962,7 +1225,7 @@ static act_msg_t *next_msg(act_actor_t *a) {
 static int has_work(act_actor_t *a) {
   act_rt_t *rt = rt_of(a);
   if (rt && !vq_empty(&rt->ctl_head, rt->ctl_tail, &rt->ctl_stub)) return 1;
-  if (!(a->flags & (AF_SUSPENDED | AF_WINDING)) && rt && rt->stash_head) return 1;
+  if (!(a->flags & AF_NOMAIL) && rt && rt->stash_head) return 1;
   return !mq_empty(a);
 }
 
@@ -973,6 +1236,7 @@ static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
       fail_future(cx, m->future, m->sender, "target gone");
     if ((m->flags & MF_STOP) && m->sender)   /* a parent waits on us */
       enqueue(cx, m->sender, control(MF_CHILD_DONE));
+    if ((m->flags & (MF_HOLD | MF_RESTART)) && m->sender) plan_ack(cx, m->sender, a, m->_pad);
   }
 }
 
@@ -1005,7 +1269,7 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
       act_actor_t *t = w->pause_on;
       w->pause_on = NULL;
       /* Only between handlers: a suspended handler still gets its reply. */
-      if (!(a->flags & (AF_SUSPENDED | AF_DEAD | AF_WINDING)) && park(a, t)) {
+      if (!(a->flags & (AF_NOMAIL | AF_DEAD)) && park(a, t)) {
         cx->self = NULL;
         return;                        /* sched stays 1: t wakes us */
       }
