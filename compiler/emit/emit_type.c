@@ -205,6 +205,91 @@ static char *eq_expr(type_t *t, const char *a, const char *b) {
   }
 }
 
+/* Journal encoding (act_encode/act_decode call these for composites). */
+static void emit_codec(FILE *c, type_t *t) {
+  int id = t->id;
+  const char *ct = ctype(t);
+  fprintf(c, "__attribute__((unused)) static void act_en%d(act_buf_t *b, const void *pv) {\n", id);
+  switch (t->kind) {
+  case TY_ARRAY:
+    fprintf(c, "  const act_array_t *a = *(act_array_t *const *)pv;\n  int64_t n = act_array_len(a);\n"
+               "  act__enc_len(b, (uint64_t)n);\n"
+               "  for (int64_t i = 0; i < n; i++) act_encode(b, %s, (const char *)a->data + i * a->et->size);\n",
+            tdesc(t->elem));
+    break;
+  case TY_MAP:
+    fprintf(c, "  const act_map_t *m = *(act_map_t *const *)pv;\n  act_array_t *ks = act_map_keys(m, %s);\n"
+               "  int64_t n = act_array_len(ks);\n  act__enc_len(b, (uint64_t)n);\n"
+               "  for (int64_t i = 0; i < n; i++) {\n    const void *k = (const char *)ks->data + i * ks->et->size;\n"
+               "    act_encode(b, %s, k);\n    act_encode(b, %s, act_map_find(m, k));\n  }\n",
+            tdesc(t->key), tdesc(t->key), tdesc(t->elem));
+    break;
+  case TY_OPTIONAL:
+    fprintf(c, "  const %s *o = pv;\n  act_encode(b, &act_type_bool, &o->has);\n  if (o->has) act_encode(b, %s, &o->v);\n",
+            ct, tdesc(t->elem));
+    break;
+  case TY_STRUCT:
+    fprintf(c, "  const %s *s = pv;\n  (void)s; (void)b;\n", ct);
+    for (int k = 0; k < t->decl->nkids; k++)
+      fprintf(c, "  act_encode(b, %s, &s->f_%s);\n", tdesc(t->decl->kids[k]->type), t->decl->kids[k]->name);
+    break;
+  case TY_ENUM:
+    fprintf(c, "  const %s *e = pv;\n  act__enc_len(b, (uint64_t)e->tag);\n  switch (e->tag) {\n", ct);
+    for (int v = 0; v < t->decl->nkids; v++) {
+      ast_t *var = t->decl->kids[v];
+      fprintf(c, "  case %d:\n", v);
+      for (int k = 0; k < var->nkids; k++)
+        fprintf(c, "    act_encode(b, %s, &e->u.v_%s.f_%s);\n", tdesc(var->kids[k]->type), var->name, var->kids[k]->name);
+      fprintf(c, "    break;\n");
+    }
+    fprintf(c, "  default: break;\n  }\n");
+    break;
+  default: break;
+  }
+  fprintf(c, "}\n");
+  fprintf(c, "__attribute__((unused)) static bool act_de%d(act_reader_t *r, void *pv) {\n", id);
+  switch (t->kind) {
+  case TY_ARRAY:
+    fprintf(c, "  uint64_t n;\n  if (!act__dec_len(r, &n)) return false;\n  act_array_t *a = act_array_new(%s, (int64_t)n);\n"
+               "  for (uint64_t i = 0; i < n; i++) {\n    %s v;\n    memset(&v, 0, sizeof v);\n"
+               "    if (!act_decode(r, %s, &v)) return false;\n    act_array_push(&a, %s, &v);\n  }\n"
+               "  *(act_array_t **)pv = a;\n  return true;\n",
+            tdesc(t->elem), ctype(t->elem), tdesc(t->elem), tdesc(t->elem));
+    break;
+  case TY_MAP:
+    fprintf(c, "  uint64_t n;\n  if (!act__dec_len(r, &n)) return false;\n  act_map_t *m = act_map_new(%s, %s);\n"
+               "  for (uint64_t i = 0; i < n; i++) {\n    %s k;\n    %s v;\n    memset(&k, 0, sizeof k);\n    memset(&v, 0, sizeof v);\n"
+               "    if (!act_decode(r, %s, &k) || !act_decode(r, %s, &v)) return false;\n    act_map_put(&m, %s, %s, &k, &v);\n  }\n"
+               "  *(act_map_t **)pv = m;\n  return true;\n",
+            tdesc(t->key), tdesc(t->elem), ctype(t->key), ctype(t->elem), tdesc(t->key), tdesc(t->elem),
+            tdesc(t->key), tdesc(t->elem));
+    break;
+  case TY_OPTIONAL:
+    fprintf(c, "  %s *o = pv;\n  if (!act_decode(r, &act_type_bool, &o->has)) return false;\n"
+               "  return !o->has || act_decode(r, %s, &o->v);\n", ct, tdesc(t->elem));
+    break;
+  case TY_STRUCT:
+    fprintf(c, "  %s *s = pv;\n  (void)s; (void)r;\n  return true", ct);
+    for (int k = 0; k < t->decl->nkids; k++)
+      fprintf(c, " && act_decode(r, %s, &s->f_%s)", tdesc(t->decl->kids[k]->type), t->decl->kids[k]->name);
+    fprintf(c, ";\n");
+    break;
+  case TY_ENUM:
+    fprintf(c, "  %s *e = pv;\n  uint64_t tag;\n  if (!act__dec_len(r, &tag)) return false;\n  e->tag = (int)tag;\n  switch (tag) {\n", ct);
+    for (int v = 0; v < t->decl->nkids; v++) {
+      ast_t *var = t->decl->kids[v];
+      fprintf(c, "  case %d: return true", v);
+      for (int k = 0; k < var->nkids; k++)
+        fprintf(c, " && act_decode(r, %s, &e->u.v_%s.f_%s)", tdesc(var->kids[k]->type), var->name, var->kids[k]->name);
+      fprintf(c, ";\n");
+    }
+    fprintf(c, "  default: return false;\n  }\n");
+    break;
+  default: fprintf(c, "  (void)r; (void)pv;\n  return false;\n"); break;
+  }
+  fprintf(c, "}\n");
+}
+
 void emit_type_descs(FILE *c) {
   int n;
   type_t **all = type_all(&n);
@@ -321,11 +406,12 @@ void emit_type_descs(FILE *c) {
       }
       fprintf(c, "}\n");
     }
+    emit_codec(c, t);
     const char *kind = t->kind == TY_ARRAY ? "ACT_K_ARRAY" : t->kind == TY_MAP ? "ACT_K_MAP"
                        : t->kind == TY_OPTIONAL ? "ACT_K_OPTIONAL" : t->kind == TY_STRUCT ? "ACT_K_STRUCT" : "ACT_K_ENUM";
-    fprintf(c, "__attribute__((unused)) static const act_type_t act_td%d = {\"%s\", sizeof(%s), %s, act_eq%d, NULL, NULL, act_pr%d, %s, %s, %s};\n",
+    fprintf(c, "__attribute__((unused)) static const act_type_t act_td%d = {\"%s\", sizeof(%s), %s, act_eq%d, NULL, NULL, act_pr%d, %s, %s, %s, act_en%d, act_de%d};\n",
             id, type_name(t), ct, kind, id, id, has_share(t) ? xprintf("act_sh%d", id) : "NULL",
             (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL || t->kind == TY_MAP) ? tdesc(t->elem) : "NULL",
-            t->kind == TY_MAP ? tdesc(t->key) : "NULL");
+            t->kind == TY_MAP ? tdesc(t->key) : "NULL", id, id);
   }
 }

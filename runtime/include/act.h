@@ -44,6 +44,7 @@ typedef struct act_future act_future_t;
 typedef struct act_timer act_timer_t;
 typedef struct act_buf act_buf_t;
 typedef struct act_type act_type_t;
+typedef struct act_reader act_reader_t;
 
 /* A source position for fault reports (static storage in generated code). */
 typedef struct act_loc {
@@ -95,7 +96,27 @@ struct act_type {
   void (*share)(void *v);                       /* NULL: nothing to mark */
   const act_type_t *elem;                       /* array/optional element, map value */
   const act_type_t *key;                        /* map key */
+  /* Journal encoding of composite values (generated); scalars need none. */
+  void (*enc)(act_buf_t *b, const void *v);
+  bool (*dec)(act_reader_t *r, void *v);
 };
+
+/* Reads bytes written by act_encode; every read is bounds-checked. */
+struct act_reader {
+  const uint8_t *p, *end;
+};
+static inline act_reader_t act_reader(const void *data, size_t len) {
+  act_reader_t r = {(const uint8_t *)data, (const uint8_t *)data + len};
+  return r;
+}
+/* The journal's encoding of a value of type t (little-endian, lengths
+ * before contents). Refs, futures, timers and nodes cannot be encoded:
+ * the checker keeps them out of events and persistent state. */
+void act_encode(act_buf_t *b, const act_type_t *t, const void *v);
+/* false on malformed or truncated input; *v is then unusable. */
+bool act_decode(act_reader_t *r, const act_type_t *t, void *v);
+void act__enc_len(act_buf_t *b, uint64_t n);
+bool act__dec_len(act_reader_t *r, uint64_t *n);
 
 enum act_kind {
   ACT_K_BOOL, ACT_K_I8, ACT_K_I16, ACT_K_I32, ACT_K_I64, ACT_K_U8, ACT_K_U16,

@@ -49,19 +49,19 @@ static bool eq_arr_str(const void *a, const void *b) {
 static void pr_arr(act_buf_t *b, const void *v, bool q) { (void)q; act__array_print(b, *(act_array_t *const *)v); }
 static void sh_arr(void *v) { act_share_array(*(act_array_t **)v); }
 static const act_type_t td_arr_str = {"[string]", sizeof(void *), ACT_K_ARRAY, eq_arr_str, NULL, NULL,
-                                      pr_arr, sh_arr, &act_type_string, NULL};
+                                      pr_arr, sh_arr, &act_type_string, NULL, NULL, NULL};
 static bool eq_arr_i64(const void *a, const void *b) {
   return act_array_eq(*(act_array_t *const *)a, *(act_array_t *const *)b, &act_type_i64);
 }
 static const act_type_t td_arr_i64 = {"[int]", sizeof(void *), ACT_K_ARRAY, eq_arr_i64, NULL, NULL,
-                                      pr_arr, sh_arr, &act_type_i64, NULL};
+                                      pr_arr, sh_arr, &act_type_i64, NULL, NULL, NULL};
 static bool eq_map_si(const void *a, const void *b) {
   return act_map_eq(*(act_map_t *const *)a, *(act_map_t *const *)b, &act_type_string, &act_type_i64);
 }
 static void pr_map(act_buf_t *b, const void *v, bool q) { (void)q; act__map_print(b, *(act_map_t *const *)v); }
 static void sh_map(void *v) { act_share_map(*(act_map_t **)v); }
 static const act_type_t td_map_si = {"[string: int]", sizeof(void *), ACT_K_MAP, eq_map_si, NULL, NULL,
-                                     pr_map, sh_map, &act_type_i64, &act_type_string};
+                                     pr_map, sh_map, &act_type_i64, &act_type_string, NULL, NULL};
 
 static act_array_t *ints(int n, const int64_t *v) {
   act_array_t *a = NULL;
@@ -647,7 +647,7 @@ static int cmp_pair(const void *a, const void *b) {
 }
 static bool eq_pair(const void *a, const void *b) { return memcmp(a, b, sizeof(pair_t)) == 0; }
 static const act_type_t td_pair = {"Pair", sizeof(pair_t), ACT_K_STRUCT, eq_pair, cmp_pair, NULL, NULL, NULL,
-                                   NULL, NULL};
+                                   NULL, NULL, NULL, NULL};
 
 Test(values, sort_is_stable) {
   act_array_t *a = NULL;
@@ -956,4 +956,38 @@ Test(values, map_many_string_keys) {
   cr_expect_str_eq(C(SA(keys, 1)), "w1");
   cr_expect_str_eq(C(SA(keys, 2)), "w10");
   cr_expect_str_eq(C(SA(keys, 99999)), "w99999");
+}
+
+/* The journal codec: scalars and strings round-trip; short or bad input
+ * is refused without reading past the end. */
+Test(codec, round_trip_and_truncation) {
+  act_buf_t b;
+  act_buf_init(&b);
+  int64_t i = -42;
+  double d = 2.5;
+  bool t = true;
+  act_str_t *s = act_str_from_cstr("héllo");
+  act_encode(&b, &act_type_i64, &i);
+  act_encode(&b, &act_type_f64, &d);
+  act_encode(&b, &act_type_bool, &t);
+  act_encode(&b, &act_type_string, &s);
+  act_reader_t r = act_reader(b.p, (size_t)b.len);
+  int64_t i2 = 0;
+  double d2 = 0;
+  bool t2 = false;
+  act_str_t *s2 = NULL;
+  cr_assert(act_decode(&r, &act_type_i64, &i2) && i2 == -42);
+  cr_assert(act_decode(&r, &act_type_f64, &d2) && d2 == 2.5);
+  cr_assert(act_decode(&r, &act_type_bool, &t2) && t2);
+  cr_assert(act_decode(&r, &act_type_string, &s2) && act_str_eq(s, s2));
+  cr_assert(r.p == r.end);
+  for (int64_t cut = 0; cut < b.len; cut++) {
+    act_reader_t q = act_reader(b.p, (size_t)cut);
+    bool ok = act_decode(&q, &act_type_i64, &i2) && act_decode(&q, &act_type_f64, &d2) &&
+              act_decode(&q, &act_type_bool, &t2) && act_decode(&q, &act_type_string, &s2);
+    cr_assert(!ok, "a %lld-byte prefix decoded", (long long)cut);
+  }
+  unsigned char badbool = 7;
+  act_reader_t q = act_reader(&badbool, 1);
+  cr_assert(!act_decode(&q, &act_type_bool, &t2));
 }

@@ -1,0 +1,16 @@
+# The journal TCK (tests/journal/tck.c): the journal interface
+# (act/persist.h) run against the SQLite backend — append, replay,
+# snapshots, the group-commit writer, large events, schema fingerprints,
+# damaged/truncated/foreign files, and 20 SIGKILLs of a persisting process.
+# One job at a time: Criterion's parallel runner leaks a few bytes under ASan.
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+add_executable(test_journal ${CMAKE_CURRENT_LIST_DIR}/tck.c)
+target_link_libraries(test_journal PRIVATE act PkgConfig::SQLITE3 PkgConfig::CRITERION
+                      Threads::Threads)
+add_test(NAME journal_tck COMMAND test_journal --jobs 1)
+set_tests_properties(journal_tck PROPERTIES LABELS runtime TIMEOUT 180)
+
+# bench/journal: events/s with 1,000 ids through the writer, and persist
+# latency at a fixed rate (run by hand: build/bin/journal_bench --help).
+add_executable(journal_bench ${CMAKE_SOURCE_DIR}/bench/journal/journal_bench.c)
+target_link_libraries(journal_bench PRIVATE act PkgConfig::SQLITE3 Threads::Threads m)
