@@ -10,7 +10,9 @@ want_status=0
 [ -f "$dir/$base.status" ] && want_status=$(cat "$dir/$base.status")
 # NAME.args: extra program arguments (e.g. --act-threads 1)
 [ -f "$dir/$base.args" ] && set -- $(cat "$dir/$base.args") "$@"
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+out=$(mktemp); jdir=$(mktemp -d); trap 'rm -rf "$out" "$jdir"' EXIT
+# Persistent actors start from an empty journal on every run.
+export ACT_JOURNAL="$jdir/journal.db"
 cd "$dir" || exit 1
 "$actorc" run "$base.act" -- "$@" >"$out"
 status=$?

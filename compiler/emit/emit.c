@@ -20,12 +20,8 @@ static void unsupported(em_t *e, loc_t l, const char *what) {
 static void scan_unsupported(em_t *e, ast_t *n) {
   if (n == NULL) return;
   switch (n->kind) {
-  case AST_PERSIST: unsupported(e, n->loc, "`persist`"); break;
-  case AST_APPLY: unsupported(e, n->loc, "`apply`"); break;
-  case AST_SNAPSHOT: unsupported(e, n->loc, "`snapshot every`"); break;
   case AST_PASSIVATE: unsupported(e, n->loc, "`passivate after`"); break;
   case AST_ACTOR:
-    if (n->flags & ACTOR_PERSISTENT) unsupported(e, n->loc, "`persistent actor`");
     if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
     break;
   case AST_IMPORT:
@@ -202,6 +198,10 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++)
     if (ms->kids[i]->kind == AST_FN) emit_fn(e, out, protos, ms->kids[i], a);
   e->actor = a;
+  if (a->flags & ACTOR_PERSISTENT) {
+    ast_t *snap = member(a, AST_SNAPSHOT);
+    emit_persist_actor(e, out, a, snap ? const_int(snap->kids[0], 0) : 0);
+  }
   /* handlers */
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
@@ -250,6 +250,8 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       line(e, "}");
     }
   }
+  /* a persistent actor recovers after its fields, before init (§9) */
+  if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
   sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
   sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");

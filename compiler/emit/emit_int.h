@@ -61,4 +61,9 @@ const char *new_temp(em_t *e, const char *ct);
 void line(em_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *as_text(em_t *e, ast_t *n);       /* act_str_t* expression of any value */
 
+/* persistent actors (emit_persist.c) */
+void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);
+const char *emit_persist_recover(ast_t *a);
+void emit_persist_stmt(em_t *e, ast_t *s);
+
 #endif

@@ -306,6 +306,7 @@ void emit_stmt(em_t *e, ast_t *s) {
     line(e, "act_send(cx, %s, %s);", t, msg);
     return;
   }
+  case AST_PERSIST: emit_persist_stmt(e, s); return;
   case AST_STOP:
     if (s->kids[0]) line(e, "act_stop(cx, %s);", emit_expr(e, s->kids[0]));
     else line(e, "act_stop_self(cx);");

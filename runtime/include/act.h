@@ -386,6 +386,41 @@ void act_blocking_leave(act_ctx_t *cx);
 /* ==== program entry and embedding ======================================= */
 
 typedef void (*act_set_args_fn)(act_actor_t *main_actor, act_array_t *args);
+/* ---- persistent actors (LANGUAGE.md §9; runtime/src/persist) -------------
+ * What actorc generates for a `persistent actor`; the journal itself is
+ * act/persist.h. */
+typedef struct act_persist_type {
+  const char *name;                                      /* the actor type */
+  void (*key)(act_buf_t *b, const act_actor_t *self);    /* first parameter as text */
+  void (*enc_state)(act_buf_t *b, const act_actor_t *self);   /* the `var` fields */
+  bool (*dec_state)(act_reader_t *r, act_actor_t *self);
+  /* Decode one event of `type` and run its `apply`: 0, or -1 malformed,
+   * -2 a type this actor does not know. */
+  int (*replay)(act_ctx_t *cx, act_actor_t *self, const char *type, act_reader_t *r);
+  int64_t snapshot_every;                                /* 0: no snapshots */
+} act_persist_type_t;
+
+/* One entry of a program's journal schema: kind 1 an event ("Wallet.Credited"),
+ * 2 an actor's state ("Wallet"); canonical: the definition's text, whose
+ * fingerprint the journal compares at open. */
+typedef struct act_persist_schema {
+  int kind;
+  const char *name;
+  const char *canonical;
+} act_persist_schema_t;
+
+/* Declares schema entries (generated constructors call it before main);
+ * the runtime then opens the journal at start. */
+void act_persist_schema(const act_persist_schema_t *types, size_t n);
+/* Latest snapshot, then later events through `apply` (in start). */
+void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_type_t *pt);
+/* Queues one encoded event; the future completes once it is durable. */
+act_future_t *act_persist_event(act_ctx_t *cx, const act_persist_type_t *pt, const char *type,
+                                act_buf_t *data);
+void act_persist_wait(act_ctx_t *cx, act_future_t *f);   /* before act_suspend */
+void act_persist_check(act_ctx_t *cx, act_future_t *f, const act_loc_t *loc);  /* faults on failure */
+void act_persist_applied(act_ctx_t *cx, const act_persist_type_t *pt);        /* snapshot every N */
+
 int act_main(int argc, char **argv, const act_actor_type_t *main_type,
              act_set_args_fn set_args);
 

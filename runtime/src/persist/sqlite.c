@@ -817,9 +817,16 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   pthread_mutex_init(&s->hmu, NULL);
   pthread_mutex_init(&s->rmu, NULL);
   int code = ACT_JOURNAL_OK;
+  int had_wal = 0;
   if (!s->path) {
     code = act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", cfg->location);
     goto fail;
+  }
+  {
+    char walpath[4200];
+    struct stat wst;
+    snprintf(walpath, sizeof walpath, "%s-wal", s->path);
+    had_wal = stat(walpath, &wst) == 0 && wst.st_size > 0;
   }
 
   for (int attempt = 0;; attempt++) {
@@ -903,6 +910,10 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   *out = &s->base;
   return ACT_JOURNAL_OK;
 fail:
+  /* Closing a refused journal must not write either: a WAL that held
+   * commits is not checkpointed into the main file (an empty one SQLite
+   * made itself is removed as usual), so both stay as they were. */
+  if (s->db && had_wal) sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sq_free(s);
   return code;
 }

@@ -102,6 +102,7 @@ typedef struct act_rt {
   int npending, cappending;
   act_actor_t **starts;              /* children waiting for their turn */
   int nstarts, capstarts, start_idx;
+  void *persist;                     /* a persistent actor's journal state */
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
 } act_rt_t;
@@ -118,5 +119,11 @@ void act__timer_cancel(act_timer_t *t);
 int act__timers_armed(void);
 void act__quiescence_check(void);
 const char *act__path(act_actor_t *a, char *buf, size_t n);
+/* Runs fn(arg) so that a fault inside returns 1 (reason in *reason)
+ * instead of unwinding the handler: for code called from C libraries. */
+int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason);
+void act__persist_options(const char *path, const char *sync);
+void act__persist_start(const char *argv0);
+int act__persist_inflight(void);   /* journal writes not yet answered */
 
 #endif

@@ -540,6 +540,18 @@ static const ACT_STR_LIT_T(7) normal_lit = ACT_STR_LIT("normal");
 
 /* The actor is gone: its children are asked to stop (last started first),
  * `on stop` runs, watchers get Down, queued asks fail. */
+int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason) {
+  act_worker_t *w = cx->worker;
+  jmp_buf saved;
+  memcpy(saved, w->jb, sizeof saved);
+  volatile int faulted = 0;
+  if (setjmp(w->jb) == 0) fn(arg);
+  else faulted = 1;
+  memcpy(w->jb, saved, sizeof saved);
+  if (faulted && reason) *reason = w->fault_reason;
+  return faulted;
+}
+
 /* `on stop` faults are ignored: the actor is going anyway. */
 static void run_on_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a->type->on_stop == NULL) return;
@@ -1384,7 +1396,7 @@ void act__quiescence_check(void) {
   if (nworkers == 0) return;
   pthread_mutex_lock(&sched_mu);
   if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
-      act__timers_armed() == 0)
+      act__timers_armed() == 0 && act__persist_inflight() == 0)
     set_exit(0);
   pthread_mutex_unlock(&sched_mu);
 }
@@ -1415,7 +1427,7 @@ static void *worker_main(void *arg) {
       atomic_fetch_add(&sleeping, 1);
       while ((a = q_pop(&inject)) == NULL && (a = steal(w)) == NULL) {
         if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
-            act__timers_armed() == 0)
+            act__timers_armed() == 0 && act__persist_inflight() == 0)
           set_exit(0);
         pthread_cond_wait(&sched_cv, &sched_mu);
       }
@@ -1440,6 +1452,18 @@ static int parse_threads(int *argc, char **argv) {
     if (strcmp(argv[i], "--act-mailbox") == 0 && i + 1 < *argc) {
       if (atoi(argv[i + 1]) > 0) default_bound = (uint32_t)atoi(argv[i + 1]);
       i++;
+      continue;
+    }
+    if (strcmp(argv[i], "--act-journal") == 0 && i + 1 < *argc) {
+      act__persist_options(argv[++i], NULL);
+      continue;
+    }
+    if (strncmp(argv[i], "--act-journal=", 14) == 0) {
+      act__persist_options(argv[i] + 14, NULL);
+      continue;
+    }
+    if (strcmp(argv[i], "--act-journal-sync") == 0 && i + 1 < *argc) {
+      act__persist_options(NULL, argv[++i]);
       continue;
     }
     if (strcmp(argv[i], "--act-threads") == 0 && i + 1 < *argc) {
@@ -1483,6 +1507,7 @@ int act_runtime_start(int argc, char **argv) {
    * (pages are only touched when used; see bench/results.md). */
   if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)128 << 20);
   int n = parse_threads(&argc, argv);
+  act__persist_start(argv && argv[0] ? argv[0] : "act");
   max_workers = n + 64;
   workers = GC_MALLOC_UNCOLLECTABLE(sizeof *workers * (size_t)max_workers);
   memset(workers, 0, sizeof *workers * (size_t)max_workers);

@@ -1,0 +1,219 @@
+/* emit_persist.c: code for `persistent actor`s (LANGUAGE.md §9).
+ *
+ * For an actor X: one C struct per event (X_ev_E) with its journal codec,
+ * one function per `apply`, X_replay (decode an event by its journal type
+ * name and apply it), the `var` fields' codec for snapshots, the identity
+ * key, the descriptor X_ptype and a constructor that declares X's journal
+ * schema: canonical texts of every event and of the state, whose
+ * fingerprints the journal compares at open. `persist E(...)` becomes:
+ * encode, queue, suspend until durable, check, apply, maybe snapshot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit_int.h"
+#include "sema/sema.h"
+
+static const char *ev_struct(ast_t *actor, ast_t *ev) { return xprintf("%s_ev_%s", decl_cname(actor), ev->name); }
+static const char *ev_jname(ast_t *actor, ast_t *ev) { return xprintf("%s.%s", actor->name, ev->name); }
+
+/* A definition's text: structs and enums spelled out, so that changing a
+ * type used inside an event changes the event's fingerprint too. */
+static void canon(sb_t *b, type_t *t, int depth) {
+  if (depth > 32) { sb_printf(b, "..."); return; }
+  switch (t->kind) {
+  case TY_ARRAY: sb_printf(b, "["); canon(b, t->elem, depth + 1); sb_printf(b, "]"); return;
+  case TY_MAP:
+    sb_printf(b, "[");
+    canon(b, t->key, depth + 1);
+    sb_printf(b, ": ");
+    canon(b, t->elem, depth + 1);
+    sb_printf(b, "]");
+    return;
+  case TY_OPTIONAL: canon(b, t->elem, depth + 1); sb_printf(b, "?"); return;
+  case TY_STRUCT:
+    sb_printf(b, "%s{", t->decl->name);
+    for (int k = 0; k < t->decl->nkids; k++) {
+      sb_printf(b, "%s%s: ", k ? ", " : "", t->decl->kids[k]->name);
+      canon(b, t->decl->kids[k]->type, depth + 1);
+    }
+    sb_printf(b, "}");
+    return;
+  case TY_ENUM:
+    sb_printf(b, "%s{", t->decl->name);
+    for (int v = 0; v < t->decl->nkids; v++) {
+      ast_t *var = t->decl->kids[v];
+      sb_printf(b, "%s%s(", v ? " | " : "", var->name);
+      for (int k = 0; k < var->nkids; k++) {
+        sb_printf(b, "%s%s: ", k ? ", " : "", var->kids[k]->name);
+        canon(b, var->kids[k]->type, depth + 1);
+      }
+      sb_printf(b, ")");
+    }
+    sb_printf(b, "}");
+    return;
+  default: sb_printf(b, "%s", type_name(t)); return;
+  }
+}
+
+static const char *c_string(const char *s) {
+  sb_t b = {0};
+  sb_printf(&b, "\"");
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') sb_printf(&b, "\\%c", *s);
+    else sb_printf(&b, "%c", *s);
+  }
+  sb_printf(&b, "\"");
+  return b.p;
+}
+
+static ast_t *apply_of(ast_t *a, ast_t *ev) {
+  ast_t *ms = a->kids[2];
+  for (int k = 0; k < ms->nkids; k++)
+    if (ms->kids[k]->kind == AST_APPLY && ms->kids[k]->sym == ev) return ms->kids[k];
+  return NULL;
+}
+
+static int is_state(ast_t *m) { return m->kind == AST_VAR && (m->flags & VAR_MUTABLE); }
+
+static void emit_event(em_t *e, sb_t *out, ast_t *a, ast_t *ev) {
+  const char *st = ev_struct(a, ev);
+  ast_t *fs = ev->kids[0];
+  sb_printf(out, "/* event %s */\ntypedef struct %s {\n  char _none;\n", ev_jname(a, ev), st);
+  for (int i = 0; i < fs->nkids; i++) sb_printf(out, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  sb_printf(out, "} %s;\n", st);
+  sb_printf(out, "static void %s_enc(act_buf_t *b, const %s *m) {\n  (void)b; (void)m;\n", st, st);
+  for (int i = 0; i < fs->nkids; i++)
+    sb_printf(out, "  act_encode(b, %s, &m->f_%s);\n", tdesc(fs->kids[i]->type), fs->kids[i]->name);
+  sb_printf(out, "}\nstatic bool %s_dec(act_reader_t *r, %s *m) {\n  (void)r; (void)m;\n  return true", st, st);
+  for (int i = 0; i < fs->nkids; i++)
+    sb_printf(out, " && act_decode(r, %s, &m->f_%s)", tdesc(fs->kids[i]->type), fs->kids[i]->name);
+  sb_printf(out, ";\n}\n");
+  (void)e;
+}
+
+static void emit_apply(em_t *e, sb_t *out, ast_t *a, ast_t *ap) {
+  const char *an = decl_cname(a);
+  ast_t *ev = ap->sym;
+  const char *st = ev_struct(a, ev);
+  sb_t body = {0};
+  e->out = &body;
+  e->indent = 1;
+  e->coro = 0;
+  e->is_handler = 1;
+  e->is_ask = 0;
+  e->ret = NULL;
+  ast_t *ps = ap->kids[0];
+  for (int i = 0; i < ps->nkids && i < ev->kids[0]->nkids; i++)
+    if (strcmp(ps->kids[i]->name, "_") != 0) {
+      ps->kids[i]->data = xprintf("l_%s_%d", ps->kids[i]->name, e->tmp++);
+      line(e, "%s %s = m->f_%s;", ctype(ps->kids[i]->type), (char *)ps->kids[i]->data, ev->kids[0]->kids[i]->name);
+      line(e, "(void)%s;", (char *)ps->kids[i]->data);
+    }
+  emit_block(e, ap->kids[1]);
+  sb_printf(out, "static act_status_t %s_apply_%s(act_ctx_t *cx, %s *self, const %s *m) {\n  (void)cx; (void)self; (void)m;\n%s  return ACT_DONE;\n}\n\n",
+            an, ev->name, an, st, body.p ? body.p : "");
+  free(body.p);
+  e->is_handler = 0;
+}
+
+void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
+  const char *an = decl_cname(a);
+  ast_t *ms = a->kids[2], *params = a->kids[0];
+  sb_printf(out, "/* ---- persistence of %s ---- */\n", a->name);
+  for (int i = 0; i < ms->nkids; i++)
+    if (ms->kids[i]->kind == AST_EVENT) emit_event(e, out, a, ms->kids[i]);
+  for (int i = 0; i < ms->nkids; i++)
+    if (ms->kids[i]->kind == AST_APPLY && ms->kids[i]->sym) emit_apply(e, out, a, ms->kids[i]);
+  /* replay: the journal's type name picks the event */
+  sb_printf(out, "static int %s_replay(act_ctx_t *cx, act_actor_t *base, const char *type, act_reader_t *r) {\n  %s *self = (%s *)base;\n  (void)cx; (void)self; (void)r;\n",
+            an, an, an);
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *ev = ms->kids[i];
+    if (ev->kind != AST_EVENT) continue;
+    ast_t *ap = apply_of(a, ev);
+    const char *st = ev_struct(a, ev);
+    sb_printf(out, "  if (strcmp(type, \"%s\") == 0) {\n    %s ev;\n    memset(&ev, 0, sizeof ev);\n    if (!%s_dec(r, &ev)) return -1;\n",
+              ev_jname(a, ev), st, st);
+    if (ap) sb_printf(out, "    %s_apply_%s(cx, self, &ev);\n", an, ev->name);
+    sb_printf(out, "    return 0;\n  }\n");
+  }
+  sb_printf(out, "  return -2;\n}\n");
+  /* state: the `var` fields, in order */
+  sb_printf(out, "static void %s_enc_state(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
+            an, an, an);
+  for (int i = 0; i < ms->nkids; i++)
+    if (is_state(ms->kids[i]))
+      sb_printf(out, "  act_encode(b, %s, &self->f_%s);\n", tdesc(ms->kids[i]->type), ms->kids[i]->name);
+  sb_printf(out, "}\nstatic bool %s_dec_state(act_reader_t *r, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)r; (void)self;\n  return true",
+            an, an, an);
+  for (int i = 0; i < ms->nkids; i++)
+    if (is_state(ms->kids[i]))
+      sb_printf(out, " && act_decode(r, %s, &self->f_%s)", tdesc(ms->kids[i]->type), ms->kids[i]->name);
+  sb_printf(out, ";\n}\n");
+  /* identity: the type name and the first parameter */
+  sb_printf(out, "static void %s_key(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
+            an, an, an);
+  if (params->nkids > 0)
+    sb_printf(out, "  act_buf_value(b, %s, &self->p_%s, false);\n", tdesc(params->kids[0]->type), params->kids[0]->name);
+  sb_printf(out, "}\n");
+  sb_printf(out, "static const act_persist_type_t %s_ptype = {\"%s\", %s_key, %s_enc_state, %s_dec_state, %s_replay, %lld};\n",
+            an, a->name, an, an, an, an, (long long)snapshot_every);
+  /* schema */
+  sb_printf(out, "static const act_persist_schema_t %s_schema[] = {\n", an);
+  for (int i = 0; i < ms->nkids; i++) {
+    ast_t *ev = ms->kids[i];
+    if (ev->kind != AST_EVENT) continue;
+    sb_t c = {0};
+    sb_printf(&c, "event %s(", ev_jname(a, ev));
+    for (int k = 0; k < ev->kids[0]->nkids; k++) {
+      sb_printf(&c, "%s%s: ", k ? ", " : "", ev->kids[0]->kids[k]->name);
+      canon(&c, ev->kids[0]->kids[k]->type, 0);
+    }
+    sb_printf(&c, ")");
+    sb_printf(out, "  {1, \"%s\", %s},\n", ev_jname(a, ev), c_string(c.p));
+    free(c.p);
+  }
+  sb_t c = {0};
+  sb_printf(&c, "state %s(", a->name);
+  int n = 0;
+  for (int i = 0; i < ms->nkids; i++)
+    if (is_state(ms->kids[i])) {
+      sb_printf(&c, "%s%s: ", n++ ? ", " : "", ms->kids[i]->name);
+      canon(&c, ms->kids[i]->type, 0);
+    }
+  sb_printf(&c, ")");
+  sb_printf(out, "  {2, \"%s\", %s},\n};\n", a->name, c_string(c.p));
+  free(c.p);
+  sb_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
+            an, an, an, an);
+}
+
+const char *emit_persist_recover(ast_t *a) {
+  return xprintf("act_persist_recover(cx, &self->base, &%s_ptype);", decl_cname(a));
+}
+
+/* `persist E(args)`: only in `on` handlers, which the checker made
+ * resumable, so the wait for durability is a suspension. */
+void emit_persist_stmt(em_t *e, ast_t *s) {
+  ast_t *call = s->kids[0], *ev = call ? call->sym : NULL;
+  ast_t *a = e->actor;
+  if (ev == NULL || a == NULL || !e->coro) return;
+  const char *an = decl_cname(a), *st = ev_struct(a, ev);
+  ast_t *fs = ev->kids[0];
+  const char *tev = new_temp(e, xprintf("%s *", st));
+  const char *tf = new_temp(e, "act_future_t *");
+  line(e, "%s = act_alloc(sizeof *%s);", tev, tev);
+  if (call->kind == AST_CALL)
+    for (int i = 1; i < call->nkids && i - 1 < fs->nkids; i++)
+      line(e, "%s->f_%s = %s;", tev, fs->kids[i - 1]->name, emit_value(e, call->kids[i]));
+  line(e, "%s = ({ act_buf_t b_; act_buf_init(&b_); %s_enc(&b_, %s); act_persist_event(cx, &%s_ptype, \"%s\", &b_); });",
+       tf, st, tev, an, ev_jname(a, ev));
+  int stn = ++e->nstates;
+  line(e, "act_persist_wait(cx, %s);", tf);
+  line(e, "F->state = %d;", stn);
+  line(e, "return act_suspend(cx, F, %s);", e->resume_name);
+  line(e, "/* fallthrough */ case %d:;", stn);
+  line(e, "act_persist_check(cx, %s, %s);", tf, emit_loc(e, s->loc));
+  if (apply_of(a, ev)) line(e, "%s_apply_%s(cx, self, %s);", an, ev->name, tev);
+  line(e, "act_persist_applied(cx, &%s_ptype);", an);
+}

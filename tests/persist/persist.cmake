@@ -1,0 +1,4 @@
+# Persistence with real processes: recovery, journal paths, schema and
+# damaged-file refusals, and 20 kill -9s of a persisting program.
+add_test(NAME persist_processes COMMAND ${CMAKE_CURRENT_LIST_DIR}/persist.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+set_tests_properties(persist_processes PROPERTIES TIMEOUT 300)
