@@ -73,7 +73,12 @@ static ast_t *apply_of(ast_t *a, ast_t *ev) {
   return NULL;
 }
 
-static int is_state(ast_t *m) { return m->kind == AST_VAR && (m->flags & VAR_MUTABLE); }
+/* Snapshots hold the `var` fields whose values can be journalled; those
+ * holding references, timers or futures start afresh (from their
+ * initialisers) on every start and restart. */
+static int is_state(ast_t *m) {
+  return m->kind == AST_VAR && (m->flags & VAR_MUTABLE) && !type_unpersistable(m->type);
+}
 
 static void emit_event(em_t *e, sb_t *out, ast_t *a, ast_t *ev) {
   const char *st = ev_struct(a, ev);

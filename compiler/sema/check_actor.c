@@ -166,6 +166,15 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
       break;
     case AST_EVENT:
       sema_message_fields(c, ast_kid(m, 0), "event");
+      for (int k = 0; ast_kid(m, 0) && k < m->kids[0]->nkids; k++) {
+        ast_t *f = m->kids[0]->kids[k];
+        const type_t *bad = f ? type_unpersistable(f->type) : NULL;
+        if (bad) {
+          diag_error(c->d, f->loc, "event field `%s` cannot be persisted: `%s` only means something in this process",
+                     f->name, type_name(bad));
+          diag_hint(c->d, "journal values (numbers, strings, structs, ...); refer to actors by key instead");
+        }
+      }
       if (!persistent) {
         diag_error(c->d, m->loc, "events belong in a `persistent actor`");
         diag_hint(c->d, "declare it `persistent actor %s(...)`", a->name);
@@ -351,8 +360,11 @@ static void value_members(cx_t *c, ast_t *a) {
         sema_expect(c, &m->kids[0], T(TY_I64));
       break;
     case AST_SNAPSHOT:
-      if (ast_kid(m, 0))
+      if (ast_kid(m, 0)) {
         sema_expect(c, &m->kids[0], T(TY_I64));
+        if (m->kids[0]->kind != AST_INT || (int64_t)m->kids[0]->lit.i <= 0)
+          diag_error(c->d, m->kids[0]->loc, "`snapshot every` takes a positive whole number, like `snapshot every 1000`");
+      }
       break;
     case AST_PASSIVATE:
       if (ast_kid(m, 0))

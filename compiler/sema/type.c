@@ -94,6 +94,44 @@ bool type_is_ref(const type_t *t) {
   return t && (t->kind == TY_ACTOR || t->kind == TY_PROTOCOL || t->kind == TY_ANYREF);
 }
 
+/* References, futures, timers and nodes name things that live only in
+ * this process: they cannot go into a journal. */
+static const type_t *type_unpersistable_depth(const type_t *t, int depth) {
+  if (t == NULL || depth > 32)
+    return NULL;
+  switch (t->kind) {
+  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: case TY_FUTURE: case TY_TIMER: case TY_NODE:
+    return t;
+  case TY_ARRAY: case TY_OPTIONAL:
+    return type_unpersistable_depth(t->elem, depth + 1);
+  case TY_MAP: {
+    const type_t *k = type_unpersistable_depth(t->key, depth + 1);
+    return k ? k : type_unpersistable_depth(t->elem, depth + 1);
+  }
+  case TY_STRUCT:
+    for (int i = 0; t->decl && i < t->decl->nkids; i++) {
+      const type_t *f = t->decl->kids[i] ? type_unpersistable_depth(t->decl->kids[i]->type, depth + 1) : NULL;
+      if (f)
+        return f;
+    }
+    return NULL;
+  case TY_ENUM:
+    for (int v = 0; t->decl && v < t->decl->nkids; v++)
+      for (int i = 0; t->decl->kids[v] && i < t->decl->kids[v]->nkids; i++) {
+        const type_t *f = type_unpersistable_depth(t->decl->kids[v]->kids[i]->type, depth + 1);
+        if (f)
+          return f;
+      }
+    return NULL;
+  default:
+    return NULL;
+  }
+}
+
+const type_t *type_unpersistable(const type_t *t) {
+  return type_unpersistable_depth(t, 0);
+}
+
 bool type_is_managed(const type_t *t) {
   if (t == NULL)
     return false;

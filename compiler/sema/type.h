@@ -61,6 +61,9 @@ bool type_is_ref(const type_t *t);            /* actor, protocol, anyref */
 bool type_is_managed(const type_t *t);
 /* Human-readable, as written in Act source: "[string: int]", "Point?" */
 const char *type_name(const type_t *t);
+/* The part of t that cannot be journalled (a reference, future, timer or
+ * node, possibly inside a container or struct), or NULL. */
+const type_t *type_unpersistable(const type_t *t);
 /* All interned types so far, in creation order (emitter walks these). */
 type_t **type_all(int *count);
 void type_reset(void);
