@@ -21,6 +21,7 @@ enum {
   MF_CHILD_FAILED = 1 << 9, /* to the parent: a child faulted and waits (held) */
   MF_HOLD = 1 << 10,     /* stop for a group restart: `on stop`, then wait */
   MF_PLAN_ACK = 1 << 11, /* a child finished a step of a group restart */
+  MF_POOLED = 1 << 12,   /* from a worker's pool: recycled once handled */
   MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART,
   /* What travels in the control lane and may reach a suspended actor. */
   MF_LANE = MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE | MF_CHILD_FAILED | MF_HOLD |

@@ -13,6 +13,7 @@
 #include "rt/rt.h"
 
 #define BATCH 64
+#define POOL_CLASSES 16     /* 16, 32, ... 256 bytes */
 
 /* ---- run queues -------------------------------------------------------- */
 
@@ -38,6 +39,9 @@ struct act_worker {
   const act_loc_t *fault_loc;
   act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
   pthread_t th;
+  /* Free messages by size class (see the pool section). */
+  act_msg_t *pool[POOL_CLASSES];
+  uint32_t npool[POOL_CLASSES];
 };
 
 static _Thread_local act_worker_t *this_worker;
@@ -332,8 +336,82 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   if (a->parent == NULL) atomic_store(&program_started, 1);
 }
 
+/* ---- message memory ------------------------------------------------------
+ * Each worker keeps free messages by size class. A message handled to
+ * completion goes back to the pool of the worker that handled it, so in
+ * the steady state a send allocates nothing and the collector is not
+ * woken by message traffic. When one worker produces and another
+ * consumes, whole batches travel back through a small locked depot. The
+ * memory stays the collector's (messages hold values) and is cleared when
+ * freed, so a pooled message keeps nothing alive. Replies, timer messages,
+ * messages from outside any worker and messages dropped by a fault are
+ * left to the collector. */
+#define POOL_BATCH 256
+#define POOL_DEPOT 64
+
+static pthread_mutex_t depot_mu = PTHREAD_MUTEX_INITIALIZER;
+static act_msg_t *depot[POOL_CLASSES][POOL_DEPOT];
+static int ndepot[POOL_CLASSES];
+
+static inline int pool_class(uint32_t size) { return size <= 16 * POOL_CLASSES ? (int)((size + 15) / 16) - 1 : -1; }
+static inline size_t class_bytes(int k) { return (size_t)(k + 1) * 16; }
+static inline act_msg_t *next_free(act_msg_t *m) { return atomic_load_explicit(&m->next, memory_order_relaxed); }
+
+static act_msg_t *pool_refill(act_worker_t *w, int k) {
+  act_msg_t *list = NULL;
+  pthread_mutex_lock(&depot_mu);
+  if (ndepot[k] > 0) list = depot[k][--ndepot[k]];
+  pthread_mutex_unlock(&depot_mu);
+  if (list) {
+    w->npool[k] = POOL_BATCH;
+    return list;
+  }
+  /* A fresh list from the collector, linked through the first word (which
+   * is `next`), zeroed by it. */
+  list = GC_malloc_many(class_bytes(k));
+  if (list == NULL) return NULL;
+  uint32_t n = 0;
+  for (act_msg_t *m = list; m; m = next_free(m)) n++;
+  w->npool[k] = n;
+  return list;
+}
+
+static act_msg_t *pool_get(act_worker_t *w, uint32_t size) {
+  int k = pool_class(size);
+  act_msg_t *m = w->pool[k];
+  if (m == NULL && (m = pool_refill(w, k)) == NULL) return act_alloc(size);
+  w->pool[k] = next_free(m);
+  w->npool[k]--;
+  atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+  m->flags = MF_POOLED;
+  return m;
+}
+
+static void pool_put(act_worker_t *w, act_msg_t *m) {
+  int k = pool_class(m->type->size);
+  memset((void *)m, 0, class_bytes(k));
+  atomic_store_explicit(&m->next, w->pool[k], memory_order_relaxed);
+  w->pool[k] = m;
+  if (++w->npool[k] <= 2 * POOL_BATCH) return;
+  /* Too many here: a batch goes to the depot (or to the collector). */
+  act_msg_t *first = w->pool[k], *last = first;
+  for (int i = 1; i < POOL_BATCH; i++) last = next_free(last);
+  w->pool[k] = next_free(last);
+  w->npool[k] -= POOL_BATCH;
+  atomic_store_explicit(&last->next, NULL, memory_order_relaxed);
+  pthread_mutex_lock(&depot_mu);
+  if (ndepot[k] < POOL_DEPOT) depot[k][ndepot[k]++] = first;
+  pthread_mutex_unlock(&depot_mu);
+}
+
+/* The handler of m finished: its memory can be used again. */
+static inline void msg_done(act_worker_t *w, act_msg_t *m) {
+  if (m && (m->flags & MF_POOLED) && w) pool_put(w, m);
+}
+
 act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t) {
-  act_msg_t *m = act_alloc(t->size);
+  act_worker_t *w = cx ? cx->worker : NULL;
+  act_msg_t *m = w && t->size <= 16 * POOL_CLASSES ? pool_get(w, t->size) : act_alloc(t->size);
   m->type = t;
   m->sender = cx ? cx->self : NULL;
   return m;
@@ -1128,10 +1206,12 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     if (rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0) {
       a->flags &= ~(uint32_t)AF_SUSPENDED;
       rt->awaiting = NULL;
-      cx->msg = rt->cur_msg;
+      act_msg_t *cur = rt->cur_msg;
+      cx->msg = cur;
       void *frame = rt->frame;
       rt->frame = NULL;
       st = rt->resume(cx, a, frame);
+      if (st == ACT_DONE) msg_done(w, cur);
     } else {
       return;
     }
@@ -1196,6 +1276,7 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
       if (m->future) fail_future(cx, m->future, m->sender, "is not handled");
       st = ACT_DONE;
     }
+    if (st == ACT_DONE) msg_done(w, m);
   }
   cx->msg = NULL;
   if (st == ACT_DONE && (a->flags & AF_STOPPING)) graceful_stop(cx, a, NULL);

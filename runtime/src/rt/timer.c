@@ -148,6 +148,7 @@ act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg
   t->period = period;
   t->to = to;
   t->msg = m;
+  m->flags &= ~(uint32_t)MF_POOLED;   /* a timer may deliver it again */
   t->future = f;
   pthread_mutex_lock(&mu);
   armed++;
