@@ -36,7 +36,7 @@ sanitize: deps-test
 tsan: deps-test
 	@cmake -S . -B build-tsan -DACT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R "example_|golden_" -E golden_stack_overflow
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $$TSAN_OPTIONS" ctest --output-on-failure -j $(JOBS) -R "example_|golden_|unit_sched_shim" -E golden_stack_overflow
 
 fuzz: deps-test
 	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null

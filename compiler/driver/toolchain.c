@@ -53,7 +53,7 @@ bool toolchain_locate(const char *argv0, toolchain_t *tc) {
   snprintf(tc->stdlib_dir, sizeof tc->stdlib_dir, "%s/share/act/stdlib", prefix);
 
   char probe[PATH_MAX + 32];
-  snprintf(probe, sizeof probe, "%s/act.h", tc->include_dir);
+  snprintf(probe, sizeof probe, "%s/act/act.h", tc->include_dir);
   if (!is_file(probe)) {
     fprintf(stderr,
             "actorc: the Act runtime headers are not at %s\n"

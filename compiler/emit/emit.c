@@ -359,7 +359,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
              " * functions (<module>_<Actor>_spawn) and the functions of the module.\n"
              " * Send with act_send(cx, ref, msg); ask with act_ask or act_ask_sync. */\n",
           mn, mod->lit.s, mod->name);
-  fprintf(h, "#ifndef ACT_MODULE_%s_H\n#define ACT_MODULE_%s_H\n#include <math.h>\n#include \"act.h\"\n", mn, mn);
+  fprintf(h, "#ifndef ACT_MODULE_%s_H\n#define ACT_MODULE_%s_H\n#include <math.h>\n#include <act/act.h>\n", mn, mn);
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);

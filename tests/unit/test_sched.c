@@ -1,8 +1,15 @@
-/* Scheduler: hand-written actor types driven from outside any actor. */
+/* Scheduler, mailboxes and timers: hand-written actor types driven from
+ * outside any actor and by each other. Built with Criterion, and under
+ * ThreadSanitizer (`make tsan`) with tsan_criterion.h instead. */
+#ifdef ACT_TSAN_SHIM
+#include "tsan_criterion.h"
+#else
 #include <criterion/criterion.h>
+#endif
+#include <pthread.h>
 #include <stdatomic.h>
 
-#include "act.h"
+#include "act/act.h"
 
 typedef struct num_msg { act_msg_t h; int64_t n; } num_msg;
 static const act_msg_type_t num_type = {"Num", 16, sizeof(num_msg), NULL, NULL};
@@ -100,4 +107,124 @@ Test(sched, timers_never_fire_early) {
   cr_expect_eq(act_runtime_wait(), 0);   /* the cancelled timer does not hold the program */
   cr_expect_geq(act_now() - t0, 50000000);
   cr_expect_eq(atomic_load(&ticks), 1);
+}
+
+/* Mailboxes are multi-producer: four threads send at once, and each
+ * producer's messages still arrive in its order. */
+typedef struct tagged_msg { act_msg_t h; int64_t producer, n; } tagged_msg;
+static const act_msg_type_t tagged_type = {"Tagged", 18, sizeof(tagged_msg), NULL, NULL};
+typedef struct multi { act_actor_t base; int64_t last[4]; int64_t count, disorder; } multi;
+static act_status_t multi_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  multi *c = (multi *)self;
+  if (m->type == &tagged_type) {
+    tagged_msg *t = (tagged_msg *)m;
+    if (t->n != c->last[t->producer] + 1) c->disorder++;
+    c->last[t->producer] = t->n;
+    c->count++;
+    return ACT_DONE;
+  }
+  if (m->type == &get_type) {
+    get_reply *r = (get_reply *)act_msg_new(cx, &reply_type);
+    r->value = c->count * 1000 + c->disorder;
+    act_reply(cx, &r->h);
+    return ACT_DONE;
+  }
+  return ACT_UNHANDLED;
+}
+static const act_actor_type_t multi_type = {"Multi", sizeof(multi), 0, counter_start, multi_dispatch,
+                                            NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
+enum { PER_PRODUCER = 50000 };
+static void *produce(void *arg) {
+  act_actor_t **pa = arg;
+  static _Atomic int next_id;
+  int64_t id = atomic_fetch_add(&next_id, 1);
+  for (int64_t i = 1; i <= PER_PRODUCER; i++) {
+    tagged_msg *m = (tagged_msg *)act_msg_new(NULL, &tagged_type);
+    m->producer = id;
+    m->n = i;
+    act_send(NULL, *pa, &m->h);
+  }
+  return NULL;
+}
+
+Test(mailbox, many_producers_keep_their_order) {
+  act_runtime_start(0, NULL);
+  act_actor_t *a = act_spawn_alloc(NULL, &multi_type);
+  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, produce, &a);
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  cr_expect_eq(ask_count(a), 4 * PER_PRODUCER * 1000);
+}
+
+/* Actors sending to actors: a token goes round a ring of 64 actors; every
+ * hop is a message from a worker's pool, handled (and recycled) by
+ * whichever worker runs the next actor. */
+typedef struct hop_msg { act_msg_t h; int64_t left; } hop_msg;
+static const act_msg_type_t hop_type = {"Hop", 19, sizeof(hop_msg), NULL, NULL};
+typedef struct node { act_actor_t base; act_actor_t *next; int64_t seen; } node;
+static _Atomic int64_t hops_done;
+static act_status_t node_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  node *n = (node *)self;
+  if (m->type != &hop_type) return ACT_UNHANDLED;
+  int64_t left = ((hop_msg *)m)->left;
+  n->seen++;
+  atomic_fetch_add(&hops_done, 1);
+  if (left > 0) {
+    hop_msg *h = (hop_msg *)act_msg_new(cx, &hop_type);
+    h->left = left - 1;
+    act_send(cx, n->next, &h->h);
+  }
+  return ACT_DONE;
+}
+static const act_actor_type_t node_type = {"Node", sizeof(node), 0, counter_start, node_dispatch,
+                                           NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
+
+Test(mailbox, tokens_around_a_ring) {
+  act_runtime_start(0, NULL);
+  enum { RING = 64, TOKENS = 8, HOPS = 20000 };
+  node *ring[RING];
+  for (int i = 0; i < RING; i++) ring[i] = (node *)act_spawn_alloc(NULL, &node_type);
+  for (int i = 0; i < RING; i++) ring[i]->next = &ring[(i + 1) % RING]->base;
+  for (int i = 0; i < RING; i++) act_spawn_start(NULL, &ring[i]->base, ACT_RESTART_PERMANENT);
+  for (int t = 0; t < TOKENS; t++) {
+    hop_msg *h = (hop_msg *)act_msg_new(NULL, &hop_type);
+    h->left = HOPS - 1;
+    act_send(NULL, &ring[t * (RING / TOKENS)]->base, &h->h);
+  }
+  cr_expect_eq(act_runtime_wait(), 0);
+  cr_expect_eq(atomic_load(&hops_done), (int64_t)TOKENS * HOPS);
+  int64_t total = 0;
+  for (int i = 0; i < RING; i++) total += ring[i]->seen;
+  cr_expect_eq(total, (int64_t)TOKENS * HOPS);
+}
+
+/* A periodic timer an actor cancels from its own handler: exactly as many
+ * ticks as it let through, then the program is quiescent. */
+typedef struct metronome { act_actor_t base; act_timer_t *t; int64_t ticks; } metronome;
+static _Atomic int64_t metronome_ticks;
+static act_status_t metronome_start(act_ctx_t *cx, act_actor_t *self) {
+  metronome *mt = (metronome *)self;
+  mt->t = act_every(cx, 2000000, self, act_msg_new(cx, &num_type));
+  return ACT_DONE;
+}
+static act_status_t metronome_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  metronome *mt = (metronome *)self;
+  if (m->type != &num_type) return ACT_UNHANDLED;
+  atomic_store(&metronome_ticks, ++mt->ticks);
+  if (mt->ticks == 5) act_cancel(cx, mt->t);
+  return ACT_DONE;
+}
+static const act_actor_type_t metronome_type = {"Metronome", sizeof(metronome), 0, metronome_start,
+                                                metronome_dispatch, NULL, ACT_ONE_FOR_ONE, 3,
+                                                5000000000LL, 0};
+
+Test(timers, every_until_cancelled) {
+  act_runtime_start(0, NULL);
+  act_actor_t *a = act_spawn_alloc(NULL, &metronome_type);
+  int64_t t0 = act_now();
+  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  cr_expect_eq(act_runtime_wait(), 0);
+  cr_expect_eq(atomic_load(&metronome_ticks), 5);
+  cr_expect_geq(act_now() - t0, 5 * 2000000);
 }

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "act.h"
+#include "act/act.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 
-#include "act.h"
+#include "act/act.h"
 
 /* Message flags (act_msg_t.flags). */
 enum {

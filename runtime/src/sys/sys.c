@@ -1,5 +1,5 @@
 /* sys.c: process facts and whole-file I/O for std.sys and std.io. */
-#include "act.h"
+#include "act/act.h"
 #include "act/sys.h"
 
 #include <errno.h>

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act.h"
+#include "act/act.h"
 
 static inline void *elem(const act_array_t *a, int64_t i) {
   return (char *)a->data + (size_t)i * a->et->size;

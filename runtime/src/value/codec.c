@@ -5,7 +5,7 @@
  * short or inconsistent input returns false, never reads past the end. */
 #include <string.h>
 
-#include "act.h"
+#include "act/act.h"
 
 static void put_le(act_buf_t *b, uint64_t v, int n) {
   char tmp[8];

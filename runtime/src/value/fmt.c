@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <float.h>
 
-#include "act.h"
+#include "act/act.h"
 #include "value_int.h"
 
 void act__map_print(act_buf_t *b, const act_map_t *m);

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act.h"
+#include "act/act.h"
 
 enum { KM_INT, KM_STR, KM_ANY };
 #define TOMB 0xffffffffu

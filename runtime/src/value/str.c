@@ -32,7 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "act.h"
+#include "act/act.h"
 #include "value_int.h"
 
 act_str_t *act_str_new(const char *bytes, int64_t len) {
