@@ -20,6 +20,14 @@ static const act_msg_type_t reply_type = {"Get reply", 0, sizeof(get_reply), NUL
 /* Counts messages and checks that each sender's numbers arrive in order. */
 typedef struct counter { act_actor_t base; int64_t count; int64_t last; int64_t disorder; } counter;
 
+/* Answers Get with count * 1000 + disorder. */
+static act_status_t reply_count(act_ctx_t *cx, int64_t count, int64_t disorder) {
+  get_reply *r = (get_reply *)act_msg_new(cx, &reply_type);
+  r->value = count * 1000 + disorder;
+  act_reply(cx, &r->h);
+  return ACT_DONE;
+}
+
 static act_status_t counter_start(act_ctx_t *cx, act_actor_t *self) { (void)cx; (void)self; return ACT_DONE; }
 static act_status_t counter_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
   counter *c = (counter *)self;
@@ -30,12 +38,7 @@ static act_status_t counter_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t
     c->count++;
     return ACT_DONE;
   }
-  if (m->type == &get_type) {
-    get_reply *r = (get_reply *)act_msg_new(cx, &reply_type);
-    r->value = c->count * 1000 + c->disorder;
-    act_reply(cx, &r->h);
-    return ACT_DONE;
-  }
+  if (m->type == &get_type) return reply_count(cx, c->count, c->disorder);
   return ACT_UNHANDLED;
 }
 static const act_actor_type_t counter_type = {"Counter", sizeof(counter), 0, counter_start, counter_dispatch,
@@ -123,12 +126,7 @@ static act_status_t multi_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *
     c->count++;
     return ACT_DONE;
   }
-  if (m->type == &get_type) {
-    get_reply *r = (get_reply *)act_msg_new(cx, &reply_type);
-    r->value = c->count * 1000 + c->disorder;
-    act_reply(cx, &r->h);
-    return ACT_DONE;
-  }
+  if (m->type == &get_type) return reply_count(cx, c->count, c->disorder);
   return ACT_UNHANDLED;
 }
 static const act_actor_type_t multi_type = {"Multi", sizeof(multi), 0, counter_start, multi_dispatch,

@@ -54,7 +54,7 @@ void act__persist_options(const char *path, const char *sync) {
 }
 
 ACT_NORETURN static void fatal(const char *msg) {
-  fprintf(stderr, "act: %s\n", msg);
+  act__logf("act: %s\n", msg);
   _exit(1);
 }
 
@@ -68,6 +68,11 @@ static void writer_thread_start(void *arg) {
 static void writer_thread_stop(void *arg) {
   (void)arg;
   GC_unregister_my_thread();
+}
+
+static void journal_warn(void *arg, const char *msg) {
+  (void)arg;
+  act__logf("act: warning: %s\n", msg);
 }
 
 void act__persist_start(const char *argv0) {
@@ -87,6 +92,7 @@ void act__persist_start(const char *argv0) {
   cfg.ntypes = nschema;
   act_journal_err_t err;
   if (act_journal_open(&act_journal_sqlite_ops, &cfg, &journal, &err) != ACT_JOURNAL_OK) fatal(err.msg);
+  journal->warn = journal_warn;
   act_journal_writer_opts_t o;
   memset(&o, 0, sizeof o);
   o.thread_start = writer_thread_start;
@@ -267,7 +273,7 @@ typedef struct snap_op {
 static void snapshot_done(act_journal_req_t *req, int status) {
   snap_op_t *op = req->arg;
   if (status != ACT_JOURNAL_OK)
-    fprintf(stderr, "act: warning: snapshot of `%s` not saved: %s\n", op->pid,
+    act__logf("act: warning: snapshot of `%s` not saved: %s\n", op->pid,
             req->error ? req->error : "journal error");
   GC_FREE(op);
   write_finished();

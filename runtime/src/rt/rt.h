@@ -122,6 +122,9 @@ void act__quiescence_check(void);
 const char *act__path(act_actor_t *a, char *buf, size_t n);
 /* Runs fn(arg) so that a fault inside returns 1 (reason in *reason)
  * instead of unwinding the handler: for code called from C libraries. */
+/* One line to stderr in a single write(2), so that lines from different
+ * workers never interleave (the runtime's only way to print). */
+void act__logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason);
 void act__persist_options(const char *path, const char *sync);
 void act__persist_start(const char *argv0);

@@ -559,7 +559,7 @@ void *act_frame_alloc(act_ctx_t *cx, size_t size) {
 ACT_NORETURN static void unwind(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc) {
   act_worker_t *w = cx ? cx->worker : NULL;
   if (w == NULL) {
-    fprintf(stderr, "act: fault outside any actor: %.*s\n", (int)act_str_len(reason), act_str_data(reason));
+    act__logf("act: fault outside any actor: %.*s\n", (int)act_str_len(reason), act_str_data(reason));
     _exit(1);
   }
   w->fault_reason = reason;
@@ -618,6 +618,20 @@ static const ACT_STR_LIT_T(7) normal_lit = ACT_STR_LIT("normal");
 
 /* The actor is gone: its children are asked to stop (last started first),
  * `on stop` runs, watchers get Down, queued asks fail. */
+void act__logf(const char *fmt, ...) {
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof buf) {
+    n = (int)sizeof buf - 1;
+    buf[n - 1] = '\n';
+  }
+  if (write(2, buf, (size_t)n) < 0) {}
+}
+
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason) {
   act_worker_t *w = cx->worker;
   jmp_buf saved;
@@ -850,7 +864,7 @@ static void plan_step(act_ctx_t *cx, act_actor_t *sup) {
     if (k->flags & (AF_DEAD | AF_TEMPORARY)) continue;
     if (k != rt->plan_failed) {
       char p1[512], p2[512];
-      fprintf(stderr, "act: restarting %s (%s: %s failed)\n", act__path(k, p1, sizeof p1),
+      act__logf("act: restarting %s (%s: %s failed)\n", act__path(k, p1, sizeof p1),
               sup->type->strategy == ACT_ONE_FOR_ALL ? "one_for_all" : "rest_for_one",
               act__path(rt->plan_failed, p2, sizeof p2));
     }
@@ -1138,7 +1152,7 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
       e->future = (act_future_t *)act_str_from_cstr(buf);   /* the reason */
       enqueue(cx, a->parent, e);
     } else {
-      fprintf(stderr, "act: %s failed and is not restarted (temporary): %.*s\n", path,
+      act__logf("act: %s failed and is not restarted (temporary): %.*s\n", path,
               (int)act_str_len(reason), act_str_data(reason));
     }
     return 0;
@@ -1147,7 +1161,7 @@ static int handle_fault(act_worker_t *w, act_actor_t *a) {
     const act_loc_t *loc = w->fault_loc;
     char where[300] = "";
     if (loc && loc->file) snprintf(where, sizeof where, " (at %s:%d:%d)", loc->file, loc->line, loc->col);
-    fprintf(stderr, "act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(reason),
+    act__logf("act: restarting %s after fault: %.*s%s\n", path, (int)act_str_len(reason),
             act_str_data(reason), where);
   }
   /* one_for_all / rest_for_one: its subtree stops, then the supervisor
@@ -1172,7 +1186,7 @@ static void dead_letter(act_actor_t *a, act_msg_t *m) {
   uint32_t id = m->type->id;
   uint64_t bit = 1ull << (id % 64);
   if (atomic_fetch_or(&warned[(id / 64) % 64], bit) & bit) return;
-  fprintf(stderr, "act: warning: dead letter: %s sent to %s, which does not handle it\n",
+  act__logf("act: warning: dead letter: %s sent to %s, which does not handle it\n",
           m->type->name, a->type->name);
 }
 
