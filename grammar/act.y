@@ -17,7 +17,7 @@
 %stack_size    4000
 %start_symbol  program
 
-%syntax_error  { parse_syntax_error(px, yymajor, &yyminor); }
+%syntax_error  { parse_syntax_error(px, yymajor, &yyminor, yypParser); }
 %stack_overflow { parse_too_deep(px); }
 %parse_failure { px->failed = 1; }
 
@@ -101,7 +101,7 @@ program ::= decls(D).                 { px->root_decls = D; }
 program ::= INTERP_START expr(E).     { px->interp_expr = E; }
 program ::= INTERP_START expr(E) SEMI. { px->interp_expr = E; }
 
-decls(A) ::= .                        { A = ast_new(AST_LIST, px->loc0); }
+decls(A) ::= .                        { A = ast_new(AST_LIST, px->loc0); px->root_decls = A; }
 decls(A) ::= decls(B) SEMI.           { A = B; }
 decls(A) ::= decls(B) decl(D) SEMI.   { A = B; ast_add(A, D); }
 decls(A) ::= decls(B) error SEMI.     { A = B; }
@@ -263,7 +263,7 @@ member(A) ::= CHILD IDENT(N) ASSIGN expr(E) restart_opt(R).
   { A = ast_new(AST_CHILD, N.loc); A->name = N.s; ast_add(A, E); ast_add(A, R); }
 member(A) ::= CHILDREN IDENT(N) ASSIGN expr(E) FOR IDENT(V) IN iter(I) restart_opt(R).
   { A = ast_new(AST_CHILDREN, N.loc); A->name = N.s; ast_add(A, E);
-    ast_t *p = ast_new(AST_PARAM, V.loc); p->name = V.s; ast_add(A, p); ast_add(A, I); ast_add(A, R); }
+    ast_t *p = ast_new(AST_PARAM, V.loc); p->name = V.s; ast_add(p, NULL); ast_add(A, p); ast_add(A, I); ast_add(A, R); }
 
 restart_opt(A) ::= .                  { A = NULL; }
 restart_opt(A) ::= RESTART IDENT(N).  { A = parse_name(px, &N); }
@@ -351,8 +351,9 @@ arms(A) ::= arms_ne(B).               { A = B; }
 arms(A) ::= arms_ne(B) sep.           { A = B; }
 arms(A) ::= SEMI arms_ne(B).          { A = B; }
 arms(A) ::= SEMI arms_ne(B) sep.      { A = B; }
-arms_ne(A) ::= arm(R).                { A = ast_new(AST_LIST, R->loc); ast_add(A, NULL); ast_add(A, R); }
-arms_ne(A) ::= arms_ne(B) sep arm(R). { A = B; ast_add(A, R); }
+arms_ne(A) ::= arm(R).                { A = ast_new(AST_LIST, px->loc0); ast_add(A, NULL); if (R) ast_add(A, R); }
+arms_ne(A) ::= arms_ne(B) sep arm(R). { A = B; if (R) ast_add(A, R); }
+arm(A) ::= error.                     { A = NULL; }
 arm(A) ::= pattern(P) FATARROW arm_body(B). { A = ast_new(AST_ARM, P->loc); ast_add(A, P); ast_add(A, B); }
 arm_body(A) ::= simple_stmt(S).       { A = S; }
 arm_body(A) ::= block(B).             { A = B; }
@@ -462,3 +463,84 @@ expr(A) ::= SPAWN(K) expr(C) RESTART IDENT(R).
   { A = ast_new(AST_SPAWN, K.loc); ast_add(A, C); ast_add(A, NULL); ast_add(A, parse_name(px, &R)); }
 expr(A) ::= SPAWN(K) expr(C) ON expr(N) RESTART IDENT(R).
   { A = ast_new(AST_SPAWN, K.loc); ast_add(A, C); ast_add(A, N); ast_add(A, parse_name(px, &R)); }
+
+%code {
+/* ---- helpers for the parser glue (compiler/syntax/parse.c) ------------- */
+
+/* Would the parser in its current state accept `token` (after any
+ * reductions)? Simulated on the state numbers only; nothing changes. */
+static int act_sim_accepts(yyParser *p, int token) {
+  YYACTIONTYPE over[128];
+  int nover = 0;
+  yyStackEntry *base = p->yytos;
+  YYACTIONTYPE state = base->stateno;
+  for (int guard = 0; guard < 10000; guard++) {
+    YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)token, state);
+    if (act >= YY_MIN_REDUCE) {
+      unsigned rule = act - YY_MIN_REDUCE;
+      int pop = -yyRuleInfoNRhs[rule];
+      while (pop > 0 && nover > 0) { nover--; pop--; }
+      base -= pop;
+      if (base < p->yystack)
+        return 0;
+      YYACTIONTYPE below = nover > 0 ? over[nover - 1] : base->stateno;
+      state = yy_find_reduce_action(below, (YYCODETYPE)yyRuleInfoLhs[rule]);
+      if (nover == (int)(sizeof over / sizeof *over))
+        return 1;
+      over[nover++] = state;
+    } else if (act == YY_ERROR_ACTION) {
+      return 0;
+    } else {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int act_parser_accepts(void *vp, int token) {
+  return act_sim_accepts((yyParser *)vp, token);
+}
+
+/* The terminals acceptable now, in token-number order; returns the count. */
+int act_parser_expected(void *vp, int *out, int max) {
+  yyParser *p = (yyParser *)vp;
+  int n = 0;
+  for (int t = 0; t < YYNTOKEN; t++) {
+#ifdef YYERRORSYMBOL
+    if (t == YYERRORSYMBOL)
+      continue;
+#endif
+    if (act_sim_accepts(p, t)) {
+      if (n < max)
+        out[n] = t;
+      n++;
+    }
+  }
+  return n;
+}
+
+/* After a syntax error the parser shifts `error` where it can resume (a
+ * list of declarations, members, statements or match arms). Returns -1 when
+ * it is not in that state, else the number of brackets still open below it
+ * (the nesting at which the glue must resynchronise). */
+int act_parser_recovery_depth(void *vp) {
+  yyParser *p = (yyParser *)vp;
+#ifdef YYERRORSYMBOL
+  if (p->yytos <= p->yystack || p->yytos->major != YYERRORSYMBOL)
+    return -1;
+  /* A rule keeps its brackets on the stack until it is reduced
+   * (`fn f ( params ) ... {`), so count openers minus closers. */
+  int depth = 0;
+  for (yyStackEntry *e = p->yystack + 1; e < p->yytos; e++)
+    if (e->major == TK_LBRACE || e->major == TK_SLBRACE ||
+        e->major == TK_LPAREN || e->major == TK_LBRACKET)
+      depth++;
+    else if (e->major == TK_RBRACE || e->major == TK_RPAREN || e->major == TK_RBRACKET)
+      depth--;
+  return depth < 0 ? 0 : depth;
+#else
+  (void)p;
+  return -1;
+#endif
+}
+}

@@ -31,22 +31,32 @@ void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
   lx->base_line = line;
   lx->base_col = col - 1;
   lx->diag = d;
+  /* a UTF-8 byte order mark at the start of a file is ignored */
+  if (line == 1 && col == 1 && end - start >= 3 && (unsigned char)start[0] == 0xEF &&
+      (unsigned char)start[1] == 0xBB && (unsigned char)start[2] == 0xBF) {
+    lx->cur = lx->tok = start + 3;
+    lx->base_col = -3;
+  }
 }
 
 void lex_free(lexer_t *lx) {
   free(lx->paren_stack);
+  free(lx->paren_loc);
   lx->paren_stack = NULL;
+  lx->paren_loc = NULL;
 }
 
-static void push_paren(lexer_t *lx, int kind) {
+static void push_paren(lexer_t *lx, int kind, loc_t loc) {
   if (lx->paren_depth == lx->paren_cap) {
     lx->paren_cap = lx->paren_cap ? lx->paren_cap * 2 : 32;
     lx->paren_stack = realloc(lx->paren_stack, sizeof(int) * (size_t)lx->paren_cap);
-    if (lx->paren_stack == NULL) {
+    lx->paren_loc = realloc(lx->paren_loc, sizeof(loc_t) * (size_t)lx->paren_cap);
+    if (lx->paren_stack == NULL || lx->paren_loc == NULL) {
       fputs("actorc: out of memory\n", stderr);
       exit(3);
     }
   }
+  lx->paren_loc[lx->paren_depth] = loc;
   lx->paren_stack[lx->paren_depth++] = kind;
 }
 
@@ -54,6 +64,8 @@ static void pop_paren(lexer_t *lx) {
   if (lx->paren_depth > 0)
     lx->paren_depth--;
 }
+
+static int in_parens(const lexer_t *lx);
 
 /* Inside ( or [ (innermost), newlines are insignificant. */
 static int in_parens(const lexer_t *lx) {
@@ -142,6 +154,34 @@ static void lex_duration(lexer_t *lx, tok_t *t) {
     v = 0;
   }
   t->i = v * mul;
+}
+
+/* A digit run with letters that make no literal (`12abc`, `0x`, `5min`,
+ * `1.5s`): one error, and a harmless token so parsing goes on. */
+static void lex_bad_number(lexer_t *lx, tok_t *t) {
+  const char *p = lx->tok, *e = lx->cur;
+  int len = (int)(e - p);
+  const char *dot = memchr(p, '.', (size_t)len);
+  const char *u = e;
+  while (u > p && ((u[-1] >= 'a' && u[-1] <= 'z') || (u[-1] >= 'A' && u[-1] <= 'Z')))
+    u--;
+  size_t ul = (size_t)(e - u);
+  int unit = (ul == 2 && (memcmp(u, "ns", 2) == 0 || memcmp(u, "us", 2) == 0 ||
+                          memcmp(u, "ms", 2) == 0)) ||
+             (ul == 1 && (*u == 's' || *u == 'm' || *u == 'h'));
+  t->kind = TK_INT;
+  t->i = 0;
+  if (dot != NULL && unit && u > dot + 1) {
+    t->kind = TK_DURATION;
+    diag_error(lx->diag, t->loc, "a duration needs a whole number, not `%.*s`", len, p);
+    diag_hint(lx->diag, "use a smaller unit, e.g. `1500ms` for 1.5s");
+  } else if (len >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'b')) {
+    diag_error(lx->diag, t->loc, "invalid %s literal `%.*s`",
+               p[1] == 'x' ? "hexadecimal" : "binary", len, p);
+  } else {
+    diag_error(lx->diag, t->loc, "invalid number `%.*s`", len, p);
+    diag_hint(lx->diag, "durations take one of the units ns us ms s m h; names cannot start with a digit");
+  }
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -294,13 +334,21 @@ static void lex_string(lexer_t *lx, tok_t *t) {
       }
       if (p >= lim || *p != '}') {
         diag_error(lx->diag, eloc, "unterminated `{` in string interpolation");
+        diag_hint(lx->diag, "close it with `}`, or write `{{` for a literal brace");
+        /* end the string at the last quote on this line, if any */
+        const char *q = p;
+        while (q > start && q[-1] != '"')
+          q--;
+        if (q > start)
+          p = q;
         break;
       }
       sbuf_t eb = {0};
       sb_put(&eb, start, (size_t)(p - start));
       if (eb.len == 0)
         diag_error(lx->diag, eloc, "empty `{}` in string; write `{{}}` for literal braces");
-      add_part(&tail, 1, &eb, eloc);
+      else
+        add_part(&tail, 1, &eb, eloc);
       p++;
       part_loc = here(lx, p);
       continue;
@@ -391,6 +439,8 @@ again:
     "0b" [01_]+ { lx->cur = (const char *)cur; lex_int(lx, t, 2); return crossed; }
     dec ("ns" | "us" | "ms" | "s" | "m" | "h") { lx->cur = (const char *)cur; lex_duration(lx, t); return crossed; }
     dec { lx->cur = (const char *)cur; lex_int(lx, t, 10); return crossed; }
+    [0-9] [A-Za-z0-9_]* ("." [0-9] [A-Za-z0-9_]*)? {
+        lx->cur = (const char *)cur; lex_bad_number(lx, t); return crossed; }
     ["] { lx->cur = (const char *)cur; lex_string(lx, t); return crossed; }
 
     "actor" { TOK(TK_ACTOR); }
@@ -497,35 +547,78 @@ again:
 #undef TOK
 }
 
-static const char *future_name;
+/* Brackets: `(` `[` `{` push; `)` and `]` pop only their own opener (a stray
+ * one changes nothing); `}` pops back to its `{`, forgetting any unclosed
+ * `(` or `[` inside it, so one missing `)` cannot make the rest of the file
+ * newline-insensitive. */
+static void track_brackets(lexer_t *lx, tok_t *t) {
+  switch (t->kind) {
+  case TK_LPAREN: case TK_LBRACKET: case TK_LBRACE: case TK_SLBRACE:
+    push_paren(lx, t->kind, t->loc);
+    if (lx->paren_depth == MAX_NEST + 1 && !lx->too_deep) {
+      lx->too_deep = 1;
+      diag_error(lx->diag, t->loc, "nesting deeper than %d levels", MAX_NEST);
+      diag_hint(lx->diag, "split the expression or block into functions");
+    }
+    break;
+  case TK_RPAREN:
+    if (lx->paren_depth > 0 && lx->paren_stack[lx->paren_depth - 1] == TK_LPAREN)
+      pop_paren(lx);
+    break;
+  case TK_RBRACKET:
+    if (lx->paren_depth > 0 && lx->paren_stack[lx->paren_depth - 1] == TK_LBRACKET)
+      pop_paren(lx);
+    break;
+  case TK_RBRACE: {
+    int i = lx->paren_depth;
+    while (i > 0 && lx->paren_stack[i - 1] != TK_LBRACE &&
+           lx->paren_stack[i - 1] != TK_SLBRACE)
+      i--;
+    if (i > 0)
+      lx->paren_depth = i - 1;
+    break;
+  }
+  default:
+    break;
+  }
+}
 
 void lex_next(lexer_t *lx, tok_t *t) {
-  if (future_name == NULL)
-    future_name = strtab_cstr("future");
-  if (lx->has_pending) {
-    *t = lx->pending;
-    lx->has_pending = 0;
+  if (lx->npending > 0) {
+    *t = lx->pending[0];
+    lx->pending[0] = lx->pending[1];
+    lx->npending--;
   } else {
     int crossed = raw_token(lx, t);
-    /* `future<T>`: its angle brackets are type brackets, and the closing one
-     * ends a statement at a line end like `]` does. */
-    if (t->kind == TK_LT && lx->last_kind == TK_IDENT && lx->last_ident == future_name) {
-      t->kind = TK_TLT;
-      lx->future_depth++;
-    } else if (t->kind == TK_GT && lx->future_depth > 0) {
+    t->text = lx->tok;
+    t->textlen = (int)(lx->cur - lx->tok);
+    t->bol = crossed || lx->last_kind == 0;
+    /* `future<T>`: once the glue has marked the `<` as a type bracket, the
+     * closing `>` ends a statement at a line end like `]` does. */
+    if (t->kind == TK_GT && lx->future_depth > 0) {
       t->kind = TK_TGT;
       lx->future_depth--;
-    } else if (t->kind == TK_SHR && lx->future_depth > 1) {
+    } else if (t->kind == TK_SHR && lx->future_depth > 0) {
       t->kind = TK_TGT;
-      lx->future_depth -= 2;
-      lx->pending = *t;
-      lx->pending.loc.col++;
-      lx->has_pending = 1;
+      t->textlen = 1;
+      lx->future_depth--;
+      tok_t second = *t;
+      second.loc.col++;
+      second.text++;
+      second.bol = 0;
+      if (lx->future_depth == 0)
+        second.kind = TK_GT;
+      else
+        lx->future_depth--;
+      lx->pending[lx->npending++] = second;
     }
     int at_end = t->kind == 0;
-    if ((crossed || at_end) && !in_parens(lx) && ends_statement(lx->last_kind)) {
-      lx->pending = *t;
-      lx->has_pending = 1;
+    if ((crossed || at_end) && !lex_in_parens(lx) && ends_statement(lx->last_kind)) {
+      /* Hold t back (before any token already pending) behind a SEMI. */
+      if (lx->npending > 0)
+        lx->pending[1] = lx->pending[0];
+      lx->pending[0] = *t;
+      lx->npending++;
       tok_t semi;
       memset(&semi, 0, sizeof semi);
       semi.kind = TK_SEMI;
@@ -533,25 +626,10 @@ void lex_next(lexer_t *lx, tok_t *t) {
       *t = semi;
     }
   }
-  switch (t->kind) {
-  case TK_LPAREN: case TK_LBRACKET: case TK_LBRACE: case TK_SLBRACE:
-    push_paren(lx, t->kind);
-    if (++lx->nest == MAX_NEST + 1) {
-      diag_error(lx->diag, t->loc, "nesting deeper than %d levels", MAX_NEST);
-      diag_hint(lx->diag, "split the expression or block into functions");
-    }
-    break;
-  case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
-    pop_paren(lx);
-    if (lx->nest > 0)
-      lx->nest--;
-    break;
-  default:
-    break;
-  }
+  track_brackets(lx, t);
   lx->last_kind = t->kind;
-  lx->last_ident = t->kind == TK_IDENT ? t->s : NULL;
-  lx->last_end = here(lx, lx->cur);
+  if (t->kind != TK_SEMI || t->text != NULL)
+    lx->last_end = here(lx, lx->cur);
 }
 
 /* The parser glue retags `{` as a struct-literal brace after lexing; the
@@ -559,6 +637,35 @@ void lex_next(lexer_t *lx, tok_t *t) {
 void lex_retag_brace(lexer_t *lx, int kind) {
   if (lx->paren_depth > 0)
     lx->paren_stack[lx->paren_depth - 1] = kind;
+}
+
+void lex_future_open(lexer_t *lx) {
+  lx->future_depth++;
+}
+
+void lex_block_brace(lexer_t *lx) {
+  int top = lx->paren_depth - 1;
+  if (top < 1)
+    return;
+  int i = top;
+  while (i > 0 && (lx->paren_stack[i - 1] == TK_LPAREN || lx->paren_stack[i - 1] == TK_LBRACKET))
+    i--;
+  if (i < top) {
+    lx->paren_stack[i] = lx->paren_stack[top];
+    lx->paren_loc[i] = lx->paren_loc[top];
+    lx->paren_depth = i + 1;
+  }
+}
+
+void lex_drop_parens(lexer_t *lx, int keep) {
+  while (lx->paren_depth > keep &&
+         (lx->paren_stack[lx->paren_depth - 1] == TK_LPAREN ||
+          lx->paren_stack[lx->paren_depth - 1] == TK_LBRACKET))
+    lx->paren_depth--;
+}
+
+int lex_in_parens(const lexer_t *lx) {
+  return in_parens(lx);
 }
 
 const char *lex_token_name(int kind) {

@@ -24,6 +24,9 @@ typedef struct tok {
   uint64_t i;           /* INT value, DURATION nanoseconds */
   double f;
   strpart_t *parts;     /* STRING */
+  const char *text;     /* the token's source text (NULL for an inserted SEMI) */
+  int textlen;
+  int bol;              /* first token on its line */
 } tok_t;
 
 typedef struct lexer {
@@ -31,19 +34,24 @@ typedef struct lexer {
   const char *cur, *lim, *tok, *line_start;
   int line;
   int last_kind;        /* previous token, for automatic semicolons */
-  int paren_depth;      /* ( and [ nesting: newlines inside end nothing */
-  int *paren_stack;     /* kind of each open bracket */
+  int paren_depth;      /* open brackets ( [ { (all kinds) */
+  int *paren_stack;     /* kind of each open bracket; newlines end nothing
+                           while the innermost one is ( or [ */
   int paren_cap;
-  int nest;             /* (, [ and { nesting, for the 256 limit */
+  loc_t *paren_loc;     /* where each open bracket is */
+  int too_deep;         /* the 256-level limit was exceeded */
   diag_t *diag;
   int base_line;        /* first line (sub-lexers start mid-file) */
   int base_col;         /* column offset of the first line (sub-lexers) */
   int future_depth;     /* open `future<` brackets */
   const char *last_ident;
   loc_t last_end;       /* where the previous token ended (for SEMI) */
-  tok_t pending;        /* a token held back behind an inserted SEMI */
-  int has_pending;
+  tok_t pending[2];     /* tokens held back (behind an inserted SEMI, or
+                           the second `>` of a split `>>`) */
+  int npending;
 } lexer_t;
+
+#define LEX_MAX_NEST 256
 
 void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
               const char *end, int line, int col, diag_t *d);
@@ -52,6 +60,17 @@ void lex_next(lexer_t *lx, tok_t *t);
 void lex_free(lexer_t *lx);
 /* The glue turned the last `{` into a struct-literal brace. */
 void lex_retag_brace(lexer_t *lx, int kind);
+/* The glue decided that the `<` just returned opens `future<...>`: the
+ * matching `>` (or half of a `>>`) comes back as TK_TGT. */
+void lex_future_open(lexer_t *lx);
+/* The `{` just returned opens a block: blocks never sit inside ( or [, so
+ * any ( or [ still open below it was left unclosed; forget them. */
+void lex_block_brace(lexer_t *lx);
+/* Error recovery: forget open ( and [ brackets above depth `keep` (a
+ * missing `)` or `]`), so that newlines end statements again. */
+void lex_drop_parens(lexer_t *lx, int keep);
+/* True while newlines are insignificant (innermost bracket is ( or [). */
+int lex_in_parens(const lexer_t *lx);
 const char *lex_token_name(int kind);
 
 #endif

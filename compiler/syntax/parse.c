@@ -12,40 +12,174 @@
 #include "syntax/parse_ctx.h"
 
 void *act_parserAlloc(void *(*malloc_fn)(size_t), parse_ctx_t *px);
-void act_parserFree(void *p, void (*free_fn)(void *));
+void act_parserInit(void *p, parse_ctx_t *px);
+void act_parserFinalize(void *p);
 void act_parser(void *p, int major, tok_t minor);
+/* grammar/act.y %code */
+int act_parser_accepts(void *p, int token);
+int act_parser_expected(void *p, int *out, int max);
+int act_parser_recovery_depth(void *p);
 
 /* ---- diagnostics ------------------------------------------------------- */
 
+/* The offending token as the user wrote it. */
 static const char *describe(int major, const tok_t *t, char *buf, size_t n) {
   switch (major) {
   case 0: return "end of file";
-  case TK_SEMI: return t->loc.col && t->len == 0 ? "end of line" : "`;`";
-  case TK_IDENT: snprintf(buf, n, "`%s`", t->s); return buf;
-  case TK_INT: case TK_FLOAT: return "a number";
-  case TK_DURATION: return "a duration";
+  case TK_SEMI: return t->text == NULL ? "end of line" : "`;`";
   case TK_STRING: return "a string";
-  default: snprintf(buf, n, "`%s`", lex_token_name(major)); return buf;
+  default:
+    if (t->text != NULL && t->textlen > 0) {
+      int len = t->textlen > 40 ? 40 : t->textlen;
+      snprintf(buf, n, "`%.*s%s`", len, t->text, t->textlen > 40 ? "..." : "");
+    } else {
+      snprintf(buf, n, "`%s`", lex_token_name(major));
+    }
+    return buf;
   }
 }
 
-void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t) {
-  char buf[96];
+/* Tokens that only continue an expression or statement already complete:
+ * never worth naming in "expected ...". */
+static int is_continuation(int k) {
+  switch (k) {
+  case TK_OROR: case TK_ANDAND: case TK_EQ: case TK_NE: case TK_LT: case TK_LE:
+  case TK_GT: case TK_GE: case TK_PIPE: case TK_CARET: case TK_AMP: case TK_SHL:
+  case TK_SHR: case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH:
+  case TK_PERCENT: case TK_QUESTION: case TK_DOT: case TK_LPAREN:
+  case TK_LBRACKET: case TK_AS: case TK_SLBRACE: case TK_AT: case TK_WITHIN:
+  case TK_ASSIGN: case TK_PLUSEQ: case TK_MINUSEQ: case TK_STAREQ:
+  case TK_SLASHEQ: case TK_PERCENTEQ: case TK_BANG: case TK_TLT: case TK_ON:
+  case TK_RESTART:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int is_expr_start(int k) {
+  switch (k) {
+  case TK_IDENT: case TK_INT: case TK_FLOAT: case TK_DURATION: case TK_STRING:
+  case TK_TRUE: case TK_FALSE: case TK_NONE: case TK_SELF: case TK_SENDER:
+  case TK_LPAREN: case TK_LBRACKET: case TK_MINUS: case TK_BANG: case TK_TILDE:
+  case TK_AWAIT: case TK_SPAWN:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int has(const int *set, int n, int k) {
+  for (int i = 0; i < n; i++)
+    if (set[i] == k)
+      return 1;
+  return 0;
+}
+
+/* "`)`", "a name or `)`", ... for the tokens the parser could take, or NULL
+ * when they are too many to be helpful. */
+static const char *expected_text(void *parser, char *buf, size_t n) {
+  int set[160];
+  int ns = act_parser_expected(parser, set, (int)(sizeof set / sizeof *set));
+  if (ns <= 0 || ns > (int)(sizeof set / sizeof *set))
+    return NULL;
+  const char *words[8];
+  char quoted[8][24];
+  int nw = 0;
+  int expr = has(set, ns, TK_IDENT) && has(set, ns, TK_INT) && has(set, ns, TK_STRING);
+  int stmt = has(set, ns, TK_LET) && has(set, ns, TK_IF);
+  if (stmt)
+    return NULL;
+  if (expr)
+    words[nw++] = "an expression";
+  else if (has(set, ns, TK_IDENT))
+    words[nw++] = "a name";
+  int semi = has(set, ns, TK_SEMI);
+  for (int i = 0; i < ns; i++) {
+    int k = set[i];
+    if (k == TK_IDENT || (expr && is_expr_start(k)) || is_continuation(k))
+      continue;
+    if (k == 0 && ns > 1)
+      continue;
+    if (semi && k == TK_RBRACE)
+      continue;     /* "a newline or `;`" covers the end of a block too */
+    if (nw == 4)
+      return NULL;
+    if (k == TK_SEMI) {
+      continue;     /* named last */
+    } else if (k == 0) {
+      words[nw++] = "end of file";
+    } else {
+      snprintf(quoted[nw], sizeof quoted[nw], "`%s`", lex_token_name(k));
+      words[nw] = quoted[nw];
+      nw++;
+    }
+  }
+  if (semi && nw < 4) {
+    words[nw] = nw == 0 ? "a newline or `;`" : "a newline";
+    nw++;
+  }
+  if (nw == 0 || nw > 3)
+    return NULL;
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < nw && len < n; i++) {
+    const char *sep = i == 0 ? "" : i == nw - 1 ? " or " : ", ";
+    len += (size_t)snprintf(buf + len, n - len, "%s%s", sep, words[i]);
+  }
+  return buf;
+}
+
+void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser) {
+  char buf[96], ebuf[160];
   if (px->aborted)
     return;
+  px->errors++;
   if (major == TK_ELSE) {
     diag_error(px->diag, t->loc, "unexpected `else`");
     diag_hint(px->diag, "put `else` on the same line as the `}` before it");
     return;
   }
-  diag_error(px->diag, t->loc, "unexpected %s", describe(major, t, buf, sizeof buf));
-  if (major == TK_LBRACE)
-    diag_hint(px->diag, "a struct literal in the head of if/while/for/match needs parentheses");
+  /* A lexical error just before already explains the problem (a bad
+   * character, an unterminated string swallowing a `)`). */
+  if (px->lex_err_tokno > 0 && px->tokno - px->lex_err_tokno <= 2)
+    return;
+  if (major == 0 && px->depth > 0) {
+    diag_error(px->diag, t->loc, "expected an expression before `}`");
+    return;
+  }
+  if (major == 0 && px->lx != NULL && px->lx->paren_depth > 0) {
+    int top = px->lx->paren_depth - 1;
+    int k = px->lx->paren_stack[top];
+    loc_t open = px->lx->paren_loc[top];
+    const char *closer = k == TK_LPAREN ? ")" : k == TK_LBRACKET ? "]" : "}";
+    diag_error(px->diag, t->loc, "expected `%s` before end of file", closer);
+    diag_note(px->diag, open, "the `%s` opened here is never closed", lex_token_name(k));
+    return;
+  }
+  const char *what = describe(major, t, buf, sizeof buf);
+  const char *exp = expected_text(parser, ebuf, sizeof ebuf);
+  if (exp != NULL && strcmp(exp, "`fn`") == 0 && px->prev.kind == TK_IDENT) {
+    /* a name where a declaration starts (only `blocking fn` may) */
+    diag_error(px->diag, px->prev.loc, "expected a declaration, found `%s`",
+               px->prev.s ? px->prev.s : "?");
+    return;
+  }
+  if (exp != NULL)
+    diag_error(px->diag, t->loc, "expected %s before %s", exp, what);
+  else
+    diag_error(px->diag, t->loc, "unexpected %s", what);
+  if (px->tokno - px->head_brace_tokno <= 3 && px->head_brace_tokno > 0 &&
+      (major == TK_COLON || major == TK_LBRACE))
+    diag_hint(px->diag, "a struct literal in the head of `if`, `while`, `for` or `match` "
+                        "must be in parentheses: `if p == (Point{x: 0, y: 0}) {`");
 }
 
 void parse_too_deep(parse_ctx_t *px) {
-  if (!px->aborted)
-    diag_error(px->diag, px->last_loc, "nesting too deep for the parser");
+  if (!px->aborted) {
+    diag_error(px->diag, px->last_loc, "nesting deeper than %d levels", LEX_MAX_NEST);
+    diag_hint(px->diag, "split the expression or block into smaller pieces");
+  }
   px->aborted = 1;
 }
 
@@ -118,8 +252,18 @@ ast_t *parse_string(parse_ctx_t *px, const tok_t *t) {
   return n;
 }
 
+static int is_comparison(const ast_t *e) {
+  return e != NULL && e->kind == AST_BINARY && !(e->flags & AST_PARENS) &&
+         e->op >= OP_EQ && e->op <= OP_GE;
+}
+
 ast_t *parse_binary(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_t *r) {
-  (void)px;
+  /* Comparisons do not associate (LANGUAGE.md §4); Lemon's %nonassoc
+   * still reduces `a < b` before `==`, so the check is here. */
+  if (o >= OP_EQ && o <= OP_GE && (is_comparison(l) || is_comparison(r))) {
+    diag_error(px->diag, op->loc, "comparisons cannot be chained");
+    diag_hint(px->diag, "combine them with `&&`, or add parentheses");
+  }
   ast_t *n = ast_new(AST_BINARY, op->loc);
   n->op = o;
   ast_add(n, l);
@@ -208,60 +352,193 @@ static int expr_context(int kind) {
 
 typedef struct glue {
   lexer_t lx;
-  int prev;                 /* the last token handed to the parser */
+  void *parser;
+  int prev;                 /* the last token kind seen */
+  const char *prev_ident;   /* its text when it was an identifier */
   int struct_ok;            /* an identifier chain in expression context */
+  int in_head;              /* inside the head of if/while/for/match */
+  int head_depth;           /* bracket depth of that head */
+  int in_actor_head;        /* `actor A(p: T) : P, Q {`: no struct literal */
+  int skipping;             /* error recovery: dropping tokens */
+  int sync_depth;           /* ... up to a `;` at this bracket depth */
 } glue_t;
 
-/* Feed every token of lx to the parser; returns after end of input. */
-static void run(parse_ctx_t *px, glue_t *g, void *parser, int start_token) {
+static const char *word_future;
+
+static void feed(parse_ctx_t *px, glue_t *g, int kind, tok_t *t) {
+  px->last_loc = t->loc;
+  px->tokno++;
+  act_parser(g->parser, kind, *t);
+  px->prev = *t;
+  px->prev.kind = kind;
+}
+
+static void feed_semi(parse_ctx_t *px, glue_t *g, const tok_t *at) {
+  tok_t semi;
+  memset(&semi, 0, sizeof semi);
+  semi.kind = TK_SEMI;
+  semi.loc = at->loc;
+  feed(px, g, TK_SEMI, &semi);
+}
+
+/* Decide what `{` means, `<` after `future`, and track the context the
+ * struct-literal rule needs. Called for every token, fed or skipped. */
+static void classify(parse_ctx_t *px, glue_t *g, tok_t *t) {
+  if (t->kind == TK_IF || t->kind == TK_WHILE || t->kind == TK_FOR || t->kind == TK_MATCH) {
+    g->in_head = 1;
+    g->head_depth = g->lx.paren_depth;
+  } else if (t->kind == TK_SEMI) {
+    g->in_head = 0;
+  }
+  if (t->kind == TK_ACTOR || t->kind == TK_SUPERVISOR)
+    g->in_actor_head = 1;
+  else if (t->kind == TK_SEMI)
+    g->in_actor_head = 0;
+  if (t->kind == TK_LBRACE && g->in_actor_head) {
+    g->in_actor_head = 0;
+  } else if (t->kind == TK_LBRACE) {
+    /* the lexer already pushed this brace */
+    int top_level_head = g->in_head && g->lx.paren_depth - 1 == g->head_depth;
+    if (!top_level_head && g->prev == TK_IDENT && g->struct_ok) {
+      t->kind = TK_SLBRACE;
+      lex_retag_brace(&g->lx, TK_SLBRACE);
+    } else {
+      lex_block_brace(&g->lx);
+    }
+    if (t->kind == TK_LBRACE && top_level_head) {
+      g->in_head = 0;
+      if (g->prev == TK_IDENT && g->struct_ok)
+        px->head_brace_tokno = px->tokno + 1;   /* `if p == Point{` ? */
+    }
+  }
+  /* `future<T>` in a type; `future < x` elsewhere (future is a keyword
+   * only in types, so ask the parser which one it can take). */
+  if (t->kind == TK_LT && g->prev == TK_IDENT && g->prev_ident == word_future &&
+      !g->skipping && act_parser_accepts(g->parser, TK_TLT)) {
+    t->kind = TK_TLT;
+    lex_future_open(&g->lx);
+  }
+  /* Track whether the identifier chain in progress started in an
+   * expression context (`x = a.b.C {` is a struct literal). */
+  if (t->kind == TK_IDENT) {
+    if (g->prev != TK_DOT) {
+      g->struct_ok = expr_context(g->prev);
+      /* After `:` a name starts a struct literal only inside ( [ or a
+       * struct literal (`[k: P{...}]`, `Q{p: P{...}}`); elsewhere it is a
+       * type (`let x: T`). */
+      if (g->prev == TK_COLON) {
+        int top = g->lx.paren_depth ? g->lx.paren_stack[g->lx.paren_depth - 1] : 0;
+        g->struct_ok = top == TK_LPAREN || top == TK_LBRACKET || top == TK_SLBRACE;
+      }
+    }
+  } else if (t->kind != TK_DOT) {
+    g->struct_ok = 0;
+  }
+  g->prev = t->kind;
+  g->prev_ident = t->kind == TK_IDENT ? t->s : NULL;
+}
+
+static int is_closer(int k) {
+  return k == TK_RBRACE || k == TK_RPAREN || k == TK_RBRACKET;
+}
+
+/* Feed every token of lx to the parser; returns after end of input.
+ *
+ * Error recovery: after a syntax error Lemon pops its stack to the nearest
+ * list that has an `error` rule (declarations, actor members, statements,
+ * match arms) and shifts `error`. The glue then drops tokens up to the `;`
+ * (or newline) that ends the broken item at that list's bracket depth, so
+ * braces inside the broken item are skipped whole; if the enclosing block
+ * closes first, a `;` is fed before its `}`. */
+static void run(parse_ctx_t *px, glue_t *g, int start_token) {
   tok_t t;
   if (start_token) {
     memset(&t, 0, sizeof t);
-    act_parser(parser, start_token, t);
+    feed(px, g, start_token, &t);
     g->prev = start_token;
   }
-  int in_head = 0, head_depth = 0;
+  px->lx = &g->lx;
   for (;;) {
+    int errs = px->diag->errors;
     lex_next(&g->lx, &t);
-    if (g->lx.nest > 256) {
+    if (px->diag->errors != errs)
+      px->lex_err_tokno = px->tokno + 1;
+    if (g->lx.too_deep) {
       px->aborted = 1;
       break;
     }
-    if (t.kind == TK_IF || t.kind == TK_WHILE || t.kind == TK_FOR || t.kind == TK_MATCH) {
-      in_head = 1;
-      head_depth = g->lx.paren_depth;
-    }
-    if (t.kind == TK_LBRACE) {
-      int top_level_head = in_head && g->lx.paren_depth - 1 == head_depth;
-      if (!top_level_head && g->prev == TK_IDENT && g->struct_ok) {
-        t.kind = TK_SLBRACE;
-        lex_retag_brace(&g->lx, TK_SLBRACE);
-      } else if (top_level_head) {
-        in_head = 0;
+    classify(px, g, &t);
+    if (g->skipping) {
+      int depth = g->lx.paren_depth;
+      if (t.kind == 0) {
+        g->skipping = 0;
+        feed_semi(px, g, &t);
+      } else if (t.kind == TK_SEMI && depth == g->sync_depth) {
+        g->skipping = 0;
+        feed(px, g, TK_SEMI, &t);
+        continue;
+      } else if (is_closer(t.kind) && depth < g->sync_depth) {
+        g->skipping = 0;
+        feed_semi(px, g, &t);
+      } else {
+        continue;
       }
+      if (px->aborted)
+        break;
     }
-    /* Track whether the identifier chain in progress started in an
-     * expression context (`x = a.b.C {` is a struct literal). */
-    if (t.kind == TK_IDENT) {
-      if (g->prev != TK_DOT) {
-        g->struct_ok = expr_context(g->prev);
-        /* After `:` a name starts a struct literal only inside ( [ or a
-         * struct literal (`[k: P{...}]`, `Q{p: P{...}}`); elsewhere it is a
-         * type (`actor A : Proto {`, `let x: T`). */
-        if (g->prev == TK_COLON) {
-          int top = g->lx.paren_depth ? g->lx.paren_stack[g->lx.paren_depth - 1] : 0;
-          g->struct_ok = top == TK_LPAREN || top == TK_LBRACKET || top == TK_SLBRACE;
-        }
-      }
-    } else if (t.kind != TK_DOT) {
-      g->struct_ok = 0;
-    }
-    g->prev = t.kind;
-    px->last_loc = t.loc;
-    act_parser(parser, t.kind, t);
+    feed(px, g, t.kind, &t);
     if (t.kind == 0 || px->aborted)
       break;
+    int r = act_parser_recovery_depth(g->parser);
+    if (r >= 0) {
+      if (start_token) {        /* an interpolated expression: give up */
+        px->aborted = 1;
+        break;
+      }
+      /* A statement that starts a line after an unclosed ( or [ most
+       * likely means the bracket was never closed. */
+      if (t.bol && !is_closer(t.kind) && t.kind != TK_LPAREN &&
+          t.kind != TK_LBRACKET && t.kind != TK_LBRACE && t.kind != TK_SLBRACE)
+        lex_drop_parens(&g->lx, r);
+      int depth = g->lx.paren_depth;
+      if (is_closer(t.kind) && depth < r) {
+        /* the error token closed the enclosing block: end the broken item
+         * and give the closer back to the parser */
+        feed_semi(px, g, &t);
+        feed(px, g, t.kind, &t);
+      } else {
+        g->skipping = 1;
+        g->sync_depth = r;
+      }
+    }
   }
+}
+
+/* Parsers are reused (one is needed per interpolation depth): Lemon's
+ * fixed stack makes each a few hundred kilobytes. */
+static void *parser_pool[16];
+static int parser_npool;
+
+static void *parser_get(parse_ctx_t *px) {
+  if (parser_npool > 0) {
+    void *p = parser_pool[--parser_npool];
+    act_parserInit(p, px);
+    return p;
+  }
+  void *p = act_parserAlloc(malloc, px);
+  if (p == NULL) {
+    fputs("actorc: out of memory\n", stderr);
+    exit(3);
+  }
+  return p;
+}
+
+static void parser_put(void *p) {
+  act_parserFinalize(p);
+  if (parser_npool < (int)(sizeof parser_pool / sizeof *parser_pool))
+    parser_pool[parser_npool++] = p;
+  else
+    free(p);
 }
 
 static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
@@ -269,31 +546,31 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
                           int start_token) {
   parse_ctx_t px;
   memset(&px, 0, sizeof px);
-  px.diag = outer ? outer->diag : NULL;
+  px.diag = outer->diag;
   px.file = f;
-  px.depth = outer ? outer->depth + 1 : 0;
+  px.depth = outer->depth + 1;
   px.loc0.file = f;
   px.loc0.line = line;
   px.loc0.col = col;
   glue_t g;
   memset(&g, 0, sizeof g);
+  if (word_future == NULL)
+    word_future = strtab_cstr("future");
   lex_init(&g.lx, f, start, end, line, col, px.diag);
-  void *parser = act_parserAlloc(malloc, &px);
-  if (parser == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
-  run(&px, &g, parser, start_token);
-  act_parserFree(parser, free);
+  g.parser = parser_get(&px);
+  run(&px, &g, start_token);
+  parser_put(g.parser);
   lex_free(&g.lx);
-  if (outer && px.aborted)
+  if (px.aborted && !start_token)
     outer->aborted = 1;
-  return start_token ? px.interp_expr : px.root_decls;
+  if (start_token)
+    return px.aborted ? NULL : px.interp_expr;
+  return px.root_decls;
 }
 
 /* Parse the source of an interpolated `{expr}` on its own. */
 static ast_t *parse_fragment(parse_ctx_t *px, const strpart_t *part) {
-  if (px->depth > 8) {
+  if (px->depth >= 8) {
     diag_error(px->diag, part->loc, "string interpolation nested too deeply");
     return NULL;
   }
@@ -303,6 +580,59 @@ static ast_t *parse_fragment(parse_ctx_t *px, const strpart_t *part) {
   if (e == NULL && px->diag->errors == errors)
     diag_error(px->diag, part->loc, "expected an expression inside `{...}`");
   return e;
+}
+
+/* ---- depth limit ---------------------------------------------------------- */
+
+/* Later passes recurse over the tree, so its depth must stay bounded even
+ * where no bracket nests (`a + b + ... + z`, `x.f.f.f...`, long `else if`
+ * chains). Walks the tree without recursion; a subtree that goes deeper
+ * than AST_MAX_DEPTH is reported once per declaration and cut off. */
+#define AST_MAX_DEPTH 1000
+
+typedef struct walk {
+  ast_t *node;
+  int depth;
+} walk_t;
+
+static void limit_depth(ast_t *decl, diag_t *d) {
+  size_t cap = 256, n = 0;
+  walk_t *stack = malloc(cap * sizeof *stack);
+  if (stack == NULL) {
+    fputs("actorc: out of memory\n", stderr);
+    exit(3);
+  }
+  int reported = 0;
+  stack[n++] = (walk_t){decl, 1};
+  while (n > 0) {
+    walk_t w = stack[--n];
+    for (int i = 0; i < w.node->nkids; i++) {
+      ast_t *k = w.node->kids[i];
+      if (k == NULL)
+        continue;
+      if (w.depth + 1 > AST_MAX_DEPTH) {
+        if (!reported) {
+          diag_error(d, k->loc, "expression or block nested deeper than %d levels",
+                     AST_MAX_DEPTH);
+          diag_hint(d, "split it into smaller expressions or functions");
+          reported = 1;
+        }
+        w.node->kids[i] = NULL;
+        continue;
+      }
+      if (n == cap) {
+        cap *= 2;
+        walk_t *ns = realloc(stack, cap * sizeof *stack);
+        if (ns == NULL) {
+          fputs("actorc: out of memory\n", stderr);
+          exit(3);
+        }
+        stack = ns;
+      }
+      stack[n++] = (walk_t){k, w.depth + 1};
+    }
+  }
+  free(stack);
 }
 
 ast_t *parse_module(src_file_t *file, diag_t *d) {
@@ -318,6 +648,9 @@ ast_t *parse_module(src_file_t *file, diag_t *d) {
   m->lit.s = file->path;
   if (decls != NULL)
     for (int i = 0; i < decls->nkids; i++)
-      ast_add(m, decls->kids[i]);
+      if (decls->kids[i] != NULL) {
+        limit_depth(decls->kids[i], d);
+        ast_add(m, decls->kids[i]);
+      }
   return m;
 }

@@ -16,9 +16,15 @@ typedef struct parse_ctx {
   int aborted;              /* nesting limit: stop feeding tokens */
   int depth;                /* sub-parse depth (interpolation in interpolation) */
   loc_t last_loc;
+  int errors;               /* syntax errors reported by this parse */
+  long tokno;               /* tokens fed so far */
+  long head_brace_tokno;
+  tok_t prev;               /* the token fed before the current one */
+  const lexer_t *lx;        /* for "expected `}`" at end of file */
+  long lex_err_tokno;       /* token during whose scan a lexical error came */    /* the `{` after `if p == Point` (a block) */
 } parse_ctx_t;
 
-void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t);
+void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser);
 void parse_too_deep(parse_ctx_t *px);
 void parse_expect_word(parse_ctx_t *px, const tok_t *t, const char *word);
 const char *parse_plain_string(parse_ctx_t *px, const tok_t *t);

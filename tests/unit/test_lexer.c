@@ -138,10 +138,25 @@ Test(lexer, no_semicolon_inside_parens) {
 }
 
 Test(lexer, future_type_brackets) {
-  int k[16];
-  lex_all("var f: future<int>\nx", k, NULL, 16);
-  int want[] = {TK_VAR, TK_IDENT, TK_COLON, TK_IDENT, TK_TLT, TK_IDENT, TK_TGT, TK_SEMI, TK_IDENT};
-  for (size_t i = 0; i < sizeof want / sizeof *want; i++) cr_expect_eq(k[i], want[i], "token %zu", i);
+  /* The glue decides that `<` after `future` opens a type (it asks the
+   * parser); from then on the lexer turns the matching `>` into TK_TGT,
+   * which ends a statement at a line end. */
+  diag_init(&d);
+  d.out = fopen("/dev/null", "w");
+  const char *src = "var f: future<future<int>>\nx";
+  src_file_t *f = src_from_string("t.act", src, strlen(src));
+  lexer_t lx;
+  lex_init(&lx, f, f->text, f->text + f->len, 1, 1, &d);
+  int want[] = {TK_VAR, TK_IDENT, TK_COLON, TK_IDENT, TK_LT, TK_IDENT, TK_LT, TK_IDENT,
+                TK_TGT, TK_TGT, TK_SEMI, TK_IDENT, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    tok_t t;
+    lex_next(&lx, &t);
+    cr_expect_eq(t.kind, want[i], "token %zu: %d", i, t.kind);
+    if (t.kind == TK_LT)
+      lex_future_open(&lx);
+  }
+  lex_free(&lx);
 }
 
 Test(lexer, bad_bytes_are_errors_not_crashes) {
@@ -149,4 +164,102 @@ Test(lexer, bad_bytes_are_errors_not_crashes) {
   const char src[] = {'a', (char)0xff, ' ', '$', ' ', (char)0xC3, (char)0xA9, 0};
   lex_all(src, k, NULL, 16);
   cr_expect_eq(d.errors, 3);
+}
+
+Test(lexer, bad_number_literals_are_single_errors) {
+  int k[16];
+  tok_t t[16];
+  lex_all("12abc 5min 0x 0b102 1.5s 0xfg 7", k, t, 16);
+  cr_expect_eq(d.errors, 6);
+  int want[] = {TK_INT, TK_INT, TK_INT, TK_INT, TK_DURATION, TK_INT, TK_INT, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) cr_expect_eq(k[i], want[i], "token %zu", i);
+  cr_expect_eq(t[6].i, 7);
+  lex_all("99999999999999999999 1e400 18446744073709551615", k, t, 16);
+  cr_expect_eq(d.errors, 1);
+  cr_expect_eq(t[2].i, UINT64_MAX);
+}
+
+Test(lexer, positions_and_text) {
+  int k[16];
+  tok_t t[16];
+  lex_all("let x = 1\n  foo(\"s\");\n", k, t, 16);
+  /* let x = 1 SEMI foo ( "s" ) ; EOF */
+  cr_expect_eq(t[0].loc.line, 1);
+  cr_expect_eq(t[0].loc.col, 1);
+  cr_expect(t[0].bol);
+  cr_expect_eq(t[3].loc.col, 9);
+  cr_expect_eq(k[4], TK_SEMI);
+  cr_expect_null(t[4].text, "an inserted `;` has no text");
+  cr_expect_eq(t[4].loc.line, 1);
+  cr_expect_eq(t[4].loc.col, 10, "it sits where the line's last token ends");
+  cr_expect_eq(t[5].loc.line, 2);
+  cr_expect_eq(t[5].loc.col, 3);
+  cr_expect(t[5].bol);
+  cr_expect(!t[6].bol);
+  cr_expect_eq(t[5].textlen, 3);
+  cr_expect_eq(strncmp(t[5].text, "foo", 3), 0);
+  cr_expect_eq(k[9], TK_SEMI);
+  cr_expect_not_null(t[9].text, "a written `;` has text");
+  cr_expect_eq(k[10], 0);
+}
+
+Test(lexer, brackets_recover_from_a_missing_closer) {
+  int k[32];
+  /* the `}` closes back to its `{`, forgetting the unclosed `(`, so the
+   * following newlines end statements again */
+  lex_all("{ f(a\n}\nx\ny", k, NULL, 32);
+  int want[] = {TK_LBRACE, TK_IDENT, TK_LPAREN, TK_IDENT, TK_RBRACE, TK_SEMI, TK_IDENT, TK_SEMI,
+                TK_IDENT, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) cr_expect_eq(k[i], want[i], "token %zu", i);
+  /* a stray `)` does not close the `{` */
+  lex_all("{ )\nx\n}\n", k, NULL, 32);
+  int want2[] = {TK_LBRACE, TK_RPAREN, TK_SEMI, TK_IDENT, TK_SEMI, TK_RBRACE, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++) cr_expect_eq(k[i], want2[i], "token %zu", i);
+  /* brackets: newlines inside [ ] end nothing either */
+  lex_all("[1,\n2\n]\n", k, NULL, 32);
+  int want3[] = {TK_LBRACKET, TK_INT, TK_COMMA, TK_INT, TK_RBRACKET, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want3 / sizeof *want3; i++) cr_expect_eq(k[i], want3[i], "token %zu", i);
+}
+
+Test(lexer, semicolon_rule_more) {
+  int k[32];
+  /* true false none and strings, durations, floats end statements; keywords
+   * like `else`, operators and `,` do not */
+  lex_all("true\nfalse\nnone\n\"s\"\n5s\n1.5\nx =\n1\nelse\n{\n", k, NULL, 32);
+  int want[] = {TK_TRUE, TK_SEMI, TK_FALSE, TK_SEMI, TK_NONE, TK_SEMI, TK_STRING, TK_SEMI,
+                TK_DURATION, TK_SEMI, TK_FLOAT, TK_SEMI, TK_IDENT, TK_ASSIGN, TK_INT, TK_SEMI,
+                TK_ELSE, TK_LBRACE, 0};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) cr_expect_eq(k[i], want[i], "token %zu", i);
+  /* end of input ends the last statement; blank lines and comments add nothing */
+  lex_all("x // c\n\n/* a\n b */\n\ny", k, NULL, 32);
+  int want2[] = {TK_IDENT, TK_SEMI, TK_IDENT, TK_SEMI, 0};
+  for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++) cr_expect_eq(k[i], want2[i], "token %zu", i);
+}
+
+Test(lexer, lexical_errors) {
+  int k[16];
+  lex_all("\"abc", k, NULL, 16);
+  cr_expect_eq(d.errors, 1);
+  lex_all("/* /* */", k, NULL, 16);
+  cr_expect_eq(d.errors, 1);
+  lex_all("\"\\u{110000}\" \"\\u{}\" \"\\u{D800}\" \"\\u41\"", k, NULL, 16);
+  cr_expect_eq(d.errors, 4);
+  lex_all("\"{x\"", k, NULL, 16);
+  cr_expect_eq(d.errors, 1);
+  const char nul[] = {'a', 0, 'b', 0};
+  diag_init(&d);
+  d.out = fopen("/dev/null", "w");
+  src_file_t *f = src_from_string("t.act", nul, 3);
+  lexer_t lx;
+  lex_init(&lx, f, f->text, f->text + f->len, 1, 1, &d);
+  tok_t t;
+  int kinds[4], n = 0;
+  do {
+    lex_next(&lx, &t);
+    kinds[n++] = t.kind;
+  } while (t.kind != 0 && n < 4);
+  lex_free(&lx);
+  cr_expect_eq(d.errors, 1);
+  cr_expect_eq(kinds[0], TK_IDENT);
+  cr_expect_eq(kinds[1], TK_IDENT);
 }
