@@ -228,6 +228,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       int temp = r && strcmp(r->name, "temporary") == 0;
       ast_t sp = {0};
       sp.kind = AST_SPAWN;
+      sp.name = m->name;   /* the child's name in supervision paths */
       ast_t *kids[3] = {m->kids[0], NULL, m->kids[1]};
       sp.kids = kids;
       sp.nkids = 3;

@@ -202,7 +202,7 @@ static char *message(em_t *e, ast_t *n) {
   return b.p;
 }
 
-static char *spawn(em_t *e, ast_t *k, const char *restart) {
+static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
   ast_t *a = k->sym;
   const char *cn = decl_cname(a);
   sb_t b = {0};
@@ -211,6 +211,7 @@ static char *spawn(em_t *e, ast_t *k, const char *restart) {
   if (k->kind == AST_CALL)
     for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
       sb_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
+  if (child) sb_printf(&b, "a_->base.name = \"%s\"; ", child);   /* shown in supervision paths */
   sb_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
   return b.p;
 }
@@ -503,7 +504,7 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_SPAWN: {
     ast_t *r = n->kids[2];
     int temp = r && strcmp(r->name, "temporary") == 0;
-    return spawn(e, n->kids[0], temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT");
+    return spawn(e, n->kids[0], temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT", n->name);
   }
   case AST_ASK:
     return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));

@@ -336,6 +336,7 @@ struct act_actor {
   act_actor_t *parent;
   struct act_rt *rt;                 /* lazily allocated bookkeeping */
   uint64_t rng;
+  const char *name;                  /* a supervisor's `child` name, or NULL */
 };
 
 struct act_ctx {

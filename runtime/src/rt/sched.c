@@ -258,7 +258,7 @@ act_rt_t *act__rt(act_actor_t *a) {
 const char *act__path(act_actor_t *a, char *buf, size_t n) {
   const char *names[32];
   int k = 0;
-  for (act_actor_t *p = a; p && k < 32; p = p->parent) names[k++] = p->type->name;
+  for (act_actor_t *p = a; p && k < 32; p = p->parent) names[k++] = p->name ? p->name : p->type->name;
   size_t off = 0;
   buf[0] = '\0';
   for (int i = k - 1; i >= 0 && off < n; i--)
