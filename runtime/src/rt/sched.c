@@ -14,6 +14,7 @@
 
 #define BATCH 64
 #define POOL_CLASSES 16     /* 16, 32, ... 256 bytes */
+#define NEXT_RUNS 16        /* see act_worker.next */
 
 /* ---- run queues -------------------------------------------------------- */
 
@@ -39,6 +40,11 @@ struct act_worker {
   const act_loc_t *fault_loc;
   act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
   pthread_t th;
+  /* The actor this worker runs next: the last one its actors woke. It is
+   * not stealable, so a request and its reply stay on one core (Go's
+   * runnext, Tokio's LIFO slot); only this worker touches it. */
+  act_actor_t *next;
+  int next_runs;              /* consecutive runs from `next` (fairness) */
   /* Free messages by size class (see the pool section). */
   act_msg_t *pool[POOL_CLASSES];
   uint32_t npool[POOL_CLASSES];
@@ -204,10 +210,14 @@ static void wake_one(void) {
 void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   act_worker_t *w = cx ? cx->worker : NULL;
   if (w != NULL) {
-    q_push(&w->q, a);
-    /* Keep ping-pong pairs on one core: wake another worker only when this
-     * one has more than it can run next. */
-    if (q_len(&w->q) > 1) wake_one();
+    act_actor_t *old = w->next;
+    w->next = a;
+    if (old) {
+      q_push(&w->q, old);
+      /* Wake another worker only when this one has more than it runs
+       * next: ping-pong pairs stay on one core. */
+      wake_one();
+    }
   } else {
     pthread_mutex_lock(&sched_mu);
     q_push(&inject, a);
@@ -1049,7 +1059,13 @@ int64_t act_rand(act_ctx_t *cx, int64_t n) {
 static void start_worker(int i);
 
 void act_blocking_enter(act_ctx_t *cx) {
-  (void)cx;
+  act_worker_t *self = cx ? cx->worker : NULL;
+  if (self && self->next) {
+    /* Nobody may steal `next`, and this worker is about to block. */
+    q_push(&self->q, self->next);
+    self->next = NULL;
+    wake_one();
+  }
   if (atomic_load(&sleeping) > 0) return;
   pthread_mutex_lock(&sched_mu);
   int i = -1;
@@ -1506,7 +1522,19 @@ static void *worker_main(void *arg) {
   ss.ss_flags = 0;
   if (ss.ss_sp) sigaltstack(&ss, NULL);
   for (;;) {
-    act_actor_t *a = q_pop(&w->q);
+    act_actor_t *a = NULL;
+    if (w->next && w->next_runs < NEXT_RUNS) {
+      a = w->next;
+      w->next = NULL;
+      w->next_runs++;
+    } else {
+      /* After NEXT_RUNS in a row (two actors bouncing messages), the
+       * queue gets a turn. */
+      if (w->next) q_push(&w->q, w->next);
+      w->next = NULL;
+      w->next_runs = 0;
+      a = q_pop(&w->q);
+    }
     if (a == NULL) a = q_pop(&inject);
     if (a == NULL) a = steal(w);
     if (a == NULL) {
