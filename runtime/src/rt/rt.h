@@ -42,6 +42,7 @@ enum {
   AF_UNSTARTED = 1 << 7, /* held until its turn to start (supervisor order) */
   AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
                             its own mail waits, as OTP's start_link does */
+  AF_START_PENDING = 1 << 9, /* spawned: start (fields, init) before any message */
   AF_NOMAIL = AF_SUSPENDED | AF_WINDING | AF_HELD | AF_STARTING
 };
 

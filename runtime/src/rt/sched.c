@@ -81,6 +81,14 @@ static int exit_code = -1;
  * a finished program. */
 static _Atomic int program_started;
 
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 static void q_lock(runq_t *q) { while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {} }
 static void q_unlock(runq_t *q) { atomic_flag_clear_explicit(&q->lock, memory_order_release); }
 
@@ -340,7 +348,12 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
       return;
     }
   }
-  enqueue(cx && cx->worker ? cx : NULL, a, control(MF_START));
+  /* No start message: a flag the first run sees, and the actor scheduled
+   * (nobody else can have scheduled it yet). Spawning allocates only the
+   * actor. */
+  a->flags |= AF_START_PENDING;
+  atomic_store_explicit(&a->sched, 1, memory_order_seq_cst);
+  act__schedule(cx && cx->worker ? cx : NULL, a);
   /* After the start message is queued, so that an idle check sees either
    * "not started" or the queued actor. */
   if (a->parent == NULL) atomic_store(&program_started, 1);
@@ -1379,6 +1392,13 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
     restart = 0;
     dispatch_one(w, a, control(MF_RESTART));
   }
+  if (a->flags & AF_START_PENDING) {
+    a->flags &= ~(uint32_t)AF_START_PENDING;
+    n++;
+    act_status_t st = run_start(cx, a);
+    cx->msg = NULL;
+    if (st == ACT_DONE && (a->flags & AF_STOPPING)) graceful_stop(cx, a, NULL);
+  }
   while (n < BATCH) {
     if (a->flags & AF_DEAD) {
       drain_dead(cx, a);
@@ -1538,8 +1558,14 @@ static void *worker_main(void *arg) {
     if (a == NULL) a = q_pop(&inject);
     if (a == NULL) a = steal(w);
     if (a == NULL) {
-      for (int spin = 0; spin < 200 && a == NULL; spin++) {
-        sched_yield();
+      /* Look again for a while before sleeping: first with CPU pauses
+       * (work often appears within microseconds), then yielding the core. */
+      for (int spin = 0; spin < 264 && a == NULL; spin++) {
+        if (spin < 64) {
+          for (int p = 0; p < 32; p++) cpu_relax();
+        } else {
+          sched_yield();
+        }
         a = q_pop(&inject);
         if (a == NULL) a = steal(w);
       }
