@@ -325,18 +325,23 @@ enum { ACT_RESTART_PERMANENT = 0, ACT_RESTART_TEMPORARY = 1 };
 /* The header of every actor's state (generated structs: member `base`).
  * Its fields are the runtime's. */
 struct act_actor {
+  /* What senders touch (first 64 bytes) ... */
   act_msg_t *_Atomic mq_head;        /* MPSC mailbox: producers push here */
-  act_msg_t *mq_tail;                /* consumer end */
-  act_msg_t mq_stub;
   _Atomic uint32_t sched;            /* 1 while queued or running */
-  _Atomic uint32_t flags;              /* AF_* (runtime private), read across threads */
   _Atomic uint32_t mq_in;            /* user messages sent (producers) */
-  _Atomic uint32_t mq_out;           /* user messages taken (consumer) */
+  _Atomic uint32_t flags;            /* AF_* (runtime private), read across threads */
+  uint32_t _pad;
   const act_actor_type_t *type;
   act_actor_t *parent;
   struct act_rt *rt;                 /* lazily allocated bookkeeping */
   uint64_t rng;
   const char *name;                  /* a supervisor's `child` name, or NULL */
+  /* ... apart from what the running actor writes for every message, so a
+   * busy producer and consumer do not fight over one cache line. */
+  act_msg_t *mq_tail;                /* consumer end */
+  _Atomic uint32_t mq_out;           /* user messages taken (consumer) */
+  uint32_t _pad2;
+  act_msg_t mq_stub;
 };
 
 struct act_ctx {
