@@ -43,8 +43,11 @@ struct act_worker {
   /* The actor this worker runs next: the last one its actors woke. It is
    * not stealable, so a request and its reply stay on one core (Go's
    * runnext, Tokio's LIFO slot); only this worker touches it. */
-  act_actor_t *next;
+  act_actor_t *_Atomic next;
   int next_runs;              /* consecutive runs from `next` (fairness) */
+  _Atomic uint64_t runs;      /* actors run so far (the monitor watches it) */
+  act_actor_t *mon_next;      /* the monitor's last look (monitor thread only) */
+  uint64_t mon_runs;
   /* Free messages by size class (see the pool section). */
   act_msg_t *pool[POOL_CLASSES];
   uint32_t npool[POOL_CLASSES];
@@ -218,8 +221,7 @@ static void wake_one(void) {
 void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   act_worker_t *w = cx ? cx->worker : NULL;
   if (w != NULL) {
-    act_actor_t *old = w->next;
-    w->next = a;
+    act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
     if (old) {
       q_push(&w->q, old);
       /* Wake another worker only when this one has more than it runs
@@ -1077,10 +1079,11 @@ static void start_worker(int i);
 
 void act_blocking_enter(act_ctx_t *cx) {
   act_worker_t *self = cx ? cx->worker : NULL;
-  if (self && self->next) {
-    /* Nobody may steal `next`, and this worker is about to block. */
-    q_push(&self->q, self->next);
-    self->next = NULL;
+  act_actor_t *nx = self ? atomic_exchange(&self->next, NULL) : NULL;
+  if (nx) {
+    /* This worker is about to block: its `next` goes where anyone can
+     * take it at once. */
+    q_push(&self->q, nx);
     wake_one();
   }
   if (atomic_load(&sleeping) > 0) return;
@@ -1382,6 +1385,8 @@ static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
 
 static void run_actor(act_worker_t *w, act_actor_t *a) {
   act_ctx_t *cx = &w->cx;
+  atomic_store_explicit(&w->runs, atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
   cx->self = a;
   volatile int n = 0;
   volatile int restart = 0;
@@ -1473,6 +1478,44 @@ static act_actor_t *steal(act_worker_t *self) {
   return NULL;
 }
 
+/* The monitor: `next` cannot be stolen, so an actor woken by a handler
+ * that then computes for a long time would wait for it. Every millisecond
+ * while some worker is awake, a worker whose `next` has not moved and who
+ * is still in the same run gets it taken from it: into its queue, where
+ * idle workers steal. When every worker sleeps, so does the monitor. */
+static pthread_cond_t monitor_cv = PTHREAD_COND_INITIALIZER;
+static int monitor_waiting;
+
+static void *monitor_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&sched_mu);
+    while (idle_count == atomic_load(&nworkers)) {
+      monitor_waiting = 1;
+      pthread_cond_wait(&monitor_cv, &sched_mu);
+    }
+    monitor_waiting = 0;
+    pthread_mutex_unlock(&sched_mu);
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    int n = atomic_load(&nworkers);
+    for (int i = 0; i < n; i++) {
+      act_worker_t *v = &workers[i];
+      act_actor_t *nx = atomic_load_explicit(&v->next, memory_order_acquire);
+      uint64_t r = atomic_load_explicit(&v->runs, memory_order_relaxed);
+      if (nx && nx == v->mon_next && r == v->mon_runs &&
+          atomic_compare_exchange_strong(&v->next, &nx, NULL)) {
+        q_push(&v->q, nx);
+        wake_one();
+        nx = NULL;
+      }
+      v->mon_next = nx;
+      v->mon_runs = r;
+    }
+  }
+  return NULL;
+}
+
 static int all_queues_empty(void) {
   if (q_len(&inject)) return 0;
   for (int i = 0; i < nworkers; i++)
@@ -1546,16 +1589,18 @@ static void *worker_main(void *arg) {
   ss.ss_flags = 0;
   if (ss.ss_sp) sigaltstack(&ss, NULL);
   for (;;) {
-    act_actor_t *a = NULL;
-    if (w->next && w->next_runs < NEXT_RUNS) {
-      a = w->next;
-      w->next = NULL;
-      w->next_runs++;
-    } else {
+    act_actor_t *a = atomic_load_explicit(&w->next, memory_order_relaxed)
+                         ? atomic_exchange_explicit(&w->next, NULL, memory_order_acq_rel)
+                         : NULL;
+    if (a && w->next_runs >= NEXT_RUNS) {
       /* After NEXT_RUNS in a row (two actors bouncing messages), the
        * queue gets a turn. */
-      if (w->next) q_push(&w->q, w->next);
-      w->next = NULL;
+      q_push(&w->q, a);
+      a = NULL;
+    }
+    if (a) {
+      w->next_runs++;
+    } else {
       w->next_runs = 0;
       a = q_pop(&w->q);
     }
@@ -1586,6 +1631,7 @@ static void *worker_main(void *arg) {
       }
       atomic_fetch_sub(&sleeping, 1);
       idle_count--;
+      if (monitor_waiting) pthread_cond_signal(&monitor_cv);
       pthread_mutex_unlock(&sched_mu);
     }
     run_actor(w, a);
@@ -1669,6 +1715,9 @@ int act_runtime_start(int argc, char **argv) {
   pthread_t sth;
   pthread_create(&sth, NULL, signal_main, NULL);
   pthread_detach(sth);
+  pthread_t mth;
+  pthread_create(&mth, NULL, monitor_main, NULL);
+  pthread_detach(mth);
   for (int i = 0; i < n; i++) {
     workers[i].id = i;
     start_worker(i);
