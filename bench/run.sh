@@ -48,5 +48,8 @@ for b in pingpong counting fjthroughput chameneos big; do
   done
 done
 
-"$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" >"$out"
+echo "== persistence (1,000 persistent actors)"
+persist=$("$here/persist/run.sh" "$actorc")
+
+"$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" >"$out"
 echo "wrote $out"
