@@ -351,6 +351,18 @@ static void value_members(cx_t *c, ast_t *a) {
     if (m == NULL)
       continue;
     c->owner = m;
+    /* A member named like a parameter shadows it, except in its own
+     * initialiser (see decls.c). */
+    ast_t *param = NULL;
+    actor_info_t *ai = sema_actor_info(a);
+    if (ai && m->name && (m->kind == AST_VAR || m->kind == AST_CHILD || m->kind == AST_CHILDREN))
+      for (int k = 0; ast_kid(a, 0) && k < a->kids[0]->nkids; k++)
+        if (a->kids[0]->kids[k] && a->kids[0]->kids[k]->name == m->name)
+          param = a->kids[0]->kids[k];
+    if (param && symtab_get(&ai->members, m->name) == m)
+      symtab_put(&ai->members, m->name, param);
+    else
+      param = NULL;
     switch (m->kind) {
     case AST_VAR: field(c, m); break;
     case AST_CHILD: child(c, m); break;
@@ -389,6 +401,8 @@ static void value_members(cx_t *c, ast_t *a) {
     default:
       break;
     }
+    if (param)
+      symtab_put(&ai->members, m->name, m);
     m->flags |= AST_CHECKED;
   }
   c->in_fields = false;

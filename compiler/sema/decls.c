@@ -46,6 +46,14 @@ static void member(diag_t *d, actor_info_t *ai, ast_t *m) {
   if (m == NULL || m->name == NULL)
     return;
   ast_t *prev = symtab_get(&ai->members, m->name);
+  if (prev && prev->kind == AST_PARAM &&
+      (m->kind == AST_VAR || m->kind == AST_CHILD || m->kind == AST_CHILDREN)) {
+    /* `supervisor Bank(tellers: int) { children tellers = ... for i in
+     * 0..tellers }` (LANGUAGE.md §8): the member's own initialiser still
+     * sees the parameter (value_members), everything else the member. */
+    symtab_put(&ai->members, m->name, m);
+    return;
+  }
   if (prev) {
     diag_error(d, m->loc, "`%s` is declared twice in `%s`", m->name, ai->decl->name);
     diag_note(d, prev->loc, "the %s `%s` is declared here", member_what(prev), m->name);
