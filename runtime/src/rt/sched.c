@@ -322,8 +322,11 @@ static void push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a) {
 }
 
 void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
-  if (restart == ACT_RESTART_TEMPORARY) a->flags |= AF_TEMPORARY;
-  if (a->parent == NULL) a->flags |= AF_ROOT;
+  /* Nobody else can see the actor yet: plain stores, no locked ops. */
+  uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
+  if (restart == ACT_RESTART_TEMPORARY) f |= AF_TEMPORARY;
+  if (a->parent == NULL) f |= AF_ROOT;
+  atomic_store_explicit(&a->flags, f, memory_order_relaxed);
   if (a->parent) {
     act_rt_t *rt = act__rt(a->parent);
     pthread_mutex_lock(&rt->lock);
@@ -354,8 +357,9 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   /* No start message: a flag the first run sees, and the actor scheduled
    * (nobody else can have scheduled it yet). Spawning allocates only the
    * actor. */
-  a->flags |= AF_START_PENDING;
-  atomic_store_explicit(&a->sched, 1, memory_order_seq_cst);
+  atomic_store_explicit(&a->flags, atomic_load_explicit(&a->flags, memory_order_relaxed) | AF_START_PENDING,
+                        memory_order_relaxed);
+  atomic_store_explicit(&a->sched, 1, memory_order_relaxed);   /* published by the queue */
   act__schedule(cx && cx->worker ? cx : NULL, a);
   /* After the start message is queued, so that an idle check sees either
    * "not started" or the queued actor. */
