@@ -247,8 +247,18 @@ static void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
     mq_push(a, m);
   }
   if (atomic_load_explicit(&a->sched, memory_order_seq_cst) == 0 &&
-      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
+      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0) {
     act__schedule(cx, a);
+  } else if (cx && cx->worker && atomic_load_explicit(&cx->worker->next, memory_order_relaxed) == a) {
+    /* A second message to the actor waiting in our `next` within one
+     * handler: a stream, not a request/reply. It runs better beside us on
+     * another core than after us on this one. */
+    act_actor_t *n = a;
+    if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
+      q_push(&cx->worker->q, a);
+      wake_one();
+    }
+  }
 }
 
 void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
