@@ -387,7 +387,7 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
  * messages from outside any worker and messages dropped by a fault are
  * left to the collector. */
 #define POOL_BATCH 256
-#define POOL_DEPOT 16
+#define POOL_DEPOT 64
 #define POOL_CAP (3 * POOL_BATCH)
 
 /* Free messages are kept as arrays of pointers, not chained through the
