@@ -137,9 +137,30 @@ static char *equality(type_t *t, const char *a, const char *b) {
   }
 }
 
+bool has_await(const ast_t *n) {
+  if (n == NULL) return false;
+  if (n->kind == AST_AWAIT) return true;
+  for (int i = 0; i < n->nkids; i++)
+    if (has_await(n->kids[i])) return true;
+  return false;
+}
+
 static char *binary(em_t *e, ast_t *n) {
   ast_t *l = n->kids[0], *r = n->kids[1];
   type_t *t = l->type;
+  if ((n->op == OP_AND || n->op == OP_OR) && has_await(r)) {
+    /* An await is evaluated at statement level, so short-circuiting is
+     * spelled out: the right side (and its await) only when needed. */
+    const char *v = new_temp(e, "bool");
+    line(e, "%s = %s;", v, emit_expr(e, l));
+    line(e, "if (%s%s) {", n->op == OP_AND ? "" : "!", v);
+    e->indent++;
+    char *b = emit_expr(e, r);
+    line(e, "%s = %s;", v, b);
+    e->indent--;
+    line(e, "}");
+    return xprintf("%s", v);
+  }
   char *a = emit_expr(e, l), *b = emit_expr(e, r);
   const char *ct = ctype(n->type);
   switch (n->op) {

@@ -2,6 +2,7 @@
 #ifndef ACT_EMIT_INT_H
 #define ACT_EMIT_INT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "emit/emit.h"
@@ -59,7 +60,8 @@ const char *local_name(em_t *e, ast_t *decl);
 const char *declare_local(em_t *e, ast_t *decl, const char *ct);
 const char *new_temp(em_t *e, const char *ct);
 void line(em_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *as_text(em_t *e, ast_t *n);       /* act_str_t* expression of any value */
+char *as_text(em_t *e, ast_t *n);
+bool has_await(const ast_t *n);          /* n contains an await (statement-level) */       /* act_str_t* expression of any value */
 
 /* persistent actors (emit_persist.c) */
 void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);

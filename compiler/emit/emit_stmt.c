@@ -276,6 +276,17 @@ void emit_stmt(em_t *e, ast_t *s) {
   case AST_ASSIGN: emit_assign(e, s); return;
   case AST_IF: case AST_IF_LET: emit_if(e, s); return;
   case AST_WHILE:
+    if (has_await(s->kids[0])) {
+      /* The condition's await must run on every round, not once before
+       * the loop: test it at the top of an endless loop. */
+      line(e, "for (;;) {");
+      e->indent++;
+      line(e, "if (!(%s)) break;", emit_expr(e, s->kids[0]));
+      e->indent--;
+      braced(e, s->kids[1]);
+      line(e, "}");
+      return;
+    }
     line(e, "while (%s) {", cond(emit_expr(e, s->kids[0])));
     braced(e, s->kids[1]);
     line(e, "}");

@@ -659,7 +659,9 @@ typedef struct reader_arg {
 
 static void *reader_thread(void *p) {
   reader_arg *a = p;
-  while (!atomic_load(a->stop)) {
+  /* At least one pass, even if the writer finished before this thread
+   * got a core (a loaded machine). */
+  do {
     for (int i = 0; i < 40; i += 7) {
       char pid[32];
       snprintf(pid, sizeof pid, "Account:%d", i);
@@ -669,7 +671,7 @@ static void *reader_thread(void *p) {
       if (rc != ACT_JOURNAL_OK || c.bad) a->bad++;
       a->reads++;
     }
-  }
+  } while (!atomic_load(a->stop));
   return NULL;
 }
 
