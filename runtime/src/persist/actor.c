@@ -125,8 +125,6 @@ static pstate_t *state_of(act_actor_t *self, const act_persist_type_t *pt) {
   return ps;
 }
 
-static const char *pid_text(const pstate_t *ps) { return ps->pid; }
-
 /* Recovery runs inside the journal's replay callbacks: an `apply` that
  * faults must not unwind through SQLite, so each call is guarded and the
  * fault re-raised once the journal is done. */
@@ -150,7 +148,7 @@ static int on_snapshot(void *arg, int64_t seq, const char *type, uint64_t fp, co
   act_reader_t r = act_reader(data, len);
   if (!a->pt->dec_state(&r, a->self) || r.p != r.end) {
     snprintf(a->msg, sizeof a->msg, "journal %s: the snapshot of `%s` at event %lld cannot be decoded",
-             journal->location, pid_text(a->ps), (long long)seq);
+             journal->location, a->ps->pid, (long long)seq);
     return 1;
   }
   return 0;
@@ -170,12 +168,12 @@ static int on_event(void *arg, const char *pid, size_t pid_len, int64_t seq, con
   a->type = type;
   if (act__guarded(a->cx, replay_one, a, &a->fault)) {
     snprintf(a->msg, sizeof a->msg, "replaying event %lld (%s) of `%s`", (long long)seq, type,
-             pid_text(a->ps));
+             a->ps->pid);
     return 2;
   }
   if (a->rc == -2 || (a->rc == 0 && a->r.p != a->r.end) || a->rc == -1) {
     snprintf(a->msg, sizeof a->msg, "journal %s: event %lld of `%s` (%s) %s", journal->location,
-             (long long)seq, pid_text(a->ps), type,
+             (long long)seq, a->ps->pid, type,
              a->rc == -2 ? "is of a type this actor does not declare" : "cannot be decoded");
     return 1;
   }

@@ -280,49 +280,42 @@ int act_journal_recover(act_journal_t *j, const char *pid, size_t pid_len,
 
 /* ---- requests ------------------------------------------------------------ */
 
-void act_journal_req_event(act_journal_req_t *req, const char *pid, size_t pid_len,
-                           int64_t seq, const char *type, const void *data,
-                           size_t len, act_journal_done_fn done, void *arg) {
+/* What every kind of request starts with. */
+static void req_init(act_journal_req_t *req, act_journal_write_kind_t kind, const char *pid,
+                     size_t pid_len, int64_t seq, act_journal_done_fn done, void *arg) {
   memset(&req->w, 0, sizeof req->w);
-  req->one.type = type;
-  req->one.data = data;
-  req->one.len = len;
-  req->w.kind = ACT_JOURNAL_W_EVENTS;
+  req->w.kind = kind;
   req->w.pid = pid;
   req->w.pid_len = pid_len;
   req->w.seq = seq;
-  req->w.events = &req->one;
-  req->w.nevents = 1;
   req->done = done;
   req->arg = arg;
   req->error = NULL;
   req->next = NULL;
+}
+
+void act_journal_req_event(act_journal_req_t *req, const char *pid, size_t pid_len,
+                           int64_t seq, const char *type, const void *data,
+                           size_t len, act_journal_done_fn done, void *arg) {
+  req_init(req, ACT_JOURNAL_W_EVENTS, pid, pid_len, seq, done, arg);
+  req->one.type = type;
+  req->one.data = data;
+  req->one.len = len;
+  req->w.events = &req->one;
+  req->w.nevents = 1;
 }
 
 void act_journal_req_snapshot(act_journal_req_t *req, const char *pid,
                               size_t pid_len, int64_t seq, const char *type,
                               const void *data, size_t len,
                               act_journal_done_fn done, void *arg) {
-  memset(&req->w, 0, sizeof req->w);
-  req->w.kind = ACT_JOURNAL_W_SNAPSHOT;
-  req->w.pid = pid;
-  req->w.pid_len = pid_len;
-  req->w.seq = seq;
+  req_init(req, ACT_JOURNAL_W_SNAPSHOT, pid, pid_len, seq, done, arg);
   req->w.type = type;
   req->w.data = data;
   req->w.len = len;
-  req->done = done;
-  req->arg = arg;
-  req->error = NULL;
-  req->next = NULL;
 }
 
 void act_journal_req_barrier(act_journal_req_t *req, act_journal_done_fn done,
                              void *arg) {
-  memset(&req->w, 0, sizeof req->w);
-  req->w.kind = ACT_JOURNAL_W_BARRIER;
-  req->done = done;
-  req->arg = arg;
-  req->error = NULL;
-  req->next = NULL;
+  req_init(req, ACT_JOURNAL_W_BARRIER, NULL, 0, 0, done, arg);
 }

@@ -708,13 +708,16 @@ int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reaso
 }
 
 /* `on stop` faults are ignored: the actor is going anyway. */
+typedef struct stop_call { act_ctx_t *cx; act_actor_t *a; } stop_call_t;
+static void call_on_stop(void *p) {
+  stop_call_t *sc = p;
+  sc->a->type->on_stop(sc->cx, sc->a);
+}
+
 static void run_on_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a->type->on_stop == NULL) return;
-  act_worker_t *w = cx->worker;
-  jmp_buf saved;
-  memcpy(saved, w->jb, sizeof saved);
-  if (setjmp(w->jb) == 0) a->type->on_stop(cx, a);
-  memcpy(w->jb, saved, sizeof saved);
+  stop_call_t sc = {cx, a};
+  act__guarded(cx, call_on_stop, &sc, NULL);
 }
 
 static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) {
