@@ -290,7 +290,10 @@ struct act_msg {
   act_msg_t *_Atomic next;
   const act_msg_type_t *type;
   act_actor_t *sender;               /* NULL: from outside any actor */
-  act_future_t *future;              /* ask: where the reply goes */
+  union {
+    act_future_t *future;            /* ask: where the reply goes */
+    act_timer_t *timer;              /* a timer's tick (runtime flag MF_TIMER) */
+  };
   uint32_t flags;                    /* runtime's */
   uint32_t _pad;
 };
@@ -380,7 +383,7 @@ act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
 void act_cancel(act_ctx_t *cx, act_timer_t *t);
 
 void act_monitor(act_ctx_t *cx, act_actor_t *a);
-void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
+bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
 act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc);
 
 int64_t act_now(void);
