@@ -302,6 +302,13 @@ typedef struct act_down_msg {
 } act_down_msg_t;
 extern const act_msg_type_t act_down_type;
 
+/* The largest mailbox bound (`mailbox N`, --act-mailbox). Queue lengths
+ * are counted in uint32 and wrap at 2^32; a bound up to 2^31 - 1 leaves
+ * room above it for the soft overshoot of a busy sender and for messages
+ * that never pause anyone (replies, timers). actorc checks the same number
+ * (compiler/sema/check_actor.c). */
+#define ACT_MAILBOX_MAX 2147483647
+
 /* The static description of an actor type, emitted by actorc. */
 typedef struct act_actor_type {
   const char *name;
