@@ -145,6 +145,23 @@ bool has_await(const ast_t *n) {
   return false;
 }
 
+/* `<<` and `>>` (§3): a count that is a literal below the width is plain
+ * C (in the unsigned type for `<<`, so nothing overflows); any other goes
+ * through act.h's checked helper, which faults outside 0..width-1. */
+static char *shift(em_t *e, ast_t *n, const char *a, const char *b) {
+  type_t *t = n->kids[0]->type;
+  ast_t *r = n->kids[1];
+  while (r->kind == AST_CAST && r->kids[1] == NULL) r = r->kids[0];
+  if (r->kind == AST_INT && r->lit.i < (uint64_t)bits(t)) {
+    if (n->op == OP_SHL) return xprintf("((%s)((%s)(%s) << %d))", ctype(t), width_utype(t), a, (int)r->lit.i);
+    return xprintf("((%s)((%s) >> %d))", ctype(t), a, (int)r->lit.i);
+  }
+  const char *count = n->kids[1]->type->kind == TY_U64 ? xprintf("act_shift_count_u64(%s)", b)
+                                                       : xprintf("(int64_t)(%s)", b);
+  return xprintf("act_%s_%s(cx, %s, %s, %s)", n->op == OP_SHL ? "shl" : "shr", suffix(t), a, count,
+                 emit_loc(e, n->loc));
+}
+
 static char *binary(em_t *e, ast_t *n) {
   ast_t *l = n->kids[0], *r = n->kids[1];
   type_t *t = l->type;
@@ -193,10 +210,7 @@ static char *binary(em_t *e, ast_t *n) {
   case OP_BAND: return xprintf("((%s)((%s) & (%s)))", ct, a, b);
   case OP_BOR: return xprintf("((%s)((%s) | (%s)))", ct, a, b);
   case OP_BXOR: return xprintf("((%s)((%s) ^ (%s)))", ct, a, b);
-  case OP_SHL:
-    return xprintf("((%s)((%s)(%s) << ((%s) & %d)))", ct, width_utype(t), a, b, bits(t) - 1);
-  case OP_SHR:
-    return xprintf("((%s)((%s) >> ((%s) & %d)))", ct, a, b, bits(t) - 1);
+  case OP_SHL: case OP_SHR: return shift(e, n, a, b);
   default:
     return xprintf("0");
   }
@@ -305,7 +319,7 @@ static char *builtin(em_t *e, ast_t *n) {
   switch (bi) {
   case BI_PRINT: return xprintf("act_print(cx, %s)", as_text(e, a1));
   case BI_EPRINT: return xprintf("act_eprint(cx, %s)", as_text(e, a1));
-  case BI_EXIT: return xprintf("act_exit(cx, (int)(%s))", emit_expr(e, a1));
+  case BI_EXIT: return xprintf("act_exit_code(cx, (int64_t)(%s), %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_FAIL: return xprintf("act_fail(cx, %s, %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_ASSERT:
     return xprintf("((%s) ? (void)0 : act_fail(cx, %s, %s))", emit_expr(e, a1), emit_expr(e, a2), emit_loc(e, n->loc));
@@ -519,6 +533,9 @@ char *emit_expr(em_t *e, ast_t *n) {
       if (n->aux == SEMA_CONV_OPTIONAL) return xprintf("((%s){.has = true, .v = %s})", ctype(n->type), emit_value(e, x));
       return emit_expr(e, x);
     }
+    /* A float that is NaN or beyond the integer type's range faults (§3). */
+    if (type_is_integer(n->type) && type_is_float(x->type))
+      return xprintf("act_ftoi_%s(cx, (double)(%s), %s)", suffix(n->type), emit_expr(e, x), emit_loc(e, n->loc));
     if (type_is_numeric(n->type) && type_is_numeric(x->type)) return xprintf("((%s)(%s))", ctype(n->type), emit_expr(e, x));
     return emit_expr(e, x);
   }

@@ -261,11 +261,63 @@ ACT_DEF_DIV(uint16_t, u16, 0)
 ACT_DEF_DIV(uint32_t, u32, 0)
 ACT_DEF_DIV(uint64_t, u64, 0)
 
+/* Shifts: a count below 0 or at least the width is a fault; `>>` is
+ * arithmetic on signed types (gcc and clang define it so). The count may
+ * have any integer type: it arrives as int64_t, a u64 count above
+ * INT64_MAX saturated (act_shift_count_u64). One compare on the fast
+ * path; actorc emits plain C for literal counts in range. */
+ACT_NORETURN void act_fault_shift(act_ctx_t *cx, int64_t count, int width, const act_loc_t *loc);
+static inline int64_t act_shift_count_u64(uint64_t n) { return n > INT64_MAX ? INT64_MAX : (int64_t)n; }
+#define ACT_DEF_SHIFT(T, U, NAME, W)                                           \
+  static inline T act_shl_##NAME(act_ctx_t *cx, T a, int64_t n, const act_loc_t *loc) { \
+    if (__builtin_expect((uint64_t)n >= W, 0)) act_fault_shift(cx, n, W, loc); \
+    return (T)((U)a << n);                                                     \
+  }                                                                            \
+  static inline T act_shr_##NAME(act_ctx_t *cx, T a, int64_t n, const act_loc_t *loc) { \
+    if (__builtin_expect((uint64_t)n >= W, 0)) act_fault_shift(cx, n, W, loc); \
+    return (T)(a >> n);                                                        \
+  }
+ACT_DEF_SHIFT(int8_t, uint8_t, i8, 8)
+ACT_DEF_SHIFT(int16_t, uint16_t, i16, 16)
+ACT_DEF_SHIFT(int32_t, uint32_t, i32, 32)
+ACT_DEF_SHIFT(int64_t, uint64_t, i64, 64)
+ACT_DEF_SHIFT(uint8_t, uint8_t, u8, 8)
+ACT_DEF_SHIFT(uint16_t, uint16_t, u16, 16)
+ACT_DEF_SHIFT(uint32_t, uint32_t, u32, 32)
+ACT_DEF_SHIFT(uint64_t, uint64_t, u64, 64)
+
+/* `x as T` from a float to an integer type: NaN, or a value whose integer
+ * part T cannot hold, is a fault. The bounds are exclusive and exact in
+ * double: for i8 (-129, 128) admits -128.9 (truncated to -128); for i64
+ * the lower bound is the double just below -2^63, since -2^63 - 1 does
+ * not exist in double. NaN fails every comparison. */
+ACT_NORETURN void act_fault_ftoi(act_ctx_t *cx, double x, const char *to, const act_loc_t *loc);
+#define ACT_DEF_FTOI(T, NAME, ACTNAME, LO, HI)                                 \
+  static inline T act_ftoi_##NAME(act_ctx_t *cx, double x, const act_loc_t *loc) { \
+    if (__builtin_expect(!(x > LO && x < HI), 0)) act_fault_ftoi(cx, x, ACTNAME, loc); \
+    return (T)x;                                                               \
+  }
+ACT_DEF_FTOI(int8_t, i8, "i8", -129.0, 128.0)
+ACT_DEF_FTOI(int16_t, i16, "i16", -32769.0, 32768.0)
+ACT_DEF_FTOI(int32_t, i32, "i32", -2147483649.0, 2147483648.0)
+ACT_DEF_FTOI(int64_t, i64, "int", -0x1.0000000000001p63, 0x1p63)
+ACT_DEF_FTOI(uint8_t, u8, "u8", -1.0, 256.0)
+ACT_DEF_FTOI(uint16_t, u16, "u16", -1.0, 65536.0)
+ACT_DEF_FTOI(uint32_t, u32, "u32", -1.0, 4294967296.0)
+ACT_DEF_FTOI(uint64_t, u64, "u64", -1.0, 0x1p64)
+
 /* ==== faults ============================================================ */
 ACT_NORETURN void act_fail(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc);
 ACT_NORETURN void act_faultf(act_ctx_t *cx, const act_loc_t *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ACT_NORETURN void act_exit(act_ctx_t *cx, int code);
+/* exit(code) from Act: a code outside 0..255 is a fault (§7), where the
+ * process status would silently keep only its low 8 bits. */
+ACT_NORETURN void act_fault_exit(act_ctx_t *cx, int64_t code, const act_loc_t *loc);
+static inline ACT_NORETURN void act_exit_code(act_ctx_t *cx, int64_t code, const act_loc_t *loc) {
+  if (code < 0 || code > 255) act_fault_exit(cx, code, loc);
+  act_exit(cx, (int)code);
+}
 
 /* ==== actors ============================================================ */
 
@@ -304,6 +356,13 @@ typedef struct act_down_msg {
   act_str_t *f_reason;
 } act_down_msg_t;
 extern const act_msg_type_t act_down_type;
+
+/* The largest mailbox bound (`mailbox N`, --act-mailbox). Queue lengths
+ * are counted in uint32 and wrap at 2^32; a bound up to 2^31 - 1 leaves
+ * room above it for the soft overshoot of a busy sender and for messages
+ * that never pause anyone (replies, timers). actorc checks the same number
+ * (compiler/sema/check_actor.c). */
+#define ACT_MAILBOX_MAX 2147483647
 
 /* The static description of an actor type, emitted by actorc. */
 typedef struct act_actor_type {

@@ -136,6 +136,14 @@ const char *act__path(act_actor_t *a, char *buf, size_t n);
 void act__logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason);
 void act__persist_options(const char *path, const char *sync);
+/* options.c: checks the --act-* options and ACT_* variables (a bad one
+ * ends the program with status 2), removes the options from argv, passes
+ * the journal's on; returns the worker count and sets *default_mailbox. */
+int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox);
+/* The first rand state of an actor spawned by parent (NULL: from outside
+ * any actor); moves parent's generator on. */
+uint64_t act__rng_seed(act_actor_t *parent);
+uint64_t *act__rng_thread(void);   /* rand's state where there is no actor */
 void act__persist_start(const char *argv0);
 int act__persist_inflight(void);   /* journal writes not yet answered */
 

@@ -306,8 +306,7 @@ act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   mq_init(a);
   a->type = t;
   a->parent = cx ? cx->self : NULL;
-  static _Atomic uint64_t seed = 0x9E3779B97F4A7C15ull;
-  a->rng = atomic_fetch_add(&seed, 0x9E3779B97F4A7C15ull) | 1;
+  a->rng = act__rng_seed(cx ? cx->self : NULL);   /* options.c: --act-seed */
   return a;
 }
 
@@ -1183,8 +1182,7 @@ act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
 int64_t act_rand(act_ctx_t *cx, int64_t n) {
   if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
   uint64_t *s = cx && cx->self ? &cx->self->rng : NULL;
-  static _Thread_local uint64_t fallback = 88172645463325252ull;
-  if (s == NULL) s = &fallback;
+  if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
   uint64_t x = *s;
   x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
   *s = x;
@@ -1839,45 +1837,8 @@ static void *worker_main(void *arg) {
 
 
 static int parse_threads(int *argc, char **argv) {
-  int n = 0;
-  const char *env = getenv("ACT_THREADS");
-  if (env && *env) n = atoi(env);
-  const char *mb = getenv("ACT_MAILBOX");
-  if (mb && atoi(mb) > 0) default_bound = (uint32_t)atoi(mb);
-  int k = 1;
-  for (int i = 1; argv && i < *argc; i++) {
-    if (strcmp(argv[i], "--act-mailbox") == 0 && i + 1 < *argc) {
-      if (atoi(argv[i + 1]) > 0) default_bound = (uint32_t)atoi(argv[i + 1]);
-      i++;
-      continue;
-    }
-    if (strcmp(argv[i], "--act-journal") == 0 && i + 1 < *argc) {
-      act__persist_options(argv[++i], NULL);
-      continue;
-    }
-    if (strncmp(argv[i], "--act-journal=", 14) == 0) {
-      act__persist_options(argv[i] + 14, NULL);
-      continue;
-    }
-    if (strcmp(argv[i], "--act-journal-sync") == 0 && i + 1 < *argc) {
-      act__persist_options(NULL, argv[++i]);
-      continue;
-    }
-    if (strcmp(argv[i], "--act-threads") == 0 && i + 1 < *argc) {
-      n = atoi(argv[++i]);
-      continue;
-    }
-    if (strncmp(argv[i], "--act-threads=", 14) == 0) {
-      n = atoi(argv[i] + 14);
-      continue;
-    }
-    argv[k++] = argv[i];
-  }
-  if (argv) { *argc = k; argv[k] = NULL; }
-  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  if (n <= 0) n = 1;
-  if (n > 256) n = 256;
-  return n;
+  /* options.c checks every --act-* option and ACT_* variable. */
+  return act__options_parse(argc, argv, &default_bound);
 }
 
 static int runtime_started;
