@@ -61,13 +61,16 @@ typedef struct act_journal_err act_journal_err_t;
  * into *m. ECORRUPT, naming both files, when the journal is behind what
  * the mark says was acknowledged, or the mark is missing, damaged or
  * another journal's; warns through j when a reboot legitimately lost
- * commits that were not on disk yet. */
+ * commits that were not on disk yet. A mark found while no id is recorded
+ * (a first open stopped between making the mark and recording its id) is
+ * accepted if nothing it counts is missing: the caller adopts m->journal. */
 int act__jmark_check(act_journal_t *j, const char *path, int64_t have, bool has_jid,
                      uint64_t jid, const char *boot, int *fd, act__jmark_t *m,
                      act_journal_err_t *err);
 
-/* Once the journal is accepted: write m (creating the file with the
- * journal's mode if *fd < 0) and fsync it. */
+/* Once the journal is accepted: write m and fsync it; if *fd < 0, create
+ * the file (the journal's mode) whole under a temporary name and rename it
+ * into place. */
 int act__jmark_seal(const char *path, int *fd, act__jmark_t *m, unsigned mode,
                     act_journal_err_t *err);
 

@@ -70,12 +70,11 @@ int act__jmark_check(act_journal_t *j, const char *path, int64_t have, bool has_
                      "journal %s: its mark %s is damaged (%lld bytes, no copy passes its "
                      "checksum), so it cannot be checked for lost acknowledged events",
                      path, mp, (long long)st.st_size);
-  if (!has_jid || m->journal != jid)
+  if (has_jid && m->journal != jid)
     return act__jerr(err, ACT_JOURNAL_ECORRUPT,
                      "journal %s: its mark %s belongs to another journal (journal id "
-                     "%016llx, this one's is %s)",
-                     path, mp, (unsigned long long)m->journal,
-                     has_jid ? "different" : "not recorded");
+                     "%016llx, not %016llx)",
+                     path, mp, (unsigned long long)m->journal, (unsigned long long)jid);
   bool same = false;
   int64_t need = act__jmark_needed(m, boot, &same);
   if (have < need)
@@ -84,6 +83,9 @@ int act__jmark_check(act_journal_t *j, const char *path, int64_t have, bool has_
                      "its mark %s counts %lld%s; %s",
                      path, (long long)(need - have), (long long)have, mp, (long long)need,
                      same ? "" : " written to disk", wal_state(ws, sizeof ws, path));
+  /* A mark but no id recorded: the first open (which makes the mark, then
+   * records its id) stopped in between. What the mark counts is there, so
+   * the caller adopts its id. */
   if (!same && have < m->acked)
     act__jwarn(j,
                "journal %s: the last %lld events acknowledged before the machine "
@@ -97,20 +99,30 @@ int act__jmark_seal(const char *path, int *fd, act__jmark_t *m, unsigned mode,
                     act_journal_err_t *err) {
   char mp[PATH_MAX + 8];
   side_path(mp, sizeof mp, path, "-mark");
-  bool created = false;
-  if (*fd < 0) {
-    *fd = open(mp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(mode & 0666));
-    if (*fd < 0)
-      return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: cannot create its mark %s: %s",
-                       path, mp, strerror(errno));
-    created = true;
+  if (*fd >= 0) {
+    int e = act__jmark_write(*fd, m);
+    if (!e && fsync(*fd) != 0) e = errno;
+    if (e)
+      return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: cannot write its mark %s: %s",
+                       path, mp, strerror(e));
+    return ACT_JOURNAL_OK;
   }
-  int e = act__jmark_write(*fd, m);
-  if (!e && fsync(*fd) != 0) e = errno;
-  if (!e && created && act__jfsync_dir(mp) != 0) e = errno;
-  if (e)
-    return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: cannot write its mark %s: %s", path,
+  /* A new mark is written in full under a temporary name and renamed into
+   * place: a crash never leaves a mark that is there but unreadable. */
+  char tmp[PATH_MAX + 48];
+  snprintf(tmp, sizeof tmp, "%s.creating-%ld", mp, (long)getpid());
+  int nfd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)(mode & 0666));
+  int e = nfd < 0 ? errno : act__jmark_write(nfd, m);
+  if (!e && fsync(nfd) != 0) e = errno;
+  if (!e && rename(tmp, mp) != 0) e = errno;
+  if (!e && act__jfsync_dir(mp) != 0) e = errno;
+  if (e) {
+    if (nfd >= 0) close(nfd);
+    unlink(tmp);
+    return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: cannot create its mark %s: %s", path,
                      mp, strerror(e));
+  }
+  *fd = nfd;
   return ACT_JOURNAL_OK;
 }
 

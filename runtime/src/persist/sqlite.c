@@ -872,20 +872,32 @@ static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
   return SQLITE_OK;
 }
 
-/* The journal is accepted: record its id and the program, then the mark
- * (created if missing) counts what the log holds now. */
+/* The journal is accepted. Order matters for a crash in between: the mark
+ * (naming the journal's id) exists before the id is recorded, so a journal
+ * with an id always had a mark; then the id and the program are recorded,
+ * checkpointed (the id must not live only in the WAL), and the mark counts
+ * what the log holds now. */
 static int sq_seal(sq_journal *s, const act_journal_config_t *cfg, act_journal_err_t *err) {
-  if (!s->has_jid || s->write_program) {
-    uint64_t id = 0;
-    if (!s->has_jid && getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+  s->mark.acked = s->last_id;
+  if (s->mark.synced > s->last_id) s->mark.synced = s->last_id;
+  memcpy(s->mark.boot, s->boot, sizeof s->boot);
+  bool record_id = !s->has_jid;
+  if (record_id) {
+    uint64_t id = s->mark_fd >= 0 ? s->mark.journal : 0;   /* adopted, see mark.h */
+    if (!id && getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
       id = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ (uint64_t)mono_ns();
+    s->jid = s->mark.journal = id;
+    int code = act__jmark_seal(s->path, &s->mark_fd, &s->mark, s->mode, err);
+    if (code) return code;
+  }
+  if (record_id || s->write_program) {
     sqlite3_stmt *st = NULL;
     int rc = exec1(s->db, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
       rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)", -1, &st, NULL);
-    if (rc == SQLITE_OK && !s->has_jid) {
+    if (rc == SQLITE_OK && record_id) {
       sqlite3_bind_text(st, 1, "journal_id", -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 2, (int64_t)id);
+      sqlite3_bind_int64(st, 2, (int64_t)s->jid);
       rc = step0(st);
     }
     if (rc == SQLITE_OK && s->write_program) {
@@ -900,17 +912,11 @@ static int sq_seal(sq_journal *s, const act_journal_config_t *cfg, act_journal_e
       exec1(s->db, "ROLLBACK");
       return code;
     }
-    if (!s->has_jid) s->jid = id;
     s->has_jid = true;
   }
-  /* The id must not live only in the WAL once a mark names it. */
-  bool synced = sq_checkpoint(s);
+  if (sq_checkpoint(s)) s->mark.synced = s->last_id;
   s->ckpt_row = -1;
   s->mark.journal = s->jid;
-  s->mark.acked = s->last_id;
-  if (synced) s->mark.synced = s->last_id;
-  if (s->mark.synced > s->last_id) s->mark.synced = s->last_id;
-  memcpy(s->mark.boot, s->boot, sizeof s->boot);
   return act__jmark_seal(s->path, &s->mark_fd, &s->mark, s->mode, err);
 }
 
