@@ -35,6 +35,12 @@
  * renameat2(RENAME_NOREPLACE), so a crash during creation never leaves a
  * half-made journal at the path. The file is flock()ed while open: a second
  * program on the same journal is refused (EBUSY).
+ *
+ * The commit mark (mark.h, "<journal>-mark") is written after each commit,
+ * before the writer acknowledges it, and checked at open before anything is
+ * written: SQLite takes a lost or damaged WAL for the end of the log, the
+ * mark says how far the log must reach. meta also records the journal's id
+ * (the mark's) and the program that uses it (cfg->program).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
