@@ -137,6 +137,13 @@ static void copy_journal(bool with_wal) {
   }
 }
 
+static void read_mark(const char *path, act__jmark_t *m) {
+  int fd = open(path, O_RDONLY);
+  cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+  cr_assert_eq(act__jmark_read(fd, m), 0, "%s is not a valid mark", path);
+  close(fd);
+}
+
 /* Rewrite the copy's mark through f. */
 static void edit_mark(void (*f)(act__jmark_t *)) {
   char p[600];
@@ -247,10 +254,8 @@ Test(mark, close_puts_everything_on_disk) {
   OPS->close(j);
   char p[600];
   side(p, sizeof p, g_loc, "-mark");
-  int fd = open(p, O_RDONLY);
   act__jmark_t m;
-  cr_assert_eq(act__jmark_read(fd, &m), 0);
-  close(fd);
+  read_mark(p, &m);
   cr_assert_eq(m.acked, 7);
   cr_assert_eq(m.synced, 7, "close checkpoints: all is on disk");
 }
@@ -309,10 +314,8 @@ Test(mark, an_interrupted_first_open_and_an_older_journal_get_their_mark) {
   OPS->close(j);
   char p[600];
   side(p, sizeof p, g_loc, "-mark");
-  int fd = open(p, O_RDONLY);
   act__jmark_t m;
-  cr_assert_eq(act__jmark_read(fd, &m), 0);
-  close(fd);
+  read_mark(p, &m);
   /* the first open stopped after making the mark, before recording the id */
   sql(g_loc, "DELETE FROM meta WHERE key='journal_id'");
   j = jopen(g_loc, NULL);
@@ -326,9 +329,7 @@ Test(mark, an_interrupted_first_open_and_an_older_journal_get_their_mark) {
   cr_assert_eq(highest(j), 4);
   OPS->close(j);
   cr_assert_neq(meta_id(g_loc), 0);
-  fd = open(p, O_RDONLY);
-  cr_assert_eq(act__jmark_read(fd, &m), 0);
-  close(fd);
+  read_mark(p, &m);
   cr_assert_eq(m.acked, 4);
   cr_assert_eq((uint64_t)meta_id(g_loc), m.journal);
 }
