@@ -14,7 +14,7 @@ pkg-config:cmd:pkg-config re2c:cmd:re2c lemon:cmd:lemon libuv1-dev:pc:libuv
 libsqlite3-dev:pc:sqlite3 libgc-dev:pc:bdw-gc"
 test_pkgs="libcriterion-dev:pc:criterion clang:cmd:clang
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
-vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm"
+vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin"
 bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc"
 
 case "$what" in

@@ -1560,7 +1560,7 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
       w->pause_on = NULL;
       /* Only between handlers: a suspended handler still gets its reply. */
       if (!(a->flags & (AF_NOMAIL | AF_DEAD)) && park(a, t)) {
-        wake_if_drained(cx, a);
+        /* Another worker may run `a` as soon as it is parked: hands off. */
         cx->self = NULL;
         atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
         return;                        /* sched stays 1: t wakes us */
