@@ -44,11 +44,13 @@ static void scan_unsupported(em_t *e, ast_t *n) {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static const char *cident(const char *s) {
-  char *r = strdup(s);
-  for (char *p = r; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) *p = '_';
-  return r;
+/* The C function of actor a's handler for msg: `<actor>_on_<Msg>` for a
+ * message of the same module (names there are unique), `<actor>_on_0<C
+ * name>` for one imported (the digit keeps the two forms apart). */
+static const char *handler_cname(ast_t *a, ast_t *msg) {
+  if (msg->loc.file == NULL) return xprintf("%s_on_DOWN", decl_cname(a));
+  if (msg->loc.file == a->loc.file) return xprintf("%s_on_%s", decl_cname(a), msg->name);
+  return xprintf("%s_on_0%s", decl_cname(a), decl_cname(msg));
 }
 
 static int64_t const_int(ast_t *n, int64_t def) {
@@ -189,9 +191,9 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
   /* embedding helper: spawn from C */
   fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
-  for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s %s", ctype(params->kids[i]->type), params->kids[i]->name);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s p_%s", ctype(params->kids[i]->type), params->kids[i]->name);
   fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
-  for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = %s;\n", params->kids[i]->name, params->kids[i]->name);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = p_%s;\n", params->kids[i]->name, params->kids[i]->name);
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
 
   /* private functions */
@@ -206,7 +208,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      emit_body(e, out, a, m, xprintf("%s_on_%s", an, cident(m->sym->name)), 0);
+      emit_body(e, out, a, m, handler_cname(a, m->sym), 0);
   }
   ast_t *init = member(a, AST_INIT);
   if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
@@ -264,8 +266,8 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %d: cx->where = %s; return %s_on_%s(cx, self, (%s *)m);\n", msg_id(m->sym),
-                emit_loc(e, m->loc), an, cident(m->sym->name), msg_cname(m->sym));
+      sb_printf(out, "  case %d: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id(m->sym),
+                emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
   }
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
@@ -303,9 +305,9 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   fprintf(h, "} %s;\nextern const act_msg_type_t %s_type;\n", st, cn);
   /* embedding helper: build from C */
   fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
-  for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s %s", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s f_%s", ctype(fs->kids[i]->type), fs->kids[i]->name);
   fprintf(h, ") {\n  %s *m = (%s *)act_msg_new(cx, &%s_type);\n", st, st, cn);
-  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = %s;\n", fs->kids[i]->name, fs->kids[i]->name);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = f_%s;\n", fs->kids[i]->name, fs->kids[i]->name);
   fprintf(h, "  return &m->h;\n}\n");
   if (m->kids[1]) {
     fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_type_t %s_reply_type;\n",
@@ -461,22 +463,14 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   e.prog = prog;
   for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
   if (e.errors) return false;
-  /* C prefixes for modules and their declarations; message ids. */
-  int next_id = 16;
-  for (int i = 0; i < prog->nmodules; i++) {
-    ast_t *mod = prog->modules[i];
-    const char *base = cident(mod->name);
-    const char *pfx = base;
-    for (int k = 0; k < i; k++)
-      if (strcmp((char *)prog->modules[k]->data, base) == 0) pfx = xprintf("%s%d", base, i);
-    for (int k = 0; k < mod->nkids; k++) {
-      ast_t *dcl = mod->kids[k];
-      if (dcl == NULL) continue;
-      if (dcl->kind == AST_MESSAGE) dcl->aux2 = next_id++;
-      if (dcl->kind != AST_IMPORT) dcl->data = (void *)pfx;
+  emit_assign_names(prog);
+  /* message ids, in declaration order across the program */
+  int next_id = 16;   /* ACT_MSG_FIRST_USER: ids below are the runtime's */
+  for (int i = 0; i < prog->nmodules; i++)
+    for (int k = 0; k < prog->modules[i]->nkids; k++) {
+      ast_t *dcl = prog->modules[i]->kids[k];
+      if (dcl && dcl->kind == AST_MESSAGE) dcl->aux2 = next_id++;
     }
-    mod->data = (void *)pfx;
-  }
   char **files = NULL;
   int nfiles = 0;
   for (int i = 0; i < prog->nmodules; i++)

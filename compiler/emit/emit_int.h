@@ -47,7 +47,7 @@ void emit_type_descs(FILE *c);          /* descriptors + helper functions */
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
 int msg_id(ast_t *msg);
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
-const char *mod_prefix(ast_t *decl);
+void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
 
 /* expressions and statements */
 char *emit_expr(em_t *e, ast_t *n);

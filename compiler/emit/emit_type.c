@@ -35,13 +35,9 @@ char *xprintf(const char *fmt, ...) {
   return s;
 }
 
-const char *mod_prefix(ast_t *decl) {
-  return decl->data ? (const char *)decl->data : "act";
-}
-
 const char *decl_cname(ast_t *d) {
   if (d->kind == AST_MESSAGE && d->loc.file == NULL) return "act_down";
-  return xprintf("%s_%s", mod_prefix(d), d->name);
+  return d->data ? (const char *)d->data : xprintf("act_unnamed_%s", d->name);
 }
 
 const char *msg_cname(ast_t *msg) {
