@@ -94,6 +94,7 @@ static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) 
   e->is_ask = 0;
   e->ret = fn->kids[1] ? fn->kids[1]->type : NULL;
   emit_block(e, fn->kids[2]);
+  emit_glue(e);
   if (e->ret) line(e, "__builtin_unreachable();");
   sb_printf(body, "}\n\n");
   free(sig.p);
@@ -109,6 +110,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
   e->ret = ask ? msg->kids[1]->type : NULL;
   e->is_handler = 1;
   e->is_ask = ask;
+  e->reply_msg = ask ? decl_cname(msg) : NULL;
   e->indent = 1;
   sb_t body = {0};
   e->out = &body;
@@ -129,11 +131,11 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         }
     }
     emit_block(e, blk);
+    emit_glue(e);
     sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
               mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
     sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
     sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
-    if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
     sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     if (kind == 0)
       sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
@@ -156,6 +158,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         }
     }
     emit_block(e, blk);
+    emit_glue(e);
     if (kind == 2)
       sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
@@ -164,7 +167,6 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
       else
         sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
-      if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
       sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     }
   }
@@ -222,6 +224,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   e->coro = 0;
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
+    if (m->kind == AST_VAR || m->kind == AST_CHILD || m->kind == AST_CHILDREN) emit_source_line(e, m->loc);
     if (m->kind == AST_VAR) {
       if (m->kids[1]) line(e, "self->f_%s = %s;", m->name, emit_value(e, m->kids[1]));
       else line(e, "self->f_%s = (%s){0};", m->name, ctype(m->type));
@@ -253,6 +256,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       line(e, "}");
     }
   }
+  emit_glue(e);
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
   sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
@@ -266,7 +270,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %d: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id(m->sym),
+      sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
                 emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
   }
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
@@ -290,7 +294,9 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
     }
   }
   ast_t *mb = member(a, AST_MAILBOX);
-  sb_printf(out, "const act_actor_type_t %s_type = {\"%s\", sizeof(%s), %lld, %s_start, %s_dispatch, %s, %s, %lld, INT64_C(%lld), %d};\n\n",
+  sb_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
+                 "  .start = %s_start,\n  .dispatch = %s_dispatch,\n  .on_stop = %s,\n  .strategy = %s,\n"
+                 "  .max_restarts = %lld,\n  .restart_window_ns = INT64_C(%lld),\n  .ordered_start = %d,\n};\n\n",
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
@@ -302,7 +308,8 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   ast_t *fs = m->kids[0];
   fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
-  fprintf(h, "} %s;\nextern const act_msg_type_t %s_type;\n", st, cn);
+  fprintf(h, "} %s;\nenum { %s = %d };   /* act_msg_type_t.id */\nextern const act_msg_type_t %s_type;\n", st,
+          msg_id_name(m), msg_id(m), cn);
   /* embedding helper: build from C */
   fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s f_%s", ctype(fs->kids[i]->type), fs->kids[i]->name);
@@ -329,18 +336,31 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
       sb_printf(out, "  if ((%s)->share) (%s)->share(&m->f_%s);\n", tdesc(t), tdesc(t), fs->kids[i]->name);
   }
   sb_printf(out, "}\n");
-  sb_printf(out, "const act_msg_type_t %s_type = {\"%s\", %d, sizeof(%s), %s_print, %s_share};\n", cn, m->name,
-            msg_id(m), st, cn, cn);
+  sb_printf(out, "const act_msg_type_t %s_type = {\n  .name = \"%s\",\n  .id = %s,\n  .size = sizeof(%s),\n"
+                 "  .print = %s_print,\n  .share = %s_share,\n};\n", cn, m->name, msg_id_name(m), st, cn, cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
     sb_printf(out, "static void %s_reply_share(act_msg_t *mm) {\n  %s_reply *m = (%s_reply *)mm;\n  (void)m;\n", cn, cn, cn);
     if (rt->kind == TY_ARRAY || rt->kind == TY_MAP || rt->kind == TY_STRUCT || rt->kind == TY_ENUM || rt->kind == TY_OPTIONAL)
       sb_printf(out, "  if ((%s)->share) (%s)->share(&m->value);\n", tdesc(rt), tdesc(rt));
     sb_printf(out, "}\n");
-    sb_printf(out, "const act_msg_type_t %s_reply_type = {\"%s reply\", 0, sizeof(%s_reply), NULL, %s_reply_share};\n",
+    sb_printf(out, "const act_msg_type_t %s_reply_type = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
+                   "  .share = %s_reply_share,\n};\n",
               cn, m->name, cn, cn);
   }
   sb_printf(out, "\n");
+}
+
+/* `extern "C" "h.h"`: a header next to the .act file that names it is
+ * included by its full path, since the C is compiled elsewhere; any other
+ * is left to the C compiler's search path and --c-flags (LANGUAGE.md §12). */
+static const char *extern_header(ast_t *mod, const char *header) {
+  if (header[0] == '/' || mod->lit.s == NULL) return header;
+  const char *slash = strrchr(mod->lit.s, '/');
+  char *beside = slash ? xprintf("%.*s/%s", (int)(slash - mod->lit.s), mod->lit.s, header) : xprintf("%s", header);
+  char *full = realpath(beside, NULL);
+  free(beside);
+  return full ? full : header;
 }
 
 static int is_literal_const(ast_t *x) {
@@ -352,11 +372,12 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   const char *mn = mod->data;
   char *hpath = xprintf("%s/%s.h", opts->out_dir, mn);
   char *cpath = xprintf("%s/%s.c", opts->out_dir, mn);
-  FILE *h = fopen(hpath, "w");
-  if (h == NULL) {
-    fprintf(stderr, "actorc: cannot write %s: %s\n", hpath, strerror(errno));
-    return false;
-  }
+  /* Both files are built in memory and written only if their text
+   * changed (emit_writer.c). */
+  char *htext = NULL, *ctext = NULL;
+  size_t hlen = 0, clen = 0;
+  FILE *h = open_memstream(&htext, &hlen);
+  if (h == NULL) return false;
   fprintf(h, "/* %s.h: generated by actorc from %s. The C API of module `%s`:\n"
              " * message structs and constructors (<module>_<Msg>_new), actor spawn\n"
              " * functions (<module>_<Actor>_spawn) and the functions of the module.\n"
@@ -366,7 +387,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
-    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", d->lit.s);
+    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
   }
   fprintf(h, "\n");
   emit_type_defs(h);
@@ -435,16 +456,17 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   fprintf(h, "#endif\n");
   fclose(h);
 
-  FILE *c = fopen(cpath, "w");
-  if (c == NULL) {
-    fprintf(stderr, "actorc: cannot write %s: %s\n", cpath, strerror(errno));
-    return false;
-  }
+  FILE *c = open_memstream(&ctext, &clen);
+  if (c == NULL) return false;
   fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
   fprintf(c, "#include \"%s.h\"\n\n", mn);
   emit_type_descs(c);
   fprintf(c, "\n%s\n%s\n%s", e->locs.p ? e->locs.p : "", protos.p ? protos.p : "", out.p ? out.p : "");
   fclose(c);
+  bool ok = cw_write(hpath, htext, false) && cw_write(cpath, ctext, true);
+  free(htext);
+  free(ctext);
+  if (!ok) return false;
   free(out.p);
   free(protos.p);
   free(e->locs.p);
@@ -461,6 +483,7 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   memset(&e, 0, sizeof e);
   e.d = d;
   e.prog = prog;
+  e.line_directives = opts->line_directives;
   for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
   if (e.errors) return false;
   emit_assign_names(prog);

@@ -209,17 +209,28 @@ const char *emit_loc(em_t *e, loc_t l) {
   return xprintf("&act_L%d", id);
 }
 
-/* Build a message: CALL(M, args...) or NAME M; returns `act_msg_t *`. */
+/* Build a message with its header's constructor, <msg>_new (CALL(M,
+ * args...) or NAME M); returns `act_msg_t *`. C leaves the order of
+ * arguments open, so with more than one argument they are evaluated into
+ * temporaries first, left to right as Act says. */
 static char *message(em_t *e, ast_t *n) {
   ast_t *m = n->sym;
   ast_t *fields = m->kids[0];
-  const char *cn = msg_cname(m);
+  int nargs = n->kind == AST_CALL ? n->nkids - 1 : 0;
+  if (nargs > fields->nkids) nargs = fields->nkids;
   sb_t b = {0};
-  sb_printf(&b, "({ %s *m_ = (%s *)act_msg_new(cx, &%s_type); ", cn, cn, decl_cname(m));
-  if (n->kind == AST_CALL)
-    for (int i = 1; i < n->nkids && i - 1 < fields->nkids; i++)
-      sb_printf(&b, "m_->f_%s = %s; ", fields->kids[i - 1]->name, emit_value(e, n->kids[i]));
-  sb_printf(&b, "&m_->h; })");
+  if (nargs > 1) {
+    sb_printf(&b, "({ ");
+    for (int i = 0; i < nargs; i++)
+      sb_printf(&b, "%s a%d_ = %s; ", ctype(fields->kids[i]->type), i, emit_value(e, n->kids[i + 1]));
+    sb_printf(&b, "%s_new(cx", decl_cname(m));
+    for (int i = 0; i < nargs; i++) sb_printf(&b, ", a%d_", i);
+    sb_printf(&b, "); })");
+  } else {
+    sb_printf(&b, "%s_new(cx", decl_cname(m));
+    if (nargs == 1) sb_printf(&b, ", %s", emit_value(e, n->kids[1]));
+    sb_printf(&b, ")");
+  }
   return b.p;
 }
 
@@ -544,10 +555,14 @@ char *emit_expr(em_t *e, ast_t *n) {
     line(e, "}");
     line(e, "/* fallthrough */ case %d:;", st);
     type_t *ft = n->kids[0]->type;
-    /* The reply message struct has one field `value` of the reply type. */
-    const char *rt = ctype(ft->elem);
-    return xprintf("(((struct { act_msg_t h; %s value; } *)act_future_reply(cx, %s, %s))->value)", rt, f,
-                   emit_loc(e, n->loc));
+    /* The reply message struct has one field `value` of the reply type:
+     * <msg>_reply from the header when the ask is right here, else the
+     * same layout spelled out (a future held in a variable). */
+    ast_t *ask = n->kids[0];
+    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym
+                         ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
+                         : xprintf("struct { act_msg_t h; %s value; }", ctype(ft->elem));
+    return xprintf("(((%s *)act_future_reply(cx, %s, %s))->value)", rs, f, emit_loc(e, n->loc));
   }
   default:
     return xprintf("0");

@@ -36,7 +36,9 @@ typedef struct em {
   type_t *ret;             /* reply/return type */
   int is_handler;          /* `return e` replies */
   int is_ask;
+  const char *reply_msg;   /* is_ask: C name of the message answered */
   int errors;
+  bool line_directives;    /* opts->line_directives */
 } em_t;
 
 /* types */
@@ -46,6 +48,7 @@ void emit_type_defs(FILE *h);           /* typedefs for structs/enums/optionals 
 void emit_type_descs(FILE *c);          /* descriptors + helper functions */
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
 int msg_id(ast_t *msg);
+const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
 void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
 
@@ -59,9 +62,15 @@ const char *emit_loc(em_t *e, loc_t l);
 const char *local_name(em_t *e, ast_t *decl);
 const char *declare_local(em_t *e, ast_t *decl, const char *ct);
 const char *new_temp(em_t *e, const char *ct);
+/* the C writer (emit_writer.c) */
 void line(em_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void open_block(em_t *e, const char *head);     /* `head {`, one level in */
+void close_block(em_t *e, const char *tail);    /* `}tail`, one level out */
+void emit_source_line(em_t *e, loc_t l);        /* #line to where a statement begins */
+void emit_glue(em_t *e);                        /* what follows is the .c file's own */
+bool cw_write(const char *path, const char *text, bool is_c);
 char *as_text(em_t *e, ast_t *n);
-bool has_await(const ast_t *n);          /* n contains an await (statement-level) */       /* act_str_t* expression of any value */
+bool has_await(const ast_t *n);          /* n contains an await (statement-level) */
 
 /* persistent actors (emit_persist.c) */
 void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);

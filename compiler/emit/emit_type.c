@@ -45,6 +45,11 @@ const char *msg_cname(ast_t *msg) {
   return xprintf("%s_msg", decl_cname(msg));
 }
 
+const char *msg_id_name(ast_t *msg) {
+  if (msg->loc.file == NULL) return "ACT_MSG_DOWN";
+  return xprintf("%s_id", decl_cname(msg));
+}
+
 int msg_id(ast_t *msg) {
   if (msg->loc.file == NULL) return 1;   /* ACT_MSG_DOWN */
   return msg->aux2;
