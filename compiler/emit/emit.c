@@ -303,13 +303,19 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   e->actor = NULL;
 }
 
+static int body_shares(ast_t *fields) {
+  for (int i = 0; i < fields->nkids; i++)
+    if (type_shares(fields->kids[i]->type)) return 1;
+  return 0;
+}
+
 static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   const char *cn = decl_cname(m), *st = msg_cname(m);
   ast_t *fs = m->kids[0];
   fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
-  fprintf(h, "} %s;\nenum { %s = %d };   /* act_msg_type_t.id */\nextern const act_msg_type_t %s_type;\n", st,
-          msg_id_name(m), msg_id(m), cn);
+  fprintf(h, "} %s;\nenum { %s = %d };   /* act_msg_type_t.id */\n", st, msg_id_name(m), msg_id(m));
+  fprintf(h, "extern const act_msg_desc_t %s_desc;\n#define %s_type (%s_desc.type)\n", cn, cn, cn);
   /* embedding helper: build from C */
   fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s f_%s", ctype(fs->kids[i]->type), fs->kids[i]->name);
@@ -317,35 +323,28 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = f_%s;\n", fs->kids[i]->name, fs->kids[i]->name);
   fprintf(h, "  return &m->h;\n}\n");
   if (m->kids[1]) {
-    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_type_t %s_reply_type;\n",
-            cn, ctype(m->kids[1]->type), cn, cn);
+    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_desc_t %s_reply_desc;\n"
+               "#define %s_reply_type (%s_reply_desc.type)\n",
+            cn, ctype(m->kids[1]->type), cn, cn, cn, cn);
   }
   fprintf(h, "\n");
-  /* descriptor */
-  sb_printf(out, "static void %s_print(act_buf_t *b, const act_msg_t *mm) {\n  const %s *m = (const %s *)mm;\n  (void)m;\n  act_buf_cstr(b, \"%s%s\");\n",
-            cn, st, st, m->name, fs->nkids ? "(" : "");
-  for (int i = 0; i < fs->nkids; i++)
-    sb_printf(out, "  %sact_buf_value(b, %s, &m->f_%s, true);\n", i ? "act_buf_cstr(b, \", \"); " : "",
-              tdesc(fs->kids[i]->type), fs->kids[i]->name);
-  if (fs->nkids) sb_printf(out, "  act_buf_cstr(b, \")\");\n");
-  sb_printf(out, "}\n");
-  sb_printf(out, "static void %s_share(act_msg_t *mm) {\n  %s *m = (%s *)mm;\n  (void)m;\n", cn, st, st);
-  for (int i = 0; i < fs->nkids; i++) {
-    type_t *t = fs->kids[i]->type;
-    if (t->kind == TY_ARRAY || t->kind == TY_MAP || t->kind == TY_STRUCT || t->kind == TY_ENUM || t->kind == TY_OPTIONAL)
-      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->f_%s);\n", tdesc(t), tdesc(t), fs->kids[i]->name);
-  }
-  sb_printf(out, "}\n");
-  sb_printf(out, "const act_msg_type_t %s_type = {\n  .name = \"%s\",\n  .id = %s,\n  .size = sizeof(%s),\n"
-                 "  .print = %s_print,\n  .share = %s_share,\n};\n", cn, m->name, msg_id_name(m), st, cn, cn);
+  /* descriptor: the fields as data; the runtime prints and shares from it */
+  emit_fields_table(out, xprintf("%s_fields", cn), st, NULL, fs, "");
+  sb_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+                 "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, m->name, st, fs->nkids, cn,
+            body_shares(fs) ? ",\n  .flags = ACT_TF_SHARE" : "");
+  sb_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
+                 "    .print = act__msg_print,\n    .share = act__msg_share,\n  },\n  .body = &%s_body,\n};\n",
+            cn, m->name, msg_id_name(m), st, cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
-    sb_printf(out, "static void %s_reply_share(act_msg_t *mm) {\n  %s_reply *m = (%s_reply *)mm;\n  (void)m;\n", cn, cn, cn);
-    if (rt->kind == TY_ARRAY || rt->kind == TY_MAP || rt->kind == TY_STRUCT || rt->kind == TY_ENUM || rt->kind == TY_OPTIONAL)
-      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->value);\n", tdesc(rt), tdesc(rt));
-    sb_printf(out, "}\n");
-    sb_printf(out, "const act_msg_type_t %s_reply_type = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
-                   "  .share = %s_reply_share,\n};\n",
+    sb_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
+              cn, cn, tdesc(rt));
+    sb_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
+                   "  .kind = ACT_K_STRUCT,\n  .nfields = 1,\n  .fields = %s_reply_fields%s,\n};\n",
+              cn, m->name, cn, cn, type_shares(rt) ? ",\n  .flags = ACT_TF_SHARE" : "");
+    sb_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
+                   "    .share = act__msg_share,\n  },\n  .body = &%s_reply_body,\n};\n",
               cn, m->name, cn, cn);
   }
   sb_printf(out, "\n");
@@ -459,8 +458,11 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   FILE *c = open_memstream(&ctext, &clen);
   if (c == NULL) return false;
   fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
-  fprintf(c, "#include \"%s.h\"\n\n", mn);
-  emit_type_descs(c);
+  fprintf(c, "#include <stddef.h>\n#include \"%s.h\"\n\n", mn);
+  sb_t descs = {0};
+  emit_type_descs(&descs, mod, is_root);
+  if (descs.p) fprintf(c, "%s", descs.p);
+  free(descs.p);
   fprintf(c, "\n%s\n%s\n%s", e->locs.p ? e->locs.p : "", protos.p ? protos.p : "", out.p ? out.p : "");
   fclose(c);
   bool ok = cw_write(hpath, htext, false) && cw_write(cpath, ctext, true);

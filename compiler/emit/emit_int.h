@@ -43,9 +43,15 @@ typedef struct em {
 
 /* types */
 const char *ctype(type_t *t);
-const char *tdesc(type_t *t);          /* "&act_type_i64" / "&td_12" */
-void emit_type_defs(FILE *h);           /* typedefs for structs/enums/optionals */
-void emit_type_descs(FILE *c);          /* descriptors + helper functions */
+const char *tdesc(type_t *t);          /* "&act_type_i64" / "&shop_Point_type" */
+const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str" */
+int type_shares(type_t *t);             /* holds arrays or maps */
+int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
+void emit_type_defs(FILE *h);           /* typedefs, extern descriptors */
+void emit_type_descs(sb_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
+/* `static const act_field_t table[]` of fields (FIELD nodes) at
+ * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
+void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
 int msg_id(ast_t *msg);
 const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */

@@ -192,7 +192,9 @@ static void emit_match(em_t *e, ast_t *s) {
       for (int k = 0; k < p->nkids && k < p->sym->nkids; k++) {
         ast_t *b = p->kids[k];
         if (b->kind != AST_PARAM) continue;
-        bind(e, b, ctype(b->type), xprintf("%s.u.v_%s.f_%s", v, p->sym->name, p->sym->kids[k]->name));
+        const char *fld = xprintf("%s.u.v_%s.f_%s", v, p->sym->name, p->sym->kids[k]->name);
+        if (field_boxed(st->decl, p->sym->kids[k])) fld = xprintf("(*(%s *)%s)", ctype(b->type), fld);
+        bind(e, b, ctype(b->type), fld);
       }
     }
     ast_t *body = arm->kids[1];
