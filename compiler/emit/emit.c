@@ -411,6 +411,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
         sb_t body = {0};
         e->out = &body;
         char *v = emit_value(e, d->kids[1]);
+        emit_glue(e);
         sb_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
                   body.p ? body.p : "", v);
       }

@@ -189,7 +189,7 @@ static char *binary(em_t *e, ast_t *n) {
 
 const char *emit_loc(em_t *e, loc_t l) {
   int id = e->nlocs++;
-  sb_printf(&e->locs, "static const act_loc_t act_L%d = {%s, %d, %d};\n", id,
+  sb_printf(&e->locs, "static const act_loc_t act_L%d = {.file = %s, .line = %d, .col = %d};\n", id,
             c_string(l.file ? l.file->path : "?", strlen(l.file ? l.file->path : "?")), l.line, l.col);
   return xprintf("&act_L%d", id);
 }

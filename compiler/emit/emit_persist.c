@@ -113,6 +113,7 @@ static void emit_apply(em_t *e, sb_t *out, ast_t *a, ast_t *ap) {
       line(e, "(void)%s;", (char *)ps->kids[i]->data);
     }
   emit_block(e, ap->kids[1]);
+  emit_glue(e);
   sb_printf(out, "static act_status_t %s_apply_%s(act_ctx_t *cx, %s *self, const %s *m) {\n  (void)cx; (void)self; (void)m;\n%s  return ACT_DONE;\n}\n\n",
             an, ev->name, an, st, body.p ? body.p : "");
   free(body.p);
@@ -163,7 +164,8 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
   if (params->nkids > 0)
     sb_printf(out, "  act_buf_value(b, %s, &self->p_%s, false);\n", tdesc(params->kids[0]->type), params->kids[0]->name);
   sb_printf(out, "}\n");
-  sb_printf(out, "static const act_persist_type_t %s_ptype = {\"%s\", %s_key, %s_enc_state, %s_dec_state, %s_replay, %lld};\n",
+  sb_printf(out, "static const act_persist_type_t %s_ptype = {\n  .name = \"%s\",\n  .key = %s_key,\n  .enc_state = %s_enc_state,\n"
+                 "  .dec_state = %s_dec_state,\n  .replay = %s_replay,\n  .snapshot_every = %lld,\n};\n",
             an, a->name, an, an, an, an, (long long)snapshot_every);
   /* schema */
   sb_printf(out, "static const act_persist_schema_t %s_schema[] = {\n", an);
@@ -177,7 +179,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
       canon(&c, ev->kids[0]->kids[k]->type, 0);
     }
     sb_printf(&c, ")");
-    sb_printf(out, "  {1, \"%s\", %s},\n", ev_jname(a, ev), c_string(c.p));
+    sb_printf(out, "  {.kind = 1, .name = \"%s\", .canonical = %s},\n", ev_jname(a, ev), c_string(c.p));
     free(c.p);
   }
   sb_t c = {0};
@@ -189,7 +191,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
       canon(&c, ms->kids[i]->type, 0);
     }
   sb_printf(&c, ")");
-  sb_printf(out, "  {2, \"%s\", %s},\n};\n", a->name, c_string(c.p));
+  sb_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
   free(c.p);
   sb_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
             an, an, an, an);
