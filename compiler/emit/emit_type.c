@@ -55,30 +55,46 @@ int msg_id(ast_t *msg) {
   return msg->aux2;
 }
 
+/* The scalars: C type, stable name, runtime descriptor. */
+typedef struct scalar {
+  const char *ctype, *cname, *desc;
+} scalar_t;
+
+static const scalar_t scalars[] = {
+  [TY_BOOL] = {"bool", "bool", "&act_type_bool"},
+  [TY_I8] = {"int8_t", "i8", "&act_type_i8"},
+  [TY_I16] = {"int16_t", "i16", "&act_type_i16"},
+  [TY_I32] = {"int32_t", "i32", "&act_type_i32"},
+  [TY_I64] = {"int64_t", "i64", "&act_type_i64"},
+  [TY_U8] = {"uint8_t", "u8", "&act_type_u8"},
+  [TY_U16] = {"uint16_t", "u16", "&act_type_u16"},
+  [TY_U32] = {"uint32_t", "u32", "&act_type_u32"},
+  [TY_U64] = {"uint64_t", "u64", "&act_type_u64"},
+  [TY_F32] = {"float", "f32", "&act_type_f32"},
+  [TY_F64] = {"double", "f64", "&act_type_f64"},
+  [TY_STRING] = {"act_str_t *", "str", "&act_type_string"},
+  [TY_DURATION] = {"int64_t", "dur", "&act_type_duration"},
+  [TY_TIMER] = {"act_timer_t *", "timer", "&act_type_timer"},
+  [TY_FUTURE] = {"act_future_t *", "future", "&act_type_future"},
+  [TY_NODE] = {"void *", "node", "&act_type_node"},
+  [TY_ACTOR] = {"act_actor_t *", "ref", "&act_type_ref"},
+  [TY_PROTOCOL] = {"act_actor_t *", "ref", "&act_type_ref"},
+  [TY_ANYREF] = {"act_actor_t *", "ref", "&act_type_ref"},
+};
+
+static const scalar_t *scalar(type_t *t) {
+  if ((size_t)t->kind < sizeof scalars / sizeof scalars[0] && scalars[t->kind].ctype) return &scalars[t->kind];
+  return NULL;
+}
+
 /* A stable C name for a type, from its structure rather than its place
  * in the compiler's tables: `i64`, `str`, `shop_Point`, `opt0_i64`,
  * `arr0_str`, `map0_str_arr0_i64`. The `0` keeps structural names apart
  * from declarations (emit_names.c reserves the modules opt0, arr0, map0);
  * a map's key is a scalar, one word, so the parts cannot run together. */
 const char *type_cname(type_t *t) {
+  if (scalar(t)) return scalar(t)->cname;
   switch (t->kind) {
-  case TY_BOOL: return "bool";
-  case TY_I8: return "i8";
-  case TY_I16: return "i16";
-  case TY_I32: return "i32";
-  case TY_I64: return "i64";
-  case TY_U8: return "u8";
-  case TY_U16: return "u16";
-  case TY_U32: return "u32";
-  case TY_U64: return "u64";
-  case TY_F32: return "f32";
-  case TY_F64: return "f64";
-  case TY_STRING: return "str";
-  case TY_DURATION: return "dur";
-  case TY_TIMER: return "timer";
-  case TY_FUTURE: return "future";
-  case TY_NODE: return "node";
-  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: return "ref";
   case TY_ARRAY: return xprintf("arr0_%s", type_cname(t->elem));
   case TY_MAP: return xprintf("map0_%s_%s", type_cname(t->key), type_cname(t->elem));
   case TY_OPTIONAL: return xprintf("opt0_%s", type_cname(t->elem));
@@ -88,53 +104,19 @@ const char *type_cname(type_t *t) {
 }
 
 const char *ctype(type_t *t) {
+  if (scalar(t)) return scalar(t)->ctype;
   switch (t->kind) {
-  case TY_BOOL: return "bool";
-  case TY_I8: return "int8_t";
-  case TY_I16: return "int16_t";
-  case TY_I32: return "int32_t";
-  case TY_I64: return "int64_t";
-  case TY_U8: return "uint8_t";
-  case TY_U16: return "uint16_t";
-  case TY_U32: return "uint32_t";
-  case TY_U64: return "uint64_t";
-  case TY_F32: return "float";
-  case TY_F64: return "double";
-  case TY_STRING: return "act_str_t *";
-  case TY_DURATION: return "int64_t";
-  case TY_TIMER: return "act_timer_t *";
   case TY_ARRAY: return "act_array_t *";
   case TY_MAP: return "act_map_t *";
   case TY_OPTIONAL: return type_cname(t);
-  case TY_FUTURE: return "act_future_t *";
   case TY_STRUCT: case TY_ENUM: return decl_cname(t->decl);
-  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: return "act_actor_t *";
-  case TY_NODE: return "void *";
   default: return "void";
   }
 }
 
 const char *tdesc(type_t *t) {
-  switch (t->kind) {
-  case TY_BOOL: return "&act_type_bool";
-  case TY_I8: return "&act_type_i8";
-  case TY_I16: return "&act_type_i16";
-  case TY_I32: return "&act_type_i32";
-  case TY_I64: return "&act_type_i64";
-  case TY_U8: return "&act_type_u8";
-  case TY_U16: return "&act_type_u16";
-  case TY_U32: return "&act_type_u32";
-  case TY_U64: return "&act_type_u64";
-  case TY_F32: return "&act_type_f32";
-  case TY_F64: return "&act_type_f64";
-  case TY_STRING: return "&act_type_string";
-  case TY_DURATION: return "&act_type_duration";
-  case TY_TIMER: return "&act_type_timer";
-  case TY_FUTURE: return "&act_type_future";
-  case TY_NODE: return "&act_type_node";
-  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: return "&act_type_ref";
-  default: return xprintf("&%s_type", type_cname(t));
-  }
+  if (scalar(t)) return scalar(t)->desc;
+  return xprintf("&%s_type", type_cname(t));
 }
 
 static int composite(type_t *t) {
