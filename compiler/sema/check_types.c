@@ -117,6 +117,10 @@ static ast_t *next_edge(frame_t *f) {
     }
     return NULL;
   }
+  /* An enum may hold itself in its variants (LANGUAGE.md §3): the emitter
+   * boxes such payloads, so its variants are no by-value edges. */
+  if (d->kind == AST_ENUM)
+    return NULL;
   while (f->vi < d->nkids) {
     ast_t *v = d->kids[f->vi];
     while (v && f->fi < v->nkids) {

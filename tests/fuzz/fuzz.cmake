@@ -31,3 +31,23 @@ if(ACT_FUZZ)
     target_compile_definitions(fuzz_front PRIVATE ACT_VERSION="fuzz" ACT_SANITIZE_FLAGS="" ACT_LINK_LIBS="")
   endif()
 endif()
+
+# The codec: round-trip and hostile-input unit tests (Criterion), and in
+# the fuzz build a libFuzzer target on the decoder for every descriptor
+# shape, built from runtime/src/value alone so that coverage and the
+# sanitizers reach the codec (fuzz_runtime.c supplies memory and faults).
+add_executable(test_codec ${CMAKE_CURRENT_LIST_DIR}/test_codec.c)
+target_link_libraries(test_codec PRIVATE act PkgConfig::CRITERION)
+add_test(NAME unit_codec COMMAND test_codec)
+set_tests_properties(unit_codec PROPERTIES LABELS runtime)
+if(ACT_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  file(GLOB _fuzz_value_src CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/runtime/src/value/*.c)
+  add_executable(fuzz_codec ${CMAKE_CURRENT_LIST_DIR}/fuzz_codec.c ${CMAKE_CURRENT_LIST_DIR}/fuzz_runtime.c
+                 ${_fuzz_value_src})
+  target_include_directories(fuzz_codec PRIVATE ${CMAKE_SOURCE_DIR}/runtime/include ${CMAKE_SOURCE_DIR}/runtime/src)
+  target_compile_definitions(fuzz_codec PRIVATE _GNU_SOURCE)
+  pkg_check_modules(FUZZ_GC REQUIRED IMPORTED_TARGET bdw-gc)
+  target_link_libraries(fuzz_codec PRIVATE PkgConfig::FUZZ_GC m)
+  target_compile_options(fuzz_codec PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_codec PRIVATE -fsanitize=fuzzer,address,undefined)
+endif()

@@ -20,6 +20,10 @@
  *  - act_buf_to_str may hand the buffer's own block over as the string; the
  *    buffer stays usable (a later write copies first). b->p is readable
  *    right after act_buf_init (an empty string).
+ *  - Composite type descriptors are data: act_field_t / act_variant_t
+ *    tables, act_value_eq/hash/share/print and the versioned codec
+ *    (act_encode_record/act_decode_record) walk them; act_msg_desc_t
+ *    describes a message's fields, act__msg_print/act__msg_share use it.
  */
 #ifndef ACT_H
 #define ACT_H
@@ -82,9 +86,31 @@ uint64_t act_str_hash(const act_str_t *s);
 static inline int64_t act_str_len(const act_str_t *s) { return s ? s->len : 0; }
 static inline const char *act_str_data(const act_str_t *s) { return s ? s->data : ""; }
 
-/* Describes one Act type to the containers and the printer. The runtime
- * defines the scalar ones; actorc emits one per struct, enum, optional,
- * array and map type a program uses. */
+/* One field of a struct, enum variant, optional or message, at `offset`
+ * bytes into the value. A boxed field holds a pointer to its value: how a
+ * recursive enum (`enum Tree { Leaf, Node(l: Tree, r: Tree) }`) keeps a
+ * finite size. */
+typedef struct act_field {
+  const char *name;
+  uint32_t offset;
+  uint32_t boxed;
+  const act_type_t *type;
+} act_field_t;
+
+/* One variant of an enum; the value's tag (int32_t at offset 0) is the
+ * variant's index. */
+typedef struct act_variant {
+  const char *name;
+  uint32_t nfields;
+  const act_field_t *fields;
+} act_variant_t;
+
+enum { ACT_TF_SHARE = 1 };   /* act_type.flags: holds arrays or maps */
+
+/* Describes one Act type to the containers, the printer and the codec.
+ * The runtime defines the scalar ones (with functions); actorc emits one
+ * per struct, enum, optional, array and map type as data, which
+ * runtime/src/value/desc.c walks (the function members are then NULL). */
 struct act_type {
   const char *name;
   uint32_t size;                                /* bytes of one value */
@@ -96,25 +122,54 @@ struct act_type {
   void (*share)(void *v);                       /* NULL: nothing to mark */
   const act_type_t *elem;                       /* array/optional element, map value */
   const act_type_t *key;                        /* map key */
-  /* Journal encoding of composite values (generated); scalars need none. */
+  /* Unused since descriptors are data (kept so old initialisers fit). */
   void (*enc)(act_buf_t *b, const void *v);
   bool (*dec)(act_reader_t *r, void *v);
+  /* Composite types: a struct's fields, an optional's value (one field
+   * after the `bool has` at offset 0), an enum's variants. */
+  uint32_t nfields;
+  const act_field_t *fields;
+  uint32_t nvariants;
+  const act_variant_t *variants;
+  uint32_t flags;                               /* ACT_TF_* */
 };
 
-/* Reads bytes written by act_encode; every read is bounds-checked. */
+/* Over any descriptor (scalar or composite). */
+bool act_value_eq(const act_type_t *t, const void *a, const void *b);
+uint64_t act_value_hash(const act_type_t *t, const void *v);
+/* Mark every array and map inside *v shared (copy on write). */
+void act_value_share(const act_type_t *t, void *v);
+static inline bool act_value_shares(const act_type_t *t) {
+  return t->share != NULL || (t->flags & ACT_TF_SHARE) != 0;
+}
+/* A boxed field's pointee, allocated (generated code for recursive enums). */
+void *act_box(const void *v, size_t size);
+
+/* Reads bytes written by act_encode; every read is bounds-checked, and
+ * nesting (boxed recursive values) is bounded by ACT_CODEC_MAX_DEPTH. */
 struct act_reader {
   const uint8_t *p, *end;
+  uint32_t depth;
+  const char *err;                   /* why decoding failed (static text) */
 };
+enum { ACT_CODEC_MAX_DEPTH = 512 };
 static inline act_reader_t act_reader(const void *data, size_t len) {
-  act_reader_t r = {(const uint8_t *)data, (const uint8_t *)data + len};
+  act_reader_t r = {(const uint8_t *)data, (const uint8_t *)data + len, 0, NULL};
   return r;
 }
-/* The journal's encoding of a value of type t (little-endian, lengths
- * before contents). Refs, futures, timers and nodes cannot be encoded:
+/* The encoding of a value of type t, for the journal now and the wire
+ * later (little-endian, lengths before contents, an enum's tag, an
+ * optional's flag). Refs, futures, timers and nodes cannot be encoded:
  * the checker keeps them out of events and persistent state. */
 void act_encode(act_buf_t *b, const act_type_t *t, const void *v);
 /* false on malformed or truncated input; *v is then unusable. */
 bool act_decode(act_reader_t *r, const act_type_t *t, void *v);
+/* A record: the format's version byte (ACT_CODEC_VERSION), then the value. */
+enum { ACT_CODEC_VERSION = 1 };
+void act_encode_record(act_buf_t *b, const act_type_t *t, const void *v);
+/* Reads a record from r (the version byte, then the value); on failure
+ * returns false and, if err is not NULL, sets *err to why (static text). */
+bool act_decode_record(act_reader_t *r, const act_type_t *t, void *v, const char **err);
 void act__enc_len(act_buf_t *b, uint64_t n);
 bool act__dec_len(act_reader_t *r, uint64_t *n);
 
@@ -336,6 +391,16 @@ typedef struct act_msg_type {
   void (*print)(act_buf_t *b, const act_msg_t *m);   /* "Ping(3)" */
   void (*share)(act_msg_t *m);       /* mark shared containers; may be NULL */
 } act_msg_type_t;
+/* A generated message type: the act_msg_type_t, then a struct descriptor
+ * of its fields (offsets from the message's start; the wire codec's
+ * input). act__msg_print and act__msg_share, the print and share of every
+ * generated type, work from it. */
+typedef struct act_msg_desc {
+  act_msg_type_t type;
+  const act_type_t *body;
+} act_msg_desc_t;
+void act__msg_print(act_buf_t *b, const act_msg_t *m);
+void act__msg_share(act_msg_t *m);
 
 /* Every message starts with this header (generated structs: member `h`). */
 struct act_msg {
