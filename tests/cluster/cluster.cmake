@@ -1,0 +1,21 @@
+# Clustering (runtime/src/cluster, docs/cluster.md).
+#  cluster_wire   Criterion: frames, fragments, hello, peer list, phi detector
+#  cluster_netns  real processes: 3 nodes in network namespaces joined by a
+#                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
+#                 `ip netns`; otherwise skipped with one line)
+#  coord_tck      the coordination store's conformance suite on a private
+#                 PostgreSQL started by the test (skipped without initdb)
+add_executable(cluster_node ${CMAKE_CURRENT_LIST_DIR}/node.c)
+target_include_directories(cluster_node PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
+target_link_libraries(cluster_node PRIVATE act)
+add_test(NAME cluster_netns COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
+set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77
+                     RUN_SERIAL TRUE)
+if(TARGET PkgConfig::CRITERION)
+  add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)
+  target_link_libraries(test_cluster_wire PRIVATE act PkgConfig::CRITERION m)
+  add_test(NAME cluster_wire COMMAND test_cluster_wire)
+  set_tests_properties(cluster_wire PROPERTIES LABELS cluster)
+else()
+  act_test_left_out("cluster_wire" "Criterion (libcriterion-dev)")
+endif()
