@@ -131,8 +131,9 @@ static void put_frame(act_conn_t *c, uint8_t type, uint8_t flags, const void *p,
   }
   act_frame_header(f, type, flags, (uint32_t)n);
   if (n) memcpy(f + ACT_FRAME_HEADER, p, n);
-  /* Memory BIOs take everything: a write never half-completes here. */
-  int ok = SSL_write(c->ssl, f, (int)(ACT_FRAME_HEADER + n)) > 0;
+  /* Without SSL_MODE_ENABLE_PARTIAL_WRITE, and with a memory BIO that
+   * takes everything, SSL_write writes the whole frame or fails. */
+  int ok = SSL_write(c->ssl, f, (int)(ACT_FRAME_HEADER + n)) == (int)(ACT_FRAME_HEADER + n);
   free(f);
   if (!ok) close_now(c);
 }

@@ -132,7 +132,6 @@ static SSL_CTX *new_ctx(act_tls_t *t, int server) {
   SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
   SSL_CTX_set_options(c, SSL_OP_NO_TICKET);   /* every connection does the full handshake */
   SSL_CTX_set_num_tickets(c, 0);
-  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_ex_data(c, ex_index, t);
   return c;
 }
