@@ -188,6 +188,97 @@ size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max);
 int act_cluster_running(void);
 
 /* ==== the coordination store ============================================= */
-/* See act/coord.h. */
+/* What the cluster agrees on goes through one small asynchronous
+ * interface, so that backends can be swapped and all pass the same
+ * conformance suite (tests/cluster/coord_tck.c):
+ *  - membership: one row per node incarnation, held by a lease that only
+ *    the store's clock measures; a name held by a live lease of another
+ *    incarnation cannot be joined;
+ *  - registered names, owned by an actor of a node incarnation and alive
+ *    only while that incarnation's lease is;
+ *  - shard ownership with epochs (for virtual actors): a claim keeps the
+ *    epoch while the owner stays, and a takeover from a lapsed owner
+ *    raises it, so a stale owner can be fenced wherever it writes.
+ * Every call is answered once, through its callback, on the loop the
+ * store was opened on. Backends: PostgreSQL (postgres://... URLs). */
+
+struct uv_loop_s;
+typedef struct act_coord act_coord_t;
+
+typedef enum act_coord_status {
+  ACT_COORD_OK = 0,
+  ACT_COORD_TAKEN = 1,     /* held by another live owner (r->owner says who) */
+  ACT_COORD_LOST = 2,      /* the caller's lease is gone (or never was) */
+  ACT_COORD_NOTFOUND = 3,  /* no live row */
+  ACT_COORD_ERROR = -1     /* the store failed: r->error says why */
+} act_coord_status_t;
+
+typedef struct act_coord_member {
+  char node[ACT_NAME_MAX + 1];
+  char addr[ACT_ADDR_MAX + 1];
+  uint64_t incarnation;
+  int64_t lease_left_ms;   /* members(): what is left of the lease */
+} act_coord_member_t;
+
+typedef struct act_coord_owner {
+  char node[ACT_NAME_MAX + 1];
+  uint64_t incarnation;
+  uint64_t actor;          /* names: the actor's id on that node */
+} act_coord_owner_t;
+
+typedef struct act_coord_result {
+  int status;
+  const char *error;
+  const act_coord_member_t *members;   /* members() */
+  size_t nmembers;
+  act_coord_owner_t owner;             /* lookup, register/claim when TAKEN, claim */
+  uint64_t epoch;                      /* claim */
+} act_coord_result_t;
+
+typedef void (*act_coord_cb)(void *arg, const act_coord_result_t *r);
+
+typedef struct act_coord_ops {
+  const char *scheme;   /* the URL prefix this backend takes */
+  act_coord_t *(*open)(struct uv_loop_s *loop, const char *url, char *err, size_t cap);
+  void (*close)(act_coord_t *c);
+  void (*join)(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+               void *arg);
+  void (*renew)(act_coord_t *c, const char *node, uint64_t inc, int64_t lease_ms, act_coord_cb cb,
+                void *arg);
+  void (*leave)(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb, void *arg);
+  void (*members)(act_coord_t *c, act_coord_cb cb, void *arg);
+  void (*reg)(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+              void *arg);
+  void (*lookup)(act_coord_t *c, const char *name, act_coord_cb cb, void *arg);
+  void (*unreg)(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+                void *arg);
+  void (*claim)(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc, act_coord_cb cb,
+                void *arg);
+} act_coord_ops_t;
+
+/* Every store starts with its ops, so the calls below can dispatch. */
+struct act_coord {
+  const act_coord_ops_t *ops;
+};
+
+extern const act_coord_ops_t act_coord_pg_ops;
+
+/* Opens the store the URL names (NULL with err if no backend takes it or
+ * the URL is unusable; a server that cannot be reached fails the calls). */
+act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap);
+void act_coord_close(act_coord_t *c);
+void act_coord_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+                    void *arg);
+void act_coord_renew(act_coord_t *c, const char *node, uint64_t inc, int64_t lease_ms,
+                     act_coord_cb cb, void *arg);
+void act_coord_leave(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb, void *arg);
+void act_coord_members(act_coord_t *c, act_coord_cb cb, void *arg);
+void act_coord_register(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                        act_coord_cb cb, void *arg);
+void act_coord_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg);
+void act_coord_unregister(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                          act_coord_cb cb, void *arg);
+void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
+                     act_coord_cb cb, void *arg);
 
 #endif
