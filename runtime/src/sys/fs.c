@@ -15,33 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* One write with O_APPEND: appends from several writers never overlap. */
 bool act_fs_append(act_str_t *path, act_str_t *data) {
-  if (!act__sys_path_ok("cannot open", path))
-    return false;
-  int fd = open(act_str_data(path), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    act__sys_error_path("cannot open", path);
-    return false;
-  }
-  const char *p = act_str_data(data);
-  int64_t left = act_str_len(data);
-  while (left > 0) {
-    ssize_t n = write(fd, p, (size_t)left);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      act__sys_error_path("cannot write", path);
-      close(fd);
-      return false;
-    }
-    p += n;
-    left -= n;
-  }
-  if (close(fd) != 0) {
-    act__sys_error_path("cannot write", path);
-    return false;
-  }
-  return true;
+  return act__sys_write_path(path, O_APPEND, data);
 }
 
 static int by_name(const void *a, const void *b) {

@@ -98,12 +98,14 @@ act_str_t *act_io_read_file(act_str_t *path) {
   return s;
 }
 
-bool act_io_write_file(act_str_t *path, act_str_t *data) {
-  if (!act__sys_path_ok("cannot create", path))
+/* Open path with flags, write all of data, close; the error names path. */
+bool act__sys_write_path(const act_str_t *path, int flags, const act_str_t *data) {
+  const char *open_what = (flags & O_APPEND) ? "cannot open" : "cannot create";
+  if (!act__sys_path_ok(open_what, path))
     return false;
-  int fd = open(act_str_data(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int fd = open(act_str_data(path), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) {
-    set_error("cannot create", path);
+    set_error(open_what, path);
     return false;
   }
   const char *p = act_str_data(data);
@@ -125,6 +127,10 @@ bool act_io_write_file(act_str_t *path, act_str_t *data) {
     return false;
   }
   return true;
+}
+
+bool act_io_write_file(act_str_t *path, act_str_t *data) {
+  return act__sys_write_path(path, O_TRUNC, data);
 }
 
 act_str_t *act_io_error(void) { return act_str_from_cstr(io_error); }

@@ -17,4 +17,8 @@ void act__sys_error_clear(void);
  * shorter path than the program named. Clears the error otherwise. */
 bool act__sys_path_ok(const char *what, const act_str_t *path);
 
+/* Open path (O_WRONLY | O_CREAT and flags: O_TRUNC or O_APPEND), write
+ * all of data, close. False with the error set on failure. */
+bool act__sys_write_path(const act_str_t *path, int flags, const act_str_t *data);
+
 #endif
