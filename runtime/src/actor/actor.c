@@ -52,13 +52,21 @@ act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   return a;
 }
 
-static const act_msg_type_t control_type = {"<act__control>", 0, sizeof(act_msg_t), NULL, NULL};
+static const act_msg_type_t control_type = {"<control>", 0, sizeof(act_ctl_t), NULL, NULL};
 
-act_msg_t *act__control(uint32_t flags) {
-  act_msg_t *m = act_alloc(sizeof *m);
-  m->type = &control_type;
-  m->flags = flags;
-  return m;
+act_ctl_t *act__ctl_new(act_ctl_kind_t kind) {
+  act_ctl_t *c = act_alloc(sizeof *c);
+  c->h.type = &control_type;
+  c->h.flags = MF_CTL | (kind == CTL_TIMEOUT ? 0 : MF_LANE);
+  c->kind = kind;
+  return c;
+}
+
+void act__ctl_send(act_ctx_t *cx, act_actor_t *to, act_ctl_kind_t kind, act_actor_t *from, uint32_t token) {
+  act_ctl_t *c = act__ctl_new(kind);
+  c->h.sender = from;
+  c->token = token;
+  act__enqueue(cx, to, &c->h);
 }
 
 /* Append to a growable array of actors owned by one worker at a time. */

@@ -20,7 +20,9 @@ static inline uint32_t act__queued(act_actor_t *a) {
 }
 
 /* actor.c */
-act_msg_t *act__control(uint32_t flags);
+act_ctl_t *act__ctl_new(act_ctl_kind_t kind);
+/* A control message from `from` (or nobody) with a plan token. */
+void act__ctl_send(act_ctx_t *cx, act_actor_t *to, act_ctl_kind_t kind, act_actor_t *from, uint32_t token);
 void act__push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a);
 /* send.c: push m to a's mailbox (or control lane) and schedule a. */
 void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m);

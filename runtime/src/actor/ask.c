@@ -65,7 +65,8 @@ bool act_future_ready(act_future_t *f) { return f->state != 0; }
 void act_future_arm(act_ctx_t *cx, act_future_t *f, int64_t timeout_ns) {
   act_rt_t *rt = act__rt(cx->self);
   rt->awaiting = f;
-  act_msg_t *m = act__control(MF_TIMEOUT);
+  act_ctl_t *c = act__ctl_new(CTL_TIMEOUT);
+  act_msg_t *m = &c->h;
   m->future = f;
   f->timer = act__timer_add(timeout_ns, 0, cx->self, m, f);
 }

@@ -29,69 +29,74 @@ act_status_t act__run_start(act_ctx_t *cx, act_actor_t *a) {
   return a->type->start(cx, a);
 }
 
-/* Handle one message; the jump point for faults is set by the caller. */
-static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+/* A reply or a time-out settles its future; the handler suspended on it
+ * resumes. Returns 0 when nothing resumed (a late or unawaited answer). */
+static int settle(act_worker_t *w, act_actor_t *a, act_msg_t *m, act_status_t *st) {
   act_ctx_t *cx = &w->cx;
   act_rt_t *rt = act__rt_of(a);
-  act_status_t st = ACT_DONE;
-  if (m->flags & (MF_REPLY | MF_TIMEOUT)) {
-    act_future_t *f = m->future;
-    if (m->flags & MF_REPLY) {
-      if (f->state == 0) {
-        f->reply = m;
-        f->state = (m->flags & MF_FAILED) ? 2 : 1;
-        if (f->timer) act__timer_cancel(f->timer);
-      }
-    } else if (f->state == 0) {
-      f->state = 2;
-      char buf[256];
-      int64_t ms = 0;
-      snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
-               f->target && f->target->type ? f->target->type->name : "actor");
-      (void)ms;
-      f->reason = act_str_from_cstr(buf);
+  act_future_t *f = m->future;
+  if (m->flags & MF_REPLY) {
+    if (f->state == 0) {
+      f->reply = m;
+      f->state = (m->flags & MF_FAILED) ? 2 : 1;
+      if (f->timer) act__timer_cancel(f->timer);
     }
-    if (rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0) {
-      a->flags &= ~(uint32_t)AF_SUSPENDED;
-      rt->awaiting = NULL;
-      act_msg_t *cur = rt->cur_msg;
-      cx->msg = cur;
-      void *frame = rt->frame;
-      rt->frame = NULL;
-      st = rt->resume(cx, a, frame);
-      if (st == ACT_DONE) {
-        act__msg_done(w, cur);
-        if (cur == NULL && rt->start_req) {
-          /* The init a supervisor waits for has completed. */
-          act_actor_t *req = rt->start_req;
-          rt->start_req = NULL;
-          act__plan_ack(cx, req, a, rt->start_token);
-        }
-      }
-    } else {
-      return;
+  } else if (f->state == 0) {
+    f->state = 2;
+    char buf[256];
+    snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
+             f->target && f->target->type ? f->target->type->name : "actor");
+    f->reason = act_str_from_cstr(buf);
+  }
+  if (!(rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0)) return 0;
+  a->flags &= ~(uint32_t)AF_SUSPENDED;
+  rt->awaiting = NULL;
+  act_msg_t *cur = rt->cur_msg;
+  cx->msg = cur;
+  void *frame = rt->frame;
+  rt->frame = NULL;
+  *st = rt->resume(cx, a, frame);
+  if (*st == ACT_DONE) {
+    act__msg_done(w, cur);
+    if (cur == NULL && rt->start_req) {
+      /* The init a supervisor waits for has completed. */
+      act_actor_t *req = rt->start_req;
+      rt->start_req = NULL;
+      act__plan_ack(cx, req, a, rt->start_token);
     }
-  } else if (m->flags & MF_START) {
-    st = act__run_start(cx, a);
-  } else if (m->flags & MF_RESTART) {
-    if (m->sender) {   /* a supervisor waits for this init (a fault answers too) */
+  }
+  return 1;
+}
+
+/* The runtime's own messages about a's life (act_ctl_t). Returns 1 when a
+ * handler ran (a restart's init), so the caller checks for a stop. */
+static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *st) {
+  act_ctx_t *cx = &w->cx;
+  act_rt_t *rt = act__rt_of(a);
+  act_actor_t *from = c->h.sender;
+  switch (c->kind) {
+  case CTL_TIMEOUT:
+    return settle(w, a, &c->h, st);
+  case CTL_RESTART:
+    if (from) {   /* a supervisor waits for this init (a fault answers too) */
       act_rt_t *sr = act__rt(a);
-      sr->start_req = m->sender;
-      sr->start_token = m->_pad;
+      sr->start_req = from;
+      sr->start_token = c->token;
     }
-    st = act__restart_now(cx, a);
-    if (m->sender && st != ACT_SUSPENDED) {
-      /* An init that awaits answers when it completes (start_acked). */
+    *st = act__restart_now(cx, a);
+    if (from && *st != ACT_SUSPENDED) {
+      /* An init that awaits answers when it completes (settle). */
       act__rt(a)->start_req = NULL;
-      act__plan_ack(cx, m->sender, a, m->_pad);
+      act__plan_ack(cx, from, a, c->token);
     }
-  } else if (m->flags & MF_HOLD) {
+    return 1;
+  case CTL_HOLD: {
     act_rt_t *hr = act__rt(a);
     if (a->flags & AF_HELD) {
-      act__plan_ack(cx, m->sender, a, m->_pad);
+      act__plan_ack(cx, from, a, c->token);
     } else {
-      hr->hold_req = m->sender;
-      hr->wind_token = m->_pad;
+      hr->hold_req = from;
+      hr->wind_token = c->token;
       if (!(a->flags & AF_WINDING)) {
         hr->frame = NULL;
         hr->awaiting = NULL;
@@ -99,24 +104,37 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
         act__wind(cx, a, WIND_HOLD, 1);
       }
     }
-    return;
-  } else if (m->flags & MF_CHILD_FAILED) {
-    act__child_failed(cx, a, m->sender);
-    return;
-  } else if (m->flags & MF_PLAN_ACK) {
-    if (rt && rt->plan_wait && m->sender == rt->plan_wait && m->_pad == rt->plan_token) act__plan_step(cx, a);
-    return;
-  } else if (m->flags & MF_STOP) {
+    return 0;
+  }
+  case CTL_CHILD_FAILED:
+    act__child_failed(cx, a, from);
+    return 0;
+  case CTL_PLAN_ACK:
+    if (rt && rt->plan_wait && from == rt->plan_wait && c->token == rt->plan_token) act__plan_step(cx, a);
+    return 0;
+  case CTL_STOP:
     if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
     a->flags &= ~(uint32_t)AF_SUSPENDED;
-    act__graceful_stop(cx, a, m->sender);
-    return;
-  } else if (m->flags & MF_CHILD_DONE) {
+    act__graceful_stop(cx, a, from);
+    return 0;
+  case CTL_CHILD_DONE:
     if (a->flags & AF_WINDING) act__next_child(cx, a);
-    return;
-  } else if (m->flags & MF_ESCALATE) {
-    cx->msg = m;
-    act_fail(cx, (act_str_t *)(void *)m->future, NULL);
+    return 0;
+  case CTL_ESCALATE:
+    cx->msg = &c->h;
+    act_fail(cx, c->reason, NULL);
+  }
+  return 0;
+}
+
+/* Handle one message; the jump point for faults is set by the caller. */
+static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+  act_ctx_t *cx = &w->cx;
+  act_status_t st = ACT_DONE;
+  if (m->flags & MF_CTL) {
+    if (!control(w, a, (act_ctl_t *)m, &st)) return;
+  } else if (m->flags & MF_REPLY) {
+    if (!settle(w, a, m, &st)) return;
   } else {
     if (m->flags & MF_TIMER) {
       /* §7: after cancel(t) no tick of t is handled, queued or not. */
@@ -149,7 +167,7 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
  * waits in the stash, in order. */
 static int resumes(act_actor_t *a, act_msg_t *m) {
   (void)a;
-  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_LANE)) != 0;
+  return (m->flags & (MF_REPLY | MF_CTL)) != 0;   /* time-outs and the lane */
 }
 
 static act_msg_t *next_msg(act_actor_t *a) {
@@ -188,11 +206,12 @@ static int has_work(act_actor_t *a) {
 static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
   act_msg_t *m;
   while ((m = next_msg(a)) != NULL) {
-    if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_TIMER | MF_CONTROL)))
+    act_ctl_t *c = act__ctl_of(m);
+    if (m->future && !(m->flags & (MF_REPLY | MF_TIMER | MF_CTL)))
       act__fail_future(cx, m->future, m->sender, "target gone");
-    if ((m->flags & MF_STOP) && m->sender)   /* a parent waits on us */
-      act__enqueue(cx, m->sender, act__control(MF_CHILD_DONE));
-    if ((m->flags & (MF_HOLD | MF_RESTART)) && m->sender) act__plan_ack(cx, m->sender, a, m->_pad);
+    if (c && c->kind == CTL_STOP && m->sender)   /* a parent waits on us */
+      act__ctl_send(cx, m->sender, CTL_CHILD_DONE, NULL, 0);
+    if (c && (c->kind == CTL_HOLD || c->kind == CTL_RESTART) && m->sender) act__plan_ack(cx, m->sender, a, c->token);
   }
 }
 
@@ -218,7 +237,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   while (restart || n < BATCH) {   /* a restart is never left for later */
     if (restart) {
       restart = 0;
-      dispatch_one(w, a, act__control(MF_RESTART));
+      dispatch_one(w, a, &act__ctl_new(CTL_RESTART)->h);
     } else if (a->flags & AF_START_PENDING) {
       a->flags &= ~(uint32_t)AF_START_PENDING;
       n++;

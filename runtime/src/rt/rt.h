@@ -7,27 +7,40 @@
 
 #include "act/act.h"
 
-/* Message flags (act_msg_t.flags). */
+/* Message flags (act_msg_t.flags): properties of a message on its way. */
 enum {
   MF_REPLY = 1 << 0,     /* carries the reply of m->future */
-  MF_TIMEOUT = 1 << 1,   /* m->future timed out */
-  MF_START = 1 << 2,     /* run type->start */
-  MF_STOP = 1 << 3,      /* stop this actor */
-  MF_ESCALATE = 1 << 4,  /* a child gave up: fault with the reason */
-  MF_RESTART = 1 << 5,   /* restart (one_for_all / rest_for_one) */
+  MF_CTL = 1 << 1,       /* an act_ctl_t: the runtime's, not the program's */
+  MF_LANE = 1 << 2,      /* goes in the control lane (overtakes user mail and
+                            reaches a suspended actor) */
   MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
-  MF_CHILD_DONE = 1 << 7, /* a child asked to stop has finished */
   MF_COUNTED = 1 << 8,   /* counted in the receiver's mq_in (backpressure) */
-  MF_CHILD_FAILED = 1 << 9, /* to the parent: a child faulted and waits (held) */
-  MF_HOLD = 1 << 10,     /* stop for a group restart: `on stop`, then wait */
-  MF_PLAN_ACK = 1 << 11, /* a child finished a step of a group restart */
   MF_POOLED = 1 << 12,   /* from a worker's pool: recycled once handled */
   MF_TIMER = 1 << 13,    /* a tick of m->timer: dropped if it was cancelled */
-  MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART,
-  /* What travels in the control lane and may reach a suspended actor. */
-  MF_LANE = MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE | MF_CHILD_FAILED | MF_HOLD |
-            MF_PLAN_ACK
 };
+
+/* Control messages: what the runtime tells an actor about its own life.
+ * All but CTL_TIMEOUT travel in the control lane. */
+typedef enum act_ctl_kind {
+  CTL_STOP,          /* stop (h.sender, if any, waits for CTL_CHILD_DONE) */
+  CTL_RESTART,       /* start again from the parameters (h.sender: the
+                        supervisor running a plan, answered with PLAN_ACK) */
+  CTL_HOLD,          /* stop for a group restart: subtree, `on stop`, wait */
+  CTL_PLAN_ACK,      /* to a supervisor: a child finished a step (token) */
+  CTL_CHILD_DONE,    /* to a parent: a child asked to stop has finished */
+  CTL_CHILD_FAILED,  /* to a parent: h.sender faulted and waits (held) */
+  CTL_ESCALATE,      /* a child gave up: fault with `reason` */
+  CTL_TIMEOUT,       /* h.future timed out (through the mailbox, as a timer) */
+} act_ctl_kind_t;
+
+typedef struct act_ctl {
+  act_msg_t h;
+  act_ctl_kind_t kind;
+  uint32_t token;        /* the plan step it starts or answers */
+  act_str_t *reason;     /* CTL_ESCALATE */
+} act_ctl_t;
+
+static inline act_ctl_t *act__ctl_of(act_msg_t *m) { return (m->flags & MF_CTL) ? (act_ctl_t *)m : NULL; }
 
 /* Actor flags (act_actor_t.flags), touched only by the actor's worker
  * except AF_DEAD, which senders read. */
@@ -96,8 +109,8 @@ typedef struct act_rt {
   int stop_idx;                 /* next child to stop is below this index */
   int wind;                     /* WIND_*: what follows the children's stop */
   int wind_on_stop;             /* run `on stop` at the end (not after a fault) */
-  act_actor_t *hold_req;        /* supervisor waiting for MF_PLAN_ACK */
-  uint32_t wind_token;          /* echoed in that MF_PLAN_ACK */
+  act_actor_t *hold_req;        /* supervisor waiting for CTL_PLAN_ACK */
+  uint32_t wind_token;          /* echoed in that CTL_PLAN_ACK */
   /* A group restart in progress (supervisor side, OTP order): the
    * children concerned in start order, stopped last first, then
    * restarted first to last, one at a time. */

@@ -38,7 +38,7 @@ static void stop_overdue(int sig) {
     named = 1;
   }
   if (!named)
-    act__logf("act: the program did not act__finish stopping %ds after %s; exiting\n", STOP_GRACE_S,
+    act__logf("act: the program did not finish stopping %ds after %s; exiting\n", STOP_GRACE_S,
               sig == SIGINT ? "SIGINT" : "SIGTERM");
   _exit(128 + sig);
 }

@@ -13,19 +13,13 @@
 static void plan_start(act_ctx_t *cx, act_actor_t *sup, act_actor_t *failed);
 
 void act__plan_ack(act_ctx_t *cx, act_actor_t *to, act_actor_t *from, uint32_t token) {
-  act_msg_t *m = act__control(MF_PLAN_ACK);
-  m->sender = from;
-  m->_pad = token;
-  act__enqueue(cx, to, m);
+  act__ctl_send(cx, to, CTL_PLAN_ACK, from, token);
 }
 
-static void plan_send(act_ctx_t *cx, act_actor_t *sup, act_actor_t *kid, uint32_t flag) {
+static void plan_send(act_ctx_t *cx, act_actor_t *sup, act_actor_t *kid, act_ctl_kind_t kind) {
   act_rt_t *rt = act__rt(sup);
-  act_msg_t *m = act__control(flag);
-  m->sender = sup;
-  m->_pad = ++rt->plan_token;
   rt->plan_wait = kid;
-  act__enqueue(cx, kid, m);
+  act__ctl_send(cx, kid, kind, sup, ++rt->plan_token);
 }
 
 void act__plan_step(act_ctx_t *cx, act_actor_t *sup) {
@@ -36,7 +30,7 @@ void act__plan_step(act_ctx_t *cx, act_actor_t *sup) {
     while (rt->plan_idx > 0) {
       act_actor_t *k = rt->plan[--rt->plan_idx];
       if (k == rt->plan_failed || (k->flags & AF_DEAD)) continue;
-      plan_send(cx, sup, k, MF_HOLD);
+      plan_send(cx, sup, k, CTL_HOLD);
       return;
     }
     rt->plan_phase = 2;
@@ -50,7 +44,7 @@ void act__plan_step(act_ctx_t *cx, act_actor_t *sup) {
               sup->type->strategy == ACT_ONE_FOR_ALL ? "one_for_all" : "rest_for_one",
               act__path(rt->plan_failed, p2, sizeof p2));
     }
-    plan_send(cx, sup, k, MF_RESTART);
+    plan_send(cx, sup, k, CTL_RESTART);
     return;
   }
   rt->plan = NULL;
@@ -68,7 +62,7 @@ idle:
   while (rt->start_idx < rt->nstarts) {
     act_actor_t *k = rt->starts[rt->start_idx++];
     if (k->flags & AF_DEAD) continue;
-    plan_send(cx, sup, k, MF_RESTART);
+    plan_send(cx, sup, k, CTL_RESTART);
     return;
   }
   rt->nstarts = rt->start_idx = 0;

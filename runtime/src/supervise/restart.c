@@ -19,8 +19,9 @@ static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const 
   act_buf_cstr(&b, " failed: ");
   act_buf_str(&b, reason);
   act_buf_cstr(&b, "\n  while handling: ");
-  if (m == NULL || (m->flags & MF_START)) act_buf_cstr(&b, "init");
-  else if (m->flags & MF_ESCALATE) act_buf_cstr(&b, "the failure of a child it supervises");
+  act_ctl_t *c = m ? act__ctl_of(m) : NULL;
+  if (m == NULL || (c && c->kind == CTL_RESTART)) act_buf_cstr(&b, "init");
+  else if (c && c->kind == CTL_ESCALATE) act_buf_cstr(&b, "the failure of a child it supervises");
   else if (m->type->print) m->type->print(&b, m);
   else act_buf_cstr(&b, m->type->name);
   if (loc && loc->file) {
@@ -74,7 +75,7 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
     act__plan_ack(cx, rt->start_req, a, rt->start_token);
     rt->start_req = NULL;
   }
-  if (m && m->future && !(m->flags & (MF_REPLY | MF_CONTROL))) {
+  if (m && m->future && !(m->flags & (MF_REPLY | MF_CTL))) {
     char tmp[600];
     snprintf(tmp, sizeof tmp, "faulted: %.*s", (int)(act_str_len(reason) > 500 ? 500 : act_str_len(reason)),
              act_str_data(reason));
@@ -93,9 +94,9 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
       char buf[1024];
       snprintf(buf, sizeof buf, "too many restarts of %s: %.*s", path, (int)act_str_len(reason),
                act_str_data(reason));
-      act_msg_t *e = act__control(MF_ESCALATE);
-      e->future = (act_future_t *)act_str_from_cstr(buf);   /* the reason */
-      act__enqueue(cx, a->parent, e);
+      act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
+      e->reason = act_str_from_cstr(buf);
+      act__enqueue(cx, a->parent, &e->h);
     } else {
       act__logf("act: %s failed and is not restarted (temporary): %.*s\n", path,
               (int)act_str_len(reason), act_str_data(reason));

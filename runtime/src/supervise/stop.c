@@ -37,7 +37,7 @@ void act__finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) 
     act_actor_t **kids = rt->children;
     pthread_mutex_unlock(&rt->lock);
     for (int i = n - 1; i >= 0; i--)
-      if (kids[i] && !(kids[i]->flags & AF_DEAD)) act__enqueue(cx, kids[i], act__control(MF_STOP));
+      if (kids[i] && !(kids[i]->flags & AF_DEAD)) act__ctl_send(cx, kids[i], CTL_STOP, NULL, 0);
     pthread_mutex_lock(&rt->lock);
     int nt = rt->ntimers;
     act_timer_t **ts = rt->timers;
@@ -83,7 +83,7 @@ void act__graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
      * hold; `on stop` runs unless the actor had faulted. */
     act_rt_t *rt = act__rt(a);
     if (requester && rt->stop_requester == NULL) rt->stop_requester = requester;
-    else if (requester) act__enqueue(cx, requester, act__control(MF_CHILD_DONE));
+    else if (requester) act__ctl_send(cx, requester, CTL_CHILD_DONE, NULL, 0);
     if (rt->wind != WIND_FINISH) {
       rt->wind_on_stop = rt->wind == WIND_HOLD;
       rt->wind = WIND_FINISH;
@@ -94,13 +94,13 @@ void act__graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
     /* Stopped already (or faulted): no second `on stop`. */
     a->flags &= ~(uint32_t)AF_HELD;
     act__finish(cx, a, act__normal(), 0);
-    if (requester) act__enqueue(cx, requester, act__control(MF_CHILD_DONE));
+    if (requester) act__ctl_send(cx, requester, CTL_CHILD_DONE, NULL, 0);
     return;
   }
   if (act__rt_of(a) == NULL) {
     /* No children, no bookkeeping: most actors. */
     act__finish(cx, a, act__normal(), 1);
-    if (requester) act__enqueue(cx, requester, act__control(MF_CHILD_DONE));
+    if (requester) act__ctl_send(cx, requester, CTL_CHILD_DONE, NULL, 0);
     return;
   }
   act__rt(a)->stop_requester = requester;
@@ -152,18 +152,16 @@ static void wind_done(act_ctx_t *cx, act_actor_t *a) {
   case WIND_FAILED: {
     act__drop_incarnation(a);
     act__block_mail(cx, a, AF_HELD);
-    act_msg_t *f = act__control(MF_CHILD_FAILED);
-    f->sender = a;
-    act__enqueue(cx, a->parent, f);
+    act__ctl_send(cx, a->parent, CTL_CHILD_FAILED, a, 0);
     break;
   }
   default:   /* WIND_RESTART: a fault in init comes back as a new fault */
-    if (req) act__enqueue(cx, req, act__control(MF_CHILD_DONE));
+    if (req) act__ctl_send(cx, req, CTL_CHILD_DONE, NULL, 0);
     if (hreq) act__plan_ack(cx, hreq, a, token);
     act__restart_now(cx, a);
     return;
   }
-  if (req) act__enqueue(cx, req, act__control(MF_CHILD_DONE));
+  if (req) act__ctl_send(cx, req, CTL_CHILD_DONE, NULL, 0);
   if (hreq) act__plan_ack(cx, hreq, a, token);
 }
 
@@ -177,9 +175,7 @@ void act__next_child(act_ctx_t *cx, act_actor_t *a) {
   }
   pthread_mutex_unlock(&rt->lock);
   if (kid) {
-    act_msg_t *m = act__control(MF_STOP);
-    m->sender = a;                 /* answered with MF_CHILD_DONE */
-    act__enqueue(cx, kid, m);
+    act__ctl_send(cx, kid, CTL_STOP, a, 0);   /* answered with CTL_CHILD_DONE */
     return;
   }
   wind_done(cx, a);
@@ -190,5 +186,5 @@ void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
 void act_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a == NULL) return;
   if (cx && a == cx->self) { act_stop_self(cx); return; }
-  if (!(a->flags & AF_DEAD)) act__enqueue(cx && cx->worker ? cx : NULL, a, act__control(MF_STOP));
+  if (!(a->flags & AF_DEAD)) act__ctl_send(cx && cx->worker ? cx : NULL, a, CTL_STOP, NULL, 0);
 }
