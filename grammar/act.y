@@ -328,6 +328,14 @@ local(A) ::= VAR IDENT(N) typed_opt(T) ASSIGN expr(E).
   { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, T); ast_add(A, E); }
 local(A) ::= VAR IDENT(N) COLON type(T).
   { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, T); ast_add(A, NULL); }
+/* Not valid (a `let` needs its value), but parsed so that the checker can
+ * say so and suggest the fix instead of "unexpected end of line". */
+local(A) ::= LET IDENT(N) COLON type(T).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; ast_add(A, T); ast_add(A, NULL); }
+local(A) ::= LET IDENT(N).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; ast_add(A, NULL); ast_add(A, NULL); }
+local(A) ::= VAR IDENT(N).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, NULL); ast_add(A, NULL); }
 
 simple_stmt(A) ::= expr(E).           { A = ast_new(AST_EXPR_STMT, E->loc); ast_add(A, E); }
 simple_stmt(A) ::= expr(L) ASSIGN(K) expr(R).    { A = parse_assign(px, &K, OP_ASSIGN, L, R); }

@@ -32,7 +32,17 @@ void sema_local(cx_t *c, ast_t *s) {
       }
     }
   } else if (!(s->flags & VAR_MUTABLE)) {
+    /* LANGUAGE.md §4: a `let` is immutable, so it gets its value where it
+     * is declared; only a `var` may be declared first and set later. */
     diag_error(c->d, s->loc, "`let %s` needs a value", s->name);
+    if (t && !is_err(t))
+      diag_hint(c->d, "give it one: `let %s: %s = ...`, or declare it `var %s: %s` to set it later",
+                s->name, type_name(t), s->name, type_name(t));
+    else if (tn == NULL)
+      diag_hint(c->d, "give it one: `let %s = ...`", s->name);
+  } else if (tn == NULL) {
+    diag_error(c->d, s->loc, "cannot tell the type of `%s`", s->name);
+    diag_hint(c->d, "give it a value or a type: `var %s = 0` or `var %s: int`", s->name, s->name);
   }
   s->type = t ? t : T(TY_ERROR);
 }
