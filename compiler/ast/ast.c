@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 /* ---- arena ------------------------------------------------------------- */
 
 typedef struct chunk {
@@ -19,11 +21,7 @@ void *ast_alloc(size_t size) {
   size = (size + 15) & ~(size_t)15;
   if (arena == NULL || arena->used + size > arena->cap) {
     size_t cap = size > (1u << 20) ? size : (1u << 20);
-    chunk_t *c = malloc(sizeof *c + cap);
-    if (c == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
+    chunk_t *c = xmalloc(sizeof *c + cap);
     c->next = arena;
     c->used = 0;
     c->cap = cap;
@@ -157,11 +155,7 @@ static size_t hash(const char *s, size_t len) {
 
 static void grow(void) {
   size_t cap = tab_cap ? tab_cap * 2 : 1024;
-  str_ent_t **nt = calloc(cap, sizeof *nt);
-  if (nt == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  str_ent_t **nt = xcalloc(cap, sizeof *nt);
   for (size_t i = 0; i < tab_cap; i++) {
     for (str_ent_t *e = tab[i], *next; e; e = next) {
       next = e->next;
@@ -182,11 +176,7 @@ const char *strtab_intern(const char *s, size_t len) {
   for (str_ent_t *e = tab[b]; e; e = e->next)
     if (e->len == len && memcmp(e->s, s, len) == 0)
       return e->s;
-  str_ent_t *e = malloc(sizeof *e + len + 1);
-  if (e == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  str_ent_t *e = xmalloc(sizeof *e + len + 1);
   e->len = len;
   memcpy(e->s, s, len);
   e->s[len] = '\0';

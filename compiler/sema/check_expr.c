@@ -423,7 +423,7 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
   tn->type = type_nominal(TY_STRUCT, d);
   e->sym = d;
   int nf = d->nkids;
-  ast_t **given = calloc((size_t)nf + 1, sizeof *given);
+  ast_t **given = xcalloc((size_t)nf + 1, sizeof *given);
   bool bad = false;
   for (int i = 1; i < e->nkids; i++) {
     ast_t *fi = e->kids[i];
@@ -545,7 +545,7 @@ static type_t *map_lit(cx_t *c, ast_t *e, type_t *want) {
     return want;
   }
   int n = e->nkids;
-  ast_t **ks = calloc((size_t)n, sizeof *ks), **vs = calloc((size_t)n, sizeof *vs);
+  ast_t **ks = xcalloc((size_t)n, sizeof *ks), **vs = xcalloc((size_t)n, sizeof *vs);
   for (int i = 0; i < n; i++) {
     ks[i] = ast_kid(e->kids[i], 0);
     vs[i] = ast_kid(e->kids[i], 1);

@@ -385,7 +385,7 @@ static void match_stmt(cx_t *c, ast_t *s) {
     diag_hint(c->d, "`match` works on enums, integers, strings and bools; use `if` for the rest");
     st = T(TY_ERROR);
   }
-  char *seen = en ? calloc((size_t)en->nkids + 1, 1) : NULL;
+  char *seen = en ? xcalloc((size_t)en->nkids + 1, 1) : NULL;
   bool wild = false, seen_true = false, seen_false = false;
   for (int i = 1; i < s->nkids; i++) {
     ast_t *arm = s->kids[i];

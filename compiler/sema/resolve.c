@@ -262,9 +262,9 @@ void sema_hint_name(cx_t *c, const char *name) {
     return;
   int len = (int)strlen(name);
   best_t b = {NULL, len <= 3 ? 2 : 3, 0};
-  for (int i = c->nundo - 1; i >= 0; i--)
-    if (symtab_get(&c->locals, c->undo[i].name))
-      consider(&b, name, c->undo[i].name, 0);
+  for (int i = c->undo.n - 1; i >= 0; i--)
+    if (symtab_get(&c->locals, c->undo.v[i].name))
+      consider(&b, name, c->undo.v[i].name, 0);
   if (c->actor) {
     actor_info_t *ai = sema_actor_info(c->actor);
     if (ai)

@@ -7,15 +7,6 @@
 
 #include "sema/sema_int.h"
 
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (p == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
-  return p;
-}
-
 static unsigned phash(const void *p) {
   uint64_t h = (uint64_t)(uintptr_t)p;
   h ^= h >> 17;
@@ -79,27 +70,16 @@ void scope_push(cx_t *c, const char *name, ast_t *decl) {
     return;
   if (name[0] == '_' && name[1] == '\0')
     return; /* `_` binds nothing */
-  if (c->nundo == c->capundo) {
-    c->capundo = c->capundo ? c->capundo * 2 : 64;
-    undo_t *u = realloc(c->undo, sizeof *u * (size_t)c->capundo);
-    if (u == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
-    c->undo = u;
-  }
-  c->undo[c->nundo].name = name;
-  c->undo[c->nundo].prev = symtab_get(&c->locals, name);
-  c->nundo++;
+  VEC_PUSH(&c->undo, ((undo_t){name, symtab_get(&c->locals, name)}));
   symtab_put(&c->locals, name, decl);
 }
 
-int scope_mark(const cx_t *c) { return c->nundo; }
+int scope_mark(const cx_t *c) { return c->undo.n; }
 
 void scope_pop(cx_t *c, int mark) {
-  while (c->nundo > mark) {
-    c->nundo--;
-    symtab_put(&c->locals, c->undo[c->nundo].name, c->undo[c->nundo].prev);
+  while (c->undo.n > mark) {
+    c->undo.n--;
+    symtab_put(&c->locals, c->undo.v[c->undo.n].name, c->undo.v[c->undo.n].prev);
   }
 }
 
@@ -107,7 +87,5 @@ ast_t *scope_get(const cx_t *c, const char *name) { return symtab_get(&c->locals
 
 void scope_free(cx_t *c) {
   symtab_free(&c->locals);
-  free(c->undo);
-  c->undo = NULL;
-  c->nundo = c->capundo = 0;
+  VEC_FREE(&c->undo);
 }

@@ -86,6 +86,11 @@ bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
 bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
                        program_t *out);
 
+/* Free what checking `prog` allocated besides the AST, names and types
+ * (module and actor tables, the module list); prog may be NULL. A later
+ * sema_check_module or sema_load_and_check also does it first. */
+void sema_release(program_t *prog);
+
 typedef enum sema_call_kind {
   SEMA_CALL_NONE,
   SEMA_CALL_FN,        /* Act function (top-level/module/actor-private/extern) */

@@ -20,6 +20,9 @@
 
 #include <stdbool.h>
 
+#include "common/strbuf.h"
+#include "common/vec.h"
+#include "common/xalloc.h"
 #include "sema/scope.h"
 #include "sema/sema.h"
 
@@ -46,8 +49,7 @@ typedef struct cx {
   int loops;
   /* locals: a hash table plus an undo log for leaving blocks */
   symtab_t locals;
-  undo_t *undo;
-  int nundo, capundo;
+  VEC(undo_t) undo;
 } cx_t;
 
 static inline type_t *T(type_kind_t k) { return type_prim(k); }

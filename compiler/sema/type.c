@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 static type_t **all;
 static int nall, capall;
 static type_t *prims[TY_KIND_COUNT];
@@ -18,11 +20,7 @@ static type_t *new_type(type_kind_t k, type_t *elem, type_t *key, ast_t *decl) {
   t->id = nall;
   if (nall == capall) {
     capall = capall ? capall * 2 : 256;
-    all = realloc(all, sizeof *all * (size_t)capall);
-    if (all == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
+    all = xrealloc(all, sizeof *all * (size_t)capall);
   }
   all[nall++] = t;
   return t;
@@ -48,11 +46,7 @@ static unsigned hkey(type_kind_t k, const void *a, const void *b) {
 
 static void hgrow(void) {
   unsigned cap = hcap ? hcap * 2 : 1024;
-  type_t **nt = calloc(cap, sizeof *nt);
-  if (nt == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  type_t **nt = xcalloc(cap, sizeof *nt);
   for (unsigned i = 0; i < hcap; i++) {
     type_t *t = htab[i];
     if (t == NULL) continue;

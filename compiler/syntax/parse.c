@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "act_parse.h"
+#include "common/xalloc.h"
 #include "syntax/lex.h"
 #include "syntax/parse_ctx.h"
 
@@ -525,12 +526,7 @@ static void *parser_get(parse_ctx_t *px) {
     act_parserInit(p, px);
     return p;
   }
-  void *p = act_parserAlloc(malloc, px);
-  if (p == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
-  return p;
+  return act_parserAlloc(xmalloc, px);
 }
 
 static void parser_put(void *p) {
@@ -597,11 +593,7 @@ typedef struct walk {
 
 static void limit_depth(ast_t *decl, diag_t *d) {
   size_t cap = 256, n = 0;
-  walk_t *stack = malloc(cap * sizeof *stack);
-  if (stack == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  walk_t *stack = xmalloc(cap * sizeof *stack);
   int reported = 0;
   stack[n++] = (walk_t){decl, 1};
   while (n > 0) {
@@ -622,12 +614,7 @@ static void limit_depth(ast_t *decl, diag_t *d) {
       }
       if (n == cap) {
         cap *= 2;
-        walk_t *ns = realloc(stack, cap * sizeof *stack);
-        if (ns == NULL) {
-          fputs("actorc: out of memory\n", stderr);
-          exit(3);
-        }
-        stack = ns;
+        stack = xrealloc(stack, cap * sizeof *stack);
       }
       stack[n++] = (walk_t){k, w.depth + 1};
     }
