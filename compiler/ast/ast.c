@@ -145,6 +145,9 @@ typedef struct str_ent {
 
 static str_ent_t **tab;
 static size_t tab_cap, tab_count;
+static unsigned generation = 1;
+
+unsigned strtab_generation(void) { return generation; }
 
 static size_t hash(const char *s, size_t len) {
   size_t h = 1469598103934665603ull;
@@ -198,6 +201,7 @@ void strtab_free_all(void) {
   free(tab);
   tab = NULL;
   tab_cap = tab_count = 0;
+  generation++;
 }
 
 void ast_free_all(void) { arena_free(); }

@@ -209,6 +209,9 @@ void ast_free_all(void);
 const char *strtab_intern(const char *s, size_t len);
 const char *strtab_cstr(const char *s);
 void strtab_free_all(void);
+/* Changes at every strtab_free_all: tables keyed by interned names compare
+ * it to know they must be rebuilt (a pointer could be reused by malloc). */
+unsigned strtab_generation(void);
 
 /* Arena allocation for passes that need memory living as long as the AST. */
 void *ast_alloc(size_t size);

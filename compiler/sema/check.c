@@ -121,7 +121,7 @@ static void protocol(cx_t *c, ast_t *p) {
     if (m == NULL || m->kind != AST_MESSAGE) {
       if (m == NULL) {
         diag_error(c->d, n->loc, "unknown message `%s`", n->name);
-        sema_hint_name(c, n->name);
+        sema_hint_name(c, n->name, SEMA_HINT_MESSAGE);
       } else {
         diag_error(c->d, n->loc, "`%s` is not a message; a protocol lists messages", n->name);
       }

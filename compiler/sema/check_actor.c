@@ -66,7 +66,7 @@ static void on_signature(cx_t *c, ast_t *a, actor_info_t *ai, ast_t *m) {
     if (msg == NULL) {
       diag_error(c->d, m->loc, "unknown message `%s`", m->name);
       if (!q)
-        sema_hint_name(c, m->name);
+        sema_hint_name(c, m->name, SEMA_HINT_MESSAGE);
     } else {
       diag_error(c->d, m->loc, "`%s` is not a message", m->name);
       if (msg->kind == AST_EVENT)

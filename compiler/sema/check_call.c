@@ -74,7 +74,7 @@ ast_t *sema_message(cx_t *c, ast_t **slot, bool event) {
       if (event && c->actor)
         diag_hint(c->d, "declare it in the actor: `event %s(...)`", name);
       else if (!qualified)
-        sema_hint_name(c, name);
+        sema_hint_name(c, name, SEMA_HINT_MESSAGE);
     } else if (event) {
       diag_error(c->d, e->loc, "`%s` is not an event of `%s`", name, c->actor ? c->actor->name : "?");
       if (d->kind == AST_MESSAGE)
@@ -161,7 +161,7 @@ type_t *sema_construct(cx_t *c, ast_t *k, const char *what) {
       diag_error(c->d, k->loc, "`%s` is a protocol; %s an actor that implements it", d->name, what);
     } else if (callee && callee->kind == AST_NAME && d == NULL) {
       diag_error(c->d, k->loc, "unknown actor `%s`", callee->name);
-      sema_hint_name(c, callee->name);
+      sema_hint_name(c, callee->name, SEMA_HINT_ACTOR);
     } else {
       diag_error(c->d, k->loc, "`%s` needs an actor, like `%s Worker(1)`", what,
                  strcmp(what, "spawn") == 0 ? "spawn" : "child w =");
@@ -346,7 +346,7 @@ type_t *sema_call(cx_t *c, ast_t *e, type_t *want) {
     }
     if (d == NULL) {
       diag_error(c->d, f->loc, "unknown function `%s`", f->name);
-      sema_hint_name(c, f->name);
+      sema_hint_name(c, f->name, SEMA_HINT_FN);
       check_rest(c, e, 1);
       return T(TY_ERROR);
     }

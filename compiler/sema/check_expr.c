@@ -188,7 +188,7 @@ static type_t *name_expr(cx_t *c, ast_t *e, type_t *want) {
       return T(TY_ERROR);
     }
     diag_error(c->d, e->loc, "unknown name `%s`", e->name);
-    sema_hint_name(c, e->name);
+    sema_hint_name(c, e->name, SEMA_HINT_VALUE);
     return T(TY_ERROR);
   }
   e->sym = d;
@@ -409,7 +409,7 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
       if (d == NULL) {
         diag_error(c->d, tn->loc, "unknown struct `%s`", tn->name);
         if (tn->kind == AST_NAME)
-          sema_hint_name(c, tn->name);
+          sema_hint_name(c, tn->name, SEMA_HINT_STRUCT);
       } else {
         diag_error(c->d, tn->loc, "`%s` is not a struct", tn->name);
       }

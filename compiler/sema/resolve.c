@@ -96,12 +96,11 @@ static const struct {
 type_t *sema_prim_named(const char *name) {
   /* Names are interned: compare with the interned spellings. */
   static const char *interned[sizeof prim_names / sizeof *prim_names];
-  static const char *probe; /* detects a reset string table */
-  const char *p = strtab_cstr("bool");
-  if (probe != p) {
+  static unsigned generation; /* of the string table they were made in */
+  if (generation != strtab_generation()) {
     for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
       interned[i] = strtab_cstr(prim_names[i].n);
-    probe = p;
+    generation = strtab_generation();
   }
   for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
     if (interned[i] == name)
@@ -165,7 +164,7 @@ type_t *sema_resolve_type(cx_t *c, ast_t *n) {
       if (strcmp(n->name, "future") == 0)
         diag_hint(c->d, "write the reply type too: `future<int>`");
       else
-        sema_hint_name(c, n->name);
+        sema_hint_name(c, n->name, SEMA_HINT_TYPE);
       break;
     }
     n->sym = d;
@@ -251,31 +250,58 @@ static void consider(best_t *b, const char *want, const char *cand, int rank) {
   b->name = cand;
 }
 
-static void consider_table(best_t *b, const char *want, const symtab_t *t, int rank) {
+/* Whether decl is something the unknown name could have meant: a hint
+ * must name a thing of the kind that was asked for (a type for a type). */
+static bool hint_kind_ok(const ast_t *decl, unsigned kinds) {
+  if (decl == NULL || decl == SEMA_AMBIGUOUS)
+    return false;
+  switch (decl->kind) {
+  case AST_STRUCT: return kinds & (SEMA_HINT_TYPE | SEMA_HINT_STRUCT);
+  case AST_ENUM: case AST_PROTOCOL: return kinds & SEMA_HINT_TYPE;
+  case AST_ACTOR: return kinds & (SEMA_HINT_TYPE | SEMA_HINT_ACTOR);
+  case AST_MESSAGE: return kinds & (SEMA_HINT_MESSAGE | SEMA_HINT_VALUE);
+  case AST_EVENT: return kinds & SEMA_HINT_MESSAGE;
+  case AST_FN: return kinds & (SEMA_HINT_FN | SEMA_HINT_VALUE);
+  case AST_VAR: case AST_PARAM: case AST_CONST: case AST_CHILD: case AST_CHILDREN:
+  case AST_IF_LET: case AST_VARIANT:
+    return kinds & SEMA_HINT_VALUE;
+  default:
+    return false;
+  }
+}
+
+static void consider_table(best_t *b, const char *want, const symtab_t *t, int rank,
+                           unsigned kinds) {
   for (int i = 0; i < t->cap; i++)
-    if (t->keys[i] && t->vals[i])
+    if (t->keys[i] && hint_kind_ok(t->vals[i], kinds))
       consider(b, want, t->keys[i], rank);
 }
 
-void sema_hint_name(cx_t *c, const char *name) {
+void sema_hint_name(cx_t *c, const char *name, unsigned kinds) {
   if (name == NULL)
     return;
   int len = (int)strlen(name);
   best_t b = {NULL, len <= 3 ? 2 : 3, 0};
-  for (int i = c->undo.n - 1; i >= 0; i--)
-    if (symtab_get(&c->locals, c->undo.v[i].name))
+  for (int i = c->undo.n - 1; i >= 0; i--) {
+    ast_t *d = symtab_get(&c->locals, c->undo.v[i].name);
+    if (hint_kind_ok(d, kinds))
       consider(&b, name, c->undo.v[i].name, 0);
+  }
   if (c->actor) {
     actor_info_t *ai = sema_actor_info(c->actor);
     if (ai)
-      consider_table(&b, name, &ai->members, 1);
+      consider_table(&b, name, &ai->members, 1, kinds);
   }
-  consider_table(&b, name, &c->mi->decls, 2);
-  consider_table(&b, name, &c->mi->bare, 2);
-  for (int bi = 1; bi < BI_A_PUSH; bi++)
-    consider(&b, name, strtab_cstr(sema_builtin_name(bi)), 3);
-  for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
-    consider(&b, name, strtab_cstr(prim_names[i].n), 3);
+  consider_table(&b, name, &c->mi->decls, 2, kinds);
+  consider_table(&b, name, &c->mi->bare, 2, kinds);
+  if (kinds & SEMA_HINT_VALUE)
+    consider_table(&b, name, &c->mi->variants, 2, kinds);
+  if (kinds & SEMA_HINT_FN)
+    for (int bi = 1; bi < BI_FIRST_METHOD; bi++) /* functions */
+      consider(&b, name, strtab_cstr(sema_builtin_name(bi)), 3);
+  if (kinds & SEMA_HINT_TYPE)
+    for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
+      consider(&b, name, strtab_cstr(prim_names[i].n), 3);
   if (b.name && b.dist > 0 && b.dist < len)
     diag_hint(c->d, "did you mean `%s`?", b.name);
 }

@@ -61,6 +61,7 @@
 #include <stdbool.h>
 #include "ast/ast.h"
 #include "diag/diag.h"
+#include "sema/builtins.def.h"
 #include "sema/type.h"
 
 typedef struct program {
@@ -112,24 +113,16 @@ enum {
   SEMA_CONV_REF           /* actor ref -> protocol / anyref */
 };
 
+/* The built-ins, one per line of SEMA_BUILTINS (sema/builtins.def.h):
+ * BI_PRINT, ..., BI_A_PUSH (array methods), BI_S_ (string), BI_M_ (map),
+ * BI_D_ (duration). */
 typedef enum sema_builtin {
   BI_NONE,
-  /* functions (§13) */
-  BI_PRINT, BI_EPRINT, BI_EXIT, BI_FAIL, BI_ASSERT, BI_NOW, BI_RAND, BI_LEN,
-  BI_MIN, BI_MAX, BI_ABS, BI_SQRT, BI_SIN, BI_COS, BI_EXP, BI_LOG, BI_POW,
-  BI_FLOOR, BI_CEIL, BI_STR, BI_PARSE_INT, BI_PARSE_FLOAT, BI_AFTER,
-  BI_EVERY, BI_CANCEL, BI_MONITOR, BI_REGISTER, BI_NODES, BI_NODE,
-  /* array methods */
-  BI_A_PUSH, BI_A_POP, BI_A_LEN, BI_A_INSERT, BI_A_REMOVE, BI_A_SLICE,
-  BI_A_SORT, BI_A_CONTAINS,
-  /* string methods */
-  BI_S_LEN, BI_S_SPLIT, BI_S_CONTAINS, BI_S_STARTS_WITH, BI_S_ENDS_WITH,
-  BI_S_FIND, BI_S_TRIM, BI_S_LOWER, BI_S_UPPER, BI_S_BYTES,
-  /* map methods */
-  BI_M_GET, BI_M_HAS, BI_M_REMOVE, BI_M_LEN, BI_M_KEYS, BI_M_VALUES,
-  /* duration methods */
-  BI_D_MS, BI_D_NS,
-  BI_COUNT
+#define X(id, name, recv, nargs, mutates) BI_##id,
+  SEMA_BUILTINS(X)
+#undef X
+  BI_COUNT,
+  BI_FIRST_METHOD = BI_A_PUSH
 } sema_builtin_t;
 
 /* The built-in `message Down(who, reason: string)` (§8). */

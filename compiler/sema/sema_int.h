@@ -81,7 +81,17 @@ ast_t *sema_variant_of(const ast_t *en, const char *name);
 ast_t *sema_find_variant(cx_t *c, const char *name, type_t *want, loc_t at);
 type_t *sema_resolve_type(cx_t *c, ast_t *n);
 type_t *sema_prim_named(const char *name);
-void sema_hint_name(cx_t *c, const char *name);
+/* What an unknown name was used as, for "did you mean": only names of
+ * those kinds are suggested. */
+enum {
+  SEMA_HINT_VALUE = 1 << 0,    /* locals, fields, constants, functions, ... */
+  SEMA_HINT_TYPE = 1 << 1,     /* built-in types, structs, enums, actors, protocols */
+  SEMA_HINT_STRUCT = 1 << 2,
+  SEMA_HINT_ACTOR = 1 << 3,
+  SEMA_HINT_MESSAGE = 1 << 4,  /* messages (and an actor's events) */
+  SEMA_HINT_FN = 1 << 5        /* functions, built-in ones included */
+};
+void sema_hint_name(cx_t *c, const char *name, unsigned kinds);
 int sema_edits(const char *a, const char *b);
 
 /* convert.c */
