@@ -1,6 +1,8 @@
 /* ast.c: node allocation (arena), children, dumping, interned strings. */
 #include "ast/ast.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,25 +69,24 @@ ast_t *ast_kid(const ast_t *n, int i) {
 }
 
 static const char *const kind_names[AST_KIND_COUNT] = {
-    "MODULE", "IMPORT", "CONST", "FN", "EXTERN", "PARAM", "STRUCT", "FIELD",
-    "ENUM", "VARIANT", "MESSAGE", "PROTOCOL", "ACTOR", "VAR", "MAILBOX",
-    "INIT", "ON", "ON_STOP", "EVENT", "APPLY", "SNAPSHOT", "PASSIVATE",
-    "STRATEGY", "RESTARTS", "SUPERVISE", "CHILD", "CHILDREN", "TNAME",
-    "TARRAY", "TMAP", "TOPT", "TFUTURE", "BLOCK", "ASSIGN", "IF", "IF_LET",
-    "WHILE", "FOR", "RANGE", "MATCH", "ARM", "PWILD", "PVARIANT", "PLIT",
-    "RETURN", "BREAK", "CONTINUE", "SEND", "STOP", "PERSIST", "EXPR_STMT",
-    "INT", "FLOAT", "DURATION", "STRING", "INTERP", "BOOL", "NONE", "NAME",
-    "SELF", "SENDER", "DOT", "INDEX", "CALL", "STRUCT_LIT", "FIELD_INIT",
-    "ARRAY_LIT", "MAP_LIT", "PAIR", "BINARY", "UNARY", "AWAIT", "ASK", "CAST",
-    "SPAWN", "AT", "LIST"};
+#define X(k) #k,
+    AST_KINDS(X)
+#undef X
+};
 
 const char *ast_kind_name(ast_kind_t kind) {
   return (unsigned)kind < AST_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-static const char *const op_names[] = {
-    "", "=", "+", "-", "*", "/", "%", "||", "&&", "==", "!=", "<", "<=",
-    ">", ">=", "|", "^", "&", "<<", ">>", "neg", "!", "~"};
+static const char *const op_names[OP_COUNT] = {
+#define X(o, text) text,
+    AST_OPS(X)
+#undef X
+};
+
+const char *ast_op_name(ast_op_t op) {
+  return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+}
 
 /* Iterative over depth would be nicer, but the parser already bounds nesting
  * at 256 levels (LANGUAGE.md §4), so recursion depth is bounded too. */
@@ -98,8 +99,8 @@ static void dump(const ast_t *n, FILE *out, int depth) {
   fputs(ast_kind_name(n->kind), out);
   if (n->name)
     fprintf(out, " %s", n->name);
-  if (n->op != OP_NONE && (size_t)n->op < sizeof op_names / sizeof *op_names)
-    fprintf(out, " op=%s", op_names[n->op]);
+  if (n->op != OP_NONE)   /* "neg": tells prefix minus from subtraction */
+    fprintf(out, " op=%s", n->op == OP_NEG ? "neg" : ast_op_name(n->op));
   switch (n->kind) {
   case AST_INT:
   case AST_DURATION:
@@ -140,8 +141,17 @@ void ast_dump(const ast_t *n, FILE *out) { dump(n, out, 0); }
 typedef struct str_ent {
   struct str_ent *next;
   size_t len;
+  int tag;              /* strtab_set_tag: e.g. the token of a keyword */
   char s[];
 } str_ent_t;
+
+/* The entry of an interned string (s points into it, as in Lua's TString). */
+static str_ent_t *entry_of(const char *s) {
+  return (str_ent_t *)(void *)((char *)(uintptr_t)s - offsetof(str_ent_t, s));
+}
+
+void strtab_set_tag(const char *interned, int tag) { entry_of(interned)->tag = tag; }
+int strtab_tag(const char *interned) { return entry_of(interned)->tag; }
 
 static str_ent_t **tab;
 static size_t tab_cap, tab_count;
@@ -181,6 +191,7 @@ const char *strtab_intern(const char *s, size_t len) {
       return e->s;
   str_ent_t *e = xmalloc(sizeof *e + len + 1);
   e->len = len;
+  e->tag = 0;
   memcpy(e->s, s, len);
   e->s[len] = '\0';
   e->next = tab[b];

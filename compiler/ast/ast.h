@@ -121,33 +121,45 @@
 
 #include "diag/diag.h"
 
+/* Every node kind once, in the order of the table above (X-macro): the
+ * enum and the names ast_dump prints both come from it. */
+#define AST_KINDS(X) \
+  X(MODULE) X(IMPORT) X(CONST) X(FN) X(EXTERN) X(PARAM) X(STRUCT) X(FIELD) \
+  X(ENUM) X(VARIANT) X(MESSAGE) X(PROTOCOL) X(ACTOR) \
+  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) \
+  X(PASSIVATE) X(STRATEGY) X(RESTARTS) X(SUPERVISE) X(CHILD) X(CHILDREN) \
+  X(TNAME) X(TARRAY) X(TMAP) X(TOPT) X(TFUTURE) \
+  X(BLOCK) X(ASSIGN) X(IF) X(IF_LET) X(WHILE) X(FOR) X(RANGE) X(MATCH) \
+  X(ARM) X(PWILD) X(PVARIANT) X(PLIT) X(RETURN) X(BREAK) X(CONTINUE) \
+  X(SEND) X(STOP) X(PERSIST) X(EXPR_STMT) \
+  X(INT) X(FLOAT) X(DURATION) X(STRING) X(INTERP) X(BOOL) X(NONE) X(NAME) \
+  X(SELF) X(SENDER) X(DOT) X(INDEX) X(CALL) X(STRUCT_LIT) X(FIELD_INIT) \
+  X(ARRAY_LIT) X(MAP_LIT) X(PAIR) X(BINARY) X(UNARY) X(AWAIT) X(ASK) \
+  X(CAST) X(SPAWN) X(AT) \
+  X(LIST)
+
 typedef enum ast_kind {
-  AST_MODULE, AST_IMPORT, AST_CONST, AST_FN, AST_EXTERN, AST_PARAM,
-  AST_STRUCT, AST_FIELD, AST_ENUM, AST_VARIANT, AST_MESSAGE, AST_PROTOCOL,
-  AST_ACTOR,
-  AST_VAR, AST_MAILBOX, AST_INIT, AST_ON, AST_ON_STOP, AST_EVENT, AST_APPLY,
-  AST_SNAPSHOT, AST_PASSIVATE, AST_STRATEGY, AST_RESTARTS, AST_SUPERVISE,
-  AST_CHILD, AST_CHILDREN,
-  AST_TNAME, AST_TARRAY, AST_TMAP, AST_TOPT, AST_TFUTURE,
-  AST_BLOCK, AST_ASSIGN, AST_IF, AST_IF_LET, AST_WHILE, AST_FOR, AST_RANGE,
-  AST_MATCH, AST_ARM, AST_PWILD, AST_PVARIANT, AST_PLIT, AST_RETURN,
-  AST_BREAK, AST_CONTINUE, AST_SEND, AST_STOP, AST_PERSIST, AST_EXPR_STMT,
-  AST_INT, AST_FLOAT, AST_DURATION, AST_STRING, AST_INTERP, AST_BOOL,
-  AST_NONE, AST_NAME, AST_SELF, AST_SENDER, AST_DOT, AST_INDEX, AST_CALL,
-  AST_STRUCT_LIT, AST_FIELD_INIT, AST_ARRAY_LIT, AST_MAP_LIT, AST_PAIR,
-  AST_BINARY, AST_UNARY, AST_AWAIT, AST_ASK, AST_CAST, AST_SPAWN, AST_AT,
-  AST_LIST,
+#define X(k) AST_##k,
+  AST_KINDS(X)
+#undef X
   AST_KIND_COUNT
 } ast_kind_t;
 
+/* Operators once (X-macro): the enum and the source spelling. */
+#define AST_OPS(X)                                                        \
+  X(NONE, "")                                                             \
+  X(ASSIGN, "=")                              /* = (ASSIGN only) */       \
+  X(ADD, "+") X(SUB, "-") X(MUL, "*") X(DIV, "/") X(MOD, "%")             \
+  X(OR, "||") X(AND, "&&")                                                \
+  X(EQ, "==") X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=")   \
+  X(BOR, "|") X(BXOR, "^") X(BAND, "&") X(SHL, "<<") X(SHR, ">>")         \
+  X(NEG, "-") X(NOT, "!") X(BNOT, "~")        /* prefix - ! ~ */
+
 typedef enum ast_op {
-  OP_NONE,
-  OP_ASSIGN,                                  /* = (ASSIGN only) */
-  OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,     /* also compound assignment */
-  OP_OR, OP_AND,                              /* || && */
-  OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-  OP_BOR, OP_BXOR, OP_BAND, OP_SHL, OP_SHR,   /* | ^ & << >> */
-  OP_NEG, OP_NOT, OP_BNOT                     /* prefix - ! ~ */
+#define X(o, text) OP_##o,
+  AST_OPS(X)
+#undef X
+  OP_COUNT
 } ast_op_t;
 
 enum ast_flags {
@@ -200,6 +212,8 @@ ast_t *ast_new(ast_kind_t kind, loc_t loc);
 void ast_add(ast_t *parent, ast_t *kid);       /* append; kid may be NULL */
 ast_t *ast_kid(const ast_t *n, int i);          /* NULL if out of range */
 const char *ast_kind_name(ast_kind_t kind);
+/* An operator as written in source ("+", "<<", "-" for OP_NEG). */
+const char *ast_op_name(ast_op_t op);
 /* Print the tree (for --dump-ast and golden tests). */
 void ast_dump(const ast_t *n, FILE *out);
 /* Release every node allocated so far (end of compilation / fuzz iteration). */
@@ -212,6 +226,11 @@ void strtab_free_all(void);
 /* Changes at every strtab_free_all: tables keyed by interned names compare
  * it to know they must be rebuilt (a pointer could be reused by malloc). */
 unsigned strtab_generation(void);
+/* A small integer kept with an interned string (0 until set), so a lookup
+ * that already interned a name gets its meaning for free: the lexer tags
+ * keywords with their token. `interned` must come from strtab_intern. */
+void strtab_set_tag(const char *interned, int tag);
+int strtab_tag(const char *interned);
 
 /* Arena allocation for passes that need memory living as long as the AST. */
 void *ast_alloc(size_t size);

@@ -7,12 +7,6 @@
 
 #include "sema/sema_int.h"
 
-const char *sema_op_name(ast_op_t op) {
-  static const char *const names[] = {"", "=", "+", "-", "*", "/", "%", "||", "&&", "==", "!=",
-                                      "<", "<=", ">", ">=", "|", "^", "&", "<<", ">>", "-", "!", "~"};
-  return (size_t)op < sizeof names / sizeof *names ? names[op] : "?";
-}
-
 /* A numeric literal, possibly negated, or arithmetic on such: it takes the
  * type of its context. */
 bool sema_is_literal(const ast_t *e) {
@@ -605,7 +599,7 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
     return T(TY_ERROR);
   if (op == OP_SHL || op == OP_SHR) {
     if (!type_is_integer(l) || !type_is_integer(r)) {
-      diag_error(c->d, at->loc, "`%s` needs integer operands, not `%s` and `%s`", sema_op_name(op),
+      diag_error(c->d, at->loc, "`%s` needs integer operands, not `%s` and `%s`", ast_op_name(op),
                  type_name(l), type_name(r));
       return T(TY_ERROR);
     }
@@ -613,7 +607,7 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
   }
   if (l != r) {
     diag_error(c->d, at->loc, "mismatched operand types `%s` and `%s` for `%s`", type_name(l),
-               type_name(r), sema_op_name(op));
+               type_name(r), ast_op_name(op));
     if (type_is_numeric(l) && type_is_numeric(r))
       diag_hint(c->d, "convert one side with `as`, e.g. `x as %s`", type_name(l));
     else if (l->kind == TY_STRING || r->kind == TY_STRING)
@@ -636,14 +630,14 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
   case OP_MOD: case OP_BAND: case OP_BOR: case OP_BXOR:
     if (type_is_integer(l))
       return l;
-    diag_error(c->d, at->loc, "`%s` needs integers, not `%s`", sema_op_name(op), type_name(l));
+    diag_error(c->d, at->loc, "`%s` needs integers, not `%s`", ast_op_name(op), type_name(l));
     if (l->kind == TY_BOOL && op != OP_MOD)
       diag_hint(c->d, "for booleans use `%s`", op == OP_BAND ? "&&" : op == OP_BOR ? "||" : "!=");
     return T(TY_ERROR);
   default:
     break;
   }
-  diag_error(c->d, at->loc, "`%s` is not defined for `%s`", sema_op_name(op), type_name(l));
+  diag_error(c->d, at->loc, "`%s` is not defined for `%s`", ast_op_name(op), type_name(l));
   if (l->kind == TY_DURATION && (op == OP_MUL || op == OP_DIV))
     diag_hint(c->d, "durations are added, subtracted and compared; use `d.ms()` for arithmetic");
   return T(TY_ERROR);
@@ -692,7 +686,7 @@ static type_t *binary(cx_t *c, ast_t *e, type_t *want) {
     return T(TY_ERROR);
   }
   if (op != OP_EQ && op != OP_NE && !ordered(t)) {
-    diag_error(c->d, e->loc, "`%s` values cannot be ordered with `%s`", type_name(t), sema_op_name(op));
+    diag_error(c->d, e->loc, "`%s` values cannot be ordered with `%s`", type_name(t), ast_op_name(op));
     diag_hint(c->d, "`<`, `<=`, `>` and `>=` compare numbers, strings and durations");
     return T(TY_ERROR);
   }
@@ -719,7 +713,7 @@ static type_t *unary(cx_t *c, ast_t *e, type_t *want) {
     return t;
   if (e->op == OP_BNOT && type_is_integer(t))
     return t;
-  diag_error(c->d, e->loc, "`%s` is not defined for `%s`", sema_op_name(e->op), type_name(t));
+  diag_error(c->d, e->loc, "`%s` is not defined for `%s`", ast_op_name(e->op), type_name(t));
   if (e->op == OP_BNOT && t->kind == TY_BOOL)
     diag_hint(c->d, "for booleans use `!`");
   return T(TY_ERROR);

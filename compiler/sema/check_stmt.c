@@ -208,7 +208,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (is_err(rt))
     return;
   if (lt != rt) {
-    diag_error(c->d, s->loc, "`%s=` needs a `%s` on the right, not `%s`", sema_op_name(s->op), type_name(lt),
+    diag_error(c->d, s->loc, "`%s=` needs a `%s` on the right, not `%s`", ast_op_name(s->op), type_name(lt),
                type_name(rt));
     if (type_is_numeric(lt) && type_is_numeric(rt))
       diag_hint(c->d, "convert it: `x as %s`", type_name(lt));
@@ -219,7 +219,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (s->op == OP_MOD && !type_is_integer(lt))
     ok = false;
   if (!ok)
-    diag_error(c->d, s->loc, "`%s=` is not defined for `%s`", sema_op_name(s->op), type_name(lt));
+    diag_error(c->d, s->loc, "`%s=` is not defined for `%s`", ast_op_name(s->op), type_name(lt));
 }
 
 static void if_let(cx_t *c, ast_t *s) {

@@ -106,7 +106,6 @@ type_t *sema_expr(cx_t *c, ast_t **slot, type_t *want);
 bool sema_is_literal(const ast_t *e);
 void sema_operands(cx_t *c, ast_t **a, ast_t **b, type_t *hint, type_t **ta, type_t **tb);
 type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r);
-const char *sema_op_name(ast_op_t op);
 ast_t *sema_enum_named(cx_t *c, ast_t *o);
 ast_t *sema_actor_named(cx_t *c, ast_t *n);
 
