@@ -178,6 +178,7 @@ enum ast_flags {
 };
 
 struct type;
+struct module_info;
 
 typedef struct ast ast_t;
 struct ast {
@@ -194,16 +195,26 @@ struct ast {
   ast_t **kids;
   int nkids;
   int cap;
-  /* Filled by the checker. */
+  /* Filled by the checker (sema.h says what each kind carries). */
   struct type *type;    /* type of an expression, of a declaration's value,
                            or the declared type a type node denotes */
   ast_t *sym;           /* for NAME/DOT/TNAME/ON/...: the declaration
                            referred to (a VAR, PARAM, FN, MESSAGE, ...) */
   ast_t *scope;         /* the enclosing declaration (ACTOR, FN, ...) */
-  int aux;              /* checker: what a CALL/DOT/INDEX/CAST resolved to
-                           (sema.h: sema_call_kind_t, builtin ids) */
-  int aux2;             /* checker: secondary annotation (sema.h) */
-  void *data;           /* free for the pass that owns it (emitter) */
+  union {               /* one per node kind, so they share the space */
+    int call;           /* CALL: sema_call_kind_t, what is called */
+    int dot;            /* DOT: SEMA_DOT_FIELD, _MODULE or _VARIANT */
+    int index;          /* INDEX: SEMA_INDEX_ARRAY, _MAP or _VIRTUAL */
+    int loop;           /* FOR, CHILDREN: SEMA_FOR_RANGE, _ARRAY or _MAP */
+    int conv;           /* CAST: SEMA_CONV_* when the checker made it */
+    bool exhaustive;    /* MATCH: the arms cover every variant, no `_` */
+    bool suspends;      /* FN, INIT, ON, APPLY: the body awaits or persists */
+    struct module_info *info; /* MODULE: the checker's tables (scope.h) */
+  };
+  int builtin;          /* CALL of a built-in or method: sema_builtin_t */
+  /* Owned by the emitter. */
+  int emit_id;          /* MESSAGE: its number in the generated C */
+  void *data;           /* the emitter's own annotations (C names, ...) */
 };
 
 /* Nodes are allocated from an arena owned by the whole compilation and are

@@ -51,7 +51,7 @@ const char *msg_cname(ast_t *msg) {
 
 int msg_id(ast_t *msg) {
   if (msg->loc.file == NULL) return 1;   /* ACT_MSG_DOWN */
-  return msg->aux2;
+  return msg->emit_id;
 }
 
 const char *ctype(type_t *t) {

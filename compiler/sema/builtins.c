@@ -83,7 +83,7 @@ static type_t *float_arg(cx_t *c, ast_t *e, int i, type_t *want) {
     return t;
   if (!type_is_float(t)) {
     diag_error(c->d, e->kids[i]->loc, "`%s` needs a `float` or `f32`, not `%s`",
-               sema_builtin_name(e->aux2), type_name(t));
+               sema_builtin_name(e->builtin), type_name(t));
     if (type_is_numeric(t))
       diag_hint(c->d, "convert it: `x as float`");
     return T(TY_ERROR);
@@ -96,7 +96,7 @@ static type_t *ref_arg(cx_t *c, ast_t *e, int i) {
   if (is_err(t))
     return t;
   if (!type_is_ref(t)) {
-    diag_error(c->d, e->kids[i]->loc, "`%s` needs an actor reference, not `%s`", sema_builtin_name(e->aux2),
+    diag_error(c->d, e->kids[i]->loc, "`%s` needs an actor reference, not `%s`", sema_builtin_name(e->builtin),
                type_name(t));
     return T(TY_ERROR);
   }
@@ -112,7 +112,7 @@ static type_t *numeric_pair(cx_t *c, ast_t *e, type_t *want) {
     return T(TY_ERROR);
   if (l != r) {
     diag_error(c->d, e->loc, "`%s` needs two values of the same type, not `%s` and `%s`",
-               sema_builtin_name(e->aux2), type_name(l), type_name(r));
+               sema_builtin_name(e->builtin), type_name(l), type_name(r));
     if (type_is_numeric(l) && type_is_numeric(r))
       diag_hint(c->d, "convert one with `as`, e.g. `x as %s`", type_name(l));
     return T(TY_ERROR);
@@ -292,7 +292,7 @@ type_t *sema_method_call(cx_t *c, ast_t *e, type_t *recv) {
       sema_expr(c, &e->kids[i], NULL);
     return T(TY_ERROR);
   }
-  e->aux2 = id;
+  e->builtin = id;
   f->sym = NULL;
   f->type = recv;
   if (!nargs(c, e, builtins[id].nargs, "method", m))

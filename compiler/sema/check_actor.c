@@ -310,12 +310,12 @@ static void children(cx_t *c, ast_t *m) {
         vt = lo;
     }
     it->type = vt;
-    m->aux = SEMA_FOR_RANGE;
+    m->loop = SEMA_FOR_RANGE;
   } else {
     type_t *t = sema_expr(c, &m->kids[2], NULL);
     if (t->kind == TY_ARRAY) {
       vt = t->elem;
-      m->aux = SEMA_FOR_ARRAY;
+      m->loop = SEMA_FOR_ARRAY;
     } else if (!is_err(t)) {
       diag_error(c->d, it->loc, "children are made for each element of a range or an array, not `%s`",
                  type_name(t));

@@ -93,11 +93,11 @@ ast_t *sema_message(cx_t *c, ast_t **slot, bool event) {
   e->sym = d;
   e->type = type_nominal(TY_MESSAGE, d);
   if (qualified && e == callee)
-    e->aux = SEMA_DOT_MODULE;
+    e->dot = SEMA_DOT_MODULE;
   else
-    e->aux = event ? SEMA_CALL_EVENT : SEMA_CALL_MESSAGE;
+    e->call = event ? SEMA_CALL_EVENT : SEMA_CALL_MESSAGE;
   if (qualified && e != callee)
-    callee->aux = SEMA_DOT_MODULE;
+    callee->dot = SEMA_DOT_MODULE;
   ast_t *fields = ast_kid(d, 0);
   int nf = fields ? fields->nkids : 0;
   if (e->kind == AST_CALL) {
@@ -172,7 +172,7 @@ type_t *sema_construct(cx_t *c, ast_t *k, const char *what) {
     return T(TY_ERROR);
   }
   k->sym = a;
-  k->aux = SEMA_CALL_ACTOR;
+  k->call = SEMA_CALL_ACTOR;
   type_t *t = type_nominal(TY_ACTOR, a);
   k->type = t;
   if (callee != k)
@@ -209,7 +209,7 @@ static type_t *fn_call(cx_t *c, ast_t *e, ast_t *fn) {
     check_rest(c, e, 1);
     return T(TY_ERROR);
   }
-  e->aux = SEMA_CALL_FN;
+  e->call = SEMA_CALL_FN;
   e->sym = fn;
   sema_args(c, e, 1, ast_kid(fn, 0), (fn->flags & FN_KERNEL) ? "kernel" : "function", fn->name);
   ast_t *rt = ast_kid(fn, 1);
@@ -218,7 +218,7 @@ static type_t *fn_call(cx_t *c, ast_t *e, ast_t *fn) {
 }
 
 static type_t *variant_call(cx_t *c, ast_t *e, ast_t *v) {
-  e->aux = SEMA_CALL_VARIANT;
+  e->call = SEMA_CALL_VARIANT;
   e->sym = v;
   if (v->nkids == 0) {
     diag_error(c->d, e->loc, "variant `%s` has no fields; write it without parentheses: `%s`", v->name,
@@ -266,7 +266,7 @@ static type_t *kernel_launch(cx_t *c, ast_t *e, ast_t *k) {
   ast_t *f = e->kids[0];
   f->kids[0]->sym = k;
   e->sym = k;
-  e->aux = SEMA_CALL_KERNEL;
+  e->call = SEMA_CALL_KERNEL;
   bool bad = is_err(sema_expect(c, &f->kids[1], T(TY_I64)));
   ast_t *ps = ast_kid(k, 0);
   int np = ps ? ps->nkids - 1 : 0, na = e->nkids - 1;
@@ -299,7 +299,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
         check_rest(c, e, 1);
         return T(TY_ERROR);
       }
-      f->aux = SEMA_DOT_MODULE;
+      f->dot = SEMA_DOT_MODULE;
       e->sym = d;
       return decl_call(c, e, f, d, want);
     }
@@ -313,7 +313,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
       return T(TY_ERROR);
     }
     f->sym = v;
-    f->aux = SEMA_DOT_VARIANT;
+    f->dot = SEMA_DOT_VARIANT;
     return variant_call(c, e, v);
   }
   type_t *recv = sema_expr(c, &f->kids[0], NULL);
@@ -321,7 +321,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
     check_rest(c, e, 1);
     return T(TY_ERROR);
   }
-  e->aux = SEMA_CALL_METHOD;
+  e->call = SEMA_CALL_METHOD;
   return sema_method_call(c, e, recv);
 }
 
@@ -334,8 +334,8 @@ type_t *sema_call(cx_t *c, ast_t *e, type_t *want) {
     if (d == NULL) {
       int bi = sema_builtin_id(f->name);
       if (bi) {
-        e->aux = SEMA_CALL_BUILTIN;
-        e->aux2 = bi;
+        e->call = SEMA_CALL_BUILTIN;
+        e->builtin = bi;
         return sema_builtin_call(c, e, bi, want);
       }
       d = sema_find_variant(c, f->name, want, f->loc);

@@ -131,7 +131,7 @@ static type_t *decl_value(cx_t *c, ast_t *e, ast_t *d) {
       diag_error(c->d, e->loc, "message `%s` has fields; write `%s(...)`", d->name, d->name);
       return T(TY_ERROR);
     }
-    e->aux = SEMA_CALL_MESSAGE;
+    e->call = SEMA_CALL_MESSAGE;
     return type_nominal(TY_MESSAGE, d);
   }
   case AST_EVENT:
@@ -208,7 +208,7 @@ static ast_t *enum_named(cx_t *c, ast_t *o) {
     ast_t *d = sema_module_member(m, o->name);
     if (d && d->kind == AST_ENUM) {
       o->sym = d;
-      o->aux = SEMA_DOT_MODULE;
+      o->dot = SEMA_DOT_MODULE;
       return d;
     }
   }
@@ -246,7 +246,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
         return T(TY_ERROR);
       }
       e->sym = d;
-      e->aux = SEMA_DOT_MODULE;
+      e->dot = SEMA_DOT_MODULE;
       if (d->kind == AST_MESSAGE) {
         ast_t *fs = ast_kid(d, 0);
         if (fs && fs->nkids > 0) {
@@ -268,7 +268,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
       return T(TY_ERROR);
     }
     e->sym = v;
-    e->aux = SEMA_DOT_VARIANT;
+    e->dot = SEMA_DOT_VARIANT;
     if (v->nkids > 0) {
       diag_error(c->d, e->loc, "variant `%s` has fields; write `%s.%s(...)`", e->name, en->name, e->name);
       return T(TY_ERROR);
@@ -282,7 +282,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
     for (int i = 0; i < ot->decl->nkids; i++)
       if (ot->decl->kids[i] && ot->decl->kids[i]->name == e->name) {
         e->sym = ot->decl->kids[i];
-        e->aux = SEMA_DOT_FIELD;
+        e->dot = SEMA_DOT_FIELD;
         return e->sym->type ? e->sym->type : T(TY_ERROR);
       }
     diag_error(c->d, e->loc, "struct `%s` has no field `%s`", ot->decl->name, e->name);
@@ -323,7 +323,7 @@ ast_t *sema_actor_named(cx_t *c, ast_t *n) {
     module_info_t *m = sema_alias(c, n->kids[0]->name);
     d = sema_module_member(m, n->name);
     if (d)
-      n->aux = SEMA_DOT_MODULE;
+      n->dot = SEMA_DOT_MODULE;
   }
   if (d && d->kind == AST_ACTOR) {
     n->sym = d;
@@ -339,7 +339,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
   ast_t *a = sema_actor_named(c, o);
   if (a) {
     o->type = type_nominal(TY_ACTOR, a);
-    e->aux = SEMA_INDEX_VIRTUAL;
+    e->index = SEMA_INDEX_VIRTUAL;
     if (!(a->flags & ACTOR_VIRTUAL)) {
       diag_error(c->d, e->loc, "`%s` is not a virtual actor, so it is not addressed by key", a->name);
       diag_hint(c->d, "declare it `virtual actor %s(key: string)`, or start one with `spawn`", a->name);
@@ -364,7 +364,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
     return T(TY_ERROR);
   }
   if (ot->kind == TY_ARRAY) {
-    e->aux = SEMA_INDEX_ARRAY;
+    e->index = SEMA_INDEX_ARRAY;
     type_t *it = sema_expr(c, &e->kids[1], T(TY_I64));
     if (!is_err(it) && !type_is_integer(it)) {
       diag_error(c->d, e->kids[1]->loc, "an array index is an integer, not `%s`", type_name(it));
@@ -373,7 +373,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
     return ot->elem;
   }
   if (ot->kind == TY_MAP) {
-    e->aux = SEMA_INDEX_MAP;
+    e->index = SEMA_INDEX_MAP;
     if (is_err(sema_expect(c, &e->kids[1], ot->key)))
       return T(TY_ERROR);
     return ot->elem;
@@ -396,7 +396,7 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
     module_info_t *m = sema_alias(c, tn->kids[0]->name);
     d = sema_module_member(m, tn->name);
     if (m && d)
-      tn->aux = SEMA_DOT_MODULE;
+      tn->dot = SEMA_DOT_MODULE;
   }
   if (d == NULL || d->kind != AST_STRUCT) {
     if (tn && tn->name) {

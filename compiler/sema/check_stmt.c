@@ -90,14 +90,14 @@ bool sema_mutable_place(cx_t *c, ast_t *e, const char *verb) {
       return false;
     }
     case AST_DOT:
-      if (e->aux != SEMA_DOT_FIELD) {
+      if (e->dot != SEMA_DOT_FIELD) {
         diag_error(c->d, e->loc, "cannot %s this", verb);
         return false;
       }
       e = ast_kid(e, 0);
       continue;
     case AST_INDEX:
-      if (e->aux == SEMA_INDEX_VIRTUAL) {
+      if (e->index == SEMA_INDEX_VIRTUAL) {
         diag_error(c->d, e->loc, "cannot %s an actor reference", verb);
         return false;
       }
@@ -169,7 +169,7 @@ static bool always_returns(const ast_t *s) {
       if (ast_kid(arm, 0) && arm->kids[0]->kind == AST_PWILD)
         wild = true;
     }
-    return wild || s->aux == 1;
+    return wild || s->exhaustive;
   }
   case AST_WHILE: {
     const ast_t *cond = ast_kid(s, 0);
@@ -249,7 +249,7 @@ static void for_loop(cx_t *c, ast_t *s) {
     return;
   int nb = binds->nkids;
   if (it->kind == AST_RANGE) {
-    s->aux = SEMA_FOR_RANGE;
+    s->loop = SEMA_FOR_RANGE;
     type_t *lo = T(TY_ERROR), *hi = T(TY_ERROR);
     if (ast_kid(it, 0) && ast_kid(it, 1))
       sema_operands(c, &it->kids[0], &it->kids[1], NULL, &lo, &hi);
@@ -274,7 +274,7 @@ static void for_loop(cx_t *c, ast_t *s) {
   } else {
     type_t *t = sema_expr(c, &s->kids[1], NULL);
     if (t->kind == TY_ARRAY) {
-      s->aux = SEMA_FOR_ARRAY;
+      s->loop = SEMA_FOR_ARRAY;
       if (nb != 1) {
         diag_error(c->d, binds->loc, "an array gives one value per step: `for x in xs`");
         diag_hint(c->d, "for the index too, loop over a range: `for i in 0..xs.len()`");
@@ -283,7 +283,7 @@ static void for_loop(cx_t *c, ast_t *s) {
         bind_all(binds, t->elem);
       }
     } else if (t->kind == TY_MAP) {
-      s->aux = SEMA_FOR_MAP;
+      s->loop = SEMA_FOR_MAP;
       if (nb != 2) {
         diag_error(c->d, binds->loc, "a map gives a key and a value per step: `for k, v in m`");
         bind_all(binds, T(TY_ERROR));
@@ -451,7 +451,7 @@ static void match_stmt(cx_t *c, ast_t *s) {
       diag_error(c->d, s->loc, "`match` on `%s` does not cover %s", en->name, missing);
       diag_hint(c->d, "add arms for them, or a `_ => { }` arm");
     } else {
-      s->aux = 1;
+      s->exhaustive = true;
     }
   }
   (void)seen_true;
@@ -623,7 +623,7 @@ void sema_body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret) {
   c->loops = 0;
   sema_block(c, blk);
   if (c->has_await)
-    owner->aux = 1;
+    owner->suspends = true;
   if (ret && !is_err(ret) && blk && !sema_block_returns(blk)) {
     if (owner->kind == AST_ON)
       diag_error(c->d, owner->loc, "missing `return`: this handler must reply with a `%s` value on every path",

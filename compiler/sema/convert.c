@@ -11,7 +11,7 @@ ast_t *sema_wrap(ast_t *e, type_t *to, int conv) {
   ast_add(c, e);
   ast_add(c, NULL);
   c->type = to;
-  c->aux = conv;
+  c->conv = conv;
   c->flags = e->flags & AST_PARENS;
   return c;
 }

@@ -124,7 +124,7 @@ static void add_variants(diag_t *d, module_info_t *mi, ast_t *en) {
 }
 
 static void collect_module(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *dcl = mod->kids[i];
     if (dcl == NULL)
@@ -162,7 +162,7 @@ static void collect_module(diag_t *d, ast_t *mod) {
 }
 
 static void bare_imports(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *imp = mod->kids[i];
     if (imp == NULL || imp->kind != AST_IMPORT || imp->sym == NULL)
@@ -175,7 +175,7 @@ static void bare_imports(diag_t *d, ast_t *mod) {
     ast_t *names = ast_kid(imp, 1);
     if (names == NULL)
       continue;
-    module_info_t *dep = imp->sym->data;
+    module_info_t *dep = imp->sym->info;
     for (int k = 0; k < names->nkids; k++) {
       ast_t *n = names->kids[k];
       if (n == NULL || n->name == NULL)
@@ -215,7 +215,7 @@ static void bare_imports(diag_t *d, ast_t *mod) {
 }
 
 static void variant_table(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *en = mod->kids[i];
     if (en && en->kind == AST_ENUM && symtab_get(&mi->decls, en->name) == en)

@@ -54,7 +54,7 @@ static module_info_t *new_module(ast_t *mod, const char *path) {
   mi->path = xstrdup(path);
   mi->key = canonical(path);
   mi->dir = dir_of(path);
-  mod->data = mi;
+  mod->info = mi;
   mod->name = mod_name(path);
   VEC_PUSH(&loaded, mi);
   return mi;

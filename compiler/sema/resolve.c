@@ -47,7 +47,7 @@ module_info_t *sema_alias(cx_t *c, const char *name) {
     return NULL;
   if (scope_get(c, name) || (c->actor && sema_actor_member(c->actor, name)))
     return NULL;
-  return m->data;
+  return m->info;
 }
 
 ast_t *sema_module_member(const module_info_t *m, const char *name) {

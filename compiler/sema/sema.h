@@ -11,16 +11,16 @@
  *  - Implicit conversions are explicit in the tree: the checker wraps the
  *    converted expression in a CAST node whose kids[1] is NULL and whose
  *    type is the target (T -> T?, none -> T?, actor ref -> protocol or
- *    anyref). aux = SEMA_CONV_*.
+ *    anyref); its `conv` = SEMA_CONV_*.
  *  - NAME, DOT, TNAME: `sym` points at the declaration referred to (VAR for
  *    locals and actor fields, PARAM for function/handler/actor parameters,
  *    CONST, FN, MESSAGE, EVENT, ACTOR, STRUCT, ENUM, VARIANT, PROTOCOL, CHILD
  *    or CHILDREN for supervisor children). For a DOT that names a module
- *    member (`time.now`) `sym` is that member and aux = SEMA_DOT_MODULE; a
- *    struct field access has aux = SEMA_DOT_FIELD and sym = the FIELD; an
- *    enum variant `Shape.Empty` has aux = SEMA_DOT_VARIANT.
- *  - CALL: aux is a sema_call_kind_t saying what is called; for
- *    SEMA_CALL_BUILTIN and SEMA_CALL_METHOD, aux2 is a sema_builtin_t.
+ *    member (`time.now`) `sym` is that member and `dot` = SEMA_DOT_MODULE;
+ *    a struct field access has `dot` = SEMA_DOT_FIELD and sym = the FIELD;
+ *    an enum variant `Shape.Empty` has `dot` = SEMA_DOT_VARIANT.
+ *  - CALL: `call` is a sema_call_kind_t saying what is called; for
+ *    SEMA_CALL_BUILTIN and SEMA_CALL_METHOD, `builtin` is a sema_builtin_t.
  *    For SEMA_CALL_FN sym = FN decl (top-level, module or actor-private);
  *    SEMA_CALL_MESSAGE / SEMA_CALL_EVENT: sym = MESSAGE / EVENT decl (the
  *    node's type is TY_MESSAGE); SEMA_CALL_VARIANT: sym = VARIANT, type =
@@ -31,16 +31,19 @@
  *  - Handler ON nodes: sym = MESSAGE decl (or the built-in Down message,
  *    sema_down_message()); their PARAMs get the field types. APPLY: sym =
  *    EVENT. ACTOR.type = the actor's TY_ACTOR type.
- *  - INDEX: aux = SEMA_INDEX_ARRAY, SEMA_INDEX_MAP or SEMA_INDEX_VIRTUAL.
- *  - FOR: aux = SEMA_FOR_RANGE, SEMA_FOR_ARRAY, SEMA_FOR_MAP; the PARAM
+ *  - INDEX: `index` = SEMA_INDEX_ARRAY, SEMA_INDEX_MAP or SEMA_INDEX_VIRTUAL.
+ *  - FOR: `loop` = SEMA_FOR_RANGE, SEMA_FOR_ARRAY, SEMA_FOR_MAP; the PARAM
  *    bindings have their types.
  *  - BINARY: operands have the same type after conversions (except
  *    shifts, where rhs may be any integer type).
- *  - MATCH: aux = 1 when arms are exhaustive without a wildcard (enum).
+ *  - MATCH: `exhaustive` when arms cover an enum without a wildcard.
  *  - Every FN, INIT, ON, APPLY node whose body (transitively through
  *    nothing: awaits are only allowed in handlers and init) contains an
- *    AWAIT or PERSIST has aux = 1 (the emitter compiles it as a resumable
+ *    AWAIT or PERSIST has `suspends` set (the emitter compiles it as a resumable
  *    frame).
+ *  - These checker results are named fields of ast_t (ast.h), one union
+ *    member per node kind; MODULE.info holds the checker's tables. The
+ *    emitter owns `emit_id` and `data` and may overwrite them freely.
  *  - Each module's decls are in their MODULE node; program->modules lists
  *    modules in dependency order (imports first), root last.
  *  - Also (additions, backward compatible): top-level declarations have
@@ -50,7 +53,7 @@
  *    NAME or module DOT callee has sym but may have no type; the DOT of a
  *    method call carries the receiver's type. STRUCT.type / ENUM.type /
  *    PROTOCOL.type are their nominal types. CHILD.type is the child's actor
- *    type, CHILDREN.type an array of it (CHILDREN.aux = SEMA_FOR_RANGE or
+ *    type, CHILDREN.type an array of it (CHILDREN.loop = SEMA_FOR_RANGE or
  *    SEMA_FOR_ARRAY like FOR). A kernel may call another kernel as a plain
  *    function (SEMA_CALL_FN, index argument included). Rules where
  *    LANGUAGE.md is silent: compiler/sema/BUILTINS.md.
@@ -95,7 +98,7 @@ void sema_release(program_t *prog);
 typedef enum sema_call_kind {
   SEMA_CALL_NONE,
   SEMA_CALL_FN,        /* Act function (top-level/module/actor-private/extern) */
-  SEMA_CALL_BUILTIN,   /* print, len, min, ... (aux2 = sema_builtin_t) */
+  SEMA_CALL_BUILTIN,   /* print, len, min, ... (`builtin` = sema_builtin_t) */
   SEMA_CALL_METHOD,    /* xs.push(v), s.split(","), m.get(k), d.ms() */
   SEMA_CALL_MESSAGE,   /* Ping(n) building a message */
   SEMA_CALL_EVENT,     /* Credited(a) building an event for persist */
