@@ -74,7 +74,7 @@ type_t *sema_const_type(cx_t *c, ast_t *k, loc_t at) {
   type_t *t = tn ? sema_resolve_type(&kc, tn) : NULL;
   type_t *it = T(TY_ERROR);
   if (ast_kid(k, 1))
-    it = t ? sema_expect(&kc, &k->kids[1], is_err(t) ? NULL : t) : sema_expr(&kc, &k->kids[1], NULL);
+    it = t ? sema_expect(&kc, &k->kids[1], t) : sema_expr(&kc, &k->kids[1], NULL);
   if (t == NULL) {
     t = it;
     if (!is_err(t) && !storable_const(t)) {

@@ -22,7 +22,7 @@ void sema_args(cx_t *c, ast_t *call, int first, ast_t *params, const char *what,
   }
   for (int i = 0; i < np; i++) {
     type_t *pt = params->kids[i] ? params->kids[i]->type : NULL;
-    if (is_err(sema_expect(c, &call->kids[first + i], is_err(pt) ? NULL : pt)) || is_err(pt))
+    if (is_err(sema_expect(c, &call->kids[first + i], pt ? pt : T(TY_ERROR))) || is_err(pt))
       call->type = T(TY_ERROR);
   }
 }

@@ -494,6 +494,8 @@ static type_t *array_lit(cx_t *c, ast_t *e, type_t *want) {
   type_t *et = want && want->kind == TY_ARRAY ? want->elem : NULL;
   if (e->nkids == 0) {
     if (et == NULL) {
+      if (c->quiet_untyped)
+        return T(TY_ERROR);
       diag_error(c->d, e->loc, "cannot tell the element type of `[]`");
       diag_hint(c->d, "give the variable a type: `var xs: [int] = []`");
       return T(TY_ERROR);
@@ -532,6 +534,8 @@ static type_t *map_lit(cx_t *c, ast_t *e, type_t *want) {
   type_t *vt = want && want->kind == TY_MAP ? want->elem : NULL;
   if (e->nkids == 0) {
     if (kt == NULL) {
+      if (c->quiet_untyped)
+        return T(TY_ERROR);
       diag_error(c->d, e->loc, "cannot tell the key and value types of `[:]`");
       diag_hint(c->d, "give the variable a type: `var m: [string: int] = [:]`");
       return T(TY_ERROR);
@@ -610,6 +614,9 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
                type_name(r), ast_op_name(op));
     if (type_is_numeric(l) && type_is_numeric(r))
       diag_hint(c->d, "convert one side with `as`, e.g. `x as %s`", type_name(l));
+    else if ((l->kind == TY_OPTIONAL && l->elem == r) || (r->kind == TY_OPTIONAL && r->elem == l))
+      diag_hint(c->d, "the `%s` may be `none`: unwrap it first, `if let v = ... { ... }`",
+                type_name(l->kind == TY_OPTIONAL ? l : r));
     else if (l->kind == TY_STRING || r->kind == TY_STRING)
       diag_hint(c->d, "make text with `str(x)` or interpolation: \"{x}\"");
     return T(TY_ERROR);

@@ -16,7 +16,7 @@ void sema_local(cx_t *c, ast_t *s) {
   type_t *t = tn ? sema_resolve_type(c, tn) : NULL;
   if (init) {
     if (t) {
-      sema_expect(c, &s->kids[1], is_err(t) ? NULL : t);
+      sema_expect(c, &s->kids[1], t);
     } else {
       t = sema_expr(c, &s->kids[1], NULL);
       if (t->kind == TY_NONE) {
@@ -197,7 +197,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (!is_err(lt))
     sema_mutable_place(c, s->kids[0], "assign to");
   if (s->op == OP_ASSIGN || s->op == OP_NONE) {
-    sema_expect(c, &s->kids[1], is_err(lt) ? NULL : lt);
+    sema_expect(c, &s->kids[1], lt ? lt : T(TY_ERROR));
     return;
   }
   if (is_err(lt)) {
@@ -493,6 +493,17 @@ static void return_stmt(cx_t *c, ast_t *s) {
       else if (c->owner->kind == AST_FN)
         diag_hint(c->d, "declare the result type: `fn %s(...) -> T`", c->owner->name);
       sema_expr(c, &s->kids[0], NULL);
+    } else if (c->owner->kind == AST_ON && c->owner->sym && !is_err(c->ret)) {
+      /* A reply: say which message's reply type it must be. */
+      type_t *t = sema_expr(c, &s->kids[0], c->ret);
+      if (!is_err(t) && !sema_convert(c, &s->kids[0], t, c->ret, false)) {
+        const char *m = c->owner->sym->name;
+        diag_error(c->d, s->kids[0]->loc, "`%s` replies with `%s`, not `%s`", m,
+                   type_name(c->ret), type_name(t));
+        ast_t *fields = ast_kid(c->owner->sym, 0);
+        diag_hint(c->d, "return a value of type `%s`, or change the reply type: `message %s%s -> %s`",
+                  type_name(c->ret), m, fields && fields->nkids ? "(...)" : "", type_name(t));
+      }
     } else {
       sema_expect(c, &s->kids[0], c->ret);
     }
@@ -510,10 +521,25 @@ void sema_stmt(cx_t *c, ast_t *s) {
   case AST_BLOCK:
     sema_block(c, s);
     return;
-  case AST_VAR:
+  case AST_VAR: {
     sema_local(c, s);
+    /* One name, one meaning per block (docs/decisions.md): an inner
+     * block may hide an outer name, as in Go, but not redeclare it in
+     * the same block. */
+    ast_t *prev = s->name ? scope_in_block(c, s->name) : NULL;
+    if (prev && prev->kind == AST_PARAM) {
+      diag_error(c->d, s->loc, "`%s` is already declared as a parameter", s->name);
+      diag_hint(c->d, "give the local another name");
+      diag_note(c->d, prev->loc, "the parameter `%s` is here", s->name);
+    } else if (prev) {
+      diag_error(c->d, s->loc, "`%s` is already declared in this block", s->name);
+      diag_hint(c->d, "give it another name, or declare the first with `var` and assign: `%s = ...`",
+                s->name);
+      diag_note(c->d, prev->loc, "the first `%s` is here", s->name);
+    }
     scope_push(c, s->name, s);
     return;
+  }
   case AST_EXPR_STMT: {
     ast_t *e = ast_kid(s, 0);
     if (e == NULL)
@@ -603,10 +629,15 @@ void sema_stmt(cx_t *c, ast_t *s) {
 void sema_block(cx_t *c, ast_t *b) {
   if (b == NULL)
     return;
-  int mark = scope_mark(c);
+  int mark = scope_mark(c), outer = c->block;
+  if (c->body_block)
+    c->body_block = false; /* a body: one scope with its parameters */
+  else
+    c->block = ++c->nblocks;
   for (int i = 0; i < b->nkids; i++)
     sema_stmt(c, b->kids[i]);
   scope_pop(c, mark);
+  c->block = outer;
 }
 
 /* Check a body owned by a FN, ON, INIT, ON_STOP or APPLY; ret is the
@@ -621,7 +652,9 @@ void sema_body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret) {
   c->ret = ret;
   c->has_await = false;
   c->loops = 0;
+  c->body_block = true;
   sema_block(c, blk);
+  c->body_block = false;
   if (c->has_await)
     owner->suspends = true;
   if (ret && !is_err(ret) && blk && !sema_block_returns(blk)) {

@@ -234,8 +234,26 @@ typedef struct best {
 
 /* The nearest spelling wins; on a tie the nearer scope (lower rank), then
  * the alphabetically first name (hash tables have no stable order). */
+static bool is_upper(char ch) { return ch >= 'A' && ch <= 'Z'; }
+
+/* Edit distance ignoring ASCII case. */
+static int edits_nocase(const char *a, const char *b) {
+  char la[41], lb[41];
+  size_t i;
+  for (i = 0; a[i] && i < 40; i++) la[i] = is_upper(a[i]) ? (char)(a[i] - 'A' + 'a') : a[i];
+  la[i] = '\0';
+  for (i = 0; b[i] && i < 40; i++) lb[i] = is_upper(b[i]) ? (char)(b[i] - 'A' + 'a') : b[i];
+  lb[i] = '\0';
+  return sema_edits(la, lb);
+}
+
 static void consider(best_t *b, const char *want, const char *cand, int rank) {
   if (cand == NULL || cand == want || (cand[0] == '_' && cand[1] == '\0'))
+    return;
+  /* `Nope` is not a misspelt `node`: names whose first letters differ in
+   * case (types are UpperCamelCase, the rest snake_case) are suggested
+   * only when they differ in case alone (`String` for `string`). */
+  if (is_upper(want[0]) != is_upper(cand[0]) && edits_nocase(want, cand) > 0)
     return;
   int e = sema_edits(want, cand);
   if (e > b->dist)

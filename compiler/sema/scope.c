@@ -72,6 +72,7 @@ void scope_push(cx_t *c, const char *name, ast_t *decl) {
     return; /* `_` binds nothing */
   VEC_PUSH(&c->undo, ((undo_t){name, symtab_get(&c->locals, name)}));
   symtab_put(&c->locals, name, decl);
+  symtab_put(&c->local_block, (const char *)decl, (ast_t *)(intptr_t)c->block);
 }
 
 int scope_mark(const cx_t *c) { return c->undo.n; }
@@ -85,7 +86,15 @@ void scope_pop(cx_t *c, int mark) {
 
 ast_t *scope_get(const cx_t *c, const char *name) { return symtab_get(&c->locals, name); }
 
+ast_t *scope_in_block(const cx_t *c, const char *name) {
+  ast_t *d = symtab_get(&c->locals, name);
+  if (d == NULL || (intptr_t)symtab_get(&c->local_block, (const char *)d) != c->block)
+    return NULL;
+  return d;
+}
+
 void scope_free(cx_t *c) {
   symtab_free(&c->locals);
+  symtab_free(&c->local_block);
   VEC_FREE(&c->undo);
 }

@@ -46,10 +46,17 @@ typedef struct cx {
   type_t *ret;           /* result type of the body (NULL: no value) */
   bool has_await;        /* the body contains await or persist */
   bool in_fields;        /* checking actor field initialisers */
+  int quiet_untyped;     /* > 0: the expected type was an error, so an
+                            empty `[]`/`[:]` has no type but says nothing */
   int loops;
   /* locals: a hash table plus an undo log for leaving blocks */
   symtab_t locals;
   VEC(undo_t) undo;
+  /* blocks, for "declared twice in one block": each local's block id */
+  symtab_t local_block;  /* key: the local's declaration -> block id */
+  int block, nblocks;    /* the current block's id, ids handed out */
+  bool body_block;       /* the next block is a body: it shares the id of
+                            the parameters pushed before it */
 } cx_t;
 
 static inline type_t *T(type_kind_t k) { return type_prim(k); }
@@ -63,6 +70,8 @@ void scope_push(cx_t *c, const char *name, ast_t *decl);
 int scope_mark(const cx_t *c);
 void scope_pop(cx_t *c, int mark);
 ast_t *scope_get(const cx_t *c, const char *name);
+/* The declaration of `name` made in the current block, or NULL. */
+ast_t *scope_in_block(const cx_t *c, const char *name);
 void scope_free(cx_t *c);
 
 /* decls.c */
