@@ -127,8 +127,9 @@ static void dump(const ast_t *n, FILE *out, int depth) {
     if (n->lit.s && n->kind != AST_FLOAT)
       fprintf(out, " [%s]", n->lit.s);
   }
-  if (n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING))
-    fprintf(out, " flags=0x%x", n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING));
+  unsigned shown = n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING | AST_SYNTAX_ERROR);
+  if (shown)
+    fprintf(out, " flags=0x%x", shown);
   fputc('\n', out);
   for (int i = 0; i < n->nkids; i++)
     dump(n->kids[i], out, depth + 1);

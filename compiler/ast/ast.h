@@ -174,7 +174,10 @@ enum ast_flags {
   VAR_MUTABLE = 1 << 8,
   AST_PARENS = 1 << 9,      /* expression was written in parentheses */
   AST_CHECKED = 1 << 10,    /* checker: declaration already checked */
-  AST_CHECKING = 1 << 11    /* checker: in progress (cycle detection) */
+  AST_CHECKING = 1 << 11,   /* checker: in progress (cycle detection) */
+  AST_SYNTAX_ERROR = 1 << 12 /* parser: a syntax error inside (BLOCK, ACTOR)
+                                or a declaration lost (MODULE); the checker
+                                skips the part and its cascades */
 };
 
 struct type;

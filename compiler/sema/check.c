@@ -120,8 +120,7 @@ static void protocol(cx_t *c, ast_t *p) {
     ast_t *m = sema_global(c, n->name);
     if (m == NULL || m->kind != AST_MESSAGE) {
       if (m == NULL) {
-        diag_error(c->d, n->loc, "unknown message `%s`", n->name);
-        sema_hint_name(c, n->name, SEMA_HINT_MESSAGE);
+        sema_unknown(c, n->loc, "message", n->name, SEMA_HINT_MESSAGE);
       } else {
         diag_error(c->d, n->loc, "`%s` is not a message; a protocol lists messages", n->name);
       }
@@ -207,7 +206,7 @@ static void check_main(cx_t *c, program_t *prog) {
     }
     if (m->flags & (ACTOR_VIRTUAL | ACTOR_PERSISTENT | ACTOR_GPU))
       diag_error(c->d, m->loc, "`Main` is a plain actor (or a supervisor)");
-  } else if (c->opts->require_main) {
+  } else if (c->opts->require_main && !(root->flags & AST_SYNTAX_ERROR)) {
     loc_t l = {root->loc.file, 1, 1};
     if (l.file == NULL && root->nkids > 0 && root->kids[0])
       l.file = root->kids[0]->loc.file;

@@ -70,11 +70,13 @@ ast_t *sema_message(cx_t *c, ast_t **slot, bool event) {
       diag_error(c->d, e->loc, event ? "`persist` needs an event, like `persist Credited(10)`"
                                      : "expected a message here, like `Ping(1)`");
     } else if (d == NULL) {
-      diag_error(c->d, e->loc, event ? "unknown event `%s`" : "unknown message `%s`", name);
-      if (event && c->actor)
-        diag_hint(c->d, "declare it in the actor: `event %s(...)`", name);
-      else if (!qualified)
-        sema_hint_name(c, name, SEMA_HINT_MESSAGE);
+      if (event) {
+        diag_error(c->d, e->loc, "unknown event `%s`", name);
+        if (c->actor)
+          diag_hint(c->d, "declare it in the actor: `event %s(...)`", name);
+      } else {
+        sema_unknown(c, e->loc, "message", name, qualified ? 0 : SEMA_HINT_MESSAGE);
+      }
     } else if (event) {
       diag_error(c->d, e->loc, "`%s` is not an event of `%s`", name, c->actor ? c->actor->name : "?");
       if (d->kind == AST_MESSAGE)
@@ -160,8 +162,7 @@ type_t *sema_construct(cx_t *c, ast_t *k, const char *what) {
     if (d && d->kind == AST_PROTOCOL) {
       diag_error(c->d, k->loc, "`%s` is a protocol; %s an actor that implements it", d->name, what);
     } else if (callee && callee->kind == AST_NAME && d == NULL) {
-      diag_error(c->d, k->loc, "unknown actor `%s`", callee->name);
-      sema_hint_name(c, callee->name, SEMA_HINT_ACTOR);
+      sema_unknown(c, k->loc, "actor", callee->name, SEMA_HINT_ACTOR);
     } else {
       diag_error(c->d, k->loc, "`%s` needs an actor, like `%s Worker(1)`", what,
                  strcmp(what, "spawn") == 0 ? "spawn" : "child w =");
@@ -345,8 +346,7 @@ type_t *sema_call(cx_t *c, ast_t *e, type_t *want) {
       }
     }
     if (d == NULL) {
-      diag_error(c->d, f->loc, "unknown function `%s`", f->name);
-      sema_hint_name(c, f->name, SEMA_HINT_FN);
+      sema_unknown(c, f->loc, "function", f->name, SEMA_HINT_FN);
       check_rest(c, e, 1);
       return T(TY_ERROR);
     }

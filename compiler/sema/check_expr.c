@@ -181,8 +181,7 @@ static type_t *name_expr(cx_t *c, ast_t *e, type_t *want) {
       diag_hint(c->d, "call it: `%s(...)`", e->name);
       return T(TY_ERROR);
     }
-    diag_error(c->d, e->loc, "unknown name `%s`", e->name);
-    sema_hint_name(c, e->name, SEMA_HINT_VALUE);
+    sema_unknown(c, e->loc, "name", e->name, SEMA_HINT_VALUE);
     return T(TY_ERROR);
   }
   e->sym = d;
@@ -401,9 +400,7 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
   if (d == NULL || d->kind != AST_STRUCT) {
     if (tn && tn->name) {
       if (d == NULL) {
-        diag_error(c->d, tn->loc, "unknown struct `%s`", tn->name);
-        if (tn->kind == AST_NAME)
-          sema_hint_name(c, tn->name, SEMA_HINT_STRUCT);
+        sema_unknown(c, tn->loc, "struct", tn->name, tn->kind == AST_NAME ? SEMA_HINT_STRUCT : 0);
       } else {
         diag_error(c->d, tn->loc, "`%s` is not a struct", tn->name);
       }

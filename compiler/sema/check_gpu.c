@@ -207,7 +207,8 @@ static void g_stmt(gw_t *g, ast_t *s) {
 void sema_gpu_body(cx_t *c, ast_t *owner, const char *where) {
   gw_t g = {c, where};
   ast_t *body = owner->kind == AST_FN ? ast_kid(owner, 2) : ast_kid(owner, 1);
-  g_block(&g, body);
+  if (body != NULL && !(body->flags & AST_SYNTAX_ERROR)) /* unchecked, see sema_body */
+    g_block(&g, body);
 }
 
 /* A kernel: `kernel k(i: int, ...) -> R`, parameters numbers, bools or

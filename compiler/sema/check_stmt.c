@@ -644,6 +644,11 @@ void sema_block(cx_t *c, ast_t *b) {
  * result its `return`s give (NULL: none). The caller has made parameters
  * visible. */
 void sema_body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret) {
+  /* A body with a syntax error lost statements (a `let`, a `return`):
+   * checking what is left would report those losses, not the program's
+   * errors. The syntax error is reported already. */
+  if (blk != NULL && (blk->flags & AST_SYNTAX_ERROR))
+    return;
   ast_t *save_owner = c->owner;
   type_t *save_ret = c->ret;
   bool save_await = c->has_await;

@@ -30,8 +30,8 @@ bool sema_implements(const ast_t *actor, const ast_t *proto) {
 bool sema_handles(const type_t *target, const ast_t *msg) {
   if (target->kind == TY_ANYREF)
     return true;
-  if (target->kind == TY_ACTOR)
-    return sema_handler(target->decl, msg) != NULL;
+  if (target->kind == TY_ACTOR) /* an actor with a syntax error may have lost the handler */
+    return sema_handler(target->decl, msg) != NULL || (target->decl->flags & AST_SYNTAX_ERROR);
   if (target->kind == TY_PROTOCOL)
     for (int i = 0; i < target->decl->nkids; i++)
       if (target->decl->kids[i] && target->decl->kids[i]->sym == msg)

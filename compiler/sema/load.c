@@ -33,6 +33,9 @@ static const char *mod_name(const char *path) {
 static VEC(module_info_t *) loaded;
 /* The chain of modules being loaded, for cycle reports. */
 static VEC(module_info_t *) stack;
+/* Errors in finding modules (not in their text): checking goes on after a
+ * syntax error, but not without a module. */
+static int load_errors;
 
 static const char *canonical(const char *path) {
   char buf[PATH_MAX];
@@ -131,6 +134,7 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     if (imp == NULL || imp->kind != AST_IMPORT)
       continue;
     if (imp->flags & IMPORT_C) {
+      load_errors++;
       diag_error(d, imp->loc, "`import c` needs libclang, and this actorc was built without it");
       diag_hint(d, "declare the functions you use: `extern \"C\" \"%s\" { fn ... }`",
                 imp->lit.s ? imp->lit.s : "header.h");
@@ -156,6 +160,7 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     if (dep == NULL) {
       src_file_t *f = src_load(rel);
       if (f == NULL) {
+        load_errors++;
         strbuf_t name = {0};
         dotted(path, &name);
         diag_error(d, imp->loc, "cannot find module `%s` (looked for %s)", strbuf_str(&name), rel);
@@ -168,10 +173,12 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
       dep = new_module(dm, rel);
       load_imports(dep, opts, d, out);
     } else if (dep->state == 1) {
+      load_errors++;
       report_cycle(d, imp, dep);
       continue;
     }
     if (prev && prev != dep->mod) {
+      load_errors++;
       diag_error(d, imp->loc, "two imports are named `%s`", imp->name);
       diag_hint(d, "modules are used by their last name; rename one of the files");
       continue;
@@ -217,12 +224,15 @@ bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
   if (opts == NULL)
     opts = &defaults;
   sema_release(NULL); /* a previous run's tables, if any */
+  load_errors = 0;
   module_info_t *mi = new_module(root, root->lit.s ? root->lit.s : "main.act");
   load_imports(mi, opts, d, out);
   out->root = root;
-  if (d->errors)
+  if (load_errors)
     return false;
-  return sema_check_program(out, opts, d);
+  /* Syntax errors do not stop the checker: it skips what they broke
+   * (AST_SYNTAX_ERROR) and reports the rest (LANGUAGE.md §14). */
+  return sema_check_program(out, opts, d) && d->errors == 0;
 }
 
 bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
@@ -235,7 +245,5 @@ bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
     return false;
   }
   ast_t *root = parse_module(f, d);
-  if (d->errors)
-    return false;
   return sema_check_module(root, opts, d, out);
 }

@@ -160,11 +160,9 @@ type_t *sema_resolve_type(cx_t *c, ast_t *n) {
     }
     ast_t *d = sema_global(c, n->name);
     if (d == NULL) {
-      diag_error(c->d, n->loc, "unknown type `%s`", n->name);
-      if (strcmp(n->name, "future") == 0)
+      bool future = strcmp(n->name, "future") == 0;
+      if (sema_unknown(c, n->loc, "type", n->name, future ? 0 : SEMA_HINT_TYPE) && future)
         diag_hint(c->d, "write the reply type too: `future<int>`");
-      else
-        sema_hint_name(c, n->name, SEMA_HINT_TYPE);
       break;
     }
     n->sym = d;
@@ -293,6 +291,16 @@ static void consider_table(best_t *b, const char *want, const symtab_t *t, int r
   for (int i = 0; i < t->cap; i++)
     if (t->keys[i] && hint_kind_ok(t->vals[i], kinds))
       consider(b, want, t->keys[i], rank);
+}
+
+bool sema_unknown(cx_t *c, loc_t at, const char *what, const char *name, unsigned kinds) {
+  /* A declaration dropped by syntax error recovery may be what it names. */
+  if (c->mi && c->mi->mod && (c->mi->mod->flags & AST_SYNTAX_ERROR))
+    return false;
+  diag_error(c->d, at, "unknown %s `%s`", what, name);
+  if (kinds)
+    sema_hint_name(c, name, kinds);
+  return true;
 }
 
 void sema_hint_name(cx_t *c, const char *name, unsigned kinds) {

@@ -101,6 +101,10 @@ enum {
   SEMA_HINT_FN = 1 << 5        /* functions, built-in ones included */
 };
 void sema_hint_name(cx_t *c, const char *name, unsigned kinds);
+/* Report "unknown WHAT `name`" with a hint of those kinds (0: none);
+ * reports nothing and returns false when a syntax error dropped a
+ * declaration of this module (the name may be that one). */
+bool sema_unknown(cx_t *c, loc_t at, const char *what, const char *name, unsigned kinds);
 int sema_edits(const char *a, const char *b);
 
 /* convert.c */

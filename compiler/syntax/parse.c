@@ -323,6 +323,11 @@ void parse_check_struct_type(parse_ctx_t *px, ast_t *t) {
   diag_error(px->diag, t->loc, "expected a struct name before `{`");
 }
 
+void parse_mark_broken(parse_ctx_t *px, ast_t *n, const tok_t *first) {
+  if (n != NULL && px->errors > first->errs)
+    n->flags |= AST_SYNTAX_ERROR;
+}
+
 void parse_drop_first(ast_t *list) {
   if (list->nkids > 0) {
     memmove(list->kids, list->kids + 1, sizeof(ast_t *) * (size_t)(list->nkids - 1));
@@ -369,6 +374,7 @@ static const char *word_future;
 static void feed(parse_ctx_t *px, glue_t *g, int kind, tok_t *t) {
   px->last_loc = t->loc;
   px->tokno++;
+  t->errs = px->errors;
   act_parser(g->parser, kind, *t);
   px->prev = *t;
   px->prev.kind = kind;
@@ -633,6 +639,9 @@ ast_t *parse_module(src_file_t *file, diag_t *d) {
                              1, 1, 0);
   ast_t *m = ast_new(AST_MODULE, l0);
   m->lit.s = file->path;
+  /* a declaration was dropped by error recovery: names may be missing */
+  if (decls != NULL && (decls->flags & AST_SYNTAX_ERROR))
+    m->flags |= AST_SYNTAX_ERROR;
   if (decls != NULL)
     for (int i = 0; i < decls->nkids; i++)
       if (decls->kids[i] != NULL) {
