@@ -606,6 +606,20 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
     }
     return l;
   }
+  /* LANGUAGE.md §3: a duration scales by an integer, `d * n`, `n * d` and
+   * `d / n`. That integer is an `int` (durations count int nanoseconds),
+   * so the generated C multiplies two int64_t. */
+  if ((op == OP_MUL || op == OP_DIV) && l != r &&
+      (l->kind == TY_DURATION || (op == OP_MUL && r->kind == TY_DURATION))) {
+    type_t *n = l->kind == TY_DURATION ? r : l;
+    if (n == T(TY_I64))
+      return T(TY_DURATION);
+    if (type_is_integer(n)) {
+      diag_error(c->d, at->loc, "a duration is scaled by an `int`, not `%s`", type_name(n));
+      diag_hint(c->d, "convert it first: `x as int`");
+      return T(TY_ERROR);
+    }
+  }
   if (l != r) {
     diag_error(c->d, at->loc, "mismatched operand types `%s` and `%s` for `%s`", type_name(l),
                type_name(r), ast_op_name(op));

@@ -438,21 +438,20 @@ static void match_stmt(cx_t *c, ast_t *s) {
     scope_pop(c, mark);
   }
   if (en && !wild) {
-    char missing[512] = "";
+    strbuf_t missing = {0};
     int nm = 0;
     for (int j = 0; j < en->nkids; j++)
       if (!seen[j] && en->kids[j]) {
-        size_t l = strlen(missing);
-        if (l < sizeof missing - 64)
-          snprintf(missing + l, sizeof missing - l, "%s%s", nm ? ", " : "", en->kids[j]->name);
+        strbuf_printf(&missing, "%s`%s`", nm ? ", " : "", en->kids[j]->name);
         nm++;
       }
     if (nm) {
-      diag_error(c->d, s->loc, "`match` on `%s` does not cover %s", en->name, missing);
+      diag_error(c->d, s->loc, "`match` on `%s` does not cover %s", en->name, strbuf_str(&missing));
       diag_hint(c->d, "add arms for them, or a `_ => { }` arm");
     } else {
       s->exhaustive = true;
     }
+    strbuf_free(&missing);
   }
   (void)seen_true;
   (void)seen_false;

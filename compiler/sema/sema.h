@@ -35,7 +35,8 @@
  *  - FOR: `loop` = SEMA_FOR_RANGE, SEMA_FOR_ARRAY, SEMA_FOR_MAP; the PARAM
  *    bindings have their types.
  *  - BINARY: operands have the same type after conversions (except
- *    shifts, where rhs may be any integer type).
+ *    shifts, where rhs may be any integer type, and a duration scaled by
+ *    an int, `d * n`, `n * d`, `d / n`, whose type is the duration's).
  *  - MATCH: `exhaustive` when arms cover an enum without a wildcard.
  *  - Every FN, INIT, ON, APPLY node whose body (transitively through
  *    nothing: awaits are only allowed in handlers and init) contains an

@@ -262,6 +262,7 @@ ast_t *parse_binary(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_
   /* Comparisons do not associate (LANGUAGE.md §4); Lemon's %nonassoc
    * still reduces `a < b` before `==`, so the check is here. */
   if (o >= OP_EQ && o <= OP_GE && (is_comparison(l) || is_comparison(r))) {
+    px->errors++; /* the checker leaves the enclosing body alone */
     diag_error(px->diag, op->loc, "comparisons cannot be chained");
     diag_hint(px->diag, "combine them with `&&`, or add parentheses");
   }
@@ -284,6 +285,7 @@ ast_t *parse_assign(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_
   switch (l->kind) {
   case AST_NAME: case AST_DOT: case AST_INDEX: break;
   default:
+    px->errors++;
     diag_error(px->diag, l->loc, "cannot assign to this expression");
   }
   ast_t *n = ast_new(AST_ASSIGN, op->loc);
@@ -556,8 +558,11 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
   px.loc0.col = col;
   glue_t g;
   memset(&g, 0, sizeof g);
-  if (word_future == NULL)
+  static unsigned generation; /* of the string table word_future is in */
+  if (generation != strtab_generation()) {
     word_future = strtab_cstr("future");
+    generation = strtab_generation();
+  }
   lex_init(&g.lx, f, start, end, line, col, px.diag);
   g.parser = parser_get(&px);
   run(&px, &g, start_token);

@@ -1,5 +1,5 @@
 # Criterion unit tests of the front end and the runtime.
-foreach(t lexer parser)
+foreach(t lexer parser sema)
   add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
   target_link_libraries(test_${t} PRIVATE actorc_lib PkgConfig::CRITERION)
   add_test(NAME unit_${t} COMMAND test_${t})
