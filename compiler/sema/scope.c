@@ -70,9 +70,9 @@ void scope_push(cx_t *c, const char *name, ast_t *decl) {
     return;
   if (name[0] == '_' && name[1] == '\0')
     return; /* `_` binds nothing */
-  VEC_PUSH(&c->undo, ((undo_t){name, symtab_get(&c->locals, name)}));
+  VEC_PUSH(&c->undo, ((undo_t){name, symtab_get(&c->locals, name), symtab_get(&c->local_block, name)}));
   symtab_put(&c->locals, name, decl);
-  symtab_put(&c->local_block, (const char *)decl, (ast_t *)(intptr_t)c->block);
+  symtab_put(&c->local_block, name, (ast_t *)(intptr_t)(c->block + 1));
 }
 
 int scope_mark(const cx_t *c) { return c->undo.n; }
@@ -80,7 +80,9 @@ int scope_mark(const cx_t *c) { return c->undo.n; }
 void scope_pop(cx_t *c, int mark) {
   while (c->undo.n > mark) {
     c->undo.n--;
-    symtab_put(&c->locals, c->undo.v[c->undo.n].name, c->undo.v[c->undo.n].prev);
+    const undo_t *u = &c->undo.v[c->undo.n];
+    symtab_put(&c->locals, u->name, u->prev);
+    symtab_put(&c->local_block, u->name, u->prev_block);
   }
 }
 
@@ -88,7 +90,7 @@ ast_t *scope_get(const cx_t *c, const char *name) { return symtab_get(&c->locals
 
 ast_t *scope_in_block(const cx_t *c, const char *name) {
   ast_t *d = symtab_get(&c->locals, name);
-  if (d == NULL || (intptr_t)symtab_get(&c->local_block, (const char *)d) != c->block)
+  if (d == NULL || (intptr_t)symtab_get(&c->local_block, name) != c->block + 1)
     return NULL;
   return d;
 }

@@ -32,7 +32,8 @@ extern ast_t sema_ambiguous_node;
 
 typedef struct undo {
   const char *name;
-  ast_t *prev;
+  ast_t *prev;           /* what name meant before, restored on leaving */
+  ast_t *prev_block;     /* and the block that meant it in (see cx_t) */
 } undo_t;
 
 typedef struct cx {
@@ -53,7 +54,7 @@ typedef struct cx {
   symtab_t locals;
   VEC(undo_t) undo;
   /* blocks, for "declared twice in one block": each local's block id */
-  symtab_t local_block;  /* key: the local's declaration -> block id */
+  symtab_t local_block;  /* name -> 1 + id of the block of its binding */
   int block, nblocks;    /* the current block's id, ids handed out */
   bool body_block;       /* the next block is a body: it shares the id of
                             the parameters pushed before it */
