@@ -448,6 +448,15 @@ Test(persistence, events_hold_journal_values) {
               "event field `who` cannot be persisted");
 }
 
+Test(persistence, recursive_enum_in_an_event) {
+  /* each type is looked into once: a binary tree is not walked per path */
+  TEST_ERRORS("actor W { }\nenum Tree { Leaf, Node(l: Tree, r: Tree) }\n"
+              "enum Bad { End, Hold(l: Bad, r: Bad, t: Tree, w: [W?]) }\n"
+              "persistent actor S(id: string) {\n  event Saved(t: Tree)\n  event Lost(b: Bad)\n"
+              "  apply Saved(t) { }\n  apply Lost(b) { }\n}",
+              "event field `b` cannot be persisted: `W` only means something in this process");
+}
+
 Test(persistence, wallet) {
   TEST_OK("message Deposit(amount: int)\nmessage Withdraw(amount: int) -> bool\n"
           "persistent actor Wallet(id: string) {\n  var balance = 0\n  event Credited(amount: int)\n"
