@@ -40,8 +40,9 @@ tsan: deps-test
 
 fuzz: deps-test
 	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_front
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_front fuzz_codec
 	mkdir -p build-fuzz/corpus && build-fuzz/bin/fuzz_front -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -rss_limit_mb=4096 -max_len=65536 -detect_leaks=0 -artifact_prefix=build-fuzz/ build-fuzz/corpus tests/fuzz/corpus
+	mkdir -p build-fuzz/corpus-codec && build-fuzz/bin/fuzz_codec -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -rss_limit_mb=4096 -max_len=4096 -detect_leaks=0 -artifact_prefix=build-fuzz/codec- build-fuzz/corpus-codec
 
 bench: build
 	@scripts/deps.sh bench

@@ -7,12 +7,14 @@ what=${1:-build}
 
 # package:probe — a probe is a command (cmd:NAME), a pkg-config module
 # (pc:NAME) or a file (file:PATH).
-build_pkgs="cmake:cmd:cmake gcc:cmd:gcc make:cmd:make pkg-config:cmd:pkg-config
-re2c:cmd:re2c lemon:cmd:lemon libuv1-dev:pc:libuv libsqlite3-dev:pc:sqlite3
-libgc-dev:pc:bdw-gc"
+# `build` is all that `make run` needs; the C library's headers are named
+# because gcc only recommends them and recommends are not installed.
+build_pkgs="cmake:cmd:cmake gcc:cmd:gcc libc6-dev:file:/usr/include/stdio.h make:cmd:make
+pkg-config:cmd:pkg-config re2c:cmd:re2c lemon:cmd:lemon libuv1-dev:pc:libuv
+libsqlite3-dev:pc:sqlite3 libgc-dev:pc:bdw-gc"
 test_pkgs="libcriterion-dev:pc:criterion clang:cmd:clang
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
-vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm"
+vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin"
 bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc"
 
 case "$what" in

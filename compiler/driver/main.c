@@ -43,6 +43,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --no-main          with --emit-c: leave main() out (embedding in C)\n"
+    "  --no-line          no #line directives back to the .act sources\n"
+    "  --c-flags \"...\"    extra C compiler flags (include paths, libraries)\n"
     "  --dump-ast         print the AST after parsing (check only)\n"
     "  -q                 build/run: do not print the C compiler's command\n"
     "  --version, --help\n"
@@ -60,6 +62,8 @@ typedef struct opts {
   bool emit_c;
   bool no_main;
   bool dump_ast;
+  bool no_line;
+  const char *c_flags;
   char **run_args;
   int nrun_args;
 } opts_t;
@@ -102,6 +106,12 @@ static int parse_args(int argc, char **argv, opts_t *o) {
         o->emit_dir = argv[++i];
     } else if (strcmp(a, "--no-main") == 0) {
       o->no_main = true;
+    } else if (strcmp(a, "--no-line") == 0) {
+      o->no_line = true;
+    } else if (strcmp(a, "--c-flags") == 0) {
+      if (++i >= argc)
+        return bad_usage("%s needs an argument", a);
+      o->c_flags = argv[i];
     } else if (strcmp(a, "--dump-ast") == 0) {
       o->dump_ast = true;
     } else if (strcmp(a, "-q") == 0) {
@@ -199,14 +209,14 @@ static int build_program(const opts_t *o, const toolchain_t *tc, diag_t *d,
             strerror(errno));
     return EXIT_TOOL;
   }
-  emit_opts_t eo = {.out_dir = dir, .line_directives = true,
+  emit_opts_t eo = {.out_dir = dir, .line_directives = !o->no_line,
                     .no_main = o->no_main};
   char **c_files = NULL;
   if (!emit_program(prog, &eo, d, &c_files) || d->errors)
     return EXIT_ERRORS;
   int rc = 0;
   if (exe != NULL)
-    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe);
+    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe, o->c_flags);
   for (char **p = c_files; p && *p; p++)
     free(*p);
   free(c_files);

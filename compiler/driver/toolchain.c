@@ -80,7 +80,7 @@ static void push_words(char **argv, int *argc, int max, const char *s) {
 }
 
 int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
-                      const char *gen_dir, const char *exe) {
+                      const char *gen_dir, const char *exe, const char *c_flags) {
   enum { MAX = 512 };
   char *argv[MAX];
   int argc = 0;
@@ -103,6 +103,7 @@ int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
   argv[argc++] = strdup(gen);
   for (const char *const *f = c_files; *f && argc < MAX - 40; f++)
     argv[argc++] = strdup(*f);
+  push_words(argv, &argc, MAX, c_flags);
   push_words(argv, &argc, MAX, getenv("ACT_CFLAGS"));
   argv[argc++] = strdup("-o");
   argv[argc++] = strdup(exe);

@@ -21,9 +21,11 @@ typedef struct toolchain {
  * Reports on stderr and returns false when the runtime cannot be found. */
 bool toolchain_locate(const char *argv0, toolchain_t *tc);
 
-/* Compile the NULL-terminated list of C files into the executable exe.
- * Returns 0 or 3 (after the compiler's own messages). */
+/* Compile the NULL-terminated list of C files into the executable exe;
+ * c_flags (--c-flags, may be NULL) and $ACT_CFLAGS are added after the
+ * files, so they may name libraries too. Returns 0 or 3 (after the
+ * compiler's own messages). */
 int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
-                      const char *gen_dir, const char *exe);
+                      const char *gen_dir, const char *exe, const char *c_flags);
 
 #endif

@@ -44,11 +44,13 @@ static void scan_unsupported(em_t *e, ast_t *n) {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static const char *cident(const char *s) {
-  char *r = strdup(s);
-  for (char *p = r; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) *p = '_';
-  return r;
+/* The C function of actor a's handler for msg: `<actor>_on_<Msg>` for a
+ * message of the same module (names there are unique), `<actor>_on_0<C
+ * name>` for one imported (the digit keeps the two forms apart). */
+static const char *handler_cname(ast_t *a, ast_t *msg) {
+  if (msg->loc.file == NULL) return xprintf("%s_on_DOWN", decl_cname(a));
+  if (msg->loc.file == a->loc.file) return xprintf("%s_on_%s", decl_cname(a), msg->name);
+  return xprintf("%s_on_0%s", decl_cname(a), decl_cname(msg));
 }
 
 static int64_t const_int(ast_t *n, int64_t def) {
@@ -92,6 +94,7 @@ static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) 
   e->is_ask = 0;
   e->ret = fn->kids[1] ? fn->kids[1]->type : NULL;
   emit_block(e, fn->kids[2]);
+  emit_glue(e);
   if (e->ret) line(e, "__builtin_unreachable();");
   sb_printf(body, "}\n\n");
   free(sig.p);
@@ -107,6 +110,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
   e->ret = ask ? msg->kids[1]->type : NULL;
   e->is_handler = 1;
   e->is_ask = ask;
+  e->reply_msg = ask ? decl_cname(msg) : NULL;
   e->indent = 1;
   sb_t body = {0};
   e->out = &body;
@@ -127,11 +131,11 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         }
     }
     emit_block(e, blk);
+    emit_glue(e);
     sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
               mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
     sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
     sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
-    if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
     sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     if (kind == 0)
       sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
@@ -154,6 +158,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         }
     }
     emit_block(e, blk);
+    emit_glue(e);
     if (kind == 2)
       sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
@@ -162,7 +167,6 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
         sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
       else
         sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
-      if (ask) sb_printf(out, "  const act_msg_type_t *e_reply_type = &%s_reply_type;\n  (void)e_reply_type;\n", decl_cname(msg));
       sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     }
   }
@@ -189,9 +193,9 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
   /* embedding helper: spawn from C */
   fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
-  for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s %s", ctype(params->kids[i]->type), params->kids[i]->name);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s p_%s", ctype(params->kids[i]->type), params->kids[i]->name);
   fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
-  for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = %s;\n", params->kids[i]->name, params->kids[i]->name);
+  for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = p_%s;\n", params->kids[i]->name, params->kids[i]->name);
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
 
   /* private functions */
@@ -206,7 +210,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      emit_body(e, out, a, m, xprintf("%s_on_%s", an, cident(m->sym->name)), 0);
+      emit_body(e, out, a, m, handler_cname(a, m->sym), 0);
   }
   ast_t *init = member(a, AST_INIT);
   if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
@@ -220,6 +224,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   e->coro = 0;
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
+    if (m->kind == AST_VAR || m->kind == AST_CHILD || m->kind == AST_CHILDREN) emit_source_line(e, m->loc);
     if (m->kind == AST_VAR) {
       if (m->kids[1]) line(e, "self->f_%s = %s;", m->name, emit_value(e, m->kids[1]));
       else line(e, "self->f_%s = (%s){0};", m->name, ctype(m->type));
@@ -251,6 +256,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       line(e, "}");
     }
   }
+  emit_glue(e);
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
   sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
@@ -264,8 +270,8 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %d: cx->where = %s; return %s_on_%s(cx, self, (%s *)m);\n", msg_id(m->sym),
-                emit_loc(e, m->loc), an, cident(m->sym->name), msg_cname(m->sym));
+      sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
+                emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
   }
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
@@ -288,11 +294,19 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
     }
   }
   ast_t *mb = member(a, AST_MAILBOX);
-  sb_printf(out, "const act_actor_type_t %s_type = {\"%s\", sizeof(%s), %lld, %s_start, %s_dispatch, %s, %s, %lld, INT64_C(%lld), %d};\n\n",
+  sb_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
+                 "  .start = %s_start,\n  .dispatch = %s_dispatch,\n  .on_stop = %s,\n  .strategy = %s,\n"
+                 "  .max_restarts = %lld,\n  .restart_window_ns = INT64_C(%lld),\n  .ordered_start = %d,\n};\n\n",
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
   e->actor = NULL;
+}
+
+static int body_shares(ast_t *fields) {
+  for (int i = 0; i < fields->nkids; i++)
+    if (type_shares(fields->kids[i]->type)) return 1;
+  return 0;
 }
 
 static void emit_message(FILE *h, sb_t *out, ast_t *m) {
@@ -300,45 +314,52 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   ast_t *fs = m->kids[0];
   fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
-  fprintf(h, "} %s;\nextern const act_msg_type_t %s_type;\n", st, cn);
+  fprintf(h, "} %s;\nenum { %s = %d };   /* act_msg_type_t.id */\n", st, msg_id_name(m), msg_id(m));
+  fprintf(h, "extern const act_msg_desc_t %s_desc;\n#define %s_type (%s_desc.type)\n", cn, cn, cn);
   /* embedding helper: build from C */
   fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
-  for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s %s", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, ", %s f_%s", ctype(fs->kids[i]->type), fs->kids[i]->name);
   fprintf(h, ") {\n  %s *m = (%s *)act_msg_new(cx, &%s_type);\n", st, st, cn);
-  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = %s;\n", fs->kids[i]->name, fs->kids[i]->name);
+  for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = f_%s;\n", fs->kids[i]->name, fs->kids[i]->name);
   fprintf(h, "  return &m->h;\n}\n");
   if (m->kids[1]) {
-    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_type_t %s_reply_type;\n",
-            cn, ctype(m->kids[1]->type), cn, cn);
+    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_desc_t %s_reply_desc;\n"
+               "#define %s_reply_type (%s_reply_desc.type)\n",
+            cn, ctype(m->kids[1]->type), cn, cn, cn, cn);
   }
   fprintf(h, "\n");
-  /* descriptor */
-  sb_printf(out, "static void %s_print(act_buf_t *b, const act_msg_t *mm) {\n  const %s *m = (const %s *)mm;\n  (void)m;\n  act_buf_cstr(b, \"%s%s\");\n",
-            cn, st, st, m->name, fs->nkids ? "(" : "");
-  for (int i = 0; i < fs->nkids; i++)
-    sb_printf(out, "  %sact_buf_value(b, %s, &m->f_%s, true);\n", i ? "act_buf_cstr(b, \", \"); " : "",
-              tdesc(fs->kids[i]->type), fs->kids[i]->name);
-  if (fs->nkids) sb_printf(out, "  act_buf_cstr(b, \")\");\n");
-  sb_printf(out, "}\n");
-  sb_printf(out, "static void %s_share(act_msg_t *mm) {\n  %s *m = (%s *)mm;\n  (void)m;\n", cn, st, st);
-  for (int i = 0; i < fs->nkids; i++) {
-    type_t *t = fs->kids[i]->type;
-    if (t->kind == TY_ARRAY || t->kind == TY_MAP || t->kind == TY_STRUCT || t->kind == TY_ENUM || t->kind == TY_OPTIONAL)
-      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->f_%s);\n", tdesc(t), tdesc(t), fs->kids[i]->name);
-  }
-  sb_printf(out, "}\n");
-  sb_printf(out, "const act_msg_type_t %s_type = {\"%s\", %d, sizeof(%s), %s_print, %s_share};\n", cn, m->name,
-            msg_id(m), st, cn, cn);
+  /* descriptor: the fields as data; the runtime prints and shares from it */
+  emit_fields_table(out, xprintf("%s_fields", cn), st, NULL, fs, "");
+  sb_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+                 "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, m->name, st, fs->nkids, cn,
+            body_shares(fs) ? ",\n  .flags = ACT_TF_SHARE" : "");
+  sb_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
+                 "    .print = act__msg_print,\n    .share = act__msg_share,\n  },\n  .body = &%s_body,\n};\n",
+            cn, m->name, msg_id_name(m), st, cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
-    sb_printf(out, "static void %s_reply_share(act_msg_t *mm) {\n  %s_reply *m = (%s_reply *)mm;\n  (void)m;\n", cn, cn, cn);
-    if (rt->kind == TY_ARRAY || rt->kind == TY_MAP || rt->kind == TY_STRUCT || rt->kind == TY_ENUM || rt->kind == TY_OPTIONAL)
-      sb_printf(out, "  if ((%s)->share) (%s)->share(&m->value);\n", tdesc(rt), tdesc(rt));
-    sb_printf(out, "}\n");
-    sb_printf(out, "const act_msg_type_t %s_reply_type = {\"%s reply\", 0, sizeof(%s_reply), NULL, %s_reply_share};\n",
+    sb_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
+              cn, cn, tdesc(rt));
+    sb_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
+                   "  .kind = ACT_K_STRUCT,\n  .nfields = 1,\n  .fields = %s_reply_fields%s,\n};\n",
+              cn, m->name, cn, cn, type_shares(rt) ? ",\n  .flags = ACT_TF_SHARE" : "");
+    sb_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
+                   "    .share = act__msg_share,\n  },\n  .body = &%s_reply_body,\n};\n",
               cn, m->name, cn, cn);
   }
   sb_printf(out, "\n");
+}
+
+/* `extern "C" "h.h"`: a header next to the .act file that names it is
+ * included by its full path, since the C is compiled elsewhere; any other
+ * is left to the C compiler's search path and --c-flags (LANGUAGE.md §12). */
+static const char *extern_header(ast_t *mod, const char *header) {
+  if (header[0] == '/' || mod->lit.s == NULL) return header;
+  const char *slash = strrchr(mod->lit.s, '/');
+  char *beside = slash ? xprintf("%.*s/%s", (int)(slash - mod->lit.s), mod->lit.s, header) : xprintf("%s", header);
+  char *full = realpath(beside, NULL);
+  free(beside);
+  return full ? full : header;
 }
 
 static int is_literal_const(ast_t *x) {
@@ -350,11 +371,12 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   const char *mn = mod->data;
   char *hpath = xprintf("%s/%s.h", opts->out_dir, mn);
   char *cpath = xprintf("%s/%s.c", opts->out_dir, mn);
-  FILE *h = fopen(hpath, "w");
-  if (h == NULL) {
-    fprintf(stderr, "actorc: cannot write %s: %s\n", hpath, strerror(errno));
-    return false;
-  }
+  /* Both files are built in memory and written only if their text
+   * changed (emit_writer.c). */
+  char *htext = NULL, *ctext = NULL;
+  size_t hlen = 0, clen = 0;
+  FILE *h = open_memstream(&htext, &hlen);
+  if (h == NULL) return false;
   fprintf(h, "/* %s.h: generated by actorc from %s. The C API of module `%s`:\n"
              " * message structs and constructors (<module>_<Msg>_new), actor spawn\n"
              " * functions (<module>_<Actor>_spawn) and the functions of the module.\n"
@@ -364,7 +386,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
-    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", d->lit.s);
+    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
   }
   fprintf(h, "\n");
   emit_type_defs(h);
@@ -389,6 +411,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
         sb_t body = {0};
         e->out = &body;
         char *v = emit_value(e, d->kids[1]);
+        emit_glue(e);
         sb_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
                   body.p ? body.p : "", v);
       }
@@ -433,16 +456,20 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   fprintf(h, "#endif\n");
   fclose(h);
 
-  FILE *c = fopen(cpath, "w");
-  if (c == NULL) {
-    fprintf(stderr, "actorc: cannot write %s: %s\n", cpath, strerror(errno));
-    return false;
-  }
+  FILE *c = open_memstream(&ctext, &clen);
+  if (c == NULL) return false;
   fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
-  fprintf(c, "#include \"%s.h\"\n\n", mn);
-  emit_type_descs(c);
+  fprintf(c, "#include <stddef.h>\n#include \"%s.h\"\n\n", mn);
+  sb_t descs = {0};
+  emit_type_descs(&descs, mod, is_root);
+  if (descs.p) fprintf(c, "%s", descs.p);
+  free(descs.p);
   fprintf(c, "\n%s\n%s\n%s", e->locs.p ? e->locs.p : "", protos.p ? protos.p : "", out.p ? out.p : "");
   fclose(c);
+  bool ok = cw_write(hpath, htext, false) && cw_write(cpath, ctext, true);
+  free(htext);
+  free(ctext);
+  if (!ok) return false;
   free(out.p);
   free(protos.p);
   free(e->locs.p);
@@ -459,24 +486,17 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   memset(&e, 0, sizeof e);
   e.d = d;
   e.prog = prog;
+  e.line_directives = opts->line_directives;
   for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
   if (e.errors) return false;
-  /* C prefixes for modules and their declarations; message ids. */
-  int next_id = 16;
-  for (int i = 0; i < prog->nmodules; i++) {
-    ast_t *mod = prog->modules[i];
-    const char *base = cident(mod->name);
-    const char *pfx = base;
-    for (int k = 0; k < i; k++)
-      if (strcmp((char *)prog->modules[k]->data, base) == 0) pfx = xprintf("%s%d", base, i);
-    for (int k = 0; k < mod->nkids; k++) {
-      ast_t *dcl = mod->kids[k];
-      if (dcl == NULL) continue;
-      if (dcl->kind == AST_MESSAGE) dcl->emit_id = next_id++;
-      if (dcl->kind != AST_IMPORT) dcl->data = (void *)pfx;
+  emit_assign_names(prog);
+  /* message ids, in declaration order across the program */
+  int next_id = 16;   /* ACT_MSG_FIRST_USER: ids below are the runtime's */
+  for (int i = 0; i < prog->nmodules; i++)
+    for (int k = 0; k < prog->modules[i]->nkids; k++) {
+      ast_t *dcl = prog->modules[i]->kids[k];
+      if (dcl && dcl->kind == AST_MESSAGE) dcl->emit_id = next_id++;
     }
-    mod->data = (void *)pfx;
-  }
   char **files = NULL;
   int nfiles = 0;
   for (int i = 0; i < prog->nmodules; i++)

@@ -15,31 +15,16 @@ static int is_place(ast_t *n) {
   return n->kind == AST_NAME || n->kind == AST_DOT || n->kind == AST_INDEX || n->kind == AST_SELF;
 }
 
-static int needs_share(type_t *t) {
-  switch (t->kind) {
-  case TY_ARRAY: case TY_MAP: return 1;
-  case TY_OPTIONAL: return needs_share(t->elem);
-  case TY_STRUCT:
-    for (int i = 0; i < t->decl->nkids; i++) if (needs_share(t->decl->kids[i]->type)) return 1;
-    return 0;
-  case TY_ENUM:
-    for (int v = 0; v < t->decl->nkids; v++)
-      for (int i = 0; i < t->decl->kids[v]->nkids; i++) if (needs_share(t->decl->kids[v]->kids[i]->type)) return 1;
-    return 0;
-  default: return 0;
-  }
-}
-
 /* Mark the containers of a value as shared, as an expression. */
 static char *shared(type_t *t, char *code) {
   if (t->kind == TY_ARRAY) return xprintf("act_sa(%s)", code);
   if (t->kind == TY_MAP) return xprintf("act_sm(%s)", code);
-  return xprintf("({ %s s_ = %s; (%s)->share(&s_); s_; })", ctype(t), code, tdesc(t));
+  return xprintf("({ %s s_ = %s; act_value_share(%s, &s_); s_; })", ctype(t), code, tdesc(t));
 }
 
 char *emit_value(em_t *e, ast_t *n) {
   char *c = emit_expr(e, n);
-  if (is_place(n) && needs_share(n->type)) return shared(n->type, c);
+  if (is_place(n) && type_shares(n->type)) return shared(n->type, c);
   return c;
 }
 
@@ -132,7 +117,7 @@ static char *equality(type_t *t, const char *a, const char *b) {
   switch (t->kind) {
   case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
   case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
-    return xprintf("(%s)->eq((%s[]){%s}, (%s[]){%s})", tdesc(t), ctype(t), a, ctype(t), b);
+    return xprintf("act_value_eq(%s, (%s[]){%s}, (%s[]){%s})", tdesc(t), ctype(t), a, ctype(t), b);
   default: return xprintf("((%s) == (%s))", a, b);
   }
 }
@@ -143,6 +128,23 @@ bool has_await(const ast_t *n) {
   for (int i = 0; i < n->nkids; i++)
     if (has_await(n->kids[i])) return true;
   return false;
+}
+
+/* `<<` and `>>` (§3): a count that is a literal below the width is plain
+ * C (in the unsigned type for `<<`, so nothing overflows); any other goes
+ * through act.h's checked helper, which faults outside 0..width-1. */
+static char *shift(em_t *e, ast_t *n, const char *a, const char *b) {
+  type_t *t = n->kids[0]->type;
+  ast_t *r = n->kids[1];
+  while (r->kind == AST_CAST && r->kids[1] == NULL) r = r->kids[0];
+  if (r->kind == AST_INT && r->lit.i < (uint64_t)bits(t)) {
+    if (n->op == OP_SHL) return xprintf("((%s)((%s)(%s) << %d))", ctype(t), width_utype(t), a, (int)r->lit.i);
+    return xprintf("((%s)((%s) >> %d))", ctype(t), a, (int)r->lit.i);
+  }
+  const char *count = n->kids[1]->type->kind == TY_U64 ? xprintf("act_shift_count_u64(%s)", b)
+                                                       : xprintf("(int64_t)(%s)", b);
+  return xprintf("act_%s_%s(cx, %s, %s, %s)", n->op == OP_SHL ? "shl" : "shr", suffix(t), a, count,
+                 emit_loc(e, n->loc));
 }
 
 static char *binary(em_t *e, ast_t *n) {
@@ -193,10 +195,7 @@ static char *binary(em_t *e, ast_t *n) {
   case OP_BAND: return xprintf("((%s)((%s) & (%s)))", ct, a, b);
   case OP_BOR: return xprintf("((%s)((%s) | (%s)))", ct, a, b);
   case OP_BXOR: return xprintf("((%s)((%s) ^ (%s)))", ct, a, b);
-  case OP_SHL:
-    return xprintf("((%s)((%s)(%s) << ((%s) & %d)))", ct, width_utype(t), a, b, bits(t) - 1);
-  case OP_SHR:
-    return xprintf("((%s)((%s) >> ((%s) & %d)))", ct, a, b, bits(t) - 1);
+  case OP_SHL: case OP_SHR: return shift(e, n, a, b);
   default:
     return xprintf("0");
   }
@@ -204,22 +203,33 @@ static char *binary(em_t *e, ast_t *n) {
 
 const char *emit_loc(em_t *e, loc_t l) {
   int id = e->nlocs++;
-  sb_printf(&e->locs, "static const act_loc_t act_L%d = {%s, %d, %d};\n", id,
+  sb_printf(&e->locs, "static const act_loc_t act_L%d = {.file = %s, .line = %d, .col = %d};\n", id,
             c_string(l.file ? l.file->path : "?", strlen(l.file ? l.file->path : "?")), l.line, l.col);
   return xprintf("&act_L%d", id);
 }
 
-/* Build a message: CALL(M, args...) or NAME M; returns `act_msg_t *`. */
+/* Build a message with its header's constructor, <msg>_new (CALL(M,
+ * args...) or NAME M); returns `act_msg_t *`. C leaves the order of
+ * arguments open, so with more than one argument they are evaluated into
+ * temporaries first, left to right as Act says. */
 static char *message(em_t *e, ast_t *n) {
   ast_t *m = n->sym;
   ast_t *fields = m->kids[0];
-  const char *cn = msg_cname(m);
+  int nargs = n->kind == AST_CALL ? n->nkids - 1 : 0;
+  if (nargs > fields->nkids) nargs = fields->nkids;
   sb_t b = {0};
-  sb_printf(&b, "({ %s *m_ = (%s *)act_msg_new(cx, &%s_type); ", cn, cn, decl_cname(m));
-  if (n->kind == AST_CALL)
-    for (int i = 1; i < n->nkids && i - 1 < fields->nkids; i++)
-      sb_printf(&b, "m_->f_%s = %s; ", fields->kids[i - 1]->name, emit_value(e, n->kids[i]));
-  sb_printf(&b, "&m_->h; })");
+  if (nargs > 1) {
+    sb_printf(&b, "({ ");
+    for (int i = 0; i < nargs; i++)
+      sb_printf(&b, "%s a%d_ = %s; ", ctype(fields->kids[i]->type), i, emit_value(e, n->kids[i + 1]));
+    sb_printf(&b, "%s_new(cx", decl_cname(m));
+    for (int i = 0; i < nargs; i++) sb_printf(&b, ", a%d_", i);
+    sb_printf(&b, "); })");
+  } else {
+    sb_printf(&b, "%s_new(cx", decl_cname(m));
+    if (nargs == 1) sb_printf(&b, ", %s", emit_value(e, n->kids[1]));
+    sb_printf(&b, ")");
+  }
   return b.p;
 }
 
@@ -245,8 +255,13 @@ static char *variant(em_t *e, ast_t *n, ast_t *v) {
   sb_printf(&b, "((%s){.tag = %d", decl_cname(en), tag);
   if (n && n->kind == AST_CALL && v->nkids) {
     sb_printf(&b, ", .u.v_%s = {", v->name);
-    for (int i = 1; i < n->nkids && i - 1 < v->nkids; i++)
-      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", v->kids[i - 1]->name, emit_value(e, n->kids[i]));
+    for (int i = 1; i < n->nkids && i - 1 < v->nkids; i++) {
+      ast_t *f = v->kids[i - 1];
+      char *val = emit_value(e, n->kids[i]);
+      if (field_boxed(en, f))   /* a recursive enum's payload: an immutable copy */
+        val = xprintf("act_box((%s[]){%s}, sizeof(%s))", ctype(f->type), val, ctype(f->type));
+      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", f->name, val);
+    }
     sb_printf(&b, "}");
   }
   sb_printf(&b, "})");
@@ -305,7 +320,7 @@ static char *builtin(em_t *e, ast_t *n) {
   switch (bi) {
   case BI_PRINT: return xprintf("act_print(cx, %s)", as_text(e, a1));
   case BI_EPRINT: return xprintf("act_eprint(cx, %s)", as_text(e, a1));
-  case BI_EXIT: return xprintf("act_exit(cx, (int)(%s))", emit_expr(e, a1));
+  case BI_EXIT: return xprintf("act_exit_code(cx, (int64_t)(%s), %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_FAIL: return xprintf("act_fail(cx, %s, %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_ASSERT:
     return xprintf("((%s) ? (void)0 : act_fail(cx, %s, %s))", emit_expr(e, a1), emit_expr(e, a2), emit_loc(e, n->loc));
@@ -394,7 +409,7 @@ static char *method(em_t *e, ast_t *n) {
     type_t *vt = rt->elem;
     return xprintf("({ %s *p_ = act_map_find(%s, (%s[]){%s}); (%s){.has = p_ != NULL, .v = p_ ? %s : (%s){0}}; })",
                    ctype(vt), emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1), ctype(n->type),
-                   needs_share(vt) ? shared(vt, "*p_") : "*p_", ctype(vt));
+                   type_shares(vt) ? shared(vt, "*p_") : "*p_", ctype(vt));
   }
   case BI_M_HAS:
     return xprintf("(act_map_find(%s, (%s[]){%s}) != NULL)", emit_expr(e, recv), ctype(rt->key), emit_expr(e, a1));
@@ -519,6 +534,9 @@ char *emit_expr(em_t *e, ast_t *n) {
       if (n->conv == SEMA_CONV_OPTIONAL) return xprintf("((%s){.has = true, .v = %s})", ctype(n->type), emit_value(e, x));
       return emit_expr(e, x);
     }
+    /* A float that is NaN or beyond the integer type's range faults (§3). */
+    if (type_is_integer(n->type) && type_is_float(x->type))
+      return xprintf("act_ftoi_%s(cx, (double)(%s), %s)", suffix(n->type), emit_expr(e, x), emit_loc(e, n->loc));
     if (type_is_numeric(n->type) && type_is_numeric(x->type)) return xprintf("((%s)(%s))", ctype(n->type), emit_expr(e, x));
     return emit_expr(e, x);
   }
@@ -544,10 +562,14 @@ char *emit_expr(em_t *e, ast_t *n) {
     line(e, "}");
     line(e, "/* fallthrough */ case %d:;", st);
     type_t *ft = n->kids[0]->type;
-    /* The reply message struct has one field `value` of the reply type. */
-    const char *rt = ctype(ft->elem);
-    return xprintf("(((struct { act_msg_t h; %s value; } *)act_future_reply(cx, %s, %s))->value)", rt, f,
-                   emit_loc(e, n->loc));
+    /* The reply message struct has one field `value` of the reply type:
+     * <msg>_reply from the header when the ask is right here, else the
+     * same layout spelled out (a future held in a variable). */
+    ast_t *ask = n->kids[0];
+    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym
+                         ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
+                         : xprintf("struct { act_msg_t h; %s value; }", ctype(ft->elem));
+    return xprintf("(((%s *)act_future_reply(cx, %s, %s))->value)", rs, f, emit_loc(e, n->loc));
   }
   default:
     return xprintf("0");

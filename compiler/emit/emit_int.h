@@ -36,18 +36,27 @@ typedef struct em {
   type_t *ret;             /* reply/return type */
   int is_handler;          /* `return e` replies */
   int is_ask;
+  const char *reply_msg;   /* is_ask: C name of the message answered */
   int errors;
+  bool line_directives;    /* opts->line_directives */
 } em_t;
 
 /* types */
 const char *ctype(type_t *t);
-const char *tdesc(type_t *t);          /* "&act_type_i64" / "&td_12" */
-void emit_type_defs(FILE *h);           /* typedefs for structs/enums/optionals */
-void emit_type_descs(FILE *c);          /* descriptors + helper functions */
+const char *tdesc(type_t *t);          /* "&act_type_i64" / "&shop_Point_type" */
+const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str" */
+int type_shares(type_t *t);             /* holds arrays or maps */
+int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
+void emit_type_defs(FILE *h);           /* typedefs, extern descriptors */
+void emit_type_descs(sb_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
+/* `static const act_field_t table[]` of fields (FIELD nodes) at
+ * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
+void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
 int msg_id(ast_t *msg);
+const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
-const char *mod_prefix(ast_t *decl);
+void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
 
 /* expressions and statements */
 char *emit_expr(em_t *e, ast_t *n);
@@ -59,9 +68,15 @@ const char *emit_loc(em_t *e, loc_t l);
 const char *local_name(em_t *e, ast_t *decl);
 const char *declare_local(em_t *e, ast_t *decl, const char *ct);
 const char *new_temp(em_t *e, const char *ct);
+/* the C writer (emit_writer.c) */
 void line(em_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void open_block(em_t *e, const char *head);     /* `head {`, one level in */
+void close_block(em_t *e, const char *tail);    /* `}tail`, one level out */
+void emit_source_line(em_t *e, loc_t l);        /* #line to where a statement begins */
+void emit_glue(em_t *e);                        /* what follows is the .c file's own */
+bool cw_write(const char *path, const char *text, bool is_c);
 char *as_text(em_t *e, ast_t *n);
-bool has_await(const ast_t *n);          /* n contains an await (statement-level) */       /* act_str_t* expression of any value */
+bool has_await(const ast_t *n);          /* n contains an await (statement-level) */
 
 /* persistent actors (emit_persist.c) */
 void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);

@@ -1,8 +1,9 @@
 /* emit_persist.c: code for `persistent actor`s (LANGUAGE.md §9).
  *
- * For an actor X: one C struct per event (X_ev_E) with its journal codec,
+ * For an actor X: one C struct per event (X_ev_E) with its descriptor
+ * (the runtime's codec, runtime/src/value/codec.c, encodes from it),
  * one function per `apply`, X_replay (decode an event by its journal type
- * name and apply it), the `var` fields' codec for snapshots, the identity
+ * name and apply it), the `var` fields' descriptor for snapshots, the identity
  * key, the descriptor X_ptype and a constructor that declares X's journal
  * schema: canonical texts of every event and of the state, whose
  * fingerprints the journal compares at open. `persist E(...)` becomes:
@@ -86,13 +87,10 @@ static void emit_event(em_t *e, sb_t *out, ast_t *a, ast_t *ev) {
   sb_printf(out, "/* event %s */\ntypedef struct %s {\n  char _none;\n", ev_jname(a, ev), st);
   for (int i = 0; i < fs->nkids; i++) sb_printf(out, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
   sb_printf(out, "} %s;\n", st);
-  sb_printf(out, "static void %s_enc(act_buf_t *b, const %s *m) {\n  (void)b; (void)m;\n", st, st);
-  for (int i = 0; i < fs->nkids; i++)
-    sb_printf(out, "  act_encode(b, %s, &m->f_%s);\n", tdesc(fs->kids[i]->type), fs->kids[i]->name);
-  sb_printf(out, "}\nstatic bool %s_dec(act_reader_t *r, %s *m) {\n  (void)r; (void)m;\n  return true", st, st);
-  for (int i = 0; i < fs->nkids; i++)
-    sb_printf(out, " && act_decode(r, %s, &m->f_%s)", tdesc(fs->kids[i]->type), fs->kids[i]->name);
-  sb_printf(out, ";\n}\n");
+  /* its descriptor: the runtime's codec encodes and decodes from it */
+  emit_fields_table(out, xprintf("%s_fields", st), st, NULL, fs, "");
+  sb_printf(out, "static const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+                 "  .nfields = %d,\n  .fields = %s_fields,\n};\n", st, ev_jname(a, ev), st, fs->nkids, st);
   (void)e;
 }
 
@@ -115,6 +113,7 @@ static void emit_apply(em_t *e, sb_t *out, ast_t *a, ast_t *ap) {
       line(e, "(void)%s;", (char *)ps->kids[i]->data);
     }
   emit_block(e, ap->kids[1]);
+  emit_glue(e);
   sb_printf(out, "static act_status_t %s_apply_%s(act_ctx_t *cx, %s *self, const %s *m) {\n  (void)cx; (void)self; (void)m;\n%s  return ACT_DONE;\n}\n\n",
             an, ev->name, an, st, body.p ? body.p : "");
   free(body.p);
@@ -137,31 +136,36 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
     if (ev->kind != AST_EVENT) continue;
     ast_t *ap = apply_of(a, ev);
     const char *st = ev_struct(a, ev);
-    sb_printf(out, "  if (strcmp(type, \"%s\") == 0) {\n    %s ev;\n    memset(&ev, 0, sizeof ev);\n    if (!%s_dec(r, &ev)) return -1;\n",
+    sb_printf(out, "  if (strcmp(type, \"%s\") == 0) {\n    %s ev;\n    memset(&ev, 0, sizeof ev);\n"
+                   "    if (!act_decode_record(r, &%s_type, &ev, NULL)) return -1;\n",
               ev_jname(a, ev), st, st);
     if (ap) sb_printf(out, "    %s_apply_%s(cx, self, &ev);\n", an, ev->name);
     sb_printf(out, "    return 0;\n  }\n");
   }
   sb_printf(out, "  return -2;\n}\n");
-  /* state: the `var` fields, in order */
-  sb_printf(out, "static void %s_enc_state(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
-            an, an, an);
+  /* state: the `var` fields, in order, as a struct descriptor over the
+   * actor's state struct */
+  ast_t **vars = calloc((size_t)ms->nkids + 1, sizeof *vars);
+  ast_t state = {0};
+  state.kids = vars;
   for (int i = 0; i < ms->nkids; i++)
-    if (is_state(ms->kids[i]))
-      sb_printf(out, "  act_encode(b, %s, &self->f_%s);\n", tdesc(ms->kids[i]->type), ms->kids[i]->name);
-  sb_printf(out, "}\nstatic bool %s_dec_state(act_reader_t *r, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)r; (void)self;\n  return true",
-            an, an, an);
-  for (int i = 0; i < ms->nkids; i++)
-    if (is_state(ms->kids[i]))
-      sb_printf(out, " && act_decode(r, %s, &self->f_%s)", tdesc(ms->kids[i]->type), ms->kids[i]->name);
-  sb_printf(out, ";\n}\n");
+    if (is_state(ms->kids[i])) vars[state.nkids++] = ms->kids[i];
+  emit_fields_table(out, xprintf("%s_state_fields", an), an, NULL, &state, "");
+  sb_printf(out, "static const act_type_t %s_state_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+                 "  .nfields = %d,\n  .fields = %s_state_fields,\n};\n", an, a->name, an, state.nkids, an);
+  free(vars);
+  sb_printf(out, "static void %s_enc_state(act_buf_t *b, const act_actor_t *base) {\n"
+                 "  act_encode_record(b, &%s_state_type, base);\n}\n", an, an);
+  sb_printf(out, "static bool %s_dec_state(act_reader_t *r, act_actor_t *base) {\n"
+                 "  return act_decode_record(r, &%s_state_type, base, NULL);\n}\n", an, an);
   /* identity: the type name and the first parameter */
   sb_printf(out, "static void %s_key(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
             an, an, an);
   if (params->nkids > 0)
     sb_printf(out, "  act_buf_value(b, %s, &self->p_%s, false);\n", tdesc(params->kids[0]->type), params->kids[0]->name);
   sb_printf(out, "}\n");
-  sb_printf(out, "static const act_persist_type_t %s_ptype = {\"%s\", %s_key, %s_enc_state, %s_dec_state, %s_replay, %lld};\n",
+  sb_printf(out, "static const act_persist_type_t %s_ptype = {\n  .name = \"%s\",\n  .key = %s_key,\n  .enc_state = %s_enc_state,\n"
+                 "  .dec_state = %s_dec_state,\n  .replay = %s_replay,\n  .snapshot_every = %lld,\n};\n",
             an, a->name, an, an, an, an, (long long)snapshot_every);
   /* schema */
   sb_printf(out, "static const act_persist_schema_t %s_schema[] = {\n", an);
@@ -175,7 +179,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
       canon(&c, ev->kids[0]->kids[k]->type, 0);
     }
     sb_printf(&c, ")");
-    sb_printf(out, "  {1, \"%s\", %s},\n", ev_jname(a, ev), c_string(c.p));
+    sb_printf(out, "  {.kind = 1, .name = \"%s\", .canonical = %s},\n", ev_jname(a, ev), c_string(c.p));
     free(c.p);
   }
   sb_t c = {0};
@@ -187,7 +191,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
       canon(&c, ms->kids[i]->type, 0);
     }
   sb_printf(&c, ")");
-  sb_printf(out, "  {2, \"%s\", %s},\n};\n", a->name, c_string(c.p));
+  sb_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
   free(c.p);
   sb_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
             an, an, an, an);
@@ -211,7 +215,7 @@ void emit_persist_stmt(em_t *e, ast_t *s) {
   if (call->kind == AST_CALL)
     for (int i = 1; i < call->nkids && i - 1 < fs->nkids; i++)
       line(e, "%s->f_%s = %s;", tev, fs->kids[i - 1]->name, emit_value(e, call->kids[i]));
-  line(e, "%s = ({ act_buf_t b_; act_buf_init(&b_); %s_enc(&b_, %s); act_persist_event(cx, &%s_ptype, \"%s\", &b_); });",
+  line(e, "%s = ({ act_buf_t b_; act_buf_init(&b_); act_encode_record(&b_, &%s_type, %s); act_persist_event(cx, &%s_ptype, \"%s\", &b_); });",
        tf, st, tev, an, ev_jname(a, ev));
   int stn = ++e->nstates;
   line(e, "act_persist_wait(cx, %s);", tf);

@@ -9,21 +9,6 @@
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
-void line(em_t *e, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = NULL;
-  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-  va_end(ap);
-  sb_printf(e->out, "%*s%s\n", e->indent * 2, "", s ? s : "");
-  free(s);
-}
-
-static void emit_line_directive(em_t *e, loc_t l) {
-  if (l.file && l.line > 0)
-    sb_printf(e->out, "#line %d \"%s\"\n", l.line, l.file->path);
-}
-
 const char *local_name(em_t *e, ast_t *decl) {
   (void)e;
   return decl->data ? (const char *)decl->data : "l_unknown";
@@ -125,6 +110,7 @@ static void emit_if(em_t *e, ast_t *s) {
   } else {
     line(e, "} else {");
     e->indent++;
+    emit_source_line(e, el->loc);
     emit_if(e, el);
     e->indent--;
     line(e, "}");
@@ -206,7 +192,9 @@ static void emit_match(em_t *e, ast_t *s) {
       for (int k = 0; k < p->nkids && k < p->sym->nkids; k++) {
         ast_t *b = p->kids[k];
         if (b->kind != AST_PARAM) continue;
-        bind(e, b, ctype(b->type), xprintf("%s.u.v_%s.f_%s", v, p->sym->name, p->sym->kids[k]->name));
+        const char *fld = xprintf("%s.u.v_%s.f_%s", v, p->sym->name, p->sym->kids[k]->name);
+        if (field_boxed(st->decl, p->sym->kids[k])) fld = xprintf("(*(%s *)%s)", ctype(b->type), fld);
+        bind(e, b, ctype(b->type), fld);
       }
     }
     ast_t *body = arm->kids[1];
@@ -255,7 +243,7 @@ static void emit_assign(em_t *e, ast_t *s) {
 }
 
 void emit_stmt(em_t *e, ast_t *s) {
-  emit_line_directive(e, s->loc);
+  emit_source_line(e, s->loc);
   switch (s->kind) {
   case AST_BLOCK:
     line(e, "{");
@@ -299,7 +287,7 @@ void emit_stmt(em_t *e, ast_t *s) {
     } else if (e->is_handler && e->is_ask) {
       char *v = emit_value(e, s->kids[0]);
       line(e, "{");
-      line(e, "  struct { act_msg_t h; %s value; } *r_ = (void *)act_msg_new(cx, e_reply_type);", ctype(e->ret));
+      line(e, "  %s_reply *r_ = (%s_reply *)act_msg_new(cx, &%s_reply_type);", e->reply_msg, e->reply_msg, e->reply_msg);
       line(e, "  r_->value = %s;", v);
       line(e, "  act_reply(cx, &r_->h);");
       line(e, "  return ACT_DONE;");

@@ -35,13 +35,9 @@ char *xprintf(const char *fmt, ...) {
   return s;
 }
 
-const char *mod_prefix(ast_t *decl) {
-  return decl->data ? (const char *)decl->data : "act";
-}
-
 const char *decl_cname(ast_t *d) {
   if (d->kind == AST_MESSAGE && d->loc.file == NULL) return "act_down";
-  return xprintf("%s_%s", mod_prefix(d), d->name);
+  return d->data ? (const char *)d->data : xprintf("act_unnamed_%s", d->name);
 }
 
 const char *msg_cname(ast_t *msg) {
@@ -49,64 +45,142 @@ const char *msg_cname(ast_t *msg) {
   return xprintf("%s_msg", decl_cname(msg));
 }
 
+const char *msg_id_name(ast_t *msg) {
+  if (msg->loc.file == NULL) return "ACT_MSG_DOWN";
+  return xprintf("%s_id", decl_cname(msg));
+}
+
 int msg_id(ast_t *msg) {
   if (msg->loc.file == NULL) return 1;   /* ACT_MSG_DOWN */
   return msg->emit_id;
 }
 
-const char *ctype(type_t *t) {
+/* The scalars: C type, stable name, runtime descriptor. */
+typedef struct scalar {
+  const char *ctype, *cname, *desc;
+} scalar_t;
+
+static const scalar_t scalars[] = {
+  [TY_BOOL] = {"bool", "bool", "&act_type_bool"},
+  [TY_I8] = {"int8_t", "i8", "&act_type_i8"},
+  [TY_I16] = {"int16_t", "i16", "&act_type_i16"},
+  [TY_I32] = {"int32_t", "i32", "&act_type_i32"},
+  [TY_I64] = {"int64_t", "i64", "&act_type_i64"},
+  [TY_U8] = {"uint8_t", "u8", "&act_type_u8"},
+  [TY_U16] = {"uint16_t", "u16", "&act_type_u16"},
+  [TY_U32] = {"uint32_t", "u32", "&act_type_u32"},
+  [TY_U64] = {"uint64_t", "u64", "&act_type_u64"},
+  [TY_F32] = {"float", "f32", "&act_type_f32"},
+  [TY_F64] = {"double", "f64", "&act_type_f64"},
+  [TY_STRING] = {"act_str_t *", "str", "&act_type_string"},
+  [TY_DURATION] = {"int64_t", "dur", "&act_type_duration"},
+  [TY_TIMER] = {"act_timer_t *", "timer", "&act_type_timer"},
+  [TY_FUTURE] = {"act_future_t *", "future", "&act_type_future"},
+  [TY_NODE] = {"void *", "node", "&act_type_node"},
+  [TY_ACTOR] = {"act_actor_t *", "ref", "&act_type_ref"},
+  [TY_PROTOCOL] = {"act_actor_t *", "ref", "&act_type_ref"},
+  [TY_ANYREF] = {"act_actor_t *", "ref", "&act_type_ref"},
+};
+
+static const scalar_t *scalar(type_t *t) {
+  if ((size_t)t->kind < sizeof scalars / sizeof scalars[0] && scalars[t->kind].ctype) return &scalars[t->kind];
+  return NULL;
+}
+
+/* A stable C name for a type, from its structure rather than its place
+ * in the compiler's tables: `i64`, `str`, `shop_Point`, `opt0_i64`,
+ * `arr0_str`, `map0_str_arr0_i64`. The `0` keeps structural names apart
+ * from declarations (emit_names.c reserves the modules opt0, arr0, map0);
+ * a map's key is a scalar, one word, so the parts cannot run together. */
+const char *type_cname(type_t *t) {
+  if (scalar(t)) return scalar(t)->cname;
   switch (t->kind) {
-  case TY_BOOL: return "bool";
-  case TY_I8: return "int8_t";
-  case TY_I16: return "int16_t";
-  case TY_I32: return "int32_t";
-  case TY_I64: return "int64_t";
-  case TY_U8: return "uint8_t";
-  case TY_U16: return "uint16_t";
-  case TY_U32: return "uint32_t";
-  case TY_U64: return "uint64_t";
-  case TY_F32: return "float";
-  case TY_F64: return "double";
-  case TY_STRING: return "act_str_t *";
-  case TY_DURATION: return "int64_t";
-  case TY_TIMER: return "act_timer_t *";
+  case TY_ARRAY: return xprintf("arr0_%s", type_cname(t->elem));
+  case TY_MAP: return xprintf("map0_%s_%s", type_cname(t->key), type_cname(t->elem));
+  case TY_OPTIONAL: return xprintf("opt0_%s", type_cname(t->elem));
+  case TY_STRUCT: case TY_ENUM: return decl_cname(t->decl);
+  default: return "void";
+  }
+}
+
+const char *ctype(type_t *t) {
+  if (scalar(t)) return scalar(t)->ctype;
+  switch (t->kind) {
   case TY_ARRAY: return "act_array_t *";
   case TY_MAP: return "act_map_t *";
-  case TY_OPTIONAL: return xprintf("act_opt%d", t->id);
-  case TY_FUTURE: return "act_future_t *";
+  case TY_OPTIONAL: return type_cname(t);
   case TY_STRUCT: case TY_ENUM: return decl_cname(t->decl);
-  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: return "act_actor_t *";
-  case TY_NODE: return "void *";
   default: return "void";
   }
 }
 
 const char *tdesc(type_t *t) {
-  switch (t->kind) {
-  case TY_BOOL: return "&act_type_bool";
-  case TY_I8: return "&act_type_i8";
-  case TY_I16: return "&act_type_i16";
-  case TY_I32: return "&act_type_i32";
-  case TY_I64: return "&act_type_i64";
-  case TY_U8: return "&act_type_u8";
-  case TY_U16: return "&act_type_u16";
-  case TY_U32: return "&act_type_u32";
-  case TY_U64: return "&act_type_u64";
-  case TY_F32: return "&act_type_f32";
-  case TY_F64: return "&act_type_f64";
-  case TY_STRING: return "&act_type_string";
-  case TY_DURATION: return "&act_type_duration";
-  case TY_TIMER: return "&act_type_timer";
-  case TY_FUTURE: return "&act_type_future";
-  case TY_NODE: return "&act_type_node";
-  case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: return "&act_type_ref";
-  default: return xprintf("&act_td%d", t->id);
-  }
+  if (scalar(t)) return scalar(t)->desc;
+  return xprintf("&%s_type", type_cname(t));
 }
 
 static int composite(type_t *t) {
   return t->kind == TY_ARRAY || t->kind == TY_MAP || t->kind == TY_OPTIONAL ||
          t->kind == TY_STRUCT || t->kind == TY_ENUM;
+}
+
+/* The type holds arrays or maps (ACT_TF_SHARE). Memoised by type id, as
+ * a recursive enum would ask about itself again. */
+static int shares_rec(type_t *t, signed char *memo) {
+  if (memo[t->id]) return memo[t->id] > 0;
+  memo[t->id] = -1;                      /* in progress: no, so far */
+  int r = 0;
+  switch (t->kind) {
+  case TY_ARRAY: case TY_MAP: r = 1; break;
+  case TY_OPTIONAL: r = shares_rec(t->elem, memo); break;
+  case TY_STRUCT:
+    for (int i = 0; i < t->decl->nkids && !r; i++) r = shares_rec(t->decl->kids[i]->type, memo);
+    break;
+  case TY_ENUM:
+    for (int v = 0; v < t->decl->nkids && !r; v++)
+      for (int i = 0; i < t->decl->kids[v]->nkids && !r; i++) r = shares_rec(t->decl->kids[v]->kids[i]->type, memo);
+    break;
+  default: break;
+  }
+  memo[t->id] = r ? 1 : -1;
+  return r;
+}
+
+int type_shares(type_t *t) {
+  int n;
+  type_all(&n);
+  signed char *memo = calloc((size_t)n + 1, 1);
+  int r = shares_rec(t, memo);
+  free(memo);
+  return r;
+}
+
+/* ---- recursive enums ---------------------------------------------------
+ * A variant field whose type holds the enum itself by value (`Node(l:
+ * Tree, r: Tree)`) is boxed: the payload holds a pointer to an immutable
+ * copy (act_box), which gives the enum a finite size. */
+
+static int holds_by_value(type_t *t, ast_t *target, int depth) {
+  if (t == NULL || depth > 64) return 0;
+  switch (t->kind) {
+  case TY_OPTIONAL: return holds_by_value(t->elem, target, depth + 1);
+  case TY_STRUCT:
+    if (t->decl == target) return 1;
+    for (int i = 0; i < t->decl->nkids; i++)
+      if (holds_by_value(t->decl->kids[i]->type, target, depth + 1)) return 1;
+    return 0;
+  case TY_ENUM:
+    if (t->decl == target) return 1;
+    for (int v = 0; v < t->decl->nkids; v++)
+      for (int i = 0; i < t->decl->kids[v]->nkids; i++)
+        if (holds_by_value(t->decl->kids[v]->kids[i]->type, target, depth + 1)) return 1;
+    return 0;
+  default: return 0;
+  }
+}
+
+int field_boxed(ast_t *en, ast_t *field) {
+  return en && en->kind == AST_ENUM && holds_by_value(field->type, en, 0);
 }
 
 /* ---- definitions (headers) --------------------------------------------- */
@@ -119,7 +193,8 @@ static void def_deps(FILE *h, type_t *t, char *done) {
     for (int i = 0; i < t->decl->nkids; i++) def_type(h, t->decl->kids[i]->type, done);
   if (t->kind == TY_ENUM)
     for (int v = 0; v < t->decl->nkids; v++)
-      for (int i = 0; i < t->decl->kids[v]->nkids; i++) def_type(h, t->decl->kids[v]->kids[i]->type, done);
+      for (int i = 0; i < t->decl->kids[v]->nkids; i++)
+        if (!field_boxed(t->decl, t->decl->kids[v]->kids[i])) def_type(h, t->decl->kids[v]->kids[i]->type, done);
 }
 
 static void def_type(FILE *h, type_t *t, char *done) {
@@ -127,46 +202,42 @@ static void def_type(FILE *h, type_t *t, char *done) {
     return;
   done[t->id] = 1;
   def_deps(h, t, done);
-  fprintf(h, "#ifndef ACT_T%d\n#define ACT_T%d\n", t->id, t->id);
+  const char *cn = type_cname(t);
+  fprintf(h, "#ifndef ACT_TYPE_%s\n#define ACT_TYPE_%s\n", cn, cn);
   if (t->kind == TY_OPTIONAL) {
-    fprintf(h, "typedef struct { bool has; %s v; } act_opt%d; /* %s */\n", ctype(t->elem), t->id,
-            type_name(t));
+    fprintf(h, "typedef struct %s { bool has; %s v; } %s; /* %s */\n", cn, ctype(t->elem), cn, type_name(t));
   } else if (t->kind == TY_STRUCT) {
-    fprintf(h, "/* struct %s */\ntypedef struct %s {\n", t->decl->name, ctype(t));
+    fprintf(h, "/* struct %s */\ntypedef struct %s {\n", t->decl->name, cn);
     for (int i = 0; i < t->decl->nkids; i++)
       fprintf(h, "  %s f_%s;\n", ctype(t->decl->kids[i]->type), t->decl->kids[i]->name);
     if (t->decl->nkids == 0) fprintf(h, "  char _empty;\n");
-    fprintf(h, "} %s;\n", ctype(t));
+    fprintf(h, "} %s;\n", cn);
   } else {
     fprintf(h, "/* enum %s: tag is the variant's index */\ntypedef struct %s {\n  int32_t tag;\n  union {\n    char _none;\n",
-            t->decl->name, ctype(t));
+            t->decl->name, cn);
     for (int v = 0; v < t->decl->nkids; v++) {
       ast_t *var = t->decl->kids[v];
       if (var->nkids == 0) continue;
       fprintf(h, "    struct {");
-      for (int i = 0; i < var->nkids; i++) fprintf(h, " %s f_%s;", ctype(var->kids[i]->type), var->kids[i]->name);
+      for (int i = 0; i < var->nkids; i++) {
+        ast_t *f = var->kids[i];
+        if (field_boxed(t->decl, f)) fprintf(h, " struct %s *f_%s;", type_cname(f->type), f->name);
+        else fprintf(h, " %s f_%s;", ctype(f->type), f->name);
+      }
       fprintf(h, " } v_%s;\n", var->name);
     }
-    fprintf(h, "  } u;\n} %s;\n", ctype(t));
+    fprintf(h, "  } u;\n} %s;\n", cn);
   }
   fprintf(h, "#endif\n");
 }
 
-void emit_type_defs(FILE *h) {
-  int n;
-  type_t **all = type_all(&n);
-  char *done = calloc((size_t)n + 1, 1);
-  for (int i = 0; i < n; i++) def_type(h, all[i], done);
-  free(done);
-}
-
-/* ---- descriptors (each .c file has its own static copies) -------------- */
-
 int usable_key(type_t *t);
 
+/* Types that only appeared in error paths or need no descriptor. */
 static int usable(type_t *t) {
-  /* Types that only appeared in error paths or need no descriptor. */
-  if (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL) return t->elem && t->elem->kind != TY_ERROR && t->elem->kind != TY_NONE && t->elem->kind != TY_VOID && t->elem->kind != TY_MESSAGE;
+  if (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL)
+    return t->elem && t->elem->kind != TY_ERROR && t->elem->kind != TY_NONE && t->elem->kind != TY_VOID &&
+           t->elem->kind != TY_MESSAGE;
   if (t->kind == TY_MAP) return usable_key(t);
   return t->kind == TY_STRUCT || t->kind == TY_ENUM;
 }
@@ -175,243 +246,97 @@ int usable_key(type_t *t) {
   return t->key && t->elem && t->key->kind != TY_ERROR && t->elem->kind != TY_ERROR;
 }
 
-static int has_share(type_t *t) {
-  switch (t->kind) {
-  case TY_ARRAY: case TY_MAP: return 1;
-  case TY_OPTIONAL: return has_share(t->elem);
-  case TY_STRUCT:
-    for (int i = 0; i < t->decl->nkids; i++) if (has_share(t->decl->kids[i]->type)) return 1;
-    return 0;
-  case TY_ENUM:
-    for (int v = 0; v < t->decl->nkids; v++)
-      for (int i = 0; i < t->decl->kids[v]->nkids; i++) if (has_share(t->decl->kids[v]->kids[i]->type)) return 1;
-    return 0;
-  default: return 0;
-  }
-}
-
-static const char *share_fn(type_t *t) {
-  return has_share(t) ? xprintf("(%s)->share", tdesc(t)) : NULL;
-}
-
-/* C expression comparing two lvalues of type t for equality. */
-static char *eq_expr(type_t *t, const char *a, const char *b) {
-  switch (t->kind) {
-  case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
-  case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
-    return xprintf("(%s)->eq(&(%s), &(%s))", tdesc(t), a, b);
-  default:
-    return xprintf("(%s) == (%s)", a, b);
-  }
-}
-
-/* Journal encoding (act_encode/act_decode call these for composites). */
-static void emit_codec(FILE *c, type_t *t) {
-  int id = t->id;
-  const char *ct = ctype(t);
-  fprintf(c, "__attribute__((unused)) static void act_en%d(act_buf_t *b, const void *pv) {\n", id);
-  switch (t->kind) {
-  case TY_ARRAY:
-    fprintf(c, "  const act_array_t *a = *(act_array_t *const *)pv;\n  int64_t n = act_array_len(a);\n"
-               "  act__enc_len(b, (uint64_t)n);\n"
-               "  for (int64_t i = 0; i < n; i++) act_encode(b, %s, (const char *)a->data + i * a->et->size);\n",
-            tdesc(t->elem));
-    break;
-  case TY_MAP:
-    fprintf(c, "  const act_map_t *m = *(act_map_t *const *)pv;\n  act_array_t *ks = act_map_keys(m, %s);\n"
-               "  int64_t n = act_array_len(ks);\n  act__enc_len(b, (uint64_t)n);\n"
-               "  for (int64_t i = 0; i < n; i++) {\n    const void *k = (const char *)ks->data + i * ks->et->size;\n"
-               "    act_encode(b, %s, k);\n    act_encode(b, %s, act_map_find(m, k));\n  }\n",
-            tdesc(t->key), tdesc(t->key), tdesc(t->elem));
-    break;
-  case TY_OPTIONAL:
-    fprintf(c, "  const %s *o = pv;\n  act_encode(b, &act_type_bool, &o->has);\n  if (o->has) act_encode(b, %s, &o->v);\n",
-            ct, tdesc(t->elem));
-    break;
-  case TY_STRUCT:
-    fprintf(c, "  const %s *s = pv;\n  (void)s; (void)b;\n", ct);
-    for (int k = 0; k < t->decl->nkids; k++)
-      fprintf(c, "  act_encode(b, %s, &s->f_%s);\n", tdesc(t->decl->kids[k]->type), t->decl->kids[k]->name);
-    break;
-  case TY_ENUM:
-    fprintf(c, "  const %s *e = pv;\n  act__enc_len(b, (uint64_t)e->tag);\n  switch (e->tag) {\n", ct);
-    for (int v = 0; v < t->decl->nkids; v++) {
-      ast_t *var = t->decl->kids[v];
-      fprintf(c, "  case %d:\n", v);
-      for (int k = 0; k < var->nkids; k++)
-        fprintf(c, "    act_encode(b, %s, &e->u.v_%s.f_%s);\n", tdesc(var->kids[k]->type), var->name, var->kids[k]->name);
-      fprintf(c, "    break;\n");
-    }
-    fprintf(c, "  default: break;\n  }\n");
-    break;
-  default: break;
-  }
-  fprintf(c, "}\n");
-  fprintf(c, "__attribute__((unused)) static bool act_de%d(act_reader_t *r, void *pv) {\n", id);
-  switch (t->kind) {
-  case TY_ARRAY:
-    fprintf(c, "  uint64_t n;\n  if (!act__dec_len(r, &n)) return false;\n  act_array_t *a = act_array_new(%s, (int64_t)n);\n"
-               "  for (uint64_t i = 0; i < n; i++) {\n    %s v;\n    memset(&v, 0, sizeof v);\n"
-               "    if (!act_decode(r, %s, &v)) return false;\n    act_array_push(&a, %s, &v);\n  }\n"
-               "  *(act_array_t **)pv = a;\n  return true;\n",
-            tdesc(t->elem), ctype(t->elem), tdesc(t->elem), tdesc(t->elem));
-    break;
-  case TY_MAP:
-    fprintf(c, "  uint64_t n;\n  if (!act__dec_len(r, &n)) return false;\n  act_map_t *m = act_map_new(%s, %s);\n"
-               "  for (uint64_t i = 0; i < n; i++) {\n    %s k;\n    %s v;\n    memset(&k, 0, sizeof k);\n    memset(&v, 0, sizeof v);\n"
-               "    if (!act_decode(r, %s, &k) || !act_decode(r, %s, &v)) return false;\n    act_map_put(&m, %s, %s, &k, &v);\n  }\n"
-               "  *(act_map_t **)pv = m;\n  return true;\n",
-            tdesc(t->key), tdesc(t->elem), ctype(t->key), ctype(t->elem), tdesc(t->key), tdesc(t->elem),
-            tdesc(t->key), tdesc(t->elem));
-    break;
-  case TY_OPTIONAL:
-    fprintf(c, "  %s *o = pv;\n  if (!act_decode(r, &act_type_bool, &o->has)) return false;\n"
-               "  return !o->has || act_decode(r, %s, &o->v);\n", ct, tdesc(t->elem));
-    break;
-  case TY_STRUCT:
-    fprintf(c, "  %s *s = pv;\n  (void)s; (void)r;\n  return true", ct);
-    for (int k = 0; k < t->decl->nkids; k++)
-      fprintf(c, " && act_decode(r, %s, &s->f_%s)", tdesc(t->decl->kids[k]->type), t->decl->kids[k]->name);
-    fprintf(c, ";\n");
-    break;
-  case TY_ENUM:
-    fprintf(c, "  %s *e = pv;\n  uint64_t tag;\n  if (!act__dec_len(r, &tag)) return false;\n  e->tag = (int)tag;\n  switch (tag) {\n", ct);
-    for (int v = 0; v < t->decl->nkids; v++) {
-      ast_t *var = t->decl->kids[v];
-      fprintf(c, "  case %d: return true", v);
-      for (int k = 0; k < var->nkids; k++)
-        fprintf(c, " && act_decode(r, %s, &e->u.v_%s.f_%s)", tdesc(var->kids[k]->type), var->name, var->kids[k]->name);
-      fprintf(c, ";\n");
-    }
-    fprintf(c, "  default: return false;\n  }\n");
-    break;
-  default: fprintf(c, "  (void)r; (void)pv;\n  return false;\n"); break;
-  }
-  fprintf(c, "}\n");
-}
-
-void emit_type_descs(FILE *c) {
+void emit_type_defs(FILE *h) {
   int n;
   type_t **all = type_all(&n);
+  char *done = calloc((size_t)n + 1, 1);
+  for (int i = 0; i < n; i++) def_type(h, all[i], done);
+  /* every composite type's descriptor (defined once: emit_type_descs) */
   for (int i = 0; i < n; i++)
     if (composite(all[i]) && usable(all[i]))
-      fprintf(c, "__attribute__((unused)) static const act_type_t act_td%d;\n", all[i]->id);
+      fprintf(h, "extern const act_type_t %s_type;\n", type_cname(all[i]));
+  free(done);
+}
+
+/* ---- descriptors: data, defined once -----------------------------------
+ * A struct's or enum's in the module that declares it, the structural
+ * ones (arrays, maps, optionals) in the root module. The runtime walks
+ * them (runtime/src/value/desc.c, codec.c). */
+
+/* `{.name = "x", .offset = offsetof(T, path), .type = &..._type}` */
+static void field_entry(sb_t *b, const char *owner, const char *path, ast_t *f, int boxed) {
+  sb_printf(b, "  {.name = \"%s\", .offset = offsetof(%s, %s), %s.type = %s},\n", f->name, owner, path,
+            boxed ? ".boxed = 1, " : "", tdesc(f->type));
+}
+
+void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix) {
+  sb_printf(b, "static const act_field_t %s[] = {\n", table);
+  for (int i = 0; i < fields->nkids; i++) {
+    ast_t *f = fields->kids[i];
+    field_entry(b, owner, xprintf("%sf_%s", prefix, f->name), f, field_boxed(en, f));
+  }
+  if (fields->nkids == 0) sb_printf(b, "  {.name = NULL},\n");   /* C has no empty arrays */
+  sb_printf(b, "};\n");
+}
+
+static void desc_of(sb_t *b, type_t *t) {
+  const char *cn = type_cname(t), *flags = type_shares(t) ? ",\n  .flags = ACT_TF_SHARE" : "";
+  switch (t->kind) {
+  case TY_ARRAY:
+    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_array_t *),\n  .kind = ACT_K_ARRAY,\n"
+                 "  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->elem), flags);
+    break;
+  case TY_MAP:
+    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_map_t *),\n  .kind = ACT_K_MAP,\n"
+                 "  .key = %s,\n  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->key), tdesc(t->elem), flags);
+    break;
+  case TY_OPTIONAL:
+    sb_printf(b, "static const act_field_t %s_fields[] = {{.name = \"v\", .offset = offsetof(%s, v), .type = %s}};\n",
+              cn, cn, tdesc(t->elem));
+    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_OPTIONAL,\n"
+                 "  .elem = %s,\n  .nfields = 1,\n  .fields = %s_fields%s,\n};\n", cn, type_name(t), cn, tdesc(t->elem), cn, flags);
+    break;
+  case TY_STRUCT:
+    emit_fields_table(b, xprintf("%s_fields", cn), cn, NULL, t->decl, "");
+    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+                 "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, t->decl->name, cn, t->decl->nkids, cn, flags);
+    break;
+  case TY_ENUM: {
+    ast_t *en = t->decl;
+    for (int v = 0; v < en->nkids; v++)
+      if (en->kids[v]->nkids)
+        emit_fields_table(b, xprintf("%s_%s_fields", cn, en->kids[v]->name), cn, en, en->kids[v],
+                          xprintf("u.v_%s.", en->kids[v]->name));
+    sb_printf(b, "static const act_variant_t %s_variants[] = {\n", cn);
+    for (int v = 0; v < en->nkids; v++) {
+      ast_t *var = en->kids[v];
+      if (var->nkids) sb_printf(b, "  {.name = \"%s\", .nfields = %d, .fields = %s_%s_fields},\n", var->name, var->nkids, cn, var->name);
+      else sb_printf(b, "  {.name = \"%s\"},\n", var->name);
+    }
+    sb_printf(b, "};\n");
+    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_ENUM,\n"
+                 "  .nvariants = %d,\n  .variants = %s_variants%s,\n};\n", cn, en->name, cn, en->nkids, cn, flags);
+    break;
+  }
+  default: break;
+  }
+}
+
+static int declared_in(ast_t *decl, ast_t *mod) {
+  for (int i = 0; i < mod->nkids; i++)
+    if (mod->kids[i] == decl) return 1;
+  return 0;
+}
+
+void emit_type_descs(sb_t *b, ast_t *mod, int is_root) {
+  int n;
+  type_t **all = type_all(&n);
   for (int i = 0; i < n; i++) {
     type_t *t = all[i];
     if (!composite(t) || !usable(t)) continue;
-    int id = t->id;
-    const char *ct = ctype(t);
-    fprintf(c, "/* %s */\n", type_name(t));
-    /* equality */
-    fprintf(c, "__attribute__((unused)) static bool act_eq%d(const void *pa, const void *pb) {\n", id);
-    switch (t->kind) {
-    case TY_ARRAY:
-      fprintf(c, "  return act_array_eq(*(act_array_t *const *)pa, *(act_array_t *const *)pb, %s);\n", tdesc(t->elem));
-      break;
-    case TY_MAP:
-      fprintf(c, "  return act_map_eq(*(act_map_t *const *)pa, *(act_map_t *const *)pb, %s, %s);\n", tdesc(t->key), tdesc(t->elem));
-      break;
-    case TY_OPTIONAL:
-      fprintf(c, "  const %s *a = pa, *b = pb;\n  if (a->has != b->has) return false;\n  return !a->has || %s;\n", ct,
-              eq_expr(t->elem, "a->v", "b->v"));
-      break;
-    case TY_STRUCT:
-      fprintf(c, "  const %s *a = pa, *b = pb;\n  (void)a; (void)b;\n  return true", ct);
-      for (int k = 0; k < t->decl->nkids; k++) {
-        ast_t *f = t->decl->kids[k];
-        char *x = xprintf("a->f_%s", f->name), *y = xprintf("b->f_%s", f->name);
-        fprintf(c, " && %s", eq_expr(f->type, x, y));
-      }
-      fprintf(c, ";\n");
-      break;
-    case TY_ENUM:
-      fprintf(c, "  const %s *a = pa, *b = pb;\n  if (a->tag != b->tag) return false;\n  switch (a->tag) {\n", ct);
-      for (int v = 0; v < t->decl->nkids; v++) {
-        ast_t *var = t->decl->kids[v];
-        fprintf(c, "  case %d: return true", v);
-        for (int k = 0; k < var->nkids; k++) {
-          char *x = xprintf("a->u.v_%s.f_%s", var->name, var->kids[k]->name);
-          char *y = xprintf("b->u.v_%s.f_%s", var->name, var->kids[k]->name);
-          fprintf(c, " && %s", eq_expr(var->kids[k]->type, x, y));
-        }
-        fprintf(c, ";\n");
-      }
-      fprintf(c, "  default: return true;\n  }\n");
-      break;
-    default: break;
-    }
-    fprintf(c, "}\n");
-    /* printing */
-    fprintf(c, "__attribute__((unused)) static void act_pr%d(act_buf_t *b, const void *pv, bool quoted) {\n  (void)quoted;\n", id);
-    switch (t->kind) {
-    case TY_ARRAY: fprintf(c, "  act__array_print(b, *(act_array_t *const *)pv);\n"); break;
-    case TY_MAP: fprintf(c, "  act__map_print(b, *(act_map_t *const *)pv);\n"); break;
-    case TY_OPTIONAL:
-      fprintf(c, "  const %s *o = pv;\n  if (o->has) act_buf_value(b, %s, &o->v, quoted);\n  else act_buf_cstr(b, \"none\");\n",
-              ct, tdesc(t->elem));
-      break;
-    case TY_STRUCT:
-      fprintf(c, "  const %s *s = pv;\n  (void)s;\n  act_buf_cstr(b, \"%s{\");\n", ct, t->decl->name);
-      for (int k = 0; k < t->decl->nkids; k++) {
-        ast_t *f = t->decl->kids[k];
-        fprintf(c, "  act_buf_cstr(b, \"%s%s: \");\n  act_buf_value(b, %s, &s->f_%s, true);\n", k ? ", " : "",
-                f->name, tdesc(f->type), f->name);
-      }
-      fprintf(c, "  act_buf_cstr(b, \"}\");\n");
-      break;
-    case TY_ENUM:
-      fprintf(c, "  const %s *e = pv;\n  switch (e->tag) {\n", ct);
-      for (int v = 0; v < t->decl->nkids; v++) {
-        ast_t *var = t->decl->kids[v];
-        fprintf(c, "  case %d:\n    act_buf_cstr(b, \"%s.%s%s\");\n", v, t->decl->name, var->name, var->nkids ? "(" : "");
-        for (int k = 0; k < var->nkids; k++)
-          fprintf(c, "    %sact_buf_value(b, %s, &e->u.v_%s.f_%s, true);\n", k ? "act_buf_cstr(b, \", \"); " : "",
-                  tdesc(var->kids[k]->type), var->name, var->kids[k]->name);
-        if (var->nkids) fprintf(c, "    act_buf_cstr(b, \")\");\n");
-        fprintf(c, "    break;\n");
-      }
-      fprintf(c, "  default: break;\n  }\n");
-      break;
-    default: break;
-    }
-    fprintf(c, "}\n");
-    /* sharing */
-    if (has_share(t)) {
-      fprintf(c, "__attribute__((unused)) static void act_sh%d(void *pv) {\n", id);
-      switch (t->kind) {
-      case TY_ARRAY: fprintf(c, "  act_share_array(*(act_array_t **)pv);\n"); break;
-      case TY_MAP: fprintf(c, "  act_share_map(*(act_map_t **)pv);\n"); break;
-      case TY_OPTIONAL:
-        fprintf(c, "  %s *o = pv;\n  if (o->has) %s(&o->v);\n", ct, share_fn(t->elem));
-        break;
-      case TY_STRUCT:
-        fprintf(c, "  %s *s = pv;\n  (void)s;\n", ct);
-        for (int k = 0; k < t->decl->nkids; k++)
-          if (has_share(t->decl->kids[k]->type))
-            fprintf(c, "  %s(&s->f_%s);\n", share_fn(t->decl->kids[k]->type), t->decl->kids[k]->name);
-        break;
-      case TY_ENUM:
-        fprintf(c, "  %s *e = pv;\n  switch (e->tag) {\n", ct);
-        for (int v = 0; v < t->decl->nkids; v++) {
-          ast_t *var = t->decl->kids[v];
-          fprintf(c, "  case %d:\n", v);
-          for (int k = 0; k < var->nkids; k++)
-            if (has_share(var->kids[k]->type))
-              fprintf(c, "    %s(&e->u.v_%s.f_%s);\n", share_fn(var->kids[k]->type), var->name, var->kids[k]->name);
-          fprintf(c, "    break;\n");
-        }
-        fprintf(c, "  default: break;\n  }\n");
-        break;
-      default: break;
-      }
-      fprintf(c, "}\n");
-    }
-    emit_codec(c, t);
-    const char *kind = t->kind == TY_ARRAY ? "ACT_K_ARRAY" : t->kind == TY_MAP ? "ACT_K_MAP"
-                       : t->kind == TY_OPTIONAL ? "ACT_K_OPTIONAL" : t->kind == TY_STRUCT ? "ACT_K_STRUCT" : "ACT_K_ENUM";
-    fprintf(c, "__attribute__((unused)) static const act_type_t act_td%d = {\"%s\", sizeof(%s), %s, act_eq%d, NULL, NULL, act_pr%d, %s, %s, %s, act_en%d, act_de%d};\n",
-            id, type_name(t), ct, kind, id, id, has_share(t) ? xprintf("act_sh%d", id) : "NULL",
-            (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL || t->kind == TY_MAP) ? tdesc(t->elem) : "NULL",
-            t->kind == TY_MAP ? tdesc(t->key) : "NULL", id, id);
+    int mine = (t->kind == TY_STRUCT || t->kind == TY_ENUM) ? declared_in(t->decl, mod) : is_root;
+    if (!mine) continue;
+    sb_printf(b, "/* %s */\n", type_name(t));
+    desc_of(b, t);
   }
 }

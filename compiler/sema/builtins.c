@@ -242,7 +242,7 @@ type_t *sema_builtin_call(cx_t *c, ast_t *e, int bi, type_t *want) {
     if (!nargs(c, e, 2, fn, name))
       return T(TY_ERROR);
     type_t *a = ref_arg(c, e, 1), *b = arg(c, e, 2, T(TY_STRING));
-    return is_err(a) || is_err(b) ? T(TY_ERROR) : T(TY_VOID);
+    return is_err(a) || is_err(b) ? T(TY_ERROR) : T(TY_BOOL);   /* false: name taken (§10) */
   }
   default:
     return T(TY_ERROR);

@@ -343,6 +343,54 @@ static void field(cx_t *c, ast_t *m) {
   }
 }
 
+/* The runtime counts queued messages in uint32: ACT_MAILBOX_MAX in
+ * runtime/include/act/act.h says why the bound stops here. */
+#define MAILBOX_MAX 2147483647
+
+/* The value of a whole-number constant: a literal, its negation, or a
+ * `const` naming one (through the checker's implicit conversions). */
+static bool const_whole(const ast_t *n, bool *neg, uint64_t *v, int depth) {
+  if (n == NULL || depth > 64) return false;
+  switch (n->kind) {
+  case AST_INT: *neg = false; *v = n->lit.i; return true;
+  case AST_UNARY:
+    if (n->op != OP_NEG || !const_whole(ast_kid(n, 0), neg, v, depth + 1)) return false;
+    *neg = !*neg && *v != 0;
+    return true;
+  case AST_CAST: return ast_kid(n, 1) == NULL && const_whole(ast_kid(n, 0), neg, v, depth + 1);
+  case AST_NAME:
+    return n->sym && n->sym->kind == AST_CONST && const_whole(ast_kid(n->sym, 1), neg, v, depth + 1);
+  default: return false;
+  }
+}
+
+/* `mailbox N`: N must be known here (the emitter writes it into the actor
+ * type as a number) and within 1..MAILBOX_MAX. A `const` is replaced by
+ * its value for the emitter. */
+static void mailbox(cx_t *c, ast_t *m) {
+  if (ast_kid(m, 0) == NULL || is_err(sema_expect(c, &m->kids[0], T(TY_I64))))
+    return;
+  ast_t *e = m->kids[0];
+  bool neg;
+  uint64_t v;
+  if (!const_whole(e, &neg, &v, 0)) {
+    diag_error(c->d, e->loc, "`mailbox` takes a whole number known when compiling");
+    diag_hint(c->d, "write a number or a `const`, like `mailbox 10_000`");
+  } else if (neg || v == 0 || v > MAILBOX_MAX) {
+    diag_error(c->d, e->loc, "a mailbox bound must be from 1 to 2_147_483_647, not %s%llu", neg ? "-" : "",
+               (unsigned long long)v);
+    if (v == 0 || neg)
+      diag_hint(c->d, "leave `mailbox` out for the runtime's default bound (--act-mailbox)");
+    else
+      diag_hint(c->d, "the runtime counts queued messages in 32 bits");
+  } else if (e->kind != AST_INT) {
+    ast_t *k = ast_new(AST_INT, e->loc);
+    k->lit.i = v;
+    k->type = e->type;
+    m->kids[0] = k;
+  }
+}
+
 static void value_members(cx_t *c, ast_t *a) {
   ast_t *ms = ast_kid(a, 2);
   c->in_fields = true;
@@ -367,10 +415,7 @@ static void value_members(cx_t *c, ast_t *a) {
     case AST_VAR: field(c, m); break;
     case AST_CHILD: child(c, m); break;
     case AST_CHILDREN: children(c, m); break;
-    case AST_MAILBOX:
-      if (ast_kid(m, 0))
-        sema_expect(c, &m->kids[0], T(TY_I64));
-      break;
+    case AST_MAILBOX: mailbox(c, m); break;
     case AST_SNAPSHOT:
       if (ast_kid(m, 0)) {
         sema_expect(c, &m->kids[0], T(TY_I64));

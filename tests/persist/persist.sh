@@ -6,7 +6,11 @@
 #  3. a changed event type is refused, naming it, and the file is untouched;
 #  4. a foreign or damaged file is refused, naming it, and left untouched;
 #  5. kill -9 at 20 random moments: every event whose persist returned is
-#     there after the restart, once and in order.
+#     there after the restart, once and in order;
+#  6. damage after a kill -9 (a deleted, truncated or damaged -wal, a
+#     deleted, damaged or foreign commit mark, another program's journal):
+#     refused, naming the file and what is missing, files untouched; or,
+#     where nothing acknowledged was lost, a normal start with every event.
 # Usage: persist.sh ACTORC
 set -u
 actorc=$1
@@ -84,4 +88,92 @@ for i in $(seq 1 20); do
   last=$got
 done
 [ "$last" -gt 0 ] || fail "nothing was persisted in 20 runs"
-echo "ok persistence ($last events over 20 kills)"
+
+# 6: 200 events acknowledged, then kill -9 while they are still only in the
+# WAL (fewer than SQLite's 1,000 frames between checkpoints), then damage.
+hold() {
+  rm -f counter.journal.db*
+  : > hold.out
+  ./counter hold 200 > hold.out 2>&1 &
+  pid=$!
+  n=0
+  until grep -q '^held 200$' hold.out; do
+    n=$((n + 1)); [ $n -lt 400 ] || fail "counter hold: $(cat hold.out)"; sleep 0.05
+  done
+  sleep 0.3   # the snapshot taken after event 200 commits too
+  kill -9 $pid; wait $pid 2>/dev/null
+  [ -s counter.journal.db-wal ] || fail "counter hold left no WAL"
+}
+# What must not change: the journal, its WAL and its mark, byte for byte,
+# and whether each exists. (-shm is SQLite's index of the WAL, rebuilt by
+# every first open; it holds no data.)
+sums() {
+  for f in "$1.journal.db" "$1.journal.db-wal" "$1.journal.db-mark"; do
+    if [ -e "$f" ]; then echo "$f $(cksum < "$f")"; else echo "no $f"; fi
+  done
+}
+# flip FILE OFFSET: invert one byte.
+flip() {
+  b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  [ -n "$b" ] || fail "flip: $1 has no byte $2"
+  printf "$(printf '\\%03o' $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+frames() { echo $(( ($(wc -c < counter.journal.db-wal) - 32) / 4120 )); }
+frame() { echo $((32 + $1 * 4120)); }   # offset of WAL frame $1 (24-byte header, a page)
+# damaged KIND WHAT COMMAND [PROGRAM]: after COMMAND, PROGRAM (counter) is
+# refused: exit 1, one line naming its journal and saying WHAT, nothing
+# changed.
+damaged() {
+  prog=${4:-counter}
+  hold; eval "$3"
+  before=$(sums "$prog")
+  err=$(./"$prog" 2>&1 >/dev/null); st=$?
+  [ $st -eq 1 ] || fail "$1: exit $st, expected 1 ($err)"
+  [ "$(echo "$err" | wc -l)" -eq 1 ] || fail "$1: the error is not one line: $err"
+  echo "$err" | grep -q "journal $prog.journal.db" || fail "$1: the error does not name the file: $err"
+  echo "$err" | grep -q -- "$2" || fail "$1: expected \"$2\" in: $err"
+  [ "$(sums "$prog")" = "$before" ] || fail "$1: the refused files were changed"
+}
+# intact KIND COMMAND [PROGRAM [WARNING]]: nothing acknowledged was lost:
+# PROGRAM starts with all 200 events (and warns WARNING, if given).
+intact() {
+  prog=${3:-counter}
+  hold; eval "$2"
+  out=$(./"$prog" 2>err.txt); st=$?
+  [ $st -eq 0 ] || fail "$1: exit $st: $(cat err.txt)"
+  [ "$(echo "$out" | head -1)" = "recovered 200 bad 0" ] || fail "$1: $out $(cat err.txt)"
+  if [ -n "${4:-}" ]; then
+    grep -q "journal $prog.journal.db.*$4" err.txt || fail "$1: no warning \"$4\": $(cat err.txt)"
+  else
+    [ ! -s err.txt ] || fail "$1: unexpected output: $(cat err.txt)"
+  fi
+}
+missing="missing 2[0-9][0-9] acknowledged events"   # of the 200, minus what was checkpointed
+damaged "-wal deleted" "$missing.*-wal is missing" 'rm counter.journal.db-wal'
+damaged "-wal and -shm deleted" "$missing.*-wal is missing" 'rm counter.journal.db-wal counter.journal.db-shm'
+damaged "-wal truncated at half" "missing [0-9]* acknowledged events.*ends early or is damaged" \
+  'truncate -s $(( $(wc -c < counter.journal.db-wal) / 2 )) counter.journal.db-wal'
+damaged "-wal header byte flipped" "$missing" 'flip counter.journal.db-wal 16'
+damaged "-wal first frame's header flipped" "$missing" 'flip counter.journal.db-wal $(( $(frame 0) + 8 ))'
+damaged "-wal middle frame's header flipped" "missing [0-9]* acknowledged" \
+  'flip counter.journal.db-wal $(( $(frame $(( $(frames) / 2 ))) + 8 ))'
+damaged "-wal middle frame's data flipped" "missing [0-9]* acknowledged" \
+  'flip counter.journal.db-wal $(( $(frame $(( $(frames) / 2 ))) + 24 + 100 ))'
+damaged "mark deleted" "its mark counter.journal.db-mark is missing" 'rm counter.journal.db-mark'
+damaged "mark damaged" "its mark counter.journal.db-mark is damaged" \
+  'flip counter.journal.db-mark 40; flip counter.journal.db-mark 4136'
+mkdir -p other && (cd other && ../counter >/dev/null) || fail "other journal"
+damaged "another journal's mark" "belongs to another journal" \
+  'cp other/counter.journal.db-mark counter.journal.db-mark'
+cp store store5
+damaged "another program's journal" "belongs to program \`counter\`, not to \`store5\`" \
+  'for f in counter.journal.db*; do cp "$f" "store5${f#counter}"; done' store5
+# Nothing acknowledged lost: these start normally.
+intact "-shm deleted" 'rm counter.journal.db-shm'
+intact "last frame flipped (the snapshot's commit)" \
+  'flip counter.journal.db-wal $(( $(frame $(( $(frames) - 1 ))) + 24 + 100 ))'
+intact "one copy of the mark lost" 'truncate -s 4096 counter.journal.db-mark'
+cp counter counter9
+intact "renamed program" 'for f in counter.journal.db*; do cp "$f" "counter9${f#counter}"; done' \
+  counter9 "was written by program \`counter\`"
+echo "ok persistence ($last events over 20 kills; damage refused)"

@@ -20,6 +20,10 @@
  *  - act_buf_to_str may hand the buffer's own block over as the string; the
  *    buffer stays usable (a later write copies first). b->p is readable
  *    right after act_buf_init (an empty string).
+ *  - Composite type descriptors are data: act_field_t / act_variant_t
+ *    tables, act_value_eq/hash/share/print and the versioned codec
+ *    (act_encode_record/act_decode_record) walk them; act_msg_desc_t
+ *    describes a message's fields, act__msg_print/act__msg_share use it.
  */
 #ifndef ACT_H
 #define ACT_H
@@ -82,9 +86,31 @@ uint64_t act_str_hash(const act_str_t *s);
 static inline int64_t act_str_len(const act_str_t *s) { return s ? s->len : 0; }
 static inline const char *act_str_data(const act_str_t *s) { return s ? s->data : ""; }
 
-/* Describes one Act type to the containers and the printer. The runtime
- * defines the scalar ones; actorc emits one per struct, enum, optional,
- * array and map type a program uses. */
+/* One field of a struct, enum variant, optional or message, at `offset`
+ * bytes into the value. A boxed field holds a pointer to its value: how a
+ * recursive enum (`enum Tree { Leaf, Node(l: Tree, r: Tree) }`) keeps a
+ * finite size. */
+typedef struct act_field {
+  const char *name;
+  uint32_t offset;
+  uint32_t boxed;
+  const act_type_t *type;
+} act_field_t;
+
+/* One variant of an enum; the value's tag (int32_t at offset 0) is the
+ * variant's index. */
+typedef struct act_variant {
+  const char *name;
+  uint32_t nfields;
+  const act_field_t *fields;
+} act_variant_t;
+
+enum { ACT_TF_SHARE = 1 };   /* act_type.flags: holds arrays or maps */
+
+/* Describes one Act type to the containers, the printer and the codec.
+ * The runtime defines the scalar ones (with functions); actorc emits one
+ * per struct, enum, optional, array and map type as data, which
+ * runtime/src/value/desc.c walks (the function members are then NULL). */
 struct act_type {
   const char *name;
   uint32_t size;                                /* bytes of one value */
@@ -96,25 +122,54 @@ struct act_type {
   void (*share)(void *v);                       /* NULL: nothing to mark */
   const act_type_t *elem;                       /* array/optional element, map value */
   const act_type_t *key;                        /* map key */
-  /* Journal encoding of composite values (generated); scalars need none. */
+  /* Unused since descriptors are data (kept so old initialisers fit). */
   void (*enc)(act_buf_t *b, const void *v);
   bool (*dec)(act_reader_t *r, void *v);
+  /* Composite types: a struct's fields, an optional's value (one field
+   * after the `bool has` at offset 0), an enum's variants. */
+  uint32_t nfields;
+  const act_field_t *fields;
+  uint32_t nvariants;
+  const act_variant_t *variants;
+  uint32_t flags;                               /* ACT_TF_* */
 };
 
-/* Reads bytes written by act_encode; every read is bounds-checked. */
+/* Over any descriptor (scalar or composite). */
+bool act_value_eq(const act_type_t *t, const void *a, const void *b);
+uint64_t act_value_hash(const act_type_t *t, const void *v);
+/* Mark every array and map inside *v shared (copy on write). */
+void act_value_share(const act_type_t *t, void *v);
+static inline bool act_value_shares(const act_type_t *t) {
+  return t->share != NULL || (t->flags & ACT_TF_SHARE) != 0;
+}
+/* A boxed field's pointee, allocated (generated code for recursive enums). */
+void *act_box(const void *v, size_t size);
+
+/* Reads bytes written by act_encode; every read is bounds-checked, and
+ * nesting (boxed recursive values) is bounded by ACT_CODEC_MAX_DEPTH. */
 struct act_reader {
   const uint8_t *p, *end;
+  uint32_t depth;
+  const char *err;                   /* why decoding failed (static text) */
 };
+enum { ACT_CODEC_MAX_DEPTH = 512 };
 static inline act_reader_t act_reader(const void *data, size_t len) {
-  act_reader_t r = {(const uint8_t *)data, (const uint8_t *)data + len};
+  act_reader_t r = {(const uint8_t *)data, (const uint8_t *)data + len, 0, NULL};
   return r;
 }
-/* The journal's encoding of a value of type t (little-endian, lengths
- * before contents). Refs, futures, timers and nodes cannot be encoded:
+/* The encoding of a value of type t, for the journal now and the wire
+ * later (little-endian, lengths before contents, an enum's tag, an
+ * optional's flag). Refs, futures, timers and nodes cannot be encoded:
  * the checker keeps them out of events and persistent state. */
 void act_encode(act_buf_t *b, const act_type_t *t, const void *v);
 /* false on malformed or truncated input; *v is then unusable. */
 bool act_decode(act_reader_t *r, const act_type_t *t, void *v);
+/* A record: the format's version byte (ACT_CODEC_VERSION), then the value. */
+enum { ACT_CODEC_VERSION = 1 };
+void act_encode_record(act_buf_t *b, const act_type_t *t, const void *v);
+/* Reads a record from r (the version byte, then the value); on failure
+ * returns false and, if err is not NULL, sets *err to why (static text). */
+bool act_decode_record(act_reader_t *r, const act_type_t *t, void *v, const char **err);
 void act__enc_len(act_buf_t *b, uint64_t n);
 bool act__dec_len(act_reader_t *r, uint64_t *n);
 
@@ -261,11 +316,63 @@ ACT_DEF_DIV(uint16_t, u16, 0)
 ACT_DEF_DIV(uint32_t, u32, 0)
 ACT_DEF_DIV(uint64_t, u64, 0)
 
+/* Shifts: a count below 0 or at least the width is a fault; `>>` is
+ * arithmetic on signed types (gcc and clang define it so). The count may
+ * have any integer type: it arrives as int64_t, a u64 count above
+ * INT64_MAX saturated (act_shift_count_u64). One compare on the fast
+ * path; actorc emits plain C for literal counts in range. */
+ACT_NORETURN void act_fault_shift(act_ctx_t *cx, int64_t count, int width, const act_loc_t *loc);
+static inline int64_t act_shift_count_u64(uint64_t n) { return n > INT64_MAX ? INT64_MAX : (int64_t)n; }
+#define ACT_DEF_SHIFT(T, U, NAME, W)                                           \
+  static inline T act_shl_##NAME(act_ctx_t *cx, T a, int64_t n, const act_loc_t *loc) { \
+    if (__builtin_expect((uint64_t)n >= W, 0)) act_fault_shift(cx, n, W, loc); \
+    return (T)((U)a << n);                                                     \
+  }                                                                            \
+  static inline T act_shr_##NAME(act_ctx_t *cx, T a, int64_t n, const act_loc_t *loc) { \
+    if (__builtin_expect((uint64_t)n >= W, 0)) act_fault_shift(cx, n, W, loc); \
+    return (T)(a >> n);                                                        \
+  }
+ACT_DEF_SHIFT(int8_t, uint8_t, i8, 8)
+ACT_DEF_SHIFT(int16_t, uint16_t, i16, 16)
+ACT_DEF_SHIFT(int32_t, uint32_t, i32, 32)
+ACT_DEF_SHIFT(int64_t, uint64_t, i64, 64)
+ACT_DEF_SHIFT(uint8_t, uint8_t, u8, 8)
+ACT_DEF_SHIFT(uint16_t, uint16_t, u16, 16)
+ACT_DEF_SHIFT(uint32_t, uint32_t, u32, 32)
+ACT_DEF_SHIFT(uint64_t, uint64_t, u64, 64)
+
+/* `x as T` from a float to an integer type: NaN, or a value whose integer
+ * part T cannot hold, is a fault. The bounds are exclusive and exact in
+ * double: for i8 (-129, 128) admits -128.9 (truncated to -128); for i64
+ * the lower bound is the double just below -2^63, since -2^63 - 1 does
+ * not exist in double. NaN fails every comparison. */
+ACT_NORETURN void act_fault_ftoi(act_ctx_t *cx, double x, const char *to, const act_loc_t *loc);
+#define ACT_DEF_FTOI(T, NAME, ACTNAME, LO, HI)                                 \
+  static inline T act_ftoi_##NAME(act_ctx_t *cx, double x, const act_loc_t *loc) { \
+    if (__builtin_expect(!(x > LO && x < HI), 0)) act_fault_ftoi(cx, x, ACTNAME, loc); \
+    return (T)x;                                                               \
+  }
+ACT_DEF_FTOI(int8_t, i8, "i8", -129.0, 128.0)
+ACT_DEF_FTOI(int16_t, i16, "i16", -32769.0, 32768.0)
+ACT_DEF_FTOI(int32_t, i32, "i32", -2147483649.0, 2147483648.0)
+ACT_DEF_FTOI(int64_t, i64, "int", -0x1.0000000000001p63, 0x1p63)
+ACT_DEF_FTOI(uint8_t, u8, "u8", -1.0, 256.0)
+ACT_DEF_FTOI(uint16_t, u16, "u16", -1.0, 65536.0)
+ACT_DEF_FTOI(uint32_t, u32, "u32", -1.0, 4294967296.0)
+ACT_DEF_FTOI(uint64_t, u64, "u64", -1.0, 0x1p64)
+
 /* ==== faults ============================================================ */
 ACT_NORETURN void act_fail(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc);
 ACT_NORETURN void act_faultf(act_ctx_t *cx, const act_loc_t *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ACT_NORETURN void act_exit(act_ctx_t *cx, int code);
+/* exit(code) from Act: a code outside 0..255 is a fault (§7), where the
+ * process status would silently keep only its low 8 bits. */
+ACT_NORETURN void act_fault_exit(act_ctx_t *cx, int64_t code, const act_loc_t *loc);
+static inline ACT_NORETURN void act_exit_code(act_ctx_t *cx, int64_t code, const act_loc_t *loc) {
+  if (code < 0 || code > 255) act_fault_exit(cx, code, loc);
+  act_exit(cx, (int)code);
+}
 
 /* ==== actors ============================================================ */
 
@@ -284,13 +391,26 @@ typedef struct act_msg_type {
   void (*print)(act_buf_t *b, const act_msg_t *m);   /* "Ping(3)" */
   void (*share)(act_msg_t *m);       /* mark shared containers; may be NULL */
 } act_msg_type_t;
+/* A generated message type: the act_msg_type_t, then a struct descriptor
+ * of its fields (offsets from the message's start; the wire codec's
+ * input). act__msg_print and act__msg_share, the print and share of every
+ * generated type, work from it. */
+typedef struct act_msg_desc {
+  act_msg_type_t type;
+  const act_type_t *body;
+} act_msg_desc_t;
+void act__msg_print(act_buf_t *b, const act_msg_t *m);
+void act__msg_share(act_msg_t *m);
 
 /* Every message starts with this header (generated structs: member `h`). */
 struct act_msg {
   act_msg_t *_Atomic next;
   const act_msg_type_t *type;
   act_actor_t *sender;               /* NULL: from outside any actor */
-  act_future_t *future;              /* ask: where the reply goes */
+  union {
+    act_future_t *future;            /* ask: where the reply goes */
+    act_timer_t *timer;              /* a timer's tick (runtime flag MF_TIMER) */
+  };
   uint32_t flags;                    /* runtime's */
   uint32_t _pad;
 };
@@ -301,6 +421,13 @@ typedef struct act_down_msg {
   act_str_t *f_reason;
 } act_down_msg_t;
 extern const act_msg_type_t act_down_type;
+
+/* The largest mailbox bound (`mailbox N`, --act-mailbox). Queue lengths
+ * are counted in uint32 and wrap at 2^32; a bound up to 2^31 - 1 leaves
+ * room above it for the soft overshoot of a busy sender and for messages
+ * that never pause anyone (replies, timers). actorc checks the same number
+ * (compiler/sema/check_actor.c). */
+#define ACT_MAILBOX_MAX 2147483647
 
 /* The static description of an actor type, emitted by actorc. */
 typedef struct act_actor_type {
@@ -380,7 +507,7 @@ act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
 void act_cancel(act_ctx_t *cx, act_timer_t *t);
 
 void act_monitor(act_ctx_t *cx, act_actor_t *a);
-void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
+bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
 act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc);
 
 int64_t act_now(void);

@@ -106,6 +106,12 @@ typedef struct act_journal_config {
   const act_journal_type_t *types;   /* the program's schema */
   size_t ntypes;
   bool no_create;               /* refuse to create a missing journal */
+  /* The program's name (the runtime: its executable's base name), recorded
+   * at the first open. A journal recorded for another program is refused
+   * (EFOREIGN) unless this program declares one of its persistent actor
+   * (ACT_JOURNAL_STATE) types: then it is taken over with a warning (a
+   * renamed program). NULL: no check, nothing recorded. */
+  const char *program;
 } act_journal_config_t;
 
 /* One event of an append. */

@@ -88,6 +88,10 @@ void act__persist_start(const char *argv0) {
   }
   char *path = act_journal_default_path(argv0, opt_path);
   cfg.location = path;
+  /* The program's name, as in the default journal path: a journal another
+   * program wrote is refused rather than adopted (PERSIST.md). */
+  const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+  cfg.program = slash && slash[1] ? slash + 1 : argv0 && *argv0 ? argv0 : "act";
   cfg.types = schema;
   cfg.ntypes = nschema;
   act_journal_err_t err;

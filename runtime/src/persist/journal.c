@@ -2,11 +2,13 @@
  * checksums, fingerprints, persistence ids, paths and recovery. */
 #include "persist_int.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *act_journal_status_name(int status) {
   switch (status) {
@@ -318,4 +320,28 @@ void act_journal_req_snapshot(act_journal_req_t *req, const char *pid,
 void act_journal_req_barrier(act_journal_req_t *req, act_journal_done_fn done,
                              void *arg) {
   req_init(req, ACT_JOURNAL_W_BARRIER, NULL, 0, 0, done, arg);
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+int act__jfsync_dir(const char *path) {
+  char *d = strdup(path);
+  if (!d) return -1;
+  char *slash = strrchr(d, '/');
+  const char *dir = ".";
+  if (slash) {
+    if (slash == d)
+      slash[1] = 0;
+    else
+      *slash = 0;
+    dir = d;
+  }
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = -1;
+  if (fd >= 0) {
+    rc = fsync(fd);
+    close(fd);
+  }
+  free(d);
+  return rc;
 }

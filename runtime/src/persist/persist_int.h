@@ -15,4 +15,8 @@ void act__jwarn(act_journal_t *j, const char *fmt, ...)
 /* Print at most max bytes of a pid for a message: into buf (cap >= 80). */
 const char *act__jpid(char *buf, size_t cap, const char *pid, size_t len);
 
+/* fsync the directory that holds path (after creating or renaming a file
+ * there); 0 or -1 with errno. */
+int act__jfsync_dir(const char *path);
+
 #endif

@@ -35,10 +35,17 @@
  * renameat2(RENAME_NOREPLACE), so a crash during creation never leaves a
  * half-made journal at the path. The file is flock()ed while open: a second
  * program on the same journal is refused (EBUSY).
+ *
+ * The commit mark (mark.h, "<journal>-mark") is written after each commit,
+ * before the writer acknowledges it, and checked at open before anything is
+ * written: SQLite takes a lost or damaged WAL for the end of the log, the
+ * mark says how far the log must reach. meta also records the journal's id
+ * (the mark's) and the program that uses it (cfg->program).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "mark.h"
 #include "persist_int.h"
 
 #include <errno.h>
@@ -51,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,6 +125,16 @@ typedef struct sq_journal {
   size_t name_cap;
   sq_type *types;            /* storage */
   size_t ntypes;
+  /* the commit mark (mark.h): written after every commit that adds events */
+  int mark_fd;
+  act__jmark_t mark;
+  char boot[40];
+  uint64_t jid;                /* meta 'journal_id' */
+  bool has_jid;
+  bool write_program;          /* record cfg->program in meta at the seal */
+  bool mark_warned;            /* a failed mark write was reported */
+  int64_t ckpt_row;            /* a full checkpoint ran: rows up to it on disk */
+  unsigned mode;               /* the journal file's permissions */
 } sq_journal;
 
 #define SQ_FLUSH_NS 1000000000   /* `heads` at most this old */
@@ -202,28 +220,19 @@ static int exec1(sqlite3 *db, const char *sql) {
   return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static int fsync_dir_of(const char *path) {
-  char *d = strdup(path);
-  if (!d) return -1;
-  char *slash = strrchr(d, '/');
-  const char *dir = ".";
-  if (slash) {
-    if (slash == d)
-      slash[1] = 0;
-    else
-      *slash = 0;
-    dir = d;
-  }
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int rc = -1;
-  if (fd >= 0) {
-    rc = fsync(fd);
-    close(fd);
-  }
-  free(d);
-  return rc;
+
+
+static int step0(sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static const char *SQ_SCHEMA =
     "PRAGMA page_size=4096;"
@@ -260,6 +269,11 @@ static int sq_create(sq_journal *s, act_journal_err_t *err) {
                      "journal?); remove it to start a new journal",
                      s->path, side);
   }
+  int orphan = act__jmark_orphan(s->path, err);
+  if (orphan != ACT_JOURNAL_OK) {
+    free(tmp);
+    return orphan;
+  }
   unlink(tmp);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2(tmp, &db,
@@ -292,7 +306,7 @@ static int sq_create(sq_journal *s, act_journal_err_t *err) {
         code = act__jerr(err, ACT_JOURNAL_EIO, "cannot create journal %s: %s", s->path,
                          strerror(e));
     }
-    fsync_dir_of(s->path);
+    act__jfsync_dir(s->path);
   }
   unlink(tmp);
   snprintf(side, sizeof side, "%s-wal", tmp);
@@ -762,6 +776,177 @@ static int sq_load_tail(sq_journal *s, act_journal_err_t *err) {
   return ACT_JOURNAL_OK;
 }
 
+/* ---- the commit mark and the program's identity --------------------------------- */
+
+/* meta's value for key as an integer or text (*found false if absent). */
+static int meta_get(sq_journal *s, const char *key, int64_t *num, char *text, size_t cap,
+                    bool *found, act_journal_err_t *err) {
+  sqlite3_stmt *st = NULL;
+  *found = false;
+  int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      *found = true;
+      if (num) *num = sqlite3_column_int64(st, 0);
+      if (text) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(text, cap, "%s", t ? t : "");
+      }
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sq_fail(s, err, s->db, rc, "reading meta");
+  return ACT_JOURNAL_OK;
+}
+
+/* Before anything is written: is the log behind what its mark says was
+ * acknowledged? Reads only (SQLite reads the WAL as it finds it). */
+static int sq_check_mark(sq_journal *s, act_journal_err_t *err) {
+  int64_t jid = 0, have = 0;
+  int code = meta_get(s, "journal_id", &jid, NULL, 0, &s->has_jid, err);
+  if (code) return code;
+  s->jid = (uint64_t)jid;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM log", -1, &st, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) have = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return sq_fail(s, err, s->db, rc, "reading the log");
+  act__jmark_boot_id(s->boot);
+  return act__jmark_check(&s->base, s->path, have, s->has_jid, s->jid, s->boot, &s->mark_fd,
+                          &s->mark, err);
+}
+
+/* A journal recorded for another program is refused, unless this program
+ * declares one of its persistent actors (then it was renamed). */
+static int sq_check_program(sq_journal *s, const act_journal_config_t *cfg,
+                            act_journal_err_t *err) {
+  if (!cfg->program) return ACT_JOURNAL_OK;
+  char owner[256], pb[96], ob[96];
+  bool found;
+  int code = meta_get(s, "program", NULL, owner, sizeof owner, &found, err);
+  if (code) return code;
+  if (found && strcmp(owner, cfg->program) == 0) return ACT_JOURNAL_OK;
+  s->write_program = true;
+  if (!found) return ACT_JOURNAL_OK;   /* made before programs were recorded */
+  const char *shared = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM types WHERE kind = ?1", -1, &st, NULL);
+  if (rc == SQLITE_OK) sqlite3_bind_int(st, 1, ACT_JOURNAL_STATE);
+  while (rc == SQLITE_OK && !shared && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    for (size_t i = 0; name && i < cfg->ntypes && !shared; i++)
+      if (cfg->types[i].kind == ACT_JOURNAL_STATE && cfg->types[i].name &&
+          strcmp(cfg->types[i].name, name) == 0)
+        shared = cfg->types[i].name;
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) return sq_fail(s, err, s->db, rc, "reading the types");
+  act__jpid(ob, sizeof ob, owner, strlen(owner));
+  act__jpid(pb, sizeof pb, cfg->program, strlen(cfg->program));
+  if (!shared)
+    return act__jerr(err, ACT_JOURNAL_EFOREIGN,
+                     "journal %s belongs to program `%s`, not to `%s` (none of its "
+                     "persistent actors is declared here); give each program its own "
+                     "journal (--act-journal PATH)",
+                     s->path, ob, pb);
+  act__jwarn(&s->base,
+             "journal %s was written by program `%s`; `%s` declares its persistent "
+             "actor `%s` and takes it over",
+             s->path, ob, pb, shared);
+  return ACT_JOURNAL_OK;
+}
+
+/* A full checkpoint: every commit so far is in the database file, which
+ * SQLite fsync'd (and the WAL before it). */
+static bool sq_checkpoint(sq_journal *s) {
+  int log = -1, done = -1;
+  int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  return rc == SQLITE_OK && log >= 0 && log == done;
+}
+
+/* Replaces SQLite's auto-checkpoint (same threshold, same PASSIVE mode) to
+ * learn when commits reached the disk under synchronous=NORMAL. Runs in
+ * the writer's COMMIT, after the commit. */
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
+  (void)db;
+  (void)name;
+  sq_journal *s = arg;
+  if (frames >= 1000 && sq_checkpoint(s)) s->ckpt_row = s->last_id;
+  return SQLITE_OK;
+}
+
+/* The journal is accepted. Order matters for a crash in between: the mark
+ * (naming the journal's id) exists before the id is recorded, so a journal
+ * with an id always had a mark; then the id and the program are recorded,
+ * checkpointed (the id must not live only in the WAL), and the mark counts
+ * what the log holds now. */
+static int sq_seal(sq_journal *s, const act_journal_config_t *cfg, act_journal_err_t *err) {
+  s->mark.acked = s->last_id;
+  if (s->mark.synced > s->last_id) s->mark.synced = s->last_id;
+  memcpy(s->mark.boot, s->boot, sizeof s->boot);
+  bool record_id = !s->has_jid;
+  if (record_id) {
+    uint64_t id = s->mark_fd >= 0 ? s->mark.journal : 0;   /* adopted, see mark.h */
+    if (!id && getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+      id = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ (uint64_t)mono_ns();
+    s->jid = s->mark.journal = id;
+    int code = act__jmark_seal(s->path, &s->mark_fd, &s->mark, s->mode, err);
+    if (code) return code;
+  }
+  if (record_id || s->write_program) {
+    sqlite3_stmt *st = NULL;
+    int rc = exec1(s->db, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+      rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)", -1, &st, NULL);
+    if (rc == SQLITE_OK && record_id) {
+      sqlite3_bind_text(st, 1, "journal_id", -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 2, (int64_t)s->jid);
+      rc = step0(st);
+    }
+    if (rc == SQLITE_OK && s->write_program) {
+      sqlite3_bind_text(st, 1, "program", -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 2, cfg->program, -1, SQLITE_STATIC);
+      rc = step0(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK) rc = exec1(s->db, "COMMIT");
+    if (rc != SQLITE_OK) {
+      int code = sq_fail(s, err, s->db, rc, "recording its identity");
+      exec1(s->db, "ROLLBACK");
+      return code;
+    }
+    s->has_jid = true;
+  }
+  if (sq_checkpoint(s)) s->mark.synced = s->last_id;
+  s->ckpt_row = -1;
+  s->mark.journal = s->jid;
+  return act__jmark_seal(s->path, &s->mark_fd, &s->mark, s->mode, err);
+}
+
+/* After a commit, before its writes are acknowledged: the mark counts it.
+ * A failed write is reported (once) and leaves the mark behind, which is
+ * safe: a mark may lag the journal, never lead it. */
+static void sq_mark_commit(sq_journal *s) {
+  if (s->mark_fd < 0) return;
+  int64_t synced = s->sync == ACT_JOURNAL_SYNC_FULL ? s->last_id
+                   : s->ckpt_row >= 0                ? s->ckpt_row
+                                                     : s->mark.synced;
+  s->ckpt_row = -1;
+  if (s->mark.acked == s->last_id && s->mark.synced == synced) return;
+  s->mark.acked = s->last_id;
+  s->mark.synced = synced;
+  int e = act__jmark_write(s->mark_fd, &s->mark);
+  if (e && !s->mark_warned)
+    act__jwarn(&s->base,
+               "journal %s: cannot update its mark %s-mark (%s): a damaged WAL would not "
+               "be noticed",
+               s->path, s->path, strerror(e));
+  s->mark_warned = e != 0;
+}
+
 /* ---- open and close ------------------------------------------------------------ */
 
 static void reader_free(sq_reader *r) {
@@ -781,6 +966,7 @@ static void sq_free(sq_journal *s) {
   }
   if (s->db) sqlite3_close(s->db);
   if (s->lock_fd >= 0) close(s->lock_fd);   /* after SQLite let go of the file */
+  if (s->mark_fd >= 0) close(s->mark_fd);
   for (size_t i = 0; i < s->ntypes; i++) free(s->types[i].name);
   free(s->types);
   free(s->by_name);
@@ -812,6 +998,8 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   s->path = strdup(cfg->location);
   s->base.location = s->path;
   s->lock_fd = -1;
+  s->mark_fd = -1;
+  s->ckpt_row = -1;
   s->sync = cfg->sync;
   pthread_mutex_init(&s->wmu, NULL);
   pthread_mutex_init(&s->hmu, NULL);
@@ -854,8 +1042,15 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
     goto fail;
   }
   if ((code = sq_check_header(s, err)) != ACT_JOURNAL_OK) goto fail;
+  {
+    struct stat jst;
+    s->mode = fstat(s->lock_fd, &jst) == 0 ? (unsigned)jst.st_mode & 0666 : 0644;
+  }
   if ((code = sq_open_db(s, &s->db, err)) != ACT_JOURNAL_OK) goto fail;
+  sqlite3_wal_hook(s->db, sq_wal_hook, s);
   if ((code = sq_check_tables(s, err)) != ACT_JOURNAL_OK) goto fail;
+  if ((code = sq_check_mark(s, err)) != ACT_JOURNAL_OK) goto fail;
+  if ((code = sq_check_program(s, cfg, err)) != ACT_JOURNAL_OK) goto fail;
 
   /* The file is ours. */
   {
@@ -907,6 +1102,7 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
                          err)))
     goto fail;
   if ((code = sq_load_tail(s, err)) != ACT_JOURNAL_OK) goto fail;
+  if ((code = sq_seal(s, cfg, err)) != ACT_JOURNAL_OK) goto fail;
   *out = &s->base;
   return ACT_JOURNAL_OK;
 fail:
@@ -925,6 +1121,13 @@ static void sq_close(act_journal_t *j) {
   if (s->ndirty) {
     act_journal_err_t err;
     j->ops->append(j, NULL, 0, &err);
+  }
+  /* Everything into the database file, fsync'd: the mark may claim it all
+   * as on disk, and is fsync'd itself. */
+  if (s->mark_fd >= 0 && sq_checkpoint(s)) {
+    s->ckpt_row = s->last_id;
+    sq_mark_commit(s);
+    fsync(s->mark_fd);
   }
   sq_free(s);
 }
@@ -975,11 +1178,6 @@ static void reader_put(sq_journal *s, sq_reader *r) {
   pthread_mutex_unlock(&s->rmu);
 }
 
-static int step0(sqlite3_stmt *st) {
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
 
 static int sq_replay(act_journal_t *j, const char *pid, size_t pid_len, int64_t from,
                      int64_t to, act_journal_event_fn fn, void *arg,
@@ -1290,11 +1488,6 @@ static int sq_flush_heads(sq_journal *s) {
   return rc;
 }
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int sq_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
                      act_journal_err_t *err) {
@@ -1349,6 +1542,7 @@ static int sq_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
     }
     s->last_id = last_id;
   } else {
+    sq_mark_commit(s);
     /* publish the committed heads */
     pthread_mutex_lock(&s->hmu);
     for (size_t i = 0; i < s->ntouched; i++) {

@@ -22,6 +22,7 @@ enum {
   MF_HOLD = 1 << 10,     /* stop for a group restart: `on stop`, then wait */
   MF_PLAN_ACK = 1 << 11, /* a child finished a step of a group restart */
   MF_POOLED = 1 << 12,   /* from a worker's pool: recycled once handled */
+  MF_TIMER = 1 << 13,    /* a tick of m->timer: dropped if it was cancelled */
   MF_CONTROL = MF_START | MF_STOP | MF_ESCALATE | MF_RESTART,
   /* What travels in the control lane and may reach a suspended actor. */
   MF_LANE = MF_STOP | MF_RESTART | MF_ESCALATE | MF_CHILD_DONE | MF_CHILD_FAILED | MF_HOLD |
@@ -43,6 +44,11 @@ enum {
   AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
                             its own mail waits, as OTP's start_link does */
   AF_START_PENDING = 1 << 9, /* spawned: start (fields, init) before any message */
+  AF_PARKED = 1 << 10,   /* paused by backpressure: in another actor's waiter
+                            list, sched held at 1 (set and cleared under the
+                            locks described at park() in sched.c) */
+  /* States in which the actor does not take user mail: its mailbox cannot
+   * drain, so nobody may be paused on it (see park()). */
   AF_NOMAIL = AF_SUSPENDED | AF_WINDING | AF_HELD | AF_STARTING
 };
 
@@ -105,6 +111,7 @@ typedef struct act_rt {
   act_actor_t **starts;              /* children waiting for their turn */
   int nstarts, capstarts, start_idx;
   void *persist;                     /* a persistent actor's journal state */
+  act_str_t *end_reason;             /* why it ended, when not "normal" (Down) */
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
 } act_rt_t;
@@ -119,6 +126,7 @@ act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg
                             act_future_t *f);
 void act__timer_cancel(act_timer_t *t);
 int act__timers_armed(void);
+int act__tick_cancelled(act_msg_t *m);   /* m has MF_TIMER */
 void act__quiescence_check(void);
 const char *act__path(act_actor_t *a, char *buf, size_t n);
 /* Runs fn(arg) so that a fault inside returns 1 (reason in *reason)
@@ -128,6 +136,14 @@ const char *act__path(act_actor_t *a, char *buf, size_t n);
 void act__logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason);
 void act__persist_options(const char *path, const char *sync);
+/* options.c: checks the --act-* options and ACT_* variables (a bad one
+ * ends the program with status 2), removes the options from argv, passes
+ * the journal's on; returns the worker count and sets *default_mailbox. */
+int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox);
+/* The first rand state of an actor spawned by parent (NULL: from outside
+ * any actor); moves parent's generator on. */
+uint64_t act__rng_seed(act_actor_t *parent);
+uint64_t *act__rng_thread(void);   /* rand's state where there is no actor */
 void act__persist_start(const char *argv0);
 int act__persist_inflight(void);   /* journal writes not yet answered */
 

@@ -46,6 +46,8 @@ struct act_worker {
   act_actor_t *_Atomic next;
   int next_runs;              /* consecutive runs from `next` (fairness) */
   _Atomic uint64_t runs;      /* actors run so far (the monitor watches it) */
+  act_actor_t *_Atomic running; /* the actor being run (stop reports read it) */
+  uint32_t tick;              /* rounds of the loop: outside work every 32 */
   act_actor_t *mon_next;      /* the monitor's last look (monitor thread only) */
   uint64_t mon_runs;
   /* Free messages by size class (see the pool section). */
@@ -304,8 +306,7 @@ act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   mq_init(a);
   a->type = t;
   a->parent = cx ? cx->self : NULL;
-  static _Atomic uint64_t seed = 0x9E3779B97F4A7C15ull;
-  a->rng = atomic_fetch_add(&seed, 0x9E3779B97F4A7C15ull) | 1;
+  a->rng = act__rng_seed(cx ? cx->self : NULL);   /* options.c: --act-seed */
   return a;
 }
 
@@ -319,6 +320,7 @@ static act_msg_t *control(uint32_t flags) {
 }
 
 static void plan_step(act_ctx_t *cx, act_actor_t *sup);
+static void block_mail(act_ctx_t *cx, act_actor_t *a, uint32_t flag);
 
 /* Append to a growable array of actors owned by one worker at a time. */
 static void push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a) {
@@ -359,7 +361,7 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
       /* A supervisor's children start one after another (plan_step). */
       a->flags |= AF_HELD | AF_UNSTARTED;
       push_actor(&rt->starts, &rt->nstarts, &rt->capstarts, a);
-      a->parent->flags |= AF_STARTING;
+      block_mail(cx, a->parent, AF_STARTING);
       if (rt->plan == NULL && rt->plan_wait == NULL) plan_step(cx, a->parent);
       return;
     }
@@ -490,37 +492,88 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   uint32_t in = atomic_fetch_add_explicit(&to->mq_in, 1, memory_order_relaxed) + 1;
   /* The receiver's count lives on its own cache line: a large bound is
    * checked every 64 sends, which keeps the line quiet (the bound is
-   * soft by a few dozen messages then); small bounds every time. */
+   * soft by a few dozen messages then); small bounds every time. A sender
+   * whose own mailbox is over its bound is never paused: actors filling
+   * each other's mailboxes in a cycle slow down but cannot stop. */
   uint32_t bound = bound_of(to);
-  if (cx && cx->worker && cx->self && cx->self != to && ((in & 63) == 0 || bound < 1024) &&
-      in - atomic_load_explicit(&to->mq_out, memory_order_relaxed) > bound)
+  act_actor_t *self = cx ? cx->self : NULL;
+  if (self && cx->worker && self != to && ((in & 63) == 0 || bound < 1024) &&
+      in - atomic_load_explicit(&to->mq_out, memory_order_relaxed) > bound &&
+      queued(self) <= bound_of(self))
     cx->worker->pause_on = to;
   enqueue(cx && cx->worker ? cx : NULL, to, m);
 }
 
-/* Park `a` (whose handler overfilled t's mailbox) until t drains to half.
- * Returns 0 when t has drained already and a may go on. */
-static int park(act_actor_t *a, act_actor_t *t) {
-  act_rt_t *rt = act__rt(t);
-  pthread_mutex_lock(&rt->lock);
-  if ((t->flags & AF_DEAD) || queued(t) <= bound_of(t) / 2) {
-    pthread_mutex_unlock(&rt->lock);
-    return 0;
-  }
-  if (rt->nwaiters_ == rt->capwaiters) {
-    rt->capwaiters = rt->capwaiters ? rt->capwaiters * 2 : 4;
-    act_actor_t **w = act_alloc(sizeof *w * (size_t)rt->capwaiters);
-    if (rt->nwaiters_) memcpy(w, rt->waiters, sizeof *w * (size_t)rt->nwaiters_);
-    rt->waiters = w;
-  }
-  rt->waiters[rt->nwaiters_++] = a;
-  atomic_store(&rt->nwaiters, rt->nwaiters_);
-  pthread_mutex_unlock(&rt->lock);
-  return 1;
+/* ---- backpressure: parking and waking paused senders ----------------------
+ * A paused sender is "parked": it sits in its target's waiter list with its
+ * sched flag still 1, so nothing else runs or schedules it, and it is in no
+ * run queue. Three rules make it impossible to park for good (SCHED.md,
+ * and the model in sched.pml):
+ *  1. Never on a target that cannot drain: one that is dead, parked itself,
+ *     or in a state that takes no user mail (AF_NOMAIL: suspended in await
+ *     or persist, stopping its children, held, starting its children). The
+ *     check and the parking happen under the locks of both actors, so the
+ *     parked-on graph has no cycle: an edge x->y is only added while y has
+ *     no outgoing edge, and y's own parking is serialised with it by y's lock.
+ *  2. A target that enters such a state releases its waiters (block_mail).
+ *  3. The target wakes its waiters when it has drained to half: checked
+ *     cheaply after each message, and with a fence after every run (before
+ *     it goes idle or back to a queue). park() registers, fences, and looks
+ *     at the count again, so of the two (target's last look, sender's
+ *     registration) one always sees the other: no lost wake-up.
+ * The end of every chain of parked actors is therefore an actor that has
+ * mail and can take it, which is queued or running. */
+
+static _Atomic int parked_count;   /* quiescence: a parked actor is not idle */
+
+static void lock_pair(act_rt_t *x, act_rt_t *y) {
+  if (x > y) { act_rt_t *t = x; x = y; y = t; }
+  pthread_mutex_lock(&x->lock);
+  if (y != x) pthread_mutex_lock(&y->lock);
 }
 
-/* Put the paused senders back on this worker's queue (their sched flag
- * stayed 1 while parked, so nobody else scheduled them). */
+static void unlock_pair(act_rt_t *x, act_rt_t *y) {
+  pthread_mutex_unlock(&x->lock);
+  if (y != x) pthread_mutex_unlock(&y->lock);
+}
+
+static int cannot_drain(act_actor_t *t) {
+  return (atomic_load(&t->flags) & (AF_DEAD | AF_PARKED | AF_NOMAIL)) != 0;
+}
+
+/* Park `a` (whose handler overfilled t's mailbox) until t drains to half.
+ * Returns 0 when a may go on instead. */
+static int park(act_actor_t *a, act_actor_t *t) {
+  act_rt_t *ra = act__rt(a), *rt = act__rt(t);
+  int parked = 0;
+  lock_pair(ra, rt);
+  if (!cannot_drain(t) && !(atomic_load(&a->flags) & AF_DEAD) && queued(t) > bound_of(t) / 2) {
+    if (rt->nwaiters_ == rt->capwaiters) {
+      rt->capwaiters = rt->capwaiters ? rt->capwaiters * 2 : 4;
+      act_actor_t **w = act_alloc(sizeof *w * (size_t)rt->capwaiters);
+      if (rt->nwaiters_) memcpy(w, rt->waiters, sizeof *w * (size_t)rt->nwaiters_);
+      rt->waiters = w;
+    }
+    rt->waiters[rt->nwaiters_++] = a;
+    atomic_store(&rt->nwaiters, rt->nwaiters_);
+    atomic_thread_fence(memory_order_seq_cst);
+    /* Look again: t may have drained or blocked between our first look
+     * and the registration, without seeing us. */
+    if (cannot_drain(t) || queued(t) <= bound_of(t) / 2) {
+      rt->nwaiters_--;
+      atomic_store(&rt->nwaiters, rt->nwaiters_);
+    } else {
+      atomic_fetch_or(&a->flags, AF_PARKED);
+      atomic_fetch_add(&parked_count, 1);
+      parked = 1;
+    }
+  }
+  unlock_pair(ra, rt);
+  return parked;
+}
+
+/* Put the paused senders back on this worker (their sched flag stayed 1
+ * while parked, so nobody else scheduled them). */
 static void wake_waiters(act_ctx_t *cx, act_actor_t *t) {
   act_rt_t *rt = rt_of(t);
   if (rt == NULL || atomic_load(&rt->nwaiters) == 0) return;
@@ -530,8 +583,30 @@ static void wake_waiters(act_ctx_t *cx, act_actor_t *t) {
   rt->waiters = NULL;
   rt->nwaiters_ = rt->capwaiters = 0;
   atomic_store(&rt->nwaiters, 0);
+  for (int i = 0; i < n; i++) atomic_fetch_and(&w[i]->flags, ~(uint32_t)AF_PARKED);
   pthread_mutex_unlock(&rt->lock);
-  for (int i = 0; i < n; i++) act__schedule(cx && cx->worker ? cx : NULL, w[i]);
+  for (int i = 0; i < n; i++) {
+    act__schedule(cx && cx->worker ? cx : NULL, w[i]);
+    atomic_fetch_sub(&parked_count, 1);   /* after it is queued (quiescence) */
+  }
+}
+
+/* The receiver's side of rule 3, after a run: fenced against park(). */
+static void wake_if_drained(act_ctx_t *cx, act_actor_t *t) {
+  act_rt_t *rt = rt_of(t);
+  if (rt == NULL) return;
+  atomic_thread_fence(memory_order_seq_cst);
+  if (atomic_load_explicit(&rt->nwaiters, memory_order_relaxed) > 0 && queued(t) <= bound_of(t) / 2)
+    wake_waiters(cx, t);
+}
+
+/* Rule 2: `a` enters a state in which it takes no user mail. The flag is
+ * set before the waiters are looked at (both sequentially consistent),
+ * and park() registers before it looks at the flag. */
+static void block_mail(act_ctx_t *cx, act_actor_t *a, uint32_t flag) {
+  atomic_fetch_or(&a->flags, flag);
+  atomic_thread_fence(memory_order_seq_cst);
+  wake_waiters(cx, a);
 }
 
 /* ---- asks -------------------------------------------------------------- */
@@ -608,7 +683,7 @@ act_status_t act_suspend(act_ctx_t *cx, void *frame, act_resume_fn resume) {
   rt->frame = frame;
   rt->resume = resume;
   rt->cur_msg = cx->msg;
-  cx->self->flags |= AF_SUSPENDED;
+  block_mail(cx, cx->self, AF_SUSPENDED);
   return ACT_SUSPENDED;
 }
 
@@ -738,8 +813,9 @@ static void finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop
     for (int i = 0; i < nt; i++) act__timer_cancel(ts[i]);
   }
   if (on_stop) run_on_stop(cx, a);
-  __atomic_or_fetch(&a->flags, AF_DEAD, __ATOMIC_SEQ_CST);
-  wake_waiters(cx, a);                 /* nobody waits on a dead mailbox */
+  /* Before AF_DEAD: a monitor that sees the actor dead reads the reason. */
+  if (reason != NORMAL) act__rt(a)->end_reason = reason;
+  block_mail(cx, a, AF_DEAD);          /* nobody waits on a dead mailbox */
   if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
   unregister(a);
   notify_down(a, reason);
@@ -762,7 +838,7 @@ static void wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop) {
   pthread_mutex_lock(&rt->lock);
   rt->stop_idx = rt->nchildren;
   pthread_mutex_unlock(&rt->lock);
-  a->flags |= AF_WINDING;
+  block_mail(cx, a, AF_WINDING);
   next_child(cx, a);
 }
 
@@ -848,11 +924,11 @@ static void wind_done(act_ctx_t *cx, act_actor_t *a) {
   case WIND_HOLD:
     run_on_stop(cx, a);
     drop_incarnation(a);
-    a->flags |= AF_HELD;
+    block_mail(cx, a, AF_HELD);
     break;
   case WIND_FAILED: {
     drop_incarnation(a);
-    a->flags |= AF_HELD;
+    block_mail(cx, a, AF_HELD);
     act_msg_t *f = control(MF_CHILD_FAILED);
     f->sender = a;
     enqueue(cx, a->parent, f);
@@ -1025,7 +1101,7 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
     d->h.type = &act_down_type;
     d->h.sender = a;
     d->f_who = a;
-    d->f_reason = NORMAL;
+    d->f_reason = rt->end_reason ? rt->end_reason : NORMAL;   /* §8: the reason it ended with */
     act_send(cx, cx->self, &d->h);
   }
 }
@@ -1047,15 +1123,21 @@ static act_str_t **reg_names;
 static act_actor_t **reg_actors;
 static int nreg, capreg;
 
-void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+/* §10: a name is held until its actor is gone; taking a held name fails
+ * (false), as erlang:register does, instead of stealing it. Registering
+ * the holder again under the same name succeeds. An entry whose actor
+ * died is free even before unregister() removed it (the two race). */
+bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   (void)cx;
+  if (a == NULL || (a->flags & AF_DEAD)) return false;
+  act__rt(a)->registered = name;   /* before it is visible: see unregister */
   pthread_mutex_lock(&reg_mu);
   for (int i = 0; i < nreg; i++)
     if (act_str_eq(reg_names[i], name)) {
-      reg_actors[i] = a;
+      int ok = reg_actors[i] == a || (reg_actors[i]->flags & AF_DEAD);
+      if (ok) reg_actors[i] = a;
       pthread_mutex_unlock(&reg_mu);
-      act__rt(a)->registered = name;
-      return;
+      return ok;
     }
   if (nreg == capreg) {
     capreg = capreg ? capreg * 2 : 16;
@@ -1070,18 +1152,18 @@ void act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   reg_names[nreg] = name;
   reg_actors[nreg++] = a;
   pthread_mutex_unlock(&reg_mu);
-  act__rt(a)->registered = name;
+  return true;
 }
 
+/* Every name `a` holds goes (it may hold several). */
 static void unregister(act_actor_t *a) {
   if (rt_of(a) == NULL || rt_of(a)->registered == NULL) return;
   pthread_mutex_lock(&reg_mu);
-  for (int i = 0; i < nreg; i++)
+  for (int i = nreg - 1; i >= 0; i--)
     if (reg_actors[i] == a) {
       reg_names[i] = reg_names[nreg - 1];
       reg_actors[i] = reg_actors[nreg - 1];
       nreg--;
-      break;
     }
   pthread_mutex_unlock(&reg_mu);
 }
@@ -1089,8 +1171,8 @@ static void unregister(act_actor_t *a) {
 act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
   pthread_mutex_lock(&reg_mu);
   act_actor_t *a = NULL;
-  for (int i = 0; i < nreg; i++)
-    if (act_str_eq(reg_names[i], name)) a = reg_actors[i];
+  for (int i = 0; i < nreg && a == NULL; i++)
+    if (act_str_eq(reg_names[i], name) && !(reg_actors[i]->flags & AF_DEAD)) a = reg_actors[i];
   pthread_mutex_unlock(&reg_mu);
   if (a == NULL)
     act_faultf(cx, loc, "no actor is registered as \"%.*s\"", (int)act_str_len(name), act_str_data(name));
@@ -1100,8 +1182,7 @@ act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
 int64_t act_rand(act_ctx_t *cx, int64_t n) {
   if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
   uint64_t *s = cx && cx->self ? &cx->self->rng : NULL;
-  static _Thread_local uint64_t fallback = 88172645463325252ull;
-  if (s == NULL) s = &fallback;
+  if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
   uint64_t x = *s;
   x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
   *s = x;
@@ -1298,7 +1379,15 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
       void *frame = rt->frame;
       rt->frame = NULL;
       st = rt->resume(cx, a, frame);
-      if (st == ACT_DONE) msg_done(w, cur);
+      if (st == ACT_DONE) {
+        msg_done(w, cur);
+        if (cur == NULL && rt->start_req) {
+          /* The init a supervisor waits for has completed. */
+          act_actor_t *req = rt->start_req;
+          rt->start_req = NULL;
+          plan_ack(cx, req, a, rt->start_token);
+        }
+      }
     } else {
       return;
     }
@@ -1311,7 +1400,8 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
       sr->start_token = m->_pad;
     }
     st = restart_now(cx, a);
-    if (m->sender) {
+    if (m->sender && st != ACT_SUSPENDED) {
+      /* An init that awaits answers when it completes (start_acked). */
       act__rt(a)->start_req = NULL;
       plan_ack(cx, m->sender, a, m->_pad);
     }
@@ -1348,6 +1438,12 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     cx->msg = m;
     act_fail(cx, (act_str_t *)(void *)m->future, NULL);
   } else {
+    if (m->flags & MF_TIMER) {
+      /* §7: after cancel(t) no tick of t is handled, queued or not. */
+      if (act__tick_cancelled(m)) return;
+      m->flags &= ~(uint32_t)MF_TIMER;
+      m->future = NULL;              /* a tick is told: nobody waits for a reply */
+    }
     if (m->flags & MF_COUNTED) {
       uint32_t out = atomic_load_explicit(&a->mq_out, memory_order_relaxed) + 1;
       atomic_store_explicit(&a->mq_out, out, memory_order_relaxed);
@@ -1412,7 +1508,7 @@ static int has_work(act_actor_t *a) {
 static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
   act_msg_t *m;
   while ((m = next_msg(a)) != NULL) {
-    if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_CONTROL)))
+    if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_TIMER | MF_CONTROL)))
       fail_future(cx, m->future, m->sender, "target gone");
     if ((m->flags & MF_STOP) && m->sender)   /* a parent waits on us */
       enqueue(cx, m->sender, control(MF_CHILD_DONE));
@@ -1425,46 +1521,55 @@ static void run_actor(act_worker_t *w, act_actor_t *a) {
   atomic_store_explicit(&w->runs, atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
                         memory_order_relaxed);
   cx->self = a;
+  atomic_store_explicit(&w->running, a, memory_order_relaxed);
+  w->pause_on = NULL;
   volatile int n = 0;
   volatile int restart = 0;
   if (setjmp(w->jb) != 0) {
     restart = handle_fault(w, a);
     cx->msg = NULL;
+    w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
     n++;
   }
-  if (restart) {
-    /* Rebuild the state from the parameters: fields, then init. A fault
-     * in there comes back to the setjmp above. */
-    restart = 0;
-    dispatch_one(w, a, control(MF_RESTART));
-  }
-  if (a->flags & AF_START_PENDING) {
-    a->flags &= ~(uint32_t)AF_START_PENDING;
-    n++;
-    act_status_t st = run_start(cx, a);
-    cx->msg = NULL;
-    if (st == ACT_DONE && (a->flags & AF_STOPPING)) graceful_stop(cx, a, NULL);
-  }
+  /* One step per round: a restart (fields, then init; a fault in there
+   * comes back to the setjmp above), the first start, or one message.
+   * Every step is a handler boundary, where a pending pause is taken or
+   * dropped: it never outlives the step that recorded it. */
   while (n < BATCH) {
-    if (a->flags & AF_DEAD) {
-      drain_dead(cx, a);
-      break;
+    if (restart) {
+      restart = 0;
+      dispatch_one(w, a, control(MF_RESTART));
+    } else if (a->flags & AF_START_PENDING) {
+      a->flags &= ~(uint32_t)AF_START_PENDING;
+      n++;
+      act_status_t st = run_start(cx, a);
+      cx->msg = NULL;
+      if (st == ACT_DONE && (a->flags & AF_STOPPING)) graceful_stop(cx, a, NULL);
+    } else {
+      if (a->flags & AF_DEAD) {
+        drain_dead(cx, a);
+        break;
+      }
+      act_msg_t *m = next_msg(a);
+      if (m == NULL) break;
+      n++;
+      dispatch_one(w, a, m);
     }
-    act_msg_t *m = next_msg(a);
-    if (m == NULL) break;
-    n++;
-    dispatch_one(w, a, m);
     if (w->pause_on) {
       act_actor_t *t = w->pause_on;
       w->pause_on = NULL;
       /* Only between handlers: a suspended handler still gets its reply. */
       if (!(a->flags & (AF_NOMAIL | AF_DEAD)) && park(a, t)) {
+        /* Another worker may run `a` as soon as it is parked: hands off. */
         cx->self = NULL;
+        atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
         return;                        /* sched stays 1: t wakes us */
       }
     }
   }
+  wake_if_drained(cx, a);
   cx->self = NULL;
+  atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   /* The producers' end, read before the emptiness check: any push after
    * this point changes it. */
   act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
@@ -1567,14 +1672,44 @@ static act_actor_t *root_actor;
 static _Atomic int stop_signal;
 static sigset_t stop_signals;
 
+#define STOP_GRACE_S 5
+
+/* The stop did not finish in time: a handler that never returns cannot be
+ * interrupted (actors are not preempted), so name it and end the process,
+ * as a supervisor's shutdown timeout kills a child in OTP. */
+static void stop_overdue(int sig) {
+  int named = 0;
+  for (int i = 0; i < atomic_load(&nworkers); i++) {
+    act_actor_t *a = atomic_load_explicit(&workers[i].running, memory_order_relaxed);
+    if (a == NULL) continue;
+    char path[512];
+    act__logf("act: %s is still in a handler %ds after %s; exiting without waiting for it\n",
+              act__path(a, path, sizeof path), STOP_GRACE_S, sig == SIGINT ? "SIGINT" : "SIGTERM");
+    named = 1;
+  }
+  if (!named)
+    act__logf("act: the program did not finish stopping %ds after %s; exiting\n", STOP_GRACE_S,
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  _exit(128 + sig);
+}
+
 static void *signal_main(void *arg) {
   (void)arg;
   for (;;) {
     int sig = 0;
     if (sigwait(&stop_signals, &sig) != 0) continue;
     if (atomic_exchange(&stop_signal, sig) != 0) _exit(128 + sig);   /* second signal */
-    if (root_actor) act_stop(NULL, root_actor);
-    else _exit(128 + sig);
+    if (root_actor == NULL) _exit(128 + sig);
+    act_stop(NULL, root_actor);
+    /* A second signal ends the process at once; otherwise the stop has a
+     * grace period (the process exits by itself when it completes). */
+    int64_t deadline = act_now() + (int64_t)STOP_GRACE_S * 1000000000;
+    for (int64_t left; (left = deadline - act_now()) > 0;) {
+      struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+      int again = sigtimedwait(&stop_signals, NULL, &ts);
+      if (again > 0) _exit(128 + again);
+    }
+    stop_overdue(sig);
   }
   return NULL;
 }
@@ -1607,12 +1742,29 @@ static void set_exit(int code) {
 
 /* Called by the timer thread when its last timer went away (workers check
  * inline, under sched_mu, before they sleep). */
+/* Under sched_mu. Quiescent (§6): every worker asleep, no actor queued,
+ * no timer armed, no journal write pending, and no actor paused by
+ * backpressure. A paused actor holds mail that nobody is running: the
+ * rules at park() make that impossible, so if it is ever seen it is
+ * reported as the runtime's deadlock, never taken for a clean exit. */
+static void check_quiescent(void) {
+  if (!atomic_load(&program_started) || idle_count != nworkers || !all_queues_empty() ||
+      act__timers_armed() != 0 || act__persist_inflight() != 0)
+    return;
+  int parked = atomic_load(&parked_count);
+  if (parked == 0) {
+    set_exit(0);
+    return;
+  }
+  act__logf("act: internal error: deadlock: %d actor%s paused by backpressure and nothing left "
+            "running to drain the mailboxes they wait on\n", parked, parked == 1 ? "" : "s");
+  set_exit(70);
+}
+
 void act__quiescence_check(void) {
   if (nworkers == 0) return;
   pthread_mutex_lock(&sched_mu);
-  if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
-      act__timers_armed() == 0 && act__persist_inflight() == 0)
-    set_exit(0);
+  check_quiescent();
   pthread_mutex_unlock(&sched_mu);
 }
 
@@ -1626,20 +1778,28 @@ static void *worker_main(void *arg) {
   ss.ss_flags = 0;
   if (ss.ss_sp) sigaltstack(&ss, NULL);
   for (;;) {
-    act_actor_t *a = atomic_load_explicit(&w->next, memory_order_relaxed)
-                         ? atomic_exchange_explicit(&w->next, NULL, memory_order_acq_rel)
-                         : NULL;
-    if (a && w->next_runs >= NEXT_RUNS) {
-      /* After NEXT_RUNS in a row (two actors bouncing messages), the
-       * queue gets a turn. */
-      q_push(&w->q, a);
-      a = NULL;
-    }
-    if (a) {
-      w->next_runs++;
-    } else {
-      w->next_runs = 0;
-      a = q_pop(&w->q);
+    act_actor_t *a = NULL;
+    /* Work from outside the workers (timer ticks, ask time-outs, journal
+     * completions, stop signals, external sends) waits at most 32 rounds,
+     * however busy the local queue and `next` are (Go checks its global
+     * queue every 61st tick for the same reason). */
+    if ((++w->tick & 31) == 0) a = q_pop(&inject);
+    if (a == NULL) {
+      a = atomic_load_explicit(&w->next, memory_order_relaxed)
+              ? atomic_exchange_explicit(&w->next, NULL, memory_order_acq_rel)
+              : NULL;
+      if (a && w->next_runs >= NEXT_RUNS) {
+        /* After NEXT_RUNS in a row (two actors bouncing messages), the
+         * queue gets a turn. */
+        q_push(&w->q, a);
+        a = NULL;
+      }
+      if (a) {
+        w->next_runs++;
+      } else {
+        w->next_runs = 0;
+        a = q_pop(&w->q);
+      }
     }
     if (a == NULL) a = q_pop(&inject);
     if (a == NULL) a = steal(w);
@@ -1653,6 +1813,7 @@ static void *worker_main(void *arg) {
           sched_yield();
         }
         a = q_pop(&inject);
+        if (a == NULL) a = q_pop(&w->q);   /* the monitor may have moved our `next` there */
         if (a == NULL) a = steal(w);
       }
     }
@@ -1660,10 +1821,8 @@ static void *worker_main(void *arg) {
       pthread_mutex_lock(&sched_mu);
       idle_count++;
       atomic_fetch_add(&sleeping, 1);
-      while ((a = q_pop(&inject)) == NULL && (a = steal(w)) == NULL) {
-        if (atomic_load(&program_started) && idle_count == nworkers && all_queues_empty() &&
-            act__timers_armed() == 0 && act__persist_inflight() == 0)
-          set_exit(0);
+      while ((a = q_pop(&inject)) == NULL && (a = q_pop(&w->q)) == NULL && (a = steal(w)) == NULL) {
+        check_quiescent();
         pthread_cond_wait(&sched_cv, &sched_mu);
       }
       atomic_fetch_sub(&sleeping, 1);
@@ -1678,45 +1837,8 @@ static void *worker_main(void *arg) {
 
 
 static int parse_threads(int *argc, char **argv) {
-  int n = 0;
-  const char *env = getenv("ACT_THREADS");
-  if (env && *env) n = atoi(env);
-  const char *mb = getenv("ACT_MAILBOX");
-  if (mb && atoi(mb) > 0) default_bound = (uint32_t)atoi(mb);
-  int k = 1;
-  for (int i = 1; argv && i < *argc; i++) {
-    if (strcmp(argv[i], "--act-mailbox") == 0 && i + 1 < *argc) {
-      if (atoi(argv[i + 1]) > 0) default_bound = (uint32_t)atoi(argv[i + 1]);
-      i++;
-      continue;
-    }
-    if (strcmp(argv[i], "--act-journal") == 0 && i + 1 < *argc) {
-      act__persist_options(argv[++i], NULL);
-      continue;
-    }
-    if (strncmp(argv[i], "--act-journal=", 14) == 0) {
-      act__persist_options(argv[i] + 14, NULL);
-      continue;
-    }
-    if (strcmp(argv[i], "--act-journal-sync") == 0 && i + 1 < *argc) {
-      act__persist_options(NULL, argv[++i]);
-      continue;
-    }
-    if (strcmp(argv[i], "--act-threads") == 0 && i + 1 < *argc) {
-      n = atoi(argv[++i]);
-      continue;
-    }
-    if (strncmp(argv[i], "--act-threads=", 14) == 0) {
-      n = atoi(argv[i] + 14);
-      continue;
-    }
-    argv[k++] = argv[i];
-  }
-  if (argv) { *argc = k; argv[k] = NULL; }
-  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  if (n <= 0) n = 1;
-  if (n > 256) n = 256;
-  return n;
+  /* options.c checks every --act-* option and ACT_* variable. */
+  return act__options_parse(argc, argv, &default_bound);
 }
 
 static int runtime_started;

@@ -20,7 +20,7 @@ struct act_timer {
   act_actor_t *to;
   act_msg_t *msg;        /* the message (a copy is sent per tick) */
   act_future_t *future;  /* ask time-out */
-  int cancelled;
+  _Atomic int cancelled; /* read by workers when a tick is dispatched */
   int done;
 };
 
@@ -149,6 +149,7 @@ act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg
   t->to = to;
   t->msg = m;
   m->flags &= ~(uint32_t)MF_POOLED;   /* a timer may deliver it again */
+  if (m->flags & MF_TIMER) m->timer = t;   /* before the timer thread can see it */
   t->future = f;
   pthread_mutex_lock(&mu);
   armed++;
@@ -162,10 +163,13 @@ void act__timer_cancel(act_timer_t *t) {
   if (t == NULL) return;
   pthread_mutex_lock(&mu);
   int last = 0;
-  if (!t->cancelled && !t->done) {
+  if (!t->cancelled) {
+    /* Also once fired: its message may still be queued, and is dropped. */
     t->cancelled = 1;
-    armed--;
-    last = armed == 0;
+    if (!t->done) {
+      armed--;
+      last = armed == 0;
+    }
   }
   pthread_mutex_unlock(&mu);
   if (last) act__quiescence_check();
@@ -198,8 +202,15 @@ static void remember(act_ctx_t *cx, act_actor_t *to, act_timer_t *t) {
   pthread_mutex_unlock(&rt->lock);
 }
 
+/* A tick remembers its timer, so that one already queued when the timer
+ * is cancelled is dropped at dispatch (LANGUAGE.md §7). */
+static void mark_tick(act_msg_t *m) { m->flags |= MF_TIMER; }
+
+int act__tick_cancelled(act_msg_t *m) { return atomic_load(&m->timer->cancelled); }
+
 act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return NULL;
+  mark_tick(m);
   act_timer_t *t = act__timer_add(ns, 0, to, m, NULL);
   remember(cx, to, t);
   return t;
@@ -208,6 +219,7 @@ act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
 act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return NULL;
   if (ns <= 0) ns = 1;
+  mark_tick(m);
   act_timer_t *t = act__timer_add(ns, ns, to, m, NULL);
   remember(cx, to, t);
   return t;

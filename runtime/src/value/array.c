@@ -46,8 +46,8 @@ static act_array_t *clone(const act_array_t *a, int64_t cap) {
   act_array_t *c = act_array_new(a->et, cap > a->len ? cap : a->len);
   if (a->len) memcpy(c->data, a->data, (size_t)a->len * a->et->size);
   c->len = a->len;
-  if (a->et->share)
-    for (int64_t i = 0; i < c->len; i++) a->et->share(elem(c, i));
+  if (act_value_shares(a->et))
+    for (int64_t i = 0; i < c->len; i++) act_value_share(a->et, elem(c, i));
   return c;
 }
 
@@ -138,8 +138,8 @@ act_array_t *act_array_slice(act_ctx_t *cx, act_array_t *a, const act_type_t *et
   if (hi > lo) {
     memcpy(r->data, elem(a, lo), (size_t)(hi - lo) * et->size);
     r->len = hi - lo;
-    if (et->share)
-      for (int64_t i = 0; i < r->len; i++) et->share(elem(r, i));
+    if (act_value_shares(et))
+      for (int64_t i = 0; i < r->len; i++) act_value_share(et, elem(r, i));
   }
   return r;
 }
@@ -253,7 +253,7 @@ bool act_array_contains(const act_array_t *a, const act_type_t *et, const void *
     return false;
   }
   for (int64_t i = 0; i < n; i++)
-    if (et->eq(elem(a, i), v)) return true;
+    if (act_value_eq(et, elem(a, i), v)) return true;
   return false;
 }
 
@@ -270,6 +270,6 @@ bool act_array_eq(const act_array_t *a, const act_array_t *b, const act_type_t *
     return true;
   }
   for (int64_t i = 0; i < n; i++)
-    if (!et->eq(elem(a, i), elem(b, i))) return false;
+    if (!act_value_eq(et, elem(a, i), elem(b, i))) return false;
   return true;
 }

@@ -226,10 +226,6 @@ void act_buf_quoted(act_buf_t *b, const act_str_t *s) {
   act_buf_put(b, "\"", 1);
 }
 
-void act_buf_value(act_buf_t *b, const act_type_t *t, const void *v, bool quoted) {
-  t->print(b, v, quoted);
-}
-
 act_str_t *act_buf_to_str(act_buf_t *b) {
   if (b->len == 0) return NULL;
   /* Hand the block over unless it is frozen or mostly empty. */
@@ -245,7 +241,7 @@ act_str_t *act_to_str(const act_type_t *t, const void *v) {
   if (t->kind == ACT_K_STRING) return *(act_str_t *const *)v;
   act_buf_t b;
   act_buf_init(&b);
-  t->print(&b, v, false);
+  act_buf_value(&b, t, v, false);
   return act_buf_to_str(&b);
 }
 
@@ -280,8 +276,8 @@ void act_eprint(act_ctx_t *cx, act_str_t *s) { (void)cx; write_line(2, s); }
     uint64_t h = (uint64_t)*(const CT *)a; h ^= h >> 33; h *= 0xff51afd7ed558ccdull; h ^= h >> 33; return h; \
   }                                                                            \
   static void print_##NAME(act_buf_t *b, const void *v, bool q) { (void)q; PRINT(b, *(const CT *)v); } \
-  const act_type_t act_type_##NAME = {#NAME, sizeof(CT), KIND, eq_##NAME, cmp_##NAME, hash_##NAME, \
-                                      print_##NAME, NULL, NULL, NULL, NULL, NULL};
+  const act_type_t act_type_##NAME = {.name = #NAME, .size = sizeof(CT), .kind = KIND, .eq = eq_##NAME, \
+                                      .cmp = cmp_##NAME, .hash = hash_##NAME, .print = print_##NAME};
 
 #define P_I(b, v) act_buf_i64(b, (int64_t)(v))
 #define P_U(b, v) act_buf_u64(b, (uint64_t)(v))
@@ -302,14 +298,14 @@ static int cmp_f64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 static void print_f64(act_buf_t *b, const void *v, bool q) { (void)q; act_buf_f64(b, *(const double *)v); }
-const act_type_t act_type_f64 = {"float", 8, ACT_K_F64, eq_f64, cmp_f64, NULL, print_f64, NULL, NULL, NULL, NULL, NULL};
+const act_type_t act_type_f64 = {.name = "float", .size = 8, .kind = ACT_K_F64, .eq = eq_f64, .cmp = cmp_f64, .print = print_f64};
 static bool eq_f32(const void *a, const void *b) { return *(const float *)a == *(const float *)b; }
 static int cmp_f32(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
   return x < y ? -1 : x > y;
 }
 static void print_f32(act_buf_t *b, const void *v, bool q) { (void)q; act_buf_f32(b, *(const float *)v); }
-const act_type_t act_type_f32 = {"f32", 4, ACT_K_F32, eq_f32, cmp_f32, NULL, print_f32, NULL, NULL, NULL, NULL, NULL};
+const act_type_t act_type_f32 = {.name = "f32", .size = 4, .kind = ACT_K_F32, .eq = eq_f32, .cmp = cmp_f32, .print = print_f32};
 
 static bool eq_str(const void *a, const void *b) {
   return act_str_eq(*(act_str_t *const *)a, *(act_str_t *const *)b);
@@ -322,8 +318,8 @@ static void print_str(act_buf_t *b, const void *v, bool q) {
   if (q) act_buf_quoted(b, *(act_str_t *const *)v);
   else act_buf_str(b, *(act_str_t *const *)v);
 }
-const act_type_t act_type_string = {"string", sizeof(void *), ACT_K_STRING, eq_str, cmp_str,
-                                    hash_str, print_str, NULL, NULL, NULL, NULL, NULL};
+const act_type_t act_type_string = {.name = "string", .size = sizeof(void *), .kind = ACT_K_STRING, .eq = eq_str,
+                                    .cmp = cmp_str, .hash = hash_str, .print = print_str};
 
 static bool eq_ptr(const void *a, const void *b) { return *(void *const *)a == *(void *const *)b; }
 static void print_ref(act_buf_t *b, const void *v, bool q) {
@@ -345,10 +341,10 @@ static void print_node(act_buf_t *b, const void *v, bool q) {
   (void)v; (void)q;
   act_buf_cstr(b, "<node>");
 }
-const act_type_t act_type_ref = {"ref", sizeof(void *), ACT_K_REF, eq_ptr, NULL, NULL, print_ref, NULL, NULL, NULL, NULL, NULL};
-const act_type_t act_type_timer = {"timer", sizeof(void *), ACT_K_TIMER, eq_ptr, NULL, NULL, print_opaque, NULL, NULL, NULL, NULL, NULL};
-const act_type_t act_type_future = {"future", sizeof(void *), ACT_K_FUTURE, eq_ptr, NULL, NULL, print_future, NULL, NULL, NULL, NULL, NULL};
-const act_type_t act_type_node = {"node", sizeof(void *), ACT_K_NODE, eq_ptr, NULL, NULL, print_node, NULL, NULL, NULL, NULL, NULL};
+const act_type_t act_type_ref = {.name = "ref", .size = sizeof(void *), .kind = ACT_K_REF, .eq = eq_ptr, .print = print_ref};
+const act_type_t act_type_timer = {.name = "timer", .size = sizeof(void *), .kind = ACT_K_TIMER, .eq = eq_ptr, .print = print_opaque};
+const act_type_t act_type_future = {.name = "future", .size = sizeof(void *), .kind = ACT_K_FUTURE, .eq = eq_ptr, .print = print_future};
+const act_type_t act_type_node = {.name = "node", .size = sizeof(void *), .kind = ACT_K_NODE, .eq = eq_ptr, .print = print_node};
 
 /* Generic container printing used by generated array/map descriptors. */
 void act__array_print(act_buf_t *b, const act_array_t *a) {

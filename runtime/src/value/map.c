@@ -70,7 +70,7 @@ static inline uint32_t hash_of(const act_map_t *m, const void *k) {
     h ^= h >> 33;
     break;
   case KM_STR: h = act_str_hash(*(act_str_t *const *)k); break;
-  default: h = m->kt->hash(k); break;
+  default: h = act_value_hash(m->kt, k); break;
   }
   return (uint32_t)(h ^ (h >> 32));
 }
@@ -79,7 +79,7 @@ static inline bool key_eq(const act_map_t *m, const void *a, const void *b) {
   switch (m->kmode) {
   case KM_INT: return int_key(m, a) == int_key(m, b);
   case KM_STR: return act_str_eq(*(act_str_t *const *)a, *(act_str_t *const *)b);
-  default: return m->kt->eq(a, b);
+  default: return act_value_eq(m->kt, a, b);
   }
 }
 
@@ -183,11 +183,11 @@ static act_map_t *clone(const act_map_t *m) {
   memcpy(c->hs, m->hs, sizeof(uint32_t) * (size_t)m->n);
   memcpy(c->dead, m->dead, (size_t)m->n);
   memcpy(c->index, m->index, sizeof(uint64_t) * (size_t)m->icap);
-  if (c->kt->share || c->vt->share)
+  if (act_value_shares(c->kt) || act_value_shares(c->vt))
     for (int64_t e = 0; e < c->n; e++) {
       if (c->dead[e]) continue;
-      if (c->kt->share) c->kt->share(key_at(c, e));
-      if (c->vt->share) c->vt->share(val_at(c, e));
+      if (act_value_shares(c->kt)) act_value_share(c->kt, key_at(c, e));
+      if (act_value_shares(c->vt)) act_value_share(c->vt, val_at(c, e));
     }
   return c;
 }
@@ -313,7 +313,7 @@ act_array_t *act_map_keys(const act_map_t *m, const act_type_t *kt) {
   size_t sz = kt->size;
   for (int64_t i = 0; i < m->len; i++) {
     void *k = key_at(m, o[i]);
-    if (kt->share) kt->share(k);
+    if (act_value_shares(kt)) act_value_share(kt, k);
     memcpy((char *)a->data + (size_t)i * sz, k, sz);
   }
   a->len = m->len;
@@ -331,7 +331,7 @@ act_array_t *act_map_values(const act_map_t *m, const act_type_t *kt, const act_
   size_t sz = vt->size;
   for (int64_t i = 0; i < m->len; i++) {
     void *v = val_at(m, o[i]);
-    if (vt->share) vt->share(v);
+    if (act_value_shares(vt)) act_value_share(vt, v);
     memcpy((char *)a->data + (size_t)i * sz, v, sz);
   }
   a->len = m->len;
@@ -347,7 +347,7 @@ bool act_map_eq(const act_map_t *a, const act_map_t *b, const act_type_t *kt,
   for (int64_t e = 0; e < a->n; e++) {
     if (a->dead[e]) continue;
     void *v = act_map_find(b, key_at(a, e));
-    if (v == NULL || !vt->eq(val_at(a, e), v)) return false;
+    if (v == NULL || !act_value_eq(vt, val_at(a, e), v)) return false;
   }
   return true;
 }

@@ -1,0 +1,259 @@
+/* options.c: the runtime's options (LANGUAGE.md §6) and the seeds of rand.
+ *
+ * A compiled program takes `--act-NAME VALUE` or `--act-NAME=VALUE` on its
+ * command line, each also the environment variable ACT_NAME (the command
+ * line wins). Everything is checked before any actor starts: a bad value,
+ * a missing value or an unknown `--act-` option ends the program with one
+ * line on stderr and status 2, so a typo never runs a program with a
+ * setting its user did not ask for. `--act-help` lists the options. The
+ * first `--` ends the runtime's options: it is removed and everything
+ * after it reaches Main untouched, `--act-...` spellings included.
+ *
+ * Other ACT_* variables are left alone: the compiler's (ACT_CFLAGS,
+ * ACT_HOME, ...) are in the environment of every `actorc run`. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt/rt.h"
+
+#define MAX_THREADS 256
+
+/* What the options decided (read by sched.c through act__options_parse). */
+static int threads;                        /* 0: one per core */
+static uint32_t mailbox = 65536;
+static const char *journal_path, *journal_sync;
+static uint64_t seed;
+static int seed_given;
+
+typedef struct option {
+  const char *name;     /* after "--act-" */
+  const char *env;
+  const char *arg;      /* what --act-help shows for the value */
+  const char *accepts;  /* "takes ..." in errors and help */
+  const char *deflt;
+  int (*set)(const char *v);   /* 0: the value is not accepted */
+} option_t;
+
+/* A whole number in decimal digits only (no sign, no spaces) up to max. */
+static int whole(const char *v, uint64_t max, uint64_t *out) {
+  if (*v < '0' || *v > '9') return 0;
+  uint64_t n = 0;
+  for (const char *p = v; *p; p++) {
+    if (*p < '0' || *p > '9') return 0;
+    uint64_t d = (uint64_t)(*p - '0');
+    if (n > (max - d) / 10) return 0;
+    n = n * 10 + d;
+  }
+  *out = n;
+  return 1;
+}
+
+static int set_threads(const char *v) {
+  uint64_t n;
+  if (!whole(v, MAX_THREADS, &n) || n == 0) return 0;
+  threads = (int)n;
+  return 1;
+}
+
+static int set_mailbox(const char *v) {
+  uint64_t n;
+  if (!whole(v, ACT_MAILBOX_MAX, &n) || n == 0) return 0;
+  mailbox = (uint32_t)n;
+  return 1;
+}
+
+static int set_journal(const char *v) {
+  journal_path = v;
+  return *v != 0;
+}
+
+static int set_sync(const char *v) {
+  journal_sync = v;
+  return strcmp(v, "normal") == 0 || strcmp(v, "full") == 0;
+}
+
+static int set_seed(const char *v) {
+  if (!whole(v, UINT64_MAX, &seed)) return 0;
+  seed_given = 1;
+  return 1;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const option_t options[] = {
+  {"threads", "ACT_THREADS", "N", "a whole number from 1 to " STR(MAX_THREADS),
+   "one per core", set_threads},
+  {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
+   "65536 (the bound of actors that declare no `mailbox`)", set_mailbox},
+  {"journal", "ACT_JOURNAL", "PATH", "a file path", "PROGRAM.journal.db in the working directory",
+   set_journal},
+  {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
+   "normal (full: also safe from power loss)", set_sync},
+  {"seed", "ACT_SEED", "N", "a whole number from 0 to 18446744073709551615",
+   "a new seed on every run", set_seed},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+__attribute__((format(printf, 1, 2))) ACT_NORETURN static void bad(const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  act__logf("act: %s\n", line);
+  _exit(2);
+}
+
+/* spelled: the option or variable as the user wrote it. A huge value is
+ * cut short in the message. */
+static void apply(const option_t *o, const char *v, const char *spelled) {
+  if (!o->set(v)) bad("%s takes %s, not `%.60s`", spelled, o->accepts, v);
+}
+
+/* Letters to change, add or drop to turn a into b (for "did you mean"). */
+static int distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 30 || lb > 30) return 99;
+  int d[31][31];
+  for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+ACT_NORETURN static void unknown(const char *arg) {
+  int n = (int)strcspn(arg, "=");
+  if (n > 60) n = 60;
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", n, arg);
+  for (size_t i = 0; i < NOPTIONS; i++)
+    if (distance(name + 6, options[i].name) <= 2)
+      bad("unknown runtime option `%s` (did you mean --act-%s? --act-help lists them)", name,
+          options[i].name);
+  bad("unknown runtime option `%s` (--act-help lists them)", name);
+}
+
+ACT_NORETURN static void help(void) {
+  printf("Runtime options of an Act program; each is also an environment variable,\n"
+         "and the command line wins. The first `--` ends them: what follows reaches Main.\n\n");
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const option_t *o = &options[i];
+    char spelled[40];
+    snprintf(spelled, sizeof spelled, "--act-%s %s", o->name, o->arg);
+    printf("  %-24s %-17s %s\n  %-42s default: %s", spelled, o->env, o->accepts, "", o->deflt);
+    if (o->set == set_threads) printf(" (%ld here)", sysconf(_SC_NPROCESSORS_ONLN));
+    printf("\n");
+  }
+  printf("  %-42s this list\n", "--act-help");
+  fflush(stdout);
+  _exit(0);
+}
+
+static const option_t *find(const char *name, size_t len) {
+  for (size_t i = 0; i < NOPTIONS; i++)
+    if (strlen(options[i].name) == len && memcmp(options[i].name, name, len) == 0) return &options[i];
+  return NULL;
+}
+
+/* Reads the environment, then the command line (which wins), removing
+ * the runtime's arguments from argv in place. */
+static void parse(int *argc, char **argv) {
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const char *v = getenv(options[i].env);
+    if (v && *v) apply(&options[i], v, options[i].env);   /* empty: unset */
+  }
+  int k = 1;
+  for (int i = 1; argv && i < *argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {   /* the rest is Main's */
+      while (++i < *argc) argv[k++] = argv[i];
+      break;
+    }
+    if (strncmp(a, "--act-", 6) != 0) {
+      argv[k++] = argv[i];
+      continue;
+    }
+    if (strncmp(a, "--act-help", 10) == 0 && (a[10] == 0 || a[10] == '=')) help();
+    const char *eq = strchr(a, '=');
+    const option_t *o = find(a + 6, eq ? (size_t)(eq - a - 6) : strlen(a + 6));
+    if (o == NULL) unknown(a);
+    char spelled[48];
+    snprintf(spelled, sizeof spelled, "--act-%s", o->name);
+    const char *v = eq ? eq + 1 : NULL;
+    /* A following runtime option is not a value: `--act-threads
+     * --act-seed 1` forgot the number. */
+    if (v == NULL && i + 1 < *argc && strncmp(argv[i + 1], "--act-", 6) != 0) v = argv[++i];
+    if (v == NULL || *v == 0) bad("%s needs a value: %s", spelled, o->accepts);
+    apply(o, v, spelled);
+  }
+  if (argv) {
+    *argc = k;
+    argv[k] = NULL;
+  }
+}
+
+/* ---- rand's seeds ----------------------------------------------------- */
+
+static uint64_t mix(uint64_t z) {   /* splitmix64's finaliser */
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return z ? z : 0x9E3779B97F4A7C15ull;   /* xorshift must not start at 0 */
+}
+
+static uint64_t fresh_seed(void) {
+  uint64_t s = 0;
+  if (getrandom(&s, sizeof s, GRND_NONBLOCK) == (ssize_t)sizeof s) return s;
+  struct timespec ts;   /* no entropy yet (early boot): the clock will do */
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 48);
+}
+
+static _Atomic uint64_t root_spawns;
+
+/* An actor spawned by another takes its seed from its parent's generator
+ * (and moves that generator on, so brothers differ): with --act-seed, an
+ * actor's numbers depend only on the seed and on what its ancestors did
+ * before spawning it, not on how workers interleave. Actors spawned from
+ * outside any actor (Main, embedding code) are numbered in spawn order. */
+uint64_t act__rng_seed(act_actor_t *parent) {
+  if (parent) {
+    uint64_t s = parent->rng;
+    parent->rng = mix(s + 0x632BE59BD9B4E019ull);
+    return mix(s ^ 0xD1B54A32D192ED03ull);
+  }
+  uint64_t k = atomic_fetch_add(&root_spawns, 1);
+  return mix(seed + 0x9E3779B97F4A7C15ull * (k + 1));
+}
+
+/* rand called where there is no actor (C code around an embedded
+ * runtime): one generator per thread, seeded like a root actor. */
+uint64_t *act__rng_thread(void) {
+  static _Thread_local uint64_t s;
+  if (s == 0) s = act__rng_seed(NULL);
+  return &s;
+}
+
+int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
+  parse(argc, argv);
+  if (!seed_given) seed = fresh_seed();
+  if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
+  *default_mailbox = mailbox;
+  int n = threads;
+  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (n <= 0) n = 1;
+  if (n > MAX_THREADS) n = MAX_THREADS;
+  return n;
+}

@@ -1,0 +1,28 @@
+/* fuzz_runtime.c: what runtime/src/value needs from the rest of the
+ * runtime, for fuzz_codec, which is built from the value sources alone
+ * (instrumented, and independent of the scheduler). Memory comes from the
+ * same collector; a fault is a finding, so it aborts with its text. */
+#include <gc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "act/act.h"
+
+void *act_alloc(size_t n) { return GC_MALLOC(n ? n : 1); }
+void *act_alloc_atomic(size_t n) {
+  void *p = GC_MALLOC_ATOMIC(n ? n : 1);
+  if (p) memset(p, 0, n);
+  return p;
+}
+
+ACT_NORETURN void act_faultf(act_ctx_t *cx, const act_loc_t *loc, const char *fmt, ...) {
+  (void)cx;
+  (void)loc;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  abort();
+}
