@@ -188,6 +188,8 @@ struct ast {
   ast_kind_t kind;
   ast_op_t op;
   unsigned flags;
+  int emit_id;          /* the emitter's: a MESSAGE's number in the C (here,
+                           where it fills what would be padding) */
   loc_t loc;
   const char *name;     /* interned (strtab_intern), compare by pointer */
   union {
@@ -204,8 +206,12 @@ struct ast {
   ast_t *sym;           /* for NAME/DOT/TNAME/ON/...: the declaration
                            referred to (a VAR, PARAM, FN, MESSAGE, ...) */
   ast_t *scope;         /* the enclosing declaration (ACTOR, FN, ...) */
-  union {               /* one per node kind, so they share the space */
-    int call;           /* CALL: sema_call_kind_t, what is called */
+  union {               /* by node kind, so they share the space (the AST
+                           of a large program is most of actorc's memory) */
+    struct {
+      int call;         /* CALL: sema_call_kind_t, what is called */
+      int builtin;      /* CALL of a built-in or method: sema_builtin_t */
+    };
     int dot;            /* DOT: SEMA_DOT_FIELD, _MODULE or _VARIANT */
     int index;          /* INDEX: SEMA_INDEX_ARRAY, _MAP or _VIRTUAL */
     int loop;           /* FOR, CHILDREN: SEMA_FOR_RANGE, _ARRAY or _MAP */
@@ -214,9 +220,6 @@ struct ast {
     bool suspends;      /* FN, INIT, ON, APPLY: the body awaits or persists */
     struct module_info *info; /* MODULE: the checker's tables (scope.h) */
   };
-  int builtin;          /* CALL of a built-in or method: sema_builtin_t */
-  /* Owned by the emitter. */
-  int emit_id;          /* MESSAGE: its number in the generated C */
   void *data;           /* the emitter's own annotations (C names, ...) */
 };
 
