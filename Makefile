@@ -5,7 +5,7 @@ JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps deps-test run test sanitize tsan fuzz bench vsix install clean
+.PHONY: all build deps deps-test run test sanitize tsan stress fuzz bench vsix install clean
 
 all: build
 
@@ -36,7 +36,20 @@ sanitize: deps-test
 tsan: deps-test
 	@cmake -S . -B build-tsan -DACT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $$TSAN_OPTIONS" ctest --output-on-failure -j $(JOBS) -R "example_|golden_|unit_sched_shim" -E golden_stack_overflow
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $$TSAN_OPTIONS" ctest --output-on-failure -j $(JOBS) -R "example_|golden_|unit_sched_shim|stress_" -E golden_stack_overflow
+
+# The runtime torture round (tests/stress/run.sh): every program
+# STRESS_RUNS times with 2, 3 and 4 worker threads, then STRESS_TSAN_RUNS
+# times with the runtime under ThreadSanitizer. Both rounds always run;
+# the target fails if either had a failed run. Long: see docs/testing.md.
+STRESS_RUNS ?= 200
+STRESS_TSAN_RUNS ?= 20
+stress: build
+	@cmake -S . -B build-tsan -DACT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target actorc act act_stdlib
+	@nice tests/stress/run.sh --runs $(STRESS_RUNS) --build $(BUILD); plain=$$?; \
+	 nice tests/stress/run.sh --tsan --runs $(STRESS_TSAN_RUNS); tsan=$$?; \
+	 [ $$plain -eq 0 ] && [ $$tsan -eq 0 ]
 
 fuzz: deps-test
 	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null

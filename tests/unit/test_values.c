@@ -48,20 +48,23 @@ static bool eq_arr_str(const void *a, const void *b) {
 }
 static void pr_arr(act_buf_t *b, const void *v, bool q) { (void)q; act__array_print(b, *(act_array_t *const *)v); }
 static void sh_arr(void *v) { act_share_array(*(act_array_t **)v); }
-static const act_type_t td_arr_str = {"[string]", sizeof(void *), ACT_K_ARRAY, eq_arr_str, NULL, NULL,
-                                      pr_arr, sh_arr, &act_type_string, NULL, NULL, NULL};
+static const act_type_t td_arr_str = {.name = "[string]", .size = sizeof(void *), .kind = ACT_K_ARRAY,
+                                      .eq = eq_arr_str, .print = pr_arr, .share = sh_arr,
+                                      .elem = &act_type_string};
 static bool eq_arr_i64(const void *a, const void *b) {
   return act_array_eq(*(act_array_t *const *)a, *(act_array_t *const *)b, &act_type_i64);
 }
-static const act_type_t td_arr_i64 = {"[int]", sizeof(void *), ACT_K_ARRAY, eq_arr_i64, NULL, NULL,
-                                      pr_arr, sh_arr, &act_type_i64, NULL, NULL, NULL};
+static const act_type_t td_arr_i64 = {.name = "[int]", .size = sizeof(void *), .kind = ACT_K_ARRAY,
+                                      .eq = eq_arr_i64, .print = pr_arr, .share = sh_arr,
+                                      .elem = &act_type_i64};
 static bool eq_map_si(const void *a, const void *b) {
   return act_map_eq(*(act_map_t *const *)a, *(act_map_t *const *)b, &act_type_string, &act_type_i64);
 }
 static void pr_map(act_buf_t *b, const void *v, bool q) { (void)q; act__map_print(b, *(act_map_t *const *)v); }
 static void sh_map(void *v) { act_share_map(*(act_map_t **)v); }
-static const act_type_t td_map_si = {"[string: int]", sizeof(void *), ACT_K_MAP, eq_map_si, NULL, NULL,
-                                     pr_map, sh_map, &act_type_i64, &act_type_string, NULL, NULL};
+static const act_type_t td_map_si = {.name = "[string: int]", .size = sizeof(void *), .kind = ACT_K_MAP,
+                                     .eq = eq_map_si, .print = pr_map, .share = sh_map,
+                                     .elem = &act_type_i64, .key = &act_type_string};
 
 static act_array_t *ints(int n, const int64_t *v) {
   act_array_t *a = NULL;
@@ -646,8 +649,8 @@ static int cmp_pair(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 static bool eq_pair(const void *a, const void *b) { return memcmp(a, b, sizeof(pair_t)) == 0; }
-static const act_type_t td_pair = {"Pair", sizeof(pair_t), ACT_K_STRUCT, eq_pair, cmp_pair, NULL, NULL, NULL,
-                                   NULL, NULL, NULL, NULL};
+static const act_type_t td_pair = {.name = "Pair", .size = sizeof(pair_t), .kind = ACT_K_STRUCT,
+                                   .eq = eq_pair, .cmp = cmp_pair};
 
 Test(values, sort_is_stable) {
   act_array_t *a = NULL;

@@ -122,9 +122,6 @@ struct act_type {
   void (*share)(void *v);                       /* NULL: nothing to mark */
   const act_type_t *elem;                       /* array/optional element, map value */
   const act_type_t *key;                        /* map key */
-  /* Unused since descriptors are data (kept so old initialisers fit). */
-  void (*enc)(act_buf_t *b, const void *v);
-  bool (*dec)(act_reader_t *r, void *v);
   /* Composite types: a struct's fields, an optional's value (one field
    * after the `bool has` at offset 0), an enum's variants. */
   uint32_t nfields;

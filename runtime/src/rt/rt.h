@@ -118,7 +118,12 @@ typedef struct act_rt {
 
 typedef struct act_worker act_worker_t;
 
+/* a->rt is created on demand by whichever thread needs it first
+ * (act__rt); act__rt_of only looks. */
 act_rt_t *act__rt(act_actor_t *a);
+static inline act_rt_t *act__rt_of(act_actor_t *a) { return __atomic_load_n(&a->rt, __ATOMIC_ACQUIRE); }
+void act__unregister(act_actor_t *a);   /* registry.c: a is gone */
+int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 */
 void act__schedule(act_ctx_t *cx, act_actor_t *a);
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);

@@ -1,0 +1,128 @@
+/* actor.c: actors come to be — allocation, per-actor bookkeeping (act_rt_t),
+ * paths for reports, spawning and starting, control messages, rand. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor/actor.h"
+#include "actor/mailbox.h"
+#include "supervise/supervise.h"
+
+/* The mailbox bound when an actor declares none (--act-mailbox N,
+ * ACT_MAILBOX). */
+uint32_t act__default_bound = 65536;
+
+act_rt_t *act__rt(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  if (rt == NULL) {
+    act_rt_t *n = act_alloc(sizeof *n);
+    pthread_mutex_init(&n->lock, NULL);
+    atomic_store(&n->ctl_stub.next, NULL);
+    atomic_store(&n->ctl_head, &n->ctl_stub);
+    n->ctl_tail = &n->ctl_stub;
+    struct act_rt *expected = NULL;
+    if (__atomic_compare_exchange_n(&a->rt, &expected, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      rt = n;
+    else
+      rt = expected;
+  }
+  return rt;
+}
+
+const char *act__path(act_actor_t *a, char *buf, size_t n) {
+  const char *names[32];
+  int k = 0;
+  for (act_actor_t *p = a; p && k < 32; p = p->parent) names[k++] = p->name ? p->name : p->type->name;
+  size_t off = 0;
+  buf[0] = '\0';
+  for (int i = k - 1; i >= 0 && off < n; i--)
+    off += (size_t)snprintf(buf + off, n - off, "%s%s", names[i], i ? "/" : "");
+  return buf;
+}
+
+act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
+  act_actor_t *a = act_alloc(t->size);
+  act__mq_init(a);
+  a->type = t;
+  a->parent = cx ? cx->self : NULL;
+  a->rng = act__rng_seed(cx ? cx->self : NULL);   /* options.c: --act-seed */
+  return a;
+}
+
+static const act_msg_type_t control_type = {"<act__control>", 0, sizeof(act_msg_t), NULL, NULL};
+
+act_msg_t *act__control(uint32_t flags) {
+  act_msg_t *m = act_alloc(sizeof *m);
+  m->type = &control_type;
+  m->flags = flags;
+  return m;
+}
+
+/* Append to a growable array of actors owned by one worker at a time. */
+void act__push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a) {
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 4;
+    act_actor_t **p = act_alloc(sizeof *p * (size_t)*cap);
+    if (*n) memcpy(p, *arr, sizeof *p * (size_t)*n);
+    *arr = p;
+  }
+  (*arr)[(*n)++] = a;
+}
+
+void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
+  /* Nobody else can see the actor yet: plain stores, no locked ops. */
+  uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
+  if (restart == ACT_RESTART_TEMPORARY) f |= AF_TEMPORARY;
+  if (a->parent == NULL) f |= AF_ROOT;
+  atomic_store_explicit(&a->flags, f, memory_order_relaxed);
+  if (a->parent) {
+    act_rt_t *rt = act__rt(a->parent);
+    pthread_mutex_lock(&rt->lock);
+    if (rt->nchildren == rt->capchildren) {
+      /* Compact stopped children away before growing. */
+      int k = 0;
+      for (int i = 0; i < rt->nchildren; i++)
+        if (rt->children[i] && !(rt->children[i]->flags & AF_DEAD)) rt->children[k++] = rt->children[i];
+      rt->nchildren = k;
+      if (k * 2 > rt->capchildren || rt->capchildren == 0) {
+        rt->capchildren = rt->capchildren ? rt->capchildren * 2 : 4;
+        act_actor_t **c = act_alloc(sizeof *c * (size_t)rt->capchildren);
+        if (k) memcpy(c, rt->children, sizeof *c * (size_t)k);
+        rt->children = c;
+      }
+    }
+    rt->children[rt->nchildren++] = a;
+    pthread_mutex_unlock(&rt->lock);
+    if (a->parent->type->ordered_start && cx && cx->worker && cx->self == a->parent) {
+      /* A supervisor's children start one after another (act__plan_step). */
+      a->flags |= AF_HELD | AF_UNSTARTED;
+      act__push_actor(&rt->starts, &rt->nstarts, &rt->capstarts, a);
+      act__block_mail(cx, a->parent, AF_STARTING);
+      if (rt->plan == NULL && rt->plan_wait == NULL) act__plan_step(cx, a->parent);
+      return;
+    }
+  }
+  /* No start message: a flag the first run sees, and the actor scheduled
+   * (nobody else can have scheduled it yet). Spawning allocates only the
+   * actor. */
+  atomic_store_explicit(&a->flags, atomic_load_explicit(&a->flags, memory_order_relaxed) | AF_START_PENDING,
+                        memory_order_relaxed);
+  atomic_store_explicit(&a->sched, 1, memory_order_relaxed);   /* published by the queue */
+  act__schedule(cx && cx->worker ? cx : NULL, a);
+  /* After the start message is queued, so that an idle check sees either
+   * "not started" or the queued actor. */
+  if (a->parent == NULL) atomic_store(&act__program_started, 1);
+}
+
+int64_t act_rand(act_ctx_t *cx, int64_t n) {
+  if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
+  uint64_t *s = cx && cx->self ? &cx->self->rng : NULL;
+  if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
+  uint64_t x = *s;
+  x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+  *s = x;
+  return (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)n);
+}

@@ -1,0 +1,38 @@
+/* actor.h: what actor/ offers the other parts of the runtime — sending
+ * (enqueue), control messages, asks and futures, backpressure (park and
+ * wake), the start of an actor. Used by sched/, supervise/ and rt/. */
+#ifndef ACT_ACTOR_ACTOR_H
+#define ACT_ACTOR_ACTOR_H
+
+#include "rt/rt.h"
+#include "sched/sched.h"
+
+/* The mailbox bound when an actor declares none (--act-mailbox N). */
+extern uint32_t act__default_bound;
+
+static inline uint32_t act__bound_of(const act_actor_t *a) {
+  return a->type->mailbox_bound ? a->type->mailbox_bound : act__default_bound;
+}
+
+static inline uint32_t act__queued(act_actor_t *a) {
+  return atomic_load_explicit(&a->mq_in, memory_order_relaxed) -
+         atomic_load_explicit(&a->mq_out, memory_order_relaxed);
+}
+
+/* actor.c */
+act_msg_t *act__control(uint32_t flags);
+void act__push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a);
+/* send.c: push m to a's mailbox (or control lane) and schedule a. */
+void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m);
+/* ask.c */
+void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why);
+/* backpressure.c (the rules are at the top of that file) */
+int act__park(act_actor_t *a, act_actor_t *t);
+void act__wake_waiters(act_ctx_t *cx, act_actor_t *t);
+void act__wake_if_drained(act_ctx_t *cx, act_actor_t *t);
+void act__block_mail(act_ctx_t *cx, act_actor_t *a, uint32_t flag);
+int act__parked_count(void);
+/* dispatch.c */
+act_status_t act__run_start(act_ctx_t *cx, act_actor_t *a);
+
+#endif

@@ -1,0 +1,111 @@
+/* ask.c: asks, replies, futures and suspension (await, persist), and asks
+ * from outside the workers (act_ask_sync, for embedding programs). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor/actor.h"
+
+act_future_t *act_ask(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  act_future_t *f = act_alloc(sizeof *f);
+  f->target = to;
+  f->msg_name = m->type->name;
+  f->external = cx == NULL || cx->self == NULL;
+  m->future = f;
+  act_send(cx, to, m);
+  return f;
+}
+
+static pthread_mutex_t ext_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_cond_t ext_cv = PTHREAD_COND_INITIALIZER;
+
+static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
+  r->future = f;
+  r->flags |= MF_REPLY;
+  if (f->external || asker == NULL) {
+    pthread_mutex_lock(&ext_mu);
+    if (f->state == 0) {
+      f->reply = r;
+      f->state = (r->flags & MF_FAILED) ? 2 : 1;
+    }
+    pthread_cond_broadcast(&ext_cv);
+    pthread_mutex_unlock(&ext_mu);
+    return;
+  }
+  act__enqueue(cx && cx->worker ? cx : NULL, asker, r);
+}
+
+static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_msg_t), NULL, NULL};
+
+void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why) {
+  act_msg_t *r = act_alloc(sizeof *r);
+  r->type = &failure_type;
+  r->flags = MF_FAILED;
+  char buf[512];
+  snprintf(buf, sizeof buf, "ask %s to %s %s", f->msg_name,
+           f->target && f->target->type ? f->target->type->name : "actor", why);
+  f->reason = act_str_from_cstr(buf);
+  if (asker && (asker->flags & AF_DEAD)) return;
+  deliver_reply(cx, f, asker, r);
+}
+
+void act_reply(act_ctx_t *cx, act_msg_t *r) {
+  act_msg_t *m = cx->msg;
+  if (m == NULL || m->future == NULL) return;
+  if (r->type->share) r->type->share(r);
+  deliver_reply(cx, m->future, m->sender, r);
+}
+
+bool act_future_ready(act_future_t *f) { return f->state != 0; }
+
+void act_future_arm(act_ctx_t *cx, act_future_t *f, int64_t timeout_ns) {
+  act_rt_t *rt = act__rt(cx->self);
+  rt->awaiting = f;
+  act_msg_t *m = act__control(MF_TIMEOUT);
+  m->future = f;
+  f->timer = act__timer_add(timeout_ns, 0, cx->self, m, f);
+}
+
+act_msg_t *act_future_reply(act_ctx_t *cx, act_future_t *f, const act_loc_t *loc) {
+  if (f->state == 1) return f->reply;
+  if (f->state == 0)
+    act_faultf(cx, loc, "await on a future that is not ready");
+  act_fail(cx, f->reason, loc);
+}
+
+act_status_t act_suspend(act_ctx_t *cx, void *frame, act_resume_fn resume) {
+  act_rt_t *rt = act__rt(cx->self);
+  rt->frame = frame;
+  rt->resume = resume;
+  rt->cur_msg = cx->msg;
+  act__block_mail(cx, cx->self, AF_SUSPENDED);
+  return ACT_SUSPENDED;
+}
+
+void *act_frame_alloc(act_ctx_t *cx, size_t size) {
+  (void)cx;
+  return act_alloc(size);
+}
+
+act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns) {
+  act_future_t *f = act_ask(NULL, to, m);
+  int64_t deadline = act_now() + timeout_ns;
+  pthread_mutex_lock(&ext_mu);
+  while (f->state == 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t left = deadline - act_now();
+    if (left <= 0) break;
+    ts.tv_sec += (time_t)(left / 1000000000LL);
+    ts.tv_nsec += (long)(left % 1000000000LL);
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(&ext_cv, &ext_mu, &ts);
+  }
+  act_msg_t *r = f->state == 1 ? f->reply : NULL;
+  pthread_mutex_unlock(&ext_mu);
+  return r;
+}

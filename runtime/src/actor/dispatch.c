@@ -1,0 +1,272 @@
+/* dispatch.c: running an actor — a batch of steps (start, restart, one
+ * message each), the control lane before the mailbox, the stash of a
+ * suspended actor, the handler boundary where backpressure pauses, and
+ * releasing the actor (the scheduling flag). Design: rt/SCHED.md. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor/actor.h"
+#include "actor/mailbox.h"
+#include "mem/mem.h"
+#include "supervise/supervise.h"
+
+static _Atomic uint64_t warned[64];
+
+static void dead_letter(act_actor_t *a, act_msg_t *m) {
+  uint32_t id = m->type->id;
+  uint64_t bit = 1ull << (id % 64);
+  if (atomic_fetch_or(&warned[(id / 64) % 64], bit) & bit) return;
+  act__logf("act: warning: dead letter: %s sent to %s, which does not handle it\n",
+          m->type->name, a->type->name);
+}
+
+act_status_t act__run_start(act_ctx_t *cx, act_actor_t *a) {
+  cx->msg = NULL;
+  return a->type->start(cx, a);
+}
+
+/* Handle one message; the jump point for faults is set by the caller. */
+static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+  act_ctx_t *cx = &w->cx;
+  act_rt_t *rt = act__rt_of(a);
+  act_status_t st = ACT_DONE;
+  if (m->flags & (MF_REPLY | MF_TIMEOUT)) {
+    act_future_t *f = m->future;
+    if (m->flags & MF_REPLY) {
+      if (f->state == 0) {
+        f->reply = m;
+        f->state = (m->flags & MF_FAILED) ? 2 : 1;
+        if (f->timer) act__timer_cancel(f->timer);
+      }
+    } else if (f->state == 0) {
+      f->state = 2;
+      char buf[256];
+      int64_t ms = 0;
+      snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
+               f->target && f->target->type ? f->target->type->name : "actor");
+      (void)ms;
+      f->reason = act_str_from_cstr(buf);
+    }
+    if (rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0) {
+      a->flags &= ~(uint32_t)AF_SUSPENDED;
+      rt->awaiting = NULL;
+      act_msg_t *cur = rt->cur_msg;
+      cx->msg = cur;
+      void *frame = rt->frame;
+      rt->frame = NULL;
+      st = rt->resume(cx, a, frame);
+      if (st == ACT_DONE) {
+        act__msg_done(w, cur);
+        if (cur == NULL && rt->start_req) {
+          /* The init a supervisor waits for has completed. */
+          act_actor_t *req = rt->start_req;
+          rt->start_req = NULL;
+          act__plan_ack(cx, req, a, rt->start_token);
+        }
+      }
+    } else {
+      return;
+    }
+  } else if (m->flags & MF_START) {
+    st = act__run_start(cx, a);
+  } else if (m->flags & MF_RESTART) {
+    if (m->sender) {   /* a supervisor waits for this init (a fault answers too) */
+      act_rt_t *sr = act__rt(a);
+      sr->start_req = m->sender;
+      sr->start_token = m->_pad;
+    }
+    st = act__restart_now(cx, a);
+    if (m->sender && st != ACT_SUSPENDED) {
+      /* An init that awaits answers when it completes (start_acked). */
+      act__rt(a)->start_req = NULL;
+      act__plan_ack(cx, m->sender, a, m->_pad);
+    }
+  } else if (m->flags & MF_HOLD) {
+    act_rt_t *hr = act__rt(a);
+    if (a->flags & AF_HELD) {
+      act__plan_ack(cx, m->sender, a, m->_pad);
+    } else {
+      hr->hold_req = m->sender;
+      hr->wind_token = m->_pad;
+      if (!(a->flags & AF_WINDING)) {
+        hr->frame = NULL;
+        hr->awaiting = NULL;
+        a->flags &= ~(uint32_t)AF_SUSPENDED;
+        act__wind(cx, a, WIND_HOLD, 1);
+      }
+    }
+    return;
+  } else if (m->flags & MF_CHILD_FAILED) {
+    act__child_failed(cx, a, m->sender);
+    return;
+  } else if (m->flags & MF_PLAN_ACK) {
+    if (rt && rt->plan_wait && m->sender == rt->plan_wait && m->_pad == rt->plan_token) act__plan_step(cx, a);
+    return;
+  } else if (m->flags & MF_STOP) {
+    if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
+    a->flags &= ~(uint32_t)AF_SUSPENDED;
+    act__graceful_stop(cx, a, m->sender);
+    return;
+  } else if (m->flags & MF_CHILD_DONE) {
+    if (a->flags & AF_WINDING) act__next_child(cx, a);
+    return;
+  } else if (m->flags & MF_ESCALATE) {
+    cx->msg = m;
+    act_fail(cx, (act_str_t *)(void *)m->future, NULL);
+  } else {
+    if (m->flags & MF_TIMER) {
+      /* §7: after cancel(t) no tick of t is handled, queued or not. */
+      if (act__tick_cancelled(m)) return;
+      m->flags &= ~(uint32_t)MF_TIMER;
+      m->future = NULL;              /* a tick is told: nobody waits for a reply */
+    }
+    if (m->flags & MF_COUNTED) {
+      uint32_t out = atomic_load_explicit(&a->mq_out, memory_order_relaxed) + 1;
+      atomic_store_explicit(&a->mq_out, out, memory_order_relaxed);
+      act_rt_t *wrt = act__rt_of(a);
+      if (wrt && atomic_load_explicit(&wrt->nwaiters, memory_order_relaxed) > 0 &&
+          act__queued(a) <= act__bound_of(a) / 2)
+        act__wake_waiters(cx, a);
+    }
+    cx->msg = m;
+    st = a->type->dispatch(cx, a, m);
+    if (st == ACT_UNHANDLED) {
+      dead_letter(a, m);
+      if (m->future) act__fail_future(cx, m->future, m->sender, "is not handled");
+      st = ACT_DONE;
+    }
+    if (st == ACT_DONE) act__msg_done(w, m);
+  }
+  cx->msg = NULL;
+  if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
+}
+
+/* Suspended actors take only what can resume them (or stop them); the rest
+ * waits in the stash, in order. */
+static int resumes(act_actor_t *a, act_msg_t *m) {
+  (void)a;
+  return (m->flags & (MF_REPLY | MF_TIMEOUT | MF_LANE)) != 0;
+}
+
+static act_msg_t *next_msg(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  if (rt) {
+    act_msg_t *c = act__vq_pop(&rt->ctl_head, &rt->ctl_tail, &rt->ctl_stub);
+    if (c) return c;
+  }
+  if (!(a->flags & AF_NOMAIL)) {
+    if (rt && rt->stash_head) {
+      act_msg_t *m = rt->stash_head;
+      rt->stash_head = atomic_load_explicit(&m->next, memory_order_relaxed);
+      if (rt->stash_head == NULL) rt->stash_tail = NULL;
+      return m;
+    }
+    return act__mq_pop(a);
+  }
+  for (;;) {
+    act_msg_t *m = act__mq_pop(a);
+    if (m == NULL) return NULL;
+    if (resumes(a, m)) return m;
+    atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+    if (rt->stash_tail) atomic_store_explicit(&rt->stash_tail->next, m, memory_order_relaxed);
+    else rt->stash_head = m;
+    rt->stash_tail = m;
+  }
+}
+
+static int has_work(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  if (rt && !act__vq_empty(&rt->ctl_head, rt->ctl_tail, &rt->ctl_stub)) return 1;
+  if (!(a->flags & AF_NOMAIL) && rt && rt->stash_head) return 1;
+  return !act__mq_empty(a);
+}
+
+static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
+  act_msg_t *m;
+  while ((m = next_msg(a)) != NULL) {
+    if (m->future && !(m->flags & (MF_REPLY | MF_TIMEOUT | MF_TIMER | MF_CONTROL)))
+      act__fail_future(cx, m->future, m->sender, "target gone");
+    if ((m->flags & MF_STOP) && m->sender)   /* a parent waits on us */
+      act__enqueue(cx, m->sender, act__control(MF_CHILD_DONE));
+    if ((m->flags & (MF_HOLD | MF_RESTART)) && m->sender) act__plan_ack(cx, m->sender, a, m->_pad);
+  }
+}
+
+void act__run_actor(act_worker_t *w, act_actor_t *a) {
+  act_ctx_t *cx = &w->cx;
+  atomic_store_explicit(&w->runs, atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
+  cx->self = a;
+  atomic_store_explicit(&w->running, a, memory_order_relaxed);
+  w->pause_on = NULL;
+  volatile int n = 0;
+  volatile int restart = 0;
+  if (setjmp(w->jb) != 0) {
+    restart = act__handle_fault(w, a);
+    cx->msg = NULL;
+    w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
+    n++;
+  }
+  /* One step per round: a restart (fields, then init; a fault in there
+   * comes back to the setjmp above), the first start, or one message.
+   * Every step is a handler boundary, where a pending pause is taken or
+   * dropped: it never outlives the step that recorded it. */
+  while (n < BATCH) {
+    if (restart) {
+      restart = 0;
+      dispatch_one(w, a, act__control(MF_RESTART));
+    } else if (a->flags & AF_START_PENDING) {
+      a->flags &= ~(uint32_t)AF_START_PENDING;
+      n++;
+      act_status_t st = act__run_start(cx, a);
+      cx->msg = NULL;
+      if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
+    } else {
+      if (a->flags & AF_DEAD) {
+        drain_dead(cx, a);
+        break;
+      }
+      act_msg_t *m = next_msg(a);
+      if (m == NULL) break;
+      n++;
+      dispatch_one(w, a, m);
+    }
+    if (w->pause_on) {
+      act_actor_t *t = w->pause_on;
+      w->pause_on = NULL;
+      /* Only between handlers: a suspended handler still gets its reply. */
+      if (!(a->flags & (AF_NOMAIL | AF_DEAD)) && act__park(a, t)) {
+        /* Another worker may run `a` as soon as it is parked: hands off. */
+        cx->self = NULL;
+        atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
+        return;                        /* sched stays 1: t wakes us */
+      }
+    }
+  }
+  act__wake_if_drained(cx, a);
+  cx->self = NULL;
+  atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
+  /* The producers' end, read before the emptiness check: any push after
+   * this point changes it. */
+  act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
+  act_rt_t *rt0 = act__rt_of(a);
+  act_msg_t *seen_ctl = rt0 ? atomic_load_explicit(&rt0->ctl_head, memory_order_seq_cst) : NULL;
+  if (!(a->flags & AF_DEAD) && has_work(a)) {
+    act__q_push(&w->q, a);               /* fairness: to the back of the queue */
+    return;
+  }
+  /* Release the actor. Once sched is 0 another worker may own it, so only
+   * mq_head is looked at: if a push came in since `seen`, take the actor
+   * back — unless that producer already scheduled it. */
+  atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
+  act_rt_t *rt1 = act__rt_of(a);
+  int moved = atomic_load_explicit(&a->mq_head, memory_order_seq_cst) != seen ||
+              (rt1 && atomic_load_explicit(&rt1->ctl_head, memory_order_seq_cst) != seen_ctl &&
+               !(rt0 == NULL && atomic_load_explicit(&rt1->ctl_head, memory_order_seq_cst) == &rt1->ctl_stub));
+  if (moved && atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0)
+    act__q_push(&w->q, a);
+}

@@ -1,0 +1,60 @@
+/* send.c: tells. A send pushes onto the receiver's mailbox and schedules it
+ * if it was idle; backpressure (§7) is recorded here and acted on by
+ * dispatch at the end of the handler (backpressure.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor/actor.h"
+#include "actor/mailbox.h"
+
+void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
+  if (m->flags & MF_LANE) {
+    act_rt_t *rt = act__rt(a);
+    act__vq_push(&rt->ctl_head, m);
+  } else {
+    act__mq_push(a, m);
+  }
+  if (atomic_load_explicit(&a->sched, memory_order_seq_cst) == 0 &&
+      atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0) {
+    act__schedule(cx, a);
+  } else if (cx && cx->worker && atomic_load_explicit(&cx->worker->next, memory_order_relaxed) == a) {
+    /* A second message to the actor waiting in our `next` within one
+     * handler: a stream, not a request/reply. It runs better beside us on
+     * another core than after us on this one. */
+    act_actor_t *n = a;
+    if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
+      act__q_push(&cx->worker->q, a);
+      act__wake_one();
+    }
+  }
+}
+
+void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
+
+void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  if (to == NULL) return;                  /* a sender outside any actor */
+  if (to->flags & AF_DEAD) {
+    if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
+    return;
+  }
+  /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that
+   * overfills a mailbox is paused after its current handler. */
+  m->flags |= MF_COUNTED;
+  uint32_t in = atomic_fetch_add_explicit(&to->mq_in, 1, memory_order_relaxed) + 1;
+  /* The receiver's count lives on its own cache line: a large bound is
+   * checked every 64 sends, which keeps the line quiet (the bound is
+   * soft by a few dozen messages then); small bounds every time. A sender
+   * whose own mailbox is over its bound is never paused: actors filling
+   * each other's mailboxes in a cycle slow down but cannot stop. */
+  uint32_t bound = act__bound_of(to);
+  act_actor_t *self = cx ? cx->self : NULL;
+  if (self && cx->worker && self != to && ((in & 63) == 0 || bound < 1024) &&
+      in - atomic_load_explicit(&to->mq_out, memory_order_relaxed) > bound &&
+      act__queued(self) <= act__bound_of(self))
+    cx->worker->pause_on = to;
+  act__enqueue(cx && cx->worker ? cx : NULL, to, m);
+}

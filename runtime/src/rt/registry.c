@@ -1,0 +1,76 @@
+/* registry.c: names for actors (register, Type@"name"; LANGUAGE.md §10). */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt/rt.h"
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static act_str_t **reg_names;
+
+static act_actor_t **reg_actors;
+
+static int nreg, capreg;
+
+/* §10: a name is held until its actor is gone; taking a held name fails
+ * (false), as erlang:register does, instead of stealing it. Registering
+ * the holder again under the same name succeeds. An entry whose actor
+ * died is free even before act__unregister() removed it (the two race). */
+bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+  (void)cx;
+  if (a == NULL || (a->flags & AF_DEAD)) return false;
+  act__rt(a)->registered = name;   /* before it is visible: see act__unregister */
+  pthread_mutex_lock(&reg_mu);
+  for (int i = 0; i < nreg; i++)
+    if (act_str_eq(reg_names[i], name)) {
+      int ok = reg_actors[i] == a || (reg_actors[i]->flags & AF_DEAD);
+      if (ok) reg_actors[i] = a;
+      pthread_mutex_unlock(&reg_mu);
+      return ok;
+    }
+  if (nreg == capreg) {
+    capreg = capreg ? capreg * 2 : 16;
+    act_str_t **n = GC_MALLOC_UNCOLLECTABLE(sizeof *n * (size_t)capreg);
+    act_actor_t **v = GC_MALLOC_UNCOLLECTABLE(sizeof *v * (size_t)capreg);
+    if (nreg) { memcpy(n, reg_names, sizeof *n * (size_t)nreg); memcpy(v, reg_actors, sizeof *v * (size_t)nreg); }
+    GC_FREE(reg_names);
+    GC_FREE(reg_actors);
+    reg_names = n;
+    reg_actors = v;
+  }
+  reg_names[nreg] = name;
+  reg_actors[nreg++] = a;
+  pthread_mutex_unlock(&reg_mu);
+  return true;
+}
+
+/* Every name `a` holds goes (it may hold several). */
+void act__unregister(act_actor_t *a) {
+  if (act__rt_of(a) == NULL || act__rt_of(a)->registered == NULL) return;
+  pthread_mutex_lock(&reg_mu);
+  for (int i = nreg - 1; i >= 0; i--)
+    if (reg_actors[i] == a) {
+      reg_names[i] = reg_names[nreg - 1];
+      reg_actors[i] = reg_actors[nreg - 1];
+      nreg--;
+    }
+  pthread_mutex_unlock(&reg_mu);
+}
+
+act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
+  pthread_mutex_lock(&reg_mu);
+  act_actor_t *a = NULL;
+  for (int i = 0; i < nreg && a == NULL; i++)
+    if (act_str_eq(reg_names[i], name) && !(reg_actors[i]->flags & AF_DEAD)) a = reg_actors[i];
+  pthread_mutex_unlock(&reg_mu);
+  if (a == NULL)
+    act_faultf(cx, loc, "no actor is registered as \"%.*s\"", (int)act_str_len(name), act_str_data(name));
+  return a;
+}

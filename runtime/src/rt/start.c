@@ -1,0 +1,155 @@
+/* start.c: starting the runtime (options, threads, signals) and act_main,
+ * the entry point of a compiled program; SIGINT/SIGTERM stop the tree. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor/actor.h"
+#include "supervise/supervise.h"
+
+/* SIGINT/SIGTERM: stop the tree from the root down (children first, then
+ * each `on stop`), and once everything is quiet exit with 128 + signal.
+ * The signals are blocked in every thread and taken by this one. */
+static act_actor_t *root_actor;
+
+static _Atomic int stop_signal;
+
+static sigset_t stop_signals;
+
+#define STOP_GRACE_S 5
+
+/* The stop did not finish in time: a handler that never returns cannot be
+ * interrupted (actors are not preempted), so name it and end the process,
+ * as a supervisor's shutdown timeout kills a child in OTP. */
+static void stop_overdue(int sig) {
+  int named = 0;
+  for (int i = 0; i < atomic_load(&act__nworkers); i++) {
+    act_actor_t *a = atomic_load_explicit(&act__workers[i].running, memory_order_relaxed);
+    if (a == NULL) continue;
+    char path[512];
+    act__logf("act: %s is still in a handler %ds after %s; exiting without waiting for it\n",
+              act__path(a, path, sizeof path), STOP_GRACE_S, sig == SIGINT ? "SIGINT" : "SIGTERM");
+    named = 1;
+  }
+  if (!named)
+    act__logf("act: the program did not act__finish stopping %ds after %s; exiting\n", STOP_GRACE_S,
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  _exit(128 + sig);
+}
+
+static void *signal_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&stop_signals, &sig) != 0) continue;
+    if (atomic_exchange(&stop_signal, sig) != 0) _exit(128 + sig);   /* second signal */
+    if (root_actor == NULL) _exit(128 + sig);
+    act_stop(NULL, root_actor);
+    /* A second signal ends the process at once; otherwise the stop has a
+     * grace period (the process exits by itself when it completes). */
+    int64_t deadline = act_now() + (int64_t)STOP_GRACE_S * 1000000000;
+    for (int64_t left; (left = deadline - act_now()) > 0;) {
+      struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+      int again = sigtimedwait(&stop_signals, NULL, &ts);
+      if (again > 0) _exit(128 + again);
+    }
+    stop_overdue(sig);
+  }
+  return NULL;
+}
+
+/* Stack overflow (or any wild access) in generated code: name the actor
+ * instead of dying with a bare segfault. Runs on an alternate stack. */
+static void on_segv(int sig) {
+  (void)sig;
+  char msg[300];
+  act_worker_t *w = act__current_worker();
+  const char *name = w && w->cx.self ? w->cx.self->type->name : "the runtime";
+  const char *what = w && w->cx.msg ? w->cx.msg->type->name : "init";
+  const act_loc_t *at = w ? w->cx.where : NULL;
+  int n = snprintf(msg, sizeof msg,
+                   "act: crash: %s overflowed its stack or touched invalid memory "
+                   "(deep recursion?) while handling %s (handler at %s:%d:%d) — ending the process\n",
+                   name, what, at && at->file ? at->file : "?", at ? at->line : 0, at ? at->col : 0);
+  if (write(2, msg, (size_t)n) < 0) {}
+  _exit(70);
+}
+
+static int parse_threads(int *argc, char **argv) {
+  /* options.c checks every --act-* option and ACT_* variable. */
+  return act__options_parse(argc, argv, &act__default_bound);
+}
+
+static int runtime_started;
+
+int act_runtime_start(int argc, char **argv) {
+  if (runtime_started) return 0;
+  runtime_started = 1;
+  GC_set_handle_fork(1);
+  /* Before any thread starts, so that every thread inherits the mask. */
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_segv;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  GC_INIT();
+  GC_allow_register_threads();
+  /* Message-heavy programs allocate fast and keep little: start with room
+   * to spare so the first collections do not come every few megabytes
+   * (pages are only touched when used; see bench/results.md). */
+  if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)128 << 20);
+  int n = parse_threads(&argc, argv);
+  act__persist_start(argv && argv[0] ? argv[0] : "act");
+  act__max_workers = n + 64;
+  act__workers = GC_MALLOC_UNCOLLECTABLE(sizeof *act__workers * (size_t)act__max_workers);
+  memset(act__workers, 0, sizeof *act__workers * (size_t)act__max_workers);
+  act__nworkers = n;
+  act__timers_start();
+  pthread_t sth;
+  pthread_create(&sth, NULL, signal_main, NULL);
+  pthread_detach(sth);
+  pthread_t mth;
+  pthread_create(&mth, NULL, act__monitor_main, NULL);
+  pthread_detach(mth);
+  for (int i = 0; i < n; i++) {
+    act__workers[i].id = i;
+    act__start_worker(i);
+  }
+  return 0;
+}
+
+act_ctx_t *act_external(void) { return NULL; }
+
+int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_args_fn set_args) {
+  act_runtime_start(argc, argv);
+  /* act_runtime_start removed the --act-* options from argv in place. */
+  int n = 0;
+  while (argv[n]) n++;
+  act_array_t *args = act_array_new(&act_type_string, n);
+  for (int i = 1; i < n; i++) {
+    act_str_t *s = act_str_from_cstr(argv[i]);
+    act_array_push(&args, &act_type_string, &s);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  act_actor_t *m = act_spawn_alloc(NULL, main_type);
+  root_actor = m;
+  set_args(m, args);
+  act_spawn_start(NULL, m, ACT_RESTART_PERMANENT);
+  int code = act_runtime_wait();
+  /* Workers are still parked in the scheduler: leave without running
+   * exit handlers under their feet. print() never buffers. */
+  _exit(code);
+}
+
+int act__stop_signal(void) { return atomic_load(&stop_signal); }

@@ -1,0 +1,57 @@
+/* monitor.c: the monitor thread. `next` cannot be stolen, so an actor
+ * woken by a handler that then computes for a long time would wait for it.
+ * Every millisecond while some worker is awake, a worker whose `next` has
+ * not moved and who is still in the same run gets it taken from it: into
+ * its queue, where idle workers steal. When every worker sleeps, so does
+ * the monitor. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sched/sched.h"
+
+/* The monitor: `next` cannot be stolen, so an actor woken by a handler
+ * that then computes for a long time would wait for it. Every millisecond
+ * while some worker is awake, a worker whose `next` has not moved and who
+ * is still in the same run gets it taken from it: into its queue, where
+ * idle workers steal. When every worker sleeps, so does the monitor. */
+static pthread_cond_t monitor_cv = PTHREAD_COND_INITIALIZER;
+
+static int monitor_waiting;
+
+void *act__monitor_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&act__sched_mu);
+    while (act__idle_count == atomic_load(&act__nworkers)) {
+      monitor_waiting = 1;
+      pthread_cond_wait(&monitor_cv, &act__sched_mu);
+    }
+    monitor_waiting = 0;
+    pthread_mutex_unlock(&act__sched_mu);
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    int n = atomic_load(&act__nworkers);
+    for (int i = 0; i < n; i++) {
+      act_worker_t *v = &act__workers[i];
+      act_actor_t *nx = atomic_load_explicit(&v->next, memory_order_acquire);
+      uint64_t r = atomic_load_explicit(&v->runs, memory_order_relaxed);
+      if (nx && nx == v->mon_next && r == v->mon_runs &&
+          atomic_compare_exchange_strong(&v->next, &nx, NULL)) {
+        act__q_push(&v->q, nx);
+        act__wake_one();
+        nx = NULL;
+      }
+      v->mon_next = nx;
+      v->mon_runs = r;
+    }
+  }
+  return NULL;
+}
+
+void act__monitor_poke(void) {
+  if (monitor_waiting) pthread_cond_signal(&monitor_cv);
+}

@@ -1,0 +1,67 @@
+/* sched.h: the scheduler's inside (sched/), for the parts that run on
+ * workers. What a worker is; how actors get scheduled (act__schedule is in
+ * rt.h); quiescence; blocking calls. Used by actor/ (dispatch runs on a
+ * worker), mem/ (pools are per worker), supervise/ and rt/start.c. Nothing
+ * here is for generated code. Design: rt/SCHED.md. */
+#ifndef ACT_SCHED_SCHED_H
+#define ACT_SCHED_SCHED_H
+
+#include <pthread.h>
+#include <setjmp.h>
+
+#include "rt/rt.h"
+#include "sched/runq.h"
+
+#define BATCH 64            /* messages of one actor per run */
+#define NEXT_RUNS 16        /* see act_worker.next */
+#define POOL_CLASSES 16     /* message sizes 16, 32, ... 256 bytes */
+
+struct act_worker {
+  int id;
+  runq_t q;
+  jmp_buf jb;
+  act_ctx_t cx;
+  act_str_t *fault_reason;
+  const act_loc_t *fault_loc;
+  act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
+  pthread_t th;
+  /* The actor this worker runs next: the last one its actors woke. It is
+   * not stealable, so a request and its reply stay on one core (Go's
+   * runnext, Tokio's LIFO slot); only this worker touches it. */
+  act_actor_t *_Atomic next;
+  int next_runs;              /* consecutive runs from `next` (fairness) */
+  _Atomic uint64_t runs;      /* actors run so far (the monitor watches it) */
+  act_actor_t *_Atomic running; /* the actor being run (stop reports read it) */
+  uint32_t tick;              /* rounds of the loop: outside work every 32 */
+  act_actor_t *mon_next;      /* the monitor's last look (monitor thread only) */
+  uint64_t mon_runs;
+  /* Free messages by size class (mem/msgpool.c). */
+  act_msg_t **pool[POOL_CLASSES];
+  uint32_t npool[POOL_CLASSES];
+};
+
+extern act_worker_t *act__workers;
+extern _Atomic int act__nworkers;   /* grows when blocking calls hold workers */
+extern int act__max_workers;
+extern runq_t act__inject;          /* work from outside the workers */
+/* Sleeping workers wait on act__sched_cv under act__sched_mu; the
+ * quiescence check runs under it. */
+extern pthread_mutex_t act__sched_mu;
+extern pthread_cond_t act__sched_cv;
+extern _Atomic int act__sleeping;
+extern int act__idle_count;
+/* No quiescence before the first actor is spawned from outside (Main, or
+ * an embedding program's first actor): idle workers at start-up are not a
+ * finished program. */
+extern _Atomic int act__program_started;
+
+act_worker_t *act__current_worker(void);   /* NULL outside the workers */
+void act__wake_one(void);
+void act__start_worker(int i);
+/* sched/monitor.c: the thread that moves a stuck `next` to a queue. */
+void *act__monitor_main(void *arg);
+void act__monitor_poke(void);   /* a worker woke: under act__sched_mu */
+/* actor/dispatch.c: run a's messages (a batch) on w. */
+void act__run_actor(act_worker_t *w, act_actor_t *a);
+
+#endif

@@ -1,0 +1,254 @@
+/* worker.c: worker threads, their loop (next slot, own queue, injection
+ * queue, stealing, spinning, sleeping), scheduling an actor that got mail,
+ * quiescence and the program's exit status, and blocking calls. Design:
+ * rt/SCHED.md; the protocol is model-checked in rt/sched.pml. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sched/sched.h"
+#include "actor/actor.h"
+
+static _Thread_local act_worker_t *this_worker;
+
+act_worker_t *act__current_worker(void) { return this_worker; }
+
+act_worker_t *act__workers;
+
+_Atomic int act__nworkers;   /* grows when blocking calls hold workers */
+
+int act__max_workers;
+
+runq_t act__inject;
+
+pthread_mutex_t act__sched_mu = PTHREAD_MUTEX_INITIALIZER;
+
+pthread_cond_t act__sched_cv = PTHREAD_COND_INITIALIZER;
+
+_Atomic int act__sleeping;
+
+int act__idle_count;
+
+static pthread_mutex_t exit_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_cond_t exit_cv = PTHREAD_COND_INITIALIZER;
+
+static int exit_code = -1;
+
+/* No quiescence before the first actor is spawned from outside (Main, or
+ * an embedding program's first actor): idle workers at start-up are not
+ * a finished program. */
+_Atomic int act__program_started;
+
+void act__wake_one(void) {
+  if (atomic_load_explicit(&act__sleeping, memory_order_relaxed) > 0) {
+    pthread_mutex_lock(&act__sched_mu);
+    pthread_cond_signal(&act__sched_cv);
+    pthread_mutex_unlock(&act__sched_mu);
+  }
+}
+
+void act__schedule(act_ctx_t *cx, act_actor_t *a) {
+  act_worker_t *w = cx ? cx->worker : NULL;
+  if (w != NULL) {
+    act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
+    if (old) {
+      act__q_push(&w->q, old);
+      /* Wake another worker only when this one has more than it runs
+       * next: ping-pong pairs stay on one core. */
+      act__wake_one();
+    }
+  } else {
+    pthread_mutex_lock(&act__sched_mu);
+    act__q_push(&act__inject, a);
+    pthread_cond_signal(&act__sched_cv);
+    pthread_mutex_unlock(&act__sched_mu);
+  }
+}
+
+/* Take one actor, or half of a long queue (at most 32) in one visit:
+ * one lock round trip per batch instead of per actor when one producer
+ * feeds many consumers. */
+static act_actor_t *steal(act_worker_t *self) {
+  for (int i = 1; i < act__nworkers; i++) {
+    act_worker_t *v = &act__workers[(self->id + i) % act__nworkers];
+    runq_t *q = &v->q;
+    if (LD(q->tail) == LD(q->head)) continue;
+    act_actor_t *got[32];
+    int n = 0;
+    act__q_lock(q);
+    int64_t head = LD(q->head), len = LD(q->tail) - head;
+    int64_t take = len >= 16 ? len / 2 : (len > 0 ? 1 : 0);
+    if (take > 32) take = 32;
+    for (; n < take; n++, head++) {
+      got[n] = q->ring[head % q->cap];
+      q->ring[head % q->cap] = NULL;
+    }
+    ST(q->head, head);
+    act__q_unlock(q);
+    if (n == 0) continue;
+    for (int k = 1; k < n; k++) act__q_push(&self->q, got[k]);
+    return got[0];
+  }
+  return NULL;
+}
+
+static int all_queues_empty(void) {
+  if (act__q_len(&act__inject)) return 0;
+  for (int i = 0; i < act__nworkers; i++)
+    if (act__q_len(&act__workers[i].q)) return 0;
+  return 1;
+}
+
+static void set_exit(int code) {
+  int sig = act__stop_signal();
+  if (sig && code == 0) code = 128 + sig;
+  pthread_mutex_lock(&exit_mu);
+  if (exit_code < 0) exit_code = code;
+  pthread_cond_broadcast(&exit_cv);
+  pthread_mutex_unlock(&exit_mu);
+}
+
+/* Called by the timer thread when its last timer went away (workers check
+ * inline, under act__sched_mu, before they sleep). */
+/* Under act__sched_mu. Quiescent (§6): every worker asleep, no actor queued,
+ * no timer armed, no journal write pending, and no actor paused by
+ * backpressure. A paused actor holds mail that nobody is running: the
+ * rules at act__park() make that impossible, so if it is ever seen it is
+ * reported as the runtime's deadlock, never taken for a clean exit. */
+static void check_quiescent(void) {
+  if (!atomic_load(&act__program_started) || act__idle_count != act__nworkers || !all_queues_empty() ||
+      act__timers_armed() != 0 || act__persist_inflight() != 0)
+    return;
+  int parked = act__parked_count();
+  if (parked == 0) {
+    set_exit(0);
+    return;
+  }
+  act__logf("act: internal error: deadlock: %d actor%s paused by backpressure and nothing left "
+            "running to drain the mailboxes they wait on\n", parked, parked == 1 ? "" : "s");
+  set_exit(70);
+}
+
+void act__quiescence_check(void) {
+  if (act__nworkers == 0) return;
+  pthread_mutex_lock(&act__sched_mu);
+  check_quiescent();
+  pthread_mutex_unlock(&act__sched_mu);
+}
+
+static void *worker_main(void *arg) {
+  act_worker_t *w = arg;
+  w->cx.worker = w;
+  this_worker = w;
+  stack_t ss;
+  ss.ss_size = 64 * 1024;
+  ss.ss_sp = malloc(ss.ss_size);
+  ss.ss_flags = 0;
+  if (ss.ss_sp) sigaltstack(&ss, NULL);
+  for (;;) {
+    act_actor_t *a = NULL;
+    /* Work from outside the workers (timer ticks, ask time-outs, journal
+     * completions, stop signals, external sends) waits at most 32 rounds,
+     * however busy the local queue and `next` are (Go checks its global
+     * queue every 61st tick for the same reason). */
+    if ((++w->tick & 31) == 0) a = act__q_pop(&act__inject);
+    if (a == NULL) {
+      a = atomic_load_explicit(&w->next, memory_order_relaxed)
+              ? atomic_exchange_explicit(&w->next, NULL, memory_order_acq_rel)
+              : NULL;
+      if (a && w->next_runs >= NEXT_RUNS) {
+        /* After NEXT_RUNS in a row (two actors bouncing messages), the
+         * queue gets a turn. */
+        act__q_push(&w->q, a);
+        a = NULL;
+      }
+      if (a) {
+        w->next_runs++;
+      } else {
+        w->next_runs = 0;
+        a = act__q_pop(&w->q);
+      }
+    }
+    if (a == NULL) a = act__q_pop(&act__inject);
+    if (a == NULL) a = steal(w);
+    if (a == NULL) {
+      /* Look again for a while before sleeping: first with CPU pauses
+       * (work often appears within microseconds), then yielding the core. */
+      for (int spin = 0; spin < 264 && a == NULL; spin++) {
+        if (spin < 64) {
+          for (int p = 0; p < 32; p++) act__cpu_relax();
+        } else {
+          sched_yield();
+        }
+        a = act__q_pop(&act__inject);
+        if (a == NULL) a = act__q_pop(&w->q);   /* the monitor may have moved our `next` there */
+        if (a == NULL) a = steal(w);
+      }
+    }
+    if (a == NULL) {
+      pthread_mutex_lock(&act__sched_mu);
+      act__idle_count++;
+      atomic_fetch_add(&act__sleeping, 1);
+      while ((a = act__q_pop(&act__inject)) == NULL && (a = act__q_pop(&w->q)) == NULL && (a = steal(w)) == NULL) {
+        check_quiescent();
+        pthread_cond_wait(&act__sched_cv, &act__sched_mu);
+      }
+      atomic_fetch_sub(&act__sleeping, 1);
+      act__idle_count--;
+      act__monitor_poke();
+      pthread_mutex_unlock(&act__sched_mu);
+    }
+    act__run_actor(w, a);
+  }
+  return NULL;
+}
+
+/* A fixed stack per worker (with a guard page), whatever `ulimit -s` says:
+ * runaway recursion in a handler then ends in a clear report (on_segv)
+ * instead of eating all memory. */
+void act__start_worker(int i) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, (size_t)64 << 20);
+  pthread_create(&act__workers[i].th, &attr, worker_main, &act__workers[i]);
+  pthread_attr_destroy(&attr);
+}
+
+void act_blocking_enter(act_ctx_t *cx) {
+  act_worker_t *self = cx ? cx->worker : NULL;
+  act_actor_t *nx = self ? atomic_exchange(&self->next, NULL) : NULL;
+  if (nx) {
+    /* This worker is about to block: its `next` goes where anyone can
+     * take it at once. */
+    act__q_push(&self->q, nx);
+    act__wake_one();
+  }
+  if (atomic_load(&act__sleeping) > 0) return;
+  pthread_mutex_lock(&act__sched_mu);
+  int i = -1;
+  if (atomic_load(&act__nworkers) < act__max_workers) {
+    i = atomic_load(&act__nworkers);
+    memset(&act__workers[i], 0, sizeof act__workers[i]);
+    act__workers[i].id = i;
+    atomic_store(&act__nworkers, i + 1);
+  }
+  pthread_mutex_unlock(&act__sched_mu);
+  if (i >= 0) act__start_worker(i);
+}
+
+void act_blocking_leave(act_ctx_t *cx) { (void)cx; }
+
+int act_runtime_wait(void) {
+  pthread_mutex_lock(&exit_mu);
+  while (exit_code < 0) pthread_cond_wait(&exit_cv, &exit_mu);
+  int code = exit_code;
+  pthread_mutex_unlock(&exit_mu);
+  return code;
+}
