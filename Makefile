@@ -5,7 +5,7 @@ JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps deps-test run test sanitize tsan stress fuzz bench vsix install clean
+.PHONY: all build deps deps-test run test sanitize tsan stress fuzz fuzz-cluster bench vsix install clean
 
 all: build
 
@@ -56,6 +56,12 @@ fuzz: deps-test
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_front fuzz_codec
 	mkdir -p build-fuzz/corpus && build-fuzz/bin/fuzz_front -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -rss_limit_mb=4096 -max_len=65536 -detect_leaks=0 -artifact_prefix=build-fuzz/ build-fuzz/corpus tests/fuzz/corpus
 	mkdir -p build-fuzz/corpus-codec && build-fuzz/bin/fuzz_codec -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -rss_limit_mb=4096 -max_len=4096 -detect_leaks=0 -artifact_prefix=build-fuzz/codec- build-fuzz/corpus-codec
+
+# The cluster's frame, hello and peer-list decoders (tests/cluster/fuzz_wire.c).
+fuzz-cluster: deps-test
+	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_wire
+	mkdir -p build-fuzz/corpus-wire && build-fuzz/bin/fuzz_wire -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -rss_limit_mb=4096 -max_len=300000 -artifact_prefix=build-fuzz/ build-fuzz/corpus-wire tests/cluster/corpus
 
 bench: build
 	@scripts/deps.sh bench

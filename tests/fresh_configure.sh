@@ -9,7 +9,7 @@ set -u
 src=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/pc"
-for m in libuv sqlite3 bdw-gc; do
+for m in libuv sqlite3 bdw-gc openssl libssl libcrypto libpq jansson; do
   dir=$(pkg-config --variable pcfiledir $m) || { echo "FAIL: pkg-config has no $m"; exit 1; }
   ln -s "$dir/$m.pc" "$tmp/pc/$m.pc"
 done

@@ -53,6 +53,10 @@ want="act: --act-mailbox takes $mailbox, not \`2147483648\`"; refused --act-mail
 want="act: --act-mailbox takes $mailbox, not \`99999999999999999999999\`"; refused --act-mailbox 99999999999999999999999
 want="act: --act-journal needs a value: a file path";    refused --act-journal
 want="act: --act-journal-sync takes \`normal\` or \`full\`, not \`fast\`"; refused --act-journal-sync fast
+want="act: --act-heartbeat takes a duration from 10ms to 60s (\`ms\`, \`s\`, \`m\`), not \`5x\`"; refused --act-heartbeat 5x
+want="act: --act-heartbeat takes a duration from 10ms to 60s (\`ms\`, \`s\`, \`m\`), not \`1ms\`"; refused --act-heartbeat 1ms
+want="act: the cluster options need --act-node NAME@HOST:PORT (without it the program is a cluster of one)"; refused --act-seeds 10.0.0.1:7000
+want="act: a node needs --act-cookie-file (or --act-tls-cert/--act-tls-key/--act-tls-ca): traffic between nodes is always authenticated and encrypted"; refused --act-node n1@127.0.0.1:7999
 want="act: --act-seed takes a whole number from 0 to 18446744073709551615, not \`18446744073709551616\`"
 refused --act-seed 18446744073709551616
 want="act: --act-seed takes a whole number from 0 to 18446744073709551615, not \`-1\`"; refused --act-seed=-1
@@ -94,7 +98,7 @@ grep -q '^main' help && { echo "FAIL --act-help: Main ran"; fail=1; }
 for o in threads:ACT_THREADS mailbox:ACT_MAILBOX journal:ACT_JOURNAL journal-sync:ACT_JOURNAL_SYNC seed:ACT_SEED; do
   grep -q -- "--act-${o%%:*} .* ${o#*:} " help || { echo "FAIL --act-help lacks --act-${o%%:*} / ${o#*:}"; fail=1; }
 done
-[ "$(grep -c 'default: ' help)" = 5 ] || { echo "FAIL --act-help: a default is missing"; cat help; fail=1; }
+[ "$(grep -c 'default: ' help)" = "$(grep -Ec '^  --act-[a-z-]+ [A-Z]' help)" ] || { echo "FAIL --act-help: a default is missing"; cat help; fail=1; }
 
 # --act-seed: the same numbers in every actor on every run, with 4 workers
 # interleaving 8 actors however they like; without it, other numbers.

@@ -17,7 +17,7 @@
 #define ACT_SANITIZE_FLAGS ""
 #endif
 #ifndef ACT_LINK_LIBS
-#define ACT_LINK_LIBS "-luv -lsqlite3 -lpthread -lm -ldl"
+#define ACT_LINK_LIBS "-luv -lsqlite3 -lssl -lcrypto -lpq -lpthread -lm -ldl"
 #endif
 
 static bool is_file(const char *path) {

@@ -246,6 +246,16 @@ int usable_key(type_t *t) {
   return t->key && t->elem && t->key->kind != TY_ERROR && t->elem->kind != TY_ERROR;
 }
 
+/* Types that differ in Act but not in C (arrays of two actor types are
+ * both arr0_ref) share one descriptor: only the first of a name is
+ * declared and defined. */
+static int first_of_name(type_t **all, int i) {
+  const char *cn = type_cname(all[i]);
+  for (int j = 0; j < i; j++)
+    if (composite(all[j]) && usable(all[j]) && strcmp(type_cname(all[j]), cn) == 0) return 0;
+  return 1;
+}
+
 void emit_type_defs(FILE *h) {
   int n;
   type_t **all = type_all(&n);
@@ -253,7 +263,7 @@ void emit_type_defs(FILE *h) {
   for (int i = 0; i < n; i++) def_type(h, all[i], done);
   /* every composite type's descriptor (defined once: emit_type_descs) */
   for (int i = 0; i < n; i++)
-    if (composite(all[i]) && usable(all[i]))
+    if (composite(all[i]) && usable(all[i]) && first_of_name(all, i))
       fprintf(h, "extern const act_type_t %s_type;\n", type_cname(all[i]));
   free(done);
 }
@@ -333,7 +343,7 @@ void emit_type_descs(sb_t *b, ast_t *mod, int is_root) {
   type_t **all = type_all(&n);
   for (int i = 0; i < n; i++) {
     type_t *t = all[i];
-    if (!composite(t) || !usable(t)) continue;
+    if (!composite(t) || !usable(t) || !first_of_name(all, i)) continue;
     int mine = (t->kind == TY_STRUCT || t->kind == TY_ENUM) ? declared_in(t->decl, mod) : is_root;
     if (!mine) continue;
     sb_printf(b, "/* %s */\n", type_name(t));

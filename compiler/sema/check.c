@@ -92,6 +92,12 @@ type_t *sema_const_type(cx_t *c, ast_t *k, loc_t at) {
 
 /* ---- signatures --------------------------------------------------------- */
 
+/* Actor references pass as `act_actor_t *` so that C code (the standard
+ * library's sockets and signals) can deliver messages to an actor. */
+static bool c_ref(const type_t *t) {
+  return t->kind == TY_ACTOR || t->kind == TY_PROTOCOL || t->kind == TY_ANYREF;
+}
+
 static bool c_type(const type_t *t) {
   return type_is_numeric(t) || t->kind == TY_BOOL || t->kind == TY_STRING ||
          (t->kind == TY_ARRAY && (type_is_numeric(t->elem) || t->elem->kind == TY_BOOL));
@@ -102,8 +108,8 @@ static void extern_fn(cx_t *c, ast_t *f) {
   ast_t *ps = ast_kid(f, 0);
   for (int i = 0; ps && i < ps->nkids; i++) {
     ast_t *p = ps->kids[i];
-    if (p && p->type && !is_err(p->type) && !c_type(p->type))
-      diag_error(c->d, p->loc, "a C function takes numbers, bools, strings and arrays of numbers, not `%s`",
+    if (p && p->type && !is_err(p->type) && !c_type(p->type) && !c_ref(p->type))
+      diag_error(c->d, p->loc, "a C function takes numbers, bools, strings, arrays of numbers and actor references, not `%s`",
                  type_name(p->type));
   }
   ast_t *rt = ast_kid(f, 1);

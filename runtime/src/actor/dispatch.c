@@ -215,7 +215,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
    * comes back to the setjmp above), the first start, or one message.
    * Every step is a handler boundary, where a pending pause is taken or
    * dropped: it never outlives the step that recorded it. */
-  while (n < BATCH) {
+  while (restart || n < BATCH) {   /* a restart is never left for later */
     if (restart) {
       restart = 0;
       dispatch_one(w, a, act__control(MF_RESTART));
@@ -226,10 +226,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
       cx->msg = NULL;
       if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
     } else {
-      if (a->flags & AF_DEAD) {
-        drain_dead(cx, a);
-        break;
-      }
+      if (a->flags & AF_DEAD) break;
       act_msg_t *m = next_msg(a);
       if (m == NULL) break;
       n++;
@@ -247,6 +244,10 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
       }
     }
   }
+  /* A dead actor's mail is answered now, whatever the batch count: asks
+   * queued behind the stop fail with "target gone" instead of waiting
+   * for their time-out (later pushes schedule it again). */
+  if (a->flags & AF_DEAD) drain_dead(cx, a);
   act__wake_if_drained(cx, a);
   cx->self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);

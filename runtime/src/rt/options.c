@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act/cluster.h"
 #include "rt/rt.h"
 
 #define MAX_THREADS 256
@@ -30,6 +31,9 @@ static uint32_t mailbox = 65536;
 static const char *journal_path, *journal_sync;
 static uint64_t seed;
 static int seed_given;
+
+/* Clustering (LANGUAGE.md §10): handed to act_cluster_start at the end. */
+static act_cluster_config_t cluster;
 
 typedef struct option {
   const char *name;     /* after "--act-" */
@@ -84,6 +88,39 @@ static int set_seed(const char *v) {
   return 1;
 }
 
+/* A duration: digits and a unit, `ms`, `s` or `m` ("100ms", "1s"). */
+static int duration(const char *v, int64_t min_ns, int64_t max_ns, int64_t *out) {
+  size_t digits = strspn(v, "0123456789");
+  char num[20];
+  uint64_t n;
+  if (digits == 0 || digits >= sizeof num) return 0;
+  memcpy(num, v, digits);
+  num[digits] = 0;
+  if (!whole(num, UINT64_MAX / 1000000000ull / 60, &n)) return 0;
+  const char *u = v + digits;
+  int64_t ns;
+  if (strcmp(u, "ms") == 0) ns = (int64_t)n * 1000000;
+  else if (strcmp(u, "s") == 0) ns = (int64_t)n * 1000000000;
+  else if (strcmp(u, "m") == 0) ns = (int64_t)n * 60000000000;
+  else return 0;
+  if (ns < min_ns || ns > max_ns) return 0;
+  *out = ns;
+  return 1;
+}
+
+static int set_node(const char *v) { return *(cluster.node = v) != 0; }
+static int set_seeds(const char *v) { return *(cluster.seeds = v) != 0; }
+static int set_cluster(const char *v) { return act_name_valid(cluster.cluster = v, strlen(v)); }
+static int set_cookie(const char *v) { return *(cluster.cookie_file = v) != 0; }
+static int set_tls_cert(const char *v) { return *(cluster.tls_cert = v) != 0; }
+static int set_tls_key(const char *v) { return *(cluster.tls_key = v) != 0; }
+static int set_tls_ca(const char *v) { return *(cluster.tls_ca = v) != 0; }
+static int set_store(const char *v) { return *(cluster.store = v) != 0; }
+static int set_heartbeat(const char *v) {
+  return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
+}
+static int set_lease(const char *v) { return duration(v, 1000000000, 3600000000000, &cluster.lease_ns); }
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 static const option_t options[] = {
@@ -97,6 +134,23 @@ static const option_t options[] = {
    "normal (full: also safe from power loss)", set_sync},
   {"seed", "ACT_SEED", "N", "a whole number from 0 to 18446744073709551615",
    "a new seed on every run", set_seed},
+  {"node", "ACT_NODE", "NAME@HOST:PORT", "a node name, `@`, and the address to listen on",
+   "none: a cluster of one, no socket opened", set_node},
+  {"seeds", "ACT_SEEDS", "HOST:PORT,...", "addresses of nodes to contact first", "none",
+   set_seeds},
+  {"cluster", "ACT_CLUSTER", "NAME", "letters, digits, `_`, `.`, `-` (at most 64)", "act",
+   set_cluster},
+  {"cookie-file", "ACT_COOKIE_FILE", "PATH", "a file only its owner can read",
+   "none (a node needs it or the --act-tls-* files)", set_cookie},
+  {"tls-cert", "ACT_TLS_CERT", "PATH", "a PEM certificate (chain) file", "none", set_tls_cert},
+  {"tls-key", "ACT_TLS_KEY", "PATH", "a PEM private key file", "none", set_tls_key},
+  {"tls-ca", "ACT_TLS_CA", "PATH", "a PEM file of the CA certificates to trust", "none",
+   set_tls_ca},
+  {"heartbeat", "ACT_HEARTBEAT", "TIME", "a duration from 10ms to 60s (`ms`, `s`, `m`)", "1s",
+   set_heartbeat},
+  {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
+  {"store", "ACT_STORE", "URL", "a postgres://... URL", "none (the embedded store: not yet)",
+   set_store},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -250,6 +304,16 @@ int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   parse(argc, argv);
   if (!seed_given) seed = fresh_seed();
   if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
+  if (cluster.node) {
+    char err[400];
+    cluster.schema = act_cluster_schema_get();
+    if (act_cluster_start(&cluster, err, sizeof err) != 0) bad("%s", err);
+  } else if (cluster.seeds || cluster.cookie_file || cluster.tls_cert || cluster.tls_key ||
+             cluster.tls_ca || cluster.store || cluster.cluster || cluster.heartbeat_ns ||
+             cluster.lease_ns) {
+    bad("the cluster options need --act-node NAME@HOST:PORT (without it the program is a "
+        "cluster of one)");
+  }
   *default_mailbox = mailbox;
   int n = threads;
   if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -80,7 +80,7 @@ typedef struct act_rt {
   int nmonitors, capmonitors;
   act_timer_t **timers;
   int ntimers, captimers;
-  int64_t *restarts;       /* times of recent restarts of children (ring) */
+  int64_t *restarts;       /* times of recent restarts of children (max_restarts) */
   int nrestarts;
   /* A suspended handler. */
   void *frame;

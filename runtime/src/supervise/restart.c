@@ -44,12 +44,14 @@ static int may_restart(act_actor_t *parent) {
   act_rt_t *rt = act__rt(parent);
   int64_t now = act_now();
   pthread_mutex_lock(&rt->lock);
-  if (rt->restarts == NULL) rt->restarts = act_alloc_atomic(sizeof(int64_t) * 64);
+  /* The window holds at most `max` restarts: room for exactly that many
+   * (the intensity is the user's number, not a limit of ours). */
+  if (rt->restarts == NULL && max > 0) rt->restarts = act_alloc_atomic(sizeof(int64_t) * max);
   int k = 0;
   for (int i = 0; i < rt->nrestarts; i++)
     if (now - rt->restarts[i] < window) rt->restarts[k++] = rt->restarts[i];
   rt->nrestarts = k;
-  int ok = (uint32_t)k < max && k < 64;
+  int ok = (uint32_t)k < max;
   if (ok) rt->restarts[rt->nrestarts++] = now;
   pthread_mutex_unlock(&rt->lock);
   return ok;

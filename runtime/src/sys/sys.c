@@ -1,6 +1,8 @@
-/* sys.c: process facts and whole-file I/O for std.sys and std.io. */
+/* sys.c: process facts and whole-file I/O for std.sys and std.io, and the
+ * per-thread error every std module's C side reports through. */
 #include "act/act.h"
 #include "act/sys.h"
+#include "sys/sys_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,18 +33,32 @@ int64_t act_sys_vmhwm_kib(void) { return status_field_kib("VmHWM"); }
 int64_t act_sys_vmrss_kib(void) { return status_field_kib("VmRSS"); }
 int64_t act_sys_cpus(void) { return (int64_t)sysconf(_SC_NPROCESSORS_ONLN); }
 
-/* Per thread: a blocking call runs on whichever thread made it, and the
- * error is read right after by the same handler. */
+/* Per thread (sys_int.h says why). */
 static _Thread_local char io_error[256];
 
-static void set_error(const char *what, const act_str_t *path) {
+void act__sys_error_path(const char *what, const act_str_t *path) {
   snprintf(io_error, sizeof io_error, "%s %.*s: %s", what,
            (int)(act_str_len(path) > 200 ? 200 : act_str_len(path)),
            act_str_data(path), strerror(errno));
 }
 
-act_str_t *act_io_read_file(act_str_t *path) {
+void act__sys_error_msg(const char *msg) { snprintf(io_error, sizeof io_error, "%s", msg); }
+void act__sys_error_clear(void) { io_error[0] = '\0'; }
+
+bool act__sys_path_ok(const char *what, const act_str_t *path) {
   io_error[0] = '\0';
+  if (memchr(act_str_data(path), '\0', (size_t)act_str_len(path)) == NULL)
+    return true;
+  errno = EINVAL;
+  snprintf(io_error, sizeof io_error, "%s: the path contains a NUL byte", what);
+  return false;
+}
+
+static void set_error(const char *what, const act_str_t *path) { act__sys_error_path(what, path); }
+
+act_str_t *act_io_read_file(act_str_t *path) {
+  if (!act__sys_path_ok("cannot open", path))
+    return NULL;
   int fd = open(act_str_data(path), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     set_error("cannot open", path);
@@ -82,11 +98,14 @@ act_str_t *act_io_read_file(act_str_t *path) {
   return s;
 }
 
-bool act_io_write_file(act_str_t *path, act_str_t *data) {
-  io_error[0] = '\0';
-  int fd = open(act_str_data(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+/* Open path with flags, write all of data, close; the error names path. */
+bool act__sys_write_path(const act_str_t *path, int flags, const act_str_t *data) {
+  const char *open_what = (flags & O_APPEND) ? "cannot open" : "cannot create";
+  if (!act__sys_path_ok(open_what, path))
+    return false;
+  int fd = open(act_str_data(path), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) {
-    set_error("cannot create", path);
+    set_error(open_what, path);
     return false;
   }
   const char *p = act_str_data(data);
@@ -108,6 +127,10 @@ bool act_io_write_file(act_str_t *path, act_str_t *data) {
     return false;
   }
   return true;
+}
+
+bool act_io_write_file(act_str_t *path, act_str_t *data) {
+  return act__sys_write_path(path, O_TRUNC, data);
 }
 
 act_str_t *act_io_error(void) { return act_str_from_cstr(io_error); }

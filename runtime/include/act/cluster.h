@@ -1,0 +1,284 @@
+/* act/cluster.h: the foundation of clustering (LANGUAGE.md §10).
+ *
+ * Nodes talk over TCP on their own libuv loop thread, two connections per
+ * pair (control: handshake, heartbeats, membership; data: user messages),
+ * always inside TLS 1.3. What travels inside TLS is a stream of frames:
+ *
+ *   byte 0  wire version (ACT_WIRE_VERSION)
+ *   byte 1  frame type (act_frame_type_t)
+ *   byte 2  flags (ACT_FRF_MORE: a fragment, the message goes on)
+ *   byte 3  zero
+ *   4..7    payload length, big-endian, at most ACT_FRAME_MAX
+ *
+ * A message longer than ACT_FRAME_MAX is sent as fragments so that a
+ * heartbeat waits for at most one fragment. Every decoder here is bounds
+ * checked and answers a status (act_wire_error() names it), never UB: they
+ * are the target of tests/cluster/fuzz_wire.c.
+ *
+ * A program started without --act-node calls none of this: a cluster of
+ * one opens no socket and no store. docs/cluster.md has the whole design. */
+#ifndef ACT_CLUSTER_H
+#define ACT_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ==== frames ============================================================ */
+
+#define ACT_WIRE_VERSION 1
+#define ACT_FRAME_HEADER 8
+#define ACT_FRAME_MAX (64u * 1024u)          /* payload of one frame */
+#define ACT_MESSAGE_MAX (16u * 1024u * 1024u) /* a message, fragments joined */
+
+typedef enum act_frame_type {
+  ACT_FR_HELLO = 1,     /* the handshake (act_hello_t), first on each side */
+  ACT_FR_REFUSE = 2,    /* why the peer is refused (text), then close */
+  ACT_FR_HEARTBEAT = 3, /* control: a sequence number (8 bytes) */
+  ACT_FR_PEERS = 4,     /* control: nodes the sender is connected to */
+  ACT_FR_MSG = 5,       /* a message or a fragment of one */
+  ACT_FR_BYE = 6,       /* the sender leaves or drops this connection (text) */
+  ACT_FR_LAST = ACT_FR_BYE
+} act_frame_type_t;
+
+enum { ACT_FRF_MORE = 1 };
+
+/* What a decoder answers. */
+typedef enum act_wire_status {
+  ACT_WIRE_OK = 0,
+  ACT_WIRE_NEED = 1,        /* not enough bytes yet: read more */
+  ACT_WIRE_EVERSION = -1,   /* another wire or protocol version */
+  ACT_WIRE_ETYPE = -2,      /* unknown frame type */
+  ACT_WIRE_EFLAGS = -3,     /* flags or reserved bits that may not be set */
+  ACT_WIRE_ESIZE = -4,      /* over a size limit */
+  ACT_WIRE_EMALFORMED = -5, /* a payload that does not parse */
+  ACT_WIRE_EORDER = -6      /* a frame where it may not come */
+} act_wire_status_t;
+
+const char *act_wire_error(int status);
+
+typedef struct act_frame {
+  uint8_t type, flags;
+  uint32_t len;
+  const uint8_t *payload;   /* points into the decoded buffer */
+} act_frame_t;
+
+void act_frame_header(uint8_t out[ACT_FRAME_HEADER], uint8_t type, uint8_t flags, uint32_t len);
+/* One frame from the front of buf: ACT_WIRE_OK with *f and *used set,
+ * ACT_WIRE_NEED, or an error. The header is judged as soon as its 8 bytes
+ * are there, so an oversized length is refused before its payload is read. */
+int act_frame_decode(const uint8_t *buf, size_t len, act_frame_t *f, size_t *used);
+
+/* Joins the fragments of ACT_FR_MSG frames into messages of at most
+ * `limit` bytes (malloc'd buffer, reused). */
+typedef struct act_reasm {
+  uint8_t *buf;
+  size_t len, cap, limit;
+} act_reasm_t;
+void act_reasm_init(act_reasm_t *r, size_t limit);
+void act_reasm_free(act_reasm_t *r);
+/* ACT_WIRE_OK: a whole message is in *msg and *n (valid until the next call);
+ * ACT_WIRE_NEED: a fragment was kept; ACT_WIRE_ESIZE: over the limit. */
+int act_reasm_add(act_reasm_t *r, const act_frame_t *f, const uint8_t **msg, size_t *n);
+
+/* ==== the handshake ====================================================== */
+
+#define ACT_PROTOCOL_VERSION 1
+#define ACT_NAME_MAX 64      /* node and cluster names: [A-Za-z0-9_.-] */
+#define ACT_ADDR_MAX 80      /* "host:port" */
+
+enum { ACT_CONN_CONTROL = 1, ACT_CONN_DATA = 2 };
+
+typedef struct act_hello {
+  uint16_t version;          /* ACT_PROTOCOL_VERSION */
+  uint8_t kind;              /* ACT_CONN_CONTROL or ACT_CONN_DATA */
+  uint64_t incarnation;      /* random, new at every start of a node */
+  uint64_t schema;           /* the program's message-schema fingerprint */
+  char cluster[ACT_NAME_MAX + 1];
+  char node[ACT_NAME_MAX + 1];
+  char addr[ACT_ADDR_MAX + 1];   /* where the sender listens */
+} act_hello_t;
+
+#define ACT_HELLO_MAX (4 + 2 + 2 + 8 + 8 + 3 + 2 * ACT_NAME_MAX + ACT_ADDR_MAX)
+
+/* Returns the length written, 0 if cap is too small or a name is invalid. */
+size_t act_hello_encode(const act_hello_t *h, uint8_t *out, size_t cap);
+/* Strict: the magic, then the version (ACT_WIRE_EVERSION with h->version
+ * set, the rest unread), then exact lengths and valid names. */
+int act_hello_decode(const uint8_t *p, size_t n, act_hello_t *h);
+/* 0 if `theirs` may join `mine`; otherwise -1 and why, in one line. */
+int act_hello_check(const act_hello_t *mine, const act_hello_t *theirs, char *why, size_t cap);
+int act_name_valid(const char *s, size_t n);
+
+/* The payload of ACT_FR_PEERS: up to ACT_PEERS_MAX (name, addr,
+ * incarnation) entries. */
+#define ACT_PEERS_MAX 1024
+typedef struct act_peer_entry {
+  uint64_t incarnation;
+  char node[ACT_NAME_MAX + 1];
+  char addr[ACT_ADDR_MAX + 1];
+} act_peer_entry_t;
+size_t act_peers_encode(const act_peer_entry_t *e, size_t n, uint8_t *out, size_t cap);
+/* Calls fn for each entry; ACT_WIRE_EMALFORMED on any flaw (entries
+ * before the flaw have been passed to fn: the caller only dials them). */
+int act_peers_decode(const uint8_t *p, size_t n, void (*fn)(void *arg, const act_peer_entry_t *e),
+                     void *arg);
+
+/* ==== failure detection: phi accrual ===================================== */
+
+#define ACT_PHI_WINDOW 100
+
+/* Hayashibara et al.'s detector: phi = -log10(P(a heartbeat comes later
+ * than now)), from the mean and deviation of recent intervals (normal
+ * distribution). min_std keeps a very regular history from turning one
+ * late packet into a failure; pause is added to the mean as the pause a
+ * healthy peer may take (a GC, a busy network). Times in nanoseconds. */
+typedef struct act_phi {
+  double iv[ACT_PHI_WINDOW];
+  int n, head;
+  double sum, sumsq;
+  int64_t last;
+  double min_std, pause;
+} act_phi_t;
+
+void act_phi_init(act_phi_t *d, int64_t now, double expected_interval, double min_std,
+                  double pause);
+void act_phi_beat(act_phi_t *d, int64_t now);
+double act_phi(const act_phi_t *d, int64_t now);
+
+/* ==== the node =========================================================== */
+
+typedef struct act_cluster_config {
+  const char *node;         /* NAME@HOST:PORT (required) */
+  const char *seeds;        /* HOST:PORT,HOST:PORT or NULL */
+  const char *cluster;      /* cluster name; NULL: "act" */
+  const char *cookie_file;  /* PSK mode ... */
+  const char *tls_cert, *tls_key, *tls_ca;   /* ... or certificate mode */
+  int64_t heartbeat_ns;     /* 0: 1 s */
+  int64_t lease_ns;         /* 0: 10 s */
+  const char *store;        /* NULL: none; postgres://... */
+  uint64_t schema;          /* the program's message-schema fingerprint */
+} act_cluster_config_t;
+
+/* What a membership change looks like to a watcher (called on the
+ * cluster's loop thread: keep it short). up: 1 joined, 0 gone; reason:
+ * "unreachable", "left", "restarted". */
+typedef void (*act_cluster_event_fn)(void *arg, const char *node, int up, const char *reason);
+
+/* Checks everything (names, addresses, the cookie file's mode, keys and
+ * certificates, the store URL), then starts the loop thread: 0, or -1
+ * with one line in err. Only one node per process. */
+int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap);
+/* Says goodbye to every peer (they see "left") and stops the thread. */
+void act_cluster_stop(void);
+/* Before start: the schema fingerprint the options path passes on (the
+ * compiler's generated code will call it before main). */
+void act_cluster_schema(uint64_t fingerprint);
+uint64_t act_cluster_schema_get(void);
+void act_cluster_on_change(act_cluster_event_fn fn, void *arg);
+/* Names of the reachable nodes, this one first; returns how many there
+ * are (may exceed max; only max are written). NULL/0 before start. */
+/* The raw transport the language-level messages will be built on: bytes
+ * to a node's data connection (in order, at most once; dropped if the
+ * node is not connected), and a hook for the bytes that arrive (on the
+ * loop thread). */
+typedef void (*act_cluster_message_fn)(void *arg, const char *from, const uint8_t *p, size_t n);
+int act_cluster_send(const char *node, const void *p, size_t n);
+void act_cluster_on_message(act_cluster_message_fn fn, void *arg);
+size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max);
+int act_cluster_running(void);
+
+/* ==== the coordination store ============================================= */
+/* What the cluster agrees on goes through one small asynchronous
+ * interface, so that backends can be swapped and all pass the same
+ * conformance suite (tests/cluster/coord_tck.c):
+ *  - membership: one row per node incarnation, held by a lease that only
+ *    the store's clock measures; a name held by a live lease of another
+ *    incarnation cannot be joined;
+ *  - registered names, owned by an actor of a node incarnation and alive
+ *    only while that incarnation's lease is;
+ *  - shard ownership with epochs (for virtual actors): a claim keeps the
+ *    epoch while the owner stays, and a takeover from a lapsed owner
+ *    raises it, so a stale owner can be fenced wherever it writes.
+ * Every call is answered once, through its callback, on the loop the
+ * store was opened on. Backends: PostgreSQL (postgres://... URLs). */
+
+struct uv_loop_s;
+typedef struct act_coord act_coord_t;
+
+typedef enum act_coord_status {
+  ACT_COORD_OK = 0,
+  ACT_COORD_TAKEN = 1,     /* held by another live owner (r->owner says who) */
+  ACT_COORD_LOST = 2,      /* the caller's lease is gone (or never was) */
+  ACT_COORD_NOTFOUND = 3,  /* no live row */
+  ACT_COORD_ERROR = -1     /* the store failed: r->error says why */
+} act_coord_status_t;
+
+typedef struct act_coord_member {
+  char node[ACT_NAME_MAX + 1];
+  char addr[ACT_ADDR_MAX + 1];
+  uint64_t incarnation;
+  int64_t lease_left_ms;   /* members(): what is left of the lease */
+} act_coord_member_t;
+
+typedef struct act_coord_owner {
+  char node[ACT_NAME_MAX + 1];
+  uint64_t incarnation;
+  uint64_t actor;          /* names: the actor's id on that node */
+} act_coord_owner_t;
+
+typedef struct act_coord_result {
+  int status;
+  const char *error;
+  const act_coord_member_t *members;   /* members() */
+  size_t nmembers;
+  act_coord_owner_t owner;             /* lookup, register/claim when TAKEN, claim */
+  uint64_t epoch;                      /* claim */
+} act_coord_result_t;
+
+typedef void (*act_coord_cb)(void *arg, const act_coord_result_t *r);
+
+typedef struct act_coord_ops {
+  const char *scheme;   /* the URL prefix this backend takes */
+  act_coord_t *(*open)(struct uv_loop_s *loop, const char *url, char *err, size_t cap);
+  void (*close)(act_coord_t *c);
+  void (*join)(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+               void *arg);
+  void (*renew)(act_coord_t *c, const char *node, uint64_t inc, int64_t lease_ms, act_coord_cb cb,
+                void *arg);
+  void (*leave)(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb, void *arg);
+  void (*members)(act_coord_t *c, act_coord_cb cb, void *arg);
+  void (*reg)(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+              void *arg);
+  void (*lookup)(act_coord_t *c, const char *name, act_coord_cb cb, void *arg);
+  void (*unreg)(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+                void *arg);
+  void (*claim)(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc, act_coord_cb cb,
+                void *arg);
+} act_coord_ops_t;
+
+/* Every store starts with its ops, so the calls below can dispatch. */
+struct act_coord {
+  const act_coord_ops_t *ops;
+};
+
+extern const act_coord_ops_t act_coord_pg_ops;
+
+/* Opens the store the URL names (NULL with err if no backend takes it or
+ * the URL is unusable; a server that cannot be reached fails the calls). */
+act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap);
+void act_coord_close(act_coord_t *c);
+void act_coord_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+                    void *arg);
+void act_coord_renew(act_coord_t *c, const char *node, uint64_t inc, int64_t lease_ms,
+                     act_coord_cb cb, void *arg);
+void act_coord_leave(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb, void *arg);
+void act_coord_members(act_coord_t *c, act_coord_cb cb, void *arg);
+void act_coord_register(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                        act_coord_cb cb, void *arg);
+void act_coord_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg);
+void act_coord_unregister(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                          act_coord_cb cb, void *arg);
+void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
+                     act_coord_cb cb, void *arg);
+
+#endif

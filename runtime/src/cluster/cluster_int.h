@@ -1,0 +1,87 @@
+/* cluster_int.h: what the cluster's own files share. */
+#ifndef ACT_CLUSTER_INT_H
+#define ACT_CLUSTER_INT_H
+
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "act/cluster.h"
+
+/* ---- tls.c ---- */
+typedef struct act_tls act_tls_t;
+/* PSK mode: the key is HKDF-SHA256 of the cookie file's contents, bound to
+ * the cluster name. The file must be a regular file of 1..4096 bytes that
+ * its owner alone can read. */
+act_tls_t *act__tls_psk(const char *cookie_file, const char *cluster, char *err, size_t cap);
+act_tls_t *act__tls_cert(const char *cert, const char *key, const char *ca, char *err, size_t cap);
+SSL *act__tls_ssl(act_tls_t *t, int server);
+void act__tls_free(act_tls_t *t);
+/* The first OpenSSL error in the thread's queue as text (and clears it). */
+const char *act__tls_error(char *buf, size_t cap);
+
+/* ---- node.c: faults the tests inject into an otherwise honest node ---- */
+typedef struct act_cluster_faults {
+  uint16_t version;   /* nonzero: claim this protocol version in hellos */
+  int oversize;       /* after the handshake, send a frame header over the limit */
+} act_cluster_faults_t;
+extern act_cluster_faults_t act__cluster_faults;
+
+int64_t act__cluster_now(void);   /* CLOCK_MONOTONIC, ns */
+
+/* ---- conn.c: one TCP connection, TLS inside, frames inside that ---- */
+#include <uv.h>
+#include <netinet/in.h>
+
+typedef struct act_node act_node_t;
+typedef struct act_peer act_peer_t;
+
+enum { C_CONNECTING, C_TLS, C_HELLO, C_UP, C_CLOSING };
+
+typedef struct act_outmsg {   /* a message being sent in fragments */
+  struct act_outmsg *next;
+  size_t len, off;
+  uint8_t data[];
+} act_outmsg_t;
+
+typedef struct act_conn {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  act_node_t *node;
+  struct act_conn *next;          /* in node->conns */
+  SSL *ssl;
+  BIO *rbio, *wbio;               /* memory BIOs: network -> TLS, TLS -> network */
+  int state, outgoing, kind;
+  int64_t deadline;               /* the handshake must be over by then */
+  struct sockaddr_storage sa;     /* the other end */
+  char remote[ACT_ADDR_MAX + 1];  /* the other end, for the log */
+  act_hello_t theirs;
+  act_peer_t *peer;               /* once the handshake is over */
+  uint8_t *in;                    /* plaintext not yet framed */
+  size_t inlen;
+  act_reasm_t reasm;
+  act_outmsg_t *out_head, *out_tail;
+} act_conn_t;
+
+act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind);
+/* Outgoing: connect to sa; incoming: accept from the listener. */
+int act__conn_dial(act_conn_t *c, const struct sockaddr *sa);
+int act__conn_accept(act_conn_t *c, uv_stream_t *listener);
+/* One frame of at most ACT_FRAME_MAX bytes, ahead of queued fragments. */
+void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n);
+/* A message of any size up to ACT_MESSAGE_MAX, sent in fragments. */
+int act__conn_message(act_conn_t *c, const void *p, size_t n);
+/* Sends a REFUSE or BYE frame with the reason (unless type is 0), then closes. */
+void act__conn_close(act_conn_t *c, uint8_t type, const char *why);
+void act__addr_text(const struct sockaddr *sa, char *out, size_t cap);
+
+/* ---- node.c: what conn.c reports to the node ---- */
+void act__node_hello(act_conn_t *c);                            /* handshake over */
+void act__node_frame(act_conn_t *c, const act_frame_t *f);      /* after it */
+void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
+void act__node_closed(act_conn_t *c);                           /* about to be freed */
+const act_hello_t *act__node_me(act_node_t *n, int kind);
+act_tls_t *act__node_tls(act_node_t *n);
+uv_loop_t *act__node_loop(act_node_t *n);
+
+#endif

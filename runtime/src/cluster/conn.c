@@ -1,0 +1,415 @@
+/* conn.c: one connection between two nodes — TCP on the node's libuv
+ * loop, TLS 1.3 through memory BIOs (OpenSSL never touches the socket),
+ * and frames inside.
+ *
+ * Nothing a peer sends is decoded before both the TLS handshake and our
+ * check of its hello have passed: until then only HELLO (and REFUSE) may
+ * come, and anything else closes the connection. Small frames
+ * (heartbeats) are written at once; messages go out one fragment at a
+ * time while libuv's write queue is short, so a heartbeat waits behind at
+ * most that queue and one fragment. Everything runs on the loop thread. */
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/cluster_int.h"
+#include "rt/rt.h"
+
+#define HANDSHAKE_NS (5 * 1000000000LL)
+#define WRITE_HIGH (256 * 1024)   /* queue no more fragments past this */
+#define INCAP (ACT_FRAME_HEADER + ACT_FRAME_MAX)
+
+void act__addr_text(const struct sockaddr *sa, char *out, size_t cap) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+    inet_ntop(AF_INET, &s->sin_addr, ip, sizeof ip);
+    port = ntohs(s->sin_port);
+    snprintf(out, cap, "%s:%d", ip, port);
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+    inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof ip);
+    port = ntohs(s->sin6_port);
+    snprintf(out, cap, "[%s]:%d", ip, port);
+  } else {
+    snprintf(out, cap, "?");
+  }
+}
+
+act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind) {
+  act_conn_t *c = calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->in = malloc(INCAP);
+  c->ssl = act__tls_ssl(act__node_tls(n), !outgoing);
+  c->rbio = BIO_new(BIO_s_mem());
+  c->wbio = BIO_new(BIO_s_mem());
+  if (c->in == NULL || c->ssl == NULL || c->rbio == NULL || c->wbio == NULL) {
+    BIO_free(c->rbio), BIO_free(c->wbio), SSL_free(c->ssl), free(c->in), free(c);
+    return NULL;
+  }
+  BIO_set_mem_eof_return(c->rbio, -1);   /* empty means "wait", not EOF */
+  SSL_set_bio(c->ssl, c->rbio, c->wbio);
+  c->node = n;
+  c->outgoing = outgoing;
+  c->kind = kind;
+  c->state = outgoing ? C_CONNECTING : C_TLS;
+  c->deadline = act__cluster_now() + HANDSHAKE_NS;
+  act_reasm_init(&c->reasm, ACT_MESSAGE_MAX);
+  uv_tcp_init(act__node_loop(n), &c->tcp);
+  c->tcp.data = c;
+  return c;
+}
+
+static void on_closed(uv_handle_t *h) {
+  act_conn_t *c = h->data;
+  for (act_outmsg_t *m = c->out_head, *nx; m; m = nx) nx = m->next, free(m);
+  act_reasm_free(&c->reasm);
+  SSL_free(c->ssl);   /* frees both BIOs */
+  free(c->in);
+  free(c);
+}
+
+static void close_now(act_conn_t *c) {
+  if (c->state == C_CLOSING) return;
+  c->state = C_CLOSING;
+  act__node_closed(c);
+  uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+typedef struct wreq {
+  uv_write_t req;
+  act_conn_t *conn;
+  char data[];
+} wreq_t;
+
+static void pump(act_conn_t *c);
+
+static void on_written(uv_write_t *req, int status) {
+  wreq_t *w = (wreq_t *)req;
+  act_conn_t *c = w->conn;
+  free(w);
+  if (status < 0) {
+    if (status != UV_ECANCELED) close_now(c);
+    return;
+  }
+  pump(c);
+}
+
+/* Hands what TLS produced to libuv. */
+static void flush(act_conn_t *c) {
+  if (c->state == C_CLOSING) return;
+  size_t n;
+  while ((n = BIO_ctrl_pending(c->wbio)) > 0) {
+    wreq_t *w = malloc(sizeof *w + n);
+    if (w == NULL) {
+      close_now(c);
+      return;
+    }
+    int got = BIO_read(c->wbio, w->data, (int)n);
+    if (got <= 0) {
+      free(w);
+      return;
+    }
+    w->conn = c;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)got);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+      free(w);
+      close_now(c);
+      return;
+    }
+  }
+}
+
+static void put_frame(act_conn_t *c, uint8_t type, uint8_t flags, const void *p, size_t n) {
+  uint8_t *f = malloc(ACT_FRAME_HEADER + n);
+  if (f == NULL) {
+    close_now(c);
+    return;
+  }
+  act_frame_header(f, type, flags, (uint32_t)n);
+  if (n) memcpy(f + ACT_FRAME_HEADER, p, n);
+  /* Without SSL_MODE_ENABLE_PARTIAL_WRITE, and with a memory BIO that
+   * takes everything, SSL_write writes the whole frame or fails. */
+  int ok = SSL_write(c->ssl, f, (int)(ACT_FRAME_HEADER + n)) == (int)(ACT_FRAME_HEADER + n);
+  free(f);
+  if (!ok) close_now(c);
+}
+
+void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n) {
+  if (c->state == C_CLOSING || n > ACT_FRAME_MAX) return;
+  put_frame(c, type, 0, p, n);
+  flush(c);
+}
+
+static void pump(act_conn_t *c) {
+  while (c->state == C_UP && c->out_head && c->tcp.write_queue_size < WRITE_HIGH) {
+    act_outmsg_t *m = c->out_head;
+    size_t k = m->len - m->off;
+    if (k > ACT_FRAME_MAX) k = ACT_FRAME_MAX;
+    int last = m->off + k == m->len;
+    put_frame(c, ACT_FR_MSG, last ? 0 : ACT_FRF_MORE, m->data + m->off, k);
+    m->off += k;
+    if (last) {
+      c->out_head = m->next;
+      if (c->out_head == NULL) c->out_tail = NULL;
+      free(m);
+    }
+    flush(c);
+  }
+}
+
+int act__conn_message(act_conn_t *c, const void *p, size_t n) {
+  if (c->state != C_UP || n > ACT_MESSAGE_MAX) return -1;
+  act_outmsg_t *m = malloc(sizeof *m + n);
+  if (m == NULL) return -1;
+  m->next = NULL;
+  m->len = n;
+  m->off = 0;
+  memcpy(m->data, p, n);
+  if (c->out_tail)
+    c->out_tail->next = m;
+  else
+    c->out_head = m;
+  c->out_tail = m;
+  pump(c);
+  return 0;
+}
+
+static void after_shutdown(uv_shutdown_t *sd, int status) {
+  (void)status;
+  uv_close((uv_handle_t *)sd->handle, on_closed);
+  free(sd);
+}
+
+void act__conn_close(act_conn_t *c, uint8_t type, const char *why) {
+  if (c->state == C_CLOSING) return;
+  /* Say why, unless the peer is not even reading what it was sent (then
+   * the goodbye would wait behind it). */
+  int say = type && (c->state == C_HELLO || c->state == C_UP) && c->tcp.write_queue_size == 0;
+  if (!say) {
+    close_now(c);
+    return;
+  }
+  put_frame(c, type, 0, why, strlen(why));
+  flush(c);
+  if (c->state == C_CLOSING) return;
+  c->state = C_CLOSING;
+  act__node_closed(c);
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  /* The shutdown completes after the frame's write: then close. */
+  uv_shutdown_t *sd = malloc(sizeof *sd);
+  if (sd == NULL || uv_shutdown(sd, (uv_stream_t *)&c->tcp, after_shutdown) != 0) {
+    free(sd);
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+  }
+}
+
+static void send_hello(act_conn_t *c) {
+  act_hello_t h = *act__node_me(c->node, c->kind);
+  if (act__cluster_faults.version) h.version = act__cluster_faults.version;
+  uint8_t buf[ACT_HELLO_MAX];
+  size_t n = act_hello_encode(&h, buf, sizeof buf);
+  put_frame(c, ACT_FR_HELLO, 0, buf, n);
+  flush(c);
+}
+
+static void refuse(act_conn_t *c, const char *why) {
+  if (c->theirs.node[0])
+    act__logf("act: cluster: refused node %s at %s: %s\n", c->theirs.node, c->remote, why);
+  else
+    act__logf("act: cluster: refused %s: %s\n", c->remote, why);
+  act__conn_close(c, ACT_FR_REFUSE, why);
+}
+
+/* Before the handshake is over only HELLO and REFUSE are read. */
+static void on_frame(act_conn_t *c, const act_frame_t *f) {
+  if (f->type == ACT_FR_REFUSE) {
+    act__logf("act: cluster: %s refused this node: %.*s\n", c->remote,
+              (int)(f->len > 200 ? 200 : f->len), (const char *)f->payload);
+    close_now(c);
+    return;
+  }
+  if (c->state == C_HELLO) {
+    if (f->type != ACT_FR_HELLO) {
+      refuse(c, "the first frame is not a hello");
+      return;
+    }
+    int st = act_hello_decode(f->payload, f->len, &c->theirs);
+    char why[200];
+    if (st == ACT_WIRE_EVERSION) {
+      snprintf(why, sizeof why, "protocol version %u, this node speaks %u", c->theirs.version,
+               ACT_PROTOCOL_VERSION);
+      refuse(c, why);
+      return;
+    }
+    if (st != ACT_WIRE_OK) {
+      memset(&c->theirs, 0, sizeof c->theirs);
+      refuse(c, "malformed hello");
+      return;
+    }
+    if (c->outgoing && c->theirs.kind != c->kind) {
+      refuse(c, "hello for another kind of connection");
+      return;
+    }
+    if (act_hello_check(act__node_me(c->node, c->kind), &c->theirs, why, sizeof why) != 0) {
+      refuse(c, why);
+      return;
+    }
+    c->kind = c->theirs.kind;
+    if (!c->outgoing) send_hello(c);
+    c->state = C_UP;
+    act__node_hello(c);
+    if (c->state == C_UP && act__cluster_faults.oversize) {
+      uint8_t h[ACT_FRAME_HEADER];
+      act_frame_header(h, ACT_FR_MSG, 0, ACT_FRAME_MAX + 1);
+      SSL_write(c->ssl, h, sizeof h);
+      flush(c);
+    }
+    return;
+  }
+  if (f->type == ACT_FR_HELLO) {
+    refuse(c, "a second hello");
+    return;
+  }
+  if (f->type == ACT_FR_MSG) {
+    const uint8_t *m;
+    size_t n;
+    int st = act_reasm_add(&c->reasm, f, &m, &n);
+    if (st == ACT_WIRE_OK) act__node_message(c, m, n);
+    else if (st != ACT_WIRE_NEED) refuse(c, act_wire_error(st));
+    return;
+  }
+  act__node_frame(c, f);
+}
+
+static void frames(act_conn_t *c) {
+  size_t at = 0;
+  while (c->state == C_HELLO || c->state == C_UP) {
+    act_frame_t f;
+    size_t used;
+    int st = act_frame_decode(c->in + at, c->inlen - at, &f, &used);
+    if (st == ACT_WIRE_NEED) break;
+    if (st != ACT_WIRE_OK) {
+      refuse(c, act_wire_error(st));
+      return;
+    }
+    on_frame(c, &f);
+    at += used;
+  }
+  if (c->state == C_CLOSING) return;
+  memmove(c->in, c->in + at, c->inlen - at);
+  c->inlen -= at;
+}
+
+static void tls_failed(act_conn_t *c, const char *what) {
+  char e[200];
+  act__tls_error(e, sizeof e);
+  if (c->state == C_TLS)
+    act__logf("act: cluster: refused %s: TLS handshake failed (another cookie or certificate, or "
+              "not an Act node): %s\n", c->remote, e);
+  else
+    act__logf("act: cluster: connection with %s dropped: TLS %s: %s\n", c->remote, what, e);
+  flush(c);   /* the alert, if any */
+  close_now(c);
+}
+
+/* Runs TLS over what arrived, then frames over what TLS decrypted. */
+static void advance(act_conn_t *c) {
+  if (c->state == C_TLS) {
+    int r = SSL_do_handshake(c->ssl);
+    flush(c);
+    if (r != 1) {
+      int e = SSL_get_error(c->ssl, r);
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) tls_failed(c, "handshake");
+      return;
+    }
+    c->state = C_HELLO;
+    /* The dialler speaks first; the listener answers only a hello it
+     * accepts, so a refused peer learns nothing about this node. */
+    if (c->outgoing) send_hello(c);
+  }
+  while (c->state == C_HELLO || c->state == C_UP) {
+    int r = SSL_read(c->ssl, c->in + c->inlen, (int)(INCAP - c->inlen));
+    if (r <= 0) {
+      int e = SSL_get_error(c->ssl, r);
+      flush(c);   /* TLS 1.3 may have answered something (key update) */
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
+      if (e == SSL_ERROR_ZERO_RETURN) close_now(c);
+      else tls_failed(c, "error");
+      return;
+    }
+    c->inlen += (size_t)r;
+    frames(c);
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t want, uv_buf_t *b) {
+  static _Thread_local char buf[64 * 1024];   /* copied into the BIO at once */
+  (void)h, (void)want;
+  *b = uv_buf_init(buf, sizeof buf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  act_conn_t *c = s->data;
+  if (c->state == C_CLOSING) return;
+  if (n < 0) {
+    close_now(c);
+    return;
+  }
+  if (n == 0) return;
+  if (BIO_write(c->rbio, b->base, (int)n) != n) {
+    close_now(c);
+    return;
+  }
+  advance(c);
+}
+
+static void start(act_conn_t *c) {
+  struct sockaddr_storage sa;
+  int len = sizeof sa;
+  if (!c->outgoing && uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len) == 0) {
+    c->sa = sa;
+    act__addr_text((struct sockaddr *)&sa, c->remote, sizeof c->remote);
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->state = C_TLS;
+  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+    close_now(c);
+    return;
+  }
+  if (c->outgoing) advance(c);   /* the ClientHello */
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+  act_conn_t *c = req->data;
+  if (c->state == C_CLOSING) return;
+  if (status < 0) {   /* not up yet, or gone: the node dials again later */
+    close_now(c);
+    return;
+  }
+  start(c);
+}
+
+int act__conn_dial(act_conn_t *c, const struct sockaddr *sa) {
+  memcpy(&c->sa, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                               : sizeof(struct sockaddr_in));
+  act__addr_text(sa, c->remote, sizeof c->remote);
+  c->connect.data = c;
+  if (uv_tcp_connect(&c->connect, &c->tcp, sa, on_connect) != 0) {
+    close_now(c);
+    return -1;
+  }
+  return 0;
+}
+
+int act__conn_accept(act_conn_t *c, uv_stream_t *listener) {
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+    close_now(c);
+    return -1;
+  }
+  start(c);
+  return 0;
+}

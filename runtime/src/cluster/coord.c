@@ -1,0 +1,48 @@
+/* coord.c: the coordination store's calls, dispatched to the backend the
+ * URL names (act/cluster.h describes the contract). */
+#include <stdio.h>
+#include <string.h>
+
+#include "act/cluster.h"
+
+static const act_coord_ops_t *const backends[] = {&act_coord_pg_ops};
+
+act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap) {
+  for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+    const char *s = backends[i]->scheme;
+    if (strncmp(url, s, strlen(s)) == 0) return backends[i]->open(loop, url, err, cap);
+  }
+  /* libpq also takes "postgresql://" */
+  if (strncmp(url, "postgresql://", 13) == 0) return act_coord_pg_ops.open(loop, url, err, cap);
+  snprintf(err, cap, "no coordination store takes `%.80s` (postgres://... is supported)", url);
+  return NULL;
+}
+
+void act_coord_close(act_coord_t *c) { if (c) c->ops->close(c); }
+void act_coord_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+                    void *arg) {
+  c->ops->join(c, m, lease_ms, cb, arg);
+}
+void act_coord_renew(act_coord_t *c, const char *node, uint64_t inc, int64_t lease_ms,
+                     act_coord_cb cb, void *arg) {
+  c->ops->renew(c, node, inc, lease_ms, cb, arg);
+}
+void act_coord_leave(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb, void *arg) {
+  c->ops->leave(c, node, inc, cb, arg);
+}
+void act_coord_members(act_coord_t *c, act_coord_cb cb, void *arg) { c->ops->members(c, cb, arg); }
+void act_coord_register(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                        act_coord_cb cb, void *arg) {
+  c->ops->reg(c, name, o, cb, arg);
+}
+void act_coord_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg) {
+  c->ops->lookup(c, name, cb, arg);
+}
+void act_coord_unregister(act_coord_t *c, const char *name, const act_coord_owner_t *o,
+                          act_coord_cb cb, void *arg) {
+  c->ops->unreg(c, name, o, cb, arg);
+}
+void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
+                     act_coord_cb cb, void *arg) {
+  c->ops->claim(c, shard, node, inc, cb, arg);
+}

@@ -1,0 +1,392 @@
+/* coord_pg.c: the coordination store in PostgreSQL, through libpq's
+ * asynchronous API driven by a uv_poll on the connection's socket — the
+ * loop never blocks on the database.
+ *
+ * One statement is in flight at a time; calls queue behind it in order.
+ * Leases are measured by the server's now(), the one clock every node
+ * shares; each call is a single statement, so each is atomic, and the
+ * conflicting ones (two joins of a name, two claims of a shard) are
+ * serialised by the row lock of INSERT ... ON CONFLICT DO UPDATE. If the
+ * connection fails, the call in flight and every queued one are answered
+ * ACT_COORD_ERROR (reconnecting is the caller's decision). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "act/cluster.h"
+
+enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM };
+
+/* Live: the member row of (node, incarnation) has a lease in the future. */
+#define LIVE(n, i) \
+  "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i \
+  " AND m.expires > now())"
+
+static const char *const SQL[] = {
+    [Q_SCHEMA] =
+        "SET client_min_messages = warning; BEGIN; SELECT pg_advisory_xact_lock(7317);"
+        "CREATE TABLE IF NOT EXISTS act_members (node text PRIMARY KEY, incarnation bigint NOT "
+        "NULL, addr text NOT NULL, expires timestamptz NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS act_names (name text PRIMARY KEY, node text NOT NULL, "
+        "incarnation bigint NOT NULL, actor bigint NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS act_shards (shard integer PRIMARY KEY, node text NOT NULL, "
+        "incarnation bigint NOT NULL, epoch bigint NOT NULL); COMMIT",
+    [Q_JOIN] = "INSERT INTO act_members AS r (node, incarnation, addr, expires) "
+               "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') "
+               "ON CONFLICT (node) DO UPDATE SET incarnation = EXCLUDED.incarnation, "
+               "addr = EXCLUDED.addr, expires = EXCLUDED.expires "
+               "WHERE r.expires <= now() OR r.incarnation = EXCLUDED.incarnation RETURNING node",
+    [Q_RENEW] = "UPDATE act_members SET expires = now() + $3 * interval '1 millisecond' "
+                "WHERE node = $1 AND incarnation = $2 AND expires > now() RETURNING node",
+    [Q_LEAVE] = "DELETE FROM act_members WHERE node = $1 AND incarnation = $2",
+    [Q_MEMBERS] = "SELECT node, incarnation, addr, "
+                  "(extract(epoch FROM expires - now()) * 1000)::bigint FROM act_members "
+                  "WHERE expires > now() ORDER BY node",
+    /* A row from `ins`: registered; else the live holder: taken; nothing:
+     * the caller is not a live member. */
+    [Q_REG] = "WITH ins AS (INSERT INTO act_names AS r (name, node, incarnation, actor) "
+              "SELECT $1, $2, $3, $4 WHERE " LIVE("$2", "$3") " "
+              "ON CONFLICT (name) DO UPDATE SET node = EXCLUDED.node, incarnation = "
+              "EXCLUDED.incarnation, actor = EXCLUDED.actor "
+              "WHERE NOT " LIVE("r.node", "r.incarnation") " OR (r.node = EXCLUDED.node AND "
+              "r.incarnation = EXCLUDED.incarnation AND r.actor = EXCLUDED.actor) "
+              "RETURNING node, incarnation, actor) "
+              "SELECT node, incarnation, actor, 1 FROM ins UNION ALL "
+              "SELECT n.node, n.incarnation, n.actor, 0 FROM act_names n WHERE n.name = $1 "
+              "AND NOT EXISTS (SELECT 1 FROM ins) AND " LIVE("$2", "$3"),
+    [Q_LOOKUP] = "SELECT n.node, n.incarnation, n.actor FROM act_names n WHERE n.name = $1 AND "
+                 LIVE("n.node", "n.incarnation"),
+    [Q_UNREG] = "DELETE FROM act_names WHERE name = $1 AND node = $2 AND incarnation = $3 AND "
+                "actor = $4 RETURNING name",
+    [Q_CLAIM] = "WITH up AS (INSERT INTO act_shards AS s (shard, node, incarnation, epoch) "
+                "SELECT $1, $2, $3, 1 WHERE " LIVE("$2", "$3") " "
+                "ON CONFLICT (shard) DO UPDATE SET node = EXCLUDED.node, incarnation = "
+                "EXCLUDED.incarnation, epoch = CASE WHEN s.node = EXCLUDED.node AND "
+                "s.incarnation = EXCLUDED.incarnation THEN s.epoch ELSE s.epoch + 1 END "
+                "WHERE (s.node = EXCLUDED.node AND s.incarnation = EXCLUDED.incarnation) OR NOT "
+                LIVE("s.node", "s.incarnation") " RETURNING node, incarnation, epoch) "
+                "SELECT node, incarnation, epoch, 1 FROM up UNION ALL "
+                "SELECT s.node, s.incarnation, s.epoch, 0 FROM act_shards s WHERE s.shard = $1 "
+                "AND NOT EXISTS (SELECT 1 FROM up) AND " LIVE("$2", "$3"),
+};
+
+#define MAXP 4
+
+typedef struct req {
+  struct req *next;
+  int kind;
+  int nparams;
+  char params[MAXP][ACT_ADDR_MAX + 24];
+  act_coord_cb cb;
+  void *arg;
+} req_t;
+
+typedef struct pg {
+  act_coord_t base;
+  uv_loop_t *loop;
+  PGconn *conn;
+  uv_poll_t *poll;     /* on PQsocket(conn); replaced if libpq changes sockets */
+  int fd, connected, failed, closing;
+  char error[256];
+  req_t *head, *tail;  /* head is in flight once sent */
+  int sent;
+  PGresult *last;      /* the last result of the statement in flight */
+} pg_t;
+
+static void on_poll(uv_poll_t *h, int status, int events);
+
+static void free_poll(uv_handle_t *h) { free(h); }
+
+static void watch(pg_t *p, int events) {
+  int fd = PQsocket(p->conn);
+  if (p->poll && fd != p->fd) {   /* libpq moved to another socket */
+    uv_poll_stop(p->poll);
+    uv_close((uv_handle_t *)p->poll, free_poll);
+    p->poll = NULL;
+  }
+  if (fd < 0) return;
+  if (p->poll == NULL) {
+    p->poll = malloc(sizeof *p->poll);
+    if (p->poll == NULL || uv_poll_init(p->loop, p->poll, fd) != 0) {
+      free(p->poll);
+      p->poll = NULL;
+      return;
+    }
+    p->poll->data = p;
+    p->fd = fd;
+  }
+  uv_poll_start(p->poll, events, on_poll);
+}
+
+static void answer(req_t *r, act_coord_result_t *res) {
+  if (r->cb) r->cb(r->arg, res);
+  free(r);
+}
+
+/* The store is unusable: everything waiting is answered with why. */
+static void fail_all(pg_t *p, const char *why) {
+  if (!p->failed) {
+    snprintf(p->error, sizeof p->error, "coordination store: %s", why);
+    size_t n = strlen(p->error);
+    while (n && p->error[n - 1] == '\n') p->error[--n] = 0;
+  }
+  p->failed = 1;
+  if (p->poll) uv_poll_stop(p->poll);
+  while (p->head) {
+    req_t *r = p->head;
+    p->head = r->next;
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = p->error};
+    answer(r, &res);
+  }
+  p->tail = NULL;
+  p->sent = 0;
+}
+
+static uint64_t u64(const PGresult *r, int row, int col) {
+  return (uint64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void owner(const PGresult *r, int row, act_coord_owner_t *o) {
+  snprintf(o->node, sizeof o->node, "%s", PQgetvalue(r, row, 0));
+  o->incarnation = u64(r, row, 1);
+  o->actor = u64(r, row, 2);
+}
+
+/* The statement in flight is over: turn its rows into the answer. */
+static void finish(pg_t *p) {
+  req_t *r = p->head;
+  p->head = r->next;
+  if (p->head == NULL) p->tail = NULL;
+  p->sent = 0;
+  PGresult *res = p->last;
+  p->last = NULL;
+  act_coord_result_t out = {.status = ACT_COORD_OK};
+  act_coord_member_t *members = NULL;
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  int rows = res ? PQntuples(res) : 0;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    snprintf(p->error, sizeof p->error, "coordination store: %s",
+             res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+    size_t n = strlen(p->error);
+    while (n && p->error[n - 1] == '\n') p->error[--n] = 0;
+    out.status = ACT_COORD_ERROR;
+    out.error = p->error;
+  } else {
+    switch (r->kind) {
+    case Q_JOIN: out.status = rows ? ACT_COORD_OK : ACT_COORD_TAKEN; break;
+    case Q_RENEW: out.status = rows ? ACT_COORD_OK : ACT_COORD_LOST; break;
+    case Q_UNREG: out.status = rows ? ACT_COORD_OK : ACT_COORD_NOTFOUND; break;
+    case Q_LOOKUP:
+      out.status = rows ? ACT_COORD_OK : ACT_COORD_NOTFOUND;
+      if (rows) owner(res, 0, &out.owner);
+      break;
+    case Q_REG:
+    case Q_CLAIM:
+      if (rows == 0) {
+        out.status = ACT_COORD_LOST;
+        break;
+      }
+      owner(res, 0, &out.owner);
+      if (r->kind == Q_CLAIM) out.epoch = out.owner.actor, out.owner.actor = 0;
+      out.status = strcmp(PQgetvalue(res, 0, 3), "1") == 0 ? ACT_COORD_OK : ACT_COORD_TAKEN;
+      break;
+    case Q_MEMBERS:
+      members = calloc(rows ? (size_t)rows : 1, sizeof *members);
+      if (members == NULL) {
+        out.status = ACT_COORD_ERROR;
+        out.error = "coordination store: out of memory";
+        break;
+      }
+      for (int i = 0; i < rows; i++) {
+        snprintf(members[i].node, sizeof members[i].node, "%s", PQgetvalue(res, i, 0));
+        members[i].incarnation = u64(res, i, 1);
+        snprintf(members[i].addr, sizeof members[i].addr, "%s", PQgetvalue(res, i, 2));
+        members[i].lease_left_ms = (int64_t)u64(res, i, 3);
+      }
+      out.members = members;
+      out.nmembers = (size_t)rows;
+      break;
+    default: break;
+    }
+  }
+  PQclear(res);
+  answer(r, &out);
+  free(members);
+}
+
+static void send_next(pg_t *p) {
+  if (!p->connected || p->failed || p->sent || p->head == NULL || p->closing) return;
+  req_t *r = p->head;
+  int ok;
+  if (r->kind == Q_SCHEMA) {
+    ok = PQsendQuery(p->conn, SQL[r->kind]);
+  } else {
+    const char *v[MAXP];
+    for (int i = 0; i < r->nparams; i++) v[i] = r->params[i];
+    ok = PQsendQueryParams(p->conn, SQL[r->kind], r->nparams, NULL, v, NULL, NULL, 0);
+  }
+  if (!ok) {
+    fail_all(p, PQerrorMessage(p->conn));
+    return;
+  }
+  p->sent = 1;
+  watch(p, UV_READABLE | (PQflush(p->conn) == 1 ? UV_WRITABLE : 0));
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  pg_t *p = h->data;
+  if (p->failed || p->closing) return;
+  if (status < 0) {
+    fail_all(p, uv_strerror(status));
+    return;
+  }
+  if (!p->connected) {
+    switch (PQconnectPoll(p->conn)) {
+    case PGRES_POLLING_READING: watch(p, UV_READABLE); return;
+    case PGRES_POLLING_WRITING: watch(p, UV_WRITABLE); return;
+    case PGRES_POLLING_FAILED: fail_all(p, PQerrorMessage(p->conn)); return;
+    default: break;
+    }
+    p->connected = 1;
+    PQsetnonblocking(p->conn, 1);
+    watch(p, UV_READABLE);
+    send_next(p);
+    return;
+  }
+  if ((events & UV_WRITABLE) && PQflush(p->conn) == 0) watch(p, UV_READABLE);
+  if (!(events & UV_READABLE)) return;
+  if (!PQconsumeInput(p->conn)) {
+    fail_all(p, PQerrorMessage(p->conn));
+    return;
+  }
+  while (p->sent && !PQisBusy(p->conn)) {
+    PGresult *res = PQgetResult(p->conn);
+    if (res == NULL) {   /* the statement is over */
+      finish(p);
+      send_next(p);
+      if (p->failed || p->closing) return;
+      continue;
+    }
+    /* A script (the schema) yields several results: keep the first failure, else the last. */
+    if (p->last && PQresultStatus(p->last) == PGRES_FATAL_ERROR)
+      PQclear(res);
+    else {
+      PQclear(p->last);
+      p->last = res;
+    }
+  }
+}
+
+static void push(pg_t *p, int kind, act_coord_cb cb, void *arg, int n, ...) {
+  req_t *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
+    if (cb) cb(arg, &res);
+    return;
+  }
+  r->kind = kind;
+  r->cb = cb;
+  r->arg = arg;
+  r->nparams = n;
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < n; i++) snprintf(r->params[i], sizeof r->params[i], "%s", va_arg(ap, const char *));
+  va_end(ap);
+  if (p->failed) {
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = p->error};
+    answer(r, &res);
+    return;
+  }
+  if (p->tail)
+    p->tail->next = r;
+  else
+    p->head = r;
+  p->tail = r;
+  send_next(p);
+}
+
+#define NUM(buf, v) (snprintf(buf, sizeof buf, "%" PRId64, (int64_t)(v)), buf)
+
+static act_coord_t *pg_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap) {
+  pg_t *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  p->base.ops = &act_coord_pg_ops;
+  p->loop = loop;
+  p->fd = -1;
+  p->conn = PQconnectStart(url);
+  if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
+    snprintf(err, cap, "coordination store %s: %s", "postgres",
+             p->conn ? PQerrorMessage(p->conn) : "out of memory");
+    size_t n = strlen(err);
+    while (n && err[n - 1] == '\n') err[--n] = 0;
+    PQfinish(p->conn);
+    free(p);
+    return NULL;
+  }
+  watch(p, UV_WRITABLE);   /* libpq's rule: start by waiting to write */
+  push(p, Q_SCHEMA, NULL, NULL, 0);
+  return &p->base;
+}
+
+static void pg_close(act_coord_t *c) {
+  pg_t *p = (pg_t *)c;
+  p->closing = 1;
+  fail_all(p, "closed");
+  if (p->poll) {
+    uv_poll_stop(p->poll);
+    uv_close((uv_handle_t *)p->poll, free_poll);
+  }
+  PQclear(p->last);
+  PQfinish(p->conn);
+  free(p);
+}
+
+static void pg_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
+                    void *arg) {
+  char inc[24], ms[24];
+  push((pg_t *)c, Q_JOIN, cb, arg, 4, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms));
+}
+static void pg_renew(act_coord_t *c, const char *node, uint64_t incarnation, int64_t lease_ms,
+                     act_coord_cb cb, void *arg) {
+  char inc[24], ms[24];
+  push((pg_t *)c, Q_RENEW, cb, arg, 3, node, NUM(inc, incarnation), NUM(ms, lease_ms));
+}
+static void pg_leave(act_coord_t *c, const char *node, uint64_t incarnation, act_coord_cb cb,
+                     void *arg) {
+  char inc[24];
+  push((pg_t *)c, Q_LEAVE, cb, arg, 2, node, NUM(inc, incarnation));
+}
+static void pg_members(act_coord_t *c, act_coord_cb cb, void *arg) {
+  push((pg_t *)c, Q_MEMBERS, cb, arg, 0);
+}
+static void pg_reg(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+                   void *arg) {
+  char inc[24], actor[24];
+  push((pg_t *)c, Q_REG, cb, arg, 4, name, o->node, NUM(inc, o->incarnation), NUM(actor, o->actor));
+}
+static void pg_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg) {
+  push((pg_t *)c, Q_LOOKUP, cb, arg, 1, name);
+}
+static void pg_unreg(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
+                     void *arg) {
+  char inc[24], actor[24];
+  push((pg_t *)c, Q_UNREG, cb, arg, 4, name, o->node, NUM(inc, o->incarnation),
+       NUM(actor, o->actor));
+}
+static void pg_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t incarnation,
+                     act_coord_cb cb, void *arg) {
+  char sh[24], inc[24];
+  push((pg_t *)c, Q_CLAIM, cb, arg, 3, NUM(sh, shard), node, NUM(inc, incarnation));
+}
+
+const act_coord_ops_t act_coord_pg_ops = {
+    "postgres://", pg_open, pg_close, pg_join, pg_renew, pg_leave, pg_members,
+    pg_reg,        pg_lookup, pg_unreg, pg_claim,
+};

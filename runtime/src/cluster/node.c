@@ -1,0 +1,608 @@
+/* node.c: this process as a node of a cluster — the listener, the peers,
+ * heartbeats and failure detection, finding the other nodes, the public
+ * act_cluster_* calls. All of it runs on one libuv loop in its own thread;
+ * other threads only read the member list (under `mu`) and queue work
+ * through `wake`.
+ *
+ * Membership: a node dials its seeds; each side of a new control
+ * connection tells the other the peers it has (ACT_FR_PEERS) and dials
+ * those it lacks, so the nodes form a full mesh. When both ends dial each
+ * other at once, the connection dialled by the node with the lower name
+ * is kept on both sides, whichever finished first.
+ *
+ * Failure: heartbeats every --act-heartbeat on the control connection
+ * feed a phi-accrual detector per peer; past PHI_THRESHOLD the peer is
+ * unreachable: its connections are closed, watchers are told, and that
+ * incarnation is quarantined — it is refused if it comes back (after a
+ * SIGSTOP, say), since everything it owned has been declared lost. A
+ * restarted node has a new incarnation and is welcome. A closed
+ * connection alone proves nothing and is simply dialled again. */
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "cluster/cluster_int.h"
+#include "rt/rt.h"
+
+#define PHI_THRESHOLD 8.0
+#define MAX_SEEDS 64
+#define MAX_CONNS 4096
+#define QUARANTINE 1024
+#define DIAL_BACKOFF_MAX (5 * 1000000000LL)
+
+act_cluster_faults_t act__cluster_faults;
+
+struct act_peer {
+  act_peer_t *next;
+  act_hello_t hello;               /* as it introduced itself */
+  struct sockaddr_storage sa;      /* where it listens */
+  act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
+  act_phi_t phi;
+  int64_t next_dial;
+};
+
+typedef struct seed {
+  struct sockaddr_storage sa;
+  int64_t next_dial, backoff;
+} seed_t;
+
+typedef struct quarantined {
+  char node[ACT_NAME_MAX + 1];
+  uint64_t incarnation;
+} quarantined_t;
+
+typedef struct outbox {   /* act_cluster_send from other threads */
+  struct outbox *next;
+  char node[ACT_NAME_MAX + 1];
+  size_t len;
+  uint8_t data[];
+} outbox_t;
+
+struct act_node {
+  uv_loop_t loop;
+  uv_thread_t thread;
+  uv_tcp_t listener;
+  uv_timer_t tick;
+  uv_async_t wake;
+  act_tls_t *tls;
+  act_hello_t me;
+  struct sockaddr_storage self_sa;
+  int64_t hb, next_hb;
+  uint64_t hb_seq;
+  seed_t seeds[MAX_SEEDS];
+  int nseeds;
+  act_peer_t *peers;
+  act_conn_t *conns;
+  int nconns;
+  quarantined_t quarantine[QUARANTINE];
+  int nquarantine;
+  pthread_mutex_t mu;   /* peers (readers elsewhere), outbox, stopping */
+  outbox_t *out_head, *out_tail;
+  int stopping;
+};
+
+static act_node_t *g_node;
+static uint64_t g_schema;
+static act_cluster_event_fn g_event;
+static void *g_event_arg;
+static act_cluster_message_fn g_msg;
+static void *g_msg_arg;
+
+int64_t act__cluster_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const act_hello_t *act__node_me(act_node_t *n, int kind) {
+  n->me.kind = (uint8_t)kind;
+  return &n->me;
+}
+act_tls_t *act__node_tls(act_node_t *n) { return n->tls; }
+uv_loop_t *act__node_loop(act_node_t *n) { return &n->loop; }
+
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+  }
+  return 0;
+}
+
+/* HOST:PORT (HOST may be [v6]) to an address; numeric only unless
+ * `lookup` (the command line may name hosts, a peer's hello may not). */
+static int parse_addr(const char *s, size_t n, int lookup, struct sockaddr_storage *out) {
+  char host[ACT_ADDR_MAX + 1], port[8];
+  if (n == 0 || n > ACT_ADDR_MAX) return -1;
+  const char *colon = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == ':') colon = s + i;
+  if (colon == NULL || colon == s || (size_t)(s + n - colon - 1) >= sizeof port ||
+      colon + 1 == s + n)
+    return -1;
+  size_t hl = (size_t)(colon - s);
+  if (s[0] == '[') {
+    if (hl < 3 || s[hl - 1] != ']') return -1;
+    memcpy(host, s + 1, hl - 2);
+    host[hl - 2] = 0;
+  } else {
+    memcpy(host, s, hl);
+    host[hl] = 0;
+  }
+  memcpy(port, colon + 1, (size_t)(s + n - colon - 1));
+  port[s + n - colon - 1] = 0;
+  for (char *p = port; *p; p++)
+    if (*p < '0' || *p > '9') return -1;
+  long pn = strtol(port, NULL, 10);
+  if (pn < 1 || pn > 65535) return -1;
+  struct addrinfo hints = {0}, *res = NULL;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (lookup ? 0 : AI_NUMERICHOST);
+  if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL) return -1;
+  memset(out, 0, sizeof *out);
+  memcpy(out, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return 0;
+}
+
+/* ---- events and the member list ----------------------------------------- */
+
+static void tell(const char *node, int up, const char *reason) {
+  if (g_event) g_event(g_event_arg, node, up, reason);
+}
+
+static act_peer_t *find_peer(act_node_t *n, const char *name) {
+  for (act_peer_t *p = n->peers; p; p = p->next)
+    if (strcmp(p->hello.node, name) == 0) return p;
+  return NULL;
+}
+
+static int is_quarantined(act_node_t *n, const char *name, uint64_t inc) {
+  int k = n->nquarantine < QUARANTINE ? n->nquarantine : QUARANTINE;
+  for (int i = 0; i < k; i++)
+    if (n->quarantine[i].incarnation == inc && strcmp(n->quarantine[i].node, name) == 0) return 1;
+  return 0;
+}
+
+static void send_peers(act_node_t *n, act_conn_t *to, act_peer_t *only) {
+  static act_peer_entry_t e[ACT_PEERS_MAX];
+  static uint8_t buf[ACT_FRAME_MAX];
+  size_t k = 0;
+  for (act_peer_t *p = n->peers; p && k < ACT_PEERS_MAX; p = p->next) {
+    if ((only && p != only) || p == to->peer) continue;
+    e[k].incarnation = p->hello.incarnation;
+    strcpy(e[k].node, p->hello.node);
+    strcpy(e[k].addr, p->hello.addr);
+    k++;
+  }
+  size_t len = act_peers_encode(e, k, buf, sizeof buf);
+  if (k && len) act__conn_frame(to, ACT_FR_PEERS, buf, len);
+}
+
+/* The peer is gone (reason: "unreachable", "left", "restarted"). */
+static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const char *detail) {
+  act__logf("act: cluster: node %s is %s%s\n", p->hello.node,
+            strcmp(reason, "left") == 0 ? "gone: it left" : reason, detail);
+  quarantined_t *q = &n->quarantine[n->nquarantine++ % QUARANTINE];
+  strcpy(q->node, p->hello.node);
+  q->incarnation = p->hello.incarnation;
+  pthread_mutex_lock(&n->mu);
+  for (act_peer_t **pp = &n->peers; *pp; pp = &(*pp)->next)
+    if (*pp == p) {
+      *pp = p->next;
+      break;
+    }
+  pthread_mutex_unlock(&n->mu);
+  for (int k = ACT_CONN_CONTROL; k <= ACT_CONN_DATA; k++)
+    if (p->conn[k]) {
+      act_conn_t *c = p->conn[k];
+      p->conn[k] = NULL;
+      c->peer = NULL;
+      act__conn_close(c, ACT_FR_BYE, reason);
+    }
+  tell(p->hello.node, 0, reason);
+  free(p);
+}
+
+static int dialing(act_node_t *n, const struct sockaddr_storage *sa, int kind) {
+  for (act_conn_t *c = n->conns; c; c = c->next)
+    if (c->outgoing && c->kind == kind && c->state != C_CLOSING && same_addr(&c->sa, sa)) return 1;
+  return 0;
+}
+
+static void dial(act_node_t *n, const struct sockaddr_storage *sa, int kind) {
+  if (n->nconns >= MAX_CONNS || dialing(n, sa, kind)) return;
+  act_conn_t *c = act__conn_new(n, 1, kind);
+  if (c == NULL) return;
+  c->next = n->conns;
+  n->conns = c;
+  n->nconns++;
+  act__conn_dial(c, (const struct sockaddr *)sa);
+}
+
+/* ---- what the connections report ------------------------------------- */
+
+void act__node_hello(act_conn_t *c) {
+  act_node_t *n = c->node;
+  const act_hello_t *h = &c->theirs;
+  if (is_quarantined(n, h->node, h->incarnation)) {
+    act__logf("act: cluster: refused node %s at %s: this incarnation was declared unreachable; "
+              "it must restart to rejoin\n", h->node, c->remote);
+    act__conn_close(c, ACT_FR_REFUSE,
+                    "this node was declared unreachable by the cluster; restart it to rejoin");
+    return;
+  }
+  struct sockaddr_storage sa;
+  if (parse_addr(h->addr, strlen(h->addr), 0, &sa) != 0) {
+    act__logf("act: cluster: refused node %s at %s: it listens at `%s`, not an address\n", h->node,
+              c->remote, h->addr);
+    act__conn_close(c, ACT_FR_REFUSE, "the listening address in the hello is not numeric");
+    return;
+  }
+  act_peer_t *p = find_peer(n, h->node);
+  if (p && p->hello.incarnation != h->incarnation) {
+    /* The same name, a new incarnation: the old process is gone. */
+    peer_down(n, p, "restarted", " (a new incarnation joined)");
+    p = NULL;
+  }
+  int fresh = p == NULL;
+  if (fresh) {
+    p = calloc(1, sizeof *p);
+    if (p == NULL) {
+      act__conn_close(c, 0, "");
+      return;
+    }
+    p->hello = *h;
+    p->sa = sa;
+    act_phi_init(&p->phi, act__cluster_now(), (double)n->hb, (double)n->hb / 4, (double)n->hb);
+    pthread_mutex_lock(&n->mu);
+    p->next = n->peers;
+    n->peers = p;
+    pthread_mutex_unlock(&n->mu);
+    for (int i = 0; i < n->nseeds; i++)
+      if (same_addr(&n->seeds[i].sa, &sa)) n->seeds[i].backoff = n->hb;
+  }
+  act_conn_t *old = p->conn[c->kind];
+  if (old && old != c) {
+    /* Two connections of one kind: keep the one the lower name dialled. */
+    int lower = strcmp(n->me.node, h->node) < 0;
+    act_conn_t *drop = c->outgoing == lower ? old : c;
+    drop->peer = NULL;
+    if (drop == c) {
+      act__conn_close(c, ACT_FR_BYE, "duplicate");
+      return;
+    }
+    act__conn_close(old, ACT_FR_BYE, "duplicate");
+  }
+  p->conn[c->kind] = c;
+  c->peer = p;
+  if (fresh) {
+    act__logf("act: cluster: node %s joined (%s)\n", h->node, h->addr);
+    tell(h->node, 1, "joined");
+    for (act_peer_t *q = n->peers; q; q = q->next)   /* introduce it to the others */
+      if (q != p && q->conn[ACT_CONN_CONTROL] && q->conn[ACT_CONN_CONTROL]->state == C_UP)
+        send_peers(n, q->conn[ACT_CONN_CONTROL], p);
+  }
+  if (c->kind == ACT_CONN_CONTROL) send_peers(n, c, NULL);
+}
+
+static void on_peer_entry(void *arg, const act_peer_entry_t *e) {
+  act_node_t *n = arg;
+  struct sockaddr_storage sa;
+  if (strcmp(e->node, n->me.node) == 0 || is_quarantined(n, e->node, e->incarnation)) return;
+  act_peer_t *p = find_peer(n, e->node);
+  if (p && p->hello.incarnation == e->incarnation) return;
+  if (parse_addr(e->addr, strlen(e->addr), 0, &sa) == 0) dial(n, &sa, ACT_CONN_CONTROL);
+}
+
+void act__node_frame(act_conn_t *c, const act_frame_t *f) {
+  act_node_t *n = c->node;
+  act_peer_t *p = c->peer;
+  switch (f->type) {
+  case ACT_FR_HEARTBEAT:
+    if (p && c->kind == ACT_CONN_CONTROL) act_phi_beat(&p->phi, act__cluster_now());
+    break;
+  case ACT_FR_PEERS:
+    if (act_peers_decode(f->payload, f->len, on_peer_entry, n) != ACT_WIRE_OK) {
+      act__logf("act: cluster: dropped the connection with %s: malformed peer list\n", c->remote);
+      act__conn_close(c, ACT_FR_BYE, "malformed peer list");
+    }
+    break;
+  case ACT_FR_BYE:
+    if (p && c->kind == ACT_CONN_CONTROL && f->len == 4 && memcmp(f->payload, "left", 4) == 0)
+      peer_down(n, p, "left", "");
+    else
+      act__conn_close(c, 0, "");
+    break;
+  default:
+    break;
+  }
+}
+
+void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
+  if (g_msg && c->peer) g_msg(g_msg_arg, c->peer->hello.node, m, len);
+}
+
+void act__node_closed(act_conn_t *c) {
+  act_node_t *n = c->node;
+  for (act_conn_t **pp = &n->conns; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      n->nconns--;
+      break;
+    }
+  if (c->peer && c->peer->conn[c->kind] == c) c->peer->conn[c->kind] = NULL;
+  c->peer = NULL;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void on_accept(uv_stream_t *l, int status) {
+  act_node_t *n = l->data;
+  if (status < 0) return;
+  act_conn_t *c = act__conn_new(n, 0, 0);
+  if (c == NULL) return;
+  c->next = n->conns;
+  n->conns = c;
+  n->nconns++;
+  if (act__conn_accept(c, l) == 0 && n->nconns > MAX_CONNS)
+    act__conn_close(c, 0, "");   /* too many half-open connections */
+}
+
+static void on_tick(uv_timer_t *t) {
+  act_node_t *n = t->data;
+  int64_t now = act__cluster_now();
+  for (act_conn_t *c = n->conns, *nx; c; c = nx) {
+    nx = c->next;
+    if (c->state < C_UP && now > c->deadline) {
+      if (!c->outgoing)
+        act__logf("act: cluster: refused %s: no handshake within 5 s\n", c->remote);
+      act__conn_close(c, 0, "");
+    }
+  }
+  for (act_peer_t *p = n->peers, *nx; p; p = nx) {
+    nx = p->next;
+    double phi = act_phi(&p->phi, now);
+    if (phi > PHI_THRESHOLD) {
+      char detail[96];
+      snprintf(detail, sizeof detail, " (no heartbeat for %lld ms, phi %.1f)",
+               (long long)((now - p->phi.last) / 1000000), phi);
+      peer_down(n, p, "unreachable", detail);
+    }
+  }
+  if (now >= n->next_hb) {
+    n->next_hb = now + n->hb;
+    uint8_t seq[8];
+    n->hb_seq++;
+    for (int i = 0; i < 8; i++) seq[i] = (uint8_t)(n->hb_seq >> (56 - 8 * i));
+    for (act_peer_t *p = n->peers; p; p = p->next) {
+      act_conn_t *c = p->conn[ACT_CONN_CONTROL];
+      if (c && c->state == C_UP) act__conn_frame(c, ACT_FR_HEARTBEAT, seq, sizeof seq);
+    }
+  }
+  for (int i = 0; i < n->nseeds; i++) {
+    seed_t *s = &n->seeds[i];
+    int known = same_addr(&s->sa, &n->self_sa);
+    for (act_peer_t *p = n->peers; p && !known; p = p->next) known = same_addr(&p->sa, &s->sa);
+    if (known || now < s->next_dial) continue;
+    dial(n, &s->sa, ACT_CONN_CONTROL);
+    s->next_dial = now + s->backoff;
+    s->backoff = s->backoff * 2 > DIAL_BACKOFF_MAX ? DIAL_BACKOFF_MAX : s->backoff * 2;
+  }
+  /* The lower name of a pair (re)dials what the pair lacks. */
+  for (act_peer_t *p = n->peers; p; p = p->next) {
+    if (strcmp(n->me.node, p->hello.node) > 0 || now < p->next_dial) continue;
+    act_conn_t *ctl = p->conn[ACT_CONN_CONTROL];
+    if (ctl == NULL)
+      dial(n, &p->sa, ACT_CONN_CONTROL);
+    else if (ctl->state == C_UP && p->conn[ACT_CONN_DATA] == NULL)
+      dial(n, &p->sa, ACT_CONN_DATA);
+    p->next_dial = now + n->hb;
+  }
+}
+
+static void close_cb(uv_handle_t *h) { (void)h; }
+
+static void on_wake(uv_async_t *a) {
+  act_node_t *n = a->data;
+  pthread_mutex_lock(&n->mu);
+  outbox_t *o = n->out_head;
+  n->out_head = n->out_tail = NULL;
+  int stopping = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  for (outbox_t *nx; o; o = nx) {
+    nx = o->next;
+    act_peer_t *p = find_peer(n, o->node);
+    act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
+    if (c && c->state == C_UP) act__conn_message(c, o->data, o->len);
+    free(o);
+  }
+  if (!stopping) return;
+  while (n->peers) {
+    act_peer_t *p = n->peers;
+    if (p->conn[ACT_CONN_CONTROL]) {
+      act_conn_t *c = p->conn[ACT_CONN_CONTROL];
+      p->conn[ACT_CONN_CONTROL] = NULL;
+      c->peer = NULL;
+      act__conn_close(c, ACT_FR_BYE, "left");
+    }
+    pthread_mutex_lock(&n->mu);
+    n->peers = p->next;
+    pthread_mutex_unlock(&n->mu);
+    free(p);
+  }
+  while (n->conns) act__conn_close(n->conns, 0, "");
+  uv_close((uv_handle_t *)&n->listener, close_cb);
+  uv_close((uv_handle_t *)&n->tick, close_cb);
+  uv_close((uv_handle_t *)&n->wake, close_cb);
+}
+
+static void run(void *arg) {
+  act_node_t *n = arg;
+  uv_run(&n->loop, UV_RUN_DEFAULT);
+}
+
+/* ---- the public calls ------------------------------------------------------ */
+
+void act_cluster_schema(uint64_t fp) { g_schema = fp; }
+uint64_t act_cluster_schema_get(void) { return g_schema; }
+void act_cluster_on_change(act_cluster_event_fn fn, void *arg) {
+  g_event = fn;
+  g_event_arg = arg;
+}
+void act_cluster_on_message(act_cluster_message_fn fn, void *arg) {
+  g_msg = fn;
+  g_msg_arg = arg;
+}
+int act_cluster_running(void) { return g_node != NULL; }
+
+size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
+  act_node_t *n = g_node;
+  if (n == NULL) return 0;
+  size_t k = 0;
+  pthread_mutex_lock(&n->mu);
+  if (k < max) strcpy(names[k], n->me.node);
+  k++;
+  for (act_peer_t *p = n->peers; p; p = p->next, k++)
+    if (k < max) strcpy(names[k], p->hello.node);
+  pthread_mutex_unlock(&n->mu);
+  return k;
+}
+
+int act_cluster_send(const char *node, const void *data, size_t len) {
+  act_node_t *n = g_node;
+  if (n == NULL || len > ACT_MESSAGE_MAX) return -1;
+  outbox_t *o = malloc(sizeof *o + len);
+  if (o == NULL) return -1;
+  o->next = NULL;
+  snprintf(o->node, sizeof o->node, "%s", node);
+  o->len = len;
+  memcpy(o->data, data, len);
+  pthread_mutex_lock(&n->mu);
+  if (n->out_tail)
+    n->out_tail->next = o;
+  else
+    n->out_head = o;
+  n->out_tail = o;
+  pthread_mutex_unlock(&n->mu);
+  uv_async_send(&n->wake);
+  return 0;
+}
+
+static int fail(char *err, size_t cap, const char *fmt, const char *a) {
+  snprintf(err, cap, fmt, a);
+  return -1;
+}
+
+/* Fills n from cfg: names, addresses, heartbeat, TLS. */
+static int configure(act_node_t *n, const act_cluster_config_t *cfg, char *err, size_t cap) {
+  const char *at = cfg->node ? strchr(cfg->node, '@') : NULL;
+  if (at == NULL || !act_name_valid(cfg->node, (size_t)(at - cfg->node)))
+    return fail(err, cap,
+                "--act-node takes NAME@HOST:PORT with a NAME of letters, digits, `_`, `.`, `-` "
+                "(at most 64), not `%.80s`",
+                cfg->node ? cfg->node : "");
+  if (parse_addr(at + 1, strlen(at + 1), 1, &n->self_sa) != 0)
+    return fail(err, cap, "--act-node: `%.80s` is not a HOST:PORT this machine can resolve", at + 1);
+  const char *cluster = cfg->cluster ? cfg->cluster : "act";
+  if (!act_name_valid(cluster, strlen(cluster)))
+    return fail(err, cap, "the cluster name `%.80s` is not valid", cluster);
+  n->me.version = ACT_PROTOCOL_VERSION;
+  memcpy(n->me.node, cfg->node, (size_t)(at - cfg->node));
+  strcpy(n->me.cluster, cluster);
+  act__addr_text((struct sockaddr *)&n->self_sa, n->me.addr, sizeof n->me.addr);
+  n->me.schema = cfg->schema;
+  while (n->me.incarnation == 0)
+    if (getrandom(&n->me.incarnation, sizeof n->me.incarnation, 0) != sizeof n->me.incarnation)
+      return fail(err, cap, "%s", "no random numbers for the incarnation");
+  n->hb = cfg->heartbeat_ns > 0 ? cfg->heartbeat_ns : 1000000000LL;
+  for (const char *s = cfg->seeds; s && *s;) {
+    size_t len = strcspn(s, ",");
+    if (n->nseeds == MAX_SEEDS) return fail(err, cap, "--act-seeds: more than %s seeds", "64");
+    seed_t *sd = &n->seeds[n->nseeds++];
+    char one[ACT_ADDR_MAX + 1];
+    snprintf(one, sizeof one, "%.*s", (int)(len > ACT_ADDR_MAX ? ACT_ADDR_MAX : len), s);
+    if (parse_addr(s, len, 1, &sd->sa) != 0)
+      return fail(err, cap, "--act-seeds: `%s` is not a HOST:PORT this machine can resolve", one);
+    sd->backoff = n->hb;
+    s += len + (s[len] == ',');
+  }
+  if (cfg->store && strncmp(cfg->store, "postgres://", 11) != 0 &&
+      strncmp(cfg->store, "postgresql://", 13) != 0)
+    return fail(err, cap,
+                "--act-store takes a postgres://... URL, not `%.80s` (the embedded store is not "
+                "available yet)",
+                cfg->store);
+  if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
+    n->tls = act__tls_cert(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err, cap);
+  } else if (cfg->cookie_file) {
+    n->tls = act__tls_psk(cfg->cookie_file, cluster, err, cap);
+  } else {
+    return fail(err, cap, "%s",
+                "a node needs --act-cookie-file (or --act-tls-cert/--act-tls-key/--act-tls-ca): "
+                "traffic between nodes is always authenticated and encrypted");
+  }
+  return n->tls ? 0 : -1;
+}
+
+int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
+  if (g_node) return fail(err, cap, "%s", "this process is already a node");
+  act_node_t *n = calloc(1, sizeof *n);
+  if (n == NULL) return fail(err, cap, "%s", "out of memory");
+  if (configure(n, cfg, err, cap) != 0) {
+    act__tls_free(n->tls);
+    free(n);
+    return -1;
+  }
+  pthread_mutex_init(&n->mu, NULL);
+  uv_loop_init(&n->loop);
+  uv_tcp_init(&n->loop, &n->listener);
+  n->listener.data = n;
+  int r = uv_tcp_bind(&n->listener, (struct sockaddr *)&n->self_sa, 0);
+  if (r == 0) r = uv_listen((uv_stream_t *)&n->listener, 128, on_accept);
+  if (r != 0) {
+    snprintf(err, cap, "cannot listen on %s: %s", n->me.addr, uv_strerror(r));
+    uv_close((uv_handle_t *)&n->listener, NULL);
+    uv_run(&n->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&n->loop);
+    act__tls_free(n->tls);
+    free(n);
+    return -1;
+  }
+  uv_timer_init(&n->loop, &n->tick);
+  n->tick.data = n;
+  int64_t every = n->hb / 5 / 1000000;
+  uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
+  uv_async_init(&n->loop, &n->wake, on_wake);
+  n->wake.data = n;
+  g_node = n;
+  if (uv_thread_create(&n->thread, run, n) != 0) {
+    g_node = NULL;
+    return fail(err, cap, "%s", "cannot start the cluster thread");
+  }
+  return 0;
+}
+
+void act_cluster_stop(void) {
+  act_node_t *n = g_node;
+  if (n == NULL) return;
+  pthread_mutex_lock(&n->mu);
+  n->stopping = 1;
+  pthread_mutex_unlock(&n->mu);
+  uv_async_send(&n->wake);
+  uv_thread_join(&n->thread);
+  g_node = NULL;
+  uv_loop_close(&n->loop);
+  act__tls_free(n->tls);
+  pthread_mutex_destroy(&n->mu);
+  free(n);
+}

@@ -1,0 +1,55 @@
+# Clustering (runtime/src/cluster, docs/cluster.md).
+#  cluster_wire   Criterion: frames, fragments, hello, peer list, phi detector
+#  cluster_netns  real processes: 3 nodes in network namespaces joined by a
+#                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
+#                 `ip netns`; otherwise skipped with one line)
+#  coord_tck      the coordination store's conformance suite on a private
+#                 PostgreSQL started by the test (skipped without initdb)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
+add_executable(cluster_node ${CMAKE_CURRENT_LIST_DIR}/node.c)
+target_include_directories(cluster_node PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
+target_link_libraries(cluster_node PRIVATE act)
+add_test(NAME cluster_netns COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
+set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77
+                     RUN_SERIAL TRUE)
+if(TARGET PkgConfig::CRITERION)
+  add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)
+  target_link_libraries(test_cluster_wire PRIVATE act PkgConfig::CRITERION m)
+  add_test(NAME cluster_wire COMMAND test_cluster_wire)
+  set_tests_properties(cluster_wire PROPERTIES LABELS cluster)
+else()
+  act_test_left_out("cluster_wire" "Criterion (libcriterion-dev)")
+endif()
+if(TARGET PkgConfig::CRITERION)
+  add_executable(test_coord ${CMAKE_CURRENT_LIST_DIR}/coord_tck.c)
+  target_link_libraries(test_coord PRIVATE act PkgConfig::CRITERION PkgConfig::LIBPQ PkgConfig::UV)
+  add_test(NAME coord_tck COMMAND ${CMAKE_CURRENT_LIST_DIR}/coord.sh $<TARGET_FILE:test_coord>)
+  set_tests_properties(coord_tck PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77)
+else()
+  act_test_left_out("coord_tck" "Criterion (libcriterion-dev)")
+endif()
+
+# The decoders' fuzzer (ACT_FUZZ=ON with clang, `make fuzz-cluster`): only
+# wire.c, which needs nothing else from the runtime.
+if(ACT_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer)
+  check_c_source_compiles("
+    #include <stddef.h>
+    #include <stdint.h>
+    int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }"
+    ACT_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  if(ACT_HAVE_LIBFUZZER)
+    add_executable(fuzz_wire ${CMAKE_CURRENT_LIST_DIR}/fuzz_wire.c
+                   ${CMAKE_SOURCE_DIR}/runtime/src/cluster/wire.c)
+    target_include_directories(fuzz_wire PRIVATE ${CMAKE_SOURCE_DIR}/runtime/include)
+    target_compile_options(fuzz_wire PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer,address,undefined)
+  else()
+    act_test_left_out("fuzz_wire" "clang's libFuzzer runtime (libclang-rt-14-dev)")
+  endif()
+endif()
