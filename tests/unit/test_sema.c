@@ -497,7 +497,7 @@ Test(gpu, saxpy) {
 
 Test(c_interop, extern_types) {
   TEST_ERRORS("extern \"C\" {\n  fn hypot(x: float, y: float) -> float\n  fn bad(m: [string: int]) -> int\n}",
-              "a C function takes numbers, bools, strings and arrays of numbers");
+              "a C function takes numbers, bools, strings, arrays of numbers and actor references");
 }
 
 /* ---- §13 built-ins -------------------------------------------------------------- */
