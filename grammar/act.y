@@ -104,7 +104,7 @@ program ::= INTERP_START expr(E) SEMI. { px->interp_expr = E; }
 decls(A) ::= .                        { A = ast_new(AST_LIST, px->loc0); px->root_decls = A; }
 decls(A) ::= decls(B) SEMI.           { A = B; }
 decls(A) ::= decls(B) decl(D) SEMI.   { A = B; ast_add(A, D); }
-decls(A) ::= decls(B) error SEMI.     { A = B; }
+decls(A) ::= decls(B) error SEMI.     { A = B; A->flags |= AST_SYNTAX_ERROR; }
 
 sep(A) ::= COMMA.   { A = 0; }
 sep(A) ::= SEMI.    { A = 0; }
@@ -212,9 +212,9 @@ actor_mods(A) ::= GPU ACTOR.          { A = ACTOR_GPU; }
 actor_mods(A) ::= SUPERVISOR.         { A = ACTOR_SUPERVISOR; }
 
 actor_decl(A) ::= actor_mods(M) IDENT(N) protos(P) LBRACE mbody(B) RBRACE.
-  { A = parse_actor(px, &N, M, ast_new(AST_LIST, N.loc), P, B); }
+  { A = parse_actor(px, &N, M, ast_new(AST_LIST, N.loc), P, B); parse_mark_broken(px, A, &N); }
 actor_decl(A) ::= actor_mods(M) IDENT(N) LPAREN params(Q) RPAREN protos(P) LBRACE mbody(B) RBRACE.
-  { A = parse_actor(px, &N, M, Q, P, B); }
+  { A = parse_actor(px, &N, M, Q, P, B); parse_mark_broken(px, A, &N); }
 
 mbody(A) ::= members(B).              { A = B; }
 mbody(A) ::= members(B) member(M).    { A = B; ast_add(A, M); }
@@ -289,8 +289,10 @@ type(A) ::= IDENT(F) TLT type(T) TGT.
 
 //////////////////////////////// Statements ////////////////////////////////
 
-block(A) ::= LBRACE(L) stmts(S) RBRACE.           { A = S; A->loc = L.loc; }
-block(A) ::= LBRACE(L) stmts(S) stmt(T) RBRACE.   { A = S; A->loc = L.loc; ast_add(A, T); }
+block(A) ::= LBRACE(L) stmts(S) RBRACE.
+  { A = S; A->loc = L.loc; parse_mark_broken(px, A, &L); }
+block(A) ::= LBRACE(L) stmts(S) stmt(T) RBRACE.
+  { A = S; A->loc = L.loc; ast_add(A, T); parse_mark_broken(px, A, &L); }
 
 stmts(A) ::= .                        { A = ast_new(AST_BLOCK, px->loc0); }
 stmts(A) ::= stmts(B) SEMI.           { A = B; }
@@ -328,6 +330,14 @@ local(A) ::= VAR IDENT(N) typed_opt(T) ASSIGN expr(E).
   { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, T); ast_add(A, E); }
 local(A) ::= VAR IDENT(N) COLON type(T).
   { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, T); ast_add(A, NULL); }
+/* Not valid (a `let` needs its value), but parsed so that the checker can
+ * say so and suggest the fix instead of "unexpected end of line". */
+local(A) ::= LET IDENT(N) COLON type(T).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; ast_add(A, T); ast_add(A, NULL); }
+local(A) ::= LET IDENT(N).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; ast_add(A, NULL); ast_add(A, NULL); }
+local(A) ::= VAR IDENT(N).
+  { A = ast_new(AST_VAR, N.loc); A->name = N.s; A->flags |= VAR_MUTABLE; ast_add(A, NULL); ast_add(A, NULL); }
 
 simple_stmt(A) ::= expr(E).           { A = ast_new(AST_EXPR_STMT, E->loc); ast_add(A, E); }
 simple_stmt(A) ::= expr(L) ASSIGN(K) expr(R).    { A = parse_assign(px, &K, OP_ASSIGN, L, R); }

@@ -10,6 +10,7 @@
 
 #include "act_parse.h"
 #include "ast/ast.h"
+#include "syntax/keywords.h"
 #include "syntax/lex.h"
 
 #define MAX_NEST 256
@@ -21,8 +22,21 @@ static loc_t here(lexer_t *lx, const char *p) {
   return l;
 }
 
+/* Tag each keyword's interned spelling with its token, once per string
+ * table (a reset table forgets the tags). */
+static void keywords_init(void) {
+  static unsigned generation;
+  if (generation == strtab_generation())
+    return;
+#define X(tok, word) strtab_set_tag(strtab_cstr(word), TK_##tok);
+  ACT_KEYWORDS(X)
+#undef X
+  generation = strtab_generation();
+}
+
 void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
               const char *end, int line, int col, diag_t *d) {
+  keywords_init();
   memset(lx, 0, sizeof *lx);
   lx->file = f;
   lx->cur = lx->tok = lx->line_start = start;
@@ -443,61 +457,17 @@ again:
         lx->cur = (const char *)cur; lex_bad_number(lx, t); return crossed; }
     ["] { lx->cur = (const char *)cur; lex_string(lx, t); return crossed; }
 
-    "actor" { TOK(TK_ACTOR); }
-    "supervisor" { TOK(TK_SUPERVISOR); }
-    "message" { TOK(TK_MESSAGE); }
-    "protocol" { TOK(TK_PROTOCOL); }
-    "struct" { TOK(TK_STRUCT); }
-    "enum" { TOK(TK_ENUM); }
-    "event" { TOK(TK_EVENT); }
-    "kernel" { TOK(TK_KERNEL); }
-    "fn" { TOK(TK_FN); }
-    "extern" { TOK(TK_EXTERN); }
-    "import" { TOK(TK_IMPORT); }
-    "module" { TOK(TK_MODULE); }
-    "const" { TOK(TK_CONST); }
-    "let" { TOK(TK_LET); }
-    "var" { TOK(TK_VAR); }
-    "init" { TOK(TK_INIT); }
-    "on" { TOK(TK_ON); }
-    "apply" { TOK(TK_APPLY); }
-    "persist" { TOK(TK_PERSIST); }
-    "snapshot" { TOK(TK_SNAPSHOT); }
-    "spawn" { TOK(TK_SPAWN); }
-    "sender" { TOK(TK_SENDER); }
-    "self" { TOK(TK_SELF); }
-    "await" { TOK(TK_AWAIT); }
-    "within" { TOK(TK_WITHIN); }
-    "if" { TOK(TK_IF); }
-    "else" { TOK(TK_ELSE); }
-    "while" { TOK(TK_WHILE); }
-    "for" { TOK(TK_FOR); }
-    "in" { TOK(TK_IN); }
-    "match" { TOK(TK_MATCH); }
-    "return" { TOK(TK_RETURN); }
-    "break" { TOK(TK_BREAK); }
-    "continue" { TOK(TK_CONTINUE); }
-    "stop" { TOK(TK_STOP); }
-    "true" { TOK(TK_TRUE); }
-    "false" { TOK(TK_FALSE); }
-    "none" { TOK(TK_NONE); }
-    "as" { TOK(TK_AS); }
-    "gpu" { TOK(TK_GPU); }
-    "persistent" { TOK(TK_PERSISTENT); }
-    "virtual" { TOK(TK_VIRTUAL); }
-    "supervise" { TOK(TK_SUPERVISE); }
-    "strategy" { TOK(TK_STRATEGY); }
-    "restarts" { TOK(TK_RESTARTS); }
-    "child" { TOK(TK_CHILD); }
-    "children" { TOK(TK_CHILDREN); }
-    "restart" { TOK(TK_RESTART); }
-    "mailbox" { TOK(TK_MAILBOX); }
-    "passivate" { TOK(TK_PASSIVATE); }
     "_" { TOK(TK_UNDERSCORE); }
     [A-Za-z_][A-Za-z0-9_]* {
         lx->cur = (const char *)cur;
+        const char *s = strtab_intern(lx->tok, (size_t)(lx->cur - lx->tok));
+        int kw = strtab_tag(s);   /* a keyword's token (keywords.h), else 0 */
+        if (kw != 0) {
+          t->kind = kw;
+          return crossed;
+        }
         t->kind = TK_IDENT;
-        t->s = strtab_intern(lx->tok, (size_t)(lx->cur - lx->tok));
+        t->s = s;
         t->len = (size_t)(lx->cur - lx->tok);
         return crossed;
       }
@@ -687,24 +657,9 @@ const char *lex_token_name(int kind) {
   case TK_PIPE: return "|"; case TK_CARET: return "^"; case TK_SHL: return "<<";
   case TK_SHR: return ">>"; case TK_ANDAND: return "&&"; case TK_OROR: return "||";
   case TK_AT: return "@"; case TK_UNDERSCORE: return "_";
-  case TK_ACTOR: return "actor"; case TK_SUPERVISOR: return "supervisor";
-  case TK_MESSAGE: return "message"; case TK_PROTOCOL: return "protocol";
-  case TK_STRUCT: return "struct"; case TK_ENUM: return "enum"; case TK_EVENT: return "event";
-  case TK_KERNEL: return "kernel"; case TK_FN: return "fn"; case TK_EXTERN: return "extern";
-  case TK_IMPORT: return "import"; case TK_MODULE: return "module"; case TK_CONST: return "const";
-  case TK_LET: return "let"; case TK_VAR: return "var"; case TK_INIT: return "init";
-  case TK_ON: return "on"; case TK_APPLY: return "apply"; case TK_PERSIST: return "persist";
-  case TK_SNAPSHOT: return "snapshot"; case TK_SPAWN: return "spawn"; case TK_SENDER: return "sender";
-  case TK_SELF: return "self"; case TK_AWAIT: return "await"; case TK_WITHIN: return "within";
-  case TK_IF: return "if"; case TK_ELSE: return "else"; case TK_WHILE: return "while";
-  case TK_FOR: return "for"; case TK_IN: return "in"; case TK_MATCH: return "match";
-  case TK_RETURN: return "return"; case TK_BREAK: return "break"; case TK_CONTINUE: return "continue";
-  case TK_STOP: return "stop"; case TK_TRUE: return "true"; case TK_FALSE: return "false";
-  case TK_NONE: return "none"; case TK_AS: return "as"; case TK_GPU: return "gpu";
-  case TK_PERSISTENT: return "persistent"; case TK_VIRTUAL: return "virtual";
-  case TK_SUPERVISE: return "supervise"; case TK_STRATEGY: return "strategy";
-  case TK_RESTARTS: return "restarts"; case TK_CHILD: return "child"; case TK_CHILDREN: return "children";
-  case TK_RESTART: return "restart"; case TK_MAILBOX: return "mailbox"; case TK_PASSIVATE: return "passivate";
+#define X(tok, word) case TK_##tok: return word;
+  ACT_KEYWORDS(X)
+#undef X
   default: return "token";
   }
 }

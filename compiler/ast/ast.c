@@ -1,9 +1,13 @@
 /* ast.c: node allocation (arena), children, dumping, interned strings. */
 #include "ast/ast.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/xalloc.h"
 
 /* ---- arena ------------------------------------------------------------- */
 
@@ -19,11 +23,7 @@ void *ast_alloc(size_t size) {
   size = (size + 15) & ~(size_t)15;
   if (arena == NULL || arena->used + size > arena->cap) {
     size_t cap = size > (1u << 20) ? size : (1u << 20);
-    chunk_t *c = malloc(sizeof *c + cap);
-    if (c == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
+    chunk_t *c = xmalloc(sizeof *c + cap);
     c->next = arena;
     c->used = 0;
     c->cap = cap;
@@ -69,25 +69,24 @@ ast_t *ast_kid(const ast_t *n, int i) {
 }
 
 static const char *const kind_names[AST_KIND_COUNT] = {
-    "MODULE", "IMPORT", "CONST", "FN", "EXTERN", "PARAM", "STRUCT", "FIELD",
-    "ENUM", "VARIANT", "MESSAGE", "PROTOCOL", "ACTOR", "VAR", "MAILBOX",
-    "INIT", "ON", "ON_STOP", "EVENT", "APPLY", "SNAPSHOT", "PASSIVATE",
-    "STRATEGY", "RESTARTS", "SUPERVISE", "CHILD", "CHILDREN", "TNAME",
-    "TARRAY", "TMAP", "TOPT", "TFUTURE", "BLOCK", "ASSIGN", "IF", "IF_LET",
-    "WHILE", "FOR", "RANGE", "MATCH", "ARM", "PWILD", "PVARIANT", "PLIT",
-    "RETURN", "BREAK", "CONTINUE", "SEND", "STOP", "PERSIST", "EXPR_STMT",
-    "INT", "FLOAT", "DURATION", "STRING", "INTERP", "BOOL", "NONE", "NAME",
-    "SELF", "SENDER", "DOT", "INDEX", "CALL", "STRUCT_LIT", "FIELD_INIT",
-    "ARRAY_LIT", "MAP_LIT", "PAIR", "BINARY", "UNARY", "AWAIT", "ASK", "CAST",
-    "SPAWN", "AT", "LIST"};
+#define X(k) #k,
+    AST_KINDS(X)
+#undef X
+};
 
 const char *ast_kind_name(ast_kind_t kind) {
   return (unsigned)kind < AST_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-static const char *const op_names[] = {
-    "", "=", "+", "-", "*", "/", "%", "||", "&&", "==", "!=", "<", "<=",
-    ">", ">=", "|", "^", "&", "<<", ">>", "neg", "!", "~"};
+static const char *const op_names[OP_COUNT] = {
+#define X(o, text) text,
+    AST_OPS(X)
+#undef X
+};
+
+const char *ast_op_name(ast_op_t op) {
+  return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+}
 
 /* Iterative over depth would be nicer, but the parser already bounds nesting
  * at 256 levels (LANGUAGE.md §4), so recursion depth is bounded too. */
@@ -100,8 +99,8 @@ static void dump(const ast_t *n, FILE *out, int depth) {
   fputs(ast_kind_name(n->kind), out);
   if (n->name)
     fprintf(out, " %s", n->name);
-  if (n->op != OP_NONE && (size_t)n->op < sizeof op_names / sizeof *op_names)
-    fprintf(out, " op=%s", op_names[n->op]);
+  if (n->op != OP_NONE)   /* "neg": tells prefix minus from subtraction */
+    fprintf(out, " op=%s", n->op == OP_NEG ? "neg" : ast_op_name(n->op));
   switch (n->kind) {
   case AST_INT:
   case AST_DURATION:
@@ -128,8 +127,9 @@ static void dump(const ast_t *n, FILE *out, int depth) {
     if (n->lit.s && n->kind != AST_FLOAT)
       fprintf(out, " [%s]", n->lit.s);
   }
-  if (n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING))
-    fprintf(out, " flags=0x%x", n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING));
+  unsigned shown = n->flags & ~(unsigned)(AST_CHECKED | AST_CHECKING | AST_SYNTAX_ERROR);
+  if (shown)
+    fprintf(out, " flags=0x%x", shown);
   fputc('\n', out);
   for (int i = 0; i < n->nkids; i++)
     dump(n->kids[i], out, depth + 1);
@@ -142,11 +142,23 @@ void ast_dump(const ast_t *n, FILE *out) { dump(n, out, 0); }
 typedef struct str_ent {
   struct str_ent *next;
   size_t len;
+  int tag;              /* strtab_set_tag: e.g. the token of a keyword */
   char s[];
 } str_ent_t;
 
+/* The entry of an interned string (s points into it, as in Lua's TString). */
+static str_ent_t *entry_of(const char *s) {
+  return (str_ent_t *)(void *)((char *)(uintptr_t)s - offsetof(str_ent_t, s));
+}
+
+void strtab_set_tag(const char *interned, int tag) { entry_of(interned)->tag = tag; }
+int strtab_tag(const char *interned) { return entry_of(interned)->tag; }
+
 static str_ent_t **tab;
 static size_t tab_cap, tab_count;
+static unsigned generation = 1;
+
+unsigned strtab_generation(void) { return generation; }
 
 static size_t hash(const char *s, size_t len) {
   size_t h = 1469598103934665603ull;
@@ -157,11 +169,7 @@ static size_t hash(const char *s, size_t len) {
 
 static void grow(void) {
   size_t cap = tab_cap ? tab_cap * 2 : 1024;
-  str_ent_t **nt = calloc(cap, sizeof *nt);
-  if (nt == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  str_ent_t **nt = xcalloc(cap, sizeof *nt);
   for (size_t i = 0; i < tab_cap; i++) {
     for (str_ent_t *e = tab[i], *next; e; e = next) {
       next = e->next;
@@ -182,12 +190,9 @@ const char *strtab_intern(const char *s, size_t len) {
   for (str_ent_t *e = tab[b]; e; e = e->next)
     if (e->len == len && memcmp(e->s, s, len) == 0)
       return e->s;
-  str_ent_t *e = malloc(sizeof *e + len + 1);
-  if (e == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  str_ent_t *e = xmalloc(sizeof *e + len + 1);
   e->len = len;
+  e->tag = 0;
   memcpy(e->s, s, len);
   e->s[len] = '\0';
   e->next = tab[b];
@@ -208,6 +213,7 @@ void strtab_free_all(void) {
   free(tab);
   tab = NULL;
   tab_cap = tab_count = 0;
+  generation++;
 }
 
 void ast_free_all(void) { arena_free(); }

@@ -121,33 +121,45 @@
 
 #include "diag/diag.h"
 
+/* Every node kind once, in the order of the table above (X-macro): the
+ * enum and the names ast_dump prints both come from it. */
+#define AST_KINDS(X) \
+  X(MODULE) X(IMPORT) X(CONST) X(FN) X(EXTERN) X(PARAM) X(STRUCT) X(FIELD) \
+  X(ENUM) X(VARIANT) X(MESSAGE) X(PROTOCOL) X(ACTOR) \
+  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) \
+  X(PASSIVATE) X(STRATEGY) X(RESTARTS) X(SUPERVISE) X(CHILD) X(CHILDREN) \
+  X(TNAME) X(TARRAY) X(TMAP) X(TOPT) X(TFUTURE) \
+  X(BLOCK) X(ASSIGN) X(IF) X(IF_LET) X(WHILE) X(FOR) X(RANGE) X(MATCH) \
+  X(ARM) X(PWILD) X(PVARIANT) X(PLIT) X(RETURN) X(BREAK) X(CONTINUE) \
+  X(SEND) X(STOP) X(PERSIST) X(EXPR_STMT) \
+  X(INT) X(FLOAT) X(DURATION) X(STRING) X(INTERP) X(BOOL) X(NONE) X(NAME) \
+  X(SELF) X(SENDER) X(DOT) X(INDEX) X(CALL) X(STRUCT_LIT) X(FIELD_INIT) \
+  X(ARRAY_LIT) X(MAP_LIT) X(PAIR) X(BINARY) X(UNARY) X(AWAIT) X(ASK) \
+  X(CAST) X(SPAWN) X(AT) \
+  X(LIST)
+
 typedef enum ast_kind {
-  AST_MODULE, AST_IMPORT, AST_CONST, AST_FN, AST_EXTERN, AST_PARAM,
-  AST_STRUCT, AST_FIELD, AST_ENUM, AST_VARIANT, AST_MESSAGE, AST_PROTOCOL,
-  AST_ACTOR,
-  AST_VAR, AST_MAILBOX, AST_INIT, AST_ON, AST_ON_STOP, AST_EVENT, AST_APPLY,
-  AST_SNAPSHOT, AST_PASSIVATE, AST_STRATEGY, AST_RESTARTS, AST_SUPERVISE,
-  AST_CHILD, AST_CHILDREN,
-  AST_TNAME, AST_TARRAY, AST_TMAP, AST_TOPT, AST_TFUTURE,
-  AST_BLOCK, AST_ASSIGN, AST_IF, AST_IF_LET, AST_WHILE, AST_FOR, AST_RANGE,
-  AST_MATCH, AST_ARM, AST_PWILD, AST_PVARIANT, AST_PLIT, AST_RETURN,
-  AST_BREAK, AST_CONTINUE, AST_SEND, AST_STOP, AST_PERSIST, AST_EXPR_STMT,
-  AST_INT, AST_FLOAT, AST_DURATION, AST_STRING, AST_INTERP, AST_BOOL,
-  AST_NONE, AST_NAME, AST_SELF, AST_SENDER, AST_DOT, AST_INDEX, AST_CALL,
-  AST_STRUCT_LIT, AST_FIELD_INIT, AST_ARRAY_LIT, AST_MAP_LIT, AST_PAIR,
-  AST_BINARY, AST_UNARY, AST_AWAIT, AST_ASK, AST_CAST, AST_SPAWN, AST_AT,
-  AST_LIST,
+#define X(k) AST_##k,
+  AST_KINDS(X)
+#undef X
   AST_KIND_COUNT
 } ast_kind_t;
 
+/* Operators once (X-macro): the enum and the source spelling. */
+#define AST_OPS(X)                                                        \
+  X(NONE, "")                                                             \
+  X(ASSIGN, "=")                              /* = (ASSIGN only) */       \
+  X(ADD, "+") X(SUB, "-") X(MUL, "*") X(DIV, "/") X(MOD, "%")             \
+  X(OR, "||") X(AND, "&&")                                                \
+  X(EQ, "==") X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">") X(GE, ">=")   \
+  X(BOR, "|") X(BXOR, "^") X(BAND, "&") X(SHL, "<<") X(SHR, ">>")         \
+  X(NEG, "-") X(NOT, "!") X(BNOT, "~")        /* prefix - ! ~ */
+
 typedef enum ast_op {
-  OP_NONE,
-  OP_ASSIGN,                                  /* = (ASSIGN only) */
-  OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,     /* also compound assignment */
-  OP_OR, OP_AND,                              /* || && */
-  OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-  OP_BOR, OP_BXOR, OP_BAND, OP_SHL, OP_SHR,   /* | ^ & << >> */
-  OP_NEG, OP_NOT, OP_BNOT                     /* prefix - ! ~ */
+#define X(o, text) OP_##o,
+  AST_OPS(X)
+#undef X
+  OP_COUNT
 } ast_op_t;
 
 enum ast_flags {
@@ -162,16 +174,22 @@ enum ast_flags {
   VAR_MUTABLE = 1 << 8,
   AST_PARENS = 1 << 9,      /* expression was written in parentheses */
   AST_CHECKED = 1 << 10,    /* checker: declaration already checked */
-  AST_CHECKING = 1 << 11    /* checker: in progress (cycle detection) */
+  AST_CHECKING = 1 << 11,   /* checker: in progress (cycle detection) */
+  AST_SYNTAX_ERROR = 1 << 12 /* parser: a syntax error inside (BLOCK, ACTOR)
+                                or a declaration lost (MODULE); the checker
+                                skips the part and its cascades */
 };
 
 struct type;
+struct module_info;
 
 typedef struct ast ast_t;
 struct ast {
   ast_kind_t kind;
   ast_op_t op;
   unsigned flags;
+  int emit_id;          /* the emitter's: a MESSAGE's number in the C (here,
+                           where it fills what would be padding) */
   loc_t loc;
   const char *name;     /* interned (strtab_intern), compare by pointer */
   union {
@@ -182,16 +200,27 @@ struct ast {
   ast_t **kids;
   int nkids;
   int cap;
-  /* Filled by the checker. */
+  /* Filled by the checker (sema.h says what each kind carries). */
   struct type *type;    /* type of an expression, of a declaration's value,
                            or the declared type a type node denotes */
   ast_t *sym;           /* for NAME/DOT/TNAME/ON/...: the declaration
                            referred to (a VAR, PARAM, FN, MESSAGE, ...) */
   ast_t *scope;         /* the enclosing declaration (ACTOR, FN, ...) */
-  int aux;              /* checker: what a CALL/DOT/INDEX/CAST resolved to
-                           (sema.h: sema_call_kind_t, builtin ids) */
-  int aux2;             /* checker: secondary annotation (sema.h) */
-  void *data;           /* free for the pass that owns it (emitter) */
+  union {               /* by node kind, so they share the space (the AST
+                           of a large program is most of actorc's memory) */
+    struct {
+      int call;         /* CALL: sema_call_kind_t, what is called */
+      int builtin;      /* CALL of a built-in or method: sema_builtin_t */
+    };
+    int dot;            /* DOT: SEMA_DOT_FIELD, _MODULE or _VARIANT */
+    int index;          /* INDEX: SEMA_INDEX_ARRAY, _MAP or _VIRTUAL */
+    int loop;           /* FOR, CHILDREN: SEMA_FOR_RANGE, _ARRAY or _MAP */
+    int conv;           /* CAST: SEMA_CONV_* when the checker made it */
+    bool exhaustive;    /* MATCH: the arms cover every variant, no `_` */
+    bool suspends;      /* FN, INIT, ON, APPLY: the body awaits or persists */
+    struct module_info *info; /* MODULE: the checker's tables (scope.h) */
+  };
+  void *data;           /* the emitter's own annotations (C names, ...) */
 };
 
 /* Nodes are allocated from an arena owned by the whole compilation and are
@@ -200,6 +229,8 @@ ast_t *ast_new(ast_kind_t kind, loc_t loc);
 void ast_add(ast_t *parent, ast_t *kid);       /* append; kid may be NULL */
 ast_t *ast_kid(const ast_t *n, int i);          /* NULL if out of range */
 const char *ast_kind_name(ast_kind_t kind);
+/* An operator as written in source ("+", "<<", "-" for OP_NEG). */
+const char *ast_op_name(ast_op_t op);
 /* Print the tree (for --dump-ast and golden tests). */
 void ast_dump(const ast_t *n, FILE *out);
 /* Release every node allocated so far (end of compilation / fuzz iteration). */
@@ -209,6 +240,14 @@ void ast_free_all(void);
 const char *strtab_intern(const char *s, size_t len);
 const char *strtab_cstr(const char *s);
 void strtab_free_all(void);
+/* Changes at every strtab_free_all: tables keyed by interned names compare
+ * it to know they must be rebuilt (a pointer could be reused by malloc). */
+unsigned strtab_generation(void);
+/* A small integer kept with an interned string (0 until set), so a lookup
+ * that already interned a name gets its meaning for free: the lexer tags
+ * keywords with their token. `interned` must come from strtab_intern. */
+void strtab_set_tag(const char *interned, int tag);
+int strtab_tag(const char *interned);
 
 /* Arena allocation for passes that need memory living as long as the AST. */
 void *ast_alloc(size_t size);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 void diag_init(diag_t *d) {
   memset(d, 0, sizeof *d);
   d->max_errors = 100;
@@ -107,20 +109,25 @@ void diag_hint(diag_t *d, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Every file of the run, so that src_free_all can release them. */
+typedef struct src_node {
+  src_file_t f;
+  struct src_node *next;
+} src_node_t;
+
+static src_node_t *files;
+
 src_file_t *src_from_string(const char *path, const char *text, size_t len) {
-  src_file_t *f = calloc(1, sizeof *f);
-  char *buf = malloc(len + 1);
-  if (f == NULL || buf == NULL) {
-    free(f);
-    free(buf);
-    return NULL;
-  }
+  src_node_t *n = xcalloc(1, sizeof *n);
+  char *buf = xmalloc(len + 1);
   memcpy(buf, text, len);
   buf[len] = '\0';
-  f->path = strdup(path);
-  f->text = buf;
-  f->len = len;
-  return f;
+  n->f.path = xstrdup(path);
+  n->f.text = buf;
+  n->f.len = len;
+  n->next = files;
+  files = n;
+  return &n->f;
 }
 
 src_file_t *src_load(const char *path) {
@@ -128,28 +135,28 @@ src_file_t *src_load(const char *path) {
   if (fp == NULL)
     return NULL;
   size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
+  char *buf = xmalloc(cap);
+  for (;;) {
     size_t n = fread(buf + len, 1, cap - len, fp);
     len += n;
     if (len < cap)
       break;
-    char *nb = realloc(buf, cap * 2);
-    if (nb == NULL) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
+    buf = xrealloc(buf, cap * 2);
     cap *= 2;
   }
   int err = ferror(fp);
   fclose(fp);
-  if (buf == NULL || err) {
-    free(buf);
-    return NULL;
-  }
-  src_file_t *f = src_from_string(path, buf, len);
+  src_file_t *f = err ? NULL : src_from_string(path, buf, len);
   free(buf);
   return f;
+}
+
+void src_free_all(void) {
+  while (files != NULL) {
+    src_node_t *n = files->next;
+    free((char *)files->f.path);
+    free((char *)files->f.text);
+    free(files);
+    files = n;
+  }
 }

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A source file loaded into memory. Files are never freed during a run, so
- * locations may point at them freely. */
+/* A source file loaded into memory. Files live until src_free_all (never
+ * during a compilation), so locations may point at them freely. */
 typedef struct src_file {
   const char *path;   /* as given on the command line or resolved import */
   const char *text;   /* NUL-terminated contents */
@@ -60,5 +60,8 @@ void diag_vreport(diag_t *d, diag_level_t lvl, loc_t loc, const char *fmt,
 src_file_t *src_load(const char *path);
 /* Wrap an in-memory buffer (used by tests and the fuzzer); copies text. */
 src_file_t *src_from_string(const char *path, const char *text, size_t len);
+/* Release every file loaded or wrapped so far (end of a fuzz iteration or
+ * a test); locations into them must not be used afterwards. */
+void src_free_all(void);
 
 #endif

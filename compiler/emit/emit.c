@@ -31,10 +31,10 @@ static void scan_unsupported(em_t *e, ast_t *n) {
     if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
     break;
   case AST_INDEX:
-    if (n->aux == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
+    if (n->index == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
     break;
   case AST_CALL:
-    if (n->aux == SEMA_CALL_BUILTIN && (n->aux2 == BI_NODES || n->aux2 == BI_NODE))
+    if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
       unsupported(e, n->loc, "`nodes()` and `node()`");
     break;
   default: break;
@@ -114,7 +114,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
   e->indent = 1;
   sb_t body = {0};
   e->out = &body;
-  if (owner->aux == 1 && kind != 2) {
+  if (owner->suspends && kind != 2) {
     /* Resumable: locals in the frame, case labels at await points. */
     e->coro = 1;
     e->nstates = 0;
@@ -495,7 +495,7 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   for (int i = 0; i < prog->nmodules; i++)
     for (int k = 0; k < prog->modules[i]->nkids; k++) {
       ast_t *dcl = prog->modules[i]->kids[k];
-      if (dcl && dcl->kind == AST_MESSAGE) dcl->aux2 = next_id++;
+      if (dcl && dcl->kind == AST_MESSAGE) dcl->emit_id = next_id++;
     }
   char **files = NULL;
   int nfiles = 0;

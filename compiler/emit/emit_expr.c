@@ -315,7 +315,7 @@ static const char *mathfn(int bi, type_t *t) {
 }
 
 static char *builtin(em_t *e, ast_t *n) {
-  int bi = n->aux2;
+  int bi = n->builtin;
   ast_t *a1 = n->nkids > 1 ? n->kids[1] : NULL, *a2 = n->nkids > 2 ? n->kids[2] : NULL;
   switch (bi) {
   case BI_PRINT: return xprintf("act_print(cx, %s)", as_text(e, a1));
@@ -365,7 +365,7 @@ static char *builtin(em_t *e, ast_t *n) {
 static char *method(em_t *e, ast_t *n) {
   ast_t *recv = n->kids[0]->kids[0];
   type_t *rt = recv->type;
-  int bi = n->aux2;
+  int bi = n->builtin;
   ast_t *a1 = n->nkids > 1 ? n->kids[1] : NULL, *a2 = n->nkids > 2 ? n->kids[2] : NULL;
   const char *L = NULL;
   switch (bi) {
@@ -464,15 +464,15 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_SENDER: return xprintf("(cx->msg ? cx->msg->sender : NULL)");
   case AST_NAME: return name_ref(e, n);
   case AST_DOT:
-    if (n->aux == SEMA_DOT_FIELD) return xprintf("(%s).f_%s", emit_expr(e, n->kids[0]), n->name);
-    if (n->aux == SEMA_DOT_VARIANT) return variant(e, NULL, n->sym);
-    if (n->aux == SEMA_DOT_MODULE) {
+    if (n->dot == SEMA_DOT_FIELD) return xprintf("(%s).f_%s", emit_expr(e, n->kids[0]), n->name);
+    if (n->dot == SEMA_DOT_VARIANT) return variant(e, NULL, n->sym);
+    if (n->dot == SEMA_DOT_MODULE) {
       if (n->sym->kind == AST_MESSAGE) return message(e, n);
       return xprintf("%s", decl_cname(n->sym));
     }
     return xprintf("0");
   case AST_INDEX:
-    if (n->aux == SEMA_INDEX_MAP) {
+    if (n->index == SEMA_INDEX_MAP) {
       type_t *mt = n->kids[0]->type;
       return xprintf("(*(%s *)act_map_at(cx, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),
                      ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
@@ -480,7 +480,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     return xprintf("(*(%s *)act_array_at(cx, %s, (int64_t)(%s), %s))", ctype(n->type), emit_expr(e, n->kids[0]),
                    emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
   case AST_CALL:
-    switch (n->aux) {
+    switch (n->call) {
     case SEMA_CALL_FN: return fn_call(e, n, n->sym);
     case SEMA_CALL_BUILTIN: return builtin(e, n);
     case SEMA_CALL_METHOD: return method(e, n);
@@ -530,8 +530,8 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_CAST: {
     ast_t *x = n->kids[0];
     if (n->kids[1] == NULL) {
-      if (n->aux == SEMA_CONV_NONE) return xprintf("((%s){0})", ctype(n->type));
-      if (n->aux == SEMA_CONV_OPTIONAL) return xprintf("((%s){.has = true, .v = %s})", ctype(n->type), emit_value(e, x));
+      if (n->conv == SEMA_CONV_NONE) return xprintf("((%s){0})", ctype(n->type));
+      if (n->conv == SEMA_CONV_OPTIONAL) return xprintf("((%s){.has = true, .v = %s})", ctype(n->type), emit_value(e, x));
       return emit_expr(e, x);
     }
     /* A float that is NaN or beyond the integer type's range faults (§3). */
@@ -583,7 +583,7 @@ char *emit_place(em_t *e, ast_t *n) {
   case AST_DOT: return xprintf("(%s).f_%s", emit_place(e, n->kids[0]), n->name);
   case AST_INDEX: {
     ast_t *o = n->kids[0];
-    if (n->aux == SEMA_INDEX_MAP) {
+    if (n->index == SEMA_INDEX_MAP) {
       type_t *mt = o->type;
       return xprintf("(*(%s *)act_map_mut(cx, &%s, %s, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_place(e, o),
                      tdesc(mt->key), tdesc(mt->elem), ctype(mt->key), emit_expr(e, n->kids[1]), emit_loc(e, n->loc));

@@ -119,7 +119,7 @@ static void emit_if(em_t *e, ast_t *s) {
 
 static void emit_for(em_t *e, ast_t *s) {
   ast_t *binds = s->kids[0], *it = s->kids[1];
-  if (s->aux == SEMA_FOR_RANGE) {
+  if (s->loop == SEMA_FOR_RANGE) {
     type_t *t = it->type;
     const char *ct = ctype(t);
     const char *hi = new_temp(e, ct);
@@ -133,7 +133,7 @@ static void emit_for(em_t *e, ast_t *s) {
     line(e, "}");
     return;
   }
-  if (s->aux == SEMA_FOR_ARRAY) {
+  if (s->loop == SEMA_FOR_ARRAY) {
     type_t *et = it->type->elem;
     const char *arr = new_temp(e, "act_array_t *");
     /* Shared for the loop: writes to the array inside the body copy it, so
@@ -210,7 +210,7 @@ static void emit_assign(em_t *e, ast_t *s) {
   ast_t *l = s->kids[0], *r = s->kids[1];
   type_t *t = l->type;
   if (s->op == OP_ASSIGN) {
-    if (l->kind == AST_INDEX && l->aux == SEMA_INDEX_MAP) {
+    if (l->kind == AST_INDEX && l->index == SEMA_INDEX_MAP) {
       type_t *mt = l->kids[0]->type;
       char *val = emit_value(e, r);
       line(e, "act_map_put(&%s, %s, %s, (%s[]){%s}, (%s[]){%s});", emit_place(e, l->kids[0]), tdesc(mt->key),

@@ -52,7 +52,7 @@ const char *msg_id_name(ast_t *msg) {
 
 int msg_id(ast_t *msg) {
   if (msg->loc.file == NULL) return 1;   /* ACT_MSG_DOWN */
-  return msg->aux2;
+  return msg->emit_id;
 }
 
 /* The scalars: C type, stable name, runtime descriptor. */

@@ -6,40 +6,35 @@
 
 #include "sema/sema_int.h"
 
-static const char *const bi_names[BI_COUNT] = {
-    [BI_PRINT] = "print", [BI_EPRINT] = "eprint", [BI_EXIT] = "exit", [BI_FAIL] = "fail",
-    [BI_ASSERT] = "assert", [BI_NOW] = "now", [BI_RAND] = "rand", [BI_LEN] = "len",
-    [BI_MIN] = "min", [BI_MAX] = "max", [BI_ABS] = "abs", [BI_SQRT] = "sqrt", [BI_SIN] = "sin",
-    [BI_COS] = "cos", [BI_EXP] = "exp", [BI_LOG] = "log", [BI_POW] = "pow", [BI_FLOOR] = "floor",
-    [BI_CEIL] = "ceil", [BI_STR] = "str", [BI_PARSE_INT] = "parse_int",
-    [BI_PARSE_FLOAT] = "parse_float", [BI_AFTER] = "after", [BI_EVERY] = "every",
-    [BI_CANCEL] = "cancel", [BI_MONITOR] = "monitor", [BI_REGISTER] = "register",
-    [BI_NODES] = "nodes", [BI_NODE] = "node",
-    [BI_A_PUSH] = "push", [BI_A_POP] = "pop", [BI_A_LEN] = "len", [BI_A_INSERT] = "insert",
-    [BI_A_REMOVE] = "remove", [BI_A_SLICE] = "slice", [BI_A_SORT] = "sort",
-    [BI_A_CONTAINS] = "contains",
-    [BI_S_LEN] = "len", [BI_S_SPLIT] = "split", [BI_S_CONTAINS] = "contains",
-    [BI_S_STARTS_WITH] = "starts_with", [BI_S_ENDS_WITH] = "ends_with", [BI_S_FIND] = "find",
-    [BI_S_TRIM] = "trim", [BI_S_LOWER] = "lower", [BI_S_UPPER] = "upper", [BI_S_BYTES] = "bytes",
-    [BI_M_GET] = "get", [BI_M_HAS] = "has", [BI_M_REMOVE] = "remove", [BI_M_LEN] = "len",
-    [BI_M_KEYS] = "keys", [BI_M_VALUES] = "values",
-    [BI_D_MS] = "ms", [BI_D_NS] = "ns"};
+typedef enum receiver { FN, ARRAY, STRING, MAP, DURATION } receiver_t;
+
+typedef struct builtin {
+  const char *name;
+  receiver_t recv;
+  int nargs, mutates;
+} builtin_t;
+
+static const builtin_t builtins[BI_COUNT] = {
+#define X(id, name, recv, nargs, mutates) [BI_##id] = {name, recv, nargs, mutates},
+    SEMA_BUILTINS(X)
+#undef X
+};
 
 const char *sema_builtin_name(int bi) {
-  return bi > 0 && bi < BI_COUNT && bi_names[bi] ? bi_names[bi] : "?";
+  return bi > 0 && bi < BI_COUNT ? builtins[bi].name : "?";
 }
 
 static symtab_t fn_table;     /* function name -> id */
-static const char *probe;     /* detects a reset string table */
+static unsigned generation;   /* of the string table fn_table is keyed in */
 
 void sema_builtins_init(void) {
-  const char *p = strtab_cstr("print");
-  if (probe == p)
+  if (generation == strtab_generation())
     return;
   symtab_free(&fn_table);
-  for (int i = 1; i < BI_A_PUSH; i++)
-    symtab_put(&fn_table, strtab_cstr(bi_names[i]), (ast_t *)(intptr_t)i);
-  probe = p;
+  for (int i = 1; i < BI_COUNT; i++)
+    if (builtins[i].recv == FN)
+      symtab_put(&fn_table, strtab_cstr(builtins[i].name), (ast_t *)(intptr_t)i);
+  generation = strtab_generation();
 }
 
 int sema_builtin_id(const char *name) {
@@ -88,7 +83,7 @@ static type_t *float_arg(cx_t *c, ast_t *e, int i, type_t *want) {
     return t;
   if (!type_is_float(t)) {
     diag_error(c->d, e->kids[i]->loc, "`%s` needs a `float` or `f32`, not `%s`",
-               sema_builtin_name(e->aux2), type_name(t));
+               sema_builtin_name(e->builtin), type_name(t));
     if (type_is_numeric(t))
       diag_hint(c->d, "convert it: `x as float`");
     return T(TY_ERROR);
@@ -101,7 +96,7 @@ static type_t *ref_arg(cx_t *c, ast_t *e, int i) {
   if (is_err(t))
     return t;
   if (!type_is_ref(t)) {
-    diag_error(c->d, e->kids[i]->loc, "`%s` needs an actor reference, not `%s`", sema_builtin_name(e->aux2),
+    diag_error(c->d, e->kids[i]->loc, "`%s` needs an actor reference, not `%s`", sema_builtin_name(e->builtin),
                type_name(t));
     return T(TY_ERROR);
   }
@@ -117,7 +112,7 @@ static type_t *numeric_pair(cx_t *c, ast_t *e, type_t *want) {
     return T(TY_ERROR);
   if (l != r) {
     diag_error(c->d, e->loc, "`%s` needs two values of the same type, not `%s` and `%s`",
-               sema_builtin_name(e->aux2), type_name(l), type_name(r));
+               sema_builtin_name(e->builtin), type_name(l), type_name(r));
     if (type_is_numeric(l) && type_is_numeric(r))
       diag_hint(c->d, "convert one with `as`, e.g. `x as %s`", type_name(l));
     return T(TY_ERROR);
@@ -256,33 +251,13 @@ type_t *sema_builtin_call(cx_t *c, ast_t *e, int bi, type_t *want) {
 
 /* ---- methods ----------------------------------------------------------- */
 
-typedef struct method {
-  const char *name;
-  int id, nargs, mutates;
-} method_t;
-
-static const method_t array_methods[] = {
-    {"push", BI_A_PUSH, 1, 1}, {"pop", BI_A_POP, 0, 1}, {"len", BI_A_LEN, 0, 0},
-    {"insert", BI_A_INSERT, 2, 1}, {"remove", BI_A_REMOVE, 1, 1}, {"slice", BI_A_SLICE, 2, 0},
-    {"sort", BI_A_SORT, 0, 1}, {"contains", BI_A_CONTAINS, 1, 0}, {NULL, 0, 0, 0}};
-static const method_t string_methods[] = {
-    {"len", BI_S_LEN, 0, 0}, {"split", BI_S_SPLIT, 1, 0}, {"contains", BI_S_CONTAINS, 1, 0},
-    {"starts_with", BI_S_STARTS_WITH, 1, 0}, {"ends_with", BI_S_ENDS_WITH, 1, 0},
-    {"find", BI_S_FIND, 1, 0}, {"trim", BI_S_TRIM, 0, 0}, {"lower", BI_S_LOWER, 0, 0},
-    {"upper", BI_S_UPPER, 0, 0}, {"bytes", BI_S_BYTES, 0, 0}, {NULL, 0, 0, 0}};
-static const method_t map_methods[] = {
-    {"get", BI_M_GET, 1, 0}, {"has", BI_M_HAS, 1, 0}, {"remove", BI_M_REMOVE, 1, 1},
-    {"len", BI_M_LEN, 0, 0}, {"keys", BI_M_KEYS, 0, 0}, {"values", BI_M_VALUES, 0, 0},
-    {NULL, 0, 0, 0}};
-static const method_t duration_methods[] = {{"ms", BI_D_MS, 0, 0}, {"ns", BI_D_NS, 0, 0}, {NULL, 0, 0, 0}};
-
-static const method_t *methods_of(const type_t *t) {
+static receiver_t receiver_of(const type_t *t) {
   switch (t->kind) {
-  case TY_ARRAY: return array_methods;
-  case TY_STRING: return string_methods;
-  case TY_MAP: return map_methods;
-  case TY_DURATION: return duration_methods;
-  default: return NULL;
+  case TY_ARRAY: return ARRAY;
+  case TY_STRING: return STRING;
+  case TY_MAP: return MAP;
+  case TY_DURATION: return DURATION;
+  default: return FN; /* no methods */
   }
 }
 
@@ -293,19 +268,20 @@ static bool ordered_elem(const type_t *t) {
 type_t *sema_method_call(cx_t *c, ast_t *e, type_t *recv) {
   ast_t *f = e->kids[0];
   const char *m = f->name;
-  const method_t *ms = methods_of(recv), *mt = NULL;
-  for (int i = 0; ms && ms[i].name; i++)
-    if (strcmp(ms[i].name, m) == 0)
-      mt = &ms[i];
-  if (mt == NULL) {
+  receiver_t rv = receiver_of(recv);
+  int id = BI_NONE;
+  for (int i = BI_FIRST_METHOD; rv != FN && i < BI_COUNT; i++)
+    if (builtins[i].recv == rv && strcmp(builtins[i].name, m) == 0)
+      id = i;
+  if (id == BI_NONE) {
     diag_error(c->d, f->loc, "`%s` has no method `%s`", type_name(recv), m);
     const char *best = NULL;
     int bd = 3;
-    for (int i = 0; ms && ms[i].name; i++) {
-      int d = sema_edits(m, ms[i].name);
+    for (int i = BI_FIRST_METHOD; rv != FN && i < BI_COUNT; i++) {
+      int d = builtins[i].recv == rv ? sema_edits(m, builtins[i].name) : 99;
       if (d < bd) {
         bd = d;
-        best = ms[i].name;
+        best = builtins[i].name;
       }
     }
     if (best)
@@ -316,15 +292,15 @@ type_t *sema_method_call(cx_t *c, ast_t *e, type_t *recv) {
       sema_expr(c, &e->kids[i], NULL);
     return T(TY_ERROR);
   }
-  e->aux2 = mt->id;
+  e->builtin = id;
   f->sym = NULL;
   f->type = recv;
-  if (!nargs(c, e, mt->nargs, "method", m))
+  if (!nargs(c, e, builtins[id].nargs, "method", m))
     return T(TY_ERROR);
-  if (mt->mutates && !sema_mutable_place(c, f->kids[0], "modify"))
+  if (builtins[id].mutates && !sema_mutable_place(c, f->kids[0], "modify"))
     return T(TY_ERROR);
   type_t *a = T(TY_VOID), *b = T(TY_VOID);
-  switch (mt->id) {
+  switch (id) {
   case BI_A_PUSH:
     return is_err(arg(c, e, 1, recv->elem)) ? T(TY_ERROR) : T(TY_VOID);
   case BI_A_POP:

@@ -68,13 +68,13 @@ type_t *sema_const_type(cx_t *c, ast_t *k, loc_t at) {
   k->flags |= AST_CHECKING;
   cx_t kc;
   sema_cx_init(&kc, c->d, c->opts, c->prog);
-  kc.mi = k->scope && k->scope->data ? k->scope->data : c->mi;
+  kc.mi = k->scope && k->scope->info ? k->scope->info : c->mi;
   kc.owner = k;
   ast_t *tn = ast_kid(k, 0);
   type_t *t = tn ? sema_resolve_type(&kc, tn) : NULL;
   type_t *it = T(TY_ERROR);
   if (ast_kid(k, 1))
-    it = t ? sema_expect(&kc, &k->kids[1], is_err(t) ? NULL : t) : sema_expr(&kc, &k->kids[1], NULL);
+    it = t ? sema_expect(&kc, &k->kids[1], t) : sema_expr(&kc, &k->kids[1], NULL);
   if (t == NULL) {
     t = it;
     if (!is_err(t) && !storable_const(t)) {
@@ -126,8 +126,7 @@ static void protocol(cx_t *c, ast_t *p) {
     ast_t *m = sema_global(c, n->name);
     if (m == NULL || m->kind != AST_MESSAGE) {
       if (m == NULL) {
-        diag_error(c->d, n->loc, "unknown message `%s`", n->name);
-        sema_hint_name(c, n->name);
+        sema_unknown(c, n->loc, "message", n->name, SEMA_HINT_MESSAGE);
       } else {
         diag_error(c->d, n->loc, "`%s` is not a message; a protocol lists messages", n->name);
       }
@@ -143,7 +142,7 @@ static void protocol(cx_t *c, ast_t *p) {
 }
 
 static void signatures(cx_t *c, ast_t *mod) {
-  c->mi = mod->data;
+  c->mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *dcl = mod->kids[i];
     if (dcl == NULL)
@@ -186,7 +185,7 @@ static void signatures(cx_t *c, ast_t *mod) {
 }
 
 static void bodies(cx_t *c, ast_t *mod) {
-  c->mi = mod->data;
+  c->mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *dcl = mod->kids[i];
     if (dcl == NULL)
@@ -202,7 +201,7 @@ static void bodies(cx_t *c, ast_t *mod) {
 
 static void check_main(cx_t *c, program_t *prog) {
   ast_t *root = prog->root;
-  module_info_t *rmi = root->data;
+  module_info_t *rmi = root->info;
   ast_t *m = symtab_get(&rmi->decls, strtab_cstr("Main"));
   if (m && m->kind == AST_ACTOR) {
     prog->main_actor = m;
@@ -213,7 +212,7 @@ static void check_main(cx_t *c, program_t *prog) {
     }
     if (m->flags & (ACTOR_VIRTUAL | ACTOR_PERSISTENT | ACTOR_GPU))
       diag_error(c->d, m->loc, "`Main` is a plain actor (or a supervisor)");
-  } else if (c->opts->require_main) {
+  } else if (c->opts->require_main && !(root->flags & AST_SYNTAX_ERROR)) {
     loc_t l = {root->loc.file, 1, 1};
     if (l.file == NULL && root->nkids > 0 && root->kids[0])
       l.file = root->kids[0]->loc.file;
@@ -254,18 +253,18 @@ static void v_expr(vw_t *v, const ast_t *e) {
   }
   switch (e->kind) {
   case AST_CALL:
-    if (e->aux == SEMA_CALL_METHOD && ast_kid(e, 0))
+    if (e->call == SEMA_CALL_METHOD && ast_kid(e, 0))
       v_expr(v, ast_kid(e->kids[0], 0));
-    else if (e->aux == SEMA_CALL_KERNEL && ast_kid(e, 0))
+    else if (e->call == SEMA_CALL_KERNEL && ast_kid(e, 0))
       v_expr(v, ast_kid(e->kids[0], 1));
     v_kids(v, e, 1);
     return;
   case AST_DOT:
-    if (e->aux == SEMA_DOT_FIELD)
+    if (e->dot == SEMA_DOT_FIELD)
       v_kids(v, e, 0);
     return;
   case AST_INDEX:
-    v_kids(v, e, e->aux == SEMA_INDEX_VIRTUAL ? 1 : 0);
+    v_kids(v, e, e->index == SEMA_INDEX_VIRTUAL ? 1 : 0);
     return;
   case AST_STRUCT_LIT:
     v_kids(v, e, 1);
@@ -382,7 +381,7 @@ bool sema_check_program(program_t *prog, const sema_opts_t *opts, diag_t *d) {
     signatures(&c, prog->modules[i]);
   for (int i = 0; i < prog->nmodules; i++) {
     ast_t *mod = prog->modules[i];
-    c.mi = mod->data;
+    c.mi = mod->info;
     for (int k = 0; k < mod->nkids; k++)
       if (mod->kids[k] && mod->kids[k]->kind == AST_ACTOR)
         sema_actor_signatures(&c, mod->kids[k]);
@@ -390,7 +389,7 @@ bool sema_check_program(program_t *prog, const sema_opts_t *opts, diag_t *d) {
   sema_recursive_values(&c, prog);
   for (int i = 0; i < prog->nmodules; i++)
     bodies(&c, prog->modules[i]);
-  c.mi = prog->root->data;
+  c.mi = prog->root->info;
   check_main(&c, prog);
   if (d->errors == 0)
     verify(&c, prog);

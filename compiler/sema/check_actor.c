@@ -64,9 +64,7 @@ static void on_signature(cx_t *c, ast_t *a, actor_info_t *ai, ast_t *m) {
   }
   if (msg == NULL || msg->kind != AST_MESSAGE) {
     if (msg == NULL) {
-      diag_error(c->d, m->loc, "unknown message `%s`", m->name);
-      if (!q)
-        sema_hint_name(c, m->name);
+      sema_unknown(c, m->loc, "message", m->name, q ? 0 : SEMA_HINT_MESSAGE);
     } else {
       diag_error(c->d, m->loc, "`%s` is not a message", m->name);
       if (msg->kind == AST_EVENT)
@@ -212,8 +210,10 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
       break;
     }
   }
-  /* Every message of every declared protocol must be handled. */
-  for (int i = 0; protos && i < protos->nkids; i++) {
+  /* Every message of every declared protocol must be handled (unless a
+   * syntax error may have eaten the handler). */
+  bool complete = !(a->flags & AST_SYNTAX_ERROR);
+  for (int i = 0; complete && protos && i < protos->nkids; i++) {
     ast_t *p = protos->kids[i] ? protos->kids[i]->sym : NULL;
     if (p == NULL)
       continue;
@@ -227,7 +227,7 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
     }
   }
   /* Every event of a persistent actor needs its apply handler. */
-  for (int i = 0; persistent && ms && i < ms->nkids; i++) {
+  for (int i = 0; complete && persistent && ms && i < ms->nkids; i++) {
     ast_t *ev = ms->kids[i];
     if (ev && ev->kind == AST_EVENT && symtab_get(&ai->members, ev->name) == ev &&
         !symtab_get(&ai->applies, (const char *)ev)) {
@@ -310,12 +310,12 @@ static void children(cx_t *c, ast_t *m) {
         vt = lo;
     }
     it->type = vt;
-    m->aux = SEMA_FOR_RANGE;
+    m->loop = SEMA_FOR_RANGE;
   } else {
     type_t *t = sema_expr(c, &m->kids[2], NULL);
     if (t->kind == TY_ARRAY) {
       vt = t->elem;
-      m->aux = SEMA_FOR_ARRAY;
+      m->loop = SEMA_FOR_ARRAY;
     } else if (!is_err(t)) {
       diag_error(c->d, it->loc, "children are made for each element of a range or an array, not `%s`",
                  type_name(t));
@@ -489,7 +489,9 @@ static void handler(cx_t *c, ast_t *m) {
 }
 
 void sema_actor_bodies(cx_t *c, ast_t *a) {
-  if (sema_actor_info(a) == NULL)
+  /* After a syntax error inside the actor, its members may be missing:
+   * checking its bodies would report names that are only lost. */
+  if (sema_actor_info(a) == NULL || (a->flags & AST_SYNTAX_ERROR))
     return;
   c->actor = a;
   value_members(c, a);

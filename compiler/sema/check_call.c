@@ -22,7 +22,7 @@ void sema_args(cx_t *c, ast_t *call, int first, ast_t *params, const char *what,
   }
   for (int i = 0; i < np; i++) {
     type_t *pt = params->kids[i] ? params->kids[i]->type : NULL;
-    if (is_err(sema_expect(c, &call->kids[first + i], is_err(pt) ? NULL : pt)) || is_err(pt))
+    if (is_err(sema_expect(c, &call->kids[first + i], pt ? pt : T(TY_ERROR))) || is_err(pt))
       call->type = T(TY_ERROR);
   }
 }
@@ -70,11 +70,13 @@ ast_t *sema_message(cx_t *c, ast_t **slot, bool event) {
       diag_error(c->d, e->loc, event ? "`persist` needs an event, like `persist Credited(10)`"
                                      : "expected a message here, like `Ping(1)`");
     } else if (d == NULL) {
-      diag_error(c->d, e->loc, event ? "unknown event `%s`" : "unknown message `%s`", name);
-      if (event && c->actor)
-        diag_hint(c->d, "declare it in the actor: `event %s(...)`", name);
-      else if (!qualified)
-        sema_hint_name(c, name);
+      if (event) {
+        diag_error(c->d, e->loc, "unknown event `%s`", name);
+        if (c->actor)
+          diag_hint(c->d, "declare it in the actor: `event %s(...)`", name);
+      } else {
+        sema_unknown(c, e->loc, "message", name, qualified ? 0 : SEMA_HINT_MESSAGE);
+      }
     } else if (event) {
       diag_error(c->d, e->loc, "`%s` is not an event of `%s`", name, c->actor ? c->actor->name : "?");
       if (d->kind == AST_MESSAGE)
@@ -93,11 +95,11 @@ ast_t *sema_message(cx_t *c, ast_t **slot, bool event) {
   e->sym = d;
   e->type = type_nominal(TY_MESSAGE, d);
   if (qualified && e == callee)
-    e->aux = SEMA_DOT_MODULE;
+    e->dot = SEMA_DOT_MODULE;
   else
-    e->aux = event ? SEMA_CALL_EVENT : SEMA_CALL_MESSAGE;
+    e->call = event ? SEMA_CALL_EVENT : SEMA_CALL_MESSAGE;
   if (qualified && e != callee)
-    callee->aux = SEMA_DOT_MODULE;
+    callee->dot = SEMA_DOT_MODULE;
   ast_t *fields = ast_kid(d, 0);
   int nf = fields ? fields->nkids : 0;
   if (e->kind == AST_CALL) {
@@ -160,8 +162,7 @@ type_t *sema_construct(cx_t *c, ast_t *k, const char *what) {
     if (d && d->kind == AST_PROTOCOL) {
       diag_error(c->d, k->loc, "`%s` is a protocol; %s an actor that implements it", d->name, what);
     } else if (callee && callee->kind == AST_NAME && d == NULL) {
-      diag_error(c->d, k->loc, "unknown actor `%s`", callee->name);
-      sema_hint_name(c, callee->name);
+      sema_unknown(c, k->loc, "actor", callee->name, SEMA_HINT_ACTOR);
     } else {
       diag_error(c->d, k->loc, "`%s` needs an actor, like `%s Worker(1)`", what,
                  strcmp(what, "spawn") == 0 ? "spawn" : "child w =");
@@ -172,7 +173,7 @@ type_t *sema_construct(cx_t *c, ast_t *k, const char *what) {
     return T(TY_ERROR);
   }
   k->sym = a;
-  k->aux = SEMA_CALL_ACTOR;
+  k->call = SEMA_CALL_ACTOR;
   type_t *t = type_nominal(TY_ACTOR, a);
   k->type = t;
   if (callee != k)
@@ -209,7 +210,7 @@ static type_t *fn_call(cx_t *c, ast_t *e, ast_t *fn) {
     check_rest(c, e, 1);
     return T(TY_ERROR);
   }
-  e->aux = SEMA_CALL_FN;
+  e->call = SEMA_CALL_FN;
   e->sym = fn;
   sema_args(c, e, 1, ast_kid(fn, 0), (fn->flags & FN_KERNEL) ? "kernel" : "function", fn->name);
   ast_t *rt = ast_kid(fn, 1);
@@ -218,7 +219,7 @@ static type_t *fn_call(cx_t *c, ast_t *e, ast_t *fn) {
 }
 
 static type_t *variant_call(cx_t *c, ast_t *e, ast_t *v) {
-  e->aux = SEMA_CALL_VARIANT;
+  e->call = SEMA_CALL_VARIANT;
   e->sym = v;
   if (v->nkids == 0) {
     diag_error(c->d, e->loc, "variant `%s` has no fields; write it without parentheses: `%s`", v->name,
@@ -266,7 +267,7 @@ static type_t *kernel_launch(cx_t *c, ast_t *e, ast_t *k) {
   ast_t *f = e->kids[0];
   f->kids[0]->sym = k;
   e->sym = k;
-  e->aux = SEMA_CALL_KERNEL;
+  e->call = SEMA_CALL_KERNEL;
   bool bad = is_err(sema_expect(c, &f->kids[1], T(TY_I64)));
   ast_t *ps = ast_kid(k, 0);
   int np = ps ? ps->nkids - 1 : 0, na = e->nkids - 1;
@@ -299,7 +300,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
         check_rest(c, e, 1);
         return T(TY_ERROR);
       }
-      f->aux = SEMA_DOT_MODULE;
+      f->dot = SEMA_DOT_MODULE;
       e->sym = d;
       return decl_call(c, e, f, d, want);
     }
@@ -313,7 +314,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
       return T(TY_ERROR);
     }
     f->sym = v;
-    f->aux = SEMA_DOT_VARIANT;
+    f->dot = SEMA_DOT_VARIANT;
     return variant_call(c, e, v);
   }
   type_t *recv = sema_expr(c, &f->kids[0], NULL);
@@ -321,7 +322,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
     check_rest(c, e, 1);
     return T(TY_ERROR);
   }
-  e->aux = SEMA_CALL_METHOD;
+  e->call = SEMA_CALL_METHOD;
   return sema_method_call(c, e, recv);
 }
 
@@ -334,8 +335,8 @@ type_t *sema_call(cx_t *c, ast_t *e, type_t *want) {
     if (d == NULL) {
       int bi = sema_builtin_id(f->name);
       if (bi) {
-        e->aux = SEMA_CALL_BUILTIN;
-        e->aux2 = bi;
+        e->call = SEMA_CALL_BUILTIN;
+        e->builtin = bi;
         return sema_builtin_call(c, e, bi, want);
       }
       d = sema_find_variant(c, f->name, want, f->loc);
@@ -345,8 +346,7 @@ type_t *sema_call(cx_t *c, ast_t *e, type_t *want) {
       }
     }
     if (d == NULL) {
-      diag_error(c->d, f->loc, "unknown function `%s`", f->name);
-      sema_hint_name(c, f->name);
+      sema_unknown(c, f->loc, "function", f->name, SEMA_HINT_FN);
       check_rest(c, e, 1);
       return T(TY_ERROR);
     }

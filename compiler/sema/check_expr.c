@@ -7,12 +7,6 @@
 
 #include "sema/sema_int.h"
 
-const char *sema_op_name(ast_op_t op) {
-  static const char *const names[] = {"", "=", "+", "-", "*", "/", "%", "||", "&&", "==", "!=",
-                                      "<", "<=", ">", ">=", "|", "^", "&", "<<", ">>", "-", "!", "~"};
-  return (size_t)op < sizeof names / sizeof *names ? names[op] : "?";
-}
-
 /* A numeric literal, possibly negated, or arithmetic on such: it takes the
  * type of its context. */
 bool sema_is_literal(const ast_t *e) {
@@ -137,7 +131,7 @@ static type_t *decl_value(cx_t *c, ast_t *e, ast_t *d) {
       diag_error(c->d, e->loc, "message `%s` has fields; write `%s(...)`", d->name, d->name);
       return T(TY_ERROR);
     }
-    e->aux = SEMA_CALL_MESSAGE;
+    e->call = SEMA_CALL_MESSAGE;
     return type_nominal(TY_MESSAGE, d);
   }
   case AST_EVENT:
@@ -187,8 +181,7 @@ static type_t *name_expr(cx_t *c, ast_t *e, type_t *want) {
       diag_hint(c->d, "call it: `%s(...)`", e->name);
       return T(TY_ERROR);
     }
-    diag_error(c->d, e->loc, "unknown name `%s`", e->name);
-    sema_hint_name(c, e->name);
+    sema_unknown(c, e->loc, "name", e->name, SEMA_HINT_VALUE);
     return T(TY_ERROR);
   }
   e->sym = d;
@@ -214,7 +207,7 @@ static ast_t *enum_named(cx_t *c, ast_t *o) {
     ast_t *d = sema_module_member(m, o->name);
     if (d && d->kind == AST_ENUM) {
       o->sym = d;
-      o->aux = SEMA_DOT_MODULE;
+      o->dot = SEMA_DOT_MODULE;
       return d;
     }
   }
@@ -252,7 +245,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
         return T(TY_ERROR);
       }
       e->sym = d;
-      e->aux = SEMA_DOT_MODULE;
+      e->dot = SEMA_DOT_MODULE;
       if (d->kind == AST_MESSAGE) {
         ast_t *fs = ast_kid(d, 0);
         if (fs && fs->nkids > 0) {
@@ -274,7 +267,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
       return T(TY_ERROR);
     }
     e->sym = v;
-    e->aux = SEMA_DOT_VARIANT;
+    e->dot = SEMA_DOT_VARIANT;
     if (v->nkids > 0) {
       diag_error(c->d, e->loc, "variant `%s` has fields; write `%s.%s(...)`", e->name, en->name, e->name);
       return T(TY_ERROR);
@@ -288,7 +281,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
     for (int i = 0; i < ot->decl->nkids; i++)
       if (ot->decl->kids[i] && ot->decl->kids[i]->name == e->name) {
         e->sym = ot->decl->kids[i];
-        e->aux = SEMA_DOT_FIELD;
+        e->dot = SEMA_DOT_FIELD;
         return e->sym->type ? e->sym->type : T(TY_ERROR);
       }
     diag_error(c->d, e->loc, "struct `%s` has no field `%s`", ot->decl->name, e->name);
@@ -329,7 +322,7 @@ ast_t *sema_actor_named(cx_t *c, ast_t *n) {
     module_info_t *m = sema_alias(c, n->kids[0]->name);
     d = sema_module_member(m, n->name);
     if (d)
-      n->aux = SEMA_DOT_MODULE;
+      n->dot = SEMA_DOT_MODULE;
   }
   if (d && d->kind == AST_ACTOR) {
     n->sym = d;
@@ -345,7 +338,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
   ast_t *a = sema_actor_named(c, o);
   if (a) {
     o->type = type_nominal(TY_ACTOR, a);
-    e->aux = SEMA_INDEX_VIRTUAL;
+    e->index = SEMA_INDEX_VIRTUAL;
     if (!(a->flags & ACTOR_VIRTUAL)) {
       diag_error(c->d, e->loc, "`%s` is not a virtual actor, so it is not addressed by key", a->name);
       diag_hint(c->d, "declare it `virtual actor %s(key: string)`, or start one with `spawn`", a->name);
@@ -370,7 +363,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
     return T(TY_ERROR);
   }
   if (ot->kind == TY_ARRAY) {
-    e->aux = SEMA_INDEX_ARRAY;
+    e->index = SEMA_INDEX_ARRAY;
     type_t *it = sema_expr(c, &e->kids[1], T(TY_I64));
     if (!is_err(it) && !type_is_integer(it)) {
       diag_error(c->d, e->kids[1]->loc, "an array index is an integer, not `%s`", type_name(it));
@@ -379,7 +372,7 @@ static type_t *index_expr(cx_t *c, ast_t *e) {
     return ot->elem;
   }
   if (ot->kind == TY_MAP) {
-    e->aux = SEMA_INDEX_MAP;
+    e->index = SEMA_INDEX_MAP;
     if (is_err(sema_expect(c, &e->kids[1], ot->key)))
       return T(TY_ERROR);
     return ot->elem;
@@ -402,14 +395,12 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
     module_info_t *m = sema_alias(c, tn->kids[0]->name);
     d = sema_module_member(m, tn->name);
     if (m && d)
-      tn->aux = SEMA_DOT_MODULE;
+      tn->dot = SEMA_DOT_MODULE;
   }
   if (d == NULL || d->kind != AST_STRUCT) {
     if (tn && tn->name) {
       if (d == NULL) {
-        diag_error(c->d, tn->loc, "unknown struct `%s`", tn->name);
-        if (tn->kind == AST_NAME)
-          sema_hint_name(c, tn->name);
+        sema_unknown(c, tn->loc, "struct", tn->name, tn->kind == AST_NAME ? SEMA_HINT_STRUCT : 0);
       } else {
         diag_error(c->d, tn->loc, "`%s` is not a struct", tn->name);
       }
@@ -423,7 +414,7 @@ static type_t *struct_lit(cx_t *c, ast_t *e) {
   tn->type = type_nominal(TY_STRUCT, d);
   e->sym = d;
   int nf = d->nkids;
-  ast_t **given = calloc((size_t)nf + 1, sizeof *given);
+  ast_t **given = xcalloc((size_t)nf + 1, sizeof *given);
   bool bad = false;
   for (int i = 1; i < e->nkids; i++) {
     ast_t *fi = e->kids[i];
@@ -500,6 +491,8 @@ static type_t *array_lit(cx_t *c, ast_t *e, type_t *want) {
   type_t *et = want && want->kind == TY_ARRAY ? want->elem : NULL;
   if (e->nkids == 0) {
     if (et == NULL) {
+      if (c->quiet_untyped)
+        return T(TY_ERROR);
       diag_error(c->d, e->loc, "cannot tell the element type of `[]`");
       diag_hint(c->d, "give the variable a type: `var xs: [int] = []`");
       return T(TY_ERROR);
@@ -538,6 +531,8 @@ static type_t *map_lit(cx_t *c, ast_t *e, type_t *want) {
   type_t *vt = want && want->kind == TY_MAP ? want->elem : NULL;
   if (e->nkids == 0) {
     if (kt == NULL) {
+      if (c->quiet_untyped)
+        return T(TY_ERROR);
       diag_error(c->d, e->loc, "cannot tell the key and value types of `[:]`");
       diag_hint(c->d, "give the variable a type: `var m: [string: int] = [:]`");
       return T(TY_ERROR);
@@ -545,7 +540,7 @@ static type_t *map_lit(cx_t *c, ast_t *e, type_t *want) {
     return want;
   }
   int n = e->nkids;
-  ast_t **ks = calloc((size_t)n, sizeof *ks), **vs = calloc((size_t)n, sizeof *vs);
+  ast_t **ks = xcalloc((size_t)n, sizeof *ks), **vs = xcalloc((size_t)n, sizeof *vs);
   for (int i = 0; i < n; i++) {
     ks[i] = ast_kid(e->kids[i], 0);
     vs[i] = ast_kid(e->kids[i], 1);
@@ -605,17 +600,34 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
     return T(TY_ERROR);
   if (op == OP_SHL || op == OP_SHR) {
     if (!type_is_integer(l) || !type_is_integer(r)) {
-      diag_error(c->d, at->loc, "`%s` needs integer operands, not `%s` and `%s`", sema_op_name(op),
+      diag_error(c->d, at->loc, "`%s` needs integer operands, not `%s` and `%s`", ast_op_name(op),
                  type_name(l), type_name(r));
       return T(TY_ERROR);
     }
     return l;
   }
+  /* LANGUAGE.md §3: a duration scales by an integer, `d * n`, `n * d` and
+   * `d / n`. That integer is an `int` (durations count int nanoseconds),
+   * so the generated C multiplies two int64_t. */
+  if ((op == OP_MUL || op == OP_DIV) && l != r &&
+      (l->kind == TY_DURATION || (op == OP_MUL && r->kind == TY_DURATION))) {
+    type_t *n = l->kind == TY_DURATION ? r : l;
+    if (n == T(TY_I64))
+      return T(TY_DURATION);
+    if (type_is_integer(n)) {
+      diag_error(c->d, at->loc, "a duration is scaled by an `int`, not `%s`", type_name(n));
+      diag_hint(c->d, "convert it first: `x as int`");
+      return T(TY_ERROR);
+    }
+  }
   if (l != r) {
     diag_error(c->d, at->loc, "mismatched operand types `%s` and `%s` for `%s`", type_name(l),
-               type_name(r), sema_op_name(op));
+               type_name(r), ast_op_name(op));
     if (type_is_numeric(l) && type_is_numeric(r))
       diag_hint(c->d, "convert one side with `as`, e.g. `x as %s`", type_name(l));
+    else if ((l->kind == TY_OPTIONAL && l->elem == r) || (r->kind == TY_OPTIONAL && r->elem == l))
+      diag_hint(c->d, "the `%s` may be `none`: unwrap it first, `if let v = ... { ... }`",
+                type_name(l->kind == TY_OPTIONAL ? l : r));
     else if (l->kind == TY_STRING || r->kind == TY_STRING)
       diag_hint(c->d, "make text with `str(x)` or interpolation: \"{x}\"");
     return T(TY_ERROR);
@@ -636,14 +648,14 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
   case OP_MOD: case OP_BAND: case OP_BOR: case OP_BXOR:
     if (type_is_integer(l))
       return l;
-    diag_error(c->d, at->loc, "`%s` needs integers, not `%s`", sema_op_name(op), type_name(l));
+    diag_error(c->d, at->loc, "`%s` needs integers, not `%s`", ast_op_name(op), type_name(l));
     if (l->kind == TY_BOOL && op != OP_MOD)
       diag_hint(c->d, "for booleans use `%s`", op == OP_BAND ? "&&" : op == OP_BOR ? "||" : "!=");
     return T(TY_ERROR);
   default:
     break;
   }
-  diag_error(c->d, at->loc, "`%s` is not defined for `%s`", sema_op_name(op), type_name(l));
+  diag_error(c->d, at->loc, "`%s` is not defined for `%s`", ast_op_name(op), type_name(l));
   if (l->kind == TY_DURATION && (op == OP_MUL || op == OP_DIV))
     diag_hint(c->d, "durations are added, subtracted and compared; use `d.ms()` for arithmetic");
   return T(TY_ERROR);
@@ -692,7 +704,7 @@ static type_t *binary(cx_t *c, ast_t *e, type_t *want) {
     return T(TY_ERROR);
   }
   if (op != OP_EQ && op != OP_NE && !ordered(t)) {
-    diag_error(c->d, e->loc, "`%s` values cannot be ordered with `%s`", type_name(t), sema_op_name(op));
+    diag_error(c->d, e->loc, "`%s` values cannot be ordered with `%s`", type_name(t), ast_op_name(op));
     diag_hint(c->d, "`<`, `<=`, `>` and `>=` compare numbers, strings and durations");
     return T(TY_ERROR);
   }
@@ -719,7 +731,7 @@ static type_t *unary(cx_t *c, ast_t *e, type_t *want) {
     return t;
   if (e->op == OP_BNOT && type_is_integer(t))
     return t;
-  diag_error(c->d, e->loc, "`%s` is not defined for `%s`", sema_op_name(e->op), type_name(t));
+  diag_error(c->d, e->loc, "`%s` is not defined for `%s`", ast_op_name(e->op), type_name(t));
   if (e->op == OP_BNOT && t->kind == TY_BOOL)
     diag_hint(c->d, "for booleans use `!`");
   return T(TY_ERROR);

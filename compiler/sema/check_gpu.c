@@ -29,9 +29,9 @@ static void bad(gw_t *g, ast_t *at, const char *what) {
 }
 
 static void g_call(gw_t *g, ast_t *e) {
-  switch (e->aux) {
+  switch (e->call) {
   case SEMA_CALL_BUILTIN: {
-    int bi = e->aux2;
+    int bi = e->builtin;
     bool math = bi == BI_MIN || bi == BI_MAX || bi == BI_ABS || bi == BI_SQRT || bi == BI_SIN ||
                 bi == BI_COS || bi == BI_EXP || bi == BI_LOG || bi == BI_POW || bi == BI_FLOOR ||
                 bi == BI_CEIL || bi == BI_LEN;
@@ -44,8 +44,8 @@ static void g_call(gw_t *g, ast_t *e) {
     break;
   }
   case SEMA_CALL_METHOD:
-    if (e->aux2 != BI_A_LEN) {
-      diag_error(g->c->d, e->loc, "method `%s` cannot be called in %s", sema_builtin_name(e->aux2), g->where);
+    if (e->builtin != BI_A_LEN) {
+      diag_error(g->c->d, e->loc, "method `%s` cannot be called in %s", sema_builtin_name(e->builtin), g->where);
       return;
     }
     g_expr(g, ast_kid(ast_kid(e, 0), 0));
@@ -93,13 +93,13 @@ static void g_expr(gw_t *g, ast_t *e) {
   case AST_CALL: g_call(g, e); return;
   case AST_CAST:
     if (ast_kid(e, 1) == NULL) {
-      bad(g, e, e->aux == SEMA_CONV_REF ? "actor references" : "optionals");
+      bad(g, e, e->conv == SEMA_CONV_REF ? "actor references" : "optionals");
       return;
     }
     break;
   case AST_INDEX:
-    if (e->aux != SEMA_INDEX_ARRAY) {
-      bad(g, e, e->aux == SEMA_INDEX_MAP ? "maps" : "actor references");
+    if (e->index != SEMA_INDEX_ARRAY) {
+      bad(g, e, e->index == SEMA_INDEX_MAP ? "maps" : "actor references");
       return;
     }
     break;
@@ -207,7 +207,8 @@ static void g_stmt(gw_t *g, ast_t *s) {
 void sema_gpu_body(cx_t *c, ast_t *owner, const char *where) {
   gw_t g = {c, where};
   ast_t *body = owner->kind == AST_FN ? ast_kid(owner, 2) : ast_kid(owner, 1);
-  g_block(&g, body);
+  if (body != NULL && !(body->flags & AST_SYNTAX_ERROR)) /* unchecked, see sema_body */
+    g_block(&g, body);
 }
 
 /* A kernel: `kernel k(i: int, ...) -> R`, parameters numbers, bools or

@@ -16,7 +16,7 @@ void sema_local(cx_t *c, ast_t *s) {
   type_t *t = tn ? sema_resolve_type(c, tn) : NULL;
   if (init) {
     if (t) {
-      sema_expect(c, &s->kids[1], is_err(t) ? NULL : t);
+      sema_expect(c, &s->kids[1], t);
     } else {
       t = sema_expr(c, &s->kids[1], NULL);
       if (t->kind == TY_NONE) {
@@ -32,7 +32,17 @@ void sema_local(cx_t *c, ast_t *s) {
       }
     }
   } else if (!(s->flags & VAR_MUTABLE)) {
+    /* LANGUAGE.md §4: a `let` is immutable, so it gets its value where it
+     * is declared; only a `var` may be declared first and set later. */
     diag_error(c->d, s->loc, "`let %s` needs a value", s->name);
+    if (t && !is_err(t))
+      diag_hint(c->d, "give it one: `let %s: %s = ...`, or declare it `var %s: %s` to set it later",
+                s->name, type_name(t), s->name, type_name(t));
+    else if (tn == NULL)
+      diag_hint(c->d, "give it one: `let %s = ...`", s->name);
+  } else if (tn == NULL) {
+    diag_error(c->d, s->loc, "cannot tell the type of `%s`", s->name);
+    diag_hint(c->d, "give it a value or a type: `var %s = 0` or `var %s: int`", s->name, s->name);
   }
   s->type = t ? t : T(TY_ERROR);
 }
@@ -80,14 +90,14 @@ bool sema_mutable_place(cx_t *c, ast_t *e, const char *verb) {
       return false;
     }
     case AST_DOT:
-      if (e->aux != SEMA_DOT_FIELD) {
+      if (e->dot != SEMA_DOT_FIELD) {
         diag_error(c->d, e->loc, "cannot %s this", verb);
         return false;
       }
       e = ast_kid(e, 0);
       continue;
     case AST_INDEX:
-      if (e->aux == SEMA_INDEX_VIRTUAL) {
+      if (e->index == SEMA_INDEX_VIRTUAL) {
         diag_error(c->d, e->loc, "cannot %s an actor reference", verb);
         return false;
       }
@@ -159,7 +169,7 @@ static bool always_returns(const ast_t *s) {
       if (ast_kid(arm, 0) && arm->kids[0]->kind == AST_PWILD)
         wild = true;
     }
-    return wild || s->aux == 1;
+    return wild || s->exhaustive;
   }
   case AST_WHILE: {
     const ast_t *cond = ast_kid(s, 0);
@@ -187,7 +197,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (!is_err(lt))
     sema_mutable_place(c, s->kids[0], "assign to");
   if (s->op == OP_ASSIGN || s->op == OP_NONE) {
-    sema_expect(c, &s->kids[1], is_err(lt) ? NULL : lt);
+    sema_expect(c, &s->kids[1], lt ? lt : T(TY_ERROR));
     return;
   }
   if (is_err(lt)) {
@@ -198,7 +208,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (is_err(rt))
     return;
   if (lt != rt) {
-    diag_error(c->d, s->loc, "`%s=` needs a `%s` on the right, not `%s`", sema_op_name(s->op), type_name(lt),
+    diag_error(c->d, s->loc, "`%s=` needs a `%s` on the right, not `%s`", ast_op_name(s->op), type_name(lt),
                type_name(rt));
     if (type_is_numeric(lt) && type_is_numeric(rt))
       diag_hint(c->d, "convert it: `x as %s`", type_name(lt));
@@ -209,7 +219,7 @@ static void assign(cx_t *c, ast_t *s) {
   if (s->op == OP_MOD && !type_is_integer(lt))
     ok = false;
   if (!ok)
-    diag_error(c->d, s->loc, "`%s=` is not defined for `%s`", sema_op_name(s->op), type_name(lt));
+    diag_error(c->d, s->loc, "`%s=` is not defined for `%s`", ast_op_name(s->op), type_name(lt));
 }
 
 static void if_let(cx_t *c, ast_t *s) {
@@ -239,7 +249,7 @@ static void for_loop(cx_t *c, ast_t *s) {
     return;
   int nb = binds->nkids;
   if (it->kind == AST_RANGE) {
-    s->aux = SEMA_FOR_RANGE;
+    s->loop = SEMA_FOR_RANGE;
     type_t *lo = T(TY_ERROR), *hi = T(TY_ERROR);
     if (ast_kid(it, 0) && ast_kid(it, 1))
       sema_operands(c, &it->kids[0], &it->kids[1], NULL, &lo, &hi);
@@ -264,7 +274,7 @@ static void for_loop(cx_t *c, ast_t *s) {
   } else {
     type_t *t = sema_expr(c, &s->kids[1], NULL);
     if (t->kind == TY_ARRAY) {
-      s->aux = SEMA_FOR_ARRAY;
+      s->loop = SEMA_FOR_ARRAY;
       if (nb != 1) {
         diag_error(c->d, binds->loc, "an array gives one value per step: `for x in xs`");
         diag_hint(c->d, "for the index too, loop over a range: `for i in 0..xs.len()`");
@@ -273,7 +283,7 @@ static void for_loop(cx_t *c, ast_t *s) {
         bind_all(binds, t->elem);
       }
     } else if (t->kind == TY_MAP) {
-      s->aux = SEMA_FOR_MAP;
+      s->loop = SEMA_FOR_MAP;
       if (nb != 2) {
         diag_error(c->d, binds->loc, "a map gives a key and a value per step: `for k, v in m`");
         bind_all(binds, T(TY_ERROR));
@@ -375,7 +385,7 @@ static void match_stmt(cx_t *c, ast_t *s) {
     diag_hint(c->d, "`match` works on enums, integers, strings and bools; use `if` for the rest");
     st = T(TY_ERROR);
   }
-  char *seen = en ? calloc((size_t)en->nkids + 1, 1) : NULL;
+  char *seen = en ? xcalloc((size_t)en->nkids + 1, 1) : NULL;
   bool wild = false, seen_true = false, seen_false = false;
   for (int i = 1; i < s->nkids; i++) {
     ast_t *arm = s->kids[i];
@@ -428,21 +438,20 @@ static void match_stmt(cx_t *c, ast_t *s) {
     scope_pop(c, mark);
   }
   if (en && !wild) {
-    char missing[512] = "";
+    strbuf_t missing = {0};
     int nm = 0;
     for (int j = 0; j < en->nkids; j++)
       if (!seen[j] && en->kids[j]) {
-        size_t l = strlen(missing);
-        if (l < sizeof missing - 64)
-          snprintf(missing + l, sizeof missing - l, "%s%s", nm ? ", " : "", en->kids[j]->name);
+        strbuf_printf(&missing, "%s`%s`", nm ? ", " : "", en->kids[j]->name);
         nm++;
       }
     if (nm) {
-      diag_error(c->d, s->loc, "`match` on `%s` does not cover %s", en->name, missing);
+      diag_error(c->d, s->loc, "`match` on `%s` does not cover %s", en->name, strbuf_str(&missing));
       diag_hint(c->d, "add arms for them, or a `_ => { }` arm");
     } else {
-      s->aux = 1;
+      s->exhaustive = true;
     }
+    strbuf_free(&missing);
   }
   (void)seen_true;
   (void)seen_false;
@@ -483,6 +492,17 @@ static void return_stmt(cx_t *c, ast_t *s) {
       else if (c->owner->kind == AST_FN)
         diag_hint(c->d, "declare the result type: `fn %s(...) -> T`", c->owner->name);
       sema_expr(c, &s->kids[0], NULL);
+    } else if (c->owner->kind == AST_ON && c->owner->sym && !is_err(c->ret)) {
+      /* A reply: say which message's reply type it must be. */
+      type_t *t = sema_expr(c, &s->kids[0], c->ret);
+      if (!is_err(t) && !sema_convert(c, &s->kids[0], t, c->ret, false)) {
+        const char *m = c->owner->sym->name;
+        diag_error(c->d, s->kids[0]->loc, "`%s` replies with `%s`, not `%s`", m,
+                   type_name(c->ret), type_name(t));
+        ast_t *fields = ast_kid(c->owner->sym, 0);
+        diag_hint(c->d, "return a value of type `%s`, or change the reply type: `message %s%s -> %s`",
+                  type_name(c->ret), m, fields && fields->nkids ? "(...)" : "", type_name(t));
+      }
     } else {
       sema_expect(c, &s->kids[0], c->ret);
     }
@@ -500,10 +520,25 @@ void sema_stmt(cx_t *c, ast_t *s) {
   case AST_BLOCK:
     sema_block(c, s);
     return;
-  case AST_VAR:
+  case AST_VAR: {
     sema_local(c, s);
+    /* One name, one meaning per block (docs/decisions.md): an inner
+     * block may hide an outer name, as in Go, but not redeclare it in
+     * the same block. */
+    ast_t *prev = s->name ? scope_in_block(c, s->name) : NULL;
+    if (prev && prev->kind == AST_PARAM) {
+      diag_error(c->d, s->loc, "`%s` is already declared as a parameter", s->name);
+      diag_hint(c->d, "give the local another name");
+      diag_note(c->d, prev->loc, "the parameter `%s` is here", s->name);
+    } else if (prev) {
+      diag_error(c->d, s->loc, "`%s` is already declared in this block", s->name);
+      diag_hint(c->d, "give it another name, or declare the first with `var` and assign: `%s = ...`",
+                s->name);
+      diag_note(c->d, prev->loc, "the first `%s` is here", s->name);
+    }
     scope_push(c, s->name, s);
     return;
+  }
   case AST_EXPR_STMT: {
     ast_t *e = ast_kid(s, 0);
     if (e == NULL)
@@ -593,16 +628,26 @@ void sema_stmt(cx_t *c, ast_t *s) {
 void sema_block(cx_t *c, ast_t *b) {
   if (b == NULL)
     return;
-  int mark = scope_mark(c);
+  int mark = scope_mark(c), outer = c->block;
+  if (c->body_block)
+    c->body_block = false; /* a body: one scope with its parameters */
+  else
+    c->block = ++c->nblocks;
   for (int i = 0; i < b->nkids; i++)
     sema_stmt(c, b->kids[i]);
   scope_pop(c, mark);
+  c->block = outer;
 }
 
 /* Check a body owned by a FN, ON, INIT, ON_STOP or APPLY; ret is the
  * result its `return`s give (NULL: none). The caller has made parameters
  * visible. */
 void sema_body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret) {
+  /* A body with a syntax error lost statements (a `let`, a `return`):
+   * checking what is left would report those losses, not the program's
+   * errors. The syntax error is reported already. */
+  if (blk != NULL && (blk->flags & AST_SYNTAX_ERROR))
+    return;
   ast_t *save_owner = c->owner;
   type_t *save_ret = c->ret;
   bool save_await = c->has_await;
@@ -611,9 +656,11 @@ void sema_body(cx_t *c, ast_t *owner, ast_t *blk, type_t *ret) {
   c->ret = ret;
   c->has_await = false;
   c->loops = 0;
+  c->body_block = true;
   sema_block(c, blk);
+  c->body_block = false;
   if (c->has_await)
-    owner->aux = 1;
+    owner->suspends = true;
   if (ret && !is_err(ret) && blk && !sema_block_returns(blk)) {
     if (owner->kind == AST_ON)
       diag_error(c->d, owner->loc, "missing `return`: this handler must reply with a `%s` value on every path",

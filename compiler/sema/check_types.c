@@ -94,94 +94,148 @@ void sema_message_fields(cx_t *c, ast_t *list, const char *what) {
 
 /* ---- types that contain themselves ------------------------------------ */
 
+/* LANGUAGE.md §3: an enum may hold itself in its variants (a variant's
+ * fields are stored apart from the enum value, so the chain has an end as
+ * long as some variant ends it), but a struct may hold itself only inside
+ * an array or a map: a struct is stored inline, and `S?` holds an `S`
+ * inline too. So two checks: no cycle of structs held by value, and every
+ * enum has a value that can be built without an infinite chain. */
+
 typedef struct frame {
   ast_t *decl;
-  int vi, fi; /* next variant (enums) and field */
+  int fi; /* next field */
 } frame_t;
 
-static ast_t *by_value(type_t *t) {
+/* The struct that t holds inline (through optionals), or NULL. */
+static ast_t *inline_struct(type_t *t) {
   while (t && t->kind == TY_OPTIONAL)
     t = t->elem;
-  return t && (t->kind == TY_STRUCT || t->kind == TY_ENUM) ? t->decl : NULL;
+  return t && t->kind == TY_STRUCT ? t->decl : NULL;
 }
 
-/* Next nominal type that frame's decl holds by value, or NULL when done. */
+/* Next struct that frame's struct holds inline, or NULL when done. */
 static ast_t *next_edge(frame_t *f) {
-  ast_t *d = f->decl;
-  if (d->kind == AST_STRUCT) {
-    while (f->fi < d->nkids) {
-      ast_t *k = d->kids[f->fi++];
-      ast_t *x = k ? by_value(k->type) : NULL;
-      if (x)
-        return x;
-    }
-    return NULL;
-  }
-  /* An enum may hold itself in its variants (LANGUAGE.md §3): the emitter
-   * boxes such payloads, so its variants are no by-value edges. */
-  if (d->kind == AST_ENUM)
-    return NULL;
-  while (f->vi < d->nkids) {
-    ast_t *v = d->kids[f->vi];
-    while (v && f->fi < v->nkids) {
-      ast_t *k = v->kids[f->fi++];
-      ast_t *x = k ? by_value(k->type) : NULL;
-      if (x)
-        return x;
-    }
-    f->vi++;
-    f->fi = 0;
+  while (f->fi < f->decl->nkids) {
+    ast_t *k = f->decl->kids[f->fi++];
+    ast_t *x = k ? inline_struct(k->type) : NULL;
+    if (x)
+      return x;
   }
   return NULL;
 }
 
 enum { WHITE = 0, GRAY = 1, BLACK = 2, REPORTED = 3 };
 
-void sema_recursive_values(cx_t *c, program_t *prog) {
-  symtab_t color = {0};
+static void struct_cycles(cx_t *c, program_t *prog, symtab_t *color) {
   frame_t *stack = NULL;
   int n = 0, cap = 0;
   for (int m = 0; m < prog->nmodules; m++) {
     ast_t *mod = prog->modules[m];
     for (int i = 0; i < mod->nkids; i++) {
       ast_t *root = mod->kids[i];
-      if (root == NULL || (root->kind != AST_STRUCT && root->kind != AST_ENUM))
-        continue;
-      if (symtab_get(&color, (const char *)root))
+      if (root == NULL || root->kind != AST_STRUCT || symtab_get(color, (const char *)root))
         continue;
       n = 0;
       if (cap == 0) {
         cap = 64;
-        stack = malloc(sizeof *stack * (size_t)cap);
+        stack = xmalloc(sizeof *stack * (size_t)cap);
       }
-      stack[n++] = (frame_t){root, 0, 0};
-      symtab_put(&color, (const char *)root, (ast_t *)(intptr_t)GRAY);
+      stack[n++] = (frame_t){root, 0};
+      symtab_put(color, (const char *)root, (ast_t *)(intptr_t)GRAY);
       while (n > 0) {
         frame_t *f = &stack[n - 1];
         ast_t *x = next_edge(f);
         if (x == NULL) {
-          if ((intptr_t)symtab_get(&color, (const char *)f->decl) == GRAY)
-            symtab_put(&color, (const char *)f->decl, (ast_t *)(intptr_t)BLACK);
+          if ((intptr_t)symtab_get(color, (const char *)f->decl) == GRAY)
+            symtab_put(color, (const char *)f->decl, (ast_t *)(intptr_t)BLACK);
           n--;
           continue;
         }
-        intptr_t col = (intptr_t)symtab_get(&color, (const char *)x);
+        intptr_t col = (intptr_t)symtab_get(color, (const char *)x);
         if (col == GRAY) {
-          diag_error(c->d, x->loc, "%s `%s` contains itself, so a value of it would never end",
-                     x->kind == AST_STRUCT ? "struct" : "enum", x->name);
-          diag_hint(c->d, "hold the inner values in an array, e.g. `children: [%s]`", x->name);
-          symtab_put(&color, (const char *)x, (ast_t *)(intptr_t)REPORTED);
+          diag_error(c->d, x->loc, "struct `%s` contains itself, so a value of it would never end",
+                     x->name);
+          diag_hint(c->d, "a struct may hold itself only inside an array or a map, e.g. "
+                          "`children: [%s]`; or make it an enum with a variant that ends the chain",
+                    x->name);
+          symtab_put(color, (const char *)x, (ast_t *)(intptr_t)REPORTED);
         } else if (col == WHITE) {
           if (n == cap) {
             cap *= 2;
-            stack = realloc(stack, sizeof *stack * (size_t)cap);
+            stack = xrealloc(stack, sizeof *stack * (size_t)cap);
           }
-          stack[n++] = (frame_t){x, 0, 0};
-          symtab_put(&color, (const char *)x, (ast_t *)(intptr_t)GRAY);
+          stack[n++] = (frame_t){x, 0};
+          symtab_put(color, (const char *)x, (ast_t *)(intptr_t)GRAY);
         }
       }
     }
   }
   free(stack);
+}
+
+/* Whether a value of t can be built from finitely many parts, given what
+ * is known so far about structs and enums (`finite`: decl -> non-NULL).
+ * Arrays, maps and optionals can always be empty. */
+static bool finite_type(const symtab_t *finite, type_t *t) {
+  if (t == NULL || (t->kind != TY_STRUCT && t->kind != TY_ENUM))
+    return true;
+  return symtab_get(finite, (const char *)t->decl) != NULL;
+}
+
+static bool finite_fields(const symtab_t *finite, const ast_t *list) {
+  for (int i = 0; i < list->nkids; i++)
+    if (list->kids[i] && !finite_type(finite, list->kids[i]->type))
+      return false;
+  return true;
+}
+
+static bool finite_decl(const symtab_t *finite, const ast_t *d) {
+  if (d->kind == AST_STRUCT)
+    return finite_fields(finite, d);
+  for (int v = 0; v < d->nkids; v++)
+    if (d->kids[v] && finite_fields(finite, d->kids[v]))
+      return true;
+  return false;
+}
+
+/* The least fixed point: a type is finite once its parts are. Each round
+ * settles at least one more declaration or stops. */
+static void enums_end(cx_t *c, program_t *prog, const symtab_t *color) {
+  symtab_t finite = {0};
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int m = 0; m < prog->nmodules; m++) {
+      ast_t *mod = prog->modules[m];
+      for (int i = 0; i < mod->nkids; i++) {
+        ast_t *d = mod->kids[i];
+        if (d == NULL || (d->kind != AST_STRUCT && d->kind != AST_ENUM) ||
+            symtab_get(&finite, (const char *)d) || !finite_decl(&finite, d))
+          continue;
+        symtab_put(&finite, (const char *)d, d);
+        changed = true;
+      }
+    }
+  }
+  /* Report enums only: a struct that cannot end either holds itself
+   * (reported above) or holds such an enum. */
+  for (int m = 0; m < prog->nmodules; m++) {
+    ast_t *mod = prog->modules[m];
+    for (int i = 0; i < mod->nkids; i++) {
+      ast_t *d = mod->kids[i];
+      if (d == NULL || d->kind != AST_ENUM || symtab_get(&finite, (const char *)d) ||
+          (intptr_t)symtab_get(color, (const char *)d) == REPORTED)
+        continue;
+      diag_error(c->d, d->loc, "no value of enum `%s` can be built: every variant holds a `%s` "
+                               "again, directly or through other types", d->name, d->name);
+      diag_hint(c->d, "add a variant without one, as `Leaf` in `enum Tree { Leaf, Node(l: Tree, r: Tree) }`");
+    }
+  }
+  symtab_free(&finite);
+}
+
+void sema_recursive_values(cx_t *c, program_t *prog) {
+  symtab_t color = {0};
+  struct_cycles(c, prog, &color);
+  enums_end(c, prog, &color);
   symtab_free(&color);
 }

@@ -11,7 +11,7 @@ ast_t *sema_wrap(ast_t *e, type_t *to, int conv) {
   ast_add(c, e);
   ast_add(c, NULL);
   c->type = to;
-  c->aux = conv;
+  c->conv = conv;
   c->flags = e->flags & AST_PARENS;
   return c;
 }
@@ -30,8 +30,8 @@ bool sema_implements(const ast_t *actor, const ast_t *proto) {
 bool sema_handles(const type_t *target, const ast_t *msg) {
   if (target->kind == TY_ANYREF)
     return true;
-  if (target->kind == TY_ACTOR)
-    return sema_handler(target->decl, msg) != NULL;
+  if (target->kind == TY_ACTOR) /* an actor with a syntax error may have lost the handler */
+    return sema_handler(target->decl, msg) != NULL || (target->decl->flags & AST_SYNTAX_ERROR);
   if (target->kind == TY_PROTOCOL)
     for (int i = 0; i < target->decl->nkids; i++)
       if (target->decl->kids[i] && target->decl->kids[i]->sym == msg)
@@ -76,7 +76,8 @@ bool sema_convert(cx_t *c, ast_t **slot, type_t *have, type_t *want, bool report
     else if (want->kind == TY_STRING && have->kind != TY_VOID)
       diag_hint(c->d, "make text with `str(x)` or interpolation: \"{x}\"");
     else if (have->kind == TY_OPTIONAL && have->elem == want)
-      diag_hint(c->d, "unwrap it first: `if let x = ... { }`");
+      diag_hint(c->d, "it may be `none`: unwrap it first, `if let v = %s { ... }`",
+                (*slot)->kind == AST_NAME && (*slot)->name ? (*slot)->name : "...");
     else if (have->kind == TY_FUTURE && have->elem == want)
       diag_hint(c->d, "wait for the reply with `await`");
   }
@@ -84,6 +85,15 @@ bool sema_convert(cx_t *c, ast_t **slot, type_t *have, type_t *want, bool report
 }
 
 type_t *sema_expect(cx_t *c, ast_t **slot, type_t *want) {
+  if (want != NULL && want->kind == TY_ERROR) {
+    /* The type asked for was wrong, and that is reported: check the
+     * expression for its own errors, but do not ask the user to write a
+     * type for `[]` or `[:]` that is already written. */
+    c->quiet_untyped++;
+    sema_expr(c, slot, NULL);
+    c->quiet_untyped--;
+    return want;
+  }
   type_t *t = sema_expr(c, slot, want);
   if (!sema_convert(c, slot, t, want, true))
     return T(TY_ERROR);

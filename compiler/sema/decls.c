@@ -11,17 +11,16 @@
 ast_t sema_ambiguous_node;
 
 static symtab_t actor_infos; /* key: ACTOR decl -> actor_info_t * */
-static actor_info_t **all_infos;
-static int ninfos, capinfos;
+static VEC(actor_info_t *) all_infos;
 
 void sema_actor_infos_reset(void) {
-  for (int i = 0; i < ninfos; i++) {
-    symtab_free(&all_infos[i]->members);
-    symtab_free(&all_infos[i]->handlers);
-    symtab_free(&all_infos[i]->applies);
-    free(all_infos[i]);
+  for (int i = 0; i < all_infos.n; i++) {
+    symtab_free(&all_infos.v[i]->members);
+    symtab_free(&all_infos.v[i]->handlers);
+    symtab_free(&all_infos.v[i]->applies);
+    free(all_infos.v[i]);
   }
-  ninfos = 0;
+  VEC_FREE(&all_infos);
   symtab_free(&actor_infos);
 }
 
@@ -63,17 +62,9 @@ static void member(diag_t *d, actor_info_t *ai, ast_t *m) {
 }
 
 static void collect_actor(diag_t *d, ast_t *a) {
-  actor_info_t *ai = calloc(1, sizeof *ai);
-  if (ai == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  actor_info_t *ai = xcalloc(1, sizeof *ai);
   ai->decl = a;
-  if (ninfos == capinfos) {
-    capinfos = capinfos ? capinfos * 2 : 64;
-    all_infos = realloc(all_infos, sizeof *all_infos * (size_t)capinfos);
-  }
-  all_infos[ninfos++] = ai;
+  VEC_PUSH(&all_infos, ai);
   symtab_put(&actor_infos, (const char *)a, (ast_t *)ai);
   ast_t *ps = ast_kid(a, 0), *ms = ast_kid(a, 2);
   for (int i = 0; ps && i < ps->nkids; i++)
@@ -99,6 +90,16 @@ static void collect_actor(diag_t *d, ast_t *a) {
 static void declare(diag_t *d, module_info_t *mi, ast_t *dcl) {
   if (dcl == NULL || dcl->name == NULL)
     return;
+  if (dcl->name == sema_down_message()->name) {
+    /* LANGUAGE.md §8: `Down` is reserved. Any top-level `Down` would hide
+     * the built-in message from `on Down(who, reason)`, so all are refused. */
+    diag_error(d, dcl->loc, "`Down` is the built-in message that `monitor` delivers; "
+                            "a program cannot declare its own");
+    diag_hint(d, dcl->kind == AST_MESSAGE ? "handle the built-in one with `on Down(who, reason) { ... }`, "
+                                            "or give your message another name"
+                                          : "give it another name");
+    return;
+  }
   ast_t *prev = symtab_get(&mi->decls, dcl->name);
   if (prev) {
     diag_error(d, dcl->loc, "`%s` is declared twice", dcl->name);
@@ -123,7 +124,7 @@ static void add_variants(diag_t *d, module_info_t *mi, ast_t *en) {
 }
 
 static void collect_module(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *dcl = mod->kids[i];
     if (dcl == NULL)
@@ -161,7 +162,7 @@ static void collect_module(diag_t *d, ast_t *mod) {
 }
 
 static void bare_imports(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *imp = mod->kids[i];
     if (imp == NULL || imp->kind != AST_IMPORT || imp->sym == NULL)
@@ -174,7 +175,7 @@ static void bare_imports(diag_t *d, ast_t *mod) {
     ast_t *names = ast_kid(imp, 1);
     if (names == NULL)
       continue;
-    module_info_t *dep = imp->sym->data;
+    module_info_t *dep = imp->sym->info;
     for (int k = 0; k < names->nkids; k++) {
       ast_t *n = names->kids[k];
       if (n == NULL || n->name == NULL)
@@ -214,7 +215,7 @@ static void bare_imports(diag_t *d, ast_t *mod) {
 }
 
 static void variant_table(diag_t *d, ast_t *mod) {
-  module_info_t *mi = mod->data;
+  module_info_t *mi = mod->info;
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *en = mod->kids[i];
     if (en && en->kind == AST_ENUM && symtab_get(&mi->decls, en->name) == en)

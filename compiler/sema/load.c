@@ -14,10 +14,10 @@
 static char *dir_of(const char *path) {
   const char *s = strrchr(path, '/');
   if (s == NULL)
-    return strdup(".");
+    return xstrdup(".");
   if (s == path)
-    return strdup("/");
-  return strndup(path, (size_t)(s - path));
+    return xstrdup("/");
+  return xstrndup(path, (size_t)(s - path));
 }
 
 static const char *mod_name(const char *path) {
@@ -30,48 +30,41 @@ static const char *mod_name(const char *path) {
 }
 
 /* Modules of the current run, by canonical path (few: a linear list). */
-static module_info_t **loaded;
-static int nloaded, caploaded;
+static VEC(module_info_t *) loaded;
 /* The chain of modules being loaded, for cycle reports. */
-static module_info_t **stack;
-static int nstack, capstack;
+static VEC(module_info_t *) stack;
+/* Errors in finding modules (not in their text): checking goes on after a
+ * syntax error, but not without a module. */
+static int load_errors;
 
 static const char *canonical(const char *path) {
   char buf[PATH_MAX];
   if (realpath(path, buf) != NULL)
-    return strdup(buf);
-  return strdup(path);
+    return xstrdup(buf);
+  return xstrdup(path);
 }
 
 static module_info_t *find_loaded(const char *key) {
-  for (int i = 0; i < nloaded; i++)
-    if (strcmp(loaded[i]->key, key) == 0)
-      return loaded[i];
+  for (int i = 0; i < loaded.n; i++)
+    if (strcmp(loaded.v[i]->key, key) == 0)
+      return loaded.v[i];
   return NULL;
 }
 
 static module_info_t *new_module(ast_t *mod, const char *path) {
-  module_info_t *mi = calloc(1, sizeof *mi);
-  if (mi == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  module_info_t *mi = xcalloc(1, sizeof *mi);
   mi->mod = mod;
-  mi->path = strdup(path);
+  mi->path = xstrdup(path);
   mi->key = canonical(path);
   mi->dir = dir_of(path);
-  mod->data = mi;
+  mod->info = mi;
   mod->name = mod_name(path);
-  if (nloaded == caploaded) {
-    caploaded = caploaded ? caploaded * 2 : 16;
-    loaded = realloc(loaded, sizeof *loaded * (size_t)caploaded);
-  }
-  loaded[nloaded++] = mi;
+  VEC_PUSH(&loaded, mi);
   return mi;
 }
 
 static void add_ordered(program_t *out, ast_t *mod) {
-  out->modules = realloc(out->modules, sizeof(ast_t *) * (size_t)(out->nmodules + 1));
+  out->modules = xrealloc(out->modules, sizeof *out->modules * (size_t)(out->nmodules + 1));
   out->modules[out->nmodules++] = mod;
 }
 
@@ -88,7 +81,7 @@ static void hint_std_modules(diag_t *d, const char *stdlib_dir) {
   while ((de = readdir(dir)) != NULL && n < 64) {
     size_t l = strlen(de->d_name);
     if (l > 4 && strcmp(de->d_name + l - 4, ".act") == 0)
-      names[n++] = strndup(de->d_name, l - 4);
+      names[n++] = xstrndup(de->d_name, l - 4);
   }
   closedir(dir);
   for (int i = 1; i < n; i++) /* insertion sort: a handful of names */
@@ -98,41 +91,35 @@ static void hint_std_modules(diag_t *d, const char *stdlib_dir) {
       names[j - 1] = t;
     }
   if (n > 0) {
-    char buf[1024] = "";
-    for (int i = 0; i < n; i++) {
-      size_t l = strlen(buf);
-      snprintf(buf + l, sizeof buf - l, "%sstd.%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
-               names[i]);
-    }
-    diag_hint(d, "the standard library has %s", buf);
+    strbuf_t b = {0};
+    for (int i = 0; i < n; i++)
+      strbuf_printf(&b, "%sstd.%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+    diag_hint(d, "the standard library has %s", strbuf_str(&b));
+    strbuf_free(&b);
   }
   for (int i = 0; i < n; i++)
     free(names[i]);
 }
 
 /* Dotted name of an import: "shop.cart". */
-static void dotted(const ast_t *path, char *buf, size_t cap) {
-  size_t n = 0;
-  buf[0] = '\0';
-  for (int k = 0; path && k < path->nkids && n < cap; k++)
+static void dotted(const ast_t *path, strbuf_t *b) {
+  for (int k = 0; path && k < path->nkids; k++)
     if (path->kids[k] && path->kids[k]->name)
-      n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? "." : "", path->kids[k]->name);
+      strbuf_printf(b, "%s%s", k ? "." : "", path->kids[k]->name);
 }
 
 static void report_cycle(diag_t *d, const ast_t *imp, const module_info_t *dep) {
-  char chain[2048];
-  size_t n = 0;
-  chain[0] = '\0';
+  strbuf_t chain = {0};
   int from = 0;
-  for (int i = 0; i < nstack; i++)
-    if (stack[i] == dep)
+  for (int i = 0; i < stack.n; i++)
+    if (stack.v[i] == dep)
       from = i;
-  for (int i = from; i < nstack && n < sizeof chain; i++)
-    n += (size_t)snprintf(chain + n, sizeof chain - n, "`%s` -> ", stack[i]->mod->name);
-  if (n < sizeof chain)
-    snprintf(chain + n, sizeof chain - n, "`%s`", dep->mod->name);
-  diag_error(d, imp->loc, "import cycle: %s", chain);
+  for (int i = from; i < stack.n; i++)
+    strbuf_printf(&chain, "`%s` -> ", stack.v[i]->mod->name);
+  strbuf_printf(&chain, "`%s`", dep->mod->name);
+  diag_error(d, imp->loc, "import cycle: %s", strbuf_str(&chain));
   diag_hint(d, "move what both modules need into a third module that imports neither");
+  strbuf_free(&chain);
 }
 
 /* Load the imports of mi (recursively), appending modules in dependency
@@ -140,17 +127,14 @@ static void report_cycle(diag_t *d, const ast_t *imp, const module_info_t *dep) 
 static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
                          program_t *out) {
   mi->state = 1;
-  if (nstack == capstack) {
-    capstack = capstack ? capstack * 2 : 16;
-    stack = realloc(stack, sizeof *stack * (size_t)capstack);
-  }
-  stack[nstack++] = mi;
+  VEC_PUSH(&stack, mi);
   ast_t *m = mi->mod;
   for (int i = 0; i < m->nkids; i++) {
     ast_t *imp = m->kids[i];
     if (imp == NULL || imp->kind != AST_IMPORT)
       continue;
     if (imp->flags & IMPORT_C) {
+      load_errors++;
       diag_error(d, imp->loc, "`import c` needs libclang, and this actorc was built without it");
       diag_hint(d, "declare the functions you use: `extern \"C\" \"%s\" { fn ... }`",
                 imp->lit.s ? imp->lit.s : "header.h");
@@ -159,8 +143,7 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     ast_t *path = ast_kid(imp, 0);
     if (path == NULL || path->nkids == 0 || imp->name == NULL)
       continue;
-    char rel[PATH_MAX], name[1024];
-    dotted(path, name, sizeof name);
+    char rel[PATH_MAX];
     int is_std = path->nkids > 1 && path->kids[0] && path->kids[0]->name &&
                  strcmp(path->kids[0]->name, "std") == 0;
     const char *base = is_std ? opts->stdlib_dir : mi->dir;
@@ -177,19 +160,25 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     if (dep == NULL) {
       src_file_t *f = src_load(rel);
       if (f == NULL) {
-        diag_error(d, imp->loc, "cannot find module `%s` (looked for %s)", name, rel);
+        load_errors++;
+        strbuf_t name = {0};
+        dotted(path, &name);
+        diag_error(d, imp->loc, "cannot find module `%s` (looked for %s)", strbuf_str(&name), rel);
         if (is_std)
           hint_std_modules(d, opts->stdlib_dir);
+        strbuf_free(&name);
         continue;
       }
       ast_t *dm = parse_module(f, d);
       dep = new_module(dm, rel);
       load_imports(dep, opts, d, out);
     } else if (dep->state == 1) {
+      load_errors++;
       report_cycle(d, imp, dep);
       continue;
     }
     if (prev && prev != dep->mod) {
+      load_errors++;
       diag_error(d, imp->loc, "two imports are named `%s`", imp->name);
       diag_hint(d, "modules are used by their last name; rename one of the files");
       continue;
@@ -197,14 +186,33 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     imp->sym = dep->mod;
     symtab_put(&mi->aliases, imp->name, dep->mod);
   }
-  nstack--;
+  stack.n--;
   mi->state = 2;
   add_ordered(out, m);
 }
 
-static void reset_loaded(void) {
-  nloaded = 0; /* module_info_t of earlier runs stay with their trees */
-  nstack = 0;
+/* Everything the loader and the checker allocated outside the AST arena:
+ * the module tables, the actor tables, the module list. The trees, names
+ * and types are released by ast_free_all, strtab_free_all, type_reset. */
+void sema_release(program_t *prog) {
+  for (int i = 0; i < loaded.n; i++) {
+    module_info_t *mi = loaded.v[i];
+    symtab_free(&mi->decls);
+    symtab_free(&mi->aliases);
+    symtab_free(&mi->bare);
+    symtab_free(&mi->variants);
+    free((char *)mi->path);
+    free((char *)mi->key);
+    free((char *)mi->dir);
+    free(mi);
+  }
+  VEC_FREE(&loaded);
+  VEC_FREE(&stack);
+  sema_actor_infos_reset();
+  if (prog != NULL) {
+    free(prog->modules);
+    memset(prog, 0, sizeof *prog);
+  }
 }
 
 bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
@@ -215,13 +223,16 @@ bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
   sema_opts_t defaults = {0};
   if (opts == NULL)
     opts = &defaults;
-  reset_loaded();
+  sema_release(NULL); /* a previous run's tables, if any */
+  load_errors = 0;
   module_info_t *mi = new_module(root, root->lit.s ? root->lit.s : "main.act");
   load_imports(mi, opts, d, out);
   out->root = root;
-  if (d->errors)
+  if (load_errors)
     return false;
-  return sema_check_program(out, opts, d);
+  /* Syntax errors do not stop the checker: it skips what they broke
+   * (AST_SYNTAX_ERROR) and reports the rest (LANGUAGE.md §14). */
+  return sema_check_program(out, opts, d) && d->errors == 0;
 }
 
 bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
@@ -234,7 +245,5 @@ bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
     return false;
   }
   ast_t *root = parse_module(f, d);
-  if (d->errors)
-    return false;
   return sema_check_module(root, opts, d, out);
 }

@@ -47,7 +47,7 @@ module_info_t *sema_alias(cx_t *c, const char *name) {
     return NULL;
   if (scope_get(c, name) || (c->actor && sema_actor_member(c->actor, name)))
     return NULL;
-  return m->data;
+  return m->info;
 }
 
 ast_t *sema_module_member(const module_info_t *m, const char *name) {
@@ -96,12 +96,11 @@ static const struct {
 type_t *sema_prim_named(const char *name) {
   /* Names are interned: compare with the interned spellings. */
   static const char *interned[sizeof prim_names / sizeof *prim_names];
-  static const char *probe; /* detects a reset string table */
-  const char *p = strtab_cstr("bool");
-  if (probe != p) {
+  static unsigned generation; /* of the string table they were made in */
+  if (generation != strtab_generation()) {
     for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
       interned[i] = strtab_cstr(prim_names[i].n);
-    probe = p;
+    generation = strtab_generation();
   }
   for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
     if (interned[i] == name)
@@ -161,11 +160,9 @@ type_t *sema_resolve_type(cx_t *c, ast_t *n) {
     }
     ast_t *d = sema_global(c, n->name);
     if (d == NULL) {
-      diag_error(c->d, n->loc, "unknown type `%s`", n->name);
-      if (strcmp(n->name, "future") == 0)
+      bool future = strcmp(n->name, "future") == 0;
+      if (sema_unknown(c, n->loc, "type", n->name, future ? 0 : SEMA_HINT_TYPE) && future)
         diag_hint(c->d, "write the reply type too: `future<int>`");
-      else
-        sema_hint_name(c, n->name);
       break;
     }
     n->sym = d;
@@ -235,8 +232,26 @@ typedef struct best {
 
 /* The nearest spelling wins; on a tie the nearer scope (lower rank), then
  * the alphabetically first name (hash tables have no stable order). */
+static bool is_upper(char ch) { return ch >= 'A' && ch <= 'Z'; }
+
+/* Edit distance ignoring ASCII case. */
+static int edits_nocase(const char *a, const char *b) {
+  char la[41], lb[41];
+  size_t i;
+  for (i = 0; a[i] && i < 40; i++) la[i] = is_upper(a[i]) ? (char)(a[i] - 'A' + 'a') : a[i];
+  la[i] = '\0';
+  for (i = 0; b[i] && i < 40; i++) lb[i] = is_upper(b[i]) ? (char)(b[i] - 'A' + 'a') : b[i];
+  lb[i] = '\0';
+  return sema_edits(la, lb);
+}
+
 static void consider(best_t *b, const char *want, const char *cand, int rank) {
   if (cand == NULL || cand == want || (cand[0] == '_' && cand[1] == '\0'))
+    return;
+  /* `Nope` is not a misspelt `node`: names whose first letters differ in
+   * case (types are UpperCamelCase, the rest snake_case) are suggested
+   * only when they differ in case alone (`String` for `string`). */
+  if (is_upper(want[0]) != is_upper(cand[0]) && edits_nocase(want, cand) > 0)
     return;
   int e = sema_edits(want, cand);
   if (e > b->dist)
@@ -251,31 +266,68 @@ static void consider(best_t *b, const char *want, const char *cand, int rank) {
   b->name = cand;
 }
 
-static void consider_table(best_t *b, const char *want, const symtab_t *t, int rank) {
+/* Whether decl is something the unknown name could have meant: a hint
+ * must name a thing of the kind that was asked for (a type for a type). */
+static bool hint_kind_ok(const ast_t *decl, unsigned kinds) {
+  if (decl == NULL || decl == SEMA_AMBIGUOUS)
+    return false;
+  switch (decl->kind) {
+  case AST_STRUCT: return kinds & (SEMA_HINT_TYPE | SEMA_HINT_STRUCT);
+  case AST_ENUM: case AST_PROTOCOL: return kinds & SEMA_HINT_TYPE;
+  case AST_ACTOR: return kinds & (SEMA_HINT_TYPE | SEMA_HINT_ACTOR);
+  case AST_MESSAGE: return kinds & (SEMA_HINT_MESSAGE | SEMA_HINT_VALUE);
+  case AST_EVENT: return kinds & SEMA_HINT_MESSAGE;
+  case AST_FN: return kinds & (SEMA_HINT_FN | SEMA_HINT_VALUE);
+  case AST_VAR: case AST_PARAM: case AST_CONST: case AST_CHILD: case AST_CHILDREN:
+  case AST_IF_LET: case AST_VARIANT:
+    return kinds & SEMA_HINT_VALUE;
+  default:
+    return false;
+  }
+}
+
+static void consider_table(best_t *b, const char *want, const symtab_t *t, int rank,
+                           unsigned kinds) {
   for (int i = 0; i < t->cap; i++)
-    if (t->keys[i] && t->vals[i])
+    if (t->keys[i] && hint_kind_ok(t->vals[i], kinds))
       consider(b, want, t->keys[i], rank);
 }
 
-void sema_hint_name(cx_t *c, const char *name) {
+bool sema_unknown(cx_t *c, loc_t at, const char *what, const char *name, unsigned kinds) {
+  /* A declaration dropped by syntax error recovery may be what it names. */
+  if (c->mi && c->mi->mod && (c->mi->mod->flags & AST_SYNTAX_ERROR))
+    return false;
+  diag_error(c->d, at, "unknown %s `%s`", what, name);
+  if (kinds)
+    sema_hint_name(c, name, kinds);
+  return true;
+}
+
+void sema_hint_name(cx_t *c, const char *name, unsigned kinds) {
   if (name == NULL)
     return;
   int len = (int)strlen(name);
   best_t b = {NULL, len <= 3 ? 2 : 3, 0};
-  for (int i = c->nundo - 1; i >= 0; i--)
-    if (symtab_get(&c->locals, c->undo[i].name))
-      consider(&b, name, c->undo[i].name, 0);
+  for (int i = c->undo.n - 1; i >= 0; i--) {
+    ast_t *d = symtab_get(&c->locals, c->undo.v[i].name);
+    if (hint_kind_ok(d, kinds))
+      consider(&b, name, c->undo.v[i].name, 0);
+  }
   if (c->actor) {
     actor_info_t *ai = sema_actor_info(c->actor);
     if (ai)
-      consider_table(&b, name, &ai->members, 1);
+      consider_table(&b, name, &ai->members, 1, kinds);
   }
-  consider_table(&b, name, &c->mi->decls, 2);
-  consider_table(&b, name, &c->mi->bare, 2);
-  for (int bi = 1; bi < BI_A_PUSH; bi++)
-    consider(&b, name, strtab_cstr(sema_builtin_name(bi)), 3);
-  for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
-    consider(&b, name, strtab_cstr(prim_names[i].n), 3);
+  consider_table(&b, name, &c->mi->decls, 2, kinds);
+  consider_table(&b, name, &c->mi->bare, 2, kinds);
+  if (kinds & SEMA_HINT_VALUE)
+    consider_table(&b, name, &c->mi->variants, 2, kinds);
+  if (kinds & SEMA_HINT_FN)
+    for (int bi = 1; bi < BI_FIRST_METHOD; bi++) /* functions */
+      consider(&b, name, strtab_cstr(sema_builtin_name(bi)), 3);
+  if (kinds & SEMA_HINT_TYPE)
+    for (size_t i = 0; i < sizeof prim_names / sizeof *prim_names; i++)
+      consider(&b, name, strtab_cstr(prim_names[i].n), 3);
   if (b.name && b.dist > 0 && b.dist < len)
     diag_hint(c->d, "did you mean `%s`?", b.name);
 }

@@ -7,15 +7,6 @@
 
 #include "sema/sema_int.h"
 
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (p == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
-  return p;
-}
-
 static unsigned phash(const void *p) {
   uint64_t h = (uint64_t)(uintptr_t)p;
   h ^= h >> 17;
@@ -79,35 +70,33 @@ void scope_push(cx_t *c, const char *name, ast_t *decl) {
     return;
   if (name[0] == '_' && name[1] == '\0')
     return; /* `_` binds nothing */
-  if (c->nundo == c->capundo) {
-    c->capundo = c->capundo ? c->capundo * 2 : 64;
-    undo_t *u = realloc(c->undo, sizeof *u * (size_t)c->capundo);
-    if (u == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
-    c->undo = u;
-  }
-  c->undo[c->nundo].name = name;
-  c->undo[c->nundo].prev = symtab_get(&c->locals, name);
-  c->nundo++;
+  VEC_PUSH(&c->undo, ((undo_t){name, symtab_get(&c->locals, name), symtab_get(&c->local_block, name)}));
   symtab_put(&c->locals, name, decl);
+  symtab_put(&c->local_block, name, (ast_t *)(intptr_t)(c->block + 1));
 }
 
-int scope_mark(const cx_t *c) { return c->nundo; }
+int scope_mark(const cx_t *c) { return c->undo.n; }
 
 void scope_pop(cx_t *c, int mark) {
-  while (c->nundo > mark) {
-    c->nundo--;
-    symtab_put(&c->locals, c->undo[c->nundo].name, c->undo[c->nundo].prev);
+  while (c->undo.n > mark) {
+    c->undo.n--;
+    const undo_t *u = &c->undo.v[c->undo.n];
+    symtab_put(&c->locals, u->name, u->prev);
+    symtab_put(&c->local_block, u->name, u->prev_block);
   }
 }
 
 ast_t *scope_get(const cx_t *c, const char *name) { return symtab_get(&c->locals, name); }
 
+ast_t *scope_in_block(const cx_t *c, const char *name) {
+  ast_t *d = symtab_get(&c->locals, name);
+  if (d == NULL || (intptr_t)symtab_get(&c->local_block, name) != c->block + 1)
+    return NULL;
+  return d;
+}
+
 void scope_free(cx_t *c) {
   symtab_free(&c->locals);
-  free(c->undo);
-  c->undo = NULL;
-  c->nundo = c->capundo = 0;
+  symtab_free(&c->local_block);
+  VEC_FREE(&c->undo);
 }

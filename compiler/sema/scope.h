@@ -16,7 +16,7 @@ void symtab_put(symtab_t *t, const char *name, ast_t *decl);
 ast_t *symtab_get(const symtab_t *t, const char *name);
 void symtab_free(symtab_t *t);
 
-/* Per-module facts, hung off MODULE nodes (MODULE->data) while checking. */
+/* Per-module facts, hung off MODULE nodes (MODULE->info) while checking. */
 typedef struct module_info {
   ast_t *mod;
   const char *path;      /* as shown in diagnostics */

@@ -11,16 +11,16 @@
  *  - Implicit conversions are explicit in the tree: the checker wraps the
  *    converted expression in a CAST node whose kids[1] is NULL and whose
  *    type is the target (T -> T?, none -> T?, actor ref -> protocol or
- *    anyref). aux = SEMA_CONV_*.
+ *    anyref); its `conv` = SEMA_CONV_*.
  *  - NAME, DOT, TNAME: `sym` points at the declaration referred to (VAR for
  *    locals and actor fields, PARAM for function/handler/actor parameters,
  *    CONST, FN, MESSAGE, EVENT, ACTOR, STRUCT, ENUM, VARIANT, PROTOCOL, CHILD
  *    or CHILDREN for supervisor children). For a DOT that names a module
- *    member (`time.now`) `sym` is that member and aux = SEMA_DOT_MODULE; a
- *    struct field access has aux = SEMA_DOT_FIELD and sym = the FIELD; an
- *    enum variant `Shape.Empty` has aux = SEMA_DOT_VARIANT.
- *  - CALL: aux is a sema_call_kind_t saying what is called; for
- *    SEMA_CALL_BUILTIN and SEMA_CALL_METHOD, aux2 is a sema_builtin_t.
+ *    member (`time.now`) `sym` is that member and `dot` = SEMA_DOT_MODULE;
+ *    a struct field access has `dot` = SEMA_DOT_FIELD and sym = the FIELD;
+ *    an enum variant `Shape.Empty` has `dot` = SEMA_DOT_VARIANT.
+ *  - CALL: `call` is a sema_call_kind_t saying what is called; for
+ *    SEMA_CALL_BUILTIN and SEMA_CALL_METHOD, `builtin` is a sema_builtin_t.
  *    For SEMA_CALL_FN sym = FN decl (top-level, module or actor-private);
  *    SEMA_CALL_MESSAGE / SEMA_CALL_EVENT: sym = MESSAGE / EVENT decl (the
  *    node's type is TY_MESSAGE); SEMA_CALL_VARIANT: sym = VARIANT, type =
@@ -31,16 +31,20 @@
  *  - Handler ON nodes: sym = MESSAGE decl (or the built-in Down message,
  *    sema_down_message()); their PARAMs get the field types. APPLY: sym =
  *    EVENT. ACTOR.type = the actor's TY_ACTOR type.
- *  - INDEX: aux = SEMA_INDEX_ARRAY, SEMA_INDEX_MAP or SEMA_INDEX_VIRTUAL.
- *  - FOR: aux = SEMA_FOR_RANGE, SEMA_FOR_ARRAY, SEMA_FOR_MAP; the PARAM
+ *  - INDEX: `index` = SEMA_INDEX_ARRAY, SEMA_INDEX_MAP or SEMA_INDEX_VIRTUAL.
+ *  - FOR: `loop` = SEMA_FOR_RANGE, SEMA_FOR_ARRAY, SEMA_FOR_MAP; the PARAM
  *    bindings have their types.
  *  - BINARY: operands have the same type after conversions (except
- *    shifts, where rhs may be any integer type).
- *  - MATCH: aux = 1 when arms are exhaustive without a wildcard (enum).
+ *    shifts, where rhs may be any integer type, and a duration scaled by
+ *    an int, `d * n`, `n * d`, `d / n`, whose type is the duration's).
+ *  - MATCH: `exhaustive` when arms cover an enum without a wildcard.
  *  - Every FN, INIT, ON, APPLY node whose body (transitively through
  *    nothing: awaits are only allowed in handlers and init) contains an
- *    AWAIT or PERSIST has aux = 1 (the emitter compiles it as a resumable
+ *    AWAIT or PERSIST has `suspends` set (the emitter compiles it as a resumable
  *    frame).
+ *  - These checker results are named fields of ast_t (ast.h), one union
+ *    member per node kind; MODULE.info holds the checker's tables. The
+ *    emitter owns `emit_id` and `data` and may overwrite them freely.
  *  - Each module's decls are in their MODULE node; program->modules lists
  *    modules in dependency order (imports first), root last.
  *  - Also (additions, backward compatible): top-level declarations have
@@ -50,7 +54,7 @@
  *    NAME or module DOT callee has sym but may have no type; the DOT of a
  *    method call carries the receiver's type. STRUCT.type / ENUM.type /
  *    PROTOCOL.type are their nominal types. CHILD.type is the child's actor
- *    type, CHILDREN.type an array of it (CHILDREN.aux = SEMA_FOR_RANGE or
+ *    type, CHILDREN.type an array of it (CHILDREN.loop = SEMA_FOR_RANGE or
  *    SEMA_FOR_ARRAY like FOR). A kernel may call another kernel as a plain
  *    function (SEMA_CALL_FN, index argument included). Rules where
  *    LANGUAGE.md is silent: compiler/sema/BUILTINS.md.
@@ -61,6 +65,7 @@
 #include <stdbool.h>
 #include "ast/ast.h"
 #include "diag/diag.h"
+#include "sema/builtins.def.h"
 #include "sema/type.h"
 
 typedef struct program {
@@ -86,10 +91,15 @@ bool sema_load_and_check(const char *root_path, const sema_opts_t *opts,
 bool sema_check_module(ast_t *root, const sema_opts_t *opts, diag_t *d,
                        program_t *out);
 
+/* Free what checking `prog` allocated besides the AST, names and types
+ * (module and actor tables, the module list); prog may be NULL. A later
+ * sema_check_module or sema_load_and_check also does it first. */
+void sema_release(program_t *prog);
+
 typedef enum sema_call_kind {
   SEMA_CALL_NONE,
   SEMA_CALL_FN,        /* Act function (top-level/module/actor-private/extern) */
-  SEMA_CALL_BUILTIN,   /* print, len, min, ... (aux2 = sema_builtin_t) */
+  SEMA_CALL_BUILTIN,   /* print, len, min, ... (`builtin` = sema_builtin_t) */
   SEMA_CALL_METHOD,    /* xs.push(v), s.split(","), m.get(k), d.ms() */
   SEMA_CALL_MESSAGE,   /* Ping(n) building a message */
   SEMA_CALL_EVENT,     /* Credited(a) building an event for persist */
@@ -107,24 +117,16 @@ enum {
   SEMA_CONV_REF           /* actor ref -> protocol / anyref */
 };
 
+/* The built-ins, one per line of SEMA_BUILTINS (sema/builtins.def.h):
+ * BI_PRINT, ..., BI_A_PUSH (array methods), BI_S_ (string), BI_M_ (map),
+ * BI_D_ (duration). */
 typedef enum sema_builtin {
   BI_NONE,
-  /* functions (§13) */
-  BI_PRINT, BI_EPRINT, BI_EXIT, BI_FAIL, BI_ASSERT, BI_NOW, BI_RAND, BI_LEN,
-  BI_MIN, BI_MAX, BI_ABS, BI_SQRT, BI_SIN, BI_COS, BI_EXP, BI_LOG, BI_POW,
-  BI_FLOOR, BI_CEIL, BI_STR, BI_PARSE_INT, BI_PARSE_FLOAT, BI_AFTER,
-  BI_EVERY, BI_CANCEL, BI_MONITOR, BI_REGISTER, BI_NODES, BI_NODE,
-  /* array methods */
-  BI_A_PUSH, BI_A_POP, BI_A_LEN, BI_A_INSERT, BI_A_REMOVE, BI_A_SLICE,
-  BI_A_SORT, BI_A_CONTAINS,
-  /* string methods */
-  BI_S_LEN, BI_S_SPLIT, BI_S_CONTAINS, BI_S_STARTS_WITH, BI_S_ENDS_WITH,
-  BI_S_FIND, BI_S_TRIM, BI_S_LOWER, BI_S_UPPER, BI_S_BYTES,
-  /* map methods */
-  BI_M_GET, BI_M_HAS, BI_M_REMOVE, BI_M_LEN, BI_M_KEYS, BI_M_VALUES,
-  /* duration methods */
-  BI_D_MS, BI_D_NS,
-  BI_COUNT
+#define X(id, name, recv, nargs, mutates) BI_##id,
+  SEMA_BUILTINS(X)
+#undef X
+  BI_COUNT,
+  BI_FIRST_METHOD = BI_A_PUSH
 } sema_builtin_t;
 
 /* The built-in `message Down(who, reason: string)` (§8). */

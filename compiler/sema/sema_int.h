@@ -20,6 +20,9 @@
 
 #include <stdbool.h>
 
+#include "common/strbuf.h"
+#include "common/vec.h"
+#include "common/xalloc.h"
 #include "sema/scope.h"
 #include "sema/sema.h"
 
@@ -29,7 +32,8 @@ extern ast_t sema_ambiguous_node;
 
 typedef struct undo {
   const char *name;
-  ast_t *prev;
+  ast_t *prev;           /* what name meant before, restored on leaving */
+  ast_t *prev_block;     /* and the block that meant it in (see cx_t) */
 } undo_t;
 
 typedef struct cx {
@@ -43,11 +47,17 @@ typedef struct cx {
   type_t *ret;           /* result type of the body (NULL: no value) */
   bool has_await;        /* the body contains await or persist */
   bool in_fields;        /* checking actor field initialisers */
+  int quiet_untyped;     /* > 0: the expected type was an error, so an
+                            empty `[]`/`[:]` has no type but says nothing */
   int loops;
   /* locals: a hash table plus an undo log for leaving blocks */
   symtab_t locals;
-  undo_t *undo;
-  int nundo, capundo;
+  VEC(undo_t) undo;
+  /* blocks, for "declared twice in one block": each local's block id */
+  symtab_t local_block;  /* name -> 1 + id of the block of its binding */
+  int block, nblocks;    /* the current block's id, ids handed out */
+  bool body_block;       /* the next block is a body: it shares the id of
+                            the parameters pushed before it */
 } cx_t;
 
 static inline type_t *T(type_kind_t k) { return type_prim(k); }
@@ -61,6 +71,8 @@ void scope_push(cx_t *c, const char *name, ast_t *decl);
 int scope_mark(const cx_t *c);
 void scope_pop(cx_t *c, int mark);
 ast_t *scope_get(const cx_t *c, const char *name);
+/* The declaration of `name` made in the current block, or NULL. */
+ast_t *scope_in_block(const cx_t *c, const char *name);
 void scope_free(cx_t *c);
 
 /* decls.c */
@@ -79,7 +91,21 @@ ast_t *sema_variant_of(const ast_t *en, const char *name);
 ast_t *sema_find_variant(cx_t *c, const char *name, type_t *want, loc_t at);
 type_t *sema_resolve_type(cx_t *c, ast_t *n);
 type_t *sema_prim_named(const char *name);
-void sema_hint_name(cx_t *c, const char *name);
+/* What an unknown name was used as, for "did you mean": only names of
+ * those kinds are suggested. */
+enum {
+  SEMA_HINT_VALUE = 1 << 0,    /* locals, fields, constants, functions, ... */
+  SEMA_HINT_TYPE = 1 << 1,     /* built-in types, structs, enums, actors, protocols */
+  SEMA_HINT_STRUCT = 1 << 2,
+  SEMA_HINT_ACTOR = 1 << 3,
+  SEMA_HINT_MESSAGE = 1 << 4,  /* messages (and an actor's events) */
+  SEMA_HINT_FN = 1 << 5        /* functions, built-in ones included */
+};
+void sema_hint_name(cx_t *c, const char *name, unsigned kinds);
+/* Report "unknown WHAT `name`" with a hint of those kinds (0: none);
+ * reports nothing and returns false when a syntax error dropped a
+ * declaration of this module (the name may be that one). */
+bool sema_unknown(cx_t *c, loc_t at, const char *what, const char *name, unsigned kinds);
 int sema_edits(const char *a, const char *b);
 
 /* convert.c */
@@ -94,7 +120,6 @@ type_t *sema_expr(cx_t *c, ast_t **slot, type_t *want);
 bool sema_is_literal(const ast_t *e);
 void sema_operands(cx_t *c, ast_t **a, ast_t **b, type_t *hint, type_t **ta, type_t **tb);
 type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r);
-const char *sema_op_name(ast_op_t op);
 ast_t *sema_enum_named(cx_t *c, ast_t *o);
 ast_t *sema_actor_named(cx_t *c, ast_t *n);
 

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vec.h"
+#include "common/xalloc.h"
+
 static type_t **all;
 static int nall, capall;
 static type_t *prims[TY_KIND_COUNT];
@@ -18,11 +21,7 @@ static type_t *new_type(type_kind_t k, type_t *elem, type_t *key, ast_t *decl) {
   t->id = nall;
   if (nall == capall) {
     capall = capall ? capall * 2 : 256;
-    all = realloc(all, sizeof *all * (size_t)capall);
-    if (all == NULL) {
-      fputs("actorc: out of memory\n", stderr);
-      exit(3);
-    }
+    all = xrealloc(all, sizeof *all * (size_t)capall);
   }
   all[nall++] = t;
   return t;
@@ -48,11 +47,7 @@ static unsigned hkey(type_kind_t k, const void *a, const void *b) {
 
 static void hgrow(void) {
   unsigned cap = hcap ? hcap * 2 : 1024;
-  type_t **nt = calloc(cap, sizeof *nt);
-  if (nt == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  type_t **nt = xcalloc(cap, sizeof *nt);
   for (unsigned i = 0; i < hcap; i++) {
     type_t *t = htab[i];
     if (t == NULL) continue;
@@ -95,30 +90,46 @@ bool type_is_ref(const type_t *t) {
 }
 
 /* References, futures, timers and nodes name things that live only in
- * this process: they cannot go into a journal. */
-static const type_t *type_unpersistable_depth(const type_t *t, int depth) {
-  if (t == NULL || depth > 32)
+ * this process: they cannot go into a journal. Each struct and enum is
+ * looked into once (`seen`): a recursive enum (`Node(l: Tree, r: Tree)`)
+ * would otherwise be walked once per path, exponentially many. */
+typedef VEC(const ast_t *) seen_t;
+
+static bool seen_before(seen_t *seen, const ast_t *decl) {
+  for (int i = 0; i < seen->n; i++)
+    if (seen->v[i] == decl)
+      return true;
+  VEC_PUSH(seen, decl);
+  return false;
+}
+
+static const type_t *unpersistable(const type_t *t, seen_t *seen) {
+  if (t == NULL)
     return NULL;
   switch (t->kind) {
   case TY_ACTOR: case TY_PROTOCOL: case TY_ANYREF: case TY_FUTURE: case TY_TIMER: case TY_NODE:
     return t;
   case TY_ARRAY: case TY_OPTIONAL:
-    return type_unpersistable_depth(t->elem, depth + 1);
+    return unpersistable(t->elem, seen);
   case TY_MAP: {
-    const type_t *k = type_unpersistable_depth(t->key, depth + 1);
-    return k ? k : type_unpersistable_depth(t->elem, depth + 1);
+    const type_t *k = unpersistable(t->key, seen);
+    return k ? k : unpersistable(t->elem, seen);
   }
   case TY_STRUCT:
-    for (int i = 0; t->decl && i < t->decl->nkids; i++) {
-      const type_t *f = t->decl->kids[i] ? type_unpersistable_depth(t->decl->kids[i]->type, depth + 1) : NULL;
+    if (t->decl == NULL || seen_before(seen, t->decl))
+      return NULL;
+    for (int i = 0; i < t->decl->nkids; i++) {
+      const type_t *f = t->decl->kids[i] ? unpersistable(t->decl->kids[i]->type, seen) : NULL;
       if (f)
         return f;
     }
     return NULL;
   case TY_ENUM:
-    for (int v = 0; t->decl && v < t->decl->nkids; v++)
+    if (t->decl == NULL || seen_before(seen, t->decl))
+      return NULL;
+    for (int v = 0; v < t->decl->nkids; v++)
       for (int i = 0; t->decl->kids[v] && i < t->decl->kids[v]->nkids; i++) {
-        const type_t *f = type_unpersistable_depth(t->decl->kids[v]->kids[i]->type, depth + 1);
+        const type_t *f = t->decl->kids[v]->kids[i] ? unpersistable(t->decl->kids[v]->kids[i]->type, seen) : NULL;
         if (f)
           return f;
       }
@@ -129,7 +140,10 @@ static const type_t *type_unpersistable_depth(const type_t *t, int depth) {
 }
 
 const type_t *type_unpersistable(const type_t *t) {
-  return type_unpersistable_depth(t, 0);
+  seen_t seen = {0};
+  const type_t *r = unpersistable(t, &seen);
+  VEC_FREE(&seen);
+  return r;
 }
 
 bool type_is_managed(const type_t *t) {

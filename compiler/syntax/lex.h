@@ -27,6 +27,7 @@ typedef struct tok {
   const char *text;     /* the token's source text (NULL for an inserted SEMI) */
   int textlen;
   int bol;              /* first token on its line */
+  int errs;             /* syntax errors reported before it was parsed */
 } tok_t;
 
 typedef struct lexer {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "act_parse.h"
+#include "common/xalloc.h"
 #include "syntax/lex.h"
 #include "syntax/parse_ctx.h"
 
@@ -261,6 +262,7 @@ ast_t *parse_binary(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_
   /* Comparisons do not associate (LANGUAGE.md §4); Lemon's %nonassoc
    * still reduces `a < b` before `==`, so the check is here. */
   if (o >= OP_EQ && o <= OP_GE && (is_comparison(l) || is_comparison(r))) {
+    px->errors++; /* the checker leaves the enclosing body alone */
     diag_error(px->diag, op->loc, "comparisons cannot be chained");
     diag_hint(px->diag, "combine them with `&&`, or add parentheses");
   }
@@ -283,6 +285,7 @@ ast_t *parse_assign(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_
   switch (l->kind) {
   case AST_NAME: case AST_DOT: case AST_INDEX: break;
   default:
+    px->errors++;
     diag_error(px->diag, l->loc, "cannot assign to this expression");
   }
   ast_t *n = ast_new(AST_ASSIGN, op->loc);
@@ -320,6 +323,11 @@ void parse_check_struct_type(parse_ctx_t *px, ast_t *t) {
   if (t->kind == AST_NAME || (t->kind == AST_DOT && t->kids[0]->kind == AST_NAME))
     return;
   diag_error(px->diag, t->loc, "expected a struct name before `{`");
+}
+
+void parse_mark_broken(parse_ctx_t *px, ast_t *n, const tok_t *first) {
+  if (n != NULL && px->errors > first->errs)
+    n->flags |= AST_SYNTAX_ERROR;
 }
 
 void parse_drop_first(ast_t *list) {
@@ -368,6 +376,7 @@ static const char *word_future;
 static void feed(parse_ctx_t *px, glue_t *g, int kind, tok_t *t) {
   px->last_loc = t->loc;
   px->tokno++;
+  t->errs = px->errors;
   act_parser(g->parser, kind, *t);
   px->prev = *t;
   px->prev.kind = kind;
@@ -525,12 +534,7 @@ static void *parser_get(parse_ctx_t *px) {
     act_parserInit(p, px);
     return p;
   }
-  void *p = act_parserAlloc(malloc, px);
-  if (p == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
-  return p;
+  return act_parserAlloc(xmalloc, px);
 }
 
 static void parser_put(void *p) {
@@ -554,8 +558,11 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
   px.loc0.col = col;
   glue_t g;
   memset(&g, 0, sizeof g);
-  if (word_future == NULL)
+  static unsigned generation; /* of the string table word_future is in */
+  if (generation != strtab_generation()) {
     word_future = strtab_cstr("future");
+    generation = strtab_generation();
+  }
   lex_init(&g.lx, f, start, end, line, col, px.diag);
   g.parser = parser_get(&px);
   run(&px, &g, start_token);
@@ -597,11 +604,7 @@ typedef struct walk {
 
 static void limit_depth(ast_t *decl, diag_t *d) {
   size_t cap = 256, n = 0;
-  walk_t *stack = malloc(cap * sizeof *stack);
-  if (stack == NULL) {
-    fputs("actorc: out of memory\n", stderr);
-    exit(3);
-  }
+  walk_t *stack = xmalloc(cap * sizeof *stack);
   int reported = 0;
   stack[n++] = (walk_t){decl, 1};
   while (n > 0) {
@@ -622,12 +625,7 @@ static void limit_depth(ast_t *decl, diag_t *d) {
       }
       if (n == cap) {
         cap *= 2;
-        walk_t *ns = realloc(stack, cap * sizeof *stack);
-        if (ns == NULL) {
-          fputs("actorc: out of memory\n", stderr);
-          exit(3);
-        }
-        stack = ns;
+        stack = xrealloc(stack, cap * sizeof *stack);
       }
       stack[n++] = (walk_t){k, w.depth + 1};
     }
@@ -646,6 +644,9 @@ ast_t *parse_module(src_file_t *file, diag_t *d) {
                              1, 1, 0);
   ast_t *m = ast_new(AST_MODULE, l0);
   m->lit.s = file->path;
+  /* a declaration was dropped by error recovery: names may be missing */
+  if (decls != NULL && (decls->flags & AST_SYNTAX_ERROR))
+    m->flags |= AST_SYNTAX_ERROR;
   if (decls != NULL)
     for (int i = 0; i < decls->nkids; i++)
       if (decls->kids[i] != NULL) {

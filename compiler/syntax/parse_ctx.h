@@ -21,7 +21,7 @@ typedef struct parse_ctx {
   long head_brace_tokno;
   tok_t prev;               /* the token fed before the current one */
   const lexer_t *lx;        /* for "expected `}`" at end of file */
-  long lex_err_tokno;       /* token during whose scan a lexical error came */    /* the `{` after `if p == Point` (a block) */
+  long lex_err_tokno;       /* token during whose scan a lexical error came */
 } parse_ctx_t;
 
 void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser);
@@ -41,5 +41,8 @@ void parse_params_to_fields(ast_t *list);
 void parse_names_to_tnames(ast_t *list);
 void parse_drop_first(ast_t *list);
 void parse_check_struct_type(parse_ctx_t *px, ast_t *t);
+/* Flag n AST_SYNTAX_ERROR when a syntax error was reported since `first`
+ * (its first token) was read: the checker then leaves it alone. */
+void parse_mark_broken(parse_ctx_t *px, ast_t *n, const tok_t *first);
 
 #endif

@@ -1,0 +1,52 @@
+/* strbuf.c: growable strings (strbuf.h). */
+#include "common/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+static void reserve(strbuf_t *b, size_t more) {
+  if (more > (size_t)-1 / 2 - b->len)
+    xalloc_failed();
+  if (b->len + more + 1 <= b->cap)
+    return;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < b->len + more + 1)
+    cap *= 2;
+  b->p = xrealloc(b->p, cap);
+  b->cap = cap;
+}
+
+void strbuf_put(strbuf_t *b, const char *s, size_t len) {
+  reserve(b, len);
+  memcpy(b->p + b->len, s, len);
+  b->len += len;
+  b->p[b->len] = '\0';
+}
+
+void strbuf_puts(strbuf_t *b, const char *s) { strbuf_put(b, s, strlen(s)); }
+
+void strbuf_printf(strbuf_t *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  reserve(b, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+const char *strbuf_str(const strbuf_t *b) { return b->p ? b->p : ""; }
+
+void strbuf_free(strbuf_t *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
