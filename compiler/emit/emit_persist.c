@@ -18,24 +18,37 @@ static const char *ev_struct(ast_t *actor, ast_t *ev) { return xprintf("%s_ev_%s
 static const char *ev_jname(ast_t *actor, ast_t *ev) { return xprintf("%s.%s", actor->name, ev->name); }
 
 /* A definition's text: structs and enums spelled out, so that changing a
- * type used inside an event changes the event's fingerprint too. */
-static void canon(sb_t *b, type_t *t, int depth) {
-  if (depth > 32) { sb_printf(b, "..."); return; }
+ * type used inside an event changes the event's fingerprint too. A
+ * definition met again inside itself (a recursive enum) is named, not
+ * spelled again: its text is already being written, and spelling it out
+ * would never end. Types that do not recurse read as they always have, so
+ * existing journals keep their fingerprints. */
+typedef struct canon_path { ast_t *decl; struct canon_path *up; } canon_path_t;
+
+static void canon_at(sb_t *b, type_t *t, canon_path_t *path) {
+  if (t->kind == TY_STRUCT || t->kind == TY_ENUM) {
+    for (canon_path_t *p = path; p; p = p->up)
+      if (p->decl == t->decl) {
+        sb_printf(b, "%s", t->decl->name);
+        return;
+      }
+  }
+  canon_path_t here = {t->decl, path};
   switch (t->kind) {
-  case TY_ARRAY: sb_printf(b, "["); canon(b, t->elem, depth + 1); sb_printf(b, "]"); return;
+  case TY_ARRAY: sb_printf(b, "["); canon_at(b, t->elem, path); sb_printf(b, "]"); return;
   case TY_MAP:
     sb_printf(b, "[");
-    canon(b, t->key, depth + 1);
+    canon_at(b, t->key, path);
     sb_printf(b, ": ");
-    canon(b, t->elem, depth + 1);
+    canon_at(b, t->elem, path);
     sb_printf(b, "]");
     return;
-  case TY_OPTIONAL: canon(b, t->elem, depth + 1); sb_printf(b, "?"); return;
+  case TY_OPTIONAL: canon_at(b, t->elem, path); sb_printf(b, "?"); return;
   case TY_STRUCT:
     sb_printf(b, "%s{", t->decl->name);
     for (int k = 0; k < t->decl->nkids; k++) {
       sb_printf(b, "%s%s: ", k ? ", " : "", t->decl->kids[k]->name);
-      canon(b, t->decl->kids[k]->type, depth + 1);
+      canon_at(b, t->decl->kids[k]->type, &here);
     }
     sb_printf(b, "}");
     return;
@@ -46,7 +59,7 @@ static void canon(sb_t *b, type_t *t, int depth) {
       sb_printf(b, "%s%s(", v ? " | " : "", var->name);
       for (int k = 0; k < var->nkids; k++) {
         sb_printf(b, "%s%s: ", k ? ", " : "", var->kids[k]->name);
-        canon(b, var->kids[k]->type, depth + 1);
+        canon_at(b, var->kids[k]->type, &here);
       }
       sb_printf(b, ")");
     }
@@ -176,7 +189,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
     sb_printf(&c, "event %s(", ev_jname(a, ev));
     for (int k = 0; k < ev->kids[0]->nkids; k++) {
       sb_printf(&c, "%s%s: ", k ? ", " : "", ev->kids[0]->kids[k]->name);
-      canon(&c, ev->kids[0]->kids[k]->type, 0);
+      canon_at(&c, ev->kids[0]->kids[k]->type, NULL);
     }
     sb_printf(&c, ")");
     sb_printf(out, "  {.kind = 1, .name = \"%s\", .canonical = %s},\n", ev_jname(a, ev), c_string(c.p));
@@ -188,7 +201,7 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
   for (int i = 0; i < ms->nkids; i++)
     if (is_state(ms->kids[i])) {
       sb_printf(&c, "%s%s: ", n++ ? ", " : "", ms->kids[i]->name);
-      canon(&c, ms->kids[i]->type, 0);
+      canon_at(&c, ms->kids[i]->type, NULL);
     }
   sb_printf(&c, ")");
   sb_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
