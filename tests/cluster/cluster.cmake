@@ -11,8 +11,11 @@ add_executable(cluster_node ${CMAKE_CURRENT_LIST_DIR}/node.c)
 target_include_directories(cluster_node PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
 target_link_libraries(cluster_node PRIVATE act)
 add_test(NAME cluster_netns COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
-set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77
+set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 180 SKIP_RETURN_CODE 77
                      RUN_SERIAL TRUE)
+if(ACT_SANITIZE)
+  set_tests_properties(cluster_netns PROPERTIES ENVIRONMENT CLUSTER_HEARTBEAT=1000ms)
+endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)
   target_link_libraries(test_cluster_wire PRIVATE act PkgConfig::CRITERION m)

@@ -65,7 +65,7 @@ act_str_t *act_fs_list(act_str_t *path) {
     errno = err;
     act__sys_error_path("cannot list", path);
   } else {
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 1) qsort(names, n, sizeof *names, by_name);   /* names is NULL for an empty folder */
     act_buf_t b;
     act_buf_init(&b);
     for (size_t i = 0; i < n; i++)
