@@ -34,6 +34,7 @@ void act__wake_waiters(act_ctx_t *cx, act_actor_t *t);
 void act__wake_if_drained(act_ctx_t *cx, act_actor_t *t);
 void act__block_mail(act_ctx_t *cx, act_actor_t *a, uint32_t flag);
 int act__parked_count(void);
+void act__backpressure_init(void);   /* once, before the workers start */
 /* dispatch.c */
 act_status_t act__run_start(act_ctx_t *cx, act_actor_t *a);
 

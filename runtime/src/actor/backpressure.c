@@ -6,7 +6,38 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+
 #include "actor/actor.h"
+
+/* Rule 3 is a store-then-load on both sides (the receiver: mq_out, then
+ * the waiters; the parker: the waiters, then mq_out), which needs a full
+ * fence on both. The receiver's side runs after every run of every actor
+ * and parking is rare, so the parker pays for both with membarrier(2):
+ * every running thread of the process passes a full barrier during the
+ * call, and the receiver needs only a compiler barrier (the asymmetric
+ * Dekker of userspace RCU). Without membarrier (old kernels, valgrind)
+ * both sides fence. Decided once, before the workers start. */
+static int asymmetric;
+
+void act__backpressure_init(void) {
+#ifdef __NR_membarrier
+  asymmetric = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#endif
+}
+
+static void heavy_fence(void) {
+#ifdef __NR_membarrier
+  if (asymmetric && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+#endif
+  atomic_thread_fence(memory_order_seq_cst);
+}
+
+static inline void light_fence(void) {
+  if (asymmetric) atomic_signal_fence(memory_order_seq_cst);
+  else atomic_thread_fence(memory_order_seq_cst);
+}
 
 static _Atomic int parked_count;   /* quiescence: a parked actor is not idle */
 
@@ -40,7 +71,7 @@ int act__park(act_actor_t *a, act_actor_t *t) {
     }
     rt->waiters[rt->nwaiters_++] = a;
     atomic_store(&rt->nwaiters, rt->nwaiters_);
-    atomic_thread_fence(memory_order_seq_cst);
+    heavy_fence();
     /* Look again: t may have drained or blocked between our first look
      * and the registration, without seeing us. */
     if (cannot_drain(t) || act__queued(t) <= act__bound_of(t) / 2) {
@@ -77,9 +108,9 @@ void act__wake_waiters(act_ctx_t *cx, act_actor_t *t) {
 
 /* The receiver's side of rule 3, after a run: fenced against act__park(). */
 void act__wake_if_drained(act_ctx_t *cx, act_actor_t *t) {
+  light_fence();   /* between the run's last mq_out store and these loads */
   act_rt_t *rt = act__rt_of(t);
   if (rt == NULL) return;
-  atomic_thread_fence(memory_order_seq_cst);
   if (atomic_load_explicit(&rt->nwaiters, memory_order_relaxed) > 0 && act__queued(t) <= act__bound_of(t) / 2)
     act__wake_waiters(cx, t);
 }

@@ -215,6 +215,19 @@ static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
   }
 }
 
+/* The end of a step with a pause pending (the handler overfilled a
+ * mailbox): park `a` unless it may not be paused now (only between
+ * handlers: a suspended handler still gets its reply). Returns 1 when it
+ * parked: another worker may run `a` at once, so this one lets go of it. */
+static int boundary(act_worker_t *w, act_actor_t *a) {
+  act_actor_t *t = w->pause_on;
+  w->pause_on = NULL;
+  if ((a->flags & (AF_NOMAIL | AF_DEAD)) || !act__park(a, t)) return 0;
+  w->cx.self = NULL;
+  atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
+  return 1;                            /* sched stays 1: t wakes us */
+}
+
 void act__run_actor(act_worker_t *w, act_actor_t *a) {
   act_ctx_t *cx = &w->cx;
   atomic_store_explicit(&w->runs, atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
@@ -230,43 +243,38 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
     n++;
   }
-  /* One step per round: a restart (fields, then init; a fault in there
-   * comes back to the setjmp above), the first start, or one message.
-   * Every step is a handler boundary, where a pending pause is taken or
-   * dropped: it never outlives the step that recorded it. */
-  while (restart || n < BATCH) {   /* a restart is never left for later */
-    if (restart) {
-      restart = 0;
-      dispatch_one(w, a, &act__ctl_new(CTL_RESTART)->h);
-    } else if (a->flags & AF_START_PENDING) {
-      a->flags &= ~(uint32_t)AF_START_PENDING;
-      n++;
-      act_status_t st = act__run_start(cx, a);
-      cx->msg = NULL;
-      if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
-    } else {
-      if (a->flags & AF_DEAD) break;
-      act_msg_t *m = next_msg(a);
-      if (m == NULL) break;
-      n++;
-      dispatch_one(w, a, m);
-    }
-    if (w->pause_on) {
-      act_actor_t *t = w->pause_on;
-      w->pause_on = NULL;
-      /* Only between handlers: a suspended handler still gets its reply. */
-      if (!(a->flags & (AF_NOMAIL | AF_DEAD)) && act__park(a, t)) {
-        /* Another worker may run `a` as soon as it is parked: hands off. */
-        cx->self = NULL;
-        atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
-        return;                        /* sched stays 1: t wakes us */
-      }
-    }
+  /* Steps: a restart (fields, then init; a fault in there comes back to
+   * the setjmp above), the first start, then messages. After every step
+   * comes a handler boundary, where a pending pause is taken or dropped:
+   * it never outlives the step that recorded it. */
+  if (restart) {
+    restart = 0;
+    dispatch_one(w, a, &act__ctl_new(CTL_RESTART)->h);
+    if (w->pause_on && boundary(w, a)) return;
+  }
+  if (a->flags & AF_START_PENDING) {
+    a->flags &= ~(uint32_t)AF_START_PENDING;
+    n++;
+    act_status_t st = act__run_start(cx, a);
+    cx->msg = NULL;
+    if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
+    if (w->pause_on && boundary(w, a)) return;
+  }
+  while (n < BATCH) {
+    if (a->flags & AF_DEAD) break;
+    act_msg_t *m = next_msg(a);
+    if (m == NULL) break;
+    n++;
+    dispatch_one(w, a, m);
+    if (w->pause_on && boundary(w, a)) return;
   }
   /* A dead actor's mail is answered now, whatever the batch count: asks
    * queued behind the stop fail with "target gone" instead of waiting
    * for their time-out (later pushes schedule it again). */
-  if (a->flags & AF_DEAD) drain_dead(cx, a);
+  if (a->flags & AF_DEAD) {
+    a->flags &= ~(uint32_t)AF_NOMAIL;   /* a dead actor stashes nothing */
+    drain_dead(cx, a);
+  }
   act__wake_if_drained(cx, a);
   cx->self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
@@ -275,7 +283,9 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   act_msg_t *seen = atomic_load_explicit(&a->mq_head, memory_order_seq_cst);
   act_rt_t *rt0 = act__rt_of(a);
   act_msg_t *seen_ctl = rt0 ? atomic_load_explicit(&rt0->ctl_head, memory_order_seq_cst) : NULL;
-  if (!(a->flags & AF_DEAD) && has_work(a)) {
+  /* Dead actors too: a push that landed after the drain but before
+   * `seen` (whose producer saw sched 1) is taken by the next run. */
+  if (has_work(a)) {
     act__q_push(&w->q, a);               /* fairness: to the back of the queue */
     return;
   }

@@ -29,11 +29,7 @@
  * freed, so a pooled message keeps nothing alive. Replies, timer messages,
  * messages from outside any worker and messages dropped by a fault are
  * left to the collector. */
-#define POOL_BATCH 256
-
 #define POOL_DEPOT 64
-
-#define POOL_CAP (3 * POOL_BATCH)
 
 /* Free messages are kept as arrays of pointers, not chained through the
  * messages: a producer taking messages that another core freed then reads
@@ -47,9 +43,8 @@ static act_msg_t *depot[POOL_CLASSES][POOL_DEPOT][POOL_BATCH];
 
 static int ndepot[POOL_CLASSES];
 
-static inline int pool_class(uint32_t size) { return size <= 16 * POOL_CLASSES ? (int)((size + 15) / 16) - 1 : -1; }
-
-static inline size_t class_bytes(int k) { return (size_t)(k + 1) * 16; }
+#define pool_class act__pool_class
+#define class_bytes act__pool_class_bytes
 
 static act_msg_t **pool_array(act_worker_t *w, int k) {
   if (w->pool[k] == NULL) w->pool[k] = GC_MALLOC_UNCOLLECTABLE(sizeof(act_msg_t *) * POOL_CAP);
@@ -94,15 +89,14 @@ static act_msg_t *pool_get(act_worker_t *w, uint32_t size) {
   return m;
 }
 
-void act__pool_put(act_worker_t *w, act_msg_t *m) {
-  int k = pool_class(m->type->size);
-  act_msg_t **a = pool_array(w, k);
-  if (a == NULL) return;
-  memset((void *)m, 0, class_bytes(k));
-  a[w->npool[k]++] = m;
-  if (w->npool[k] < POOL_CAP) return;
-  /* Full: a batch goes to the depot for producing workers, or, with the
-   * depot full, to the collector. */
+void act__pool_first(act_worker_t *w, act_msg_t *m) {
+  if (pool_array(w, act__pool_class(m->type->size)) != NULL) act__msg_done(w, m);
+}
+
+/* The pool of class k is full: a batch goes to the depot for producing
+ * workers, or, with the depot full, to the collector. */
+void act__pool_spill(act_worker_t *w, int k) {
+  act_msg_t **a = w->pool[k];
   w->npool[k] -= POOL_BATCH;
   act_msg_t **top = a + w->npool[k];
   pthread_mutex_lock(&depot_mu);

@@ -137,7 +137,6 @@ act_rt_t *act__rt(act_actor_t *a);
 static inline act_rt_t *act__rt_of(act_actor_t *a) { return __atomic_load_n(&a->rt, __ATOMIC_ACQUIRE); }
 void act__unregister(act_actor_t *a);   /* registry.c: a is gone */
 int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 */
-void act__schedule(act_ctx_t *cx, act_actor_t *a);
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);
 act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg_t *m,

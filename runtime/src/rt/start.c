@@ -115,6 +115,7 @@ int act_runtime_start(int argc, char **argv) {
   act__workers = GC_MALLOC_UNCOLLECTABLE(sizeof *act__workers * (size_t)act__max_workers);
   memset(act__workers, 0, sizeof *act__workers * (size_t)act__max_workers);
   act__nworkers = n;
+  act__backpressure_init();
   act__timers_start();
   pthread_t sth;
   pthread_create(&sth, NULL, signal_main, NULL);

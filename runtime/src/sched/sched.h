@@ -56,6 +56,21 @@ extern int act__idle_count;
 extern _Atomic int act__program_started;
 
 act_worker_t *act__current_worker(void);   /* NULL outside the workers */
+
+/* a got mail and was idle: it runs next on this worker (the actor it
+ * displaces goes to the queue), or, from outside the workers, goes to the
+ * injection queue. Inline: every send to an idle actor comes here. */
+void act__schedule_displaced(act_worker_t *w, act_actor_t *old);
+void act__schedule_inject(act_actor_t *a);
+static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
+  act_worker_t *w = cx ? cx->worker : NULL;
+  if (w == NULL) {
+    act__schedule_inject(a);
+    return;
+  }
+  act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
+  if (old) act__schedule_displaced(w, old);
+}
 void act__wake_one(void);
 void act__start_worker(int i);
 /* sched/monitor.c: the thread that moves a stuck `next` to a queue. */

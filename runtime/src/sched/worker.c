@@ -54,22 +54,19 @@ void act__wake_one(void) {
   }
 }
 
-void act__schedule(act_ctx_t *cx, act_actor_t *a) {
-  act_worker_t *w = cx ? cx->worker : NULL;
-  if (w != NULL) {
-    act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
-    if (old) {
-      act__q_push(&w->q, old);
-      /* Wake another worker only when this one has more than it runs
-       * next: ping-pong pairs stay on one core. */
-      act__wake_one();
-    }
-  } else {
-    pthread_mutex_lock(&act__sched_mu);
-    act__q_push(&act__inject, a);
-    pthread_cond_signal(&act__sched_cv);
-    pthread_mutex_unlock(&act__sched_mu);
-  }
+/* act__schedule's slow paths (the fast one is inline in sched.h). */
+void act__schedule_displaced(act_worker_t *w, act_actor_t *old) {
+  act__q_push(&w->q, old);
+  /* Wake another worker only when this one has more than it runs next:
+   * ping-pong pairs stay on one core. */
+  act__wake_one();
+}
+
+void act__schedule_inject(act_actor_t *a) {
+  pthread_mutex_lock(&act__sched_mu);
+  act__q_push(&act__inject, a);
+  pthread_cond_signal(&act__sched_cv);
+  pthread_mutex_unlock(&act__sched_mu);
 }
 
 /* Take one actor, or half of a long queue (at most 32) in one visit:
