@@ -3,7 +3,9 @@
 # build (empty object cache), a warm build with nothing changed, and a
 # build after a one-line change in one function; wall time and peak memory
 # (the largest single process: actorc or one C compiler; with ACT_JOBS
-# compilers at once the machine holds up to that many). Targets (issue 12):
+# compilers at once the machine holds up to that many), and CPU seconds
+# (user + system, children included: on a shared machine wall time says
+# little, CPU / cores is the idle machine's wall time). Targets (issue 12):
 # cold under 20 s on 2 cores, one-line change under 5 s, peak under 1 GB.
 # `actorc check` of the same program is timed for comparison.
 set -eu
@@ -16,10 +18,11 @@ export ACT_CACHE_DIR="$tmp/cache"
 echo "program: $(wc -l <"$tmp/big.act") lines; $(nproc) cores; ACT_JOBS=${ACT_JOBS:-all} ACT_OPT=${ACT_OPT:-default}"
 timed() {   # label, command...
   label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$tmp/t" "$@" 2>"$tmp/err" >/dev/null || { cat "$tmp/err"; exit 1; }
-  read -r secs kib <"$tmp/t"
+  /usr/bin/time -f "%e %M %U %S" -o "$tmp/t" "$@" 2>"$tmp/err" >/dev/null || { cat "$tmp/err"; exit 1; }
+  read -r secs kib usr sys <"$tmp/t"
   units=$(sed -n 's/^actorc: \([0-9]* of [0-9]*\) C units.*/\1 units compiled/p' "$tmp/err")
-  printf '%-22s %7s s %6s MB peak  %s\n' "$label" "$secs" "$((kib / 1024))" "$units"
+  cpu=$(echo "$usr $sys" | awk '{printf "%.1f", $1 + $2}')
+  printf '%-18s %7s s wall %7s s cpu %6s MB peak  %s\n' "$label" "$secs" "$cpu" "$((kib / 1024))" "$units"
 }
 timed "check" "$actorc" check "$tmp/big.act"
 export ACT_VERBOSE=1
