@@ -8,16 +8,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ast/ast.h"
 #include "diag/diag.h"
+#include "driver/cache.h"
 #include "driver/toolchain.h"
 #include "emit/emit.h"
 #include "sema/sema.h"
@@ -201,6 +204,67 @@ static void remove_tree(const char *dir) {
     waitpid(pid, NULL, 0);
 }
 
+/* Where `build` and `run` write the C. With the object cache on, the C of
+ * one program and output goes to the same directory every time,
+ * <cache>/build/<hash>, so its text (which names its own path in #line
+ * directives) is the same from build to build and unchanged units are
+ * found in the cache; a lock on <dir>.lock keeps two builds of the same
+ * output apart. Otherwise a fresh temporary directory, removed afterwards.
+ * Returns the directory (malloc'd), or NULL after a message; *lock_fd is
+ * the open lock or -1, *temporary says whether to remove the directory. */
+static char *gen_dir_for(const char *cmd, const char *src, const char *out, int *lock_fd, bool *temporary) {
+  *lock_fd = -1;
+  *temporary = false;
+  char *cache = cache_dir();
+  if (cache != NULL) {
+    /* the output's path as written, made absolute (it need not exist) */
+    char abs_src[PATH_MAX], cwd[PATH_MAX];
+    if (realpath(src, abs_src) == NULL) snprintf(abs_src, sizeof abs_src, "%s", src);
+    if (getcwd(cwd, sizeof cwd) == NULL) snprintf(cwd, sizeof cwd, ".");
+    const char *abs_out = out && out[0] == '/' ? out : cwd;
+    const char *rel_out = out && out[0] != '/' ? out : "";
+    cache_hash_t h;
+    cache_hash_init(&h);
+    cache_hash_str(&h, cmd);
+    cache_hash_str(&h, abs_src);
+    cache_hash_str(&h, abs_out);
+    cache_hash_str(&h, rel_out);
+    char hex[33];
+    cache_hash_hex(&h, hex);
+    char *dir = NULL, *lock = NULL;
+    if (asprintf(&dir, "%s/build/%s", cache, hex) >= 0 && asprintf(&lock, "%s.lock", dir) >= 0 &&
+        mkdir_p(dir) == 0) {
+      *lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+      if (*lock_fd >= 0 && flock(*lock_fd, LOCK_EX) == 0) {
+        free(lock);
+        free(cache);
+        return dir;
+      }
+      if (*lock_fd >= 0) close(*lock_fd);
+      *lock_fd = -1;
+    }
+    free(dir);
+    free(lock);
+    free(cache);
+  }
+  char tmpl[] = "/tmp/actorc-build-XXXXXX";
+  if (mkdtemp(tmpl) == NULL) {
+    fprintf(stderr, "actorc: cannot create a temporary directory: %s\n", strerror(errno));
+    return NULL;
+  }
+  *temporary = true;
+  return strdup(tmpl);
+}
+
+static void gen_dir_done(char *dir, int lock_fd, bool temporary) {
+  if (getenv("ACT_KEEP_C") != NULL)
+    fprintf(stderr, "actorc: generated C kept in %s\n", dir);
+  else if (temporary)
+    remove_tree(dir);
+  if (lock_fd >= 0) close(lock_fd);
+  free(dir);
+}
+
 /* Emit C for prog into dir; compile to exe unless exe is NULL. */
 static int build_program(const opts_t *o, const toolchain_t *tc, diag_t *d,
                          program_t *prog, const char *dir, const char *exe) {
@@ -285,23 +349,20 @@ int main(int argc, char **argv) {
       const char *dir = o.emit_dir ? o.emit_dir : o.out ? o.out : ".";
       rc = build_program(&o, &tc, &d, &prog, dir, NULL);
     } else {
-      char tmpl[] = "/tmp/actorc-build-XXXXXX";
-      if (mkdtemp(tmpl) == NULL) {
-        fprintf(stderr, "actorc: cannot create a temporary directory: %s\n",
-                strerror(errno));
-        return EXIT_TOOL;
-      }
-      rc = build_program(&o, &tc, &d, &prog, tmpl, o.out ? o.out : name);
-      if (getenv("ACT_KEEP_C") == NULL)
-        remove_tree(tmpl);
-      else
-        fprintf(stderr, "actorc: generated C kept in %s\n", tmpl);
+      const char *exe = o.out ? o.out : name;
+      int lock_fd;
+      bool temporary;
+      char *dir = gen_dir_for("build", o.file, exe, &lock_fd, &temporary);
+      if (dir == NULL) return EXIT_TOOL;
+      rc = build_program(&o, &tc, &d, &prog, dir, exe);
+      gen_dir_done(dir, lock_fd, temporary);
     }
     free(name);
     return rc;
   }
 
-  /* run */
+  /* run: the executable in a fresh temporary directory, the C where
+   * `build` would put it */
   char tmpl[] = "/tmp/actorc-run-XXXXXX";
   if (mkdtemp(tmpl) == NULL) {
     fprintf(stderr, "actorc: cannot create a temporary directory: %s\n",
@@ -310,13 +371,19 @@ int main(int argc, char **argv) {
   }
   char exe[PATH_MAX];
   snprintf(exe, sizeof exe, "%s/%s", tmpl, name);
-  rc = build_program(&o, &tc, &d, &prog, tmpl, exe);
+  int lock_fd;
+  bool temporary;
+  char *dir = gen_dir_for("run", o.file, NULL, &lock_fd, &temporary);
+  if (dir == NULL) {
+    remove_tree(tmpl);
+    return EXIT_TOOL;
+  }
+  rc = build_program(&o, &tc, &d, &prog, dir, exe);
+  /* the lock is only for the C: the program may run for long */
+  gen_dir_done(dir, lock_fd, temporary);
   if (rc == 0)
     rc = run_program(exe, &o);
-  if (getenv("ACT_KEEP_C") == NULL)
-    remove_tree(tmpl);
-  else
-    fprintf(stderr, "actorc: generated C kept in %s\n", tmpl);
+  remove_tree(tmpl);
   free(name);
   return rc;
 }

@@ -1,5 +1,5 @@
-/* toolchain.c: locating the runtime next to actorc and running the C
- * compiler on generated code. */
+/* toolchain.c: locating the runtime next to actorc (compile.c runs the C
+ * compiler). */
 #define _GNU_SOURCE
 #include "driver/toolchain.h"
 
@@ -67,77 +67,3 @@ bool toolchain_locate(const char *argv0, toolchain_t *tc) {
   return true;
 }
 
-/* Split a space-separated flag string into argv entries (no quoting: flags
- * from our own configuration and ACT_CFLAGS never need it). */
-static void push_words(char **argv, int *argc, int max, const char *s) {
-  if (s == NULL)
-    return;
-  char *copy = strdup(s);
-  for (char *tok = strtok(copy, " \t"); tok && *argc < max - 1;
-       tok = strtok(NULL, " \t"))
-    argv[(*argc)++] = strdup(tok);
-  free(copy);
-}
-
-int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
-                      const char *gen_dir, const char *exe, const char *c_flags) {
-  enum { MAX = 512 };
-  char *argv[MAX];
-  int argc = 0;
-  const char *cc = getenv("CC");
-  push_words(argv, &argc, MAX, cc && *cc ? cc : "cc");
-  push_words(argv, &argc, MAX, "-std=gnu11 -O2 -g -pthread");
-  if (ACT_SANITIZE_FLAGS[0] != '\0') {
-    char san[256];
-    snprintf(san, sizeof san, "-fsanitize=%s -fno-omit-frame-pointer "
-             "-fno-sanitize-recover=all", ACT_SANITIZE_FLAGS);
-    push_words(argv, &argc, MAX, san);
-  }
-  char inc[PATH_MAX + 4], gen[PATH_MAX + 4], lib[PATH_MAX + 4];
-  snprintf(inc, sizeof inc, "-I%s", tc->include_dir);
-  /* -iquote: a module named like a system header (strings, stdlib, ...)
-   * must not shadow <strings.h> for the system's own includes. */
-  snprintf(gen, sizeof gen, "-iquote%s", gen_dir);
-  snprintf(lib, sizeof lib, "-L%s", tc->lib_dir);
-  argv[argc++] = strdup(inc);
-  argv[argc++] = strdup(gen);
-  for (const char *const *f = c_files; *f && argc < MAX - 40; f++)
-    argv[argc++] = strdup(*f);
-  push_words(argv, &argc, MAX, c_flags);
-  push_words(argv, &argc, MAX, getenv("ACT_CFLAGS"));
-  argv[argc++] = strdup("-o");
-  argv[argc++] = strdup(exe);
-  argv[argc++] = strdup(lib);
-  argv[argc++] = strdup("-lact");
-  push_words(argv, &argc, MAX, ACT_LINK_LIBS);
-  argv[argc] = NULL;
-
-  if (getenv("ACT_VERBOSE")) {
-    for (int i = 0; i < argc; i++)
-      fprintf(stderr, "%s%s", argv[i], i + 1 < argc ? " " : "\n");
-  }
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    execvp(argv[0], argv);
-    fprintf(stderr, "actorc: cannot run the C compiler `%s`: %s\n", argv[0],
-            strerror(errno));
-    _exit(127);
-  }
-  int st = 0;
-  int rc = 3;
-  if (pid > 0) {
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-      rc = 0;
-    else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 127))
-      fprintf(stderr, "actorc: the C compiler failed on generated code "
-                      "(this is a bug in actorc; please report it)\n");
-  } else {
-    fprintf(stderr, "actorc: fork failed: %s\n", strerror(errno));
-  }
-  for (int i = 0; i < argc; i++)
-    free(argv[i]);
-  return rc;
-}

@@ -21,10 +21,13 @@ typedef struct toolchain {
  * Reports on stderr and returns false when the runtime cannot be found. */
 bool toolchain_locate(const char *argv0, toolchain_t *tc);
 
-/* Compile the NULL-terminated list of C files into the executable exe;
- * c_flags (--c-flags, may be NULL) and $ACT_CFLAGS are added after the
- * files, so they may name libraries too. Returns 0 or 3 (after the
- * compiler's own messages). */
+/* Compile the NULL-terminated list of C files (generated into gen_dir) into
+ * the executable exe: each file is one translation unit, compiled to an
+ * object in parallel (ACT_JOBS, default the number of cores) through the
+ * object cache (cache.h), then all are linked. c_flags (--c-flags, may be
+ * NULL) and $ACT_CFLAGS go to every compile and to the link, so they may
+ * name libraries too. Returns 0 or 3 (after the compiler's own messages).
+ * Defined in compile.c. */
 int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
                       const char *gen_dir, const char *exe, const char *c_flags);
 

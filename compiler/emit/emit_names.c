@@ -60,34 +60,72 @@ static int ends_with_t(const char *s) {
   return n >= 2 && strcmp(s + n - 2, "_t") == 0;
 }
 
-/* A set of names, to find coincidences. */
+/* A multiset of names in an open-addressing hash table, to find
+ * coincidences in time linear in the program (a list scanned for each
+ * name made a 100,000-line program spend seconds here). */
 typedef struct names {
   const char **v;
-  int n, cap;
+  int *count;
+  size_t n, cap;   /* cap: a power of two, kept over twice n */
 } names_t;
 
-static int names_has(const names_t *s, const char *x) {
-  for (int i = 0; i < s->n; i++)
-    if (strcmp(s->v[i], x) == 0) return 1;
-  return 0;
+static size_t name_hash(const char *s, size_t len) {
+  size_t h = 1469598103934665603u;   /* FNV-1a */
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+  return h;
 }
 
+/* The slot holding the first len bytes of x, or the empty slot for them. */
+static size_t names_slot(const names_t *s, const char *x, size_t len) {
+  size_t i = name_hash(x, len) & (s->cap - 1);
+  while (s->v[i] && !(strlen(s->v[i]) == len && memcmp(s->v[i], x, len) == 0)) i = (i + 1) & (s->cap - 1);
+  return i;
+}
+
+static int names_count(const names_t *s, const char *x, size_t len) {
+  if (s->cap == 0) return 0;
+  size_t i = names_slot(s, x, len);
+  return s->v[i] ? s->count[i] : 0;
+}
+
+static int names_has(const names_t *s, const char *x) { return names_count(s, x, strlen(x)) > 0; }
+
 static void names_add(names_t *s, const char *x) {
-  if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 64;
-    s->v = realloc(s->v, sizeof *s->v * (size_t)s->cap);
+  if (2 * (s->n + 1) > s->cap) {
+    names_t g = {.cap = s->cap ? s->cap * 2 : 64};
+    g.v = calloc(g.cap, sizeof *g.v);
+    g.count = calloc(g.cap, sizeof *g.count);
+    for (size_t i = 0; i < s->cap; i++)
+      if (s->v[i]) {
+        size_t j = names_slot(&g, s->v[i], strlen(s->v[i]));
+        g.v[j] = s->v[i];
+        g.count[j] = s->count[i];
+      }
+    g.n = s->n;
+    free(s->v);
+    free(s->count);
+    *s = g;
   }
-  s->v[s->n++] = x;
+  size_t i = names_slot(s, x, strlen(x));
+  if (s->v[i] == NULL) {
+    s->v[i] = x;
+    s->n++;
+  }
+  s->count[i]++;
+}
+
+static void names_free(names_t *s) {
+  free(s->v);
+  free(s->count);
 }
 
 /* Another declaration's plain name equals x, or begins x followed by `_`
- * (x's own entry is roots->v[self]). */
-static int meets_another(const names_t *roots, int self, const char *x) {
+ * (x itself is in roots once, as its own entry). */
+static int meets_another(const names_t *roots, const char *x) {
   size_t n = strlen(x);
-  for (int i = 0; i < roots->n; i++) {
-    size_t k = strlen(roots->v[i]);
-    if (i != self && k <= n && (x[k] == '_' || x[k] == '\0') && strncmp(x, roots->v[i], k) == 0) return 1;
-  }
+  if (names_count(roots, x, n) > 1) return 1;
+  for (size_t k = 1; k < n; k++)
+    if (x[k] == '_' && names_count(roots, x, k) > 0) return 1;
   return 0;
 }
 
@@ -110,13 +148,13 @@ void emit_assign_names(program_t *prog) {
     for (int k = 0; k < mod->nkids; k++)
       if (named_decl(mod->kids[k])) names_add(&roots, xprintf("%s_%s", (char *)mod->data, mod->kids[k]->name));
   }
-  for (int i = 0, self = 0; i < prog->nmodules; i++) {
+  for (int i = 0; i < prog->nmodules; i++) {
     ast_t *mod = prog->modules[i];
     for (int k = 0; k < mod->nkids; k++) {
       ast_t *d = mod->kids[k];
       if (!named_decl(d)) continue;
       char *c = xprintf("%s_%s", (char *)mod->data, d->name);
-      if (meets_another(&roots, self++, c)) c = xprintf("%s_0%s", (char *)mod->data, escape_underscores(d->name));
+      if (meets_another(&roots, c)) c = xprintf("%s_0%s", (char *)mod->data, escape_underscores(d->name));
       if (ends_with_t(c)) c = xprintf("%s0", c);
       if (names_has(&used, c)) {
         char *base = c;
@@ -126,7 +164,7 @@ void emit_assign_names(program_t *prog) {
       d->data = c;
     }
   }
-  free(prefixes.v);
-  free(roots.v);
-  free(used.v);
+  names_free(&prefixes);
+  names_free(&roots);
+  names_free(&used);
 }

@@ -1,0 +1,297 @@
+/* compile.c: generated C -> executable. Each .c file is compiled on its
+ * own (up to ACT_JOBS at a time), its object taken from the cache when the
+ * same text was compiled the same way before (cache.h), then everything is
+ * linked against libact.a. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "driver/cache.h"
+#include "driver/toolchain.h"
+
+#ifndef ACT_SANITIZE_FLAGS
+#define ACT_SANITIZE_FLAGS ""
+#endif
+#ifndef ACT_LINK_LIBS
+#define ACT_LINK_LIBS "-luv -lsqlite3 -lssl -lcrypto -lpq -lpthread -lm -ldl"
+#endif
+
+/* A command line under construction. */
+typedef struct args {
+  char **v;
+  int n, cap;
+} args_t;
+
+static void push(args_t *a, const char *s) {
+  if (a->n + 2 > a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 64;
+    a->v = realloc(a->v, sizeof *a->v * (size_t)a->cap);
+  }
+  a->v[a->n++] = strdup(s);
+  a->v[a->n] = NULL;
+}
+
+/* Split a space-separated flag string into words (no quoting: flags from
+ * our own configuration and ACT_CFLAGS never need it). */
+static void push_words(args_t *a, const char *s) {
+  if (s == NULL) return;
+  char *copy = strdup(s), *save = NULL;
+  for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) push(a, tok);
+  free(copy);
+}
+
+static void args_free(args_t *a) {
+  for (int i = 0; i < a->n; i++) free(a->v[i]);
+  free(a->v);
+}
+
+static const char *cc_name(void) {
+  const char *cc = getenv("CC");
+  return cc && *cc ? cc : "cc";
+}
+
+static void push_sanitize(args_t *a) {
+  if (ACT_SANITIZE_FLAGS[0] == '\0') return;
+  char san[256];
+  snprintf(san, sizeof san, "-fsanitize=%s -fno-omit-frame-pointer -fno-sanitize-recover=all", ACT_SANITIZE_FLAGS);
+  push_words(a, san);
+}
+
+/* The optimisation flags: $ACT_OPT when set; else -O2 -g, except for a
+ * program whose generated C exceeds LARGE_C bytes (some 40,000 lines of
+ * Act), which gets -O1 -g: gcc's -O2 costs about twice -O1 per line
+ * (measured on bench/check's program: 25 s against 13 s of CPU for 20,000
+ * lines), which a program that size pays in every cold build, while the
+ * Savina benchmarks and ordinary programs stay far below the threshold. */
+enum { LARGE_C = 8 << 20 };
+
+static const char *opt_flags(const char *const *c_files) {
+  const char *o = getenv("ACT_OPT");
+  if (o && *o) return o;
+  long long total = 0;
+  struct stat st;
+  for (const char *const *f = c_files; *f; f++)
+    if (stat(*f, &st) == 0) total += st.st_size;
+  return total > LARGE_C ? "-O1 -g" : "-O2 -g";
+}
+
+/* cc ... -c: everything but the file names. */
+static void compile_args(args_t *a, const toolchain_t *tc, const char *const *c_files, const char *gen_dir,
+                         const char *c_flags) {
+  push_words(a, cc_name());
+  push_words(a, "-std=gnu11 -pthread");
+  push_words(a, opt_flags(c_files));
+  push_sanitize(a);
+  char buf[PATH_MAX + 16];
+  snprintf(buf, sizeof buf, "-I%s", tc->include_dir);
+  push(a, buf);
+  /* -iquote: a module named like a system header (strings, stdlib, ...)
+   * must not shadow <strings.h> for the system's own includes. */
+  snprintf(buf, sizeof buf, "-iquote%s", gen_dir);
+  push(a, buf);
+  push_words(a, c_flags);
+  push_words(a, getenv("ACT_CFLAGS"));
+  push(a, "-c");
+}
+
+static void trace(char **argv) {
+  if (!getenv("ACT_VERBOSE")) return;
+  for (int i = 0; argv[i]; i++) fprintf(stderr, "%s%s", argv[i], argv[i + 1] ? " " : "\n");
+}
+
+static pid_t start(char **argv) {
+  trace(argv);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    fprintf(stderr, "actorc: cannot run the C compiler `%s`: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  if (pid < 0) fprintf(stderr, "actorc: fork failed: %s\n", strerror(errno));
+  return pid;
+}
+
+/* 0 when the child exited with 0; 127: it could not be started. */
+static int status_of(int st) {
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return 128;
+}
+
+/* What every unit's key shares: the compiler's identity, the compile
+ * command, the runtime's headers and the generated headers. */
+static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc, const char *gen_dir) {
+  cache_hash_init(h);
+  char *probe = NULL;
+  if (asprintf(&probe, "%s --version 2>/dev/null", cc_name()) >= 0) {
+    FILE *p = popen(probe, "r");
+    if (p) {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0) cache_hash_bytes(h, buf, n);
+      pclose(p);
+    }
+    free(probe);
+  }
+  for (int i = 0; i < cmd->n; i++) cache_hash_str(h, cmd->v[i]);
+  char dir[PATH_MAX + 8];
+  snprintf(dir, sizeof dir, "%s/act", tc->include_dir);
+  cache_hash_dir(h, dir, ".h");
+  cache_hash_dir(h, gen_dir, ".h");
+}
+
+typedef struct unit {
+  const char *src;
+  char *obj;     /* where the object is (cached or not) */
+  char *tmp;     /* compiled here first, then renamed to obj; NULL: no cache */
+  pid_t pid;
+} unit_t;
+
+static char *base_o(const char *gen_dir, const char *src) {
+  const char *b = strrchr(src, '/');
+  char *o = NULL;
+  if (asprintf(&o, "%s/%s.o", gen_dir, b ? b + 1 : src) < 0) return NULL;
+  return o;
+}
+
+/* Decide where each unit's object comes from; true when it must be
+ * compiled. */
+static bool plan_unit(unit_t *u, const cache_hash_t *common, const char *cache, const char *gen_dir) {
+  if (cache == NULL) {
+    u->obj = base_o(gen_dir, u->src);
+    return true;
+  }
+  cache_hash_t h = *common;
+  cache_hash_str(&h, "unit");
+  if (!cache_hash_file(&h, u->src)) {
+    u->obj = base_o(gen_dir, u->src);
+    return true;
+  }
+  char hex[33];
+  cache_hash_hex(&h, hex);
+  char sub[PATH_MAX];
+  snprintf(sub, sizeof sub, "%s/obj", cache);
+  mkdir(sub, 0777);
+  snprintf(sub, sizeof sub, "%s/obj/%.2s", cache, hex);
+  mkdir(sub, 0777);
+  if (asprintf(&u->obj, "%s/%s.o", sub, hex + 2) < 0) return false;
+  struct stat st;
+  if (stat(u->obj, &st) == 0 && S_ISREG(st.st_mode)) return false;
+  if (asprintf(&u->tmp, "%s.tmp%ld", u->obj, (long)getpid()) < 0) u->tmp = NULL;
+  return true;
+}
+
+static int jobs(void) {
+  const char *j = getenv("ACT_JOBS");
+  long n = j && *j ? strtol(j, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* Compile the units in todo, at most jobs() at a time. Returns 0, or the
+ * status of the first failure (127: the compiler could not be started). */
+static int compile_all(unit_t **todo, int n, const args_t *cmd) {
+  int running = 0, next = 0, failed = 0, maxj = jobs();
+  while (next < n || running > 0) {
+    while (!failed && next < n && running < maxj) {
+      unit_t *u = todo[next++];
+      args_t a = {0};
+      for (int i = 0; i < cmd->n; i++) push(&a, cmd->v[i]);
+      push(&a, u->src);
+      push(&a, "-o");
+      push(&a, u->tmp ? u->tmp : u->obj);
+      u->pid = start(a.v);
+      args_free(&a);
+      if (u->pid < 0) {
+        failed = 128;
+        break;
+      }
+      running++;
+    }
+    if (running == 0) break;
+    int st;
+    pid_t pid = wait(&st);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < next; i++) {
+      unit_t *u = todo[i];
+      if (u->pid != pid) continue;
+      u->pid = 0;
+      running--;
+      int rc = status_of(st);
+      if (rc == 0 && u->tmp && rename(u->tmp, u->obj) != 0) {
+        fprintf(stderr, "actorc: cannot store %s in the cache: %s\n", u->obj, strerror(errno));
+        rc = 128;
+      }
+      if (rc != 0) {
+        if (u->tmp) unlink(u->tmp);
+        if (!failed) failed = rc;
+      }
+    }
+  }
+  return failed;
+}
+
+static int link_exe(unit_t *units, int n, const toolchain_t *tc, const char *exe, const char *c_flags) {
+  args_t a = {0};
+  push_words(&a, cc_name());
+  push(&a, "-pthread");
+  push_sanitize(&a);
+  for (int i = 0; i < n; i++) push(&a, units[i].obj);
+  push_words(&a, c_flags);
+  push_words(&a, getenv("ACT_CFLAGS"));
+  push(&a, "-o");
+  push(&a, exe);
+  char lib[PATH_MAX + 4];
+  snprintf(lib, sizeof lib, "-L%s", tc->lib_dir);
+  push(&a, lib);
+  push(&a, "-lact");
+  push_words(&a, ACT_LINK_LIBS);
+  pid_t pid = start(a.v);
+  args_free(&a);
+  if (pid < 0) return 128;
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return status_of(st);
+}
+
+int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *exe,
+                      const char *c_flags) {
+  int n = 0;
+  while (c_files[n]) n++;
+  args_t cmd = {0};
+  compile_args(&cmd, tc, c_files, gen_dir, c_flags);
+  char *cache = cache_dir();
+  cache_hash_t common;
+  if (cache) common_key(&common, &cmd, tc, gen_dir);
+  unit_t *units = calloc((size_t)n + 1, sizeof *units);
+  unit_t **todo = calloc((size_t)n + 1, sizeof *todo);
+  int ntodo = 0;
+  for (int i = 0; i < n; i++) {
+    units[i].src = c_files[i];
+    if (plan_unit(&units[i], &common, cache, gen_dir)) todo[ntodo++] = &units[i];
+  }
+  if (getenv("ACT_VERBOSE"))
+    fprintf(stderr, "actorc: %d of %d C units to compile (cache: %s)\n", ntodo, n, cache ? cache : "off");
+  int rc = compile_all(todo, ntodo, &cmd);
+  if (rc == 0) rc = link_exe(units, n, tc, exe, c_flags);
+  if (rc != 0 && rc != 127)
+    fprintf(stderr, "actorc: the C compiler failed on generated code (this is a bug in actorc; please report it)\n");
+  for (int i = 0; i < n; i++) {
+    free(units[i].obj);
+    free(units[i].tmp);
+  }
+  free(units);
+  free(todo);
+  free(cache);
+  args_free(&cmd);
+  return rc == 0 ? 0 : 3;
+}
