@@ -13,12 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ACT_SANITIZE_FLAGS
-#define ACT_SANITIZE_FLAGS ""
-#endif
-#ifndef ACT_LINK_LIBS
-#define ACT_LINK_LIBS "-luv -lsqlite3 -lssl -lcrypto -lpq -lpthread -lm -ldl"
-#endif
 
 static bool is_file(const char *path) {
   struct stat st;

@@ -36,16 +36,6 @@ endif()
 # The decoders' fuzzer (ACT_FUZZ=ON with clang, `make fuzz-cluster`): only
 # wire.c, which needs nothing else from the runtime.
 if(ACT_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
-  include(CheckCSourceCompiles)
-  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer)
-  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer)
-  check_c_source_compiles("
-    #include <stddef.h>
-    #include <stdint.h>
-    int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }"
-    ACT_HAVE_LIBFUZZER)
-  unset(CMAKE_REQUIRED_FLAGS)
-  unset(CMAKE_REQUIRED_LINK_OPTIONS)
   if(ACT_HAVE_LIBFUZZER)
     add_executable(fuzz_wire ${CMAKE_CURRENT_LIST_DIR}/fuzz_wire.c
                    ${CMAKE_SOURCE_DIR}/runtime/src/cluster/wire.c)

@@ -1,19 +1,6 @@
 # The front-end fuzzer (ACT_FUZZ=ON with clang): the compiler's sources are
-# compiled again with libFuzzer and ASan instrumentation. clang alone is not
-# enough: Debian ships libFuzzer's runtime in a separate package, so a tiny
-# fuzz target is linked first to see that it is there.
-if(ACT_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
-  include(CheckCSourceCompiles)
-  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer)
-  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer)
-  check_c_source_compiles("
-    #include <stddef.h>
-    #include <stdint.h>
-    int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }"
-    ACT_HAVE_LIBFUZZER)
-  unset(CMAKE_REQUIRED_FLAGS)
-  unset(CMAKE_REQUIRED_LINK_OPTIONS)
-endif()
+# compiled again with libFuzzer and ASan instrumentation (ACT_HAVE_LIBFUZZER:
+# tests/CMakeLists.txt).
 if(ACT_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
     act_test_left_out("fuzz_front" "clang as the C compiler (CC=clang)")
