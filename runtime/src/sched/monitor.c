@@ -39,11 +39,20 @@ void *act__monitor_main(void *arg) {
       act_worker_t *v = &act__workers[i];
       act_actor_t *nx = atomic_load_explicit(&v->next, memory_order_acquire);
       uint64_t r = atomic_load_explicit(&v->runs, memory_order_relaxed);
-      if (nx && nx == v->mon_next && r == v->mon_runs &&
-          atomic_compare_exchange_strong(&v->next, &nx, NULL)) {
-        act__q_push(&v->q, nx);
-        act__wake_one();
-        nx = NULL;
+      if (nx && nx == v->mon_next && r == v->mon_runs) {
+        /* Take and queue it under the scheduler's lock: between the two the
+         * actor is in no slot and no queue, and a quiescence check (made
+         * under this lock) must never see that moment. It once did, on an
+         * oversubscribed machine where this thread was descheduled right
+         * there: the program ended with the actor's mail unhandled. */
+        pthread_mutex_lock(&act__sched_mu);
+        int moved = atomic_compare_exchange_strong(&v->next, &nx, NULL);
+        if (moved) {
+          act__q_push(&v->q, nx);
+          pthread_cond_signal(&act__sched_cv);
+        }
+        pthread_mutex_unlock(&act__sched_mu);
+        if (moved) nx = NULL;
       }
       v->mon_next = nx;
       v->mon_runs = r;
