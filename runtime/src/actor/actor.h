@@ -19,6 +19,13 @@ static inline uint32_t act__queued(act_actor_t *a) {
          atomic_load_explicit(&a->mq_out, memory_order_relaxed);
 }
 
+/* t has senders paused on it and has drained to half its bound (rule 3 in
+ * backpressure.c): after each message, and fenced after each run. */
+static inline int act__waiters_may_go(act_rt_t *rt, act_actor_t *t) {
+  return rt && atomic_load_explicit(&rt->nwaiters, memory_order_relaxed) > 0 &&
+         act__queued(t) <= act__bound_of(t) / 2;
+}
+
 /* actor.c */
 act_ctl_t *act__ctl_new(act_ctl_kind_t kind);
 /* A control message from `from` (or nobody) with a plan token. */

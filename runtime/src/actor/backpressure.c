@@ -63,13 +63,7 @@ int act__park(act_actor_t *a, act_actor_t *t) {
   int parked = 0;
   lock_pair(ra, rt);
   if (!cannot_drain(t) && !(atomic_load(&a->flags) & AF_DEAD) && act__queued(t) > act__bound_of(t) / 2) {
-    if (rt->nwaiters_ == rt->capwaiters) {
-      rt->capwaiters = rt->capwaiters ? rt->capwaiters * 2 : 4;
-      act_actor_t **w = act_alloc(sizeof *w * (size_t)rt->capwaiters);
-      if (rt->nwaiters_) memcpy(w, rt->waiters, sizeof *w * (size_t)rt->nwaiters_);
-      rt->waiters = w;
-    }
-    rt->waiters[rt->nwaiters_++] = a;
+    act__push_actor(&rt->waiters, &rt->nwaiters_, &rt->capwaiters, a);
     atomic_store(&rt->nwaiters, rt->nwaiters_);
     heavy_fence();
     /* Look again: t may have drained or blocked between our first look
@@ -109,10 +103,7 @@ void act__wake_waiters(act_ctx_t *cx, act_actor_t *t) {
 /* The receiver's side of rule 3, after a run: fenced against act__park(). */
 void act__wake_if_drained(act_ctx_t *cx, act_actor_t *t) {
   light_fence();   /* between the run's last mq_out store and these loads */
-  act_rt_t *rt = act__rt_of(t);
-  if (rt == NULL) return;
-  if (atomic_load_explicit(&rt->nwaiters, memory_order_relaxed) > 0 && act__queued(t) <= act__bound_of(t) / 2)
-    act__wake_waiters(cx, t);
+  if (act__waiters_may_go(act__rt_of(t), t)) act__wake_waiters(cx, t);
 }
 
 /* Rule 2: `a` enters a state in which it takes no user mail. The flag is

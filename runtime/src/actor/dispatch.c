@@ -145,10 +145,7 @@ static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
     if (m->flags & MF_COUNTED) {
       uint32_t out = atomic_load_explicit(&a->mq_out, memory_order_relaxed) + 1;
       atomic_store_explicit(&a->mq_out, out, memory_order_relaxed);
-      act_rt_t *wrt = act__rt_of(a);
-      if (wrt && atomic_load_explicit(&wrt->nwaiters, memory_order_relaxed) > 0 &&
-          act__queued(a) <= act__bound_of(a) / 2)
-        act__wake_waiters(cx, a);
+      if (act__waiters_may_go(act__rt_of(a), a)) act__wake_waiters(cx, a);   /* cheap look; the fenced one ends the run */
     }
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);

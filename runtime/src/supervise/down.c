@@ -39,13 +39,7 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
   pthread_mutex_lock(&rt->lock);
   int dead = (a->flags & AF_DEAD) != 0;
   if (!dead) {
-    if (rt->nmonitors == rt->capmonitors) {
-      rt->capmonitors = rt->capmonitors ? rt->capmonitors * 2 : 4;
-      act_actor_t **m = act_alloc(sizeof *m * (size_t)rt->capmonitors);
-      if (rt->nmonitors) memcpy(m, rt->monitors, sizeof *m * (size_t)rt->nmonitors);
-      rt->monitors = m;
-    }
-    rt->monitors[rt->nmonitors++] = cx->self;
+    act__push_actor(&rt->monitors, &rt->nmonitors, &rt->capmonitors, cx->self);
   }
   pthread_mutex_unlock(&rt->lock);
   if (dead) {
