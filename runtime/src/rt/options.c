@@ -31,6 +31,7 @@ static uint32_t mailbox = 65536;
 static const char *journal_path, *journal_sync;
 static uint64_t seed;
 static int seed_given;
+int64_t act__stop_grace_ns = 5000000000;   /* rt.h: read by start.c */
 
 /* Clustering (LANGUAGE.md §10): handed to act_cluster_start at the end. */
 static act_cluster_config_t cluster;
@@ -120,6 +121,9 @@ static int set_heartbeat(const char *v) {
   return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
 }
 static int set_lease(const char *v) { return duration(v, 1000000000, 3600000000000, &cluster.lease_ns); }
+static int set_stop_grace(const char *v) {
+  return duration(v, 100000000, 3600000000000, &act__stop_grace_ns);
+}
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -134,6 +138,9 @@ static const option_t options[] = {
    "normal (full: also safe from power loss)", set_sync},
   {"seed", "ACT_SEED", "N", "a whole number from 0 to 18446744073709551615",
    "a new seed on every run", set_seed},
+  {"stop-grace", "ACT_STOP_GRACE", "TIME", "a duration from 100ms to 60m (`ms`, `s`, `m`)",
+   "5s (after SIGTERM or SIGINT, then the process exits naming the actor still running)",
+   set_stop_grace},
   {"node", "ACT_NODE", "NAME@HOST:PORT", "a node name, `@`, and the address to listen on",
    "none: a cluster of one, no socket opened", set_node},
   {"seeds", "ACT_SEEDS", "HOST:PORT,...", "addresses of nodes to contact first", "none",

@@ -157,6 +157,8 @@ void act__persist_options(const char *path, const char *sync);
  * ends the program with status 2), removes the options from argv, passes
  * the journal's on; returns the worker count and sets *default_mailbox. */
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox);
+/* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
+extern int64_t act__stop_grace_ns;
 /* The first rand state of an actor spawned by parent (NULL: from outside
  * any actor); moves parent's generator on. */
 uint64_t act__rng_seed(act_actor_t *parent);
