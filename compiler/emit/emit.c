@@ -21,18 +21,11 @@ static void unsupported(em_t *e, loc_t l, const char *what) {
 static void scan_unsupported(em_t *e, ast_t *n) {
   if (n == NULL) return;
   switch (n->kind) {
-  case AST_PASSIVATE: unsupported(e, n->loc, "`passivate after`"); break;
-  case AST_ACTOR:
-    if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
-    break;
   case AST_IMPORT:
     if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
     break;
   case AST_SPAWN:
     if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
-    break;
-  case AST_INDEX:
-    if (n->index == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
     break;
   case AST_CALL:
     if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
@@ -193,12 +186,37 @@ static void emit_actor_header(FILE *h, ast_t *a) {
     }
   }
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  if (a->flags & ACTOR_VIRTUAL) {
+    fprintf(h, "extern const act_virtual_type_t %s_vtype;\n", an);
+    /* A virtual actor is not spawned: C addresses it by key like Act does. */
+    fprintf(h, "/* %s[key] from C. */\nstatic inline act_actor_t *%s_ref(act_ctx_t *cx, %s key) {\n"
+               "  return %s;\n}\n\n", a->name, an, ctype(params->kids[0]->type),
+            params->kids[0]->type->kind == TY_STRING ? xprintf("act_virtual_str(cx, &%s_vtype, key)", an)
+                                                     : xprintf("act_virtual_int(cx, &%s_vtype, (int64_t)key)", an));
+    return;
+  }
   /* embedding helper: spawn from C */
   fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s p_%s", ctype(params->kids[i]->type), params->kids[i]->name);
   fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = p_%s;\n", params->kids[i]->name, params->kids[i]->name);
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
+}
+
+/* A virtual actor's activations are made by the runtime (virtual.c) from
+ * the key: the key is its one parameter. */
+static void emit_virtual_type(sb_t *out, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *key = a->kids[0]->kids[0];
+  ast_t *pa = member(a, AST_PASSIVATE);
+  sb_printf(out, "static act_actor_t *%s_activate(act_ctx_t *cx, const act_vkey_t *key) {\n"
+                 "  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n  a->p_%s = %s;\n  return &a->base;\n}\n\n",
+            an, an, an, an, key->name,
+            key->type->kind == TY_STRING ? "key->s" : xprintf("(%s)key->i", ctype(key->type)));
+  sb_printf(out, "static struct act_virtual_reg *%s_vreg;\n"
+                 "const act_virtual_type_t %s_vtype = {\n  .type = &%s_type,\n  .activate = %s_activate,\n"
+                 "  .passivate_ns = INT64_C(%lld),\n  .reg = &%s_vreg,\n};\n\n",
+            an, an, an, an, (long long)(pa ? const_int(pa->kids[0], 0) : 0), an);
 }
 
 static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
@@ -307,6 +325,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
+  if (a->flags & ACTOR_VIRTUAL) emit_virtual_type(out, a);
   e->actor = NULL;
 }
 

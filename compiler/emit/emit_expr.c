@@ -118,6 +118,7 @@ static char *equality(type_t *t, const char *a, const char *b) {
   case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
   case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
     return xprintf("act_value_eq(%s, (%s[]){%s}, (%s[]){%s})", tdesc(t), ctype(t), a, ctype(t), b);
+  case TY_ACTOR: case TY_ANYREF: return xprintf("act_ref_eq(%s, %s)", a, b);
   default: return xprintf("((%s) == (%s))", a, b);
   }
 }
@@ -426,6 +427,14 @@ static char *method(em_t *e, ast_t *n) {
   }
 }
 
+/* A reference to the virtual actor a's key (LANGUAGE.md §10). */
+static char *virtual_ref(em_t *e, ast_t *a, const char *key) {
+  (void)e;
+  type_t *kt = a->kids[0]->kids[0]->type;
+  if (kt->kind == TY_STRING) return xprintf("act_virtual_str(cx, &%s_vtype, %s)", decl_cname(a), key);
+  return xprintf("act_virtual_int(cx, &%s_vtype, (int64_t)(%s))", decl_cname(a), key);
+}
+
 static char *name_ref(em_t *e, ast_t *n) {
   ast_t *d = n->sym;
   switch (d->kind) {
@@ -460,7 +469,12 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_STRING: return str_lit(e, n->lit.s, n->lit.len);
   case AST_INTERP: return interp(e, n);
   case AST_NONE: return xprintf("0");
-  case AST_SELF: return xprintf("(&self->base)");
+  case AST_SELF:
+    /* Inside a virtual actor `self` names its key, not this activation, so
+     * it stays valid after the activation passivates. */
+    if (e->actor && (e->actor->flags & ACTOR_VIRTUAL))
+      return virtual_ref(e, e->actor, xprintf("self->p_%s", e->actor->kids[0]->kids[0]->name));
+    return xprintf("(&self->base)");
   case AST_SENDER: return xprintf("(cx->msg ? cx->msg->sender : NULL)");
   case AST_NAME: return name_ref(e, n);
   case AST_DOT:
@@ -472,6 +486,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     }
     return xprintf("0");
   case AST_INDEX:
+    if (n->index == SEMA_INDEX_VIRTUAL) return virtual_ref(e, n->kids[0]->type->decl, emit_expr(e, n->kids[1]));
     if (n->index == SEMA_INDEX_MAP) {
       type_t *mt = n->kids[0]->type;
       return xprintf("(*(%s *)act_map_at(cx, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),

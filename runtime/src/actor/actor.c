@@ -104,7 +104,10 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
     }
     rt->children[rt->nchildren++] = a;
     pthread_mutex_unlock(&rt->lock);
-    if (a->parent->type->ordered_start && cx && cx->worker && cx->self == a->parent) {
+    /* (A virtual actor's activation is not one of them: it starts when a
+     * message reaches its key, whoever runs.) */
+    if (a->parent->type->ordered_start && cx && cx->worker && cx->self == a->parent &&
+        (a->rt == NULL || a->rt->vnode == NULL)) {
       /* A supervisor's children start one after another (act__plan_step). */
       a->flags |= AF_HELD | AF_UNSTARTED;
       act__push_actor(&rt->starts, &rt->nstarts, &rt->capstarts, a);

@@ -37,8 +37,9 @@ void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
-  if (to->flags & AF_DEAD) {
-    if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
+  if (to->flags & (AF_DEAD | AF_VIRTUAL)) {   /* one test on the hot path */
+    if (to->flags & AF_VIRTUAL) act__virtual_send(cx, to, m);
+    else if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
     return;
   }
   /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that

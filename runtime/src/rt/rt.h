@@ -31,6 +31,7 @@ typedef enum act_ctl_kind {
   CTL_CHILD_FAILED,  /* to a parent: h.sender faulted and waits (held) */
   CTL_ESCALATE,      /* a child gave up: fault with `reason` */
   CTL_TIMEOUT,       /* h.future timed out (through the mailbox, as a timer) */
+  CTL_PASSIVATE,     /* a virtual actor's activation has been idle long enough */
 } act_ctl_kind_t;
 
 typedef struct act_ctl {
@@ -57,6 +58,9 @@ enum {
   AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
                             its own mail waits, as OTP's start_link does */
   AF_START_PENDING = 1 << 9, /* spawned: start (fields, init) before any message */
+  AF_VIRTUAL = 1 << 11,  /* a reference to a virtual actor's key (virtual.c):
+                            never runs; sends to it are routed to the key's
+                            activation */
   AF_PARKED = 1 << 10,   /* paused by backpressure: in another actor's waiter
                             list, sched held at 1 (set and cleared under the
                             locks described at park() in sched.c) */
@@ -127,6 +131,7 @@ typedef struct act_rt {
   act_str_t *end_reason;             /* why it ended, when not "normal" (Down) */
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
+  struct act_vnode *vnode;           /* an activation: its key's entry (virtual.c) */
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;
@@ -157,6 +162,14 @@ void act__persist_options(const char *path, const char *sync);
  * ends the program with status 2), removes the options from argv, passes
  * the journal's on; returns the worker count and sets *default_mailbox. */
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox);
+/* start.c: the program's root actor (Main), NULL before it is spawned. */
+act_actor_t *act__root(void);
+/* virtual.c: a send, ask or stop addressed to a virtual reference. */
+void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m);
+void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref);
+const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
+/* CTL_PASSIVATE, on the activation's worker. */
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a);
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
 extern int64_t act__stop_grace_ns;
 /* The first rand state of an actor spawned by parent (NULL: from outside

@@ -18,6 +18,8 @@
  * The signals are blocked in every thread and taken by this one. */
 static act_actor_t *root_actor;
 
+act_actor_t *act__root(void) { return root_actor; }
+
 static _Atomic int stop_signal;
 
 static sigset_t stop_signals;

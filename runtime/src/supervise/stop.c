@@ -186,5 +186,6 @@ void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
 void act_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a == NULL) return;
   if (cx && a == cx->self) { act_stop_self(cx); return; }
+  if (a->flags & AF_VIRTUAL) { act__virtual_stop(cx, a); return; }
   if (!(a->flags & AF_DEAD)) act__ctl_send(cx && cx->worker ? cx : NULL, a, CTL_STOP, NULL, 0);
 }

@@ -1,0 +1,351 @@
+/* virtual.c: virtual actors on one node (LANGUAGE.md §10).
+ *
+ * A virtual actor is addressed by (type, key). `Cart[k]` makes a small
+ * reference object flagged AF_VIRTUAL that holds the key; it never runs.
+ * act_send sees the flag and comes here: the key's entry in the type's
+ * registry names its activation, or there is none and one is spawned
+ * first. Every decision about an entry — route, activate, passivate, stop —
+ * is taken under its shard's lock, so one key never has two activations
+ * taking mail: a send either finds the activation and enqueues before the
+ * lock is released, or finds none and makes the one that will.
+ *
+ * Passivation. A sweeper thread looks at each activation's count of taken
+ * messages every quarter of its `passivate after` time (at most every
+ * second); when the count has not moved for the whole time it asks the
+ * activation to passivate (CTL_PASSIVATE). The activation decides on its
+ * own worker, under the shard lock: if nothing is queued for it
+ * (mq_in == mq_out) and it is not suspended in an await or a persist, it
+ * leaves the registry and stops; otherwise it stays and the sweep starts
+ * over. So a message is never stranded in a passivating activation, and a
+ * persistent one stops only when all it persisted is durable — the next
+ * activation recovers it all from the journal. Timers do not keep an
+ * activation alive (Orleans' timers do not either).
+ *
+ * Activations are temporary children of the root actor: a fault ends the
+ * activation (asks to it fail, as to any actor that faults) and the next
+ * message activates the key again, with its state recovered from the
+ * journal when the actor is persistent. When the root stops, they stop.
+ *
+ * In a cluster the registry becomes the local cache of the store's shard
+ * ownership (issue 14); this file is the one-node case, where this node
+ * owns every key. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "actor/actor.h"
+#include "supervise/supervise.h"
+
+#define NSHARDS 64
+#define DEFAULT_PASSIVATE_NS (600 * INT64_C(1000000000))
+
+typedef struct act_vnode {
+  struct act_vnode *next;
+  uint64_t hash;
+  act_vkey_t key;
+  act_actor_t *live;        /* the activation */
+  uint32_t seen_out;        /* its mq_out at the last sweep that saw it move */
+  int64_t idle_since;
+  int asked;                /* CTL_PASSIVATE sent, not yet answered */
+  int linked;               /* in its shard's table */
+  struct shard *shard;
+} vnode_t;
+
+typedef struct shard {
+  pthread_mutex_t mu;
+  vnode_t **tab;
+  uint32_t cap, n;
+} shard_t;
+
+typedef struct act_virtual_reg {
+  const act_virtual_type_t *vt;
+  int64_t passivate_ns;
+  struct act_virtual_reg *next_reg;   /* the sweeper's list */
+  shard_t shards[NSHARDS];
+} reg_t;
+
+/* A reference: looks like an actor to act_send (flags, type). */
+typedef struct vref {
+  act_actor_t base;
+  reg_t *reg;
+  uint64_t hash;
+  act_vkey_t key;
+} vref_t;
+
+static pthread_mutex_t regs_mu = PTHREAD_MUTEX_INITIALIZER;
+static reg_t *regs;               /* every registry made, for the sweeper */
+static int64_t sweep_ns = INT64_MAX;
+static pthread_cond_t sweep_cv = PTHREAD_COND_INITIALIZER;
+static int sweeper_started;
+
+/* ---- keys --------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h) {
+  h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
+}
+
+static uint64_t key_hash(const act_vkey_t *k) {
+  if (k->s == NULL) return mix((uint64_t)k->i);
+  uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+  const unsigned char *p = (const unsigned char *)act_str_data(k->s);
+  for (int64_t i = 0, n = act_str_len(k->s); i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+  return mix(h);
+}
+
+static int key_eq(const act_vkey_t *a, const act_vkey_t *b) {
+  if ((a->s == NULL) != (b->s == NULL)) return 0;
+  if (a->s == NULL) return a->i == b->i;
+  int64_t n = act_str_len(a->s);
+  return n == act_str_len(b->s) && memcmp(act_str_data(a->s), act_str_data(b->s), (size_t)n) == 0;
+}
+
+/* "Cart[\"u42\"]" or "Cart[42]": the activation's name in paths and reports. */
+static const char *key_name(const char *type, const act_vkey_t *k) {
+  char buf[160];
+  if (k->s) snprintf(buf, sizeof buf, "%s[\"%.*s\"]", type, (int)(act_str_len(k->s) > 100 ? 100 : act_str_len(k->s)),
+                     act_str_data(k->s));
+  else snprintf(buf, sizeof buf, "%s[%" PRId64 "]", type, k->i);
+  size_t n = strlen(buf) + 1;
+  char *s = act_alloc(n);
+  memcpy(s, buf, n);
+  return s;
+}
+
+/* ---- registries ----------------------------------------------------------- */
+
+static void *sweeper(void *arg);
+
+static reg_t *reg_of(const act_virtual_type_t *vt) {
+  reg_t *r = __atomic_load_n(vt->reg, __ATOMIC_ACQUIRE);
+  if (r) return r;
+  pthread_mutex_lock(&regs_mu);
+  r = *vt->reg;
+  if (r == NULL) {
+    /* Uncollectable: only the sweeper's list and a static point at it. */
+    r = GC_MALLOC_UNCOLLECTABLE(sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->vt = vt;
+    r->passivate_ns = vt->passivate_ns > 0 ? vt->passivate_ns : DEFAULT_PASSIVATE_NS;
+    for (int i = 0; i < NSHARDS; i++) pthread_mutex_init(&r->shards[i].mu, NULL);
+    r->next_reg = regs;
+    regs = r;
+    int64_t every = r->passivate_ns / 4;
+    if (every > 1000000000) every = 1000000000;
+    if (every < 1000000) every = 1000000;
+    if (every < sweep_ns) sweep_ns = every;
+    if (!sweeper_started) {
+      pthread_t t;
+      GC_pthread_create(&t, NULL, sweeper, NULL);
+      pthread_detach(t);
+      sweeper_started = 1;
+    }
+    pthread_cond_signal(&sweep_cv);
+    __atomic_store_n(vt->reg, r, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&regs_mu);
+  return r;
+}
+
+static vnode_t **slot(shard_t *s, uint64_t h, const act_vkey_t *k) {
+  if (s->cap == 0) return NULL;
+  vnode_t **p = &s->tab[(h >> 6) & (s->cap - 1)];
+  while (*p && !((*p)->hash == h && key_eq(&(*p)->key, k))) p = &(*p)->next;
+  return p;
+}
+
+static void grow(shard_t *s) {
+  uint32_t cap = s->cap ? s->cap * 2 : 16;
+  vnode_t **tab = act_alloc(sizeof *tab * cap);
+  for (uint32_t i = 0; i < s->cap; i++)
+    for (vnode_t *n = s->tab[i], *next; n; n = next) {
+      next = n->next;
+      vnode_t **b = &tab[(n->hash >> 6) & (cap - 1)];
+      n->next = *b;
+      *b = n;
+    }
+  s->tab = tab;
+  s->cap = cap;
+}
+
+static void unlink_node(shard_t *s, vnode_t *n) {
+  vnode_t **p = slot(s, n->hash, &n->key);
+  if (p && *p == n) {
+    *p = n->next;
+    s->n--;
+    n->linked = 0;
+  }
+}
+
+/* Under s->mu: the key's activation, made and started when it has none or
+ * the one it had has ended (a fault, `stop`). */
+static act_actor_t *activation(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k) {
+  vnode_t **p = slot(s, h, k);
+  vnode_t *n = p ? *p : NULL;
+  if (n && !(atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
+    return n->live;
+  if (n == NULL) {
+    if (s->n >= s->cap / 2 * 3) grow(s);
+    n = act_alloc(sizeof *n);
+    n->hash = h;
+    n->key = *k;
+    n->shard = s;
+    n->linked = 1;
+    p = &s->tab[(h >> 6) & (s->cap - 1)];
+    n->next = *p;
+    *p = n;
+    s->n++;
+  }
+  act_actor_t *a = r->vt->activate(cx, k);
+  a->parent = act__root();   /* activations are its temporary children */
+  a->name = key_name(r->vt->type->name, k);
+  act__rt(a)->vnode = n;
+  n->live = a;
+  n->seen_out = 0;
+  n->idle_since = act_now();
+  n->asked = 0;
+  act_spawn_start(cx, a, ACT_RESTART_TEMPORARY);
+  return a;
+}
+
+/* ---- references ------------------------------------------------------------ */
+
+static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
+  vref_t *v = act_alloc(sizeof *v);
+  v->base.type = vt->type;
+  atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
+  v->reg = reg_of(vt);
+  v->key = k;
+  v->hash = key_hash(&k);
+  (void)cx;
+  return &v->base;
+}
+
+act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key) {
+  return ref_new(cx, vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
+}
+
+act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key) {
+  return ref_new(cx, vt, (act_vkey_t){.i = key});
+}
+
+void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m) {
+  vref_t *v = (vref_t *)ref;
+  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  pthread_mutex_lock(&s->mu);
+  act_actor_t *a = activation(cx, v->reg, s, v->hash, &v->key);
+  /* Enqueued before the lock is released: a passivation decided after
+   * this sees the message as queued and does not happen. */
+  act_send(cx, a, m);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* `stop` on a reference stops the key's activation, if it has one; the
+ * next message activates the key again. */
+void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
+  vref_t *v = (vref_t *)ref;
+  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  pthread_mutex_lock(&s->mu);
+  vnode_t **p = slot(s, v->hash, &v->key);
+  act_actor_t *a = p && *p ? (*p)->live : NULL;
+  if (a) unlink_node(s, *p);
+  pthread_mutex_unlock(&s->mu);
+  if (a) act_stop(cx, a);
+}
+
+bool act_ref_eq(const act_actor_t *a, const act_actor_t *b) {
+  if (a == b) return true;
+  if (a == NULL || b == NULL) return false;
+  if (!(atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_VIRTUAL) ||
+      !(atomic_load_explicit(&b->flags, memory_order_relaxed) & AF_VIRTUAL))
+    return false;
+  const vref_t *x = (const vref_t *)a, *y = (const vref_t *)b;
+  return x->reg == y->reg && x->hash == y->hash && key_eq(&x->key, &y->key);
+}
+
+uint64_t act_ref_hash(const act_actor_t *a) {
+  if (a && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_VIRTUAL)) {
+    const vref_t *v = (const vref_t *)a;
+    return mix(v->hash ^ (uint64_t)(uintptr_t)v->reg);
+  }
+  return mix((uint64_t)(uintptr_t)a);
+}
+
+const char *act__virtual_name(const act_actor_t *a) {
+  const vref_t *v = (const vref_t *)a;
+  return key_name(v->reg->vt->type->name, &v->key);
+}
+
+/* ---- passivation --------------------------------------------------------------- */
+
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  vnode_t *n = rt ? rt->vnode : NULL;
+  if (n == NULL) return;
+  shard_t *s = n->shard;
+  int go = 0;
+  pthread_mutex_lock(&s->mu);
+  n->asked = 0;
+  uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
+  if (n->linked && n->live == a && !(f & (AF_SUSPENDED | AF_STOPPING | AF_DEAD | AF_NOMAIL)) &&
+      atomic_load_explicit(&a->mq_in, memory_order_relaxed) ==
+          atomic_load_explicit(&a->mq_out, memory_order_relaxed)) {
+    unlink_node(s, n);
+    go = 1;
+  } else {
+    n->idle_since = act_now();
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (go) act__graceful_stop(cx, a, NULL);
+}
+
+static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
+  pthread_mutex_lock(&s->mu);
+  for (uint32_t i = 0; i < s->cap; i++)
+    for (vnode_t **p = &s->tab[i]; *p;) {
+      vnode_t *n = *p;
+      uint32_t f = atomic_load_explicit(&n->live->flags, memory_order_acquire);
+      if (f & AF_DEAD) {   /* ended by a fault or a stop: forget it */
+        *p = n->next;
+        s->n--;
+        n->linked = 0;
+        continue;
+      }
+      uint32_t out = atomic_load_explicit(&n->live->mq_out, memory_order_relaxed);
+      if (out != n->seen_out) {
+        n->seen_out = out;
+        n->idle_since = now;
+      } else if (!n->asked && now - n->idle_since >= after) {
+        n->asked = 1;
+        act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, 0);
+      }
+      p = &n->next;
+    }
+  pthread_mutex_unlock(&s->mu);
+}
+
+static void *sweeper(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&regs_mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + sweep_ns;
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    pthread_cond_timedwait(&sweep_cv, &regs_mu, &ts);
+    reg_t *list = regs;
+    pthread_mutex_unlock(&regs_mu);
+    int64_t now = act_now();
+    for (reg_t *r = list; r; r = r->next_reg)
+      for (int i = 0; i < NSHARDS; i++) sweep_shard(&r->shards[i], r->passivate_ns, now);
+  }
+  return NULL;
+}
