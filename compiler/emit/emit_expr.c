@@ -475,7 +475,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     if (e->actor && (e->actor->flags & ACTOR_VIRTUAL))
       return virtual_ref(e, e->actor, xprintf("self->p_%s", e->actor->kids[0]->kids[0]->name));
     return xprintf("(&self->base)");
-  case AST_SENDER: return xprintf("(cx->msg ? cx->msg->sender : NULL)");
+  case AST_SENDER: return xprintf("act_sender(cx)");
   case AST_NAME: return name_ref(e, n);
   case AST_DOT:
     if (n->dot == SEMA_DOT_FIELD) return xprintf("(%s).f_%s", emit_expr(e, n->kids[0]), n->name);

@@ -496,6 +496,8 @@ typedef struct act_virtual_type {
 } act_virtual_type_t;
 act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key);
 act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key);
+/* `sender` in a handler (a virtual actor's activation reads as its key). */
+act_actor_t *act_sender(act_ctx_t *cx);
 /* `==` on references: the same actor, or references to the same key. */
 bool act_ref_eq(const act_actor_t *a, const act_actor_t *b);
 uint64_t act_ref_hash(const act_actor_t *a);

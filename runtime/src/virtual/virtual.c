@@ -54,6 +54,7 @@ typedef struct act_vnode {
   int64_t idle_since;
   int asked;                /* CTL_PASSIVATE sent, not yet answered */
   int linked;               /* in its shard's table */
+  act_actor_t *ref;         /* a reference to the key (`sender` of its mail) */
   struct shard *shard;
 } vnode_t;
 
@@ -184,6 +185,8 @@ static void unlink_node(shard_t *s, vnode_t *n) {
   }
 }
 
+static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k);
+
 /* Under s->mu: the key's activation, made and started when it has none or
  * the one it had has ended (a fault, `stop`). */
 static act_actor_t *activation(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k) {
@@ -198,6 +201,7 @@ static act_actor_t *activation(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, 
     n->key = *k;
     n->shard = s;
     n->linked = 1;
+    n->ref = ref_new(cx, r->vt, *k);
     p = &s->tab[(h >> 6) & (s->cap - 1)];
     n->next = *p;
     *p = n;
@@ -258,6 +262,14 @@ void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
   if (a) unlink_node(s, *p);
   pthread_mutex_unlock(&s->mu);
   if (a) act_stop(cx, a);
+}
+
+/* `sender`: mail from an activation names its key, so a reply told to
+ * `sender` later reaches the key even if that activation has passivated. */
+act_actor_t *act_sender(act_ctx_t *cx) {
+  act_actor_t *s = cx && cx->msg ? cx->msg->sender : NULL;
+  act_rt_t *rt = s ? act__rt_of(s) : NULL;
+  return rt && rt->vnode ? rt->vnode->ref : s;
 }
 
 bool act_ref_eq(const act_actor_t *a, const act_actor_t *b) {
