@@ -121,8 +121,16 @@ static int set_heartbeat(const char *v) {
   return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
 }
 static int set_lease(const char *v) { return duration(v, 1000000000, 3600000000000, &cluster.lease_ns); }
+static int set_activation_log(const char *v) { return *(act__activation_log_path = v) != 0; }
 static int set_stop_grace(const char *v) {
   return duration(v, 100000000, 3600000000000, &act__stop_grace_ns);
+}
+
+const char *act__node_name(void) {
+  static char name[128];
+  if (cluster.node == NULL) return "-";
+  if (name[0] == 0) snprintf(name, sizeof name, "%.*s", (int)strcspn(cluster.node, "@"), cluster.node);
+  return name;
 }
 
 #define STR_(x) #x
@@ -141,6 +149,9 @@ static const option_t options[] = {
   {"stop-grace", "ACT_STOP_GRACE", "TIME", "a duration from 100ms to 60m (`ms`, `s`, `m`)",
    "5s (after SIGTERM or SIGINT, then the process exits naming the actor still running)",
    set_stop_grace},
+  {"activation-log", "ACT_ACTIVATION_LOG", "PATH", "a file path",
+   "none (a line per virtual actor activation start and stop is appended to PATH)",
+   set_activation_log},
   {"node", "ACT_NODE", "NAME@HOST:PORT", "a node name, `@`, and the address to listen on",
    "none: a cluster of one, no socket opened", set_node},
   {"seeds", "ACT_SEEDS", "HOST:PORT,...", "addresses of nodes to contact first", "none",

@@ -168,6 +168,12 @@ act_actor_t *act__root(void);
 void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m);
 void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref);
 const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
+/* act__finish: an activation has ended. */
+void act__virtual_ended(act_ctx_t *cx, act_actor_t *a);
+extern const char *act__activation_log_path;   /* --act-activation-log */
+void act__virtual_exit(void);   /* the process is ending: log it */
+/* options.c: this node's name (before the `@` of --act-node), or "-". */
+const char *act__node_name(void);
 /* CTL_PASSIVATE, on the activation's worker. */
 void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a);
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */

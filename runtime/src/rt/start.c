@@ -42,6 +42,7 @@ static void stop_overdue(int sig) {
   if (!named)
     act__logf("act: the program did not finish stopping %gs after %s; exiting\n", grace_s(),
               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  act__virtual_exit();
   _exit(128 + sig);
 }
 
@@ -152,6 +153,7 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
   int code = act_runtime_wait();
   /* Workers are still parked in the scheduler: leave without running
    * exit handlers under their feet. print() never buffers. */
+  act__virtual_exit();
   _exit(code);
 }
 

@@ -52,6 +52,7 @@ void act__finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) 
   if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
   act__unregister(a);
   act__notify_down(a, reason);
+  if (rt && rt->vnode) act__virtual_ended(cx, a);   /* its key may activate again */
 }
 
 void act__wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop) {

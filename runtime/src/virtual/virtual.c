@@ -32,7 +32,11 @@
 #define GC_THREADS
 #include <gc/gc.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -55,11 +59,15 @@ typedef struct act_vnode {
   int asked;                /* CTL_PASSIVATE sent, not yet answered */
   int linked;               /* in its shard's table */
   act_actor_t *ref;         /* a reference to the key (`sender` of its mail) */
+  int ending;               /* live is passivating or stopping */
+  act_msg_t **pend;         /* mail that came while live was ending */
+  int npend, cappend;
   struct shard *shard;
 } vnode_t;
 
 typedef struct shard {
   pthread_mutex_t mu;
+  struct act_virtual_reg *reg;
   vnode_t **tab;
   uint32_t cap, n;
 } shard_t;
@@ -120,6 +128,63 @@ static const char *key_name(const char *type, const act_vkey_t *k) {
   return s;
 }
 
+/* ---- the activation log (--act-activation-log) -------------------------------
+ * One line per activation start and stop, written with one write(2) to a
+ * file opened for appending, so the lines of several nodes on one machine
+ * interleave whole: monotonic ns, start|stop|exit, type, key, node,
+ * incarnation, epoch (tab-separated). tests/virtual/check_activations.py
+ * proves from it that no key ever had two activations at once. */
+
+const char *act__activation_log_path;   /* options.c */
+static int log_fd = -2;                 /* -2: not opened yet */
+static uint64_t incarnation;
+
+/* A process that ends ends its activations: one `exit` line says so (the
+ * tests write it themselves for a process they kill -9). Called where the
+ * runtime ends the process (it leaves with _exit, so atexit would not). */
+void act__virtual_exit(void) {
+  if (log_fd < 0) return;
+  char line[160];
+  int n = snprintf(line, sizeof line, "%" PRId64 "\texit\t-\t-\t%s\t%016" PRIx64 "\t0\n", act_now(),
+                   act__node_name(), incarnation);
+  if (n > 0 && write(log_fd, line, (size_t)n) < 0) { /* as below */ }
+}
+
+static void act__virtual_log(act_actor_t *a, const char *what) {
+  if (log_fd == -1 || act__activation_log_path == NULL) return;
+  if (log_fd == -2) {   /* under a shard lock; two opens would only waste a descriptor */
+    log_fd = open(act__activation_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+      act__logf("act: cannot open the activation log %s: %s\n", act__activation_log_path, strerror(errno));
+      log_fd = -1;
+      return;
+    }
+    if (getrandom(&incarnation, sizeof incarnation, 0) != sizeof incarnation) incarnation = (uint64_t)getpid();
+  }
+  const act_vkey_t *k = &act__rt(a)->vnode->key;
+  char key[160];
+  if (k->s) {
+    size_t o = 0;
+    key[o++] = '"';
+    for (int64_t i = 0; i < act_str_len(k->s) && o < sizeof key - 8; i++) {
+      unsigned char c = (unsigned char)act_str_data(k->s)[i];
+      if (c == '"' || c == '\\') o += (size_t)snprintf(key + o, sizeof key - o, "\\%c", c);
+      else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(key + o, sizeof key - o, "\\x%02x", c);
+      else key[o++] = (char)c;
+    }
+    key[o++] = '"';
+    key[o] = 0;
+  } else {
+    snprintf(key, sizeof key, "%" PRId64, k->i);
+  }
+  char line[512];
+  int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%d\n", act_now(), what,
+                   a->type->name, key, act__node_name(), incarnation, 0);
+  if (n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
+    /* a full disk loses audit lines, never the program */
+  }
+}
+
 /* ---- registries ----------------------------------------------------------- */
 
 static void *sweeper(void *arg);
@@ -135,7 +200,10 @@ static reg_t *reg_of(const act_virtual_type_t *vt) {
     memset(r, 0, sizeof *r);
     r->vt = vt;
     r->passivate_ns = vt->passivate_ns > 0 ? vt->passivate_ns : DEFAULT_PASSIVATE_NS;
-    for (int i = 0; i < NSHARDS; i++) pthread_mutex_init(&r->shards[i].mu, NULL);
+    for (int i = 0; i < NSHARDS; i++) {
+      pthread_mutex_init(&r->shards[i].mu, NULL);
+      r->shards[i].reg = r;
+    }
     r->next_reg = regs;
     regs = r;
     int64_t every = r->passivate_ns / 4;
@@ -187,36 +255,47 @@ static void unlink_node(shard_t *s, vnode_t *n) {
 
 static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k);
 
-/* Under s->mu: the key's activation, made and started when it has none or
- * the one it had has ended (a fault, `stop`). */
-static act_actor_t *activation(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k) {
-  vnode_t **p = slot(s, h, k);
-  vnode_t *n = p ? *p : NULL;
-  if (n && !(atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
-    return n->live;
-  if (n == NULL) {
-    if (s->n >= s->cap / 2 * 3) grow(s);
-    n = act_alloc(sizeof *n);
-    n->hash = h;
-    n->key = *k;
-    n->shard = s;
-    n->linked = 1;
-    n->ref = ref_new(cx, r->vt, *k);
-    p = &s->tab[(h >> 6) & (s->cap - 1)];
-    n->next = *p;
-    *p = n;
-    s->n++;
-  }
-  act_actor_t *a = r->vt->activate(cx, k);
+/* Under s->mu: a new activation of n's key becomes its live one. */
+static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
+  act_actor_t *a = r->vt->activate(cx, &n->key);
   a->parent = act__root();   /* activations are its temporary children */
-  a->name = key_name(r->vt->type->name, k);
+  a->name = key_name(r->vt->type->name, &n->key);
   act__rt(a)->vnode = n;
   n->live = a;
+  n->ending = 0;
   n->seen_out = 0;
   n->idle_since = act_now();
   n->asked = 0;
+  act__virtual_log(a, "start");
   act_spawn_start(cx, a, ACT_RESTART_TEMPORARY);
   return a;
+}
+
+/* Under s->mu: the key's activation if it takes mail now; NULL while the
+ * one it has is ending (its mail then waits in n->pend). A key seen for
+ * the first time is activated. */
+static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k, vnode_t **out) {
+  vnode_t **p = slot(s, h, k);
+  vnode_t *n = p ? *p : NULL;
+  if (n) {
+    *out = n;
+    if (n->ending || (atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
+      return NULL;
+    return n->live;
+  }
+  if (s->n >= s->cap / 2 * 3) grow(s);
+  n = act_alloc(sizeof *n);
+  n->hash = h;
+  n->key = *k;
+  n->shard = s;
+  n->linked = 1;
+  n->ref = ref_new(cx, r->vt, *k);
+  p = &s->tab[(h >> 6) & (s->cap - 1)];
+  n->next = *p;
+  *p = n;
+  s->n++;
+  *out = n;
+  return activate(cx, r, n);
 }
 
 /* ---- references ------------------------------------------------------------ */
@@ -243,11 +322,24 @@ act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_
 void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m) {
   vref_t *v = (vref_t *)ref;
   shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  vnode_t *n;
   pthread_mutex_lock(&s->mu);
-  act_actor_t *a = activation(cx, v->reg, s, v->hash, &v->key);
-  /* Enqueued before the lock is released: a passivation decided after
-   * this sees the message as queued and does not happen. */
-  act_send(cx, a, m);
+  act_actor_t *a = route(cx, v->reg, s, v->hash, &v->key, &n);
+  if (a) {
+    /* Enqueued before the lock is released: a passivation decided after
+     * this sees the message as queued and does not happen. */
+    act_send(cx, a, m);
+  } else {
+    /* The key's activation is ending: the next one, started when it has
+     * ended (act__virtual_ended), takes this in order. */
+    if (n->npend == n->cappend) {
+      n->cappend = n->cappend ? n->cappend * 2 : 8;
+      act_msg_t **q = act_alloc(sizeof *q * (size_t)n->cappend);
+      if (n->npend) memcpy(q, n->pend, sizeof *q * (size_t)n->npend);
+      n->pend = q;
+    }
+    n->pend[n->npend++] = m;
+  }
   pthread_mutex_unlock(&s->mu);
 }
 
@@ -258,8 +350,8 @@ void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
   shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
   pthread_mutex_lock(&s->mu);
   vnode_t **p = slot(s, v->hash, &v->key);
-  act_actor_t *a = p && *p ? (*p)->live : NULL;
-  if (a) unlink_node(s, *p);
+  act_actor_t *a = p && *p && !(*p)->ending ? (*p)->live : NULL;
+  if (a) (*p)->ending = 1;
   pthread_mutex_unlock(&s->mu);
   if (a) act_stop(cx, a);
 }
@@ -306,10 +398,10 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
   pthread_mutex_lock(&s->mu);
   n->asked = 0;
   uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
-  if (n->linked && n->live == a && !(f & (AF_SUSPENDED | AF_STOPPING | AF_DEAD | AF_NOMAIL)) &&
+  if (n->linked && n->live == a && !n->ending && !(f & (AF_SUSPENDED | AF_STOPPING | AF_DEAD | AF_NOMAIL)) &&
       atomic_load_explicit(&a->mq_in, memory_order_relaxed) ==
           atomic_load_explicit(&a->mq_out, memory_order_relaxed)) {
-    unlink_node(s, n);
+    n->ending = 1;
     go = 1;
   } else {
     n->idle_since = act_now();
@@ -318,18 +410,38 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
   if (go) act__graceful_stop(cx, a, NULL);
 }
 
+/* An activation has ended (passivated, stopped or faulted; act__finish):
+ * only now may its key have another, so two never overlap. Mail that came
+ * meanwhile starts the next one; without any the key leaves the registry. */
+void act__virtual_ended(act_ctx_t *cx, act_actor_t *a) {
+  vnode_t *n = act__rt(a)->vnode;
+  shard_t *s = n->shard;
+  pthread_mutex_lock(&s->mu);
+  act__virtual_log(a, "stop");
+  if (n->linked && n->live == a) {
+    if (n->npend) {
+      act_actor_t *next = activate(cx, s->reg, n);
+      int np = n->npend;
+      act_msg_t **q = n->pend;
+      n->pend = NULL;
+      n->npend = n->cappend = 0;
+      /* From no actor: nobody is paused for these. */
+      for (int i = 0; i < np; i++) act_send(NULL, next, q[i]);
+    } else {
+      unlink_node(s, n);
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
 static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
   pthread_mutex_lock(&s->mu);
   for (uint32_t i = 0; i < s->cap; i++)
     for (vnode_t **p = &s->tab[i]; *p;) {
       vnode_t *n = *p;
-      uint32_t f = atomic_load_explicit(&n->live->flags, memory_order_acquire);
-      if (f & AF_DEAD) {   /* ended by a fault or a stop: forget it */
-        *p = n->next;
-        s->n--;
-        n->linked = 0;
-        continue;
-      }
+      p = &n->next;
+      if (n->ending || (atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
+        continue;   /* act__virtual_ended settles it */
       uint32_t out = atomic_load_explicit(&n->live->mq_out, memory_order_relaxed);
       if (out != n->seen_out) {
         n->seen_out = out;
@@ -338,7 +450,6 @@ static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
         n->asked = 1;
         act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, 0);
       }
-      p = &n->next;
     }
   pthread_mutex_unlock(&s->mu);
 }
