@@ -126,12 +126,9 @@ static int set_stop_grace(const char *v) {
   return duration(v, 100000000, 3600000000000, &act__stop_grace_ns);
 }
 
-const char *act__node_name(void) {
-  static char name[128];
-  if (cluster.node == NULL) return "-";
-  if (name[0] == 0) snprintf(name, sizeof name, "%.*s", (int)strcspn(cluster.node, "@"), cluster.node);
-  return name;
-}
+static char node_name[128] = "-";   /* set once options are parsed */
+
+const char *act__node_name(void) { return node_name; }
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -321,6 +318,7 @@ uint64_t *act__rng_thread(void) {
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   parse(argc, argv);
   if (!seed_given) seed = fresh_seed();
+  if (cluster.node) snprintf(node_name, sizeof node_name, "%.*s", (int)strcspn(cluster.node, "@"), cluster.node);
   if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
   if (cluster.node) {
     char err[400];

@@ -136,31 +136,43 @@ static const char *key_name(const char *type, const act_vkey_t *k) {
  * proves from it that no key ever had two activations at once. */
 
 const char *act__activation_log_path;   /* options.c */
-static int log_fd = -2;                 /* -2: not opened yet */
+static int log_fd = -1;
 static uint64_t incarnation;
+
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int log_closed;
+
+static void log_open(void) {
+  log_fd = open(act__activation_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    act__logf("act: cannot open the activation log %s: %s\n", act__activation_log_path, strerror(errno));
+  if (getrandom(&incarnation, sizeof incarnation, 0) != sizeof incarnation) incarnation = (uint64_t)getpid();
+}
 
 /* A process that ends ends its activations: one `exit` line says so (the
  * tests write it themselves for a process they kill -9). Called where the
  * runtime ends the process (it leaves with _exit, so atexit would not). */
 void act__virtual_exit(void) {
+  static atomic_flag once = ATOMIC_FLAG_INIT;
+  if (act__activation_log_path == NULL || atomic_flag_test_and_set(&once)) return;
+  pthread_once(&log_once, log_open);
   if (log_fd < 0) return;
   char line[160];
+  /* No line may follow this one (the process is ending), and none written
+   * before it may carry a later time. */
+  pthread_mutex_lock(&log_mu);
   int n = snprintf(line, sizeof line, "%" PRId64 "\texit\t-\t-\t%s\t%016" PRIx64 "\t0\n", act_now(),
                    act__node_name(), incarnation);
   if (n > 0 && write(log_fd, line, (size_t)n) < 0) { /* as below */ }
+  log_closed = 1;
+  pthread_mutex_unlock(&log_mu);
 }
 
 static void act__virtual_log(act_actor_t *a, const char *what) {
-  if (log_fd == -1 || act__activation_log_path == NULL) return;
-  if (log_fd == -2) {   /* under a shard lock; two opens would only waste a descriptor */
-    log_fd = open(act__activation_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
-      act__logf("act: cannot open the activation log %s: %s\n", act__activation_log_path, strerror(errno));
-      log_fd = -1;
-      return;
-    }
-    if (getrandom(&incarnation, sizeof incarnation, 0) != sizeof incarnation) incarnation = (uint64_t)getpid();
-  }
+  if (act__activation_log_path == NULL) return;
+  pthread_once(&log_once, log_open);
+  if (log_fd < 0) return;
   const act_vkey_t *k = &act__rt(a)->vnode->key;
   char key[160];
   if (k->s) {
@@ -178,11 +190,14 @@ static void act__virtual_log(act_actor_t *a, const char *what) {
     snprintf(key, sizeof key, "%" PRId64, k->i);
   }
   char line[512];
+  /* The time is read under the shard lock that orders this key's lines. */
   int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%d\n", act_now(), what,
                    a->type->name, key, act__node_name(), incarnation, 0);
-  if (n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
+  pthread_mutex_lock(&log_mu);
+  if (!log_closed && n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
     /* a full disk loses audit lines, never the program */
   }
+  pthread_mutex_unlock(&log_mu);
 }
 
 /* ---- registries ----------------------------------------------------------- */
