@@ -209,14 +209,22 @@ CUfunction act__gpu_function(act_ctx_t *cx, act_gpu_dev_t *g, act_gpu_module_t *
 
 /* ACT_GPU_PTX=DIR: compile every module of the program with NVRTC
  * through the path a launch uses (cache included) for each architecture
- * of ACT_GPU_PTX_ARCHS (default "75,90"), write DIR/<module>.compute_<a>.ptx,
+ * of ACT_GPU_PTX_ARCHS (default "75,90"), write DIR/<module>.compute_<a>.ptx
+ * (and the CUDA C itself as DIR/<module>.cu),
  * say on stdout how each was obtained, and exit. tests/gpu/ptx.sh checks
  * the files with ptxas: the CUDA C is proven valid without a GPU. */
 static void dump_ptx(const char *dir) {
   const char *archs = getenv("ACT_GPU_PTX_ARCHS");
   if (archs == NULL || *archs == 0) archs = "75,90";
   int bad = 0;
-  for (act_gpu_module_t *m = modules; m; m = m->next)
+  for (act_gpu_module_t *m = modules; m; m = m->next) {
+    char cu[4096];
+    snprintf(cu, sizeof cu, "%s/%s.cu", dir, m->name);
+    FILE *f = fopen(cu, "wb");
+    if (f == NULL || fputs(m->source, f) < 0 || fclose(f) != 0) {
+      act__logf("act: gpu: cannot write %s\n", cu);
+      bad = 1;
+    }
     for (const char *a = archs; *a;) {
       int arch = atoi(a);
       char err[400], path[4096];
@@ -238,6 +246,7 @@ static void dump_ptx(const char *dir) {
       a += strcspn(a, ",");
       if (*a == ',') a++;
     }
+  }
   fflush(stdout);
   _exit(bad);
 }

@@ -126,8 +126,9 @@ static char *compile(const act_nvrtc_t *nv, const char *source, int arch, char *
     char *log = malloc(n + 1);
     if (log && nv->GetProgramLog(prog, log) == 0) {
       log[n] = 0;
-      /* the first error line is what a reader needs */
+      /* the first error line (with its place) is what a reader needs */
       char *line = strstr(log, "error");
+      while (line && line > log && line[-1] != '\n') line--;
       snprintf(err, errlen, "NVRTC could not compile the CUDA C: %.200s", line ? line : log);
       char *nl = strchr(err, '\n');
       if (nl) *nl = 0;
