@@ -250,6 +250,10 @@ member(A) ::= APPLY IDENT(N) LPAREN hparams(P) RPAREN block(B).
   { A = ast_new(AST_APPLY, N.loc); A->name = N.s; ast_add(A, P); ast_add(A, B); }
 member(A) ::= SNAPSHOT(K) IDENT(W) expr(E).
   { A = ast_new(AST_SNAPSHOT, K.loc); parse_expect_word(px, &W, "every"); ast_add(A, E); }
+member(A) ::= IDENT(K) expr(E).
+  { A = ast_new(AST_BATCH, K.loc); parse_expect_word(px, &K, "batch"); ast_add(A, E); ast_add(A, NULL); }
+member(A) ::= IDENT(K) expr(E) WITHIN expr(W).
+  { A = ast_new(AST_BATCH, K.loc); parse_expect_word(px, &K, "batch"); ast_add(A, E); ast_add(A, W); }
 member(A) ::= PASSIVATE(K) IDENT(W) expr(E).
   { A = ast_new(AST_PASSIVATE, K.loc); parse_expect_word(px, &W, "after"); ast_add(A, E); }
 member(A) ::= STRATEGY(K) IDENT(N).   { A = ast_new(AST_STRATEGY, K.loc); A->name = N.s; A->loc = N.loc; }

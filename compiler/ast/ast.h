@@ -42,6 +42,8 @@
  *  EVENT           name          0: LIST of FIELD
  *  APPLY           event name    0: LIST of PARAM (untyped), 1: BLOCK
  *  SNAPSHOT        -             0: expr (every N)
+ *  BATCH           -             0: expr (count), 1: expr (duration) | NULL
+ *                                (`batch N within D` of a gpu actor)
  *  PASSIVATE       -             0: expr (duration)
  *  STRATEGY        strategy id   -
  *  RESTARTS        -             0: expr (count), 1: expr (window duration)
@@ -126,7 +128,7 @@
 #define AST_KINDS(X) \
   X(MODULE) X(IMPORT) X(CONST) X(FN) X(EXTERN) X(PARAM) X(STRUCT) X(FIELD) \
   X(ENUM) X(VARIANT) X(MESSAGE) X(PROTOCOL) X(ACTOR) \
-  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) \
+  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) X(BATCH) \
   X(PASSIVATE) X(STRATEGY) X(RESTARTS) X(SUPERVISE) X(CHILD) X(CHILDREN) \
   X(TNAME) X(TARRAY) X(TMAP) X(TOPT) X(TFUTURE) \
   X(BLOCK) X(ASSIGN) X(IF) X(IF_LET) X(WHILE) X(FOR) X(RANGE) X(MATCH) \

@@ -85,7 +85,9 @@ static const char *opt_flags(const char *const *c_files) {
 static void compile_args(args_t *a, const toolchain_t *tc, const char *const *c_files, const char *gen_dir,
                          const char *c_flags) {
   push_words(a, cc_name());
-  push_words(a, "-std=gnu11 -pthread");
+  /* -ffp-contract=off: no fused multiply-add, as on the GPU path
+   * (NVRTC --fmad=false), so kernels agree bit for bit (LANGUAGE.md §11) */
+  push_words(a, "-std=gnu11 -pthread -ffp-contract=off");
   push_words(a, opt_flags(c_files));
   push_sanitize(a);
   char buf[PATH_MAX + 16];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit/emit_cuda.h"
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
@@ -185,6 +186,7 @@ static void emit_actor_header(FILE *h, ast_t *a) {
       fprintf(h, "  %s f_%s;\n", ctype(m->type), m->name);
     }
   }
+  if (a->flags & ACTOR_GPU) fprintf(h, "  act_gpu_state_t *gpu_;   /* the runtime's batches */\n");
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
   if (a->flags & ACTOR_VIRTUAL) {
     fprintf(h, "extern const act_virtual_type_t %s_vtype;\n", an);
@@ -241,6 +243,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
   ast_t *stop = member(a, AST_ON_STOP);
   if (stop) emit_body(e, out, a, stop, xprintf("%s_on_stop", an), 2);
+  if (a->flags & ACTOR_GPU) cuda_emit_actor(out, a, e->mod->data, handler_cname);
 
   /* start: fields in order, children, then init */
   sb_t body = {0};
@@ -284,6 +287,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   emit_glue(e);
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
+  if (a->flags & ACTOR_GPU) line(e, "act_gpu_started(cx, base, &self->gpu_, &%s_gpu);", an);
   sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
   sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
@@ -292,12 +296,19 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   /* dispatch */
   sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
-  for (int i = 0; i < ms->nkids; i++) {
+  for (int i = 0, batched = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
-    if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
-                emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
+    if (m->kind != AST_ON || m->sym == NULL) continue;
+    const char *at = emit_loc(e, m->loc);
+    if ((a->flags & ACTOR_GPU) && cuda_dispatch_case(out, a, m, batched, at)) {
+      batched++;
+      continue;
+    }
+    sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
+              handler_cname(a, m->sym), msg_cname(m->sym));
   }
+  if (a->flags & ACTOR_GPU)
+    sb_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
   /* supervision clause */
@@ -502,9 +513,11 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
     if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
   }
+  if (cuda_module_needed(mod)) fprintf(h, "#include <act/gpu.h>\n");
   fprintf(h, "\n");
   emit_type_defs(h);
   fprintf(h, "\n");
+  cuda_emit_header(h, mod);
 
   sb_t out = {0}, protos = {0};
   memset(&e->locs, 0, sizeof e->locs);
@@ -574,6 +587,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       if (d && d->kind == AST_ACTOR) emit_actor(e, h, &out, &protos, d);
     }
   }
+  cuda_emit_module(&out, e->prog, mod);
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);

@@ -291,9 +291,11 @@ static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
   return b.p;
 }
 
-/* k[n](args): the CPU path of LANGUAGE.md §11 — the kernel body runs for
- * every i in 0..n and the results fill a new array. The arguments are
- * evaluated once. */
+/* k[n](args) (LANGUAGE.md §11): the arguments are evaluated once; the
+ * runtime runs the indices it can on the GPU (act_gpu_launch, emit_cuda.c)
+ * and answers where the CPU path takes over: n when the GPU did them all,
+ * 0 without a GPU, or the index that faulted there, which then faults
+ * here as it would without a GPU. */
 static char *kernel_launch(em_t *e, ast_t *n) {
   ast_t *k = n->sym;
   ast_t *ps = k->kids[0];
@@ -302,8 +304,11 @@ static char *kernel_launch(em_t *e, ast_t *n) {
   sb_printf(&b, "({ int64_t n_ = %s; ", emit_expr(e, n->kids[0]->kids[1]));
   for (int i = 1; i < n->nkids && i < ps->nkids; i++)
     sb_printf(&b, "%s a%d_ = %s; ", ctype(ps->kids[i]->type), i, emit_value(e, n->kids[i]));
-  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); ", tdesc(rt));
-  sb_printf(&b, "for (int64_t i_ = 0; i_ < n_; i_++) { %s v_ = %s(cx, i_", ctype(rt), decl_cname(k));
+  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); void *args_[] = {", tdesc(rt));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, "%s&a%d_", i > 1 ? ", " : "", i);
+  sb_printf(&b, "%s}; ", n->nkids > 1 ? "" : "NULL");
+  sb_printf(&b, "for (int64_t i_ = act_gpu_launch(cx, &%s_gpu, n_, args_, out_, %s); i_ < n_; i_++) { %s v_ = %s(cx, i_",
+            decl_cname(k), emit_loc(e, n->loc), ctype(rt), decl_cname(k));
   for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, ", a%d_", i);
   sb_printf(&b, "); act_array_push(&out_, %s, &v_); } out_; })", tdesc(rt));
   return b.p;

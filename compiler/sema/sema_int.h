@@ -155,6 +155,7 @@ void sema_check_fn(cx_t *c, ast_t *fn);
 void sema_gpu_body(cx_t *c, ast_t *owner, const char *where);
 void sema_gpu_signature(cx_t *c, ast_t *fn);
 void sema_gpu_actor(cx_t *c, ast_t *a);
+void sema_gpu_batch(cx_t *c, ast_t *m);
 
 /* check_types.c */
 void sema_fields(cx_t *c, ast_t *list, const char *what);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "act/cluster.h"
+#include "gpu/gpu_int.h"
 #include "rt/rt.h"
 
 #define MAX_THREADS 256
@@ -166,6 +167,8 @@ static const option_t options[] = {
   {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
   {"store", "ACT_STORE", "URL", "a postgres://... URL", "none (the embedded store: not yet)",
    set_store},
+  {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
+   "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -317,6 +320,7 @@ uint64_t *act__rng_thread(void) {
 
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   parse(argc, argv);
+  act__gpu_options();
   if (!seed_given) seed = fresh_seed();
   if (cluster.node) snprintf(node_name, sizeof node_name, "%.*s", (int)strcspn(cluster.node, "@"), cluster.node);
   if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
