@@ -171,7 +171,8 @@ static int check_file(const opts_t *o, const toolchain_t *tc, diag_t *d,
       return EXIT_ERRORS;
   }
   sema_opts_t so = {.stdlib_dir = tc->stdlib_dir,
-                    .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main};
+                    .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main,
+                    .c_flags = o->c_flags};
   if (!sema_load_and_check(o->file, &so, d, prog) || d->errors)
     return EXIT_ERRORS;
   return 0;
@@ -279,8 +280,13 @@ static int build_program(const opts_t *o, const toolchain_t *tc, diag_t *d,
   if (!emit_program(prog, &eo, d, &c_files) || d->errors)
     return EXIT_ERRORS;
   int rc = 0;
+  /* --c-flags, then what `import c ... pkg` asked pkg-config for */
+  char *flags = NULL;
+  if (asprintf(&flags, "%s %s", o->c_flags ? o->c_flags : "", prog->c_flags ? prog->c_flags : "") < 0)
+    flags = NULL;
   if (exe != NULL)
-    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe, o->c_flags);
+    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe, flags);
+  free(flags);
   for (char **p = c_files; p && *p; p++)
     free(*p);
   free(c_files);

@@ -25,9 +25,6 @@ static void scan_unsupported(em_t *e, ast_t *n) {
   case AST_ACTOR:
     if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
     break;
-  case AST_IMPORT:
-    if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
-    break;
   case AST_SPAWN:
     if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
     break;
@@ -521,6 +518,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
           fprintf(h, "%s%s", p ? ", " : "", ctype(f->kids[0]->kids[p]->type));
         fprintf(h, "%s);\n", f->kids[0]->nkids ? "" : "void");
       }
+      if (d->flags & IMPORT_C) emit_cglue(h, d);
       break;
     case AST_FN: {
       sb_t sig = {0};
