@@ -478,7 +478,12 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
-    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
+    if (d && d->kind == AST_EXTERN && d->lit.s) {
+      /* <h.h> unless found by path: a module named like the header (zlib.act
+       * for zlib.h) writes a zlib.h of its own into the generated C's directory */
+      const char *hp = extern_header(mod, d->lit.s);
+      fprintf(h, hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+    }
   }
   fprintf(h, "\n");
   emit_type_defs(h);
