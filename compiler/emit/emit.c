@@ -22,9 +22,6 @@ static void unsupported(em_t *e, loc_t l, const char *what) {
 static void scan_unsupported(em_t *e, ast_t *n) {
   if (n == NULL) return;
   switch (n->kind) {
-  case AST_IMPORT:
-    if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
-    break;
   case AST_SPAWN:
     if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
     break;
@@ -511,7 +508,12 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
-    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
+    if (d && d->kind == AST_EXTERN && d->lit.s) {
+      /* <h.h> unless found by path: a module named like the header (zlib.act
+       * for zlib.h) writes a zlib.h of its own into the generated C's directory */
+      const char *hp = extern_header(mod, d->lit.s);
+      fprintf(h, hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+    }
   }
   if (cuda_module_needed(mod)) fprintf(h, "#include <act/gpu.h>\n");
   fprintf(h, "\n");
@@ -553,6 +555,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
           fprintf(h, "%s%s", p ? ", " : "", ctype(f->kids[0]->kids[p]->type));
         fprintf(h, "%s);\n", f->kids[0]->nkids ? "" : "void");
       }
+      if (d->flags & IMPORT_C) emit_cglue(h, d);
       break;
     case AST_FN: {
       sb_t sig = {0};

@@ -272,8 +272,8 @@ static char *variant(em_t *e, ast_t *n, ast_t *v) {
 static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
   sb_t b = {0};
   int ext = (fn->flags & FN_EXTERN) != 0;
-  if (ext) {
-    sb_printf(&b, "%s(", fn->name);
+  if (ext) {   /* a C function of `import c` that needs glue: emit_cglue.c */
+    sb_printf(&b, (fn->flags & IMPORT_C) ? "act_c_%s(" : "%s(", fn->name);
   } else if (fn->scope && fn->scope->kind == AST_ACTOR) {
     sb_printf(&b, "%s_fn_%s(cx, self", decl_cname(fn->scope), fn->name);
   } else {

@@ -2,6 +2,7 @@
  * functions each file offers the others.
  *
  *   load.c        loading the root and its imports (modules in order)
+ *   cimport.c     `import c`: C headers through libclang into declarations
  *   scope.c       hash tables and the block-structured local scope
  *   decls.c       pass 1: top-level names, imports, actor member tables
  *   resolve.c     name lookup, type expressions, "did you mean" hints

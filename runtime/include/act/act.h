@@ -586,6 +586,13 @@ act_ctx_t *act_external(void);
 int act_runtime_wait(void);
 /* Ask from a non-actor thread: blocks; the reply or NULL on failure. */
 act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns);
+/* Embedding, at the end: wait up to timeout_ns until the runtime is
+ * quiescent now (every message sent so far handled, no timer armed, every
+ * journal write committed); 0 when it is, -1 on time-out. After 0 nothing
+ * runs in the runtime until the program sends again, so it may return from
+ * main or exit(). Unlike act_runtime_wait, which returns at the first
+ * quiescence ever, this looks at the present. docs/embedding.md. */
+int act_runtime_stop(int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,7 @@ void act__timer_cancel(act_timer_t *t);
 int act__timers_armed(void);
 int act__tick_cancelled(act_msg_t *m);   /* m has MF_TIMER */
 void act__quiescence_check(void);
+int act__quiet_now(void);           /* quiescent now (act_runtime_stop) */
 const char *act__path(act_actor_t *a, char *buf, size_t n);
 /* Runs fn(arg) so that a fault inside returns 1 (reason in *reason)
  * instead of unwinding the handler: for code called from C libraries. */

@@ -133,6 +133,16 @@ static void check_quiescent(void) {
   set_exit(70);
 }
 
+/* act_runtime_stop (rt/embed.c): quiescent at this moment, by the rule
+ * above, whether or not the program's one-time exit status was set. */
+int act__quiet_now(void) {
+  pthread_mutex_lock(&act__sched_mu);
+  int q = act__idle_count == act__nworkers && all_queues_empty() && act__timers_armed() == 0 &&
+          act__persist_inflight() == 0 && act__parked_count() == 0;
+  pthread_mutex_unlock(&act__sched_mu);
+  return q;
+}
+
 void act__quiescence_check(void) {
   if (act__nworkers == 0) return;
   pthread_mutex_lock(&act__sched_mu);
