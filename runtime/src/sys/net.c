@@ -27,6 +27,7 @@
 
 #include "act/act.h"
 #include "act/sys.h"
+#include "rt/rt.h"
 #include "sys/io_loop.h"
 #include "sys/std_msgs.h"
 #include "sys/sys_int.h"
@@ -134,7 +135,7 @@ static sock_t *new_sock(int kind, act_actor_t *owner) {
   s->id = next_id++;
   tab_put_locked(s);
   pthread_mutex_unlock(&tab_mu);
-  act__io_hold();   /* an open socket is pending I/O (§6) */
+  act__io_pending_add(1);   /* an open socket is pending I/O (§6) */
   return s;
 }
 
@@ -194,7 +195,7 @@ static void finish_close(sock_t *s) {
     *p = TAB_TOMB;
   pthread_mutex_unlock(&tab_mu);
   send_closed(s);
-  act__io_release();
+  act__io_pending_add(-1);
 }
 
 static void on_closed(uv_handle_t *h) { finish_close(h->data); }
