@@ -29,6 +29,7 @@
 #include "act/sys.h"
 #include "rt/rt.h"
 #include "sys/io_loop.h"
+#include "sys/net_ext.h"
 #include "sys/std_msgs.h"
 #include "sys/sys_int.h"
 #include "sys/watch.h"
@@ -54,6 +55,7 @@ typedef struct sock {
   act_actor_t *owner;
   act_str_t *peer;
   act_str_t *reason;       /* why it closed (the Closed message) */
+  void *ext;               /* a protocol's state on it (net_ext.h) */
   int64_t port;            /* a listener's local port */
   /* Shared with writers, under mu. */
   pthread_mutex_t mu;
@@ -146,6 +148,19 @@ static void *req_alloc(size_t n) {
     abort();
   }
   return p;
+}
+
+void *act__net_ext(int64_t id) {
+  sock_t *s = lookup(id);
+  return s && s->kind == CONN ? s->ext : NULL;
+}
+
+bool act__net_set_ext(int64_t id, void *ext) {
+  sock_t *s = lookup(id);
+  if (s == NULL || s->kind != CONN)
+    return false;
+  s->ext = ext;
+  return true;
 }
 
 /* ---- messages to owners -------------------------------------------------- */
