@@ -40,7 +40,11 @@ expect "a path without a key" "$(curl -s -o /dev/null -w '%{http_code}' "http://
 
 python3 "$here/kv_load.py" load "$port" "$tmp/acked" &
 load=$!
-sleep 2
+# Kill once the load is well under way (500 PUTs acknowledged, or 20 s).
+for _ in $(seq 200); do
+  [ "$(cat "$tmp/acked" 2>/dev/null | wc -l)" -ge 500 ] && break
+  sleep 0.1
+done
 kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=
 wait "$load"
 [ "$(wc -l <"$tmp/acked")" -gt 100 ] || { echo "FAIL: fewer than 100 PUTs acknowledged before the kill"; fails=$((fails + 1)); }

@@ -1,7 +1,7 @@
 """For tests/example_kv.sh. `load PORT OUT`: 8 writers PUT keys w<i>-<n>
 with value v<n>-<i>, each on a keep-alive connection, one after another,
 until the server goes away; every PUT answered 204 is written to OUT
-(after its answer). `check PORT FILE`: every key in FILE must GET back its
+(after its answer, at once, so the test can watch the count grow). `check PORT FILE`: every key in FILE must GET back its
 value; prints the count."""
 import http.client
 import sys
@@ -23,22 +23,24 @@ def writer(i, acked, lock):
                 print(f"FAIL: PUT {key} answered {r.status}")
                 return
             with lock:
-                acked.append(f"{key} {value}\n")
+                acked.write(f"{key} {value}\n")
+                acked.flush()
             n += 1
-    except (OSError, http.client.HTTPException):
+    except (OSError, http.client.HTTPException) as e:
+        if n == 0:
+            print(f"writer {i}: no PUT went through: {e!r}")
         return   # the server was killed
 
 
 if mode == "load":
-    acked, lock = [], threading.Lock()
+    acked, lock = open(path, "w"), threading.Lock()
     threads = [threading.Thread(target=writer, args=(i, acked, lock)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    with open(path, "w") as f:
-        f.writelines(acked)
-    print(f"{len(acked)} PUTs acknowledged")
+    acked.close()
+    print(f"{len(open(path).read().splitlines())} PUTs acknowledged")
 else:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     bad = 0
