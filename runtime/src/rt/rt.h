@@ -185,5 +185,8 @@ uint64_t act__rng_seed(act_actor_t *parent);
 uint64_t *act__rng_thread(void);   /* rand's state where there is no actor */
 void act__persist_start(const char *argv0);
 int act__persist_inflight(void);   /* journal writes not yet answered */
+/* sched/worker.c: the standard library's pending I/O (open sockets) goes
+ * up or down by delta; quiescence waits for zero. Any thread. */
+void act__io_pending_add(int64_t delta);
 
 #endif
