@@ -39,6 +39,7 @@ static int settle(act_worker_t *w, act_actor_t *a, act_msg_t *m, act_status_t *s
     if (f->state == 0) {
       f->reply = m;
       f->state = (m->flags & MF_FAILED) ? 2 : 1;
+      if (m->flags & MF_FAILED) f->reason = ((act_failure_t *)m)->reason;
       if (f->timer) act__timer_cancel(f->timer);
     }
   } else if (f->state == 0) {

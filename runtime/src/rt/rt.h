@@ -13,7 +13,7 @@ enum {
   MF_CTL = 1 << 1,       /* an act_ctl_t: the runtime's, not the program's */
   MF_LANE = 1 << 2,      /* goes in the control lane (overtakes user mail and
                             reaches a suspended actor) */
-  MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
+  MF_FAILED = 1 << 6,    /* reply: the ask failed; an act_failure_t */
   MF_COUNTED = 1 << 8,   /* counted in the receiver's mq_in (backpressure) */
   MF_POOLED = 1 << 12,   /* from a worker's pool: recycled once handled */
   MF_TIMER = 1 << 13,    /* a tick of m->timer: dropped if it was cancelled */
@@ -40,6 +40,15 @@ typedef struct act_ctl {
   uint32_t token;        /* the plan step it starts or answers */
   act_str_t *reason;     /* CTL_ESCALATE */
 } act_ctl_t;
+
+/* A failed ask's (or persist's) reply. The reason travels in the reply and
+ * is copied into the future by the asker when it accepts the reply: a
+ * time-out may fail the same future on the asker's thread meanwhile, and
+ * only the asker writes the future. */
+typedef struct act_failure {
+  act_msg_t h;
+  act_str_t *reason;
+} act_failure_t;
 
 static inline act_ctl_t *act__ctl_of(act_msg_t *m) { return (m->flags & MF_CTL) ? (act_ctl_t *)m : NULL; }
 
