@@ -28,7 +28,7 @@
 
 /* What the options decided (read by sched.c through act__options_parse). */
 static int threads;                        /* 0: one per core */
-static uint32_t mailbox = 65536;
+static uint32_t mailbox = 4096;
 static const char *journal_path, *journal_sync;
 static uint64_t seed;
 static int seed_given;
@@ -137,7 +137,7 @@ static const option_t options[] = {
   {"threads", "ACT_THREADS", "N", "a whole number from 1 to " STR(MAX_THREADS),
    "one per core", set_threads},
   {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
-   "65536 (the bound of actors that declare no `mailbox`)", set_mailbox},
+   "4096 (the bound of actors that declare no `mailbox`)", set_mailbox},
   {"journal", "ACT_JOURNAL", "PATH", "a file path", "PROGRAM.journal.db in the working directory",
    set_journal},
   {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
