@@ -1,40 +1,70 @@
 /* The coordination store's conformance suite: written against
  * act_coord_*, so every backend passes the same tests. The backend under
  * test comes from the URL in ACT_TEST_STORE (tests/cluster/coord.sh
- * starts a private PostgreSQL and sets it); `fresh` empties it before
- * each test. Leases are short (300 ms) so that lapses can be waited for. */
+ * starts a private PostgreSQL, or three embedded dqlite nodes, and sets
+ * it); `fresh` empties it before each test. Leases are short (300 ms) so
+ * that lapses can be waited for; a lapse waits lease + margin + slack. */
 #include <act/cluster.h>
 
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "cluster/dqlite_client.h"
+
 #define LEASE 300
+#define TABLES "act_members, act_names, act_shards, act_heads, act_journal"
 
 /* ---- the backend under test ---- */
+static int dq_done;
+static void dq_got(void *arg, const act_dq_res_t *r) {
+  (void)arg;
+  cr_assert(r->ok, "%s", r->error);
+  dq_done = 1;
+}
+
 static void fresh(const char *url) {
+  if (strncmp(url, "dqlite://", 9) == 0) {
+    uv_loop_t l;
+    uv_loop_init(&l);
+    char err[256];
+    act_dq_t *d = act__dq_open(&l, url + 9, err, sizeof err);
+    cr_assert(d != NULL, "%s", err);
+    dq_done = 0;
+    act__dq_exec(d, "DROP TABLE IF EXISTS act_members; DROP TABLE IF EXISTS act_names; "
+                    "DROP TABLE IF EXISTS act_shards; DROP TABLE IF EXISTS act_heads; "
+                    "DROP TABLE IF EXISTS act_journal", NULL, 0, dq_got, NULL);
+    while (!dq_done) uv_run(&l, UV_RUN_ONCE);
+    act__dq_close(d);
+    uv_run(&l, UV_RUN_DEFAULT);
+    uv_loop_close(&l);
+    return;
+  }
   PGconn *c = PQconnectdb(url);
   cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-  PQclear(PQexec(c, "SET client_min_messages = warning; "
-                     "DROP TABLE IF EXISTS act_members, act_names, act_shards"));
+  PQclear(PQexec(c, "SET client_min_messages = warning; DROP TABLE IF EXISTS " TABLES));
   PQfinish(c);
 }
 
 /* ---- helpers: one call, run the loop until it is answered ---- */
 static uv_loop_t loop;
-static act_coord_t *S, *S2;
+static act_coord_t *S, *S2, *S3, *S4;
 static const char *URL;
 
 typedef struct answer {
   int done;
   act_coord_result_t r;
   act_coord_member_t members[16];
+  act_coord_entry_t entries[8];
+  uint8_t data[8][16];
   char error[256];
 } answer_t;
 
+/* Keeps what the answer points to: it is only valid during the callback. */
 static void got(void *arg, const act_coord_result_t *r) {
   answer_t *a = arg;
   a->r = *r;
@@ -42,6 +72,12 @@ static void got(void *arg, const act_coord_result_t *r) {
   if (r->error) snprintf(a->error, sizeof a->error, "%s", r->error);
   for (size_t i = 0; i < r->nmembers && i < 16; i++) a->members[i] = r->members[i];
   a->r.members = a->members;
+  for (size_t i = 0; i < r->nentries && i < 8; i++) {
+    a->entries[i] = r->entries[i];
+    memcpy(a->data[i], r->entries[i].data, r->entries[i].len < 16 ? r->entries[i].len : 16);
+    a->entries[i].data = a->data[i];
+  }
+  a->r.entries = a->entries;
 }
 
 static void wait_for(answer_t *a, int n) {
@@ -61,6 +97,7 @@ static int join(act_coord_t *s, const char *node, uint64_t inc) {
   act_coord_member_t m = member(node, inc);
   act_coord_join(s, &m, LEASE, got, &a);
   wait_for(&a, 1);
+  if (a.r.status == ACT_COORD_ERROR) cr_log_error("join %s: %s", node, a.error);
   return a.r.status;
 }
 
@@ -98,7 +135,36 @@ static answer_t claim(act_coord_t *s, uint32_t shard, const char *node, uint64_t
   return a;
 }
 
-static void lapse(void) { usleep((LEASE + 150) * 1000); }
+static answer_t owner_of(uint32_t shard) {
+  answer_t a = {0};
+  act_coord_owner(S, shard, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static int release(uint32_t shard, const char *node, uint64_t inc) {
+  answer_t a = {0};
+  act_coord_release(S, shard, node, inc, got, &a);
+  wait_for(&a, 1);
+  return a.r.status;
+}
+
+static answer_t fence(act_coord_t *s, const char *key, uint64_t epoch) {
+  answer_t a = {0};
+  act_coord_fence(s, key, epoch, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static answer_t append(act_coord_t *s, const char *key, uint64_t epoch, uint64_t seq,
+                       const char *data, size_t len) {
+  answer_t a = {0};
+  act_coord_append(s, key, epoch, seq, data, len, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static void lapse(void) { usleep((LEASE + ACT_COORD_MARGIN(LEASE) + 120) * 1000); }
 
 static void setup(void) {
   URL = getenv("ACT_TEST_STORE");
@@ -110,11 +176,17 @@ static void setup(void) {
   cr_assert(S != NULL, "%s", err);
   S2 = act_coord_open(&loop, URL, err, sizeof err);
   cr_assert(S2 != NULL, "%s", err);
+  S3 = act_coord_open(&loop, URL, err, sizeof err);
+  cr_assert(S3 != NULL, "%s", err);
+  S4 = act_coord_open(&loop, URL, err, sizeof err);
+  cr_assert(S4 != NULL, "%s", err);
 }
 
 static void teardown(void) {
   act_coord_close(S);
   act_coord_close(S2);
+  act_coord_close(S3);
+  act_coord_close(S4);
   uv_run(&loop, UV_RUN_NOWAIT);
 }
 
@@ -243,11 +315,19 @@ Test(coord, races_have_one_winner) {
     act_coord_join(S2, &m2, 10000, got, &b);
     wait_for(&a, 1);
     wait_for(&b, 1);
-    cr_assert_eq((a.r.status == ACT_COORD_OK) + (b.r.status == ACT_COORD_OK), 1, "round %d", round);
+    cr_assert_eq((a.r.status == ACT_COORD_OK) + (b.r.status == ACT_COORD_OK), 1,
+                 "round %d: %d %s / %d %s", round, a.r.status, a.error, b.r.status, b.error);
     cr_assert_eq((a.r.status == ACT_COORD_TAKEN) + (b.r.status == ACT_COORD_TAKEN), 1);
   }
-  cr_assert_eq(join(S, "c1", 1), ACT_COORD_OK);
-  cr_assert_eq(join(S, "c2", 2), ACT_COORD_OK);
+  /* Long leases: the rounds below are about races, not lapses. */
+  answer_t j1 = {0}, j2 = {0};
+  act_coord_member_t c1 = member("c1", 1), c2 = member("c2", 2);
+  act_coord_join(S, &c1, 10000, got, &j1);
+  act_coord_join(S2, &c2, 10000, got, &j2);
+  wait_for(&j1, 1);
+  wait_for(&j2, 1);
+  cr_assert_eq(j1.r.status, ACT_COORD_OK);
+  cr_assert_eq(j2.r.status, ACT_COORD_OK);
   for (uint32_t shard = 100; shard < 120; shard++) {
     answer_t a = {0}, b = {0};
     act_coord_claim(S, shard, "c1", 1, got, &a);
@@ -267,6 +347,139 @@ Test(coord, calls_queue_in_order) {
   for (int i = 0; i < 50; i++) cr_assert_eq(a[i].r.status, ACT_COORD_OK, "call %d", i);
 }
 
+Test(coord, shard_owner_and_release) {
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
+  cr_assert_eq(join(S, "n2", 21), ACT_COORD_OK);
+  answer_t o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_NOTFOUND);
+  cr_assert_eq(o.r.epoch, 0, "never claimed");
+  cr_assert_eq(claim(S, 7, "n1", 11).r.epoch, 1);
+  o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_OK);
+  cr_assert_str_eq(o.r.owner.node, "n1");
+  cr_assert_eq(o.r.owner.incarnation, 11);
+  cr_assert_eq(o.r.epoch, 1);
+  cr_assert_eq(release(7, "n2", 21), ACT_COORD_NOTFOUND, "only the owner releases");
+  cr_assert_eq(release(7, "n1", 11), ACT_COORD_OK);
+  o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_NOTFOUND);
+  cr_assert_eq(o.r.epoch, 1, "a released shard keeps its epoch");
+  answer_t a = claim(S2, 7, "n2", 21);
+  cr_assert_eq(a.r.status, ACT_COORD_OK);
+  cr_assert_eq(a.r.epoch, 2, "the claim after a release raises the epoch");
+  cr_assert_eq(owner_of(7).r.owner.incarnation, 21);
+}
+
+/* Four stores claim the same shards at once for four live nodes: per
+ * shard exactly one wins, every other is told who won and at which epoch,
+ * and owner() agrees — at most one owner, whatever the interleaving. */
+Test(coord, concurrent_claims_have_at_most_one_owner) {
+  act_coord_t *s[4] = {S, S2, S3, S4};
+  const char *names[4] = {"m1", "m2", "m3", "m4"};
+  for (int i = 0; i < 4; i++) {
+    answer_t j = {0};
+    act_coord_member_t m = member(names[i], 100 + (uint64_t)i);
+    act_coord_join(s[i], &m, 10000, got, &j);
+    wait_for(&j, 1);
+    cr_assert_eq(j.r.status, ACT_COORD_OK);
+  }
+  enum { SHARDS = 15 };
+  static answer_t a[SHARDS][4];
+  memset(a, 0, sizeof a);
+  for (uint32_t sh = 0; sh < SHARDS; sh++)
+    for (int i = 0; i < 4; i++) act_coord_claim(s[i], 500 + sh, names[i], 100 + (uint64_t)i, got, &a[sh][i]);
+  for (uint32_t sh = 0; sh < SHARDS; sh++)
+    for (int i = 0; i < 4; i++) wait_for(&a[sh][i], 1);
+  for (uint32_t sh = 0; sh < SHARDS; sh++) {
+    int wins = 0, winner = -1;
+    for (int i = 0; i < 4; i++)
+      if (a[sh][i].r.status == ACT_COORD_OK) wins++, winner = i;
+    cr_assert_eq(wins, 1, "shard %u: %d owners", 500 + sh, wins);
+    cr_assert_eq(a[sh][winner].r.epoch, 1);
+    for (int i = 0; i < 4; i++) {
+      if (i == winner) continue;
+      cr_assert_eq(a[sh][i].r.status, ACT_COORD_TAKEN, "shard %u, store %d: %d %s", 500 + sh, i,
+                   a[sh][i].r.status, a[sh][i].error);
+      cr_assert_str_eq(a[sh][i].r.owner.node, names[winner]);
+      cr_assert_eq(a[sh][i].r.epoch, 1);
+    }
+    answer_t o = owner_of(500 + sh);
+    cr_assert_str_eq(o.r.owner.node, names[winner]);
+  }
+}
+
+Test(coord, stale_epoch_appends_are_refused) {
+  const char bin[] = {'a', 0, 'b', (char)0xff};
+  cr_assert_eq(append(S, "cart/u42", 1, 1, "x", 1).r.status, ACT_COORD_LOST, "never fenced");
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_OK);
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_OK, "fencing again at E is harmless");
+  cr_assert_eq(append(S, "cart/u42", 1, 1, bin, sizeof bin).r.status, ACT_COORD_OK);
+  answer_t f = fence(S2, "cart/u42", 2);   /* a new owner at epoch 2 */
+  cr_assert_eq(f.r.status, ACT_COORD_OK);
+  answer_t st = append(S, "cart/u42", 1, 2, "old", 3);
+  cr_assert_eq(st.r.status, ACT_COORD_LOST, "the old owner's append is refused");
+  cr_assert_eq(st.r.epoch, 2, "and told the epoch that fenced it");
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_LOST, "an epoch never goes back");
+  cr_assert_eq(append(S2, "cart/u42", 2, 2, "new", 3).r.status, ACT_COORD_OK);
+  cr_assert_eq(append(S2, "cart/u42", 2, 2, "dup", 3).r.status, ACT_COORD_TAKEN,
+               "one sequence number is written once");
+  answer_t r = {0};
+  act_coord_read(S3, "cart/u42", 0, got, &r);
+  wait_for(&r, 1);
+  cr_assert_eq(r.r.status, ACT_COORD_OK);
+  cr_assert_eq(r.r.nentries, 2);
+  cr_assert_eq(r.r.entries[0].seq, 1);
+  cr_assert_eq(r.r.entries[0].epoch, 1);
+  cr_assert_eq(r.r.entries[0].len, sizeof bin);
+  cr_assert_arr_eq(r.r.entries[0].data, bin, sizeof bin);
+  cr_assert_eq(r.r.entries[1].seq, 2);
+  cr_assert_eq(r.r.entries[1].epoch, 2);
+  cr_assert_arr_eq(r.r.entries[1].data, "new", 3);
+}
+
+static void read_seqs(void *arg, const act_coord_result_t *r) {
+  uint8_t *have = arg;
+  cr_assert_eq(r->status, ACT_COORD_OK, "%s", r->error ? r->error : "");
+  for (size_t i = 0; i < r->nentries; i++) {
+    cr_assert(r->entries[i].seq >= 1 && r->entries[i].seq <= 60);
+    cr_assert_eq(r->entries[i].epoch, 1);
+    have[r->entries[i].seq] = 1;
+  }
+  have[0] = 1;
+}
+
+/* Appends at epoch 1 race with a fence to epoch 2 from another store:
+ * exactly the appends answered OK are in the journal, and they form a
+ * prefix (once fenced, no later append of the old owner gets in). */
+Test(coord, appends_racing_a_fence) {
+  cr_assert_eq(fence(S, "acct/7", 1).r.status, ACT_COORD_OK);
+  enum { N = 60 };
+  static answer_t a[N + 1];
+  memset(a, 0, sizeof a);
+  answer_t f = {0};
+  for (int i = 1; i <= N; i++) {
+    act_coord_append(S, "acct/7", 1, (uint64_t)i, "e", 1, got, &a[i]);
+    if (i == N / 3) act_coord_fence(S2, "acct/7", 2, got, &f);
+  }
+  for (int i = 1; i <= N; i++) wait_for(&a[i], 1);
+  wait_for(&f, 1);
+  cr_assert_eq(f.r.status, ACT_COORD_OK, "%d %s", f.r.status, f.error);
+  uint8_t have[N + 1] = {0};
+  act_coord_read(S3, "acct/7", 0, read_seqs, have);
+  for (int i = 0; !have[0] && i < 100000; i++) uv_run(&loop, UV_RUN_ONCE);
+  int refused = 0;
+  for (int i = 1; i <= N; i++) {
+    int ok = a[i].r.status == ACT_COORD_OK;
+    cr_assert(ok || a[i].r.status == ACT_COORD_LOST, "append %d: %d %s", i, a[i].r.status,
+              a[i].error);
+    cr_assert_eq(have[i], ok, "append %d answered %d but is %sin the journal", i, a[i].r.status,
+                 have[i] ? "" : "not ");
+    if (!ok) refused++;
+    if (i > 1 && ok) cr_assert(a[i - 1].r.status == ACT_COORD_OK, "a gap before %d", i);
+  }
+  cr_log_info("appends_racing_a_fence: %d of %d refused after the fence", refused, N);
+}
+
 /* A server that is not there: every call is answered with an error. */
 Test(coord_down, unreachable_server_answers_errors) {
   uv_loop_init(&loop);
@@ -283,6 +496,38 @@ Test(coord_down, unreachable_server_answers_errors) {
   wait_for(&a, 1);
   cr_assert_eq(a.r.status, ACT_COORD_ERROR);
   cr_assert(strlen(a.error) > 0);
+  act_coord_close(s);
+}
+
+Test(coord_down, unreachable_dqlite_answers_errors) {
+  uv_loop_init(&loop);
+  char err[256];
+  act_coord_t *s = act_coord_open(&loop, "dqlite://127.0.0.1:1", err, sizeof err);
+  cr_assert(s != NULL, "%s", err);
+  answer_t a = {0};
+  act_coord_member_t m = member("n1", 1);
+  act_coord_join(s, &m, LEASE, got, &a);
+  wait_for(&a, 1);
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  cr_assert(strstr(a.error, "coordination store") != NULL, "%s", a.error);
+  act_coord_close(s);
+  cr_assert_null(act_coord_open(&loop, "dqlite://nohost", err, sizeof err));
+  cr_assert(strstr(err, "HOST:PORT") != NULL, "%s", err);
+}
+
+Test(coord_down, bad_journal_keys_are_refused) {
+  uv_loop_init(&loop);
+  char err[256];
+  act_coord_t *s = act_coord_open(&loop, "dqlite://127.0.0.1:1", err, sizeof err);
+  cr_assert(s != NULL, "%s", err);
+  char longkey[200];
+  memset(longkey, 'k', sizeof longkey - 1);
+  longkey[sizeof longkey - 1] = 0;
+  answer_t a = {0};
+  act_coord_append(s, longkey, 1, 1, "x", 1, got, &a);
+  act_coord_fence(s, "", 1, got, &a);
+  cr_assert_eq(a.done, 2, "answered at once");
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
   act_coord_close(s);
 }
 

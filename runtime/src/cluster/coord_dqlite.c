@@ -60,9 +60,13 @@ typedef struct held {   /* a lease this client holds */
   uint64_t deadline;    /* monotonic ms: send time of the last renewal + lease */
 } held_t;
 
+typedef struct op op_t;
+
 typedef struct dqc {
   act_coord_t base;
   act_dq_t *dq;
+  op_t *head, *tail;    /* calls: the head is running */
+  int closing;
   seen_t *seen;
   size_t nseen;
   held_t *held;
@@ -72,7 +76,8 @@ typedef struct dqc {
 enum { K_JOIN, K_RENEW, K_LEAVE, K_MEMBERS, K_REG, K_LOOKUP, K_UNREG, K_CLAIM, K_OWNER,
        K_RELEASE, K_FENCE, K_APPEND, K_READ };
 
-typedef struct op {
+struct op {
+  op_t *next;
   dqc_t *c;
   int kind, step, tries;
   act_coord_cb cb;
@@ -87,7 +92,7 @@ typedef struct op {
   int have;             /* the row read: is there one, and what it holds */
   char hnode[ACT_NAME_MAX + 1];
   uint64_t hinc, hval;
-} op_t;
+};
 
 static uint64_t mono_ms(void) { return uv_hrtime() / 1000000u; }
 
@@ -169,10 +174,19 @@ static int64_t ver_of(dqc_t *c, const char *node, uint64_t inc) {
 static void advance(op_t *o, const act_dq_res_t *r);
 static void on_res(void *arg, const act_dq_res_t *r) { advance(arg, r); }
 
+static void begin(op_t *o);
+
+/* Answers the call at the head and starts the next one. */
 static void done(op_t *o, act_coord_result_t *res) {
+  dqc_t *c = o->c;
+  if (c->head == o) {
+    c->head = o->next;
+    if (c->head == NULL) c->tail = NULL;
+  }
   if (o->cb) o->cb(o->arg, res);
   free(o->data);
   free(o);
+  if (c->head && !c->closing) begin(c->head);
 }
 static void finish(op_t *o, int status) {
   act_coord_result_t res = {.status = status, .epoch = o->epoch};
@@ -447,7 +461,83 @@ static void advance(op_t *o, const act_dq_res_t *r) {
   }
 }
 
-/* ---- the calls ---- */
+/* ---- the calls: one at a time per store, in the order they were made,
+ * so that a renewal queued behind a join sees the lease the join took ---- */
+static void begin(op_t *o) {
+  dqc_t *c = o->c;
+  switch (o->kind) {
+  case K_JOIN: case K_MEMBERS: case K_REG: case K_LOOKUP: case K_CLAIM: case K_OWNER:
+    read_members(o);
+    return;
+  case K_RENEW: {
+    /* A lease that lapsed on the holder's own clock stays lapsed: others
+     * may already count it gone. Joining again is the way back. */
+    held_t *h = find_held(c, o->node, o->inc);
+    if (h == NULL || h->deadline <= mono_ms()) {
+      if (h) unhold(c, o->node, o->inc);
+      finish(o, ACT_COORD_LOST);
+      return;
+    }
+    o->sent = mono_ms();
+    act_dq_val_t p[] = {T(o->node), V(o->inc), V(o->lease_ms)};
+    act__dq_exec(c->dq, "UPDATE act_members SET lease_ms = ?3, ver = ver + 1 "
+                        "WHERE node = ?1 AND incarnation = ?2", p, 3, on_res, o);
+    return;
+  }
+  case K_LEAVE: {
+    unhold(c, o->node, o->inc);
+    act_dq_val_t p[] = {T(o->node), V(o->inc)};
+    act__dq_exec(c->dq, "DELETE FROM act_members WHERE node = ?1 AND incarnation = ?2", p, 2,
+                 on_res, o);
+    return;
+  }
+  case K_UNREG: {
+    act_dq_val_t p[] = {T(o->key), T(o->node), V(o->inc), V(o->actor)};
+    act__dq_exec(c->dq, "DELETE FROM act_names WHERE name = ?1 AND node = ?2 AND "
+                        "incarnation = ?3 AND actor = ?4", p, 4, on_res, o);
+    return;
+  }
+  case K_RELEASE: {
+    /* The row stays, with its epoch, so the next claim still raises it. */
+    act_dq_val_t p[] = {V(o->shard), T(o->node), V(o->inc)};
+    act__dq_exec(c->dq, "UPDATE act_shards SET node = '', incarnation = 0 "
+                        "WHERE shard = ?1 AND node = ?2 AND incarnation = ?3", p, 3, on_res, o);
+    return;
+  }
+  case K_FENCE: {
+    act_dq_val_t p[] = {T(o->key), V(o->epoch)};
+    act__dq_exec(c->dq, "INSERT INTO act_heads VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE "
+                        "SET epoch = excluded.epoch WHERE act_heads.epoch < excluded.epoch",
+                 p, 2, on_res, o);
+    return;
+  }
+  case K_APPEND: {
+    /* One statement, so one transaction: the epoch check and the insert. */
+    act_dq_val_t p[] = {T(o->key), V(o->seq), V(o->epoch), act__dq_blob(o->data, o->len)};
+    act__dq_exec(c->dq, "INSERT INTO act_journal SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 "
+                        "FROM act_heads WHERE key = ?1 AND epoch = ?3) "
+                        "ON CONFLICT (key, seq) DO NOTHING", p, 4, on_res, o);
+    return;
+  }
+  case K_READ: {
+    act_dq_val_t p[] = {T(o->key), V(o->seq), V(ACT_COORD_READ_MAX)};
+    act__dq_query(c->dq, "SELECT seq, epoch, data FROM act_journal WHERE key = ?1 AND seq > ?2 "
+                         "ORDER BY seq LIMIT ?3", p, 3, on_res, o);
+    return;
+  }
+  }
+}
+
+static void submit(op_t *o) {
+  dqc_t *c = o->c;
+  if (c->tail)
+    c->tail->next = o;
+  else
+    c->head = o;
+  c->tail = o;
+  if (c->head == o) begin(o);
+}
+
 static op_t *new_op(act_coord_t *base, int kind, act_coord_cb cb, void *arg) {
   op_t *o = calloc(1, sizeof *o);
   if (o == NULL) {
@@ -480,7 +570,9 @@ static act_coord_t *dq_open(struct uv_loop_s *loop, const char *url, char *err, 
 
 static void dq_close(act_coord_t *base) {
   dqc_t *c = (dqc_t *)base;
-  act__dq_close(c->dq);
+  c->closing = 1;
+  act__dq_close(c->dq);   /* answers the statement of the op running: it fails */
+  while (c->head) fail(c->head, "coordination store: closed");
   free(c->seen);
   free(c->held);
   free(c);
@@ -494,131 +586,108 @@ static void dq_join(act_coord_t *b, const act_coord_member_t *m, int64_t lease_m
   snprintf(o->addr, sizeof o->addr, "%s", m->addr);
   o->inc = m->incarnation;
   o->lease_ms = lease_ms;
-  read_members(o);
+  submit(o);
 }
 
 static void dq_renew(act_coord_t *b, const char *node, uint64_t inc, int64_t lease_ms,
                      act_coord_cb cb, void *arg) {
-  dqc_t *c = (dqc_t *)b;
   op_t *o = new_op(b, K_RENEW, cb, arg);
   if (o == NULL) return;
   snprintf(o->node, sizeof o->node, "%s", node);
   o->inc = inc;
   o->lease_ms = lease_ms;
-  /* A lease that lapsed on the holder's own clock stays lapsed: others may
-   * already count it as gone. Rejoining (same incarnation) is the way back. */
-  held_t *h = find_held(c, node, inc);
-  if (h == NULL || h->deadline <= mono_ms()) {
-    if (h) unhold(c, node, inc);
-    finish(o, ACT_COORD_LOST);
-    return;
-  }
-  o->sent = mono_ms();
-  act_dq_val_t p[] = {T(o->node), V(inc), V(lease_ms)};
-  act__dq_exec(c->dq, "UPDATE act_members SET lease_ms = ?3, ver = ver + 1 "
-                      "WHERE node = ?1 AND incarnation = ?2", p, 3, on_res, o);
+  submit(o);
 }
 
 static void dq_leave(act_coord_t *b, const char *node, uint64_t inc, act_coord_cb cb, void *arg) {
-  dqc_t *c = (dqc_t *)b;
   op_t *o = new_op(b, K_LEAVE, cb, arg);
   if (o == NULL) return;
-  unhold(c, node, inc);
-  act_dq_val_t p[] = {T(node), V(inc)};
-  act__dq_exec(c->dq, "DELETE FROM act_members WHERE node = ?1 AND incarnation = ?2", p, 2, on_res,
-               o);
+  snprintf(o->node, sizeof o->node, "%s", node);
+  o->inc = inc;
+  submit(o);
 }
 
 static void dq_members(act_coord_t *b, act_coord_cb cb, void *arg) {
   op_t *o = new_op(b, K_MEMBERS, cb, arg);
-  if (o) read_members(o);
+  if (o) submit(o);
 }
 
+/* Names: the name in key, the owner in node/inc/actor. */
+static void name_op(act_coord_t *b, int kind, const char *name, const act_coord_owner_t *ow,
+                    act_coord_cb cb, void *arg) {
+  op_t *o = new_op(b, kind, cb, arg);
+  if (o == NULL) return;
+  snprintf(o->key, sizeof o->key, "%s", name);
+  if (ow) {
+    snprintf(o->node, sizeof o->node, "%s", ow->node);
+    o->inc = ow->incarnation;
+    o->actor = ow->actor;
+  }
+  submit(o);
+}
 static void dq_reg(act_coord_t *b, const char *name, const act_coord_owner_t *ow, act_coord_cb cb,
                    void *arg) {
-  op_t *o = new_op(b, K_REG, cb, arg);
-  if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", name);
-  snprintf(o->node, sizeof o->node, "%s", ow->node);
-  o->inc = ow->incarnation;
-  o->actor = ow->actor;
-  read_members(o);
+  name_op(b, K_REG, name, ow, cb, arg);
 }
-
 static void dq_lookup(act_coord_t *b, const char *name, act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_LOOKUP, cb, arg);
-  if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", name);
-  read_members(o);
+  name_op(b, K_LOOKUP, name, NULL, cb, arg);
 }
-
 static void dq_unreg(act_coord_t *b, const char *name, const act_coord_owner_t *ow,
                      act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_UNREG, cb, arg);
-  if (o == NULL) return;
-  act_dq_val_t p[] = {T(name), T(ow->node), V(ow->incarnation), V(ow->actor)};
-  act__dq_exec(o->c->dq, "DELETE FROM act_names WHERE name = ?1 AND node = ?2 AND "
-                         "incarnation = ?3 AND actor = ?4", p, 4, on_res, o);
+  name_op(b, K_UNREG, name, ow, cb, arg);
 }
 
+/* Shards: the shard, and the caller in node/inc. */
+static void shard_op(act_coord_t *b, int kind, uint32_t shard, const char *node, uint64_t inc,
+                     act_coord_cb cb, void *arg) {
+  op_t *o = new_op(b, kind, cb, arg);
+  if (o == NULL) return;
+  o->shard = shard;
+  if (node) snprintf(o->node, sizeof o->node, "%s", node);
+  o->inc = inc;
+  submit(o);
+}
 static void dq_claim(act_coord_t *b, uint32_t shard, const char *node, uint64_t inc,
                      act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_CLAIM, cb, arg);
-  if (o == NULL) return;
-  o->shard = shard;
-  snprintf(o->node, sizeof o->node, "%s", node);
-  o->inc = inc;
-  read_members(o);
+  shard_op(b, K_CLAIM, shard, node, inc, cb, arg);
 }
-
 static void dq_owner(act_coord_t *b, uint32_t shard, act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_OWNER, cb, arg);
-  if (o == NULL) return;
-  o->shard = shard;
-  read_members(o);
+  shard_op(b, K_OWNER, shard, NULL, 0, cb, arg);
 }
-
 static void dq_release(act_coord_t *b, uint32_t shard, const char *node, uint64_t inc,
                        act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_RELEASE, cb, arg);
-  if (o == NULL) return;
-  /* The row stays, with its epoch, so the next claim still raises it. */
-  act_dq_val_t p[] = {V(shard), T(node), V(inc)};
-  act__dq_exec(o->c->dq, "UPDATE act_shards SET node = '', incarnation = 0 "
-                         "WHERE shard = ?1 AND node = ?2 AND incarnation = ?3", p, 3, on_res, o);
+  shard_op(b, K_RELEASE, shard, node, inc, cb, arg);
 }
 
+/* The journal: the key, the caller's epoch, a sequence number, the data. */
+static void journal_op(act_coord_t *b, int kind, const char *key, uint64_t epoch, uint64_t seq,
+                       const void *data, size_t len, act_coord_cb cb, void *arg) {
+  op_t *o = new_op(b, kind, cb, arg);
+  if (o == NULL) return;
+  snprintf(o->key, sizeof o->key, "%s", key);
+  o->epoch = epoch;
+  o->seq = seq;
+  if (len) {
+    o->data = malloc(len);
+    if (o->data == NULL) {
+      fail(o, "coordination store: out of memory");
+      return;
+    }
+    memcpy(o->data, data, len);
+    o->len = len;
+  }
+  submit(o);
+}
 static void dq_fence(act_coord_t *b, const char *key, uint64_t epoch, act_coord_cb cb,
                      void *arg) {
-  op_t *o = new_op(b, K_FENCE, cb, arg);
-  if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", key);
-  o->epoch = epoch;
-  act_dq_val_t p[] = {T(key), V(epoch)};
-  act__dq_exec(o->c->dq, "INSERT INTO act_heads VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE "
-                         "SET epoch = excluded.epoch WHERE act_heads.epoch < excluded.epoch",
-               p, 2, on_res, o);
+  journal_op(b, K_FENCE, key, epoch, 0, NULL, 0, cb, arg);
 }
-
 static void dq_append(act_coord_t *b, const char *key, uint64_t epoch, uint64_t seq,
                       const void *data, size_t len, act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_APPEND, cb, arg);
-  if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", key);
-  o->epoch = epoch;
-  /* One statement, so one transaction: the epoch check and the insert. */
-  act_dq_val_t p[] = {T(key), V(seq), V(epoch), act__dq_blob(data, len)};
-  act__dq_exec(o->c->dq, "INSERT INTO act_journal SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 "
-                         "FROM act_heads WHERE key = ?1 AND epoch = ?3) "
-                         "ON CONFLICT (key, seq) DO NOTHING", p, 4, on_res, o);
+  journal_op(b, K_APPEND, key, epoch, seq, data, len, cb, arg);
 }
-
 static void dq_read(act_coord_t *b, const char *key, uint64_t after, act_coord_cb cb, void *arg) {
-  op_t *o = new_op(b, K_READ, cb, arg);
-  if (o == NULL) return;
-  act_dq_val_t p[] = {T(key), V(after), V(ACT_COORD_READ_MAX)};
-  act__dq_query(o->c->dq, "SELECT seq, epoch, data FROM act_journal WHERE key = ?1 AND seq > ?2 "
-                          "ORDER BY seq LIMIT ?3", p, 3, on_res, o);
+  journal_op(b, K_READ, key, 0, after, NULL, 0, cb, arg);
 }
 
 const act_coord_ops_t act_coord_dqlite_ops = {

@@ -105,6 +105,7 @@ typedef struct req {
   struct req *next;
   int kind;
   uint64_t epoch;       /* fence, append: the caller's */
+  int again;            /* register, claim: sent a second time */
   int nparams;
   char *params[MAXP];   /* malloc'd text */
   act_coord_cb cb;
@@ -231,6 +232,18 @@ static void finish(pg_t *p) {
       break;
     case Q_REG:
     case Q_CLAIM:
+      if (rows == 0 && !r->again) {
+        /* Nothing written and no holder in the statement's snapshot: the
+         * holder may have committed after the snapshot was taken (ON
+         * CONFLICT saw it, the SELECT could not). Once more, with a new
+         * snapshot; an empty answer then means the caller is no member. */
+        r->again = 1;
+        r->next = p->head;
+        p->head = r;
+        if (p->tail == NULL) p->tail = r;
+        PQclear(res);
+        return;
+      }
       if (rows == 0) {
         out.status = ACT_COORD_LOST;
         break;

@@ -19,6 +19,10 @@ enum { RS_FAILURE = 0, RS_SERVER = 1, RS_SERVERS = 3, RS_DB = 4, RS_RESULT = 6, 
 /* SQLITE_IOERR_NOT_LEADER and SQLITE_IOERR_LEADERSHIP_LOST: look again. */
 #define NOT_LEADER 10250
 #define LEADERSHIP_LOST 10506
+/* SQLITE_BUSY (any extended code): another connection is writing; the
+ * statement did not run, so it is sent again shortly. */
+#define IS_BUSY(code) (((code)&0xff) == 5)
+#define BUSY_RETRY_MS 2
 
 enum { D_IDLE, D_CONNECTING, D_LEADER, D_OPENING, D_READY };
 
@@ -33,6 +37,7 @@ typedef struct dreq {
   uint8_t type;            /* the request type; the answer's type follows from it */
   buf_t msg;               /* header and body */
   uint64_t since;          /* queued (ms), then sent (ms) */
+  uint64_t first;          /* first sent (ms): busy retries end ACT_DQ_ANSWER_MS after it */
   act_dq_cb cb;
   void *arg;
 } dreq_t;
@@ -53,6 +58,7 @@ struct act_dq {
   int nservers;
   char target[64];         /* the address being dialled */
   uint64_t retry_at;       /* when no leader was found: when to look again */
+  uint64_t resend_at;      /* the head was refused as busy: send it again then */
   dreq_t *head, *tail;     /* head is in flight when sent */
   buf_t in;                /* bytes read, not yet a whole message */
   struct part { uint8_t *p; uint32_t n; } *parts;   /* ROWS batches being gathered */
@@ -159,6 +165,7 @@ static const char *get_text(cur_t *c) {
 }
 
 /* ---- answering ---- */
+static void on_timer(uv_timer_t *t);
 static void drop_conn(act_dq_t *d);
 static void pump(act_dq_t *d);
 
@@ -174,7 +181,10 @@ static void free_parts(act_dq_t *d) {
 static dreq_t *pop(act_dq_t *d) {
   dreq_t *r = d->head;
   d->head = r->next;
-  if (d->head == NULL) d->tail = NULL;
+  if (d->head == NULL) {
+    d->tail = NULL;
+    uv_unref((uv_handle_t *)d->timer);   /* nothing waits: the loop may end */
+  }
   d->sent = 0;
   return r;
 }
@@ -341,6 +351,12 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     uint64_t code = get_u64(&c);
     const char *msg = get_text(&c);
     if (code == NOT_LEADER || code == LEADERSHIP_LOST) return lose(d, msg), -1;
+    if (IS_BUSY(code) && now_ms(d) - r->first < ACT_DQ_ANSWER_MS) {
+      d->sent = 0;
+      d->resend_at = now_ms(d) + BUSY_RETRY_MS;
+      uv_timer_start(d->timer, on_timer, BUSY_RETRY_MS, 25);
+      return 0;
+    }
     set_error(d, "coordination store (dqlite): %s%s", c.bad ? "a malformed failure" : msg, "");
     act_dq_res_t res = {.ok = 0, .error = d->error, .code = code};
     answer(pop(d), &res);
@@ -533,8 +549,9 @@ static void pump(act_dq_t *d) {
     dial(d);
     return;
   }
-  if (d->state != D_READY || d->sent) return;
+  if (d->state != D_READY || d->sent || now_ms(d) < d->resend_at) return;
   dreq_t *r = d->head;
+  if (r->first == 0) r->first = now_ms(d);
   uv_buf_t ub = uv_buf_init((char *)r->msg.p, (unsigned)r->msg.n);
   /* Requests are small; a full socket buffer is treated as a lost connection. */
   int rc = uv_try_write((uv_stream_t *)&d->conn->tcp, &ub, 1);
@@ -600,7 +617,7 @@ act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t c
   uv_timer_init(loop, d->timer);
   d->timer->data = d;
   uv_timer_start(d->timer, on_timer, 25, 25);
-  uv_unref((uv_handle_t *)d->timer);   /* the loop may end while nothing is asked */
+  uv_unref((uv_handle_t *)d->timer);   /* enqueue() refs it while statements wait */
   return d;
 }
 
@@ -625,6 +642,7 @@ static void enqueue(act_dq_t *d, dreq_t *r) {
   }
   seal(&r->msg);
   r->since = now_ms(d);
+  uv_ref((uv_handle_t *)d->timer);   /* keeps the loop alive until answered */
   if (d->tail)
     d->tail->next = r;
   else
