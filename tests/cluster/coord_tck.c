@@ -537,3 +537,157 @@ Test(coord_down, unknown_scheme_is_refused) {
   cr_assert_null(act_coord_open(&loop, "etcd://x", err, sizeof err));
   cr_assert(strstr(err, "no coordination store takes") != NULL, "%s", err);
 }
+
+/* ---- the lease loop and fail-stop, over the backend under test ----
+ * A cut store stands between the loop and the real one: while `cut` is
+ * set, every call fails as an unreachable store's would. */
+typedef struct cut_store {
+  act_coord_t base;
+  act_coord_t *real;
+  int cut;
+  uint64_t sent, last_ok_sent;   /* ms: the renewal in flight, the last one that held */
+} cut_store_t;
+static cut_store_t CUT;
+
+static uint64_t ms(void) { return uv_hrtime() / 1000000u; }
+
+static void cut_answer(void *arg, const act_coord_result_t *r) {
+  act_coord_cb *cb = arg;   /* the caller's callback and argument, in a pair */
+  if (r->status == ACT_COORD_OK) CUT.last_ok_sent = CUT.sent;
+  cb[0](((void **)arg)[1], r);
+  free(arg);
+}
+static void *pair(act_coord_cb cb, void *arg) {
+  void **p = malloc(2 * sizeof *p);
+  cr_assert(p != NULL);
+  memcpy(&p[0], &cb, sizeof cb);
+  p[1] = arg;
+  return p;
+}
+static int refuse(act_coord_cb cb, void *arg) {
+  if (!CUT.cut) return 0;
+  act_coord_result_t r = {.status = ACT_COORD_ERROR, .error = "cut off"};
+  cb(arg, &r);
+  return 1;
+}
+static void cut_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease, act_coord_cb cb,
+                     void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  CUT.sent = ms();
+  act_coord_join(CUT.real, m, lease, cut_answer, pair(cb, arg));
+}
+static void cut_renew(act_coord_t *c, const char *node, uint64_t inc, int64_t lease,
+                      act_coord_cb cb, void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  CUT.sent = ms();
+  act_coord_renew(CUT.real, node, inc, lease, cut_answer, pair(cb, arg));
+}
+static void cut_leave(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb,
+                      void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  act_coord_leave(CUT.real, node, inc, cb, arg);
+}
+static const act_coord_ops_t cut_ops = {.scheme = "cut://", .join = cut_join, .renew = cut_renew,
+                                        .leave = cut_leave};
+
+typedef struct events {
+  int n[4];
+  uint64_t at[4];   /* ms of the last event of each kind */
+} events_t;
+static events_t EV;
+static void on_event(void *arg, int event, const char *why) {
+  (void)arg;
+  cr_log_info("lease event %d at %llu ms: %s", event, (unsigned long long)ms(), why);
+  EV.n[event]++;
+  EV.at[event] = ms();
+}
+
+static void run_until(int *flag, int want, int64_t limit_ms) {
+  uint64_t until = ms() + (uint64_t)limit_ms;
+  while (*flag < want && ms() < until) uv_run(&loop, UV_RUN_ONCE);
+}
+static void run_for(int64_t d) {
+  int never = 0;
+  run_until(&never, 1, d);
+}
+
+static void lease_setup(void) {
+  setup();
+  /* The first call also connects and creates the tables, which can take
+   * longer than a 300 ms lease leaves: done before the lease starts. */
+  answer_t warm = {0};
+  act_coord_members(S, got, &warm);
+  wait_for(&warm, 1);
+  CUT = (cut_store_t){.base = {.ops = &cut_ops}, .real = S};
+  memset(&EV, 0, sizeof EV);
+  act_coord_on_fenced_clear();
+  act_coord_on_fenced(on_event, NULL);
+}
+TestSuite(lease, .init = lease_setup, .fini = teardown);
+
+static int stopped;
+static void on_stopped(void *arg) { (void)arg; stopped = 1; }
+
+Test(lease, renewed_then_fenced_before_it_ends) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 2000);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 1);
+  run_for(3 * LEASE);   /* three leases long: only renewals keep it */
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 0, "renewed in time");
+  cr_assert(act_lease_left_ms(l) > LEASE / 2, "left %lld", (long long)act_lease_left_ms(l));
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_TAKEN, "the lease is live for others too");
+
+  CUT.cut = 1;   /* the store is gone for this node */
+  run_until(&EV.n[ACT_LEASE_FENCED], 1, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1);
+  uint64_t end = CUT.last_ok_sent + LEASE;
+  cr_assert(EV.at[ACT_LEASE_FENCED] < end, "fenced %lld ms after its lease ended",
+            (long long)(EV.at[ACT_LEASE_FENCED] - end));
+  cr_log_info("lease: fenced %lld ms before the lease ended (guard %d ms)",
+              (long long)(end - EV.at[ACT_LEASE_FENCED]), ACT_LEASE_GUARD(LEASE));
+  cr_assert_eq(act_lease_left_ms(l), 0);
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_TAKEN, "nobody may take over yet: fenced first");
+  lapse();
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_OK, "after lease + margin, another incarnation may");
+
+  CUT.cut = 0;   /* back: the old incarnation finds its name taken */
+  run_until(&EV.n[ACT_LEASE_LOST], 1, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_LOST], 1);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 1, "never held again");
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  run_until(&stopped, 1, 2000);
+  cr_assert(stopped);
+}
+
+Test(lease, a_fenced_node_that_comes_back_in_time_holds_again) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 2000);
+  CUT.cut = 1;
+  run_until(&EV.n[ACT_LEASE_FENCED], 1, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1);
+  CUT.cut = 0;   /* nobody took the name: the same incarnation joins again */
+  run_until(&EV.n[ACT_LEASE_HELD], 2, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 2);
+  cr_assert(act_lease_left_ms(l) > 0);
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  run_until(&stopped, 1, 2000);
+}
+
+Test(lease, stopping_fences_and_leaves) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 2000);
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1, "owners stop before the node leaves");
+  run_until(&stopped, 1, 2000);
+  cr_assert(stopped);
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_OK, "a left name is free at once");
+}

@@ -208,8 +208,8 @@ int act_cluster_running(void);
  *
  * Lease clocks. A holder counts its lease from the moment it SENT the
  * renewal that succeeded, on its own monotonic clock, so it believes in
- * its lease for less time than anybody else does (act/lease.h stops what
- * it owns before that). Takeover by others: PostgreSQL measures leases
+ * its lease for less time than anybody else does (the lease loop below
+ * stops what it owns before that). Takeover by others: PostgreSQL measures leases
  * with the server's now() — one clock; the dqlite store has no such clock
  * (its leader, and so its wall clock, moves between machines), so a row
  * carries a renewal counter and the lease's length, and a client declares
@@ -338,6 +338,45 @@ void act_coord_fence(act_coord_t *c, const char *key, uint64_t epoch, act_coord_
 void act_coord_append(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq,
                       const void *data, size_t len, act_coord_cb cb, void *arg);
 void act_coord_read(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg);
+
+/* ==== the membership lease and fail-stop ================================= */
+/* A node's membership row, kept alive (runtime/src/cluster/lease.c): join,
+ * then renew every lease / 3 on the node's loop. Its own clock decides how
+ * long the lease is good for: from the moment the last successful renewal
+ * was SENT, plus the lease. If no renewal succeeds in time, the node is
+ * fenced ACT_LEASE_GUARD before its lease ends — every hook registered
+ * with act_coord_on_fenced is called with ACT_LEASE_FENCED and must stop
+ * (synchronously, or at least stop acting) everything the node owns
+ * through the store: virtual actors, registered names' work, shard writes.
+ * So by the time anybody else may take over (lease + margin after they
+ * last saw a renewal), this node has stopped: "unreachable" is never a lie.
+ * A fenced node keeps trying to join again with the same incarnation:
+ * ACT_LEASE_HELD when it is back (owners re-claim; epochs tell them what
+ * moved), ACT_LEASE_LOST when another incarnation holds its name (the
+ * node must restart with a new one). */
+#define ACT_LEASE_GUARD(lease_ms) ((lease_ms) / 5)
+
+typedef enum act_lease_event {
+  ACT_LEASE_HELD = 1,     /* joined (or joined again after a fence) */
+  ACT_LEASE_FENCED = 2,   /* stop what you own, now */
+  ACT_LEASE_LOST = 3      /* the name belongs to another incarnation: restart */
+} act_lease_event_t;
+
+typedef void (*act_lease_fn)(void *arg, int event, const char *why);
+typedef struct act_lease act_lease_t;
+
+/* Registers a hook for every lease of this process (up to 8; called on
+ * the lease's loop thread). Returns 0, or -1 when full. */
+int act_coord_on_fenced(act_lease_fn fn, void *arg);
+void act_coord_on_fenced_clear(void);
+/* Joins `me` to the store and keeps the lease. NULL if out of memory. */
+act_lease_t *act_lease_start(struct uv_loop_s *loop, act_coord_t *store,
+                             const act_coord_member_t *me, int64_t lease_ms);
+/* Leaves the store (others see the name free at once), then frees the
+ * lease and calls done (may be NULL) on the loop. */
+void act_lease_stop(act_lease_t *l, void (*done)(void *arg), void *arg);
+/* What is left of the lease on this node's clock (ms; <= 0: none). */
+int64_t act_lease_left_ms(const act_lease_t *l);
 
 /* ==== the embedded store: a dqlite node inside a seed node =============== */
 typedef struct act_store_node_config {
