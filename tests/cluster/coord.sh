@@ -62,4 +62,7 @@ dqlite)
   ;;
 *) echo "usage: coord.sh pg|dqlite TCK [STORE_NODE]" >&2; exit 2 ;;
 esac
-"$TCK" --jobs 1
+"$TCK" --jobs 1 || exit 1
+if [ "$BACKEND" = dqlite ]; then   # last: it kills the leading store node
+  ACT_TEST_FAILOVER=1 "$TCK" --jobs 1 --filter 'failover/*'
+fi

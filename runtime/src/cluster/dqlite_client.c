@@ -621,6 +621,8 @@ act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t c
   return d;
 }
 
+const char *act__dq_leader(const act_dq_t *d) { return d->state == D_READY ? d->target : NULL; }
+
 static void free_timer(uv_handle_t *h) { free(h); }
 
 void act__dq_close(act_dq_t *d) {

@@ -64,6 +64,10 @@ void act__dq_add(act_dq_t *d, uint64_t id, const char *address, act_dq_cb cb, vo
 void act__dq_assign_voter(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg);
 void act__dq_cluster(act_dq_t *d, act_dq_cb cb, void *arg);
 
+/* The leader's address while connected to it, else NULL (for tests and
+ * logs). */
+const char *act__dq_leader(const act_dq_t *d);
+
 /* Parameter helpers. */
 static inline act_dq_val_t act__dq_int(int64_t i) { return (act_dq_val_t){.type = ACT_DQ_INT, .i = i}; }
 static inline act_dq_val_t act__dq_text(const char *s) { return (act_dq_val_t){.type = ACT_DQ_TEXT, .s = s}; }

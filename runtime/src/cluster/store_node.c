@@ -9,6 +9,7 @@
  * so a seed that cannot join fails at start-up with the reason instead of
  * running outside the quorum. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,11 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
     snprintf(err, cap, "the embedded store's directory %s: %s", cfg->dir, strerror(errno));
     return NULL;
   }
+  /* Raft writes to peers that may have died: with SIGPIPE at its default a
+   * crashed peer would kill this node too (the runtime ignores it at start;
+   * a program that embeds the store alone must as well). */
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   act_store_node_t *s = calloc(1, sizeof *s);
   if (s == NULL) {
     snprintf(err, cap, "out of memory");
