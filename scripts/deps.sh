@@ -11,7 +11,8 @@ what=${1:-build}
 # because gcc only recommends them and recommends are not installed.
 build_pkgs="cmake:cmd:cmake gcc:cmd:gcc libc6-dev:file:/usr/include/stdio.h make:cmd:make
 pkg-config:cmd:pkg-config re2c:cmd:re2c lemon:cmd:lemon libuv1-dev:pc:libuv
-libsqlite3-dev:pc:sqlite3 libgc-dev:pc:bdw-gc libssl-dev:pc:openssl libpq-dev:pc:libpq libjansson-dev:pc:jansson"
+libsqlite3-dev:pc:sqlite3 libgc-dev:pc:bdw-gc libssl-dev:pc:openssl libpq-dev:pc:libpq libjansson-dev:pc:jansson
+libdqlite-dev:pc:dqlite"
 test_pkgs="libcriterion-dev:pc:criterion clang:cmd:clang python3:cmd:python3
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin
