@@ -4,7 +4,9 @@
  *
  * One statement is in flight at a time; calls queue behind it in order.
  * Leases are measured by the server's now(), the one clock every node
- * shares; each call is a single statement, so each is atomic, and the
+ * shares (a row is live until `expires`, and may be taken over from
+ * `takeover` = expires + margin on); each call is a single statement, so
+ * each is atomic, and the
  * conflicting ones (two joins of a name, two claims of a shard) are
  * serialised by the row lock of INSERT ... ON CONFLICT DO UPDATE. If the
  * connection fails, the call in flight and every queued one are answered
@@ -26,12 +28,17 @@ enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, 
 #define LIVE(n, i) \
   "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i \
   " AND m.expires > now())"
+/* Held: not to be taken over yet — until lease + margin after the last
+ * renewal (the row's takeover time), as in every backend. */
+#define HELD(n, i) \
+  "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i \
+  " AND m.takeover > now())"
 
 static const char *const SQL[] = {
     [Q_SCHEMA] =
         "SET client_min_messages = warning; BEGIN; SELECT pg_advisory_xact_lock(7317);"
         "CREATE TABLE IF NOT EXISTS act_members (node text PRIMARY KEY, incarnation bigint NOT "
-        "NULL, addr text NOT NULL, expires timestamptz NOT NULL);"
+        "NULL, addr text NOT NULL, expires timestamptz NOT NULL, takeover timestamptz NOT NULL);"
         "CREATE TABLE IF NOT EXISTS act_names (name text PRIMARY KEY, node text NOT NULL, "
         "incarnation bigint NOT NULL, actor bigint NOT NULL);"
         "CREATE TABLE IF NOT EXISTS act_shards (shard integer PRIMARY KEY, node text NOT NULL, "
@@ -39,12 +46,14 @@ static const char *const SQL[] = {
         "CREATE TABLE IF NOT EXISTS act_heads (key text PRIMARY KEY, epoch bigint NOT NULL);"
         "CREATE TABLE IF NOT EXISTS act_journal (key text NOT NULL, seq bigint NOT NULL, "
         "epoch bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (key, seq)); COMMIT",
-    [Q_JOIN] = "INSERT INTO act_members AS r (node, incarnation, addr, expires) "
-               "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') "
+    [Q_JOIN] = "INSERT INTO act_members AS r (node, incarnation, addr, expires, takeover) "
+               "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', "
+               "now() + ($4 + $5) * interval '1 millisecond') "
                "ON CONFLICT (node) DO UPDATE SET incarnation = EXCLUDED.incarnation, "
-               "addr = EXCLUDED.addr, expires = EXCLUDED.expires "
-               "WHERE r.expires <= now() OR r.incarnation = EXCLUDED.incarnation RETURNING node",
-    [Q_RENEW] = "UPDATE act_members SET expires = now() + $3 * interval '1 millisecond' "
+               "addr = EXCLUDED.addr, expires = EXCLUDED.expires, takeover = EXCLUDED.takeover "
+               "WHERE r.takeover <= now() OR r.incarnation = EXCLUDED.incarnation RETURNING node",
+    [Q_RENEW] = "UPDATE act_members SET expires = now() + $3 * interval '1 millisecond', "
+                "takeover = now() + ($3 + $4) * interval '1 millisecond' "
                 "WHERE node = $1 AND incarnation = $2 AND expires > now() RETURNING node",
     [Q_LEAVE] = "DELETE FROM act_members WHERE node = $1 AND incarnation = $2",
     [Q_MEMBERS] = "SELECT node, incarnation, addr, "
@@ -56,7 +65,7 @@ static const char *const SQL[] = {
               "SELECT $1, $2, $3, $4 WHERE " LIVE("$2", "$3") " "
               "ON CONFLICT (name) DO UPDATE SET node = EXCLUDED.node, incarnation = "
               "EXCLUDED.incarnation, actor = EXCLUDED.actor "
-              "WHERE NOT " LIVE("r.node", "r.incarnation") " OR (r.node = EXCLUDED.node AND "
+              "WHERE NOT " HELD("r.node", "r.incarnation") " OR (r.node = EXCLUDED.node AND "
               "r.incarnation = EXCLUDED.incarnation AND r.actor = EXCLUDED.actor) "
               "RETURNING node, incarnation, actor) "
               "SELECT node, incarnation, actor, 1 FROM ins UNION ALL "
@@ -72,7 +81,7 @@ static const char *const SQL[] = {
                 "EXCLUDED.incarnation, epoch = CASE WHEN s.node = EXCLUDED.node AND "
                 "s.incarnation = EXCLUDED.incarnation THEN s.epoch ELSE s.epoch + 1 END "
                 "WHERE (s.node = EXCLUDED.node AND s.incarnation = EXCLUDED.incarnation) OR NOT "
-                LIVE("s.node", "s.incarnation") " RETURNING node, incarnation, epoch) "
+                HELD("s.node", "s.incarnation") " RETURNING node, incarnation, epoch) "
                 "SELECT node, incarnation, epoch, 1 FROM up UNION ALL "
                 "SELECT s.node, s.incarnation, s.epoch, 0 FROM act_shards s WHERE s.shard = $1 "
                 "AND NOT EXISTS (SELECT 1 FROM up) AND " LIVE("$2", "$3"),
@@ -99,7 +108,7 @@ static const char *const SQL[] = {
                "ORDER BY seq LIMIT 1000",
 };
 
-#define MAXP 4
+#define MAXP 5
 
 typedef struct req {
   struct req *next;
@@ -448,13 +457,15 @@ static void pg_close(act_coord_t *c) {
 
 static void pg_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
                     void *arg) {
-  char inc[24], ms[24];
-  push((pg_t *)c, Q_JOIN, 0, cb, arg, 4, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms));
+  char inc[24], ms[24], mg[24];
+  push((pg_t *)c, Q_JOIN, 0, cb, arg, 5, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms),
+       NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }
 static void pg_renew(act_coord_t *c, const char *node, uint64_t incarnation, int64_t lease_ms,
                      act_coord_cb cb, void *arg) {
-  char inc[24], ms[24];
-  push((pg_t *)c, Q_RENEW, 0, cb, arg, 3, node, NUM(inc, incarnation), NUM(ms, lease_ms));
+  char inc[24], ms[24], mg[24];
+  push((pg_t *)c, Q_RENEW, 0, cb, arg, 4, node, NUM(inc, incarnation), NUM(ms, lease_ms),
+       NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }
 static void pg_leave(act_coord_t *c, const char *node, uint64_t incarnation, act_coord_cb cb,
                      void *arg) {
