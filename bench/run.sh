@@ -51,5 +51,8 @@ done
 echo "== persistence (1,000 persistent actors)"
 persist=$("$here/persist/run.sh" "$actorc")
 
+echo "== HTTP: wrk against std.http and Go's net/http; idle connections"
+"$here/http/run.sh" "$actorc"
+
 "$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" >"$out"
 echo "wrote $out"

@@ -118,6 +118,13 @@ decl(A) ::= IMPORT(K) dotted(P) LPAREN names(N) RPAREN.
 decl(A) ::= IMPORT(K) IDENT(C) STRING(H).
   { A = ast_new(AST_IMPORT, K.loc); A->flags |= IMPORT_C; parse_expect_word(px, &C, "c");
     A->lit.s = parse_plain_string(px, &H); ast_add(A, NULL); ast_add(A, NULL); }
+/* `import c "zlib.h" pkg "zlib"`: pkg-config packages whose flags the
+ * header needs (docs/c-interop.md), kept as a STRING in child 0. */
+decl(A) ::= IMPORT(K) IDENT(C) STRING(H) IDENT(P) STRING(N).
+  { A = ast_new(AST_IMPORT, K.loc); A->flags |= IMPORT_C; parse_expect_word(px, &C, "c");
+    parse_expect_word(px, &P, "pkg"); A->lit.s = parse_plain_string(px, &H);
+    ast_t *pk = ast_new(AST_STRING, N.loc); pk->lit.s = parse_plain_string(px, &N);
+    pk->lit.len = strlen(pk->lit.s); ast_add(A, pk); ast_add(A, NULL); }
 
 dotted(A) ::= IDENT(N).               { A = ast_new(AST_LIST, N.loc); ast_add(A, parse_name(px, &N)); }
 dotted(A) ::= dotted(B) DOT IDENT(N). { A = B; ast_add(A, parse_name(px, &N)); }
@@ -250,6 +257,10 @@ member(A) ::= APPLY IDENT(N) LPAREN hparams(P) RPAREN block(B).
   { A = ast_new(AST_APPLY, N.loc); A->name = N.s; ast_add(A, P); ast_add(A, B); }
 member(A) ::= SNAPSHOT(K) IDENT(W) expr(E).
   { A = ast_new(AST_SNAPSHOT, K.loc); parse_expect_word(px, &W, "every"); ast_add(A, E); }
+member(A) ::= IDENT(K) expr(E).
+  { A = ast_new(AST_BATCH, K.loc); parse_expect_word(px, &K, "batch"); ast_add(A, E); ast_add(A, NULL); }
+member(A) ::= IDENT(K) expr(E) WITHIN expr(W).
+  { A = ast_new(AST_BATCH, K.loc); parse_expect_word(px, &K, "batch"); ast_add(A, E); ast_add(A, W); }
 member(A) ::= PASSIVATE(K) IDENT(W) expr(E).
   { A = ast_new(AST_PASSIVATE, K.loc); parse_expect_word(px, &W, "after"); ast_add(A, E); }
 member(A) ::= STRATEGY(K) IDENT(N).   { A = ast_new(AST_STRATEGY, K.loc); A->name = N.s; A->loc = N.loc; }

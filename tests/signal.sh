@@ -84,4 +84,18 @@ wait $pid
 status=$?
 [ $status = 143 ] || { echo "FAIL stuck handler: status $status, expected 143"; cat "$tmp/err"; exit 1; }
 grep -q "Main/Looper is still in a handler 5s after SIGTERM" "$tmp/err" || { echo "FAIL stuck handler: not named"; cat "$tmp/err"; exit 1; }
+
+# --act-stop-grace shortens (or lengthens) that period.
+: >"$tmp/out"
+start=$(date +%s%N)
+"$tmp/stuck" --act-threads 2 --act-stop-grace 500ms >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+wait_running "$tmp/out"
+kill -INT $pid
+wait $pid
+status=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $status = 130 ] || { echo "FAIL stop grace: status $status, expected 130"; cat "$tmp/err"; exit 1; }
+grep -q "Main/Looper is still in a handler 0.5s after SIGINT" "$tmp/err" || { echo "FAIL stop grace: not named"; cat "$tmp/err"; exit 1; }
+[ $took -lt 4000 ] || { echo "FAIL stop grace: took ${took} ms with a 500 ms grace"; exit 1; }
 echo "ok signals"

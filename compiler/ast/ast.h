@@ -12,13 +12,20 @@
  *  MODULE          module name   decls...                    (lit.s = path)
  *  IMPORT          last segment  0: LIST of NAME (the dotted path, in order)
  *                                1: LIST of NAME (names imported bare) | NULL
- *                  flags IMPORT_C: `import c "h"`, lit.s = header
+ *                  flags IMPORT_C: `import c "h" [pkg "p"]`, lit.s =
+ *                  header, 0: STRING (pkg-config names) | NULL, 1: NULL
  *  CONST           name          0: type | NULL, 1: expr
  *  FN              name          0: LIST of PARAM, 1: return type | NULL,
  *                                2: BLOCK | NULL (extern)
  *                  flags FN_EXTERN, FN_BLOCKING, FN_KERNEL (kernel decl)
  *  EXTERN          -             FN... (each flagged FN_EXTERN); lit.s =
- *                                header to #include or NULL
+ *                                header to #include or NULL; flags
+ *                                IMPORT_C: made by `import c` (cimport.c),
+ *                                lit.len = digest of the headers read. An
+ *                                imported FN flagged IMPORT_C is called
+ *                                through glue (act_c_NAME, emit_cglue.c);
+ *                                its lit.s and its PARAMs' lit.s hold the
+ *                                C types of the result and parameters
  *  PARAM           name          0: type | NULL (handler params have none)
  *  STRUCT          name          FIELD...
  *  FIELD           name          0: type
@@ -42,6 +49,8 @@
  *  EVENT           name          0: LIST of FIELD
  *  APPLY           event name    0: LIST of PARAM (untyped), 1: BLOCK
  *  SNAPSHOT        -             0: expr (every N)
+ *  BATCH           -             0: expr (count), 1: expr (duration) | NULL
+ *                                (`batch N within D` of a gpu actor)
  *  PASSIVATE       -             0: expr (duration)
  *  STRATEGY        strategy id   -
  *  RESTARTS        -             0: expr (count), 1: expr (window duration)
@@ -126,7 +135,7 @@
 #define AST_KINDS(X) \
   X(MODULE) X(IMPORT) X(CONST) X(FN) X(EXTERN) X(PARAM) X(STRUCT) X(FIELD) \
   X(ENUM) X(VARIANT) X(MESSAGE) X(PROTOCOL) X(ACTOR) \
-  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) \
+  X(VAR) X(MAILBOX) X(INIT) X(ON) X(ON_STOP) X(EVENT) X(APPLY) X(SNAPSHOT) X(BATCH) \
   X(PASSIVATE) X(STRATEGY) X(RESTARTS) X(SUPERVISE) X(CHILD) X(CHILDREN) \
   X(TNAME) X(TARRAY) X(TMAP) X(TOPT) X(TFUTURE) \
   X(BLOCK) X(ASSIGN) X(IF) X(IF_LET) X(WHILE) X(FOR) X(RANGE) X(MATCH) \

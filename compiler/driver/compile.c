@@ -85,7 +85,9 @@ static const char *opt_flags(const char *const *c_files) {
 static void compile_args(args_t *a, const toolchain_t *tc, const char *const *c_files, const char *gen_dir,
                          const char *c_flags) {
   push_words(a, cc_name());
-  push_words(a, "-std=gnu11 -pthread");
+  /* -ffp-contract=off: no fused multiply-add, as on the GPU path
+   * (NVRTC --fmad=false), so kernels agree bit for bit (LANGUAGE.md §11) */
+  push_words(a, "-std=gnu11 -pthread -ffp-contract=off");
   push_words(a, opt_flags(c_files));
   push_sanitize(a);
   char buf[PATH_MAX + 16];
@@ -263,8 +265,30 @@ static int link_exe(unit_t *units, int n, const toolchain_t *tc, const char *exe
   return status_of(st);
 }
 
-int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *exe,
-                      const char *c_flags) {
+/* `actorc build --lib`: the objects into a static library, replacing any
+ * old one (ar would add to it). */
+static int archive(unit_t *units, int n, const char *lib) {
+  if (unlink(lib) != 0 && errno != ENOENT) {
+    fprintf(stderr, "actorc: cannot replace %s: %s\n", lib, strerror(errno));
+    return 128;
+  }
+  args_t a = {0};
+  const char *ar = getenv("AR");
+  push_words(&a, ar && *ar ? ar : "ar");
+  push(&a, "rcs");
+  push(&a, lib);
+  for (int i = 0; i < n; i++) push(&a, units[i].obj);
+  pid_t pid = start(a.v);
+  args_free(&a);
+  if (pid < 0) return 128;
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return status_of(st);
+}
+
+static int build(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *out,
+                 const char *c_flags, bool lib) {
   int n = 0;
   while (c_files[n]) n++;
   args_t cmd = {0};
@@ -282,7 +306,7 @@ int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const c
   if (getenv("ACT_VERBOSE"))
     fprintf(stderr, "actorc: %d of %d C units to compile (cache: %s)\n", ntodo, n, cache ? cache : "off");
   int rc = compile_all(todo, ntodo, &cmd);
-  if (rc == 0) rc = link_exe(units, n, tc, exe, c_flags);
+  if (rc == 0) rc = lib ? archive(units, n, out) : link_exe(units, n, tc, out, c_flags);
   if (rc != 0 && rc != 127)
     fprintf(stderr, "actorc: the C compiler failed on generated code (this is a bug in actorc; please report it)\n");
   for (int i = 0; i < n; i++) {
@@ -294,4 +318,14 @@ int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const c
   free(cache);
   args_free(&cmd);
   return rc == 0 ? 0 : 3;
+}
+
+int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *exe,
+                      const char *c_flags) {
+  return build(tc, c_files, gen_dir, exe, c_flags, false);
+}
+
+int toolchain_archive(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *lib,
+                      const char *c_flags) {
+  return build(tc, c_files, gen_dir, lib, c_flags, true);
 }

@@ -21,6 +21,7 @@
 #include "ast/ast.h"
 #include "diag/diag.h"
 #include "driver/cache.h"
+#include "driver/lib.h"
 #include "driver/toolchain.h"
 #include "emit/emit.h"
 #include "sema/sema.h"
@@ -41,6 +42,10 @@ static const char usage[] =
     "                                  (default: FILE's name without .act)\n"
     "  build FILE --emit-c [DIR]       write the C (one .c and .h per module) to\n"
     "                                  DIR (or -o DIR) instead of an executable\n"
+    "  build FILE --lib NAME [-o DIR]  a static library of FILE's actors and\n"
+    "                                  messages for a C program: DIR/libNAME.a,\n"
+    "                                  DIR/NAME.h (and DIR/NAME/), DIR/NAME.pc\n"
+    "                                  (docs/embedding.md)\n"
     "  run FILE [-- ARGS...]           build into a temporary directory and run,\n"
     "                                  passing ARGS to Main\n"
     "\n"
@@ -67,6 +72,7 @@ typedef struct opts {
   bool dump_ast;
   bool no_line;
   const char *c_flags;
+  const char *lib;        /* --lib NAME */
   char **run_args;
   int nrun_args;
 } opts_t;
@@ -115,6 +121,12 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       if (++i >= argc)
         return bad_usage("%s needs an argument", a);
       o->c_flags = argv[i];
+    } else if (strcmp(a, "--lib") == 0) {
+      if (++i >= argc)
+        return bad_usage("%s needs a library name", a);
+      o->lib = argv[i];
+      if (!lib_name_ok(o->lib))
+        return bad_usage("`%s` is not a library name (letters, digits and _)", o->lib);
     } else if (strcmp(a, "--dump-ast") == 0) {
       o->dump_ast = true;
     } else if (strcmp(a, "-q") == 0) {
@@ -134,6 +146,8 @@ static int parse_args(int argc, char **argv, opts_t *o) {
   }
   if (o->file == NULL)
     return bad_usage("`%s` needs a FILE", o->cmd);
+  if (o->lib && (strcmp(o->cmd, "build") != 0 || o->emit_c))
+    return bad_usage("%s", "--lib goes with `build`, without --emit-c");
   return 0;
 }
 
@@ -171,7 +185,8 @@ static int check_file(const opts_t *o, const toolchain_t *tc, diag_t *d,
       return EXIT_ERRORS;
   }
   sema_opts_t so = {.stdlib_dir = tc->stdlib_dir,
-                    .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main};
+                    .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main && !o->lib,
+                    .c_flags = o->c_flags};
   if (!sema_load_and_check(o->file, &so, d, prog) || d->errors)
     return EXIT_ERRORS;
   return 0;
@@ -265,22 +280,30 @@ static void gen_dir_done(char *dir, int lock_fd, bool temporary) {
   free(dir);
 }
 
-/* Emit C for prog into dir; compile to exe unless exe is NULL. */
+/* Emit C for prog into dir; compile to exe, or archive into lib, unless
+ * both are NULL. */
 static int build_program(const opts_t *o, const toolchain_t *tc, diag_t *d,
-                         program_t *prog, const char *dir, const char *exe) {
+                         program_t *prog, const char *dir, const char *exe, const char *lib) {
   if (mkdir_p(dir) != 0) {
     fprintf(stderr, "actorc: cannot create directory `%s`: %s\n", dir,
             strerror(errno));
     return EXIT_TOOL;
   }
   emit_opts_t eo = {.out_dir = dir, .line_directives = !o->no_line,
-                    .no_main = o->no_main};
+                    .no_main = o->no_main || lib != NULL};
   char **c_files = NULL;
   if (!emit_program(prog, &eo, d, &c_files) || d->errors)
     return EXIT_ERRORS;
   int rc = 0;
+  /* --c-flags, then what `import c ... pkg` asked pkg-config for */
+  char *flags = NULL;
+  if (asprintf(&flags, "%s %s", o->c_flags ? o->c_flags : "", prog->c_flags ? prog->c_flags : "") < 0)
+    flags = NULL;
   if (exe != NULL)
-    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe, o->c_flags);
+    rc = toolchain_compile(tc, (const char *const *)c_files, dir, exe, flags);
+  else if (lib != NULL)
+    rc = toolchain_archive(tc, (const char *const *)c_files, dir, lib, flags);
+  free(flags);
   for (char **p = c_files; p && *p; p++)
     free(*p);
   free(c_files);
@@ -347,14 +370,30 @@ int main(int argc, char **argv) {
   if (strcmp(o.cmd, "build") == 0) {
     if (o.emit_c) {
       const char *dir = o.emit_dir ? o.emit_dir : o.out ? o.out : ".";
-      rc = build_program(&o, &tc, &d, &prog, dir, NULL);
+      rc = build_program(&o, &tc, &d, &prog, dir, NULL, NULL);
+    } else if (o.lib) {
+      const char *outdir = o.out ? o.out : ".";
+      char *lib = NULL;
+      int lock_fd;
+      bool temporary;
+      char *dir = mkdir_p(outdir) == 0 ? gen_dir_for("lib", o.file, outdir, &lock_fd, &temporary) : NULL;
+      if (dir == NULL || asprintf(&lib, "%s/lib%s.a", outdir, o.lib) < 0) {
+        fprintf(stderr, "actorc: cannot write the library into `%s`\n", outdir);
+        free(dir);
+        free(name);
+        return EXIT_TOOL;
+      }
+      rc = build_program(&o, &tc, &d, &prog, dir, NULL, lib);
+      if (rc == 0) rc = lib_write_headers(&prog, dir, outdir, o.lib) ? 0 : EXIT_TOOL;
+      gen_dir_done(dir, lock_fd, temporary);
+      free(lib);
     } else {
       const char *exe = o.out ? o.out : name;
       int lock_fd;
       bool temporary;
       char *dir = gen_dir_for("build", o.file, exe, &lock_fd, &temporary);
       if (dir == NULL) return EXIT_TOOL;
-      rc = build_program(&o, &tc, &d, &prog, dir, exe);
+      rc = build_program(&o, &tc, &d, &prog, dir, exe, NULL);
       gen_dir_done(dir, lock_fd, temporary);
     }
     free(name);
@@ -378,7 +417,7 @@ int main(int argc, char **argv) {
     remove_tree(tmpl);
     return EXIT_TOOL;
   }
-  rc = build_program(&o, &tc, &d, &prog, dir, exe);
+  rc = build_program(&o, &tc, &d, &prog, dir, exe, NULL);
   /* the lock is only for the C: the program may run for long */
   gen_dir_done(dir, lock_fd, temporary);
   if (rc == 0)

@@ -31,4 +31,9 @@ bool toolchain_locate(const char *argv0, toolchain_t *tc);
 int toolchain_compile(const toolchain_t *tc, const char *const *c_files,
                       const char *gen_dir, const char *exe, const char *c_flags);
 
+/* The same compile, then the objects into the static library lib (for
+ * `actorc build --lib`) instead of a link. */
+int toolchain_archive(const toolchain_t *tc, const char *const *c_files,
+                      const char *gen_dir, const char *lib, const char *c_flags);
+
 #endif

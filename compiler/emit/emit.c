@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit/emit_cuda.h"
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
@@ -21,18 +22,8 @@ static void unsupported(em_t *e, loc_t l, const char *what) {
 static void scan_unsupported(em_t *e, ast_t *n) {
   if (n == NULL) return;
   switch (n->kind) {
-  case AST_PASSIVATE: unsupported(e, n->loc, "`passivate after`"); break;
-  case AST_ACTOR:
-    if (n->flags & ACTOR_VIRTUAL) unsupported(e, n->loc, "`virtual actor`");
-    break;
-  case AST_IMPORT:
-    if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
-    break;
   case AST_SPAWN:
     if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
-    break;
-  case AST_INDEX:
-    if (n->index == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
     break;
   case AST_CALL:
     if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
@@ -192,13 +183,39 @@ static void emit_actor_header(FILE *h, ast_t *a) {
       fprintf(h, "  %s f_%s;\n", ctype(m->type), m->name);
     }
   }
+  if (a->flags & ACTOR_GPU) fprintf(h, "  act_gpu_state_t *gpu_;   /* the runtime's batches */\n");
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  if (a->flags & ACTOR_VIRTUAL) {
+    fprintf(h, "extern const act_virtual_type_t %s_vtype;\n", an);
+    /* A virtual actor is not spawned: C addresses it by key like Act does. */
+    fprintf(h, "/* %s[key] from C. */\nstatic inline act_actor_t *%s_ref(act_ctx_t *cx, %s key) {\n"
+               "  return %s;\n}\n\n", a->name, an, ctype(params->kids[0]->type),
+            params->kids[0]->type->kind == TY_STRING ? xprintf("act_virtual_str(cx, &%s_vtype, key)", an)
+                                                     : xprintf("act_virtual_int(cx, &%s_vtype, (int64_t)key)", an));
+    return;
+  }
   /* embedding helper: spawn from C */
   fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s p_%s", ctype(params->kids[i]->type), params->kids[i]->name);
   fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = p_%s;\n", params->kids[i]->name, params->kids[i]->name);
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
+}
+
+/* A virtual actor's activations are made by the runtime (virtual.c) from
+ * the key: the key is its one parameter. */
+static void emit_virtual_type(sb_t *out, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *key = a->kids[0]->kids[0];
+  ast_t *pa = member(a, AST_PASSIVATE);
+  sb_printf(out, "static act_actor_t *%s_activate(act_ctx_t *cx, const act_vkey_t *key) {\n"
+                 "  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n  a->p_%s = %s;\n  return &a->base;\n}\n\n",
+            an, an, an, an, key->name,
+            key->type->kind == TY_STRING ? "key->s" : xprintf("(%s)key->i", ctype(key->type)));
+  sb_printf(out, "static struct act_virtual_reg *%s_vreg;\n"
+                 "const act_virtual_type_t %s_vtype = {\n  .type = &%s_type,\n  .activate = %s_activate,\n"
+                 "  .passivate_ns = INT64_C(%lld),\n  .reg = &%s_vreg,\n};\n\n",
+            an, an, an, an, (long long)(pa ? const_int(pa->kids[0], 0) : 0), an);
 }
 
 static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
@@ -223,6 +240,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
   ast_t *stop = member(a, AST_ON_STOP);
   if (stop) emit_body(e, out, a, stop, xprintf("%s_on_stop", an), 2);
+  if (a->flags & ACTOR_GPU) cuda_emit_actor(out, a, e->mod->data, handler_cname);
 
   /* start: fields in order, children, then init */
   sb_t body = {0};
@@ -266,6 +284,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   emit_glue(e);
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
+  if (a->flags & ACTOR_GPU) line(e, "act_gpu_started(cx, base, &self->gpu_, &%s_gpu);", an);
   sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
   sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
@@ -274,12 +293,19 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   /* dispatch */
   sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
-  for (int i = 0; i < ms->nkids; i++) {
+  for (int i = 0, batched = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
-    if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
-                emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
+    if (m->kind != AST_ON || m->sym == NULL) continue;
+    const char *at = emit_loc(e, m->loc);
+    if ((a->flags & ACTOR_GPU) && cuda_dispatch_case(out, a, m, batched, at)) {
+      batched++;
+      continue;
+    }
+    sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
+              handler_cname(a, m->sym), msg_cname(m->sym));
   }
+  if (a->flags & ACTOR_GPU)
+    sb_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
   sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
   /* supervision clause */
@@ -307,6 +333,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
+  if (a->flags & ACTOR_VIRTUAL) emit_virtual_type(out, a);
   e->actor = NULL;
 }
 
@@ -481,11 +508,18 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   for (int i = 0; i < mod->nkids; i++) {
     ast_t *d = mod->kids[i];
     if (d && d->kind == AST_IMPORT && d->sym) fprintf(h, "#include \"%s.h\"\n", (char *)d->sym->data);
-    if (d && d->kind == AST_EXTERN && d->lit.s) fprintf(h, "#include \"%s\"\n", extern_header(mod, d->lit.s));
+    if (d && d->kind == AST_EXTERN && d->lit.s) {
+      /* <h.h> unless found by path: a module named like the header (zlib.act
+       * for zlib.h) writes a zlib.h of its own into the generated C's directory */
+      const char *hp = extern_header(mod, d->lit.s);
+      fprintf(h, hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+    }
   }
+  if (cuda_module_needed(mod)) fprintf(h, "#include <act/gpu.h>\n");
   fprintf(h, "\n");
   emit_type_defs(h);
   fprintf(h, "\n");
+  cuda_emit_header(h, mod);
 
   sb_t out = {0}, protos = {0};
   memset(&e->locs, 0, sizeof e->locs);
@@ -521,6 +555,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
           fprintf(h, "%s%s", p ? ", " : "", ctype(f->kids[0]->kids[p]->type));
         fprintf(h, "%s);\n", f->kids[0]->nkids ? "" : "void");
       }
+      if (d->flags & IMPORT_C) emit_cglue(h, d);
       break;
     case AST_FN: {
       sb_t sig = {0};
@@ -555,6 +590,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       if (d && d->kind == AST_ACTOR) emit_actor(e, h, &out, &protos, d);
     }
   }
+  cuda_emit_module(&out, e->prog, mod);
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);

@@ -118,6 +118,7 @@ static char *equality(type_t *t, const char *a, const char *b) {
   case TY_STRING: return xprintf("act_str_eq(%s, %s)", a, b);
   case TY_ARRAY: case TY_MAP: case TY_OPTIONAL: case TY_STRUCT: case TY_ENUM:
     return xprintf("act_value_eq(%s, (%s[]){%s}, (%s[]){%s})", tdesc(t), ctype(t), a, ctype(t), b);
+  case TY_ACTOR: case TY_ANYREF: return xprintf("act_ref_eq(%s, %s)", a, b);
   default: return xprintf("((%s) == (%s))", a, b);
   }
 }
@@ -271,8 +272,8 @@ static char *variant(em_t *e, ast_t *n, ast_t *v) {
 static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
   sb_t b = {0};
   int ext = (fn->flags & FN_EXTERN) != 0;
-  if (ext) {
-    sb_printf(&b, "%s(", fn->name);
+  if (ext) {   /* a C function of `import c` that needs glue: emit_cglue.c */
+    sb_printf(&b, (fn->flags & IMPORT_C) ? "act_c_%s(" : "%s(", fn->name);
   } else if (fn->scope && fn->scope->kind == AST_ACTOR) {
     sb_printf(&b, "%s_fn_%s(cx, self", decl_cname(fn->scope), fn->name);
   } else {
@@ -290,9 +291,11 @@ static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
   return b.p;
 }
 
-/* k[n](args): the CPU path of LANGUAGE.md §11 — the kernel body runs for
- * every i in 0..n and the results fill a new array. The arguments are
- * evaluated once. */
+/* k[n](args) (LANGUAGE.md §11): the arguments are evaluated once; the
+ * runtime runs the indices it can on the GPU (act_gpu_launch, emit_cuda.c)
+ * and answers where the CPU path takes over: n when the GPU did them all,
+ * 0 without a GPU, or the index that faulted there, which then faults
+ * here as it would without a GPU. */
 static char *kernel_launch(em_t *e, ast_t *n) {
   ast_t *k = n->sym;
   ast_t *ps = k->kids[0];
@@ -301,8 +304,11 @@ static char *kernel_launch(em_t *e, ast_t *n) {
   sb_printf(&b, "({ int64_t n_ = %s; ", emit_expr(e, n->kids[0]->kids[1]));
   for (int i = 1; i < n->nkids && i < ps->nkids; i++)
     sb_printf(&b, "%s a%d_ = %s; ", ctype(ps->kids[i]->type), i, emit_value(e, n->kids[i]));
-  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); ", tdesc(rt));
-  sb_printf(&b, "for (int64_t i_ = 0; i_ < n_; i_++) { %s v_ = %s(cx, i_", ctype(rt), decl_cname(k));
+  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); void *args_[] = {", tdesc(rt));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, "%s&a%d_", i > 1 ? ", " : "", i);
+  sb_printf(&b, "%s}; ", n->nkids > 1 ? "" : "NULL");
+  sb_printf(&b, "for (int64_t i_ = act_gpu_launch(cx, &%s_gpu, n_, args_, out_, %s); i_ < n_; i_++) { %s v_ = %s(cx, i_",
+            decl_cname(k), emit_loc(e, n->loc), ctype(rt), decl_cname(k));
   for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, ", a%d_", i);
   sb_printf(&b, "); act_array_push(&out_, %s, &v_); } out_; })", tdesc(rt));
   return b.p;
@@ -426,6 +432,14 @@ static char *method(em_t *e, ast_t *n) {
   }
 }
 
+/* A reference to the virtual actor a's key (LANGUAGE.md §10). */
+static char *virtual_ref(em_t *e, ast_t *a, const char *key) {
+  (void)e;
+  type_t *kt = a->kids[0]->kids[0]->type;
+  if (kt->kind == TY_STRING) return xprintf("act_virtual_str(cx, &%s_vtype, %s)", decl_cname(a), key);
+  return xprintf("act_virtual_int(cx, &%s_vtype, (int64_t)(%s))", decl_cname(a), key);
+}
+
 static char *name_ref(em_t *e, ast_t *n) {
   ast_t *d = n->sym;
   switch (d->kind) {
@@ -460,8 +474,13 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_STRING: return str_lit(e, n->lit.s, n->lit.len);
   case AST_INTERP: return interp(e, n);
   case AST_NONE: return xprintf("0");
-  case AST_SELF: return xprintf("(&self->base)");
-  case AST_SENDER: return xprintf("(cx->msg ? cx->msg->sender : NULL)");
+  case AST_SELF:
+    /* Inside a virtual actor `self` names its key, not this activation, so
+     * it stays valid after the activation passivates. */
+    if (e->actor && (e->actor->flags & ACTOR_VIRTUAL))
+      return virtual_ref(e, e->actor, xprintf("self->p_%s", e->actor->kids[0]->kids[0]->name));
+    return xprintf("(&self->base)");
+  case AST_SENDER: return xprintf("act_sender(cx)");
   case AST_NAME: return name_ref(e, n);
   case AST_DOT:
     if (n->dot == SEMA_DOT_FIELD) return xprintf("(%s).f_%s", emit_expr(e, n->kids[0]), n->name);
@@ -472,6 +491,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     }
     return xprintf("0");
   case AST_INDEX:
+    if (n->index == SEMA_INDEX_VIRTUAL) return virtual_ref(e, n->kids[0]->type->decl, emit_expr(e, n->kids[1]));
     if (n->index == SEMA_INDEX_MAP) {
       type_t *mt = n->kids[0]->type;
       return xprintf("(*(%s *)act_map_at(cx, %s, (%s[]){%s}, %s))", ctype(mt->elem), emit_expr(e, n->kids[0]),

@@ -57,6 +57,7 @@ int msg_id(ast_t *msg);
 const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
 void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
+void emit_cglue(FILE *h, ast_t *ext);   /* `import c` glue: act_c_NAME (emit_cglue.c) */
 
 /* expressions and statements */
 char *emit_expr(em_t *e, ast_t *n);

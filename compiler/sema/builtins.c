@@ -100,6 +100,12 @@ static type_t *ref_arg(cx_t *c, ast_t *e, int i) {
                type_name(t));
     return T(TY_ERROR);
   }
+  if (e->builtin == BI_MONITOR && t->kind == TY_ACTOR && t->decl && (t->decl->flags & ACTOR_VIRTUAL)) {
+    /* A key is never down: its next message activates it again. */
+    diag_error(c->d, e->kids[i]->loc, "a virtual actor cannot be monitored: it is never down");
+    diag_hint(c->d, "the next message to `%s[key]` activates it again", t->decl->name);
+    return T(TY_ERROR);
+  }
   sema_convert(c, &e->kids[i], t, T(TY_ANYREF), true);
   return T(TY_ANYREF);
 }

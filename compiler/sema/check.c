@@ -103,17 +103,23 @@ static bool c_type(const type_t *t) {
          (t->kind == TY_ARRAY && (type_is_numeric(t->elem) || t->elem->kind == TY_BOOL));
 }
 
+/* A function of `import c` may also take and return structs: they are
+ * copied to and from the C struct by glue (emit_cglue.c). */
+static bool c_struct(const ast_t *f, const type_t *t) {
+  return (f->flags & IMPORT_C) && t->kind == TY_STRUCT;
+}
+
 static void extern_fn(cx_t *c, ast_t *f) {
   sema_signature(c, f);
   ast_t *ps = ast_kid(f, 0);
   for (int i = 0; ps && i < ps->nkids; i++) {
     ast_t *p = ps->kids[i];
-    if (p && p->type && !is_err(p->type) && !c_type(p->type) && !c_ref(p->type))
+    if (p && p->type && !is_err(p->type) && !c_type(p->type) && !c_ref(p->type) && !c_struct(f, p->type))
       diag_error(c->d, p->loc, "a C function takes numbers, bools, strings, arrays of numbers and actor references, not `%s`",
                  type_name(p->type));
   }
   ast_t *rt = ast_kid(f, 1);
-  if (rt && rt->type && !is_err(rt->type) && !c_type(rt->type))
+  if (rt && rt->type && !is_err(rt->type) && !c_type(rt->type) && !c_struct(f, rt->type))
     diag_error(c->d, rt->loc, "a C function returns a number, a bool, a string or an array of numbers, not `%s`",
                type_name(rt->type));
 }

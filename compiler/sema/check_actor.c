@@ -19,6 +19,7 @@ static const char *member_name(const ast_t *m) {
   case AST_STRATEGY: return "strategy";
   case AST_RESTARTS: return "restarts";
   case AST_SUPERVISE: return "supervise";
+  case AST_BATCH: return "batch";
   default: return NULL;
   }
 }
@@ -191,6 +192,10 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
     case AST_PASSIVATE:
       if (!virt)
         diag_error(c->d, m->loc, "`passivate after` belongs in a `virtual actor`");
+      break;
+    case AST_BATCH:
+      if (!(a->flags & ACTOR_GPU))
+        diag_error(c->d, m->loc, "`batch` belongs in a `gpu actor`");
       break;
     case AST_STRATEGY: case AST_RESTARTS:
       if (!super) {
@@ -426,6 +431,9 @@ static void value_members(cx_t *c, ast_t *a) {
     case AST_PASSIVATE:
       if (ast_kid(m, 0))
         sema_expect(c, &m->kids[0], T(TY_DURATION));
+      break;
+    case AST_BATCH:
+      sema_gpu_batch(c, m);
       break;
     case AST_RESTARTS:
       if (ast_kid(m, 0))

@@ -258,3 +258,25 @@ void sema_gpu_actor(cx_t *c, ast_t *a) {
       diag_error(c->d, m->loc, "a gpu actor replies with a number or a bool, not `%s`", type_name(rt->type));
   }
 }
+
+/* `batch N within D` of a gpu actor: how many queued messages make a
+ * batch and how long the first of them may wait for the rest. Both are
+ * literals, since the runtime sizes the device buffers from them; the
+ * limits keep one batch's buffers small and a wait shorter than a
+ * supervisor's patience. */
+enum { GPU_BATCH_MAX = 1 << 20 };
+
+void sema_gpu_batch(cx_t *c, ast_t *m) {
+  if (ast_kid(m, 0)) {
+    sema_expect(c, &m->kids[0], T(TY_I64));
+    ast_t *n = m->kids[0];
+    if (n->kind != AST_INT || n->lit.i == 0 || n->lit.i > GPU_BATCH_MAX)
+      diag_error(c->d, n->loc, "`batch` takes a whole number from 1 to %d, like `batch 256`", GPU_BATCH_MAX);
+  }
+  if (ast_kid(m, 1)) {
+    sema_expect(c, &m->kids[1], T(TY_DURATION));
+    ast_t *d = m->kids[1];
+    if (d->kind != AST_DURATION || d->lit.i == 0 || d->lit.i > 10ull * 1000000000ull)
+      diag_error(c->d, d->loc, "`within` takes a duration literal from 1ns to 10s, like `within 1ms`");
+  }
+}

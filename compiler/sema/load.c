@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sema/cimport.h"
 #include "sema/sema_int.h"
 #include "syntax/parse.h"
 
@@ -134,10 +135,8 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     if (imp == NULL || imp->kind != AST_IMPORT)
       continue;
     if (imp->flags & IMPORT_C) {
-      load_errors++;
-      diag_error(d, imp->loc, "`import c` needs libclang, and this actorc was built without it");
-      diag_hint(d, "declare the functions you use: `extern \"C\" \"%s\" { fn ... }`",
-                imp->lit.s ? imp->lit.s : "header.h");
+      if (!cimport_load(mi, imp, opts, d, out))
+        load_errors++;
       continue;
     }
     ast_t *path = ast_kid(imp, 0);
@@ -201,6 +200,7 @@ void sema_release(program_t *prog) {
     symtab_free(&mi->aliases);
     symtab_free(&mi->bare);
     symtab_free(&mi->variants);
+    symtab_free(&mi->cskipped);
     free((char *)mi->path);
     free((char *)mi->key);
     free((char *)mi->dir);
@@ -211,6 +211,7 @@ void sema_release(program_t *prog) {
   sema_actor_infos_reset();
   if (prog != NULL) {
     free(prog->modules);
+    free(prog->c_flags);
     memset(prog, 0, sizeof *prog);
   }
 }

@@ -297,6 +297,12 @@ bool sema_unknown(cx_t *c, loc_t at, const char *what, const char *name, unsigne
   /* A declaration dropped by syntax error recovery may be what it names. */
   if (c->mi && c->mi->mod && (c->mi->mod->flags & AST_SYNTAX_ERROR))
     return false;
+  ast_t *skipped = name ? symtab_get(&c->mi->cskipped, name) : NULL;
+  if (skipped) { /* `import c` saw it and could not map it */
+    diag_error(c->d, at, "`%s` cannot be used from Act: %s", name, skipped->lit.s);
+    diag_hint(c->d, "docs/c-interop.md lists what `import c` maps; wrap the C in a function that it does");
+    return true;
+  }
   diag_error(c->d, at, "unknown %s `%s`", what, name);
   if (kinds)
     sema_hint_name(c, name, kinds);

@@ -26,6 +26,8 @@ typedef struct module_info {
   symtab_t aliases;      /* imported module name -> MODULE */
   symtab_t bare;         /* names imported bare -> declaration */
   symtab_t variants;     /* bare variant name -> VARIANT (or SEMA_AMBIGUOUS) */
+  symtab_t cskipped;     /* `import c`: a used C name that has no Act form ->
+                            STRING saying where it is declared and why */
   int state;             /* 0 new, 1 loading, 2 loaded */
 } module_info_t;
 

@@ -73,11 +73,15 @@ typedef struct program {
   int nmodules;
   ast_t *root;           /* the root module */
   ast_t *main_actor;     /* `actor Main` of the root, or NULL */
+  char *c_flags;         /* what `import c ... pkg` adds to the C compile and
+                            link (pkg-config's flags), or NULL */
 } program_t;
 
 typedef struct sema_opts {
   const char *stdlib_dir; /* directory holding std/ (…/share/act/stdlib) */
   bool require_main;      /* build/run: a root without Main is an error */
+  const char *c_flags;    /* --c-flags and $ACT_CFLAGS: `import c` reads
+                             headers with them (-I, -D) */
 } sema_opts_t;
 
 /* Load the root file and every module it imports (recursively, relative

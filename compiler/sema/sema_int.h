@@ -2,6 +2,7 @@
  * functions each file offers the others.
  *
  *   load.c        loading the root and its imports (modules in order)
+ *   cimport.c     `import c`: C headers through libclang into declarations
  *   scope.c       hash tables and the block-structured local scope
  *   decls.c       pass 1: top-level names, imports, actor member tables
  *   resolve.c     name lookup, type expressions, "did you mean" hints
@@ -155,6 +156,7 @@ void sema_check_fn(cx_t *c, ast_t *fn);
 void sema_gpu_body(cx_t *c, ast_t *owner, const char *where);
 void sema_gpu_signature(cx_t *c, ast_t *fn);
 void sema_gpu_actor(cx_t *c, ast_t *a);
+void sema_gpu_batch(cx_t *c, ast_t *m);
 
 /* check_types.c */
 void sema_fields(cx_t *c, ast_t *list, const char *what);

@@ -7,7 +7,8 @@
 # Usage: run.sh ACTORC [NAME...]
 set -u
 actorc=$1; shift
-cd "$(dirname "$0")" || exit 1
+# ACT_DIAG_DIR: another folder of NAME.act + NAME.expected (tests/cimport)
+cd "${ACT_DIAG_DIR:-$(dirname "$0")}" || exit 1
 names=${*:-$(ls *.act | sed 's/\.act$//')}
 fail=0
 for n in $names; do

@@ -183,6 +183,7 @@ Test(parser, imports) {
   EXPECT_DECL("import a.b.c (\n  X,\n  Y,\n)\n",
               "(IMPORT c (LIST NAME a NAME b NAME c) (LIST NAME X NAME Y))");
   EXPECT_DECL("import c \"mylib.h\"", "(IMPORT [mylib.h] flags=0x1 - -)");
+  EXPECT_DECL("import c \"zlib.h\" pkg \"zlib\"", "(IMPORT [zlib.h] flags=0x1 STRING \"zlib\" -)");
 }
 
 Test(parser, extern_blocks) {

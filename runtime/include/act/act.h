@@ -478,6 +478,30 @@ struct act_ctx {
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t);
 void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart);
 
+/* Virtual actors (LANGUAGE.md §10): addressed by key, activated when a
+ * message reaches a key with no activation, passivated when idle.
+ * `Cart[k]` evaluates to a reference that names (type, key), never an
+ * activation, so it stays valid across passivation, faults and stops
+ * (runtime/src/virtual/virtual.c). */
+typedef struct act_vkey {
+  act_str_t *s;                      /* a string key, or NULL */
+  int64_t i;                         /* an integer key */
+} act_vkey_t;
+typedef struct act_virtual_type {
+  const act_actor_type_t *type;
+  /* A new activation of key: allocated, parameters set, not started. */
+  act_actor_t *(*activate)(act_ctx_t *cx, const act_vkey_t *key);
+  int64_t passivate_ns;              /* `passivate after`; 0: 10 minutes */
+  struct act_virtual_reg **reg;      /* the runtime's registry, made on first use */
+} act_virtual_type_t;
+act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key);
+act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key);
+/* `sender` in a handler (a virtual actor's activation reads as its key). */
+act_actor_t *act_sender(act_ctx_t *cx);
+/* `==` on references: the same actor, or references to the same key. */
+bool act_ref_eq(const act_actor_t *a, const act_actor_t *b);
+uint64_t act_ref_hash(const act_actor_t *a);
+
 act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t);
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m);
 act_future_t *act_ask(act_ctx_t *cx, act_actor_t *to, act_msg_t *m);
@@ -562,6 +586,13 @@ act_ctx_t *act_external(void);
 int act_runtime_wait(void);
 /* Ask from a non-actor thread: blocks; the reply or NULL on failure. */
 act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns);
+/* Embedding, at the end: wait up to timeout_ns until the runtime is
+ * quiescent now (every message sent so far handled, no timer armed, every
+ * journal write committed); 0 when it is, -1 on time-out. After 0 nothing
+ * runs in the runtime until the program sends again, so it may return from
+ * main or exit(). Unlike act_runtime_wait, which returns at the first
+ * quiescence ever, this looks at the present. docs/embedding.md. */
+int act_runtime_stop(int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@ static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, ac
     if (f->state == 0) {
       f->reply = r;
       f->state = (r->flags & MF_FAILED) ? 2 : 1;
+      if (r->flags & MF_FAILED) f->reason = ((act_failure_t *)r)->reason;
     }
     pthread_cond_broadcast(&ext_cv);
     pthread_mutex_unlock(&ext_mu);
@@ -39,18 +40,18 @@ static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, ac
   act__enqueue(cx && cx->worker ? cx : NULL, asker, r);
 }
 
-static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_msg_t), NULL, NULL};
+static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_failure_t), NULL, NULL};
 
 void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why) {
-  act_msg_t *r = act_alloc(sizeof *r);
-  r->type = &failure_type;
-  r->flags = MF_FAILED;
+  act_failure_t *r = act_alloc(sizeof *r);
+  r->h.type = &failure_type;
+  r->h.flags = MF_FAILED;
   char buf[512];
   snprintf(buf, sizeof buf, "ask %s to %s %s", f->msg_name,
            f->target && f->target->type ? f->target->type->name : "actor", why);
-  f->reason = act_str_from_cstr(buf);
+  r->reason = act_str_from_cstr(buf);
   if (asker && (asker->flags & AF_DEAD)) return;
-  deliver_reply(cx, f, asker, r);
+  deliver_reply(cx, f, asker, &r->h);
 }
 
 void act_reply(act_ctx_t *cx, act_msg_t *r) {

@@ -39,6 +39,7 @@ static int settle(act_worker_t *w, act_actor_t *a, act_msg_t *m, act_status_t *s
     if (f->state == 0) {
       f->reply = m;
       f->state = (m->flags & MF_FAILED) ? 2 : 1;
+      if (m->flags & MF_FAILED) f->reason = ((act_failure_t *)m)->reason;
       if (f->timer) act__timer_cancel(f->timer);
     }
   } else if (f->state == 0) {
@@ -119,6 +120,9 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
     return 0;
   case CTL_CHILD_DONE:
     if (a->flags & AF_WINDING) act__next_child(cx, a);
+    return 0;
+  case CTL_PASSIVATE:
+    act__virtual_passivate(cx, a);
     return 0;
   case CTL_ESCALATE:
     cx->msg = &c->h;

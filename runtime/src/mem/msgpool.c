@@ -78,14 +78,12 @@ static int pool_refill(act_worker_t *w, int k) {
   return n > 0;
 }
 
-static act_msg_t *pool_get(act_worker_t *w, uint32_t size) {
-  int k = pool_class(size);
-  if (w->npool[k] == 0 && !pool_refill(w, k)) return act_alloc(size);
-  act_msg_t **a = w->pool[k];
-  uint32_t n = --w->npool[k];
-  act_msg_t *m = a[n];
-  if (n >= 8) __builtin_prefetch(a[n - 8], 1, 3);
-  m->flags = MF_POOLED;   /* cleared when freed: `next` and the rest are 0 */
+/* The pool is empty (or the worker has none of this class yet): refill
+ * it from the depot or the collector, then take one. */
+static __attribute__((noinline)) act_msg_t *pool_get_slow(act_worker_t *w, int k, uint32_t size) {
+  if (!pool_refill(w, k)) return act_alloc(size);
+  act_msg_t *m = w->pool[k][--w->npool[k]];
+  m->flags = MF_POOLED;
   return m;
 }
 
@@ -105,9 +103,26 @@ void act__pool_spill(act_worker_t *w, int k) {
   memset(top, 0, sizeof *top * POOL_BATCH);
 }
 
+/* Once per send: the pooled case is kept short and free of calls (the
+ * refill and messages from outside the workers are out of line). */
 act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t) {
   act_worker_t *w = cx ? cx->worker : NULL;
-  act_msg_t *m = w && t->size <= 16 * POOL_CLASSES ? pool_get(w, t->size) : act_alloc(t->size);
+  act_msg_t *m;
+  if (__builtin_expect(w != NULL && t->size <= 16 * POOL_CLASSES, 1)) {
+    int k = pool_class(t->size);
+    uint32_t n = w->npool[k];
+    if (__builtin_expect(n > 0, 1)) {
+      act_msg_t **a = w->pool[k];
+      w->npool[k] = --n;
+      m = a[n];
+      if (n >= 8) __builtin_prefetch(a[n - 8], 1, 3);
+      m->flags = MF_POOLED;   /* cleared when freed: `next` and the rest are 0 */
+    } else {
+      m = pool_get_slow(w, k, t->size);
+    }
+  } else {
+    m = act_alloc(t->size);
+  }
   m->type = t;
   m->sender = cx ? cx->self : NULL;
   return m;

@@ -219,21 +219,21 @@ typedef struct persist_op {
   char *data;
 } persist_op_t;
 
-static const act_msg_type_t persisted_type = {"<persisted>", 0, sizeof(act_msg_t), NULL, NULL};
+static const act_msg_type_t persisted_type = {"<persisted>", 0, sizeof(act_failure_t), NULL, NULL};
 
 static void event_done(act_journal_req_t *req, int status) {
   persist_op_t *op = req->arg;
-  act_msg_t *r = act_alloc(sizeof *r);
-  r->type = &persisted_type;
-  r->future = &op->f;
-  r->flags = MF_REPLY;
+  act_failure_t *r = act_alloc(sizeof *r);
+  r->h.type = &persisted_type;
+  r->h.future = &op->f;
+  r->h.flags = MF_REPLY;
   if (status != ACT_JOURNAL_OK) {
     char m[700];
     snprintf(m, sizeof m, "persist %s failed: %s", op->f.msg_name, req->error ? req->error : "journal error");
-    op->f.reason = act_str_from_cstr(m);
-    r->flags |= MF_FAILED;
+    r->reason = act_str_from_cstr(m);
+    r->h.flags |= MF_FAILED;
   }
-  act__push(op->actor, r);   /* queued before the count drops */
+  act__push(op->actor, &r->h);   /* queued before the count drops */
   write_finished();
 }
 

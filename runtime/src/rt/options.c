@@ -21,16 +21,18 @@
 #include <unistd.h>
 
 #include "act/cluster.h"
+#include "gpu/gpu_int.h"
 #include "rt/rt.h"
 
 #define MAX_THREADS 256
 
 /* What the options decided (read by sched.c through act__options_parse). */
 static int threads;                        /* 0: one per core */
-static uint32_t mailbox = 65536;
+static uint32_t mailbox = 4096;
 static const char *journal_path, *journal_sync;
 static uint64_t seed;
 static int seed_given;
+int64_t act__stop_grace_ns = 5000000000;   /* rt.h: read by start.c */
 
 /* Clustering (LANGUAGE.md §10): handed to act_cluster_start at the end. */
 static act_cluster_config_t cluster;
@@ -120,6 +122,14 @@ static int set_heartbeat(const char *v) {
   return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
 }
 static int set_lease(const char *v) { return duration(v, 1000000000, 3600000000000, &cluster.lease_ns); }
+static int set_activation_log(const char *v) { return *(act__activation_log_path = v) != 0; }
+static int set_stop_grace(const char *v) {
+  return duration(v, 100000000, 3600000000000, &act__stop_grace_ns);
+}
+
+static char node_name[128] = "-";   /* set once options are parsed */
+
+const char *act__node_name(void) { return node_name; }
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -127,13 +137,19 @@ static const option_t options[] = {
   {"threads", "ACT_THREADS", "N", "a whole number from 1 to " STR(MAX_THREADS),
    "one per core", set_threads},
   {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
-   "65536 (the bound of actors that declare no `mailbox`)", set_mailbox},
+   "4096 (the bound of actors that declare no `mailbox`)", set_mailbox},
   {"journal", "ACT_JOURNAL", "PATH", "a file path", "PROGRAM.journal.db in the working directory",
    set_journal},
   {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
    "normal (full: also safe from power loss)", set_sync},
   {"seed", "ACT_SEED", "N", "a whole number from 0 to 18446744073709551615",
    "a new seed on every run", set_seed},
+  {"stop-grace", "ACT_STOP_GRACE", "TIME", "a duration from 100ms to 60m (`ms`, `s`, `m`)",
+   "5s (after SIGTERM or SIGINT, then the process exits naming the actor still running)",
+   set_stop_grace},
+  {"activation-log", "ACT_ACTIVATION_LOG", "PATH", "a file path",
+   "none (a line per virtual actor activation start and stop is appended to PATH)",
+   set_activation_log},
   {"node", "ACT_NODE", "NAME@HOST:PORT", "a node name, `@`, and the address to listen on",
    "none: a cluster of one, no socket opened", set_node},
   {"seeds", "ACT_SEEDS", "HOST:PORT,...", "addresses of nodes to contact first", "none",
@@ -151,6 +167,8 @@ static const option_t options[] = {
   {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
   {"store", "ACT_STORE", "URL", "a postgres://... URL", "none (the embedded store: not yet)",
    set_store},
+  {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
+   "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -302,7 +320,9 @@ uint64_t *act__rng_thread(void) {
 
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   parse(argc, argv);
+  act__gpu_options();
   if (!seed_given) seed = fresh_seed();
+  if (cluster.node) snprintf(node_name, sizeof node_name, "%.*s", (int)strcspn(cluster.node, "@"), cluster.node);
   if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
   if (cluster.node) {
     char err[400];

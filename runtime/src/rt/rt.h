@@ -13,7 +13,7 @@ enum {
   MF_CTL = 1 << 1,       /* an act_ctl_t: the runtime's, not the program's */
   MF_LANE = 1 << 2,      /* goes in the control lane (overtakes user mail and
                             reaches a suspended actor) */
-  MF_FAILED = 1 << 6,    /* reply: the ask failed; reason in future */
+  MF_FAILED = 1 << 6,    /* reply: the ask failed; an act_failure_t */
   MF_COUNTED = 1 << 8,   /* counted in the receiver's mq_in (backpressure) */
   MF_POOLED = 1 << 12,   /* from a worker's pool: recycled once handled */
   MF_TIMER = 1 << 13,    /* a tick of m->timer: dropped if it was cancelled */
@@ -31,6 +31,7 @@ typedef enum act_ctl_kind {
   CTL_CHILD_FAILED,  /* to a parent: h.sender faulted and waits (held) */
   CTL_ESCALATE,      /* a child gave up: fault with `reason` */
   CTL_TIMEOUT,       /* h.future timed out (through the mailbox, as a timer) */
+  CTL_PASSIVATE,     /* a virtual actor's activation has been idle long enough */
 } act_ctl_kind_t;
 
 typedef struct act_ctl {
@@ -39,6 +40,15 @@ typedef struct act_ctl {
   uint32_t token;        /* the plan step it starts or answers */
   act_str_t *reason;     /* CTL_ESCALATE */
 } act_ctl_t;
+
+/* A failed ask's (or persist's) reply. The reason travels in the reply and
+ * is copied into the future by the asker when it accepts the reply: a
+ * time-out may fail the same future on the asker's thread meanwhile, and
+ * only the asker writes the future. */
+typedef struct act_failure {
+  act_msg_t h;
+  act_str_t *reason;
+} act_failure_t;
 
 static inline act_ctl_t *act__ctl_of(act_msg_t *m) { return (m->flags & MF_CTL) ? (act_ctl_t *)m : NULL; }
 
@@ -57,6 +67,9 @@ enum {
   AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
                             its own mail waits, as OTP's start_link does */
   AF_START_PENDING = 1 << 9, /* spawned: start (fields, init) before any message */
+  AF_VIRTUAL = 1 << 11,  /* a reference to a virtual actor's key (virtual.c):
+                            never runs; sends to it are routed to the key's
+                            activation */
   AF_PARKED = 1 << 10,   /* paused by backpressure: in another actor's waiter
                             list, sched held at 1 (set and cleared under the
                             locks described at park() in sched.c) */
@@ -127,6 +140,7 @@ typedef struct act_rt {
   act_str_t *end_reason;             /* why it ended, when not "normal" (Down) */
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
+  struct act_vnode *vnode;           /* an activation: its key's entry (virtual.c) */
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;
@@ -145,6 +159,7 @@ void act__timer_cancel(act_timer_t *t);
 int act__timers_armed(void);
 int act__tick_cancelled(act_msg_t *m);   /* m has MF_TIMER */
 void act__quiescence_check(void);
+int act__quiet_now(void);           /* quiescent now (act_runtime_stop) */
 const char *act__path(act_actor_t *a, char *buf, size_t n);
 /* Runs fn(arg) so that a fault inside returns 1 (reason in *reason)
  * instead of unwinding the handler: for code called from C libraries. */
@@ -157,11 +172,30 @@ void act__persist_options(const char *path, const char *sync);
  * ends the program with status 2), removes the options from argv, passes
  * the journal's on; returns the worker count and sets *default_mailbox. */
 int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox);
+/* start.c: the program's root actor (Main), NULL before it is spawned. */
+act_actor_t *act__root(void);
+/* virtual.c: a send, ask or stop addressed to a virtual reference. */
+void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m);
+void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref);
+const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
+/* act__finish: an activation has ended. */
+void act__virtual_ended(act_ctx_t *cx, act_actor_t *a);
+extern const char *act__activation_log_path;   /* --act-activation-log */
+void act__virtual_exit(void);   /* the process is ending: log it */
+/* options.c: this node's name (before the `@` of --act-node), or "-". */
+const char *act__node_name(void);
+/* CTL_PASSIVATE, on the activation's worker. */
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a);
+/* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
+extern int64_t act__stop_grace_ns;
 /* The first rand state of an actor spawned by parent (NULL: from outside
  * any actor); moves parent's generator on. */
 uint64_t act__rng_seed(act_actor_t *parent);
 uint64_t *act__rng_thread(void);   /* rand's state where there is no actor */
 void act__persist_start(const char *argv0);
 int act__persist_inflight(void);   /* journal writes not yet answered */
+/* sched/worker.c: the standard library's pending I/O (open sockets) goes
+ * up or down by delta; quiescence waits for zero. Any thread. */
+void act__io_pending_add(int64_t delta);
 
 #endif

@@ -18,11 +18,13 @@
  * The signals are blocked in every thread and taken by this one. */
 static act_actor_t *root_actor;
 
+act_actor_t *act__root(void) { return root_actor; }
+
 static _Atomic int stop_signal;
 
 static sigset_t stop_signals;
 
-#define STOP_GRACE_S 5
+static double grace_s(void) { return (double)act__stop_grace_ns / 1e9; }
 
 /* The stop did not finish in time: a handler that never returns cannot be
  * interrupted (actors are not preempted), so name it and end the process,
@@ -33,13 +35,14 @@ static void stop_overdue(int sig) {
     act_actor_t *a = atomic_load_explicit(&act__workers[i].running, memory_order_relaxed);
     if (a == NULL) continue;
     char path[512];
-    act__logf("act: %s is still in a handler %ds after %s; exiting without waiting for it\n",
-              act__path(a, path, sizeof path), STOP_GRACE_S, sig == SIGINT ? "SIGINT" : "SIGTERM");
+    act__logf("act: %s is still in a handler %gs after %s; exiting without waiting for it\n",
+              act__path(a, path, sizeof path), grace_s(), sig == SIGINT ? "SIGINT" : "SIGTERM");
     named = 1;
   }
   if (!named)
-    act__logf("act: the program did not finish stopping %ds after %s; exiting\n", STOP_GRACE_S,
+    act__logf("act: the program did not finish stopping %gs after %s; exiting\n", grace_s(),
               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  act__virtual_exit();
   _exit(128 + sig);
 }
 
@@ -53,7 +56,7 @@ static void *signal_main(void *arg) {
     act_stop(NULL, root_actor);
     /* A second signal ends the process at once; otherwise the stop has a
      * grace period (the process exits by itself when it completes). */
-    int64_t deadline = act_now() + (int64_t)STOP_GRACE_S * 1000000000;
+    int64_t deadline = act_now() + act__stop_grace_ns;
     for (int64_t left; (left = deadline - act_now()) > 0;) {
       struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
       int again = sigtimedwait(&stop_signals, NULL, &ts);
@@ -150,6 +153,7 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
   int code = act_runtime_wait();
   /* Workers are still parked in the scheduler: leave without running
    * exit handlers under their feet. print() never buffers. */
+  act__virtual_exit();
   _exit(code);
 }
 

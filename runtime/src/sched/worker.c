@@ -112,16 +112,26 @@ static void set_exit(int code) {
   pthread_mutex_unlock(&exit_mu);
 }
 
+/* Pending I/O of the standard library (std.net's open sockets): while
+ * above zero the program is not quiescent (§6). The count going to zero
+ * runs the check, as the timer thread does for its last timer. */
+static _Atomic int64_t io_pending;
+
+void act__io_pending_add(int64_t delta) {
+  if (atomic_fetch_add(&io_pending, delta) + delta == 0) act__quiescence_check();
+}
+
 /* Called by the timer thread when its last timer went away (workers check
  * inline, under act__sched_mu, before they sleep). */
 /* Under act__sched_mu. Quiescent (§6): every worker asleep, no actor queued,
- * no timer armed, no journal write pending, and no actor paused by
- * backpressure. A paused actor holds mail that nobody is running: the
+ * no timer armed, no journal write or std I/O pending, and no actor paused
+ * by backpressure. A paused actor holds mail that nobody is running: the
  * rules at act__park() make that impossible, so if it is ever seen it is
  * reported as the runtime's deadlock, never taken for a clean exit. */
 static void check_quiescent(void) {
   if (!atomic_load(&act__program_started) || act__idle_count != act__nworkers || !all_queues_empty() ||
-      act__timers_armed() != 0 || act__persist_inflight() != 0)
+      act__timers_armed() != 0 || act__persist_inflight() != 0 ||
+      atomic_load(&io_pending) != 0)
     return;
   int parked = act__parked_count();
   if (parked == 0) {
@@ -131,6 +141,16 @@ static void check_quiescent(void) {
   act__logf("act: internal error: deadlock: %d actor%s paused by backpressure and nothing left "
             "running to drain the mailboxes they wait on\n", parked, parked == 1 ? "" : "s");
   set_exit(70);
+}
+
+/* act_runtime_stop (rt/embed.c): quiescent at this moment, by the rule
+ * above, whether or not the program's one-time exit status was set. */
+int act__quiet_now(void) {
+  pthread_mutex_lock(&act__sched_mu);
+  int q = act__idle_count == act__nworkers && all_queues_empty() && act__timers_armed() == 0 &&
+          act__persist_inflight() == 0 && act__parked_count() == 0;
+  pthread_mutex_unlock(&act__sched_mu);
+  return q;
 }
 
 void act__quiescence_check(void) {

@@ -97,6 +97,9 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
       act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
       e->reason = act_str_from_cstr(buf);
       act__enqueue(cx, a->parent, &e->h);
+    } else if (a->rt && a->rt->vnode) {
+      act__logf("act: %s failed: %.*s (the key's next message activates it again)\n", path,
+                (int)act_str_len(reason), act_str_data(reason));
     } else {
       act__logf("act: %s failed and is not restarted (temporary): %.*s\n", path,
               (int)act_str_len(reason), act_str_data(reason));

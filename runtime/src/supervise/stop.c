@@ -52,6 +52,7 @@ void act__finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) 
   if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
   act__unregister(a);
   act__notify_down(a, reason);
+  if (rt && rt->vnode) act__virtual_ended(cx, a);   /* its key may activate again */
 }
 
 void act__wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop) {
@@ -186,5 +187,6 @@ void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
 void act_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a == NULL) return;
   if (cx && a == cx->self) { act_stop_self(cx); return; }
+  if (a->flags & AF_VIRTUAL) { act__virtual_stop(cx, a); return; }
   if (!(a->flags & AF_DEAD)) act__ctl_send(cx && cx->worker ? cx : NULL, a, CTL_STOP, NULL, 0);
 }

@@ -9,7 +9,6 @@
 
 #include "rt/rt.h"
 #include "sys/io_loop.h"
-#include "sys/watch.h"
 
 typedef struct job {
   act__io_fn fn;
@@ -115,43 +114,6 @@ void act__io_call(act__io_fn fn, void *arg) {
 
 uv_loop_t *act__io_loop(void) { return &loop; }
 bool act__io_on_thread(void) { return pthread_equal(pthread_self(), io_thread); }
-
-/* ---- quiescence ----------------------------------------------------------
- * The scheduler's quiescence check (rt/sched.c) counts armed timers and
- * journal writes. Rather than add a third count to a file that is not the
- * standard library's, open sockets hold one periodic timer for as long as
- * any is open: the program is then not quiescent, exactly as §6 asks. Its
- * ticks (once a minute) go to the watcher, which ignores them; a long
- * period would do as well, but a cancelled timer leaves the timer heap
- * only at its next deadline. Cancelling makes the timer thread run the
- * quiescence check again. */
-static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
-static int64_t holds;
-static act_timer_t *hold_timer;
-static const act_msg_type_t hold_type = {"<io hold>", 0, sizeof(act_msg_t), NULL, NULL};
-
-void act__io_hold(void) {
-  pthread_mutex_lock(&hold_mu);
-  if (holds++ == 0) {
-    act_msg_t *m = act_alloc(sizeof *m);
-    m->type = &hold_type;
-    int64_t minute = 60 * 1000000000LL;
-    hold_timer = act__timer_add(minute, minute, act__watch_actor(), m, NULL);
-  }
-  pthread_mutex_unlock(&hold_mu);
-}
-
-void act__io_release(void) {
-  pthread_mutex_lock(&hold_mu);
-  act_timer_t *t = NULL;
-  if (holds > 0 && --holds == 0) {
-    t = hold_timer;
-    hold_timer = NULL;
-  }
-  pthread_mutex_unlock(&hold_mu);
-  if (t)
-    act__timer_cancel(t);   /* outside our lock: it takes the scheduler's */
-}
 
 act_msg_t *act__io_msg(const act_msg_type_t *t, size_t mirror_size) {
   if (t->size != mirror_size) {

@@ -24,11 +24,6 @@ void act__io_call(act__io_fn fn, void *arg);
 uv_loop_t *act__io_loop(void);
 bool act__io_on_thread(void);
 
-/* Open sockets are pending I/O (LANGUAGE.md §6): while the count is above
- * zero the program is not quiescent. Any thread. */
-void act__io_hold(void);
-void act__io_release(void);
-
 /* A message for a C-side delivery: `size` bytes from the collected heap,
  * header filled, sender none. Any thread. */
 act_msg_t *act__io_msg(const act_msg_type_t *t, size_t mirror_size);

@@ -27,7 +27,9 @@
 
 #include "act/act.h"
 #include "act/sys.h"
+#include "rt/rt.h"
 #include "sys/io_loop.h"
+#include "sys/net_ext.h"
 #include "sys/std_msgs.h"
 #include "sys/sys_int.h"
 #include "sys/watch.h"
@@ -53,6 +55,7 @@ typedef struct sock {
   act_actor_t *owner;
   act_str_t *peer;
   act_str_t *reason;       /* why it closed (the Closed message) */
+  void *ext;               /* a protocol's state on it (net_ext.h) */
   int64_t port;            /* a listener's local port */
   /* Shared with writers, under mu. */
   pthread_mutex_t mu;
@@ -134,7 +137,7 @@ static sock_t *new_sock(int kind, act_actor_t *owner) {
   s->id = next_id++;
   tab_put_locked(s);
   pthread_mutex_unlock(&tab_mu);
-  act__io_hold();   /* an open socket is pending I/O (§6) */
+  act__io_pending_add(1);   /* an open socket is pending I/O (§6) */
   return s;
 }
 
@@ -145,6 +148,19 @@ static void *req_alloc(size_t n) {
     abort();
   }
   return p;
+}
+
+void *act__net_ext(int64_t id) {
+  sock_t *s = lookup(id);
+  return s && s->kind == CONN ? s->ext : NULL;
+}
+
+bool act__net_set_ext(int64_t id, void *ext) {
+  sock_t *s = lookup(id);
+  if (s == NULL || s->kind != CONN)
+    return false;
+  s->ext = ext;
+  return true;
 }
 
 /* ---- messages to owners -------------------------------------------------- */
@@ -194,7 +210,7 @@ static void finish_close(sock_t *s) {
     *p = TAB_TOMB;
   pthread_mutex_unlock(&tab_mu);
   send_closed(s);
-  act__io_release();
+  act__io_pending_add(-1);
 }
 
 static void on_closed(uv_handle_t *h) { finish_close(h->data); }

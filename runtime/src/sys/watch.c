@@ -105,7 +105,6 @@ static act_status_t watcher_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t
       act_monitor(cx, w->who);   /* Down at once if it has already ended */
     }
   }
-  /* Anything else (the I/O hold timer's ticks) needs nothing. */
   return ACT_DONE;
 }
 

@@ -11,6 +11,7 @@
 #include <float.h>
 
 #include "act/act.h"
+#include "rt/rt.h"
 #include "value_int.h"
 
 void act__map_print(act_buf_t *b, const act_map_t *m);
@@ -326,7 +327,8 @@ static void print_ref(act_buf_t *b, const void *v, bool q) {
   (void)q;
   act_actor_t *a = *(act_actor_t *const *)v;
   act_buf_cstr(b, "<");
-  act_buf_cstr(b, a && a->type ? a->type->name : "actor");
+  if (a && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_VIRTUAL)) act_buf_cstr(b, act__virtual_name(a));
+  else act_buf_cstr(b, a && a->type ? a->type->name : "actor");
   act_buf_cstr(b, ">");
 }
 static void print_opaque(act_buf_t *b, const void *v, bool q) {
@@ -341,7 +343,12 @@ static void print_node(act_buf_t *b, const void *v, bool q) {
   (void)v; (void)q;
   act_buf_cstr(b, "<node>");
 }
-const act_type_t act_type_ref = {.name = "ref", .size = sizeof(void *), .kind = ACT_K_REF, .eq = eq_ptr, .print = print_ref};
+static bool eq_ref(const void *a, const void *b) {
+  return act_ref_eq(*(act_actor_t *const *)a, *(act_actor_t *const *)b);
+}
+static uint64_t hash_ref(const void *v) { return act_ref_hash(*(act_actor_t *const *)v); }
+const act_type_t act_type_ref = {.name = "ref", .size = sizeof(void *), .kind = ACT_K_REF, .eq = eq_ref,
+                                 .hash = hash_ref, .print = print_ref};
 const act_type_t act_type_timer = {.name = "timer", .size = sizeof(void *), .kind = ACT_K_TIMER, .eq = eq_ptr, .print = print_opaque};
 const act_type_t act_type_future = {.name = "future", .size = sizeof(void *), .kind = ACT_K_FUTURE, .eq = eq_ptr, .print = print_future};
 const act_type_t act_type_node = {.name = "node", .size = sizeof(void *), .kind = ACT_K_NODE, .eq = eq_ptr, .print = print_node};

@@ -1,0 +1,489 @@
+/* virtual.c: virtual actors on one node (LANGUAGE.md §10).
+ *
+ * A virtual actor is addressed by (type, key). `Cart[k]` makes a small
+ * reference object flagged AF_VIRTUAL that holds the key; it never runs.
+ * act_send sees the flag and comes here: the key's entry in the type's
+ * registry names its activation, or there is none and one is spawned
+ * first. Every decision about an entry — route, activate, passivate, stop —
+ * is taken under its shard's lock, so one key never has two activations
+ * taking mail: a send either finds the activation and enqueues before the
+ * lock is released, or finds none and makes the one that will.
+ *
+ * Passivation. A sweeper thread looks at each activation's count of taken
+ * messages every quarter of its `passivate after` time (at most every
+ * second); when the count has not moved for the whole time it asks the
+ * activation to passivate (CTL_PASSIVATE). The activation decides on its
+ * own worker, under the shard lock: if nothing is queued for it
+ * (mq_in == mq_out) and it is not suspended in an await or a persist, it
+ * leaves the registry and stops; otherwise it stays and the sweep starts
+ * over. So a message is never stranded in a passivating activation, and a
+ * persistent one stops only when all it persisted is durable — the next
+ * activation recovers it all from the journal. Timers do not keep an
+ * activation alive (Orleans' timers do not either).
+ *
+ * Activations are temporary children of the root actor: a fault ends the
+ * activation (asks to it fail, as to any actor that faults) and the next
+ * message activates the key again, with its state recovered from the
+ * journal when the actor is persistent. When the root stops, they stop.
+ *
+ * In a cluster the registry becomes the local cache of the store's shard
+ * ownership (issue 14); this file is the one-node case, where this node
+ * owns every key. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "actor/actor.h"
+#include "supervise/supervise.h"
+
+#define NSHARDS 64
+#define DEFAULT_PASSIVATE_NS (600 * INT64_C(1000000000))
+
+typedef struct act_vnode {
+  struct act_vnode *next;
+  uint64_t hash;
+  act_vkey_t key;
+  act_actor_t *live;        /* the activation */
+  uint32_t seen_out;        /* its mq_out at the last sweep that saw it move */
+  int64_t idle_since;
+  int asked;                /* CTL_PASSIVATE sent, not yet answered */
+  int linked;               /* in its shard's table */
+  act_actor_t *ref;         /* a reference to the key (`sender` of its mail) */
+  int ending;               /* live is passivating or stopping */
+  act_msg_t **pend;         /* mail that came while live was ending */
+  int npend, cappend;
+  struct shard *shard;
+} vnode_t;
+
+typedef struct shard {
+  pthread_mutex_t mu;
+  struct act_virtual_reg *reg;
+  vnode_t **tab;
+  uint32_t cap, n;
+} shard_t;
+
+typedef struct act_virtual_reg {
+  const act_virtual_type_t *vt;
+  int64_t passivate_ns;
+  struct act_virtual_reg *next_reg;   /* the sweeper's list */
+  shard_t shards[NSHARDS];
+} reg_t;
+
+/* A reference: looks like an actor to act_send (flags, type). */
+typedef struct vref {
+  act_actor_t base;
+  reg_t *reg;
+  uint64_t hash;
+  act_vkey_t key;
+} vref_t;
+
+static pthread_mutex_t regs_mu = PTHREAD_MUTEX_INITIALIZER;
+static reg_t *regs;               /* every registry made, for the sweeper */
+static int64_t sweep_ns = INT64_MAX;
+static pthread_cond_t sweep_cv = PTHREAD_COND_INITIALIZER;
+static int sweeper_started;
+
+/* ---- keys --------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h) {
+  h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
+}
+
+static uint64_t key_hash(const act_vkey_t *k) {
+  if (k->s == NULL) return mix((uint64_t)k->i);
+  uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+  const unsigned char *p = (const unsigned char *)act_str_data(k->s);
+  for (int64_t i = 0, n = act_str_len(k->s); i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+  return mix(h);
+}
+
+static int key_eq(const act_vkey_t *a, const act_vkey_t *b) {
+  if ((a->s == NULL) != (b->s == NULL)) return 0;
+  if (a->s == NULL) return a->i == b->i;
+  int64_t n = act_str_len(a->s);
+  return n == act_str_len(b->s) && memcmp(act_str_data(a->s), act_str_data(b->s), (size_t)n) == 0;
+}
+
+/* "Cart[\"u42\"]" or "Cart[42]": the activation's name in paths and reports. */
+static const char *key_name(const char *type, const act_vkey_t *k) {
+  char buf[160];
+  if (k->s) snprintf(buf, sizeof buf, "%s[\"%.*s\"]", type, (int)(act_str_len(k->s) > 100 ? 100 : act_str_len(k->s)),
+                     act_str_data(k->s));
+  else snprintf(buf, sizeof buf, "%s[%" PRId64 "]", type, k->i);
+  size_t n = strlen(buf) + 1;
+  char *s = act_alloc(n);
+  memcpy(s, buf, n);
+  return s;
+}
+
+/* ---- the activation log (--act-activation-log) -------------------------------
+ * One line per activation start and stop, written with one write(2) to a
+ * file opened for appending, so the lines of several nodes on one machine
+ * interleave whole: monotonic ns, start|stop|exit, type, key, node,
+ * incarnation, epoch (tab-separated). tests/virtual/check_activations.py
+ * proves from it that no key ever had two activations at once. */
+
+const char *act__activation_log_path;   /* options.c */
+static int log_fd = -1;
+static uint64_t incarnation;
+
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int log_closed;
+
+static void log_open(void) {
+  log_fd = open(act__activation_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    act__logf("act: cannot open the activation log %s: %s\n", act__activation_log_path, strerror(errno));
+  if (getrandom(&incarnation, sizeof incarnation, 0) != sizeof incarnation) incarnation = (uint64_t)getpid();
+}
+
+/* A process that ends ends its activations: one `exit` line says so (the
+ * tests write it themselves for a process they kill -9). Called where the
+ * runtime ends the process (it leaves with _exit, so atexit would not). */
+void act__virtual_exit(void) {
+  static atomic_flag once = ATOMIC_FLAG_INIT;
+  if (act__activation_log_path == NULL || atomic_flag_test_and_set(&once)) return;
+  pthread_once(&log_once, log_open);
+  if (log_fd < 0) return;
+  char line[160];
+  /* No line may follow this one (the process is ending), and none written
+   * before it may carry a later time. */
+  pthread_mutex_lock(&log_mu);
+  int n = snprintf(line, sizeof line, "%" PRId64 "\texit\t-\t-\t%s\t%016" PRIx64 "\t0\n", act_now(),
+                   act__node_name(), incarnation);
+  if (n > 0 && write(log_fd, line, (size_t)n) < 0) { /* as below */ }
+  log_closed = 1;
+  pthread_mutex_unlock(&log_mu);
+}
+
+static void act__virtual_log(act_actor_t *a, const char *what) {
+  if (act__activation_log_path == NULL) return;
+  pthread_once(&log_once, log_open);
+  if (log_fd < 0) return;
+  const act_vkey_t *k = &act__rt(a)->vnode->key;
+  char key[160];
+  if (k->s) {
+    size_t o = 0;
+    key[o++] = '"';
+    for (int64_t i = 0; i < act_str_len(k->s) && o < sizeof key - 8; i++) {
+      unsigned char c = (unsigned char)act_str_data(k->s)[i];
+      if (c == '"' || c == '\\') o += (size_t)snprintf(key + o, sizeof key - o, "\\%c", c);
+      else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(key + o, sizeof key - o, "\\x%02x", c);
+      else key[o++] = (char)c;
+    }
+    key[o++] = '"';
+    key[o] = 0;
+  } else {
+    snprintf(key, sizeof key, "%" PRId64, k->i);
+  }
+  char line[512];
+  /* The time is read under the shard lock that orders this key's lines. */
+  int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%d\n", act_now(), what,
+                   a->type->name, key, act__node_name(), incarnation, 0);
+  pthread_mutex_lock(&log_mu);
+  if (!log_closed && n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
+    /* a full disk loses audit lines, never the program */
+  }
+  pthread_mutex_unlock(&log_mu);
+}
+
+/* ---- registries ----------------------------------------------------------- */
+
+static void *sweeper(void *arg);
+
+static reg_t *reg_of(const act_virtual_type_t *vt) {
+  reg_t *r = __atomic_load_n(vt->reg, __ATOMIC_ACQUIRE);
+  if (r) return r;
+  pthread_mutex_lock(&regs_mu);
+  r = *vt->reg;
+  if (r == NULL) {
+    /* Uncollectable: only the sweeper's list and a static point at it. */
+    r = GC_MALLOC_UNCOLLECTABLE(sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->vt = vt;
+    r->passivate_ns = vt->passivate_ns > 0 ? vt->passivate_ns : DEFAULT_PASSIVATE_NS;
+    for (int i = 0; i < NSHARDS; i++) {
+      pthread_mutex_init(&r->shards[i].mu, NULL);
+      r->shards[i].reg = r;
+    }
+    r->next_reg = regs;
+    regs = r;
+    int64_t every = r->passivate_ns / 4;
+    if (every > 1000000000) every = 1000000000;
+    if (every < 1000000) every = 1000000;
+    if (every < sweep_ns) sweep_ns = every;
+    if (!sweeper_started) {
+      pthread_t t;
+      GC_pthread_create(&t, NULL, sweeper, NULL);
+      pthread_detach(t);
+      sweeper_started = 1;
+    }
+    pthread_cond_signal(&sweep_cv);
+    __atomic_store_n(vt->reg, r, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&regs_mu);
+  return r;
+}
+
+static vnode_t **slot(shard_t *s, uint64_t h, const act_vkey_t *k) {
+  if (s->cap == 0) return NULL;
+  vnode_t **p = &s->tab[(h >> 6) & (s->cap - 1)];
+  while (*p && !((*p)->hash == h && key_eq(&(*p)->key, k))) p = &(*p)->next;
+  return p;
+}
+
+static void grow(shard_t *s) {
+  uint32_t cap = s->cap ? s->cap * 2 : 16;
+  vnode_t **tab = act_alloc(sizeof *tab * cap);
+  for (uint32_t i = 0; i < s->cap; i++)
+    for (vnode_t *n = s->tab[i], *next; n; n = next) {
+      next = n->next;
+      vnode_t **b = &tab[(n->hash >> 6) & (cap - 1)];
+      n->next = *b;
+      *b = n;
+    }
+  s->tab = tab;
+  s->cap = cap;
+}
+
+static void unlink_node(shard_t *s, vnode_t *n) {
+  vnode_t **p = slot(s, n->hash, &n->key);
+  if (p && *p == n) {
+    *p = n->next;
+    s->n--;
+    n->linked = 0;
+  }
+}
+
+static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k);
+
+/* Under s->mu: a new activation of n's key becomes its live one. */
+static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
+  act_actor_t *a = r->vt->activate(cx, &n->key);
+  a->parent = act__root();   /* activations are its temporary children */
+  a->name = key_name(r->vt->type->name, &n->key);
+  act__rt(a)->vnode = n;
+  n->live = a;
+  n->ending = 0;
+  n->seen_out = 0;
+  n->idle_since = act_now();
+  n->asked = 0;
+  act__virtual_log(a, "start");
+  act_spawn_start(cx, a, ACT_RESTART_TEMPORARY);
+  return a;
+}
+
+/* Under s->mu: the key's activation if it takes mail now; NULL while the
+ * one it has is ending (its mail then waits in n->pend). A key seen for
+ * the first time is activated. */
+static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k, vnode_t **out) {
+  vnode_t **p = slot(s, h, k);
+  vnode_t *n = p ? *p : NULL;
+  if (n) {
+    *out = n;
+    if (n->ending || (atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
+      return NULL;
+    return n->live;
+  }
+  if (s->n >= s->cap / 2 * 3) grow(s);
+  n = act_alloc(sizeof *n);
+  n->hash = h;
+  n->key = *k;
+  n->shard = s;
+  n->linked = 1;
+  n->ref = ref_new(cx, r->vt, *k);
+  p = &s->tab[(h >> 6) & (s->cap - 1)];
+  n->next = *p;
+  *p = n;
+  s->n++;
+  *out = n;
+  return activate(cx, r, n);
+}
+
+/* ---- references ------------------------------------------------------------ */
+
+static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
+  vref_t *v = act_alloc(sizeof *v);
+  v->base.type = vt->type;
+  atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
+  v->reg = reg_of(vt);
+  v->key = k;
+  v->hash = key_hash(&k);
+  (void)cx;
+  return &v->base;
+}
+
+act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key) {
+  return ref_new(cx, vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
+}
+
+act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key) {
+  return ref_new(cx, vt, (act_vkey_t){.i = key});
+}
+
+void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m) {
+  vref_t *v = (vref_t *)ref;
+  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  vnode_t *n;
+  pthread_mutex_lock(&s->mu);
+  act_actor_t *a = route(cx, v->reg, s, v->hash, &v->key, &n);
+  if (a) {
+    /* Enqueued before the lock is released: a passivation decided after
+     * this sees the message as queued and does not happen. */
+    act_send(cx, a, m);
+  } else {
+    /* The key's activation is ending: the next one, started when it has
+     * ended (act__virtual_ended), takes this in order. */
+    if (n->npend == n->cappend) {
+      n->cappend = n->cappend ? n->cappend * 2 : 8;
+      act_msg_t **q = act_alloc(sizeof *q * (size_t)n->cappend);
+      if (n->npend) memcpy(q, n->pend, sizeof *q * (size_t)n->npend);
+      n->pend = q;
+    }
+    n->pend[n->npend++] = m;
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* `stop` on a reference stops the key's activation, if it has one; the
+ * next message activates the key again. */
+void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
+  vref_t *v = (vref_t *)ref;
+  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  pthread_mutex_lock(&s->mu);
+  vnode_t **p = slot(s, v->hash, &v->key);
+  act_actor_t *a = p && *p && !(*p)->ending ? (*p)->live : NULL;
+  if (a) (*p)->ending = 1;
+  pthread_mutex_unlock(&s->mu);
+  if (a) act_stop(cx, a);
+}
+
+/* `sender`: mail from an activation names its key, so a reply told to
+ * `sender` later reaches the key even if that activation has passivated. */
+act_actor_t *act_sender(act_ctx_t *cx) {
+  act_actor_t *s = cx && cx->msg ? cx->msg->sender : NULL;
+  act_rt_t *rt = s ? act__rt_of(s) : NULL;
+  return rt && rt->vnode ? rt->vnode->ref : s;
+}
+
+bool act_ref_eq(const act_actor_t *a, const act_actor_t *b) {
+  if (a == b) return true;
+  if (a == NULL || b == NULL) return false;
+  if (!(atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_VIRTUAL) ||
+      !(atomic_load_explicit(&b->flags, memory_order_relaxed) & AF_VIRTUAL))
+    return false;
+  const vref_t *x = (const vref_t *)a, *y = (const vref_t *)b;
+  return x->reg == y->reg && x->hash == y->hash && key_eq(&x->key, &y->key);
+}
+
+uint64_t act_ref_hash(const act_actor_t *a) {
+  if (a && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_VIRTUAL)) {
+    const vref_t *v = (const vref_t *)a;
+    return mix(v->hash ^ (uint64_t)(uintptr_t)v->reg);
+  }
+  return mix((uint64_t)(uintptr_t)a);
+}
+
+const char *act__virtual_name(const act_actor_t *a) {
+  const vref_t *v = (const vref_t *)a;
+  return key_name(v->reg->vt->type->name, &v->key);
+}
+
+/* ---- passivation --------------------------------------------------------------- */
+
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  vnode_t *n = rt ? rt->vnode : NULL;
+  if (n == NULL) return;
+  shard_t *s = n->shard;
+  int go = 0;
+  pthread_mutex_lock(&s->mu);
+  n->asked = 0;
+  uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
+  if (n->linked && n->live == a && !n->ending && !(f & (AF_SUSPENDED | AF_STOPPING | AF_DEAD | AF_NOMAIL)) &&
+      atomic_load_explicit(&a->mq_in, memory_order_relaxed) ==
+          atomic_load_explicit(&a->mq_out, memory_order_relaxed)) {
+    n->ending = 1;
+    go = 1;
+  } else {
+    n->idle_since = act_now();
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (go) act__graceful_stop(cx, a, NULL);
+}
+
+/* An activation has ended (passivated, stopped or faulted; act__finish):
+ * only now may its key have another, so two never overlap. Mail that came
+ * meanwhile starts the next one; without any the key leaves the registry. */
+void act__virtual_ended(act_ctx_t *cx, act_actor_t *a) {
+  vnode_t *n = act__rt(a)->vnode;
+  shard_t *s = n->shard;
+  pthread_mutex_lock(&s->mu);
+  act__virtual_log(a, "stop");
+  if (n->linked && n->live == a) {
+    if (n->npend) {
+      act_actor_t *next = activate(cx, s->reg, n);
+      int np = n->npend;
+      act_msg_t **q = n->pend;
+      n->pend = NULL;
+      n->npend = n->cappend = 0;
+      /* From no actor: nobody is paused for these. */
+      for (int i = 0; i < np; i++) act_send(NULL, next, q[i]);
+    } else {
+      unlink_node(s, n);
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
+static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
+  pthread_mutex_lock(&s->mu);
+  for (uint32_t i = 0; i < s->cap; i++)
+    for (vnode_t **p = &s->tab[i]; *p;) {
+      vnode_t *n = *p;
+      p = &n->next;
+      if (n->ending || (atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING)))
+        continue;   /* act__virtual_ended settles it */
+      uint32_t out = atomic_load_explicit(&n->live->mq_out, memory_order_relaxed);
+      if (out != n->seen_out) {
+        n->seen_out = out;
+        n->idle_since = now;
+      } else if (!n->asked && now - n->idle_since >= after) {
+        n->asked = 1;
+        act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, 0);
+      }
+    }
+  pthread_mutex_unlock(&s->mu);
+}
+
+static void *sweeper(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&regs_mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + sweep_ns;
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    pthread_cond_timedwait(&sweep_cv, &regs_mu, &ts);
+    reg_t *list = regs;
+    pthread_mutex_unlock(&regs_mu);
+    int64_t now = act_now();
+    for (reg_t *r = list; r; r = r->next_reg)
+      for (int i = 0; i < NSHARDS; i++) sweep_shard(&r->shards[i], r->passivate_ns, now);
+  }
+  return NULL;
+}
