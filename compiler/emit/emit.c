@@ -67,27 +67,27 @@ static ast_t *member(ast_t *actor, ast_kind_t k) {
   return NULL;
 }
 
-static void print_params(sb_t *b, ast_t *ps) {
+static void print_params(strbuf_t *b, ast_t *ps) {
   for (int i = 0; i < ps->nkids; i++) {
     ast_t *p = ps->kids[i];
     p->data = xprintf("l_%s", p->name);
-    sb_printf(b, ", %s %s", ctype(p->type), (char *)p->data);
+    strbuf_printf(b, ", %s %s", ctype(p->type), (char *)p->data);
   }
 }
 
 /* ---- functions --------------------------------------------------------- */
 
-static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) {
+static void emit_fn(em_t *e, strbuf_t *body, strbuf_t *protos, ast_t *fn, ast_t *actor) {
   const char *rt = fn->kids[1] ? ctype(fn->kids[1]->type) : "void";
-  sb_t sig = {0};
+  strbuf_t sig = {0};
   if (actor)
-    sb_printf(&sig, "static %s %s_fn_%s(act_ctx_t *cx, %s *self", rt, decl_cname(actor), fn->name, decl_cname(actor));
+    strbuf_printf(&sig, "static %s %s_fn_%s(act_ctx_t *cx, %s *self", rt, decl_cname(actor), fn->name, decl_cname(actor));
   else
-    sb_printf(&sig, "%s %s(act_ctx_t *cx", rt, decl_cname(fn));
+    strbuf_printf(&sig, "%s %s(act_ctx_t *cx", rt, decl_cname(fn));
   print_params(&sig, fn->kids[0]);
-  sb_printf(&sig, ")");
-  if (actor) sb_printf(protos, "%s;\n", sig.p);
-  sb_printf(body, "%s {\n  (void)cx;%s\n", sig.p, actor ? " (void)self;" : "");
+  strbuf_printf(&sig, ")");
+  if (actor) strbuf_printf(protos, "%s;\n", sig.p);
+  strbuf_printf(body, "%s {\n  (void)cx;%s\n", sig.p, actor ? " (void)self;" : "");
   e->out = body;
   e->indent = 1;
   e->coro = 0;
@@ -97,12 +97,12 @@ static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) 
   emit_block(e, fn->kids[2]);
   emit_glue(e);
   if (e->ret) line(e, "__builtin_unreachable();");
-  sb_printf(body, "}\n\n");
+  strbuf_printf(body, "}\n\n");
   free(sig.p);
 }
 
 /* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop. */
-static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
+static void emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
   const char *an = decl_cname(actor);
   ast_t *msg = kind == 0 ? owner->sym : NULL;
   ast_t *blk = kind == 0 ? owner->kids[1] : owner->kids[0];
@@ -113,7 +113,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
   e->is_ask = ask;
   e->reply_msg = ask ? decl_cname(msg) : NULL;
   e->indent = 1;
-  sb_t body = {0};
+  strbuf_t body = {0};
   e->out = &body;
   if (owner->suspends && kind != 2) {
     /* Resumable: locals in the frame, case labels at await points. */
@@ -133,16 +133,16 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     }
     emit_block(e, blk);
     emit_glue(e);
-    sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
+    strbuf_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
               mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
-    sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
-    sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
-    sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+    strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
+    strbuf_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
+    strbuf_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     if (kind == 0)
-      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
+      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
                 fname, an, mstruct, fname, bodyname);
     else
-      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
+      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
                 fname, an, fname, bodyname);
     e->coro = 0;
     free(e->frame.p);
@@ -161,14 +161,14 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     emit_block(e, blk);
     emit_glue(e);
     if (kind == 2)
-      sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
+      strbuf_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
     else {
       if (kind == 0)
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
+        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
       else
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
-      sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
+      strbuf_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     }
   }
   free(body.p);
@@ -201,7 +201,7 @@ static void emit_actor_header(FILE *h, ast_t *a) {
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
 }
 
-static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
+static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t *a) {
   const char *an = decl_cname(a);
   ast_t *ms = a->kids[2];
   if (h) emit_actor_header(h, a);
@@ -225,7 +225,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   if (stop) emit_body(e, out, a, stop, xprintf("%s_on_stop", an), 2);
 
   /* start: fields in order, children, then init */
-  sb_t body = {0};
+  strbuf_t body = {0};
   e->out = &body;
   e->indent = 1;
   e->coro = 0;
@@ -266,21 +266,21 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   emit_glue(e);
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
-  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
+  strbuf_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
-  sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
+  strbuf_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
   free(body.p);
 
   /* dispatch */
-  sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
+  strbuf_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
+      strbuf_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym),
                 emit_loc(e, m->loc), handler_cname(a, m->sym), msg_cname(m->sym));
   }
-  sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
+  strbuf_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
   /* supervision clause */
   const char *strategy = "ACT_ONE_FOR_ONE";
@@ -301,7 +301,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
     }
   }
   ast_t *mb = member(a, AST_MAILBOX);
-  sb_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
+  strbuf_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
                  "  .start = %s_start,\n  .dispatch = %s_dispatch,\n  .on_stop = %s,\n  .strategy = %s,\n"
                  "  .max_restarts = %lld,\n  .restart_window_ns = INT64_C(%lld),\n  .ordered_start = %d,\n};\n\n",
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
@@ -316,7 +316,7 @@ static int body_shares(ast_t *fields) {
   return 0;
 }
 
-static void emit_message(FILE *h, sb_t *out, ast_t *m) {
+static void emit_message(FILE *h, strbuf_t *out, ast_t *m) {
   const char *cn = decl_cname(m), *st = msg_cname(m);
   ast_t *fs = m->kids[0];
   fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
@@ -337,24 +337,24 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   fprintf(h, "\n");
   /* descriptor: the fields as data; the runtime prints and shares from it */
   emit_fields_table(out, xprintf("%s_fields", cn), st, NULL, fs, "");
-  sb_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+  strbuf_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, m->name, st, fs->nkids, cn,
             body_shares(fs) ? ",\n  .flags = ACT_TF_SHARE" : "");
-  sb_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
+  strbuf_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
                  "    .print = act__msg_print,\n    .share = act__msg_share,\n  },\n  .body = &%s_body,\n};\n",
             cn, m->name, msg_id_name(m), st, cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
-    sb_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
+    strbuf_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
               cn, cn, tdesc(rt));
-    sb_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
+    strbuf_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
                    "  .kind = ACT_K_STRUCT,\n  .nfields = 1,\n  .fields = %s_reply_fields%s,\n};\n",
               cn, m->name, cn, cn, type_shares(rt) ? ",\n  .flags = ACT_TF_SHARE" : "");
-    sb_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
+    strbuf_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
                    "    .share = act__msg_share,\n  },\n  .body = &%s_reply_body,\n};\n",
               cn, m->name, cn, cn);
   }
-  sb_printf(out, "\n");
+  strbuf_printf(out, "\n");
 }
 
 /* `extern "C" "h.h"`: a header next to the .act file that names it is
@@ -411,7 +411,7 @@ static void add_file(char ***files, int *nfiles, char *path) {
 }
 
 /* Write part n of module mn (locations, prototypes, code) and list it. */
-static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, sb_t *protos, sb_t *out,
+static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, strbuf_t *protos, strbuf_t *out,
                        char ***files, int *nfiles) {
   const char *mn = mod->data;
   char *path = xprintf("%s/%s.part%d.c", opts->out_dir, mn, n);
@@ -436,7 +436,7 @@ static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, sb_t
 /* The functions and actors of mod, in parts (see above); the parts an
  * earlier emit into the same directory left beyond the last are removed. */
 static bool emit_parts(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***files, int *nfiles) {
-  sb_t saved = e->locs, out = {0}, protos = {0};
+  strbuf_t saved = e->locs, out = {0}, protos = {0};
   int saved_n = e->nlocs, n = 1;
   memset(&e->locs, 0, sizeof e->locs);
   e->nlocs = 0;
@@ -487,7 +487,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   emit_type_defs(h);
   fprintf(h, "\n");
 
-  sb_t out = {0}, protos = {0};
+  strbuf_t out = {0}, protos = {0};
   memset(&e->locs, 0, sizeof e->locs);
   e->nlocs = 0;
   e->mod = mod;
@@ -503,11 +503,11 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       } else {
         fprintf(h, "%s %s_value(act_ctx_t *cx);\n#define %s (%s_value(cx))\n", ctype(d->type), decl_cname(d),
                 decl_cname(d), decl_cname(d));
-        sb_t body = {0};
+        strbuf_t body = {0};
         e->out = &body;
         char *v = emit_value(e, d->kids[1]);
         emit_glue(e);
-        sb_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
+        strbuf_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
                   body.p ? body.p : "", v);
       }
       break;
@@ -523,8 +523,8 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       }
       break;
     case AST_FN: {
-      sb_t sig = {0};
-      sb_printf(&sig, "%s %s(act_ctx_t *cx", d->kids[1] ? ctype(d->kids[1]->type) : "void", decl_cname(d));
+      strbuf_t sig = {0};
+      strbuf_printf(&sig, "%s %s(act_ctx_t *cx", d->kids[1] ? ctype(d->kids[1]->type) : "void", decl_cname(d));
       print_params(&sig, d->kids[0]);
       fprintf(h, "%s);\n", sig.p);
       free(sig.p);
@@ -558,9 +558,9 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);
-    sb_printf(&out, "static void %s_set_args(act_actor_t *a, act_array_t *args) {\n  ((%s *)a)->p_%s = args;\n}\n\n", an,
+    strbuf_printf(&out, "static void %s_set_args(act_actor_t *a, act_array_t *args) {\n  ((%s *)a)->p_%s = args;\n}\n\n", an,
               an, e->prog->main_actor->kids[0]->kids[0]->name);
-    sb_printf(&out, "int main(int argc, char **argv) {\n  return act_main(argc, argv, &%s_type, %s_set_args);\n}\n", an, an);
+    strbuf_printf(&out, "int main(int argc, char **argv) {\n  return act_main(argc, argv, &%s_type, %s_set_args);\n}\n", an, an);
   }
   fprintf(h, "#endif\n");
   fclose(h);
@@ -569,7 +569,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   if (c == NULL) return false;
   fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
   fprintf(c, "#include <stddef.h>\n#include \"%s.h\"\n\n", mn);
-  sb_t descs = {0};
+  strbuf_t descs = {0};
   emit_type_descs(&descs, mod, is_root);
   if (descs.p) fprintf(c, "%s", descs.p);
   free(descs.p);

@@ -5,16 +5,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/strbuf.h"
 #include "emit/emit.h"
 #include "sema/type.h"
 
-/* A growable string. */
-typedef struct sb {
-  char *p;
-  size_t len, cap;
-} sb_t;
-
-void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 typedef struct em {
@@ -22,15 +16,15 @@ typedef struct em {
   program_t *prog;
   ast_t *mod;              /* module being emitted */
   const char *mname;       /* its C prefix */
-  sb_t *out;               /* current function body */
-  sb_t locs;               /* static act_loc_t definitions */
+  strbuf_t *out;               /* current function body */
+  strbuf_t locs;               /* static act_loc_t definitions */
   int nlocs;
   int tmp;                 /* temporaries */
   int indent;
   /* the function being emitted */
   ast_t *actor;            /* enclosing actor or NULL */
   int coro;                /* locals live in the frame F */
-  sb_t frame;              /* frame fields (coroutine mode) */
+  strbuf_t frame;              /* frame fields (coroutine mode) */
   int nstates;
   const char *resume_name;
   type_t *ret;             /* reply/return type */
@@ -48,10 +42,10 @@ const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str
 int type_shares(type_t *t);             /* holds arrays or maps */
 int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
 void emit_type_defs(FILE *h);           /* typedefs, extern descriptors */
-void emit_type_descs(sb_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
+void emit_type_descs(strbuf_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
 /* `static const act_field_t table[]` of fields (FIELD nodes) at
  * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
-void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
+void emit_fields_table(strbuf_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
 int msg_id(ast_t *msg);
 const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
@@ -79,7 +73,7 @@ char *as_text(em_t *e, ast_t *n);
 bool has_await(const ast_t *n);          /* n contains an await (statement-level) */
 
 /* persistent actors (emit_persist.c) */
-void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);
+void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every);
 const char *emit_persist_recover(ast_t *a);
 void emit_persist_stmt(em_t *e, ast_t *s);
 

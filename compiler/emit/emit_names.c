@@ -49,9 +49,9 @@ static char *module_prefix(const char *name) {
 
 /* `a_b` -> `a_0b`: underscores that cannot be mistaken for a suffix. */
 static char *escape_underscores(const char *s) {
-  sb_t b = {0};
-  sb_printf(&b, "%s", "");
-  for (; *s; s++) sb_printf(&b, *s == '_' ? "_0" : "%c", *s);
+  strbuf_t b = {0};
+  strbuf_puts(&b, "");
+  for (; *s; s++) strbuf_printf(&b, *s == '_' ? "_0" : "%c", *s);
   return b.p;
 }
 

@@ -8,24 +8,6 @@
 
 #include "emit/emit_int.h"
 
-void sb_printf(sb_t *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->len + (size_t)n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + (size_t)n + 1) cap *= 2;
-    b->p = realloc(b->p, cap);
-    b->cap = cap;
-  }
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
-  va_end(ap2);
-  b->len += (size_t)n;
-}
-
 char *xprintf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -274,41 +256,41 @@ void emit_type_defs(FILE *h) {
  * them (runtime/src/value/desc.c, codec.c). */
 
 /* `{.name = "x", .offset = offsetof(T, path), .type = &..._type}` */
-static void field_entry(sb_t *b, const char *owner, const char *path, ast_t *f, int boxed) {
-  sb_printf(b, "  {.name = \"%s\", .offset = offsetof(%s, %s), %s.type = %s},\n", f->name, owner, path,
+static void field_entry(strbuf_t *b, const char *owner, const char *path, ast_t *f, int boxed) {
+  strbuf_printf(b, "  {.name = \"%s\", .offset = offsetof(%s, %s), %s.type = %s},\n", f->name, owner, path,
             boxed ? ".boxed = 1, " : "", tdesc(f->type));
 }
 
-void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix) {
-  sb_printf(b, "static const act_field_t %s[] = {\n", table);
+void emit_fields_table(strbuf_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix) {
+  strbuf_printf(b, "static const act_field_t %s[] = {\n", table);
   for (int i = 0; i < fields->nkids; i++) {
     ast_t *f = fields->kids[i];
     field_entry(b, owner, xprintf("%sf_%s", prefix, f->name), f, field_boxed(en, f));
   }
-  if (fields->nkids == 0) sb_printf(b, "  {.name = NULL},\n");   /* C has no empty arrays */
-  sb_printf(b, "};\n");
+  if (fields->nkids == 0) strbuf_printf(b, "  {.name = NULL},\n");   /* C has no empty arrays */
+  strbuf_printf(b, "};\n");
 }
 
-static void desc_of(sb_t *b, type_t *t) {
+static void desc_of(strbuf_t *b, type_t *t) {
   const char *cn = type_cname(t), *flags = type_shares(t) ? ",\n  .flags = ACT_TF_SHARE" : "";
   switch (t->kind) {
   case TY_ARRAY:
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_array_t *),\n  .kind = ACT_K_ARRAY,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_array_t *),\n  .kind = ACT_K_ARRAY,\n"
                  "  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->elem), flags);
     break;
   case TY_MAP:
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_map_t *),\n  .kind = ACT_K_MAP,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_map_t *),\n  .kind = ACT_K_MAP,\n"
                  "  .key = %s,\n  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->key), tdesc(t->elem), flags);
     break;
   case TY_OPTIONAL:
-    sb_printf(b, "static const act_field_t %s_fields[] = {{.name = \"v\", .offset = offsetof(%s, v), .type = %s}};\n",
+    strbuf_printf(b, "static const act_field_t %s_fields[] = {{.name = \"v\", .offset = offsetof(%s, v), .type = %s}};\n",
               cn, cn, tdesc(t->elem));
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_OPTIONAL,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_OPTIONAL,\n"
                  "  .elem = %s,\n  .nfields = 1,\n  .fields = %s_fields%s,\n};\n", cn, type_name(t), cn, tdesc(t->elem), cn, flags);
     break;
   case TY_STRUCT:
     emit_fields_table(b, xprintf("%s_fields", cn), cn, NULL, t->decl, "");
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, t->decl->name, cn, t->decl->nkids, cn, flags);
     break;
   case TY_ENUM: {
@@ -317,14 +299,14 @@ static void desc_of(sb_t *b, type_t *t) {
       if (en->kids[v]->nkids)
         emit_fields_table(b, xprintf("%s_%s_fields", cn, en->kids[v]->name), cn, en, en->kids[v],
                           xprintf("u.v_%s.", en->kids[v]->name));
-    sb_printf(b, "static const act_variant_t %s_variants[] = {\n", cn);
+    strbuf_printf(b, "static const act_variant_t %s_variants[] = {\n", cn);
     for (int v = 0; v < en->nkids; v++) {
       ast_t *var = en->kids[v];
-      if (var->nkids) sb_printf(b, "  {.name = \"%s\", .nfields = %d, .fields = %s_%s_fields},\n", var->name, var->nkids, cn, var->name);
-      else sb_printf(b, "  {.name = \"%s\"},\n", var->name);
+      if (var->nkids) strbuf_printf(b, "  {.name = \"%s\", .nfields = %d, .fields = %s_%s_fields},\n", var->name, var->nkids, cn, var->name);
+      else strbuf_printf(b, "  {.name = \"%s\"},\n", var->name);
     }
-    sb_printf(b, "};\n");
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_ENUM,\n"
+    strbuf_printf(b, "};\n");
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_ENUM,\n"
                  "  .nvariants = %d,\n  .variants = %s_variants%s,\n};\n", cn, en->name, cn, en->nkids, cn, flags);
     break;
   }
@@ -338,7 +320,7 @@ static int declared_in(ast_t *decl, ast_t *mod) {
   return 0;
 }
 
-void emit_type_descs(sb_t *b, ast_t *mod, int is_root) {
+void emit_type_descs(strbuf_t *b, ast_t *mod, int is_root) {
   int n;
   type_t **all = type_all(&n);
   for (int i = 0; i < n; i++) {
@@ -346,7 +328,7 @@ void emit_type_descs(sb_t *b, ast_t *mod, int is_root) {
     if (!composite(t) || !usable(t) || !first_of_name(all, i)) continue;
     int mine = (t->kind == TY_STRUCT || t->kind == TY_ENUM) ? declared_in(t->decl, mod) : is_root;
     if (!mine) continue;
-    sb_printf(b, "/* %s */\n", type_name(t));
+    strbuf_printf(b, "/* %s */\n", type_name(t));
     desc_of(b, t);
   }
 }
