@@ -125,8 +125,11 @@ static int status_of(int st) {
 }
 
 /* What every unit's key shares: the compiler's identity, the compile
- * command, the runtime's headers and the generated headers. */
-static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc, const char *gen_dir) {
+ * command and the runtime's headers. The generated headers are in the
+ * key of the units that include them (plan_unit): a part of a split
+ * module includes none, so a change to its module's header that does not
+ * change the declarations the part carries leaves its object valid. */
+static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc) {
   cache_hash_init(h);
   char *probe = NULL;
   if (asprintf(&probe, "%s --version 2>/dev/null", cc_name()) >= 0) {
@@ -143,7 +146,6 @@ static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc
   char dir[PATH_MAX + 8];
   snprintf(dir, sizeof dir, "%s/act", tc->include_dir);
   cache_hash_dir(h, dir, ".h");
-  cache_hash_dir(h, gen_dir, ".h");
 }
 
 typedef struct unit {
@@ -169,7 +171,7 @@ static bool plan_unit(unit_t *u, const cache_hash_t *common, const char *cache, 
   }
   cache_hash_t h = *common;
   cache_hash_str(&h, "unit");
-  if (!cache_hash_file(&h, u->src)) {
+  if (!cache_hash_unit(&h, u->src)) {
     u->obj = base_o(gen_dir, u->src);
     return true;
   }
@@ -271,7 +273,7 @@ int toolchain_compile(const toolchain_t *tc, const char *const *c_files, const c
   compile_args(&cmd, tc, c_files, gen_dir, c_flags);
   char *cache = cache_dir();
   cache_hash_t common;
-  if (cache) common_key(&common, &cmd, tc, gen_dir);
+  if (cache) common_key(&common, &cmd, tc);
   unit_t *units = calloc((size_t)n + 1, sizeof *units);
   unit_t **todo = calloc((size_t)n + 1, sizeof *todo);
   int ntodo = 0;

@@ -11,6 +11,8 @@
 
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+typedef struct decls decls_t;   /* emit_decls.c */
+
 typedef struct em {
   diag_t *d;
   program_t *prog;
@@ -33,6 +35,7 @@ typedef struct em {
   const char *reply_msg;   /* is_ask: C name of the message answered */
   int errors;
   bool line_directives;    /* opts->line_directives */
+  decls_t *decls;          /* every header's declarations so far */
 } em_t;
 
 /* types */
@@ -41,7 +44,7 @@ const char *tdesc(type_t *t);          /* "&act_type_i64" / "&shop_Point_type" *
 const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str" */
 int type_shares(type_t *t);             /* holds arrays or maps */
 int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
-void emit_type_defs(FILE *h);           /* typedefs, extern descriptors */
+void emit_type_defs(FILE *h, decls_t *ds);   /* typedefs, extern descriptors */
 void emit_type_descs(strbuf_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
 /* `static const act_field_t table[]` of fields (FIELD nodes) at
  * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
@@ -71,6 +74,17 @@ void emit_glue(em_t *e);                        /* what follows is the .c file's
 bool cw_write(const char *path, const char *text, bool is_c);
 char *as_text(em_t *e, ast_t *n);
 bool has_await(const ast_t *n);          /* n contains an await (statement-level) */
+
+/* the header's declarations by name, for the parts of split modules
+ * (emit_decls.c): after the header's opening, decls_begin; after each
+ * declaration written to h, decls_mark with the C name it defines; once
+ * h is flushed, decls_take with its text. decls_used: the declarations
+ * (transitively) that text uses, in header order, malloc'd. */
+decls_t *decls_new(void);
+void decls_begin(decls_t *ds, FILE *h);
+void decls_mark(decls_t *ds, FILE *h, const char *base);
+void decls_take(decls_t *ds, const char *text);
+char *decls_used(const decls_t *ds, const char *text);
 
 /* persistent actors (emit_persist.c) */
 void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every);

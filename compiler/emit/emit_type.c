@@ -167,23 +167,23 @@ int field_boxed(ast_t *en, ast_t *field) {
 
 /* ---- definitions (headers) --------------------------------------------- */
 
-static void def_type(FILE *h, type_t *t, char *done);
+static void def_type(FILE *h, decls_t *ds, type_t *t, char *done);
 
-static void def_deps(FILE *h, type_t *t, char *done) {
-  if (t->kind == TY_OPTIONAL) def_type(h, t->elem, done);
+static void def_deps(FILE *h, decls_t *ds, type_t *t, char *done) {
+  if (t->kind == TY_OPTIONAL) def_type(h, ds, t->elem, done);
   if (t->kind == TY_STRUCT)
-    for (int i = 0; i < t->decl->nkids; i++) def_type(h, t->decl->kids[i]->type, done);
+    for (int i = 0; i < t->decl->nkids; i++) def_type(h, ds, t->decl->kids[i]->type, done);
   if (t->kind == TY_ENUM)
     for (int v = 0; v < t->decl->nkids; v++)
       for (int i = 0; i < t->decl->kids[v]->nkids; i++)
-        if (!field_boxed(t->decl, t->decl->kids[v]->kids[i])) def_type(h, t->decl->kids[v]->kids[i]->type, done);
+        if (!field_boxed(t->decl, t->decl->kids[v]->kids[i])) def_type(h, ds, t->decl->kids[v]->kids[i]->type, done);
 }
 
-static void def_type(FILE *h, type_t *t, char *done) {
+static void def_type(FILE *h, decls_t *ds, type_t *t, char *done) {
   if (t == NULL || done[t->id] || !(t->kind == TY_OPTIONAL || t->kind == TY_STRUCT || t->kind == TY_ENUM))
     return;
   done[t->id] = 1;
-  def_deps(h, t, done);
+  def_deps(h, ds, t, done);
   const char *cn = type_cname(t);
   fprintf(h, "#ifndef ACT_TYPE_%s\n#define ACT_TYPE_%s\n", cn, cn);
   if (t->kind == TY_OPTIONAL) {
@@ -211,6 +211,7 @@ static void def_type(FILE *h, type_t *t, char *done) {
     fprintf(h, "  } u;\n} %s;\n", cn);
   }
   fprintf(h, "#endif\n");
+  decls_mark(ds, h, cn);
 }
 
 int usable_key(type_t *t);
@@ -238,15 +239,17 @@ static int first_of_name(type_t **all, int i) {
   return 1;
 }
 
-void emit_type_defs(FILE *h) {
+void emit_type_defs(FILE *h, decls_t *ds) {
   int n;
   type_t **all = type_all(&n);
   char *done = calloc((size_t)n + 1, 1);
-  for (int i = 0; i < n; i++) def_type(h, all[i], done);
+  for (int i = 0; i < n; i++) def_type(h, ds, all[i], done);
   /* every composite type's descriptor (defined once: emit_type_descs) */
   for (int i = 0; i < n; i++)
-    if (composite(all[i]) && usable(all[i]) && first_of_name(all, i))
+    if (composite(all[i]) && usable(all[i]) && first_of_name(all, i)) {
       fprintf(h, "extern const act_type_t %s_type;\n", type_cname(all[i]));
+      decls_mark(ds, h, type_cname(all[i]));
+    }
   free(done);
 }
 
