@@ -554,7 +554,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     const char *f = new_temp(e, "act_future_t *");
     line(e, "%s = %s;", f, emit_expr(e, n->kids[0]));
     int st = ++e->nstates;
-    const char *timeout = n->kids[1] ? emit_expr(e, n->kids[1]) : "INT64_C(5000000000)";
+    const char *timeout = n->kids[1] ? emit_expr(e, n->kids[1]) : "ACT_DEFAULT_ASK_TIMEOUT_NS";
     line(e, "if (!act_future_ready(%s)) {", f);
     line(e, "  act_future_arm(cx, %s, %s);", f, timeout);
     line(e, "  F->state = %d;", st);
@@ -562,13 +562,13 @@ char *emit_expr(em_t *e, ast_t *n) {
     line(e, "}");
     line(e, "/* fallthrough */ case %d:;", st);
     type_t *ft = n->kids[0]->type;
-    /* The reply message struct has one field `value` of the reply type:
+    /* The reply message has one field `value` of the reply type:
      * <msg>_reply from the header when the ask is right here, else the
-     * same layout spelled out (a future held in a variable). */
+     * reply struct of that type, which <msg>_reply names too (a future
+     * held in a variable may come from asks of several messages). */
     ast_t *ask = n->kids[0];
-    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym
-                         ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
-                         : xprintf("struct { act_msg_t h; %s value; }", ctype(ft->elem));
+    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
+                                                               : reply_cname(ft->elem);
     return xprintf("(((%s *)act_future_reply(cx, %s, %s))->value)", rs, f, emit_loc(e, n->loc));
   }
   default:

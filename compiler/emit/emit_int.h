@@ -36,21 +36,27 @@ typedef struct em {
   int errors;
   bool line_directives;    /* opts->line_directives */
   decls_t *decls;          /* every header's declarations so far */
+  int *type_owners;        /* emit_type_owners */
 } em_t;
 
 /* types */
 const char *ctype(type_t *t);
 const char *tdesc(type_t *t);          /* "&act_type_i64" / "&shop_Point_type" */
 const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str" */
+const char *reply_cname(type_t *value); /* reply message struct: "reply0_i64" */
 int type_shares(type_t *t);             /* holds arrays or maps */
 int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
 void emit_type_defs(FILE *h, decls_t *ds);   /* typedefs, extern descriptors */
-void emit_type_descs(strbuf_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
+/* By type id, the index of the module that defines the type's descriptor
+ * (-1: none): a declared type's own module; an array's, map's or
+ * optional's the owner of the declared type inside it, else the first
+ * module that uses it. */
+int *emit_type_owners(program_t *prog);
+void emit_type_descs(strbuf_t *b, int module, const int *owners);   /* descriptors module owns */
 /* `static const act_field_t table[]` of fields (FIELD nodes) at
  * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
 void emit_fields_table(strbuf_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
-int msg_id(ast_t *msg);
 const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
 void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
