@@ -29,7 +29,8 @@ typedef VEC(int) ints_t;
 
 typedef struct decl {
   char *base;       /* the C name it defines */
-  char *text;
+  char *text;       /* NULL for another name of declaration `same` */
+  int same;
   int next;         /* the next declaration of the same base, or -1 */
 } decl_t;
 
@@ -92,20 +93,21 @@ void decls_mark(decls_t *ds, FILE *h, const char *base) {
   ds->pending.n++;
 }
 
-/* Add a declaration; one equal to an earlier one of the same base (the
- * type definitions every header repeats) is dropped. */
-static void add(decls_t *ds, char *base, char *text) {
+/* Add a declaration (text) or another name for declaration same (text
+ * NULL); one equal to an earlier one of the same base (the type
+ * definitions every header repeats) is dropped. */
+static void add(decls_t *ds, char *base, char *text, int same) {
   if ((size_t)ds->all.n * 2 >= ds->nslots) grow_slots(ds);
   size_t i = slot_of(ds, base, strlen(base));
   int first = ds->slots[i];
   for (int k = first; k >= 0; k = ds->all.v[k].next)
-    if (strcmp(ds->all.v[k].text, text) == 0) {
+    if (text && ds->all.v[k].text && strcmp(ds->all.v[k].text, text) == 0) {
       free(base);
       free(text);
       return;
     }
   /* chained from the first of its base, which keeps the slot */
-  decl_t d = {base, text, -1};
+  decl_t d = {base, text, text ? ds->all.n : same, -1};
   VEC_PUSH(&ds->all, d);
   if (first < 0) {
     ds->slots[i] = ds->all.n - 1;
@@ -120,11 +122,21 @@ void decls_take(decls_t *ds, const char *text) {
   long from = ds->last;
   for (int i = 0; i < ds->pending.n; i++) {
     long end = ds->pending.v[i].end;
-    add(ds, ds->pending.v[i].base, xstrndup(text + from, (size_t)(end - from)));
+    add(ds, ds->pending.v[i].base, xstrndup(text + from, (size_t)(end - from)), 0);
     from = end;
   }
   ds->last = from;
   ds->pending.n = 0;
+}
+
+void decls_add(decls_t *ds, const char *base, const char *text, const char *same_as) {
+  int same = -1;
+  if (same_as) {
+    size_t i = slot_of(ds, same_as, strlen(same_as));
+    for (int k = ds->slots[i]; k >= 0; k = ds->all.v[k].next) same = ds->all.v[k].same;
+  }
+  if (same >= 0) add(ds, xstrdup(base), NULL, same);
+  else add(ds, xstrdup(base), xstrdup(text), 0);
 }
 
 static int ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -143,11 +155,13 @@ static void scan(const decls_t *ds, const char *text, char *chosen, ints_t *work
     /* the whole name, then without its last `_...`, and so on */
     for (size_t n = (size_t)(q - p); n > 0;) {
       size_t i = slot_of(ds, p, n);
-      for (int k = ds->slots[i]; k >= 0; k = ds->all.v[k].next)
-        if (!chosen[k]) {
-          chosen[k] = 1;
-          VEC_PUSH(work, k);
+      for (int k = ds->slots[i]; k >= 0; k = ds->all.v[k].next) {
+        int d = ds->all.v[k].same;
+        if (!chosen[d]) {
+          chosen[d] = 1;
+          VEC_PUSH(work, d);
         }
+      }
       while (n > 0 && p[n - 1] != '_') n--;
       if (n > 0) n--;
     }

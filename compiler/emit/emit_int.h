@@ -90,6 +90,10 @@ decls_t *decls_new(void);
 void decls_begin(decls_t *ds, FILE *h);
 void decls_mark(decls_t *ds, FILE *h, const char *base);
 void decls_take(decls_t *ds, const char *text);
+/* A declaration that is not in a header's text (an extern "C" block's
+ * #include, under each of its functions' names): text, or, when same_as
+ * names one added before, another name for that one. */
+void decls_add(decls_t *ds, const char *base, const char *text, const char *same_as);
 char *decls_used(const decls_t *ds, const char *text);
 
 /* persistent actors (emit_persist.c) */
