@@ -10,13 +10,13 @@
 
 #include "emit/emit_int.h"
 
-/* A header of (base, text) pairs, written and marked as emit.c does. */
-static decls_t *header(const char *const *pairs) {
-  decls_t *ds = decls_new();
+/* A module header of (base, text) pairs after an opening that declares
+ * nothing, written and marked as emit.c does, added to ds. */
+static void add_header(decls_t *ds, const char *const *pairs) {
   char *text = NULL;
   size_t len = 0;
   FILE *h = open_memstream(&text, &len);
-  fputs("#ifndef GUARD\n#include <act/act.h>\n", h);   /* the opening: no declaration */
+  fputs("#ifndef GUARD\n#include <act/act.h>\n", h);
   decls_begin(ds, h);
   for (int i = 0; pairs[i]; i += 2) {
     fputs(pairs[i + 1], h);
@@ -26,6 +26,11 @@ static decls_t *header(const char *const *pairs) {
   fclose(h);
   decls_take(ds, text);
   free(text);
+}
+
+static decls_t *header(const char *const *pairs) {
+  decls_t *ds = decls_new();
+  add_header(ds, pairs);
   return ds;
 }
 
@@ -40,78 +45,59 @@ static const char *const shop[] = {
   NULL,
 };
 
-Test(decls, a_derived_name_brings_its_declaration_and_what_that_uses) {
-  decls_t *ds = header(shop);
-  char *got = decls_used(ds, "  act_send(cx, r, shop_Ping_new(cx));\n");
-  cr_assert_str_eq(got, "typedef struct shop_Point { double f_x; } shop_Point;\n"
-                        "typedef struct opt0_shop_Point { bool has; shop_Point v; } opt0_shop_Point;\n"
-                        "typedef struct shop_Ping_msg { act_msg_t h; opt0_shop_Point f_p; } shop_Ping_msg;\n"
-                        "static inline act_msg_t *shop_Ping_new(act_ctx_t *cx);\n");
+/* What a part with this code carries, from ds. */
+static void expect_used(const decls_t *ds, const char *code, const char *want) {
+  char *got = decls_used(ds, code);
+  cr_assert_str_eq(got, want, "for: %s", code);
   free(got);
 }
 
-Test(decls, names_that_only_share_a_prefix_are_apart) {
-  decls_t *ds = header(shop);
-  /* shop_area2 is not shop_area plus a suffix, nor is shop_Pongs shop_Pong */
-  char *got = decls_used(ds, "x = shop_area2(cx); y = shop_Pongs; z = 1shop_area;");
-  cr_assert_str_eq(got, "double shop_area2(act_ctx_t *cx);\n");
-  free(got);
-}
+/* Code of a part, and the declarations of `shop` it must carry. */
+static const struct {
+  const char *code, *want;
+} cases[] = {
+  /* a derived name brings its declaration, and what that one uses */
+  {"  act_send(cx, r, shop_Ping_new(cx));\n",
+   "typedef struct shop_Point { double f_x; } shop_Point;\n"
+   "typedef struct opt0_shop_Point { bool has; shop_Point v; } opt0_shop_Point;\n"
+   "typedef struct shop_Ping_msg { act_msg_t h; opt0_shop_Point f_p; } shop_Ping_msg;\n"
+   "static inline act_msg_t *shop_Ping_new(act_ctx_t *cx);\n"},
+  /* names that only share a prefix are apart: shop_area2 is not shop_area
+   * plus a suffix, nor is shop_Pongs shop_Pong */
+  {"x = shop_area2(cx); y = shop_Pongs; z = 1shop_area;", "double shop_area2(act_ctx_t *cx);\n"},
+  /* the header's order, each once */
+  {"shop_area(cx, p); shop_Pong_msg *m; shop_area(cx, q); shop_Point_type",
+   "typedef struct shop_Point { double f_x; } shop_Point;\n"
+   "typedef struct shop_Pong_msg { act_msg_t h; } shop_Pong_msg;\n"
+   "double shop_area(act_ctx_t *cx, shop_Point l_p);\n"},
+  /* nothing named, nothing carried */
+  {"return act_str_concat(a, b); /* shop */", ""},
+};
 
-Test(decls, order_is_the_headers_and_each_comes_once) {
+Test(decls, what_parts_carry) {
   decls_t *ds = header(shop);
-  char *got = decls_used(ds, "shop_area(cx, p); shop_Pong_msg *m; shop_area(cx, q); shop_Point_type");
-  cr_assert_str_eq(got, "typedef struct shop_Point { double f_x; } shop_Point;\n"
-                        "typedef struct shop_Pong_msg { act_msg_t h; } shop_Pong_msg;\n"
-                        "double shop_area(act_ctx_t *cx, shop_Point l_p);\n");
-  free(got);
-}
-
-Test(decls, nothing_named_nothing_carried) {
-  decls_t *ds = header(shop);
-  char *got = decls_used(ds, "return act_str_concat(a, b); /* shop */");
-  cr_assert_str_eq(got, "");
-  free(got);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) expect_used(ds, cases[i].code, cases[i].want);
 }
 
 /* Every header repeats the program's type definitions; a second module's
  * identical copy is dropped, so a part that uses a type gets it once. */
 Test(decls, a_repeated_definition_is_kept_once) {
   decls_t *ds = header(shop);
-  char *text = NULL;
-  size_t len = 0;
-  FILE *h = open_memstream(&text, &len);
-  decls_begin(ds, h);
-  fputs(shop[1], h);
-  decls_mark(ds, h, "shop_Point");
-  fputs("void other_f(act_ctx_t *cx, shop_Point l_p);\n", h);
-  decls_mark(ds, h, "other_f");
-  fclose(h);
-  decls_take(ds, text);
-  free(text);
-  char *got = decls_used(ds, "other_f(cx, p);");
-  cr_assert_str_eq(got, "typedef struct shop_Point { double f_x; } shop_Point;\n"
-                        "void other_f(act_ctx_t *cx, shop_Point l_p);\n");
-  free(got);
+  add_header(ds, (const char *const[]){"shop_Point", shop[1], "other_f", "void other_f(act_ctx_t *cx, shop_Point l_p);\n", NULL});
+  expect_used(ds, "other_f(cx, p);", "typedef struct shop_Point { double f_x; } shop_Point;\n"
+                                     "void other_f(act_ctx_t *cx, shop_Point l_p);\n");
 }
 
 /* Enough declarations to grow the table several times. */
 Test(decls, many_declarations) {
-  decls_t *ds = decls_new();
-  char *text = NULL;
-  size_t len = 0;
-  FILE *h = open_memstream(&text, &len);
-  decls_begin(ds, h);
-  for (int i = 0; i < 5000; i++) {
-    char base[32];
-    snprintf(base, sizeof base, "m_f%d", i);
-    fprintf(h, "int %s(void);\n", base);
-    decls_mark(ds, h, base);
+  enum { N = 5000 };
+  static char names[N][16], texts[N][32];
+  static const char *pairs[2 * N + 1];
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "m_f%d", i);
+    snprintf(texts[i], sizeof texts[i], "int m_f%d(void);\n", i);
+    pairs[2 * i] = names[i];
+    pairs[2 * i + 1] = texts[i];
   }
-  fclose(h);
-  decls_take(ds, text);
-  free(text);
-  char *got = decls_used(ds, "m_f4999(); m_f17_x;");
-  cr_assert_str_eq(got, "int m_f17(void);\nint m_f4999(void);\n");
-  free(got);
+  expect_used(header(pairs), "m_f4999(); m_f17_x;", "int m_f17(void);\nint m_f4999(void);\n");
 }
