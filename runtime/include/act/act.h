@@ -445,6 +445,12 @@ typedef struct act_actor_type {
 
 enum { ACT_ONE_FOR_ONE, ACT_ONE_FOR_ALL, ACT_REST_FOR_ONE };
 enum { ACT_RESTART_PERMANENT = 0, ACT_RESTART_TEMPORARY = 1 };
+/* The defaults of LANGUAGE.md §5-§6, for generated code and the runtime
+ * alike: `supervise one_for_one restarts 3 within 5s`; an `await` without
+ * `within` waits 5 s. */
+enum { ACT_DEFAULT_MAX_RESTARTS = 3 };
+#define ACT_DEFAULT_RESTART_WINDOW_NS INT64_C(5000000000)
+#define ACT_DEFAULT_ASK_TIMEOUT_NS INT64_C(5000000000)
 
 /* The header of every actor's state (generated structs: member `base`).
  * Its fields are the runtime's. */

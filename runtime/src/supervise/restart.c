@@ -41,7 +41,7 @@ static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const 
 static int may_restart(act_actor_t *parent) {
   const act_actor_type_t *pt = parent->type;
   uint32_t max = pt->max_restarts;   /* 0: no restarts (`restarts 0 within D`) */
-  int64_t window = pt->restart_window_ns ? pt->restart_window_ns : 5000000000LL;
+  int64_t window = pt->restart_window_ns ? pt->restart_window_ns : ACT_DEFAULT_RESTART_WINDOW_NS;
   act_rt_t *rt = act__rt(parent);
   int64_t now = act_now();
   pthread_mutex_lock(&rt->lock);
