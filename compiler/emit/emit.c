@@ -28,15 +28,8 @@ static void scan_unsupported(em_t *e, ast_t *n) {
   case AST_IMPORT:
     if (n->flags & IMPORT_C) unsupported(e, n->loc, "`import c`");
     break;
-  case AST_SPAWN:
-    if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
-    break;
   case AST_INDEX:
     if (n->index == SEMA_INDEX_VIRTUAL) unsupported(e, n->loc, "addressing a virtual actor");
-    break;
-  case AST_CALL:
-    if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
-      unsupported(e, n->loc, "`nodes()` and `node()`");
     break;
   default: break;
   }
@@ -193,12 +186,58 @@ static void emit_actor_header(FILE *h, ast_t *a) {
     }
   }
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  fprintf(h, "extern const act_remote_actor_t %s_remote;   /* spawn ... on n */\n", an);
   /* embedding helper: spawn from C */
   fprintf(h, "/* Spawn %s from C (cx: act_external() outside actors). */\nstatic inline act_actor_t *%s_spawn(act_ctx_t *cx", a->name, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, ", %s p_%s", ctype(params->kids[i]->type), params->kids[i]->name);
   fprintf(h, ") {\n  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n", an, an, an);
   for (int i = 0; i < params->nkids; i++) fprintf(h, "  a->p_%s = p_%s;\n", params->kids[i]->name, params->kids[i]->name);
   fprintf(h, "  act_spawn_start(cx, &a->base, ACT_RESTART_PERMANENT);\n  return &a->base;\n}\n\n");
+}
+
+/* The parameters as a struct descriptor over the state struct: what
+ * `spawn ... on n` encodes and the node that runs it decodes (§10). */
+static void emit_actor_params(sb_t *out, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *ps = a->kids[0];
+  sb_printf(out, "static const act_field_t %s_param_fields[] = {\n", an);
+  for (int i = 0; i < ps->nkids; i++)
+    sb_printf(out, "  {.name = \"%s\", .offset = offsetof(%s, p_%s), .type = %s},\n", ps->kids[i]->name, an,
+              ps->kids[i]->name, tdesc(ps->kids[i]->type));
+  if (ps->nkids == 0) sb_printf(out, "  {.name = NULL},\n");
+  sb_printf(out, "};\nstatic const act_type_t %s_params = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n"
+                 "  .kind = ACT_K_STRUCT,\n  .nfields = %d,\n  .fields = %s_param_fields,\n};\n",
+            an, a->name, an, ps->nkids, an);
+  sb_printf(out, "const act_remote_actor_t %s_remote = {&%s_type, &%s_params};\n\n", an, an, an);
+}
+
+/* Each module declares its actor and message types to the runtime before
+ * main: a node decodes messages and spawns actors by them, and they make
+ * the program's schema fingerprint (cluster/declare.c). */
+static void emit_declare(sb_t *out, ast_t *mod) {
+  const char *mn = mod->data;
+  sb_t actors = {0}, msgs = {0};
+  int na = 0, nm = 0;
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_ACTOR && !(d->flags & ACTOR_VIRTUAL)) {
+      sb_printf(&actors, "    &%s_remote,\n", decl_cname(d));
+      na++;
+    }
+    if (d && d->kind == AST_MESSAGE) {
+      const char *cn = decl_cname(d);
+      sb_printf(&msgs, "    {&%s_desc, %s},\n", cn, d->kids[1] ? xprintf("&%s_reply_desc", cn) : "NULL");
+      nm++;
+    }
+  }
+  if (na + nm > 0) {
+    sb_printf(out, "__attribute__((constructor)) static void %s_declare(void) {\n", mn);
+    if (na) sb_printf(out, "  static const act_remote_actor_t *const actors[] = {\n%s  };\n", actors.p);
+    if (nm) sb_printf(out, "  static const act_remote_msg_t msgs[] = {\n%s  };\n", msgs.p);
+    sb_printf(out, "  act_remote_declare(%s, %d, %s, %d);\n}\n", na ? "actors" : "NULL", na, nm ? "msgs" : "NULL", nm);
+  }
+  free(actors.p);
+  free(msgs.p);
 }
 
 static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
@@ -307,6 +346,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
+  emit_actor_params(out, a);
   e->actor = NULL;
 }
 
@@ -555,6 +595,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       if (d && d->kind == AST_ACTOR) emit_actor(e, h, &out, &protos, d);
     }
   }
+  emit_declare(&out, mod);
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);

@@ -186,6 +186,10 @@ int act_cluster_send(const char *node, const void *p, size_t n);
 void act_cluster_on_message(act_cluster_message_fn fn, void *arg);
 size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max);
 int act_cluster_running(void);
+/* This node's name (and incarnation), NULL before start. */
+const char *act_cluster_self(uint64_t *incarnation);
+/* The incarnation of a reachable node (this one included), 0 if it is not. */
+uint64_t act_cluster_incarnation(const char *node);
 
 /* ==== the coordination store ============================================= */
 /* What the cluster agrees on goes through one small asynchronous

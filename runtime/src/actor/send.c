@@ -10,8 +10,15 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "cluster/remote.h"
 
 void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
+  /* Only control messages reach a proxy this way (stops from a
+   * supervisor); user mail goes through act_send. */
+  if ((m->flags & MF_CTL) && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_REMOTE)) {
+    act__remote_ctl(cx, a, m);
+    return;
+  }
   if (m->flags & MF_LANE) {
     act_rt_t *rt = act__rt(a);
     act__vq_push(&rt->ctl_head, m);
@@ -37,7 +44,11 @@ void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
-  if (to->flags & AF_DEAD) {
+  if (to->flags & (AF_DEAD | AF_REMOTE)) {
+    if (to->flags & AF_REMOTE) {            /* on another node (cluster/remote.c) */
+      act__remote_send(cx, to, m);
+      return;
+    }
     if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
     return;
   }

@@ -28,6 +28,8 @@ typedef struct act_cluster_faults {
 extern act_cluster_faults_t act__cluster_faults;
 
 int64_t act__cluster_now(void);   /* CLOCK_MONOTONIC, ns */
+/* The hooks a compiled program uses, unless a test installed its own. */
+void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg);
 
 /* ---- conn.c: one TCP connection, TLS inside, frames inside that ---- */
 #include <uv.h>

@@ -17,6 +17,9 @@
  * SIGSTOP, say), since everything it owned has been declared lost. A
  * restarted node has a new incarnation and is welcome. A closed
  * connection alone proves nothing and is simply dialled again. */
+#define GC_THREADS
+#include <gc/gc.h>
+
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -83,6 +86,7 @@ struct act_node {
   pthread_mutex_t mu;   /* peers (readers elsewhere), outbox, stopping */
   outbox_t *out_head, *out_tail;
   int stopping;
+  int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
 };
 
 static act_node_t *g_node;
@@ -358,9 +362,15 @@ static void on_accept(uv_stream_t *l, int status) {
     act__conn_close(c, 0, "");   /* too many half-open connections */
 }
 
+static void leave(act_node_t *n);
+
 static void on_tick(uv_timer_t *t) {
   act_node_t *n = t->data;
   int64_t now = act__cluster_now();
+  if (n->leave_by) {
+    leave(n);
+    return;
+  }
   for (act_conn_t *c = n->conns, *nx; c; c = nx) {
     nx = c->next;
     if (c->state < C_UP && now > c->deadline) {
@@ -412,21 +422,21 @@ static void on_tick(uv_timer_t *t) {
 
 static void close_cb(uv_handle_t *h) { (void)h; }
 
-static void on_wake(uv_async_t *a) {
-  act_node_t *n = a->data;
-  pthread_mutex_lock(&n->mu);
-  outbox_t *o = n->out_head;
-  n->out_head = n->out_tail = NULL;
-  int stopping = n->stopping;
-  pthread_mutex_unlock(&n->mu);
-  for (outbox_t *nx; o; o = nx) {
-    nx = o->next;
-    act_peer_t *p = find_peer(n, o->node);
-    act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
-    if (c && c->state == C_UP) act__conn_message(c, o->data, o->len);
-    free(o);
+/* Messages still queued for some peer (a leaving node waits for them). */
+static int undelivered(act_node_t *n) {
+  for (act_peer_t *p = n->peers; p; p = p->next) {
+    act_conn_t *c = p->conn[ACT_CONN_DATA];
+    if (c && c->state == C_UP && (c->out_head || c->tcp.write_queue_size > 0)) return 1;
   }
-  if (!stopping) return;
+  return 0;
+}
+
+/* The clean leave: once what was sent before it is on its way (or after
+ * LEAVE_WAIT), `BYE left` to every peer, then close everything. */
+#define LEAVE_WAIT (2 * 1000000000LL)
+static void leave(act_node_t *n) {
+  if (n->leave_by == 0) n->leave_by = act__cluster_now() + LEAVE_WAIT;
+  if (undelivered(n) && act__cluster_now() < n->leave_by) return;   /* the tick comes back */
   while (n->peers) {
     act_peer_t *p = n->peers;
     if (p->conn[ACT_CONN_CONTROL]) {
@@ -446,9 +456,31 @@ static void on_wake(uv_async_t *a) {
   uv_close((uv_handle_t *)&n->wake, close_cb);
 }
 
+static void on_wake(uv_async_t *a) {
+  act_node_t *n = a->data;
+  pthread_mutex_lock(&n->mu);
+  outbox_t *o = n->out_head;
+  n->out_head = n->out_tail = NULL;
+  int stopping = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  for (outbox_t *nx; o; o = nx) {
+    nx = o->next;
+    act_peer_t *p = find_peer(n, o->node);
+    act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
+    if (c && c->state == C_UP) act__conn_message(c, o->data, o->len);
+    free(o);
+  }
+  if (stopping && n->leave_by == 0) leave(n);
+}
+
 static void run(void *arg) {
   act_node_t *n = arg;
+  /* This thread decodes messages into Act values: the collector must
+   * know it (and scan its stack). */
+  struct GC_stack_base sb;
+  int registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
   uv_run(&n->loop, UV_RUN_DEFAULT);
+  if (registered) GC_unregister_my_thread();
 }
 
 /* ---- the public calls ------------------------------------------------------ */
@@ -464,6 +496,30 @@ void act_cluster_on_message(act_cluster_message_fn fn, void *arg) {
   g_msg_arg = arg;
 }
 int act_cluster_running(void) { return g_node != NULL; }
+
+void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg) {
+  if (g_event == NULL) act_cluster_on_change(ev, arg);
+  if (g_msg == NULL) act_cluster_on_message(msg, arg);
+}
+
+const char *act_cluster_self(uint64_t *incarnation) {
+  act_node_t *n = g_node;
+  if (n == NULL) return NULL;
+  if (incarnation) *incarnation = n->me.incarnation;
+  return n->me.node;
+}
+
+uint64_t act_cluster_incarnation(const char *node) {
+  act_node_t *n = g_node;
+  if (n == NULL) return 0;
+  if (strcmp(node, n->me.node) == 0) return n->me.incarnation;
+  uint64_t inc = 0;
+  pthread_mutex_lock(&n->mu);
+  for (act_peer_t *p = n->peers; p && inc == 0; p = p->next)
+    if (strcmp(p->hello.node, node) == 0) inc = p->hello.incarnation;
+  pthread_mutex_unlock(&n->mu);
+  return inc;
+}
 
 size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
   act_node_t *n = g_node;
@@ -488,13 +544,18 @@ int act_cluster_send(const char *node, const void *data, size_t len) {
   o->len = len;
   memcpy(o->data, data, len);
   pthread_mutex_lock(&n->mu);
+  if (n->stopping) {   /* the wake handle may be closed already */
+    pthread_mutex_unlock(&n->mu);
+    free(o);
+    return -1;
+  }
   if (n->out_tail)
     n->out_tail->next = o;
   else
     n->out_head = o;
   n->out_tail = o;
-  pthread_mutex_unlock(&n->mu);
   uv_async_send(&n->wake);
+  pthread_mutex_unlock(&n->mu);
   return 0;
 }
 

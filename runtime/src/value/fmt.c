@@ -337,9 +337,11 @@ static void print_future(act_buf_t *b, const void *v, bool q) {
   (void)v; (void)q;
   act_buf_cstr(b, "<future>");
 }
+/* A node value is its interned name (cluster/declare.c), shown bare
+ * even inside containers: it is a name, not a string. */
 static void print_node(act_buf_t *b, const void *v, bool q) {
-  (void)v; (void)q;
-  act_buf_cstr(b, "<node>");
+  (void)q;
+  act_buf_str(b, *(act_str_t *const *)v);
 }
 const act_type_t act_type_ref = {.name = "ref", .size = sizeof(void *), .kind = ACT_K_REF, .eq = eq_ptr, .print = print_ref};
 const act_type_t act_type_timer = {.name = "timer", .size = sizeof(void *), .kind = ACT_K_TIMER, .eq = eq_ptr, .print = print_opaque};
