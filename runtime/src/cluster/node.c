@@ -39,8 +39,21 @@
 
 act_cluster_faults_t act__cluster_faults;
 
+typedef struct outbox {   /* act_cluster_send from other threads */
+  struct outbox *next;
+  char node[ACT_NAME_MAX + 1];
+  size_t len;
+  uint8_t data[];
+} outbox_t;
+
+/* Messages wait here while a peer's data connection is not up yet (it
+ * is dialled once the control connection is): at most WAIT_MAX bytes. */
+#define WAIT_MAX (64u * 1024u * 1024u)
+
 struct act_peer {
   act_peer_t *next;
+  outbox_t *wait_head, *wait_tail;
+  size_t wait_bytes;
   act_hello_t hello;               /* as it introduced itself */
   struct sockaddr_storage sa;      /* where it listens */
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
@@ -57,13 +70,6 @@ typedef struct quarantined {
   char node[ACT_NAME_MAX + 1];
   uint64_t incarnation;
 } quarantined_t;
-
-typedef struct outbox {   /* act_cluster_send from other threads */
-  struct outbox *next;
-  char node[ACT_NAME_MAX + 1];
-  size_t len;
-  uint8_t data[];
-} outbox_t;
 
 struct act_node {
   uv_loop_t loop;
@@ -192,6 +198,12 @@ static void send_peers(act_node_t *n, act_conn_t *to, act_peer_t *only) {
   if (k && len) act__conn_frame(to, ACT_FR_PEERS, buf, len);
 }
 
+static void free_waiting(act_peer_t *p) {
+  for (outbox_t *o = p->wait_head, *nx; o; o = nx) nx = o->next, free(o);
+  p->wait_head = p->wait_tail = NULL;
+  p->wait_bytes = 0;
+}
+
 /* The peer is gone (reason: "unreachable", "left", "restarted"). */
 static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const char *detail) {
   act__logf("act: cluster: node %s is %s%s\n", p->hello.node,
@@ -214,6 +226,7 @@ static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const ch
       act__conn_close(c, ACT_FR_BYE, reason);
     }
   tell(p->hello.node, 0, reason);
+  free_waiting(p);
   free(p);
 }
 
@@ -289,6 +302,15 @@ void act__node_hello(act_conn_t *c) {
   }
   p->conn[c->kind] = c;
   c->peer = p;
+  if (c->kind == ACT_CONN_DATA) {   /* what waited for it, in order */
+    for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
+      nx = o->next;
+      act__conn_message(c, o->data, o->len);
+      free(o);
+    }
+    p->wait_head = p->wait_tail = NULL;
+    p->wait_bytes = 0;
+  }
   if (fresh) {
     act__logf("act: cluster: node %s joined (%s)\n", h->node, h->addr);
     tell(h->node, 1, "joined");
@@ -448,6 +470,7 @@ static void leave(act_node_t *n) {
     pthread_mutex_lock(&n->mu);
     n->peers = p->next;
     pthread_mutex_unlock(&n->mu);
+    free_waiting(p);
     free(p);
   }
   while (n->conns) act__conn_close(n->conns, 0, "");
@@ -467,7 +490,16 @@ static void on_wake(uv_async_t *a) {
     nx = o->next;
     act_peer_t *p = find_peer(n, o->node);
     act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
-    if (c && c->state == C_UP) act__conn_message(c, o->data, o->len);
+    if (c && c->state == C_UP && p->wait_head == NULL) {
+      act__conn_message(c, o->data, o->len);
+    } else if (p && p->wait_bytes + o->len <= WAIT_MAX) {
+      o->next = NULL;
+      if (p->wait_tail) p->wait_tail->next = o;
+      else p->wait_head = o;
+      p->wait_tail = o;
+      p->wait_bytes += o->len;
+      continue;
+    }
     free(o);
   }
   if (stopping && n->leave_by == 0) leave(n);
