@@ -69,7 +69,7 @@ for name in "${names[@]}"; do
       done_lines=$((done_lines + 1))
       k=${2#n}
       case $1 in
-      @kill) kill -9 "${pid[$k]}" ;;
+      @kill) kill -9 "${pid[$k]}"; wait "${pid[$k]}" 2>/dev/null ;;
       @term) kill -TERM "${pid[$k]}"; termed+=("$k") ;;
       esac
     done
