@@ -16,7 +16,7 @@ test_pkgs="libcriterion-dev:pc:criterion clang:cmd:clang python3:cmd:python3
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin
 postgresql-15:file:/usr/lib/postgresql/15/bin/initdb iproute2:cmd:ip"
-bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc"
+bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc erlang-base:cmd:erl"
 
 case "$what" in
   build) list="$build_pkgs" ;;

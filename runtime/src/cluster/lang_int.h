@@ -43,6 +43,7 @@ typedef struct act_proxy {
   act_actor_t base;           /* flags: AF_REMOTE */
   act_actor_type_t ptype;     /* base.type: the remote actor's type name */
   act_str_t *node;            /* interned (act__node_value) */
+  act_actor_t *gate;          /* its node's backpressure gate (remote.c) */
   uint64_t inc;
   act_aid_t id;               /* (0, 0): the node itself (Down and replies
                                  to watchers and askers outside any actor) */
@@ -80,7 +81,9 @@ bool act__get_u8(act_reader_t *r, uint8_t *x);
 bool act__get_u64(act_reader_t *r, uint64_t *x);
 bool act__get_aid(act_reader_t *r, act_aid_t *id);
 bool act__get_str(act_reader_t *r, act_str_t **s);
-/* The envelope to a node (copied; dropped if the node is not connected). */
+/* An envelope starts here (remote.c: this thread's reused block) and is
+ * sent with act__send_env (copied; dropped if the node is not connected). */
+void act__env_begin(act_buf_t *b);
 int act__send_env(const char *node, const act_buf_t *b);
 /* A proxy's actor is gone: AF_DEAD, its watchers get Down(who, reason),
  * a supervisor waiting for its stop is answered, and a supervised child

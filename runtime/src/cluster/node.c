@@ -101,6 +101,7 @@ static act_cluster_event_fn g_event;
 static void *g_event_arg;
 static act_cluster_message_fn g_msg;
 static void *g_msg_arg;
+static act_cluster_sent_fn g_sent;
 
 int64_t act__cluster_now(void) {
   struct timespec ts;
@@ -199,7 +200,11 @@ static void send_peers(act_node_t *n, act_conn_t *to, act_peer_t *only) {
 }
 
 static void free_waiting(act_peer_t *p) {
-  for (outbox_t *o = p->wait_head, *nx; o; o = nx) nx = o->next, free(o);
+  for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
+    nx = o->next;
+    if (g_sent) g_sent(o->node, o->len);   /* dropped */
+    free(o);
+  }
   p->wait_head = p->wait_tail = NULL;
   p->wait_bytes = 0;
 }
@@ -310,6 +315,7 @@ void act__node_hello(act_conn_t *c) {
     }
     p->wait_head = p->wait_tail = NULL;
     p->wait_bytes = 0;
+    act__conn_flush(c);
   }
   if (fresh) {
     act__logf("act: cluster: node %s joined (%s)\n", h->node, h->addr);
@@ -352,6 +358,10 @@ void act__node_frame(act_conn_t *c, const act_frame_t *f) {
   default:
     break;
   }
+}
+
+void act__node_sent(act_conn_t *c, size_t n) {
+  if (g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, n);
 }
 
 void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
@@ -499,9 +509,13 @@ static void on_wake(uv_async_t *a) {
       p->wait_tail = o;
       p->wait_bytes += o->len;
       continue;
+    } else if (g_sent) {
+      g_sent(o->node, o->len);   /* dropped: it waits no more */
     }
     free(o);
   }
+  for (act_peer_t *p = n->peers; p; p = p->next)   /* the batch, in few writes */
+    if (p->conn[ACT_CONN_DATA] && p->conn[ACT_CONN_DATA]->stage_len) act__conn_flush(p->conn[ACT_CONN_DATA]);
   if (stopping && n->leave_by == 0) leave(n);
 }
 
@@ -528,6 +542,7 @@ void act_cluster_on_message(act_cluster_message_fn fn, void *arg) {
   g_msg_arg = arg;
 }
 int act_cluster_running(void) { return g_node != NULL; }
+void act_cluster_on_sent(act_cluster_sent_fn fn) { g_sent = fn; }
 
 void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg) {
   if (g_event == NULL) act_cluster_on_change(ev, arg);

@@ -49,6 +49,93 @@ static act_idmap_t proxies;        /* aid -> act_proxy_t; a node's own: (inc, 0)
 static act_idmap_t asks;           /* (ask id, 0) -> pending_ask_t */
 static _Atomic uint64_t serials, ask_ids;
 
+/* ---- backpressure across nodes (§7) ---------------------------------------
+ * A gate per node counts in its mailbox counters the bytes sent to that
+ * node and not yet handed to its connection (act_cluster_on_sent). A
+ * handler that pushes it past PEER_BOUND pauses after it returns, as on a
+ * full mailbox (actor/backpressure.c), until the loop thread has drained
+ * the gate to half; the same rules make the pause safe. */
+#define PEER_BOUND (8u << 20)
+
+static const act_actor_type_t gate_type = {
+    .name = "node link", .size = sizeof(act_actor_t), .mailbox_bound = PEER_BOUND};
+
+typedef struct gate {
+  struct gate *next;
+  act_str_t *node;
+  act_actor_t *a;
+} gate_t;
+static gate_t *gates;   /* under act__lang_mu; a few, one per node ever met */
+
+static act_actor_t *gate_locked(act_str_t *node) {
+  for (gate_t *g = gates; g; g = g->next)
+    if (g->node == node) return g->a;
+  gate_t *g = act_alloc(sizeof *g);
+  g->node = node;
+  g->a = act_alloc(sizeof *g->a);
+  g->a->type = &gate_type;
+  g->next = gates;
+  gates = g;
+  return g->a;
+}
+
+static void on_sent(const char *node, size_t n) {
+  act_str_t *name = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *g = gate_locked(name);
+  pthread_mutex_unlock(&act__lang_mu);
+  atomic_fetch_add_explicit(&g->mq_out, (uint32_t)n, memory_order_relaxed);
+  act__wake_if_drained(NULL, g);
+}
+
+/* An envelope is built in this thread's own block (malloc'd, so the
+ * collector never frees it under us) and copied by act_cluster_send: a
+ * message on its way costs no collected memory. Past the block, act_buf
+ * moves to the collector's heap, and the block grows to match. */
+static _Thread_local char *env_block;
+static _Thread_local int64_t env_cap;
+
+void act__env_begin(act_buf_t *b) {
+  b->p = env_block ? env_block : (char *)"";
+  b->len = 0;
+  b->cap = env_block ? env_cap : 0;
+}
+
+static void env_end(const act_buf_t *b) {
+  if (b->p == env_block || b->cap <= env_cap) return;
+  char *nb = malloc((size_t)b->cap + 1);
+  if (nb == NULL) return;   /* keep the old one */
+  free(env_block);
+  env_block = nb;
+  env_cap = b->cap;
+}
+
+/* Every envelope is counted in (before it can be reported sent) and out,
+ * so the gate's count is what waits; a handler that overfilled it (cx
+ * given) pauses. */
+static int send_via(act_ctx_t *cx, act_actor_t *g, const char *node, const act_buf_t *b) {
+  uint32_t n = (uint32_t)b->len;
+  uint32_t in = atomic_fetch_add_explicit(&g->mq_in, n, memory_order_relaxed) + n;
+  int r = act_cluster_send(node, b->p, (size_t)b->len);
+  env_end(b);
+  if (r != 0) {
+    atomic_fetch_add_explicit(&g->mq_out, n, memory_order_relaxed);
+    return -1;
+  }
+  if (cx && cx->worker && cx->self &&
+      in - atomic_load_explicit(&g->mq_out, memory_order_relaxed) > PEER_BOUND)
+    cx->worker->pause_on = g;
+  return 0;
+}
+
+int act__send_env(const char *node, const act_buf_t *b) {
+  act_str_t *name = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *g = gate_locked(name);
+  pthread_mutex_unlock(&act__lang_mu);
+  return send_via(NULL, g, node, b);
+}
+
 void act__log_drop(const char *from, const char *what, const char *why) {
   act__logf("act: cluster: dropped %s from node %s: %s\n", what, from, why ? why : "malformed");
 }
@@ -61,9 +148,10 @@ void act__put_aid(act_buf_t *b, act_aid_t id) {
   act__put_u64(b, id.creator);
   act__put_u64(b, id.serial);
 }
-void act__put_cstr(act_buf_t *b, const char *s) {
-  act_str_t *t = act_str_from_cstr(s);
-  act_encode(b, &act_type_string, &t);
+void act__put_cstr(act_buf_t *b, const char *s) {   /* as a string, without making one */
+  size_t n = strlen(s);
+  act__enc_len(b, n);
+  act_buf_put(b, s, (int64_t)n);
 }
 bool act__get_u8(act_reader_t *r, uint8_t *x) { return act_decode(r, &act_type_u8, x); }
 bool act__get_u64(act_reader_t *r, uint64_t *x) { return act_decode(r, &act_type_u64, x); }
@@ -72,9 +160,6 @@ bool act__get_aid(act_reader_t *r, act_aid_t *id) {
 }
 bool act__get_str(act_reader_t *r, act_str_t **s) { return act_decode(r, &act_type_string, s); }
 
-int act__send_env(const char *node, const act_buf_t *b) {
-  return act_cluster_send(node, b->p, (size_t)b->len);
-}
 
 /* ---- ids of local actors ---------------------------------------------- */
 
@@ -146,6 +231,7 @@ static act_proxy_t *proxy_locked(const char *node, uint64_t inc, act_aid_t id, c
   p->base.type = &p->ptype;
   atomic_store(&p->base.flags, AF_REMOTE);
   p->node = act__node_value(node);
+  p->gate = gate_locked(p->node);
   p->inc = inc;
   p->id = id;
   act__idmap_put(&proxies, ka, kb, p);
@@ -309,7 +395,7 @@ static const char *gone_why(act_proxy_t *p) {
 /* A Down about one of our actors, to a node that watches it. */
 static void send_down(act_proxy_t *node, act_down_msg_t *d) {
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_DOWN);
   act__put_aid(&b, act__export(d->f_who));
   act_encode(&b, &act_type_string, &d->f_reason);
@@ -339,7 +425,7 @@ void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     return;
   }
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, m->future ? RK_ASK : RK_TELL);
   act__put_aid(&b, p->id);
   put_ref(&b, m->sender);
@@ -363,7 +449,7 @@ void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     act__idmap_put(&asks, ask, 0, pa);
     pthread_mutex_unlock(&act__lang_mu);
   }
-  if (act__send_env(p->node->data, &b) != 0 && ask) {
+  if (send_via(cx, p->gate, p->node->data, &b) != 0 && ask) {
     pthread_mutex_lock(&act__lang_mu);
     pending_ask_t *pa = act__idmap_del(&asks, ask, 0);
     pthread_mutex_unlock(&act__lang_mu);
@@ -376,7 +462,7 @@ void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_m
   act_proxy_t *p = act__proxy(asker);
   if ((asker->flags & AF_DEAD) || forwarded(p)) return;   /* the asker's incarnation is gone */
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_REPLY);
   act__put_u64(&b, f->rid);
   const char *what = NULL;
@@ -387,7 +473,7 @@ void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_m
       act__send_env(p->node->data, &b);
       return;
     }
-    act_buf_init(&b);
+    act__env_begin(&b);
     act__put_u8(&b, RK_REPLY);
     act__put_u64(&b, f->rid);
     char why[200];
@@ -409,7 +495,7 @@ void act__remote_monitor(act_ctx_t *cx, act_actor_t *proxy) {
   }
   if (p->id.serial == 0) return;
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_MONITOR);
   act__put_aid(&b, p->id);
   act__send_env(p->node->data, &b);
@@ -441,7 +527,7 @@ void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost) {
 
 static void refuse_ask(const char *node, uint64_t ask, const char *why) {
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_REPLY);
   act__put_u64(&b, ask);
   act__put_u8(&b, 0);
@@ -547,7 +633,7 @@ static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) 
       act_monitor(&as_node, a);
     } else {
       act_buf_t b;
-      act_buf_init(&b);
+      act__env_begin(&b);
       act__put_u8(&b, RK_DOWN);
       act__put_aid(&b, id);
       act__put_cstr(&b, "normal");
@@ -625,6 +711,9 @@ static void on_change(void *arg, const char *node, int up, const char *reason) {
   act__names_node_down(node);
 }
 
-void act__remote_init(void) { act__cluster_default_hooks(on_change, on_message, NULL); }
+void act__remote_init(void) {
+  act__cluster_default_hooks(on_change, on_message, NULL);
+  act_cluster_on_sent(on_sent);
+}
 
 int act__remote_holds(void) { return act_cluster_running() && !act__stop_signal(); }

@@ -118,7 +118,7 @@ static void wait_for(act_ctx_t *cx, request_t *q, int until_found) {
 }
 
 static void put_name(act_buf_t *b, int kind, uint64_t id, act_str_t *name) {
-  act_buf_init(b);
+  act__env_begin(b);
   act__put_u8(b, (uint8_t)kind);
   if (id) act__put_u64(b, id);
   act_encode(b, &act_type_string, &name);
@@ -185,7 +185,7 @@ static void on_claim(const char *from, act_reader_t *r, uint64_t id, act_str_t *
   if (ok) (*c)->node = act__node_value(from);
   pthread_mutex_unlock(&act__lang_mu);
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_CLAIMED);
   act__put_u64(&b, id);
   act__put_u8(&b, (uint8_t)ok);
@@ -216,7 +216,7 @@ void act__on_names(const char *from, int kind, act_reader_t *r) {
   } else if (kind == RK_WHERE) {
     act_actor_t *a = act__registered(name);
     act_buf_t b;
-    act_buf_init(&b);
+    act__env_begin(&b);
     act__put_u8(&b, RK_HERE);
     act__put_u64(&b, id);
     act__put_u8(&b, a != NULL);

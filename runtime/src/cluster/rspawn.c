@@ -57,7 +57,7 @@ void act__remote_stop_guests(void) {
 static void spawn_failed(const char *from, act_aid_t id, const char *why) {
   act__logf("act: cluster: node %s asked for a spawn that failed: %s\n", from, why);
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_DOWN);
   act__put_aid(&b, id);
   act__put_cstr(&b, why);
@@ -99,7 +99,7 @@ static void revive(act_proxy_t *p) {
 
 static void send_spawn(act_proxy_t *p) {
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_SPAWN);
   act__put_aid(&b, p->id);
   act__put_cstr(&b, p->spawn_type->type->name);
@@ -226,7 +226,7 @@ void act__remote_ctl(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   }
   if (p->id.serial == 0) return;
   act_buf_t b;
-  act_buf_init(&b);
+  act__env_begin(&b);
   act__put_u8(&b, RK_STOP);
   act__put_aid(&b, p->id);
   if (act__send_env(p->node->data, &b) != 0) act__proxy_ended(p, act__unreachable(), 1);
