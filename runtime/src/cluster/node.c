@@ -93,6 +93,7 @@ struct act_node {
   outbox_t *out_head, *out_tail;
   int stopping;
   int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
+  int64_t last_tick;
 };
 
 static act_node_t *g_node;
@@ -403,6 +404,11 @@ static void on_tick(uv_timer_t *t) {
     leave(n);
     return;
   }
+  /* A late tick means this loop stalled (a collection, a long turn):
+   * heartbeats may be waiting unread in the sockets, so this once the
+   * silence is not held against the peers. */
+  int stalled = n->last_tick && now - n->last_tick > n->hb / 2;
+  n->last_tick = now;
   for (act_conn_t *c = n->conns, *nx; c; c = nx) {
     nx = c->next;
     if (c->state < C_UP && now > c->deadline) {
@@ -414,7 +420,7 @@ static void on_tick(uv_timer_t *t) {
   for (act_peer_t *p = n->peers, *nx; p; p = nx) {
     nx = p->next;
     double phi = act_phi(&p->phi, now);
-    if (phi > PHI_THRESHOLD) {
+    if (phi > PHI_THRESHOLD && !stalled) {
       char detail[96];
       snprintf(detail, sizeof detail, " (no heartbeat for %lld ms, phi %.1f)",
                (long long)((now - p->phi.last) / 1000000), phi);
@@ -489,11 +495,23 @@ static void leave(act_node_t *n) {
   uv_close((uv_handle_t *)&n->wake, close_cb);
 }
 
+/* At most this much of the outbox per turn of the loop, so that timers
+ * (heartbeats) and reads come between the parts of a large burst. */
+#define WAKE_BUDGET (1024 * 1024)
+
 static void on_wake(uv_async_t *a) {
   act_node_t *n = a->data;
   pthread_mutex_lock(&n->mu);
-  outbox_t *o = n->out_head;
-  n->out_head = n->out_tail = NULL;
+  outbox_t *o = n->out_head, *last = NULL;
+  size_t taken = 0;
+  for (outbox_t *x = o; x && taken < WAKE_BUDGET; x = x->next) taken += x->len, last = x;
+  if (last && last->next) {   /* the rest waits for the next turn */
+    n->out_head = last->next;
+    last->next = NULL;
+    uv_async_send(&n->wake);
+  } else {
+    n->out_head = n->out_tail = NULL;
+  }
   int stopping = n->stopping;
   pthread_mutex_unlock(&n->mu);
   for (outbox_t *nx; o; o = nx) {
