@@ -33,7 +33,8 @@ ip netns exec "${NS_PREFIX}2" "$D/bench" serve --act-node n2@10.77.0.2:7500 "${o
 SINK=$!
 echo "act (2 nodes, TLS 1.3):"
 in_ns 1 "$D/bench" "$small" "$big" "$asks" --act-node n1@10.77.0.1:7500 "${opts[@]}" 2>"$D/n1.err" |
-  sed 's/^/  /'
+  sed 's/^/  /' || true
+grep -v "joined\|it left" "$D/n1.err" "$D/n2.err" | sed 's/^/  log: /' || true
 kill -9 "$SINK" 2>/dev/null
 wait "$SINK" 2>/dev/null || true
 SINK=

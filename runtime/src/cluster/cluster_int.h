@@ -65,6 +65,7 @@ typedef struct act_conn {
   act_outmsg_t *out_head, *out_tail;
   uint8_t *stage;                 /* frames not yet given to TLS (conn.c) */
   size_t stage_len, stage_cap;
+  size_t sent;                    /* message bytes sent, not yet reported (node.c) */
 } act_conn_t;
 
 act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind);
@@ -87,6 +88,7 @@ void act__node_frame(act_conn_t *c, const act_frame_t *f);      /* after it */
 void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
 void act__node_closed(act_conn_t *c);                           /* about to be freed */
 void act__node_sent(act_conn_t *c, size_t n);   /* a message of n bytes left the queue */
+void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c (freed next) */
 const act_hello_t *act__node_me(act_node_t *n, int kind);
 act_tls_t *act__node_tls(act_node_t *n);
 uv_loop_t *act__node_loop(act_node_t *n);

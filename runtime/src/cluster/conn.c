@@ -71,11 +71,13 @@ act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind) {
 
 static void on_closed(uv_handle_t *h) {
   act_conn_t *c = h->data;
+  size_t dropped = 0;
   for (act_outmsg_t *m = c->out_head, *nx; m; m = nx) {
     nx = m->next;
-    act__node_sent(c, m->len);   /* dropped: no longer waiting either */
+    dropped += m->len;
     free(m);
   }
+  act__node_dropped(c, dropped);   /* no longer waiting either */
   free(c->stage);
   act_reasm_free(&c->reasm);
   SSL_free(c->ssl);   /* frees both BIOs */

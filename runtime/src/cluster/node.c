@@ -361,8 +361,19 @@ void act__node_frame(act_conn_t *c, const act_frame_t *f) {
   }
 }
 
-void act__node_sent(act_conn_t *c, size_t n) {
-  if (g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, n);
+static void report_sent(act_conn_t *c);
+
+/* Reported per batch (report_sent), not per message. */
+void act__node_sent(act_conn_t *c, size_t n) { c->sent += n; }
+
+void act__node_dropped(act_conn_t *c, size_t n) {
+  c->sent += n;
+  report_sent(c);
+}
+
+static void report_sent(act_conn_t *c) {
+  if (c->sent && g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, c->sent);
+  c->sent = 0;
 }
 
 void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
@@ -371,6 +382,7 @@ void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
 
 void act__node_closed(act_conn_t *c) {
   act_node_t *n = c->node;
+  report_sent(c);
   for (act_conn_t **pp = &n->conns; *pp; pp = &(*pp)->next)
     if (*pp == c) {
       *pp = c->next;
@@ -409,6 +421,7 @@ static void on_tick(uv_timer_t *t) {
    * silence is not held against the peers. */
   int stalled = n->last_tick && now - n->last_tick > n->hb / 2;
   n->last_tick = now;
+  for (act_conn_t *c = n->conns; c; c = c->next) report_sent(c);   /* drained by writes */
   for (act_conn_t *c = n->conns, *nx; c; c = nx) {
     nx = c->next;
     if (c->state < C_UP && now > c->deadline) {
@@ -505,7 +518,7 @@ static void on_wake(uv_async_t *a) {
   outbox_t *o = n->out_head, *last = NULL;
   size_t taken = 0;
   for (outbox_t *x = o; x && taken < WAKE_BUDGET; x = x->next) taken += x->len, last = x;
-  if (last && last->next) {   /* the rest waits for the next turn */
+  if (last && last->next) {   /* the rest waits for the next turn (out_tail stays) */
     n->out_head = last->next;
     last->next = NULL;
     uv_async_send(&n->wake);
@@ -532,8 +545,10 @@ static void on_wake(uv_async_t *a) {
     }
     free(o);
   }
-  for (act_peer_t *p = n->peers; p; p = p->next)   /* the batch, in few writes */
-    if (p->conn[ACT_CONN_DATA] && p->conn[ACT_CONN_DATA]->stage_len) act__conn_flush(p->conn[ACT_CONN_DATA]);
+  for (act_conn_t *c = n->conns; c; c = c->next) {   /* the batch, in few writes */
+    if (c->stage_len) act__conn_flush(c);
+    report_sent(c);
+  }
   if (stopping && n->leave_by == 0) leave(n);
 }
 
@@ -614,12 +629,15 @@ int act_cluster_send(const char *node, const void *data, size_t len) {
     free(o);
     return -1;
   }
+  /* A list that was not empty has a wake-up on its way already (the loop
+   * takes the list under this lock, and wakes itself for what it left). */
+  int wake = n->out_head == NULL;
   if (n->out_tail)
     n->out_tail->next = o;
   else
     n->out_head = o;
   n->out_tail = o;
-  uv_async_send(&n->wake);
+  if (wake) uv_async_send(&n->wake);
   pthread_mutex_unlock(&n->mu);
   return 0;
 }

@@ -264,6 +264,14 @@ void act__proxy_rekey(act_proxy_t *p, act_aid_t id) {
 
 static _Thread_local const char *unsendable;
 
+/* The last local actor this thread encoded, and its bytes: a stream of
+ * messages from one sender encodes its reference once. A local actor's
+ * encoding never changes once it has an id (a proxy's may: not cached). */
+#define REF_CACHE 256
+static _Thread_local act_actor_t *enc_last;
+static _Thread_local char enc_bytes[REF_CACHE];
+static _Thread_local int64_t enc_len;
+
 static void put_ref(act_buf_t *b, act_actor_t *a) {
   if (a && (a->flags & AF_REMOTE)) {
     act_proxy_t *p = act__proxy(a);
@@ -284,13 +292,23 @@ static void put_ref(act_buf_t *b, act_actor_t *a) {
     act__put_u8(b, 0);
     return;
   }
+  if (a == enc_last) {
+    act_buf_put(b, enc_bytes, enc_len);
+    return;
+  }
   uint64_t inc = 0;
   const char *me = act_cluster_self(&inc);
+  int64_t at = b->len;
   act__put_u8(b, 1);
   act__put_cstr(b, me ? me : "local");
   act__put_u64(b, inc);
   act__put_aid(b, act__export(a));
   act__put_cstr(b, a->type->name);
+  if (b->len - at <= REF_CACHE) {   /* stored only when it fits */
+    memcpy(enc_bytes, b->p + at, (size_t)(b->len - at));
+    enc_len = b->len - at;
+    enc_last = a;
+  }
 }
 
 static bool fail(act_reader_t *r, const char *why) {
@@ -298,7 +316,33 @@ static bool fail(act_reader_t *r, const char *why) {
   return false;
 }
 
+/* The decoding side of the same: the last reference's bytes and what they
+ * decoded to. Proxies and exported actors live in the tables (never
+ * collected), so the pointer stays good; a proxy that moved (a restarted
+ * child) is still the same reference. */
+static _Thread_local act_actor_t *dec_last;
+static _Thread_local char dec_bytes[REF_CACHE];
+static _Thread_local int64_t dec_len = -1;
+
+static bool get_ref_slow(act_reader_t *r, act_actor_t **out);
+
 static bool get_ref(act_reader_t *r, act_actor_t **out) {
+  if (dec_len > 0 && r->end - r->p >= dec_len && memcmp(r->p, dec_bytes, (size_t)dec_len) == 0) {
+    r->p += dec_len;
+    *out = dec_last;
+    return true;
+  }
+  const uint8_t *at = r->p;
+  if (!get_ref_slow(r, out)) return false;
+  if (*out && r->p - at <= REF_CACHE) {
+    memcpy(dec_bytes, at, (size_t)(r->p - at));
+    dec_len = r->p - at;
+    dec_last = *out;
+  }
+  return true;
+}
+
+static bool get_ref_slow(act_reader_t *r, act_actor_t **out) {
   uint8_t tag;
   act_str_t *node, *type;
   uint64_t inc;
