@@ -231,7 +231,8 @@ static void emit_declare(sb_t *out, ast_t *mod) {
     }
   }
   if (na + nm > 0) {
-    sb_printf(out, "__attribute__((constructor)) static void %s_declare(void) {\n", mn);
+    /* `_1...`: no Act name gives it (emit_names.c), so no declaration meets it */
+    sb_printf(out, "__attribute__((constructor)) static void %s_1declare(void) {\n", mn);
     if (na) sb_printf(out, "  static const act_remote_actor_t *const actors[] = {\n%s  };\n", actors.p);
     if (nm) sb_printf(out, "  static const act_remote_msg_t msgs[] = {\n%s  };\n", msgs.p);
     sb_printf(out, "  act_remote_declare(%s, %d, %s, %d);\n}\n", na ? "actors" : "NULL", na, nm ? "msgs" : "NULL", nm);
