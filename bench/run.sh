@@ -53,6 +53,9 @@ persist=$("$here/persist/run.sh" "$actorc")
 
 echo "== HTTP: wrk against std.http and Go's net/http; idle connections"
 "$here/http/run.sh" "$actorc"
+echo "== cluster (2 nodes in network namespaces; needs root)"
+cluster=$("$here/cluster/run.sh" "$actorc")
 
 "$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" >"$out"
+printf '\n## Cluster: two nodes, one-way tells and asks (bench/cluster)\n\n```\n%s\n```\n' "$cluster" >>"$out"
 echo "wrote $out"

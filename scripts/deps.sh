@@ -19,7 +19,7 @@ libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.
 vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin
 postgresql-15:file:/usr/lib/postgresql/15/bin/initdb iproute2:cmd:ip
 curl:cmd:curl netcat-openbsd:cmd:nc"
-bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc wrk:cmd:wrk golang-go:cmd:go"
+bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc wrk:cmd:wrk golang-go:cmd:go erlang-base:cmd:erl"
 
 case "$what" in
   build) list="$build_pkgs" ;;

@@ -11,28 +11,6 @@
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
-/* ---- constructs whose code generation has not landed ------------------- */
-
-static void unsupported(em_t *e, loc_t l, const char *what) {
-  diag_error(e->d, l, "%s is not supported yet by `actorc build`", what);
-  diag_hint(e->d, "`actorc check` accepts it; code generation for it comes in a later release");
-  e->errors++;
-}
-
-static void scan_unsupported(em_t *e, ast_t *n) {
-  if (n == NULL) return;
-  switch (n->kind) {
-  case AST_SPAWN:
-    if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
-    break;
-  case AST_CALL:
-    if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
-      unsupported(e, n->loc, "`nodes()` and `node()`");
-    break;
-  default: break;
-  }
-  for (int i = 0; i < n->nkids; i++) scan_unsupported(e, n->kids[i]);
-}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -191,6 +169,7 @@ static void emit_actor_header(FILE *h, ast_t *a) {
   }
   if (a->flags & ACTOR_GPU) fprintf(h, "  act_gpu_state_t *gpu_;   /* the runtime's batches */\n");
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  fprintf(h, "extern const act_remote_actor_t %s_remote;   /* spawn ... on n */\n", an);
   if (a->flags & ACTOR_VIRTUAL) {
     fprintf(h, "extern const act_virtual_type_t %s_vtype;\n", an);
     /* A virtual actor is not spawned: C addresses it by key like Act does. */
@@ -222,6 +201,52 @@ static void emit_virtual_type(strbuf_t *out, ast_t *a) {
                  "const act_virtual_type_t %s_vtype = {\n  .type = &%s_type,\n  .activate = %s_activate,\n"
                  "  .passivate_ns = INT64_C(%lld),\n  .reg = &%s_vreg,\n};\n\n",
             an, an, an, an, (long long)(pa ? const_int(pa->kids[0], 0) : 0), an);
+}
+
+/* The parameters as a struct descriptor over the state struct: what
+ * `spawn ... on n` encodes and the node that runs it decodes (§10). */
+static void emit_actor_params(strbuf_t *out, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *ps = a->kids[0];
+  strbuf_printf(out, "static const act_field_t %s_param_fields[] = {\n", an);
+  for (int i = 0; i < ps->nkids; i++)
+    strbuf_printf(out, "  {.name = \"%s\", .offset = offsetof(%s, p_%s), .type = %s},\n", ps->kids[i]->name, an,
+              ps->kids[i]->name, tdesc(ps->kids[i]->type));
+  if (ps->nkids == 0) strbuf_printf(out, "  {.name = NULL},\n");
+  strbuf_printf(out, "};\nstatic const act_type_t %s_params = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n"
+                 "  .kind = ACT_K_STRUCT,\n  .nfields = %d,\n  .fields = %s_param_fields,\n};\n",
+            an, a->name, an, ps->nkids, an);
+  strbuf_printf(out, "const act_remote_actor_t %s_remote = {&%s_type, &%s_params};\n\n", an, an, an);
+}
+
+/* Each module declares its actor and message types to the runtime before
+ * main: a node decodes messages and spawns actors by them, and they make
+ * the program's schema fingerprint (cluster/declare.c). */
+static void emit_declare(strbuf_t *out, ast_t *mod) {
+  const char *mn = mod->data;
+  strbuf_t actors = {0}, msgs = {0};
+  int na = 0, nm = 0;
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_ACTOR && !(d->flags & ACTOR_VIRTUAL)) {
+      strbuf_printf(&actors, "    &%s_remote,\n", decl_cname(d));
+      na++;
+    }
+    if (d && d->kind == AST_MESSAGE) {
+      const char *cn = decl_cname(d);
+      strbuf_printf(&msgs, "    {&%s_desc, %s},\n", cn, d->kids[1] ? xprintf("&%s_reply_desc", cn) : "NULL");
+      nm++;
+    }
+  }
+  if (na + nm > 0) {
+    /* `_1...`: no Act name gives it (emit_names.c), so no declaration meets it */
+    strbuf_printf(out, "__attribute__((constructor)) static void %s_1declare(void) {\n", mn);
+    if (na) strbuf_printf(out, "  static const act_remote_actor_t *const actors[] = {\n%s  };\n", actors.p);
+    if (nm) strbuf_printf(out, "  static const act_remote_msg_t msgs[] = {\n%s  };\n", msgs.p);
+    strbuf_printf(out, "  act_remote_declare(%s, %d, %s, %d);\n}\n", na ? "actors" : "NULL", na, nm ? "msgs" : "NULL", nm);
+  }
+  free(actors.p);
+  free(msgs.p);
 }
 
 static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t *a) {
@@ -340,6 +365,7 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, max, window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
   if (a->flags & ACTOR_VIRTUAL) emit_virtual_type(out, a);
+  emit_actor_params(out, a);
   e->actor = NULL;
 }
 
@@ -621,6 +647,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     }
   }
   cuda_emit_module(&out, e->prog, mod);
+  emit_declare(&out, mod);
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);
@@ -664,8 +691,6 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   e.prog = prog;
   e.line_directives = opts->line_directives;
   e.decls = decls_new();
-  for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
-  if (e.errors) return false;
   emit_assign_names(prog);
   /* message ids, in declaration order across the program, counted from
    * the runtime's ACT_MSG_FIRST_USER (act.h; ids below are its own); a

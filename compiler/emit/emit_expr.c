@@ -248,6 +248,21 @@ static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
   return b.p;
 }
 
+/* `spawn T(...) on n`: the parameters in an unstarted state struct, which
+ * the runtime sends to node n (or spawns from, when n is this node). */
+static char *spawn_on(em_t *e, ast_t *k, ast_t *node, const char *restart, loc_t loc) {
+  ast_t *a = k->sym;
+  const char *cn = decl_cname(a);
+  strbuf_t b = {0};
+  strbuf_printf(&b, "({ void *n_ = %s; %s *t_ = (%s *)act_alloc(sizeof(%s)); ", emit_expr(e, node), cn, cn, cn);
+  ast_t *ps = a->kids[0];
+  if (k->kind == AST_CALL)
+    for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
+      strbuf_printf(&b, "t_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
+  strbuf_printf(&b, "act_spawn_on(cx, n_, &%s_remote, &t_->base, %s, %s); })", cn, restart, emit_loc(e, loc));
+  return b.p;
+}
+
 static char *variant(em_t *e, ast_t *n, ast_t *v) {
   ast_t *en = v->scope;
   int tag = 0;
@@ -363,6 +378,8 @@ static char *builtin(em_t *e, ast_t *n) {
   case BI_CANCEL: return xprintf("act_cancel(cx, %s)", emit_expr(e, a1));
   case BI_MONITOR: return xprintf("act_monitor(cx, %s)", emit_expr(e, a1));
   case BI_REGISTER: return xprintf("act_register(cx, %s, %s)", emit_expr(e, a1), emit_expr(e, a2));
+  case BI_NODE: return xprintf("act_node_self(cx)");
+  case BI_NODES: return xprintf("act_nodes(cx)");
   default:
     return xprintf("0");
   }
@@ -563,7 +580,9 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_SPAWN: {
     ast_t *r = n->kids[2];
     int temp = r && strcmp(r->name, "temporary") == 0;
-    return spawn(e, n->kids[0], temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT", n->name);
+    const char *restart = temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT";
+    if (n->kids[1]) return spawn_on(e, n->kids[0], n->kids[1], restart, n->loc);
+    return spawn(e, n->kids[0], restart, n->name);
   }
   case AST_ASK:
     return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));

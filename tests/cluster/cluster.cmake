@@ -3,6 +3,8 @@
 #  cluster_netns  real processes: 3 nodes in network namespaces joined by a
 #                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
 #                 `ip netns`; otherwise skipped with one line)
+#  cluster_lang_* golden programs across three nodes (lang.sh, lang/*.act):
+#                 remote spawn/ask/tell, kill -9, supervision, names, SIGTERM
 #  coord_tck_pg   the coordination store's conformance suite on a private
 #                 PostgreSQL started by the test (skipped without initdb)
 #  coord_tck_dqlite  the same suite on three embedded store nodes (dqlite),
@@ -25,6 +27,15 @@ else()
            ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 360 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
+  # Golden programs across three nodes (lang.sh): one test each.
+  file(GLOB ACT_CLUSTER_LANG CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/lang/*.act)
+  foreach(src ${ACT_CLUSTER_LANG})
+    get_filename_component(name ${src} NAME_WE)
+    add_test(NAME cluster_lang_${name} COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+             ${CMAKE_CURRENT_LIST_DIR}/lang.sh ${CMAKE_BINARY_DIR}/bin/actorc ${name})
+    set_tests_properties(cluster_lang_${name} PROPERTIES LABELS cluster TIMEOUT 180
+                         SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+  endforeach()
 endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)

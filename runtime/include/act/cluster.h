@@ -183,9 +183,18 @@ void act_cluster_on_change(act_cluster_event_fn fn, void *arg);
  * loop thread). */
 typedef void (*act_cluster_message_fn)(void *arg, const char *from, const uint8_t *p, size_t n);
 int act_cluster_send(const char *node, const void *p, size_t n);
+/* Told (on the loop thread) when n bytes given to act_cluster_send for
+ * node have left its queue: handed to the socket, or dropped. What a
+ * sender may count as still waiting (backpressure across nodes). */
+typedef void (*act_cluster_sent_fn)(const char *node, size_t n);
+void act_cluster_on_sent(act_cluster_sent_fn fn);
 void act_cluster_on_message(act_cluster_message_fn fn, void *arg);
 size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max);
 int act_cluster_running(void);
+/* This node's name (and incarnation), NULL before start. */
+const char *act_cluster_self(uint64_t *incarnation);
+/* The incarnation of a reachable node (this one included), 0 if it is not. */
+uint64_t act_cluster_incarnation(const char *node);
 
 /* ==== the coordination store ============================================= */
 /* What the cluster agrees on goes through one small asynchronous

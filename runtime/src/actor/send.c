@@ -10,6 +10,7 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "cluster/remote.h"
 
 /* Inline in act_send, the path of every tell; act__enqueue for the rest. */
 static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
@@ -34,14 +35,23 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
   }
 }
 
-void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) { enqueue(cx, a, m); }
+void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
+  /* Only control messages reach a proxy this way (stops from a
+   * supervisor); user mail goes through act_send. */
+  if ((m->flags & MF_CTL) && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_REMOTE)) {
+    act__remote_ctl(cx, a, m);
+    return;
+  }
+  enqueue(cx, a, m);
+}
 
-void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
+void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
-  if (to->flags & (AF_DEAD | AF_VIRTUAL)) {   /* one test on the hot path */
-    if (to->flags & AF_VIRTUAL) act__virtual_send(cx, to, m);
+  if (to->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
+    if (to->flags & AF_REMOTE) act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
+    else if (to->flags & AF_VIRTUAL) act__virtual_send(cx, to, m); /* a key (virtual/virtual.c) */
     else if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
     return;
   }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "act/cluster.h"
+#include "cluster/remote.h"
 #include "gpu/gpu_int.h"
 #include "rt/rt.h"
 
@@ -327,6 +328,7 @@ int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   if (cluster.node) {
     char err[400];
     cluster.schema = act_cluster_schema_get();
+    act__remote_init();   /* the language's messages over the node's transport */
     if (act_cluster_start(&cluster, err, sizeof err) != 0) bad("%s", err);
   } else if (cluster.seeds || cluster.cookie_file || cluster.tls_cert || cluster.tls_key ||
              cluster.tls_ca || cluster.store || cluster.cluster || cluster.heartbeat_ns ||
