@@ -69,6 +69,12 @@ int act__jcheck_program(act_journal_t *j, const char *path, const char *owner,
                         const act__jtypes_t *t, const act_journal_config_t *cfg, bool *record,
                         act_journal_err_t *err);
 
+/* save_snapshot through j->ops->append (one write), with a message that
+ * says why a refused one was refused. */
+int act__jsave_snapshot(act_journal_t *j, const act__jtypes_t *t, const char *pid,
+                        size_t pid_len, int64_t seq, const char *type, const void *data,
+                        size_t len, act_journal_err_t *err);
+
 /* CRC-32C of a record: payload, seq, prev, a tag (the type), pid. */
 uint32_t act__jrec_crc(const void *data, size_t len, int64_t seq, int64_t prev,
                        const char *pid, size_t pid_len, uint64_t tag);

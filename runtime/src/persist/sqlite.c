@@ -823,6 +823,11 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   act__jerr_ok(err);
   if (!cfg || !cfg->location || !*cfg->location)
     return act__jerr(err, ACT_JOURNAL_EINVAL, "journal: no file name given");
+  if (cfg->shared)
+    return act__jerr(err, ACT_JOURNAL_EINVAL,
+                     "journal %s: a SQLite journal belongs to one process and cannot be "
+                     "shared (fenced journals need PostgreSQL)",
+                     cfg->location);
   sq_journal *s = calloc(1, sizeof *s);
   if (!s) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", cfg->location);
   s->base.ops = &act_journal_sqlite_ops;
@@ -1198,6 +1203,10 @@ static int sq_write_events(sq_journal *s, act_journal_write_t *w) {
     w->status = ACT_JOURNAL_EINVAL;
     return SQLITE_OK;
   }
+  if (w->epoch != 0) {   /* no pid of a SQLite journal is fenced */
+    w->status = ACT_JOURNAL_EFENCED;
+    return SQLITE_OK;
+  }
   int64_t tids[8];
   int64_t *tid = w->nevents <= 8 ? tids : malloc(w->nevents * sizeof *tid);
   if (!tid) return SQLITE_NOMEM;
@@ -1246,6 +1255,10 @@ static int sq_write_snapshot(sq_journal *s, act_journal_write_t *w) {
   act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_STATE, w->type);
   if (!t || !t->in_program || w->seq < 0 || (!w->pid && w->pid_len) || (w->len && !w->data)) {
     w->status = ACT_JOURNAL_EINVAL;
+    return SQLITE_OK;
+  }
+  if (w->epoch != 0) {
+    w->status = ACT_JOURNAL_EFENCED;
     return SQLITE_OK;
   }
   const char *pid = w->pid ? w->pid : "";
@@ -1369,27 +1382,8 @@ static int sq_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
 static int sq_save_snapshot(act_journal_t *j, const char *pid, size_t pid_len, int64_t seq,
                             const char *type, const void *data, size_t len,
                             act_journal_err_t *err) {
-  act_journal_write_t w = {0};
-  w.kind = ACT_JOURNAL_W_SNAPSHOT;
-  w.pid = pid;
-  w.pid_len = pid_len;
-  w.seq = seq;
-  w.type = type;
-  w.data = data;
-  w.len = len;
-  act_journal_write_t *ws[1] = {&w};
-  int code = sq_append(j, ws, 1, err);
-  if (code != ACT_JOURNAL_OK) return code;
-  if (w.status != ACT_JOURNAL_OK) {
-    char pb[96];
-    return act__jerr(err, w.status,
-                     "journal %s: cannot save a snapshot of `%s` at event %lld: %s",
-                     j->location, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                     act__jtypes_find(&((sq_journal *)j)->types, ACT_JOURNAL_STATE, type)
-                         ? "there is no such event"
-                         : "its type is not declared as a state type");
-  }
-  return ACT_JOURNAL_OK;
+  return act__jsave_snapshot(j, &((sq_journal *)j)->types, pid, pid_len, seq, type, data, len,
+                             err);
 }
 
 const act_journal_ops_t act_journal_sqlite_ops = {

@@ -217,3 +217,30 @@ int act__jcheck_program(act_journal_t *j, const char *path, const char *owner,
              path, ob, pb, shared);
   return ACT_JOURNAL_OK;
 }
+
+int act__jsave_snapshot(act_journal_t *j, const act__jtypes_t *t, const char *pid,
+                        size_t pid_len, int64_t seq, const char *type, const void *data,
+                        size_t len, act_journal_err_t *err) {
+  act_journal_write_t w = {0};
+  w.kind = ACT_JOURNAL_W_SNAPSHOT;
+  w.pid = pid;
+  w.pid_len = pid_len;
+  w.seq = seq;
+  w.type = type;
+  w.data = data;
+  w.len = len;
+  act_journal_write_t *ws[1] = {&w};
+  int code = j->ops->append(j, ws, 1, err);
+  if (code != ACT_JOURNAL_OK) return code;
+  if (w.status != ACT_JOURNAL_OK) {
+    char pb[96];
+    return act__jerr(err, w.status,
+                     "journal %s: cannot save a snapshot of `%s` at event %lld: %s",
+                     j->location, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
+                     w.status == ACT_JOURNAL_EFENCED ? "its key is fenced"
+                     : act__jtypes_find(t, ACT_JOURNAL_STATE, type)
+                         ? "there is no such event"
+                         : "its type is not declared as a state type");
+  }
+  return ACT_JOURNAL_OK;
+}
