@@ -63,11 +63,12 @@ void act__jtypes_free(act__jtypes_t *t);
 const char *act__jkind_word(int kind);
 
 /* cfg->program against the recorded owner (NULL: none recorded) and the
- * journal's stored types: EFOREIGN, or OK (a warning if taken over);
- * *record: the program must be recorded. */
-int act__jcheck_program(act_journal_t *j, const char *path, const char *owner,
-                        const act__jtypes_t *t, const act_journal_config_t *cfg, bool *record,
-                        act_journal_err_t *err);
+ * journal's stored types: EFOREIGN, or OK; *record: the program must be
+ * recorded; takeover: "" or the warning to give once the open succeeded (a
+ * renamed program takes the journal over). */
+int act__jcheck_program(const char *path, const char *owner, const act__jtypes_t *t,
+                        const act_journal_config_t *cfg, bool *record, char *takeover,
+                        size_t cap, act_journal_err_t *err);
 
 /* save_snapshot through j->ops->append (one write), with a message that
  * says why a refused one was refused. */

@@ -89,6 +89,7 @@ typedef struct pg_journal {
   bool shared;
   int sync;
   act__jtypes_t types;
+  char takeover[400];            /* a warning for once the open succeeded */
   /* the writer connection and what only it touches, under wmu */
   pthread_mutex_t wmu;
   PGconn *w;
@@ -521,8 +522,8 @@ static int pg_schema(pg_journal *s, const act_journal_config_t *cfg, act_journal
   char owner[256];
   bool found, record;
   if ((code = meta_get(s, "program", owner, sizeof owner, &found, err)) ||
-      (code = act__jcheck_program(&s->base, s->where, found ? owner : NULL, &s->types, cfg,
-                                  &record, err)) ||
+      (code = act__jcheck_program(s->where, found ? owner : NULL, &s->types, cfg, &record,
+                                  s->takeover, sizeof s->takeover, err)) ||
       (code = act__jtypes_merge(&s->types, cfg, s->where, err)))
     return code;
   act__jtypes_t *t = &s->types;
@@ -623,6 +624,7 @@ static int pg_open(const act_journal_config_t *cfg, act_journal_t **out,
                  "lose acknowledged events", s->where);
     PQclear(r);
   }
+  if (s->takeover[0]) act__jwarn(&s->base, "%s", s->takeover);
   *out = &s->base;
   return ACT_JOURNAL_OK;
 fail:

@@ -111,6 +111,7 @@ typedef struct sq_journal {
   pthread_mutex_t rmu;
   sq_reader *free_readers;
   act__jtypes_t types;         /* the journal's and the program's (types.c) */
+  char takeover[400];          /* a warning for once the open succeeded */
   /* the commit mark (mark.h): written after every commit that adds events */
   int mark_fd;
   act__jmark_t mark;
@@ -689,8 +690,8 @@ static int sq_check_program(sq_journal *s, const act_journal_config_t *cfg,
   bool found;
   int code = meta_get(s, "program", NULL, owner, sizeof owner, &found, err);
   if (code) return code;
-  return act__jcheck_program(&s->base, s->path, found ? owner : NULL, &s->types, cfg,
-                             &s->write_program, err);
+  return act__jcheck_program(s->path, found ? owner : NULL, &s->types, cfg, &s->write_program,
+                             s->takeover, sizeof s->takeover, err);
 }
 
 /* A full checkpoint: every commit so far is in the database file, which
@@ -940,6 +941,7 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
     goto fail;
   if ((code = sq_load_tail(s, err)) != ACT_JOURNAL_OK) goto fail;
   if ((code = sq_seal(s, cfg, err)) != ACT_JOURNAL_OK) goto fail;
+  if (s->takeover[0]) act__jwarn(&s->base, "%s", s->takeover);
   *out = &s->base;
   return ACT_JOURNAL_OK;
 fail:

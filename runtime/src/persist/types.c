@@ -187,10 +187,11 @@ void act__jtypes_free(act__jtypes_t *t) {
   memset(t, 0, sizeof *t);
 }
 
-int act__jcheck_program(act_journal_t *j, const char *path, const char *owner,
-                        const act__jtypes_t *t, const act_journal_config_t *cfg, bool *record,
-                        act_journal_err_t *err) {
+int act__jcheck_program(const char *path, const char *owner, const act__jtypes_t *t,
+                        const act_journal_config_t *cfg, bool *record, char *takeover,
+                        size_t cap, act_journal_err_t *err) {
   *record = false;
+  takeover[0] = 0;
   if (!cfg->program) return ACT_JOURNAL_OK;
   if (owner && strcmp(owner, cfg->program) == 0) return ACT_JOURNAL_OK;
   *record = true;
@@ -212,9 +213,10 @@ int act__jcheck_program(act_journal_t *j, const char *path, const char *owner,
                      "persistent actors is declared here); give each program its own "
                      "journal (--act-journal PATH)",
                      path, ob, pb);
-  act__jwarn(j, "journal %s was written by program `%s`; `%s` declares its persistent "
-             "actor `%s` and takes it over",
-             path, ob, pb, shared);
+  snprintf(takeover, cap,
+           "journal %s was written by program `%s`; `%s` declares its persistent "
+           "actor `%s` and takes it over",
+           path, ob, pb, shared);
   return ACT_JOURNAL_OK;
 }
 
