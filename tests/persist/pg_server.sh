@@ -1,5 +1,7 @@
 # Sourced by the tests that need a PostgreSQL of their own:
-#   pg_server PORT   starts one in a new temporary directory, listening only
+#   pg_server PORT   starts one in a new temporary directory (fsync off
+#                    unless PG_FSYNC=on: tests kill the program, not the
+#                    server), listening only
 #                    on a unix socket there; sets PG_DIR, PG_SOCK, PG_PORT;
 #                    stopped (pg_ctl, immediate) and removed when the calling
 #                    shell exits.
@@ -27,7 +29,7 @@ pg_server() {
   pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync \
     > "$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; exit 1; }
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/server.log" \
-    -o "-p $PG_PORT -k $PG_SOCK -c listen_addresses='' -c fsync=off" start > /dev/null ||
+    -o "-p $PG_PORT -k $PG_SOCK -c listen_addresses='' -c fsync=${PG_FSYNC:-off}" start > /dev/null ||
     { cat "$PG_DIR/server.log"; exit 1; }
 }
 pg_stop() {
