@@ -76,6 +76,30 @@ int act__jsave_snapshot(act_journal_t *j, const act__jtypes_t *t, const char *pi
                         size_t pid_len, int64_t seq, const char *type, const void *data,
                         size_t len, act_journal_err_t *err);
 
+/* What a write of events or a snapshot must be whatever is stored: a pid,
+ * a seq (>= 1, a snapshot's >= 0), declared types, data where a length
+ * says so. false with w->status = EINVAL if not. */
+bool act__jwrite_ok(const act__jtypes_t *t, act_journal_write_t *w);
+
+/* One stored snapshot row. */
+typedef struct act__jsnap {
+  int64_t seq, tid;
+  uint64_t fp;
+  uint32_t crc;
+  const void *data;
+  size_t len;
+} act__jsnap_t;
+
+/* load_snapshot's rows of pid, newest first, one at a time (row 0, 1):
+ * NOTFOUND to go on to the next (this one fails its checksum: warned and
+ * counted in *damaged), else the outcome (the type's error, or fn's). */
+int act__jsnap_try(act_journal_t *j, const act__jtypes_t *t, const char *pid, size_t pid_len,
+                   int row, const act__jsnap_t *x, act_journal_snapshot_fn fn, void *arg,
+                   int *damaged, act_journal_err_t *err);
+/* No row was taken: NOTFOUND, or ECORRUPT if every one was damaged. */
+int act__jsnap_none(act_journal_t *j, const char *pid, size_t pid_len, int damaged,
+                    act_journal_err_t *err);
+
 /* CRC-32C of a record: payload, seq, prev, a tag (the type), pid. */
 uint32_t act__jrec_crc(const void *data, size_t len, int64_t seq, int64_t prev,
                        const char *pid, size_t pid_len, uint64_t tag);

@@ -437,6 +437,25 @@ static int reader_get(pg_journal *s, pg_reader **out, act_journal_err_t *err) {
   return ACT_JOURNAL_OK;
 }
 
+static void reader_put(pg_journal *s, pg_reader *r);
+
+/* A query of one pid on a reader taken from the pool, binary results: OK
+ * with *rd and *out (the caller clears it and puts the reader back), or
+ * the error (nothing to give back). */
+static int reader_pid_query(pg_journal *s, const char *sql, const char *pid, size_t pid_len,
+                            const char *what, pg_reader **rd, PGresult **out,
+                            act_journal_err_t *err) {
+  act__jerr_ok(err);
+  int code = reader_get(s, rd, err);
+  if (code) return code;
+  const char *v[1] = {pid ? pid : ""};
+  int lens[1] = {(int)pid_len}, fmt[1] = {1};
+  Oid types[1] = {OID_BYTEA};
+  *out = PQexecParams((*rd)->c, sql, 1, types, v, lens, fmt, 1);
+  if ((code = pg_check(s, err, (*rd)->c, *out, what))) reader_put(s, *rd);
+  return code;
+}
+
 static void reader_put(pg_journal *s, pg_reader *r) {
   if (PQtransactionStatus(r->c) != PQTRANS_IDLE) PQclear(PQexec(r->c, "ROLLBACK"));
   pthread_mutex_lock(&s->rmu);
@@ -570,34 +589,40 @@ static void pg_free(pg_journal *s) {
   free(s->look);
   free(s->snaps);
   for (int i = 0; i < A_N; i++) free(s->a[i].p);
-  pthread_mutex_destroy(&s->wmu);
-  pthread_mutex_destroy(&s->rmu);
   free(s->url);
   free(s->where);
+  pthread_mutex_destroy(&s->wmu);
+  pthread_mutex_destroy(&s->rmu);
   free(s);
 }
 
-static int pg_open(const act_journal_config_t *cfg, act_journal_t **out,
-                   act_journal_err_t *err) {
-  *out = NULL;
-  act__jerr_ok(err);
-  if (!cfg || !cfg->location || !*cfg->location)
-    return act__jerr(err, ACT_JOURNAL_EINVAL, "journal: no URL given");
+/* A journal not yet connected (NULL: out of memory). */
+static pg_journal *pg_new(const act_journal_config_t *cfg) {
   pg_journal *s = calloc(1, sizeof *s);
-  if (!s) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", cfg->location);
+  if (!s) return NULL;
   pthread_mutex_init(&s->wmu, NULL);
   pthread_mutex_init(&s->rmu, NULL);
   s->base.ops = &act_journal_pg_ops;
   s->url = strdup(cfg->location);
   s->where = redact(cfg->location);
+  s->base.location = s->where;
   s->shared = cfg->shared;
   s->sync = cfg->sync;
-  s->base.location = s->where;
+  if (s->url && s->where) return s;
+  pg_free(s);
+  return NULL;
+}
+
+static int pg_open(const act_journal_config_t *cfg, act_journal_t **out,
+                   act_journal_err_t *err) {
+  act__jerr_ok(err);
+  *out = NULL;
+  pg_journal *s = cfg && cfg->location && *cfg->location ? pg_new(cfg) : NULL;
+  if (!s)
+    return cfg && cfg->location && *cfg->location
+               ? act__jerr(err, ACT_JOURNAL_EIO, "journal: out of memory")
+               : act__jerr(err, ACT_JOURNAL_EINVAL, "journal: no URL given");
   int code;
-  if (!s->url || !s->where) {
-    code = act__jerr(err, ACT_JOURNAL_EIO, "journal: out of memory");
-    goto fail;
-  }
   if ((code = pg_connect(s, &s->w, false, err)) ||
       (code = pg_session(s, false, err)) ||
       (code = pg_do(s, s->w, "BEGIN", "starting a transaction", err)))
@@ -751,17 +776,7 @@ static pg_head *head_of(pg_journal *s, const act_journal_write_t *w) {
 }
 
 static void pg_write_events(pg_journal *s, act_journal_write_t *w) {
-  if (w->nevents == 0 || w->seq < 1 || !w->events || (!w->pid && w->pid_len)) {
-    w->status = ACT_JOURNAL_EINVAL;
-    return;
-  }
-  for (size_t i = 0; i < w->nevents; i++) {
-    act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_EVENT, w->events[i].type);
-    if (!t || !t->in_program || (w->events[i].len && !w->events[i].data)) {
-      w->status = ACT_JOURNAL_EINVAL;
-      return;
-    }
-  }
+  if (!act__jwrite_ok(&s->types, w)) return;
   pg_head *e = head_of(s, w);
   if (w->epoch != e->fence) {
     w->status = ACT_JOURNAL_EFENCED;
@@ -788,11 +803,7 @@ static void pg_write_events(pg_journal *s, act_journal_write_t *w) {
 
 /* Checks a snapshot and keeps it for pg_write_snapshots (false: no memory). */
 static bool pg_check_snapshot(pg_journal *s, act_journal_write_t *w) {
-  act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_STATE, w->type);
-  if (!t || !t->in_program || w->seq < 0 || (!w->pid && w->pid_len) || (w->len && !w->data)) {
-    w->status = ACT_JOURNAL_EINVAL;
-    return true;
-  }
+  if (!act__jwrite_ok(&s->types, w)) return true;
   pg_head *e = head_of(s, w);
   if (w->epoch != e->fence) {
     w->status = ACT_JOURNAL_EFENCED;
@@ -1021,72 +1032,41 @@ static int pg_replay(act_journal_t *j, const char *pid, size_t pid_len, int64_t 
 static int pg_load_snapshot(act_journal_t *j, const char *pid, size_t pid_len,
                             act_journal_snapshot_fn fn, void *arg, act_journal_err_t *err) {
   pg_journal *s = (pg_journal *)j;
-  char pb[96];
-  act__jerr_ok(err);
   pg_reader *rd;
-  int code = reader_get(s, &rd, err);
+  PGresult *r;
+  int code = reader_pid_query(s,
+                              "SELECT seq, type, fingerprint, crc, data FROM "
+                              "act_journal_snapshots WHERE pid = $1 ORDER BY seq DESC LIMIT 2",
+                              pid, pid_len, "reading snapshots", &rd, &r, err);
   if (code) return code;
-  const char *v[1] = {pid ? pid : ""};
-  int lens[1] = {(int)pid_len}, fmt[1] = {1};
-  Oid types[1] = {OID_BYTEA};
-  PGresult *r = PQexecParams(rd->c,
-                             "SELECT seq, type, fingerprint, crc, data FROM "
-                             "act_journal_snapshots WHERE pid = $1 ORDER BY seq DESC LIMIT 2",
-                             1, types, v, lens, fmt, 1);
-  if ((code = pg_check(s, err, rd->c, r, "reading snapshots"))) {
-    reader_put(s, rd);
-    return code;
-  }
-  int rows = PQntuples(r), damaged = 0;
+  int damaged = 0;
   code = ACT_JOURNAL_NOTFOUND;
-  for (int i = 0; i < rows; i++) {
-    int64_t seq = get64(r, i, 0), tid = get32(r, i, 1);
-    uint64_t fp = (uint64_t)get64(r, i, 2);
-    uint32_t crc = (uint32_t)get64(r, i, 3);
-    const char *data = PQgetvalue(r, i, 4);
-    size_t len = (size_t)PQgetlength(r, i, 4);
-    if (act__jrec_crc(data, len, seq, 0, pid, pid_len, fp ^ (uint64_t)tid) != crc) {
-      damaged++;
-      act__jwarn(j, "journal %s: the snapshot of `%s` at event %lld is damaged (checksum); "
-                 "recovering from %s",
-                 s->where, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                 i == 0 ? "the snapshot before it" : "the events");
-      continue;
-    }
-    const act__jtype_t *t;
-    code = act__jtypes_state(&s->types, tid, fp, s->where, pid, pid_len, seq, &t, err);
-    if (code == ACT_JOURNAL_OK) code = fn(arg, seq, t->name, fp, data, len);
-    break;
+  for (int i = 0; i < PQntuples(r) && code == ACT_JOURNAL_NOTFOUND; i++) {
+    act__jsnap_t x = {get64(r, i, 0), get32(r, i, 1), (uint64_t)get64(r, i, 2),
+                      (uint32_t)get64(r, i, 3), PQgetvalue(r, i, 4),
+                      (size_t)PQgetlength(r, i, 4)};
+    code = act__jsnap_try(j, &s->types, pid, pid_len, i, &x, fn, arg, &damaged, err);
   }
   PQclear(r);
-  if (code == ACT_JOURNAL_NOTFOUND && damaged)
-    code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                     "journal %s is damaged: every snapshot of `%s` fails its checksum",
-                     s->where, act__jpid(pb, sizeof pb, pid, pid_len));
+  if (code == ACT_JOURNAL_NOTFOUND) code = act__jsnap_none(j, pid, pid_len, damaged, err);
   reader_put(s, rd);
   return code;
 }
 
 static int pg_highest_seq(act_journal_t *j, const char *pid, size_t pid_len, int64_t *out,
                           act_journal_err_t *err) {
-  pg_journal *s = (pg_journal *)j;
-  act__jerr_ok(err);
-  *out = 0;
   pg_reader *rd;
-  int code = reader_get(s, &rd, err);
+  PGresult *r;
+  *out = 0;
+  int code = reader_pid_query((pg_journal *)j,
+                              "SELECT coalesce(max(seq), 0) FROM act_journal_events WHERE "
+                              "pid = $1",
+                              pid, pid_len, "reading the heads", &rd, &r, err);
   if (code) return code;
-  const char *v[1] = {pid ? pid : ""};
-  int lens[1] = {(int)pid_len}, fmt[1] = {1};
-  Oid types[1] = {OID_BYTEA};
-  PGresult *r = PQexecParams(rd->c,
-                             "SELECT coalesce(max(seq), 0) FROM act_journal_events WHERE pid = $1",
-                             1, types, v, lens, fmt, 1);
-  if ((code = pg_check(s, err, rd->c, r, "reading the heads")) == ACT_JOURNAL_OK) {
-    *out = get64(r, 0, 0);
-    PQclear(r);
-  }
-  reader_put(s, rd);
-  return code;
+  *out = get64(r, 0, 0);
+  PQclear(r);
+  reader_put((pg_journal *)j, rd);
+  return ACT_JOURNAL_OK;
 }
 
 const act_journal_ops_t act_journal_pg_ops = {

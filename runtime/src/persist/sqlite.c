@@ -1120,42 +1120,24 @@ static int sq_load_snapshot(act_journal_t *j, const char *pid, size_t pid_len,
                             act_journal_snapshot_fn fn, void *arg, act_journal_err_t *err) {
   sq_journal *s = (sq_journal *)j;
   sq_reader *r;
-  char pb[96];
   act__jerr_ok(err);
   int code = reader_get(s, &r, err);
   if (code) return code;
   sqlite3_stmt *st = r->snap;
   sqlite3_bind_text(st, 1, pid, (int)pid_len, SQLITE_STATIC);
-  int rc, rows = 0, damaged = 0;
+  int rc = SQLITE_ROW, rows = 0, damaged = 0;
   code = ACT_JOURNAL_NOTFOUND;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    rows++;
-    int64_t seq = sqlite3_column_int64(st, 0);
-    int64_t tid = sqlite3_column_int64(st, 1);
-    uint64_t fp = (uint64_t)sqlite3_column_int64(st, 2);
-    uint32_t crc = (uint32_t)sqlite3_column_int64(st, 3);
-    const void *data = sqlite3_column_blob(st, 4);
-    size_t len = (size_t)sqlite3_column_bytes(st, 4);
-    if (act__jrec_crc(data, len, seq, 0, pid, pid_len, fp ^ (uint64_t)tid) != crc) {
-      damaged++;
-      act__jwarn(j, "journal %s: the snapshot of `%s` at event %lld is damaged (checksum); "
-                 "recovering from %s",
-                 s->path, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                 rows == 1 ? "the snapshot before it" : "the events");
-      continue;
-    }
-    const act__jtype_t *t;
-    code = act__jtypes_state(&s->types, tid, fp, s->path, pid, pid_len, seq, &t, err);
-    if (code == ACT_JOURNAL_OK) code = fn(arg, seq, t->name, fp, data ? data : "", len);
-    break;
+  while (code == ACT_JOURNAL_NOTFOUND && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    act__jsnap_t x = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                      (uint64_t)sqlite3_column_int64(st, 2),
+                      (uint32_t)sqlite3_column_int64(st, 3), sqlite3_column_blob(st, 4),
+                      (size_t)sqlite3_column_bytes(st, 4)};
+    code = act__jsnap_try(j, &s->types, pid, pid_len, rows++, &x, fn, arg, &damaged, err);
   }
-  if ((code == ACT_JOURNAL_NOTFOUND || code == ACT_JOURNAL_OK) && rc != SQLITE_ROW &&
-      rc != SQLITE_DONE)
+  if (code == ACT_JOURNAL_NOTFOUND && rc != SQLITE_DONE)
     code = sq_fail(s, err, r->db, rc, "reading snapshots");
-  else if (code == ACT_JOURNAL_NOTFOUND && damaged)
-    code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                     "journal %s is damaged: every snapshot of `%s` fails its checksum",
-                     s->path, act__jpid(pb, sizeof pb, pid, pid_len));
+  else if (code == ACT_JOURNAL_NOTFOUND)
+    code = act__jsnap_none(j, pid, pid_len, damaged, err);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   reader_put(s, r);
@@ -1201,10 +1183,7 @@ static int touch(sq_journal *s, sq_head *e) {
 /* One write inside the open transaction. Returns a SQLite error that ends
  * the whole transaction, else SQLITE_OK with w->status set. */
 static int sq_write_events(sq_journal *s, act_journal_write_t *w) {
-  if (w->nevents == 0 || w->seq < 1 || !w->events || (!w->pid && w->pid_len)) {
-    w->status = ACT_JOURNAL_EINVAL;
-    return SQLITE_OK;
-  }
+  if (!act__jwrite_ok(&s->types, w)) return SQLITE_OK;
   if (w->epoch != 0) {   /* no pid of a SQLite journal is fenced */
     w->status = ACT_JOURNAL_EFENCED;
     return SQLITE_OK;
@@ -1213,14 +1192,8 @@ static int sq_write_events(sq_journal *s, act_journal_write_t *w) {
   int64_t *tid = w->nevents <= 8 ? tids : malloc(w->nevents * sizeof *tid);
   if (!tid) return SQLITE_NOMEM;
   int rc = SQLITE_OK;
-  for (size_t i = 0; i < w->nevents; i++) {
-    act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_EVENT, w->events[i].type);
-    if (!t || !t->in_program || (w->events[i].len && !w->events[i].data)) {
-      w->status = ACT_JOURNAL_EINVAL;
-      goto out;
-    }
-    tid[i] = t->id;
-  }
+  for (size_t i = 0; i < w->nevents; i++)
+    tid[i] = act__jtypes_find(&s->types, ACT_JOURNAL_EVENT, w->events[i].type)->id;
   const char *pid = w->pid ? w->pid : "";
   sq_head *e;
   if ((rc = head_load(s, pid, w->pid_len, &e)) != SQLITE_OK) goto out;
@@ -1254,11 +1227,8 @@ out:
 }
 
 static int sq_write_snapshot(sq_journal *s, act_journal_write_t *w) {
+  if (!act__jwrite_ok(&s->types, w)) return SQLITE_OK;
   act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_STATE, w->type);
-  if (!t || !t->in_program || w->seq < 0 || (!w->pid && w->pid_len) || (w->len && !w->data)) {
-    w->status = ACT_JOURNAL_EINVAL;
-    return SQLITE_OK;
-  }
   if (w->epoch != 0) {
     w->status = ACT_JOURNAL_EFENCED;
     return SQLITE_OK;

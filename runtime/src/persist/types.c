@@ -246,3 +246,46 @@ int act__jsave_snapshot(act_journal_t *j, const act__jtypes_t *t, const char *pi
   }
   return ACT_JOURNAL_OK;
 }
+
+int act__jsnap_try(act_journal_t *j, const act__jtypes_t *t, const char *pid, size_t pid_len,
+                   int row, const act__jsnap_t *x, act_journal_snapshot_fn fn, void *arg,
+                   int *damaged, act_journal_err_t *err) {
+  char pb[96];
+  if (act__jrec_crc(x->data, x->len, x->seq, 0, pid, pid_len, x->fp ^ (uint64_t)x->tid) !=
+      x->crc) {
+    (*damaged)++;
+    act__jwarn(j, "journal %s: the snapshot of `%s` at event %lld is damaged (checksum); "
+               "recovering from %s",
+               j->location, act__jpid(pb, sizeof pb, pid, pid_len), (long long)x->seq,
+               row == 0 ? "the snapshot before it" : "the events");
+    return ACT_JOURNAL_NOTFOUND;
+  }
+  const act__jtype_t *ty;
+  int code = act__jtypes_state(t, x->tid, x->fp, j->location, pid, pid_len, x->seq, &ty, err);
+  return code ? code : fn(arg, x->seq, ty->name, x->fp, x->data ? x->data : "", x->len);
+}
+
+int act__jsnap_none(act_journal_t *j, const char *pid, size_t pid_len, int damaged,
+                    act_journal_err_t *err) {
+  char pb[96];
+  if (!damaged) return ACT_JOURNAL_NOTFOUND;
+  return act__jerr(err, ACT_JOURNAL_ECORRUPT,
+                   "journal %s is damaged: every snapshot of `%s` fails its checksum",
+                   j->location, act__jpid(pb, sizeof pb, pid, pid_len));
+}
+
+bool act__jwrite_ok(const act__jtypes_t *t, act_journal_write_t *w) {
+  bool ok = (w->pid || !w->pid_len) && w->seq >= (w->kind == ACT_JOURNAL_W_EVENTS ? 1 : 0);
+  if (w->kind == ACT_JOURNAL_W_EVENTS) {
+    ok = ok && w->nevents > 0 && w->events;
+    for (size_t i = 0; ok && i < w->nevents; i++) {
+      const act__jtype_t *x = act__jtypes_find(t, ACT_JOURNAL_EVENT, w->events[i].type);
+      ok = x && x->in_program && (!w->events[i].len || w->events[i].data);
+    }
+  } else {
+    const act__jtype_t *x = act__jtypes_find(t, ACT_JOURNAL_STATE, w->type);
+    ok = ok && x && x->in_program && (!w->len || w->data);
+  }
+  if (!ok) w->status = ACT_JOURNAL_EINVAL;
+  return ok;
+}
