@@ -316,6 +316,8 @@ static void remove_journal(const char *path) {
   unlink(side);
   snprintf(side, sizeof side, "%s-shm", path);
   unlink(side);
+  snprintf(side, sizeof side, "%s-mark", path);   /* else the next run is refused */
+  unlink(side);
 }
 
 int main(int argc, char **argv) {

@@ -19,9 +19,10 @@
  * PERSIST.md).
  *
  * Group commit: one batch is one transaction of a handful of statements,
- * whatever its size: the pids' fences (FOR SHARE), the heads not known yet,
- * one INSERT of every event from arrays (unnest of binary arrays: no text
- * escaping, no statement per event), then the snapshots. Sequence numbers
+ * whatever its size: the heads and fences not known yet (a shared journal:
+ * all, its fence rows locked FOR SHARE), one INSERT of every event from
+ * arrays (unnest of binary arrays: no text escaping, no statement per
+ * event), then the snapshots. Sequence numbers
  * are checked here against the heads, so a refused write does not abort
  * the others; the primary key is the backstop.
  *
@@ -56,8 +57,8 @@
 enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23 };
 enum { OID_BYTEA_ARR = 1001, OID_INT4_ARR = 1007, OID_INT8_ARR = 1016 };
 
-/* What the writer knows of a pid. seq: its highest committed event (if
- * known); pend, fence: as of the open transaction. */
+/* What the writer knows of a pid (if known): seq, its highest committed
+ * event, and fence, its epoch (0: none); pend: seq in the open transaction. */
 typedef struct pg_head {
   char *pid;
   size_t len;
@@ -298,10 +299,10 @@ enum { P_FENCES, P_HEADS, P_EVENTS, P_SNAPS, P_PRUNE, P_FENCE, P_N };
 static const char *const PG_NAMES[P_N] = {"act_fences", "act_heads", "act_events",
                                           "act_snaps",  "act_prune", "act_fence"};
 static const char *const PG_SQL[P_N] = {
-    [P_FENCES] = "SELECT p.i, f.epoch FROM unnest($1::bytea[]) WITH ORDINALITY AS p(pid, i) "
-                 "JOIN act_journal_fences f ON f.pid = p.pid FOR SHARE OF f",
+    [P_FENCES] = "SELECT 1 FROM act_journal_fences WHERE pid = ANY($1::bytea[]) FOR SHARE",
     [P_HEADS] = "SELECT p.i, coalesce((SELECT max(e.seq) FROM act_journal_events e "
-                "WHERE e.pid = p.pid), 0) FROM unnest($1::bytea[]) WITH ORDINALITY AS p(pid, i)",
+                "WHERE e.pid = p.pid), 0), coalesce((SELECT f.epoch FROM act_journal_fences f "
+                "WHERE f.pid = p.pid), 0) FROM unnest($1::bytea[]) WITH ORDINALITY AS p(pid, i)",
     [P_EVENTS] = "INSERT INTO act_journal_events(pid, seq, type, crc, data) SELECT * FROM "
                  "unnest($1::bytea[], $2::int8[], $3::int4[], $4::int8[], $5::bytea[])",
     [P_SNAPS] = "INSERT INTO act_journal_snapshots AS s (pid, seq, type, fingerprint, crc, "
@@ -674,7 +675,12 @@ static bool grow(void *vp, size_t *cap, size_t need, size_t size) {
   return true;
 }
 
-static pg_head *head_find(pg_journal *s, const char *pid, size_t len, uint64_t h) {
+static uint64_t pid_hash(const char *pid, size_t len) {
+  return act_journal_fingerprint(pid ? pid : "", len) | 1;
+}
+
+static pg_head *head_find(pg_journal *s, const char *pid, size_t len) {
+  uint64_t h = pid_hash(pid, len);
   if (!s->heads_cap) return NULL;
   size_t m = s->heads_cap - 1, i = h & m;
   for (pg_head *e; (e = s->heads[i]); i = (i + 1) & m)
@@ -684,8 +690,7 @@ static pg_head *head_find(pg_journal *s, const char *pid, size_t len, uint64_t h
 
 /* pid's entry, made if new (NULL: out of memory). */
 static pg_head *head_get(pg_journal *s, const char *pid, size_t len) {
-  uint64_t h = act_journal_fingerprint(pid, len) | 1;
-  pg_head *e = head_find(s, pid, len, h);
+  pg_head *e = head_find(s, pid, len);
   if (e) return e;
   if (2 * (s->nheads + 1) > s->heads_cap) {
     size_t cap = s->heads_cap ? 2 * s->heads_cap : 1024;
@@ -708,15 +713,22 @@ static pg_head *head_get(pg_journal *s, const char *pid, size_t len) {
   }
   memcpy(e->pid, pid, len);
   e->len = len;
-  e->hash = h;
-  size_t k = h & (s->heads_cap - 1);
+  e->hash = pid_hash(pid, len);
+  size_t k = e->hash & (s->heads_cap - 1);
   while (s->heads[k]) k = (k + 1) & (s->heads_cap - 1);
   s->heads[k] = e;
   s->nheads++;
   return e;
 }
 
-/* The pids of the batch: their fences, and their heads where not known. */
+static bool pid_array(pg_journal *s, pg_head *const *v, size_t n) {
+  arr_begin(&s->a[A_PID], OID_BYTEA);
+  for (size_t i = 0; i < n; i++) arr_bytes(&s->a[A_PID], v[i]->pid, v[i]->len);
+  return !s->a[A_PID].oom;
+}
+
+/* The pids of the batch, with their heads and fences: read where not
+ * known, which for a shared journal is always. */
 static int pg_batch_pids(pg_journal *s, act_journal_write_t *const *ws, size_t n,
                          act_journal_err_t *err) {
   s->gen++;
@@ -732,33 +744,31 @@ static int pg_batch_pids(pg_journal *s, act_journal_write_t *const *ws, size_t n
       return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
     if (e->batch == s->gen) continue;
     e->batch = s->gen;
-    e->fence = 0;
     s->batch[s->nbatch++] = e;
     if (!e->known || s->shared) s->look[s->nlook++] = e;
   }
-  if (!s->nbatch) return ACT_JOURNAL_OK;
   static const int one[1] = {A_PID};
-  arr_begin(&s->a[A_PID], OID_BYTEA);
-  for (size_t i = 0; i < s->nbatch; i++) arr_bytes(&s->a[A_PID], s->batch[i]->pid, s->batch[i]->len);
-  if (s->a[A_PID].oom) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
-  PGresult *r = pg_run_arrays(s, P_FENCES, one, 1);
-  int code = pg_check(s, err, s->w, r, "reading the fences");
-  if (code) return code;
-  for (int k = 0; k < PQntuples(r); k++) {
-    int64_t i = get64(r, k, 0);
-    if (i >= 1 && (size_t)i <= s->nbatch) s->batch[i - 1]->fence = get64(r, k, 1);
+  PGresult *r;
+  int code;
+  /* Shared: the fence rows stay locked until the commit, so no fence()
+   * passes this transaction. Held alone, no other process can fence. */
+  if (s->shared && s->nbatch) {
+    if (!pid_array(s, s->batch, s->nbatch))
+      return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
+    r = pg_run_arrays(s, P_FENCES, one, 1);
+    if ((code = pg_check(s, err, s->w, r, "reading the fences"))) return code;
+    PQclear(r);
   }
-  PQclear(r);
   if (s->nlook) {
-    arr_begin(&s->a[A_PID], OID_BYTEA);
-    for (size_t i = 0; i < s->nlook; i++) arr_bytes(&s->a[A_PID], s->look[i]->pid, s->look[i]->len);
-    if (s->a[A_PID].oom) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
+    if (!pid_array(s, s->look, s->nlook))
+      return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
     r = pg_run_arrays(s, P_HEADS, one, 1);
     if ((code = pg_check(s, err, s->w, r, "reading the heads"))) return code;
     for (int k = 0; k < PQntuples(r); k++) {
       int64_t i = get64(r, k, 0);
       if (i < 1 || (size_t)i > s->nlook) continue;
       s->look[i - 1]->seq = get64(r, k, 1);
+      s->look[i - 1]->fence = get64(r, k, 2);
       s->look[i - 1]->known = true;
     }
     PQclear(r);
@@ -772,7 +782,7 @@ static int pg_batch_pids(pg_journal *s, act_journal_write_t *const *ws, size_t n
 /* The pid of w, which pg_batch_pids saw. */
 static pg_head *head_of(pg_journal *s, const act_journal_write_t *w) {
   const char *pid = w->pid ? w->pid : "";
-  return head_find(s, pid, w->pid_len, act_journal_fingerprint(pid, w->pid_len) | 1);
+  return head_find(s, pid, w->pid_len);
 }
 
 static void pg_write_events(pg_journal *s, act_journal_write_t *w) {
@@ -968,6 +978,9 @@ static int pg_fence(act_journal_t *j, const char *pid, size_t pid_len, int64_t e
                        s->where, act__jpid(pb, sizeof pb, pid, pid_len), get64(r, 0, 1), epoch);
     PQclear(r);
   }
+  /* what the writer knew of the pid's fence is read again */
+  pg_head *e = head_find(s, pid ? pid : "", pid_len);
+  if (e) e->known = false;
   pthread_mutex_unlock(&s->wmu);
   return code;
 }
