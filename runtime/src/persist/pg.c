@@ -51,7 +51,8 @@
 #include <string.h>
 
 #define PG_FORMAT 1
-#define PG_LOCK_CLASS 1097036874   /* "ActJ": advisory lock class of journals */
+#define PG_LOCK_CLASS 1097036874   /* "ActJ": advisory lock class of journals
+                                      (+ 1: of their opening transactions) */
 #define PG_PAGE 1000               /* events per replay query */
 
 enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23 };
@@ -631,8 +632,8 @@ static int pg_open(const act_journal_config_t *cfg, act_journal_t **out,
   /* Opens of one journal one after the other: two first opens create once. */
   char sql[160];
   snprintf(sql, sizeof sql,
-           "SELECT pg_advisory_xact_lock(%d, 1 + hashtext(coalesce(current_schema(), '')))",
-           PG_LOCK_CLASS);
+           "SELECT pg_advisory_xact_lock(%d, hashtext(coalesce(current_schema(), '')))",
+           PG_LOCK_CLASS + 1);
   if ((code = pg_do(s, s->w, sql, "locking the journal", err)) ||
       (code = pg_tables(s, cfg, err)) || (code = pg_schema(s, cfg, err)) ||
       (code = pg_do(s, s->w, "COMMIT", "recording the types", err)))
