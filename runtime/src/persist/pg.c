@@ -45,6 +45,7 @@
 
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -812,6 +813,19 @@ static void pg_write_events(pg_journal *s, act_journal_write_t *w) {
   e->pend += (int64_t)w->nevents;
 }
 
+/* The arrays were built whole, and fit in one parameter each. */
+static int arrays_ok(pg_journal *s, act_journal_err_t *err) {
+  for (int i = 0; i < A_N; i++) {
+    if (s->a[i].oom) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
+    if (s->a[i].len > INT_MAX)
+      return act__jerr(err, ACT_JOURNAL_EINVAL,
+                       "journal %s: a batch of %zu bytes is over PostgreSQL's limit of one "
+                       "value (events and snapshots over 1 GiB cannot be written)",
+                       s->where, s->a[i].len);
+  }
+  return ACT_JOURNAL_OK;
+}
+
 /* Checks a snapshot and keeps it for pg_write_snapshots (false: no memory). */
 static bool pg_check_snapshot(pg_journal *s, act_journal_write_t *w) {
   if (!act__jwrite_ok(&s->types, w)) return true;
@@ -833,6 +847,7 @@ static bool pg_check_snapshot(pg_journal *s, act_journal_write_t *w) {
  * one INSERT may not touch a row twice), then the older ones pruned. */
 static int pg_write_snapshots(pg_journal *s, act_journal_err_t *err) {
   pg_arr *a = s->a;
+  int code;
   arr_begin(&a[A_PID], OID_BYTEA);
   arr_begin(&a[A_SEQ], OID_INT8);
   arr_begin(&a[A_TYPE], OID_INT4);
@@ -857,12 +872,10 @@ static int pg_write_snapshots(pg_journal *s, act_journal_err_t *err) {
                                       t->fp ^ (uint64_t)t->id));
     arr_bytes(&a[A_DATA], data, w->len);
   }
-  for (int i = 0; i < A_N; i++)
-    if (a[i].oom) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
+  if ((code = arrays_ok(s, err))) return code;
   static const int cols[6] = {A_PID, A_SEQ, A_TYPE, A_FP, A_CRC, A_DATA};
   PGresult *r = pg_run_arrays(s, P_SNAPS, cols, 6);
-  int code = pg_check(s, err, s->w, r, "saving snapshots");
-  if (code) return code;
+  if ((code = pg_check(s, err, s->w, r, "saving snapshots"))) return code;
   PQclear(r);
   r = pg_run_arrays(s, P_PRUNE, cols, 1);
   if ((code = pg_check(s, err, s->w, r, "removing old snapshots"))) return code;
@@ -881,6 +894,7 @@ static int pg_write_batch(pg_journal *s, act_journal_write_t *const *ws, size_t 
   arr_begin(&a[A_TYPE], OID_INT4);
   arr_begin(&a[A_CRC], OID_INT8);
   arr_begin(&a[A_DATA], OID_BYTEA);
+  arr_begin(&a[A_FP], OID_INT8);   /* snapshots' only: empty, checked all the same */
   s->nsnaps = 0;
   for (size_t i = 0; i < n; i++) {
     act_journal_write_t *w = ws[i];
@@ -894,8 +908,7 @@ static int pg_write_batch(pg_journal *s, act_journal_write_t *const *ws, size_t 
     default: w->status = ACT_JOURNAL_EINVAL;
     }
   }
-  for (int i = 0; i < A_N; i++)
-    if (a[i].oom) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->where);
+  if ((code = arrays_ok(s, err))) return code;
   if (a[A_SEQ].n) {
     static const int cols[5] = {A_PID, A_SEQ, A_TYPE, A_CRC, A_DATA};
     PGresult *r = pg_run_arrays(s, P_EVENTS, cols, 5);
