@@ -11,7 +11,7 @@ if(TARGET PkgConfig::CRITERION)
                         PkgConfig::LIBPQ Threads::Threads)
   add_test(NAME journal_tck COMMAND test_journal --jobs 1)
   set_tests_properties(journal_tck PROPERTIES LABELS runtime TIMEOUT 180)
-  # The same suites (less the file-only `sqlite` one) against a private
+  # The same suites (less the file-only `sqlite` one, plus `pg`) against a private
   # PostgreSQL that pg_tck.sh starts and stops (skipped without initdb).
   add_test(NAME journal_tck_pg COMMAND ${CMAKE_CURRENT_LIST_DIR}/pg_tck.sh
            $<TARGET_FILE:test_journal>)

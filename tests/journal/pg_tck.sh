@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pg_server 55433
 export ACT_TCK_PG_HOST=$PG_SOCK ACT_TCK_PG_PORT=$PG_PORT
 status=0
-for suite in tck fence parts; do
+for suite in tck pg fence parts; do
   "$1" --jobs 1 --filter "$suite/*" || status=1
 done
 exit $status

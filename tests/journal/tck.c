@@ -9,6 +9,8 @@
  *   tck     — the interface: append, replay, sequence numbers, snapshots,
  *             recovery, the writer (group commit, many concurrent writers),
  *             large events, schema fingerprints, a crash with SIGKILL.
+ *   pg      — what only a database can show: missing, foreign, newer and
+ *             damaged journals refused and left unchanged; checksums.
  *   fence   — fenced pids (virtual actors): stale writers refused in the
  *             same transaction, two owners of a shared journal, a fence
  *             racing a stale owner's appends; who may open a journal.
@@ -1180,6 +1182,20 @@ Test(tck, recovery_after_sigkill, .timeout = 120) { crash_rounds(20, 20, 150); }
 
 /* ==== fence: fenced pids, shared journals ==================================== */
 
+/* Open with c must fail with code and one line naming the journal and
+ * saying what. */
+static void refused_with(const act_journal_config_t *c, int code, const char *what) {
+  act_journal_t *j = NULL;
+  act_journal_err_t err;
+  int rc = OPS->open(c, &j, &err);
+  cr_assert_eq(rc, code, "expected %s, got %s: %s", act_journal_status_name(code),
+               act_journal_status_name(rc), err.msg);
+  cr_assert_null(j);
+  cr_assert_eq(err.code, code);
+  cr_assert(strstr(err.msg, c->location), "the message does not name the journal: %s", err.msg);
+  cr_assert(strstr(err.msg, what), "expected \"%s\" in: %s", what, err.msg);
+}
+
 TestSuite(fence, .init = setup, .fini = teardown, .timeout = 60);
 
 static void need_fence(void) {
@@ -1403,14 +1419,134 @@ Test(fence, without_fencing_a_journal_is_not_shared) {
   if (OPS->fence) cr_skip_test("the %s backend has fencing", OPS->name);
   act_journal_config_t c = config(TYPES, T_NTYPES);
   c.shared = true;
-  act_journal_t *j = NULL;
-  act_journal_err_t err;
-  cr_assert_eq(OPS->open(&c, &j, &err), ACT_JOURNAL_EINVAL);
-  cr_assert(strstr(err.msg, "cannot be shared"), "%s", err.msg);
-  j = jopen();
+  refused_with(&c, ACT_JOURNAL_EINVAL, "cannot be shared");
+  act_journal_t *j = jopen();
   cr_assert_eq(append_at(j, "Cart:x", 1, 1, 1), ACT_JOURNAL_EFENCED);
   cr_assert_eq(highest(j, "Cart:x"), 0);
   OPS->close(j);
+}
+
+/* ==== pg: what only a database can show ======================================= */
+
+TestSuite(pg, .init = setup, .fini = teardown, .timeout = 60);
+
+static int warnings;
+static void count_warning(void *arg, const char *msg) {
+  (void)arg;
+  cr_assert(strstr(msg, "damaged"), "%s", msg);
+  warnings++;
+}
+
+static void need_pg(void) {
+  if (OPS != &act_journal_pg_ops) cr_skip_test("not the PostgreSQL backend");
+}
+
+/* Runs sql on the test's database; its first value (malloc'd, "" if none). */
+static char *pg_sql(const char *sql) {
+  PGconn *c = PQconnectdb(g_loc);
+  cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+  PGresult *r = PQexec(c, sql);
+  ExecStatusType st = PQresultStatus(r);
+  cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+            PQresultErrorMessage(r));
+  char *v = strdup(st == PGRES_TUPLES_OK && PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  PQfinish(c);
+  return v;
+}
+
+/* Everything a journal holds, as one string: a refused open must not
+ * change it. */
+static char *pg_dump(void) {
+  return pg_sql("SELECT coalesce((SELECT string_agg(key || '=' || value, ',' ORDER BY key) "
+                "FROM act_journal_meta), '') || '|' || coalesce((SELECT string_agg(name || "
+                "fingerprint, ',' ORDER BY id) FROM act_journal_types), '') || '|' || "
+                "(SELECT count(*) FROM act_journal_events) || '|' || "
+                "(SELECT count(*) FROM act_journal_snapshots)");
+}
+
+static void open_refused(int code, const char *what) {
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  refused_with(&c, code, what);
+}
+
+static void pg_refused(int code, const char *what) {
+  char *before = pg_dump();
+  open_refused(code, what);
+  char *after = pg_dump();
+  cr_assert_str_eq(before, after, "the refused journal was changed");
+  free(before);
+  free(after);
+}
+
+Test(pg, no_create_and_no_server) {
+  need_pg();
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  c.no_create = true;
+  refused_with(&c, ACT_JOURNAL_EIO, "does not exist");
+  char *n = pg_sql(   /* and nothing was made */"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'act_journal%'");
+  cr_assert_str_eq(n, "0");
+  free(n);
+  char bad[700];
+  snprintf(bad, sizeof bad, "postgres:///nosuchdb?host=%s&port=%s&user=postgres",
+           getenv("ACT_TCK_PG_HOST"), getenv("ACT_TCK_PG_PORT"));
+  c.location = bad;
+  c.no_create = false;
+  refused_with(&c, ACT_JOURNAL_EIO, "cannot connect to journal");
+}
+
+Test(pg, a_newer_format_and_foreign_tables_are_refused) {
+  need_pg();
+  act_journal_t *j = jopen();
+  append_ok(j, "W:a", 1, 3);
+  OPS->close(j);
+  free(pg_sql("UPDATE act_journal_meta SET value = '2' WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_EVERSION, "newer Act");
+  free(pg_sql("UPDATE act_journal_meta SET value = 'x' WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_ECORRUPT, "its format is `x`");
+  free(pg_sql("DELETE FROM act_journal_meta WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_EFOREIGN, "not an Act journal");
+  free(pg_sql("INSERT INTO act_journal_meta VALUES ('format', '1')"));
+  j = jopen();   /* mended: opens again, with its events */
+  cr_assert_eq(replay_check(j, "W:a", 1, -1), 3);
+  OPS->close(j);
+  free(pg_sql("DROP TABLE act_journal_fences"));
+  pg_refused(ACT_JOURNAL_ECORRUPT, "its table act_journal_fences is missing");
+}
+
+Test(pg, a_damaged_event_and_snapshot_fail_their_checksums) {
+  need_pg();
+  act_journal_t *j = jopen();
+  append_ok(j, "W:d", 1, 5);
+  save_snap(j, "W:d", 5);
+  append_ok(j, "W:d", 6, 5);
+  save_snap(j, "W:d", 10);
+  OPS->close(j);
+  free(pg_sql("UPDATE act_journal_events SET data = data || '\\x00'::bytea WHERE seq = 7"));
+  free(pg_sql("UPDATE act_journal_snapshots SET crc = crc + 1 WHERE seq = 10"));
+  j = jopen();
+  j->warn = count_warning;
+  warnings = 0;
+  check_st c = {1, 0, NULL, 0, ""};
+  act_journal_err_t err;
+  cr_assert_eq(OPS->replay(j, "W:d", 3, 1, -1, check_event, &c, &err), ACT_JOURNAL_ECORRUPT);
+  cr_assert_eq(c.count, 6);
+  cr_assert(strstr(err.msg, "event 7 of `W:d` fails its checksum"), "%s", err.msg);
+  snap_st s = {0};
+  cr_assert_eq(OPS->load_snapshot(j, "W:d", 3, grab_snap, &s, &err), ACT_JOURNAL_OK, "%s",
+               err.msg);
+  cr_assert_eq(s.seq, 5, "the damaged newest snapshot is passed over");
+  cr_assert_eq(warnings, 1);
+  /* an event missing from the middle is a gap, not the end */
+  free(pg_sql("DELETE FROM act_journal_events WHERE seq = 3"));
+  c = (check_st){1, 0, NULL, 0, ""};
+  cr_assert_eq(OPS->replay(j, "W:d", 3, 1, -1, check_event, &c, &err), ACT_JOURNAL_ECORRUPT);
+  cr_assert(strstr(err.msg, "event 3 of `W:d` is missing"), "%s", err.msg);
+  OPS->close(j);
+  /* two snapshots are kept */
+  char *n = pg_sql("SELECT count(*) FROM act_journal_snapshots");
+  cr_assert_str_eq(n, "2");
+  free(n);
 }
 
 /* ==== sqlite: damaged, truncated and foreign files ============================== */
@@ -1451,16 +1587,7 @@ static void refused(int code, const char *what) {
   char side[600];
   snprintf(side, sizeof side, "%s-wal", g_loc);
   bool had_wal = exists(side);
-  act_journal_config_t c = config(TYPES, T_NTYPES);
-  act_journal_t *j = NULL;
-  act_journal_err_t err;
-  int rc = OPS->open(&c, &j, &err);
-  cr_assert_eq(rc, code, "expected %s, got %s: %s", act_journal_status_name(code),
-               act_journal_status_name(rc), err.msg);
-  cr_assert_null(j);
-  cr_assert_eq(err.code, code);
-  cr_assert(strstr(err.msg, g_loc), "the message does not name the file: %s", err.msg);
-  cr_assert(strstr(err.msg, what), "expected \"%s\" in: %s", what, err.msg);
+  open_refused(code, what);
   size_t after_len;
   char *after = slurp(g_loc, &after_len);
   cr_assert(before_len == after_len && memcmp(before, after, before_len) == 0,
@@ -1664,12 +1791,6 @@ static void sql(const char *q) {
   sqlite3_close(db);
 }
 
-static int warnings;
-static void count_warning(void *arg, const char *msg) {
-  (void)arg;
-  cr_assert(strstr(msg, "damaged"), "%s", msg);
-  warnings++;
-}
 
 Test(sqlite, the_two_newest_snapshots_are_kept_and_a_damaged_one_skipped) {
   act_journal_t *j = jopen();
