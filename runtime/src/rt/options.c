@@ -139,7 +139,7 @@ static const option_t options[] = {
    "one per core", set_threads},
   {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
    "4096 (the bound of actors that declare no `mailbox`)", set_mailbox},
-  {"journal", "ACT_JOURNAL", "PATH", "a file path", "PROGRAM.journal.db in the working directory",
+  {"journal", "ACT_JOURNAL", "PATH|URL", "a file path or a postgres:// URL", "PROGRAM.journal.db in the working directory",
    set_journal},
   {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
    "normal (full: also safe from power loss)", set_sync},
