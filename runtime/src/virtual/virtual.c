@@ -26,9 +26,11 @@
  * message activates the key again, with its state recovered from the
  * journal when the actor is persistent. When the root stops, they stop.
  *
- * In a cluster the registry becomes the local cache of the store's shard
- * ownership (issue 14); this file is the one-node case, where this node
- * owns every key. */
+ * In a cluster the registry is to become the local cache of the store's
+ * shard ownership; this file is the one-node case, where this node owns
+ * every key. Until then a node started with --act-node refuses virtual
+ * references (the sender faults with a reason that says so) rather than
+ * let two nodes activate one key. */
 #define GC_THREADS
 #include <gc/gc.h>
 
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "act/cluster.h"
 #include "actor/actor.h"
 #include "supervise/supervise.h"
 
@@ -316,6 +319,11 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
 /* ---- references ------------------------------------------------------------ */
 
 static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
+  /* Each node would keep its own registry, so a key could be active on two
+   * nodes at once: refused until ownership comes from the store. */
+  if (act_cluster_running())
+    act_faultf(cx, NULL, "virtual actor %s: virtual actors do not run across nodes yet (this node was "
+               "started with --act-node); run the program as a cluster of one", vt->type->name);
   vref_t *v = act_alloc(sizeof *v);
   v->base.type = vt->type;
   atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
