@@ -5,21 +5,10 @@
 # slow but never idle for long, which must be served. The server
 # (tests/http/server.act) runs with idle and read_head of 1 s.
 set -u
-actorc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-"$actorc" build "$here/http/server.act" -o "$tmp/server" || { echo "FAIL: server does not build"; exit 1; }
-"$tmp/server" 1000 1000 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^listening on //p' "$tmp/out")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "FAIL: the server did not start"; cat "$tmp/err"; exit 1; }
+actorc=$1
+server_args="1000 1000"
+. "$here/http/start.sh"
 python3 "$here/http/stall.py" 127.0.0.1 "$port"; rc=$?
 curl -s -m 5 "http://127.0.0.1:$port/count" >/dev/null || { echo "FAIL: the server does not answer after"; rc=1; }
 kill -0 "$pid" 2>/dev/null || { echo "FAIL: the server died"; rc=1; }
