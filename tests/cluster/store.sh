@@ -5,7 +5,8 @@
 # heartbeat is slow (5 s: phi would take about 16 s) and the lease short
 # (2 s), so the store decides: n2 is SIGSTOPped; n1's monitor of an actor
 # on n2 must get Down "unreachable" because n2's lease lapsed, and n2,
-# continued, must find itself fenced and exit with 75 (fail-stop).
+# continued, must find itself fenced and exit with 75 (fail-stop). Then
+# restarts: after a fence, and right after a clean leave (SIGTERM).
 # Usage: store.sh ACTORC
 set -u
 ACTORC=$1
@@ -88,5 +89,26 @@ wait "${pid[2]}"
 st=$?
 [ $st = 75 ] || fail "n2 ended with $st, not 75 (fenced)"
 grep -q "node n2 fenced: .*stopping (fail-stop)" "$D/n2.err" || fail "n2's log does not say it was fenced"
+# A fenced node restarted (a new incarnation) joins again once its old
+# lease lapsed; a SIGTERMed node leaves the store at once, so its next
+# incarnation may join right away (a lapse would take 2 s + margin).
+node 2 serve
+end=$((SECONDS + 15))
+until grep -q "node n2 joined the store" "$D/n2.err"; do
+  kill -0 "${pid[2]}" 2>/dev/null || fail "the restarted n2 ended"
+  [ $SECONDS -ge $end ] && fail "the restarted n2 did not join the store within 15 s"
+  sleep 0.05
+done
+kill -TERM "${pid[3]}"
+wait "${pid[3]}"
+st=$?
+[ $st = 143 ] || fail "n3 ended with $st after SIGTERM, not 143"
+node 3 serve
+end=$((SECONDS + 15))
+until grep -q "node n3 joined the store" "$D/n3.err"; do
+  kill -0 "${pid[3]}" 2>/dev/null || fail "n3 could not join again after its clean leave"
+  [ $SECONDS -ge $end ] && fail "the restarted n3 did not join the store within 15 s"
+  sleep 0.05
+done
 echo "cluster_store: SIGSTOP -> Down unreachable by lease (2 s, heartbeat 5 s): $(( (t2 - t1) / 1000000 )) ms"
 echo "cluster_store: ok ($((SECONDS - t0)) s)"
