@@ -13,29 +13,18 @@ D=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  if [ "$BACKEND" = pg ] && [ -n "${BIN:-}" ]; then
-    as_pg "$BIN/pg_ctl" -D "$D/pg" -m immediate stop >/dev/null 2>&1
-  fi
+  [ "$BACKEND" = pg ] && pg_down "$D"
   rm -rf "$D"
 }
 trap cleanup EXIT
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. "$(cd "$(dirname "$0")" && pwd)/pg.sh"
 
 case "$BACKEND" in
 pg)
-  BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
-    echo "coord_tck: skipped: PostgreSQL's server (initdb, pg_ctl) is not installed"
-    BIN=; exit 77
-  fi
-  [ "$(id -u)" = 0 ] && chown postgres "$D"
-  as_pg "$BIN/initdb" -D "$D/pg" -A trust -U postgres --no-sync >"$D/initdb.log" 2>&1 ||
-    { cat "$D/initdb.log"; exit 1; }
-  mkdir -p "$D/sock" && [ "$(id -u)" = 0 ] && chown postgres "$D/sock"
-  as_pg "$BIN/pg_ctl" -D "$D/pg" -w -l "$D/pg.log" \
-    -o "-p 55432 -k $D/sock -c listen_addresses='' -c fsync=off" start >/dev/null ||
-    { cat "$D/pg.log"; exit 1; }
-  export ACT_TEST_STORE="postgres:///postgres?host=$D/sock&port=55432&user=postgres"
+  pg_up "$D" 55432; rc=$?
+  [ $rc = 77 ] && { echo "coord_tck: skipped: PostgreSQL's server (initdb, pg_ctl) is not installed"; exit 77; }
+  [ $rc = 0 ] || exit 1
+  export ACT_TEST_STORE="$PG_URL"
   ;;
 dqlite)
   NODE=$3

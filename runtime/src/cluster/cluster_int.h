@@ -92,5 +92,20 @@ void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c 
 const act_hello_t *act__node_me(act_node_t *n, int kind);
 act_tls_t *act__node_tls(act_node_t *n);
 uv_loop_t *act__node_loop(act_node_t *n);
+/* The store's live members (nodestore.c, on the loop): a peer seen there
+ * before and missing now has let its lease lapse — it is unreachable. */
+void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count);
+
+/* ---- nodestore.c: the node's membership in the coordination store ---- */
+/* A fenced node, or one whose name another incarnation holds, exits with
+ * this status (EX_TEMPFAIL: restart it, as a new incarnation). */
+#define ACT_EXIT_FENCED 75
+typedef struct act_nodestore act_nodestore_t;
+/* Opens the store on the node's loop (before the loop thread runs) and
+ * starts the lease; NULL with err on failure. */
+act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
+                                      int64_t lease_ms, char *err, size_t cap);
+/* Leaves the store and closes it, on the loop (frees itself). */
+void act__nodestore_leave(act_nodestore_t *s);
 
 #endif

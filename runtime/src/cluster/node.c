@@ -59,6 +59,7 @@ struct act_peer {
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
   act_phi_t phi;
   int64_t next_dial;
+  int in_store;                    /* seen among the store's live members */
 };
 
 typedef struct seed {
@@ -94,6 +95,7 @@ struct act_node {
   int stopping;
   int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
   int64_t last_tick;
+  act_nodestore_t *store;   /* --act-store: NULL without one */
 };
 
 static act_node_t *g_node;
@@ -409,6 +411,20 @@ static void on_accept(uv_stream_t *l, int status) {
 
 static void leave(act_node_t *n);
 
+void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count) {
+  for (act_peer_t *p = n->peers, *nx; p; p = nx) {
+    nx = p->next;
+    int live = 0;
+    for (size_t i = 0; i < count && !live; i++)
+      live = m[i].incarnation == p->hello.incarnation && strcmp(m[i].node, p->hello.node) == 0;
+    /* Only a peer seen there before: one that has not joined yet is not lost. */
+    if (live)
+      p->in_store = 1;
+    else if (p->in_store)
+      peer_down(n, p, "unreachable", " (its lease in the store lapsed)");
+  }
+}
+
 static void on_tick(uv_timer_t *t) {
   act_node_t *n = t->data;
   int64_t now = act__cluster_now();
@@ -486,7 +502,11 @@ static int undelivered(act_node_t *n) {
  * LEAVE_WAIT), `BYE left` to every peer, then close everything. */
 #define LEAVE_WAIT (2 * 1000000000LL)
 static void leave(act_node_t *n) {
-  if (n->leave_by == 0) n->leave_by = act__cluster_now() + LEAVE_WAIT;
+  if (n->leave_by == 0) {
+    n->leave_by = act__cluster_now() + LEAVE_WAIT;
+    act__nodestore_leave(n->store);   /* the name is free at once */
+    n->store = NULL;
+  }
   if (undelivered(n) && act__cluster_now() < n->leave_by) return;   /* the tick comes back */
   while (n->peers) {
     act_peer_t *p = n->peers;
@@ -680,12 +700,6 @@ static int configure(act_node_t *n, const act_cluster_config_t *cfg, char *err, 
     sd->backoff = n->hb;
     s += len + (s[len] == ',');
   }
-  if (cfg->store && strncmp(cfg->store, "postgres://", 11) != 0 &&
-      strncmp(cfg->store, "postgresql://", 13) != 0)
-    return fail(err, cap,
-                "--act-store takes a postgres://... URL, not `%.80s` (the embedded store is not "
-                "available yet)",
-                cfg->store);
   if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
     n->tls = act__tls_cert(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err, cap);
   } else if (cfg->cookie_file) {
@@ -728,6 +742,20 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
   uv_async_init(&n->loop, &n->wake, on_wake);
   n->wake.data = n;
+  if (cfg->store) {
+    int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
+    n->store = act__nodestore_start(n, &n->loop, cfg->store, lease_ms, err, cap);
+    if (n->store == NULL) {   /* bad URL: nothing of the store is on the loop */
+      uv_close((uv_handle_t *)&n->listener, NULL);
+      uv_close((uv_handle_t *)&n->tick, NULL);
+      uv_close((uv_handle_t *)&n->wake, NULL);
+      uv_run(&n->loop, UV_RUN_DEFAULT);
+      uv_loop_close(&n->loop);
+      act__tls_free(n->tls);
+      free(n);
+      return -1;
+    }
+  }
   g_node = n;
   if (uv_thread_create(&n->thread, run, n) != 0) {
     g_node = NULL;

@@ -166,7 +166,7 @@ static const option_t options[] = {
   {"heartbeat", "ACT_HEARTBEAT", "TIME", "a duration from 10ms to 60s (`ms`, `s`, `m`)", "1s",
    set_heartbeat},
   {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
-  {"store", "ACT_STORE", "URL", "a postgres://... URL", "none (the embedded store: not yet)",
+  {"store", "ACT_STORE", "URL", "postgres://... or dqlite://HOST:PORT,...", "none",
    set_store},
   {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
    "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
