@@ -130,6 +130,18 @@ static int status_of(int st) {
   return 128;
 }
 
+/* Run a's command to its end (a is freed); its status as status_of says,
+ * 128 when it could not be forked. */
+static int run_to_end(args_t *a) {
+  pid_t pid = start(a->v);
+  args_free(a);
+  if (pid < 0) return 128;
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return status_of(st);
+}
+
 /* What every unit's key shares: the compiler's identity, the compile
  * command and the runtime's headers. The generated headers are in the
  * key of the units that include them (plan_unit): a part of a split
@@ -262,13 +274,7 @@ static int link_exe(unit_t *units, int n, const toolchain_t *tc, const char *exe
   push(&a, lib);
   push(&a, "-lact");
   push_words(&a, ACT_LINK_LIBS);
-  pid_t pid = start(a.v);
-  args_free(&a);
-  if (pid < 0) return 128;
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return status_of(st);
+  return run_to_end(&a);
 }
 
 /* `actorc build --lib`: the objects into a static library, replacing any
@@ -284,13 +290,7 @@ static int archive(unit_t *units, int n, const char *lib) {
   push(&a, "rcs");
   push(&a, lib);
   for (int i = 0; i < n; i++) push(&a, units[i].obj);
-  pid_t pid = start(a.v);
-  args_free(&a);
-  if (pid < 0) return 128;
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return status_of(st);
+  return run_to_end(&a);
 }
 
 static int build(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *out,

@@ -230,6 +230,18 @@ static void keep_row(op_t *o, const act_dq_res_t *r) {
   o->hval = (uint64_t)r->v[2].i;
 }
 
+/* Reads who holds the op's name (register, lookup) or shard (claim,
+ * owner): node, incarnation and the actor or epoch; keep_row keeps it. */
+static void read_holder(dqc_t *c, op_t *o) {
+  if (o->kind == K_REG || o->kind == K_LOOKUP) {
+    act_dq_val_t p[] = {T(o->key)};
+    act__dq_query(c->dq, "SELECT node, incarnation, actor FROM act_names WHERE name = ?1", p, 1, on_res, o);
+  } else {
+    act_dq_val_t p[] = {V(o->shard)};
+    act__dq_query(c->dq, "SELECT node, incarnation, epoch FROM act_shards WHERE shard = ?1", p, 1, on_res, o);
+  }
+}
+
 static void join_decide(op_t *o) {
   dqc_t *c = o->c;
   seen_t *s = find_seen(c, o->node);
@@ -389,15 +401,7 @@ static void advance(op_t *o, const act_dq_res_t *r) {
   case K_OWNER:
     if (o->step == 0) {
       o->step = 1;
-      if (o->kind == K_LOOKUP) {
-        act_dq_val_t p[] = {T(o->key)};
-        act__dq_query(c->dq, "SELECT node, incarnation, actor FROM act_names WHERE name = ?1", p,
-                      1, on_res, o);
-      } else {
-        act_dq_val_t p[] = {V(o->shard)};
-        act__dq_query(c->dq, "SELECT node, incarnation, epoch FROM act_shards WHERE shard = ?1", p,
-                      1, on_res, o);
-      }
+      read_holder(c, o);
       return;
     }
     keep_row(o, r);
@@ -412,15 +416,7 @@ static void advance(op_t *o, const act_dq_res_t *r) {
         return;
       }
       o->step = 2;
-      if (o->kind == K_REG) {
-        act_dq_val_t p[] = {T(o->key)};
-        act__dq_query(c->dq, "SELECT node, incarnation, actor FROM act_names WHERE name = ?1", p,
-                      1, on_res, o);
-      } else {
-        act_dq_val_t p[] = {V(o->shard)};
-        act__dq_query(c->dq, "SELECT node, incarnation, epoch FROM act_shards WHERE shard = ?1", p,
-                      1, on_res, o);
-      }
+      read_holder(c, o);
     } else if (o->step == 2) {
       keep_row(o, r);
       holder_decide(o);
