@@ -15,25 +15,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
 netns_skip_unless_able cluster_lang
 
-D=$(mktemp -d)
-PIDS=()
-fail() {
-  echo "FAIL: $*"
-  for f in "$D"/*.out "$D"/*.err; do
-    [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 30 "$f"; }
-  done
-  exit 1
-}
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  netns_down
-  rm -rf "$D"
-}
-trap cleanup EXIT
+harness_begin
 netns_up 3 || fail "cannot make network namespaces"
-head -c 48 /dev/urandom | base64 >"$D/cookie"
-chmod 600 "$D/cookie"
+make_cookie "$D/cookie"
 HB=${CLUSTER_HEARTBEAT:-200ms}
 LIMIT=${LANG_TIMEOUT:-40}
 
@@ -84,16 +68,7 @@ for name in "${names[@]}"; do
   while read -r _ text; do
     grep -qF -- "$text" "$D/$name.n1.err" || fail "$name: n1's log lacks \"$text\""
   done < <(grep '^@log ' "$D/$name.n1.out")
-  for k in "${termed[@]}"; do
-    end=$((SECONDS + 10))
-    while kill -0 "${pid[$k]}" 2>/dev/null; do
-      [ $SECONDS -ge $end ] && fail "$name: n$k did not stop within 10 s of SIGTERM"
-      sleep 0.05
-    done
-    wait "${pid[$k]}"
-    st=$?
-    [ "$st" = 143 ] || fail "$name: n$k ended with status $st after SIGTERM, not 143"
-  done
+  for k in "${termed[@]}"; do expect_end "${pid[$k]}" 10 143 "$name: n$k after SIGTERM"; done
   for k in 2 3; do kill -9 "${pid[$k]}" 2>/dev/null; done
   wait 2>/dev/null
   echo "cluster_lang: $name ok ($((SECONDS - t0)) s)"

@@ -15,29 +15,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
 netns_skip_unless_able cluster_store
 
-D=$(mktemp -d)
-PIDS=()
-fail() {
-  echo "FAIL: $*"
-  for f in "$D"/*.out "$D"/*.err; do
-    [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 30 "$f"; }
-  done
-  exit 1
-}
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  pg_down "$D"
-  netns_down
-  rm -rf "$D"
-}
-trap cleanup EXIT
+pg_cleanup() { pg_down "$D"; }
+HARNESS_ATEXIT=pg_cleanup
+harness_begin
 pg_up "$D" 55433; rc=$?
 [ $rc = 77 ] && { echo "cluster_store: skipped: PostgreSQL's server is not installed"; exit 77; }
 [ $rc = 0 ] || fail "cannot start PostgreSQL"
 netns_up 3 || fail "cannot make network namespaces"
-head -c 48 /dev/urandom | base64 >"$D/cookie"
-chmod 600 "$D/cookie"
+make_cookie "$D/cookie"
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/lapse" 2>"$D/build.err" || fail "build failed"
 
 port=7480
@@ -50,6 +35,16 @@ node() {   # node K [ARGS]
     --act-heartbeat 5s --act-lease 2s --act-store "$PG_URL" >"$D/n$k.out" 2>"$D/n$k.err" &
   pid[$k]=$!
   PIDS+=("$!")
+}
+# wait_joined K WHY: until nK (restarted) logs joining the store, at most
+# 15 s; WHY is the failure if it ends first.
+wait_joined() {
+  local k=$1 end=$((SECONDS + 15))
+  until grep -q "node n$k joined the store" "$D/n$k.err"; do
+    kill -0 "${pid[$k]}" 2>/dev/null || fail "$2"
+    [ $SECONDS -ge $end ] && fail "the restarted n$k did not join the store within 15 s"
+    sleep 0.05
+  done
 }
 # A store that cannot be opened is refused at start (status 2).
 ip netns exec "${NS_PREFIX}1" "$D/lapse" --act-node "n9@10.77.0.1:7999" \
@@ -80,35 +75,18 @@ printf 'hello from n2\nready\ndown: unreachable\n' | diff -u - "$D/n1.out" || fa
 grep -qF "node n2 is unreachable (its lease in the store lapsed)" "$D/n1.err" ||
   fail "n1 did not see n2's lease lapse"
 kill -CONT "${pid[2]}"
-end=$((SECONDS + 10))
-while kill -0 "${pid[2]}" 2>/dev/null; do
-  [ $SECONDS -ge $end ] && fail "n2 still runs 10 s after SIGCONT: not fenced"
-  sleep 0.05
-done
-wait "${pid[2]}"
-st=$?
-[ $st = 75 ] || fail "n2 ended with $st, not 75 (fenced)"
+expect_end "${pid[2]}" 10 75 "n2 after SIGCONT (75: fenced)"
 grep -q "node n2 fenced: .*stopping (fail-stop)" "$D/n2.err" || fail "n2's log does not say it was fenced"
 # A fenced node restarted (a new incarnation) joins again once its old
 # lease lapsed; a SIGTERMed node leaves the store at once, so its next
 # incarnation may join right away (a lapse would take 2 s + margin).
 node 2 serve
-end=$((SECONDS + 15))
-until grep -q "node n2 joined the store" "$D/n2.err"; do
-  kill -0 "${pid[2]}" 2>/dev/null || fail "the restarted n2 ended"
-  [ $SECONDS -ge $end ] && fail "the restarted n2 did not join the store within 15 s"
-  sleep 0.05
-done
+wait_joined 2 "the restarted n2 ended"
 kill -TERM "${pid[3]}"
 wait "${pid[3]}"
 st=$?
 [ $st = 143 ] || fail "n3 ended with $st after SIGTERM, not 143"
 node 3 serve
-end=$((SECONDS + 15))
-until grep -q "node n3 joined the store" "$D/n3.err"; do
-  kill -0 "${pid[3]}" 2>/dev/null || fail "n3 could not join again after its clean leave"
-  [ $SECONDS -ge $end ] && fail "the restarted n3 did not join the store within 15 s"
-  sleep 0.05
-done
+wait_joined 3 "n3 could not join again after its clean leave"
 echo "cluster_store: SIGSTOP -> Down unreachable by lease (2 s, heartbeat 5 s): $(( (t2 - t1) / 1000000 )) ms"
 echo "cluster_store: ok ($((SECONDS - t0)) s)"
