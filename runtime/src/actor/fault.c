@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act/cluster.h"
 #include "sched/sched.h"
 
 ACT_NORETURN static void unwind(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc) {
@@ -40,10 +39,7 @@ ACT_NORETURN void act_fault_div0(act_ctx_t *cx, const act_loc_t *loc) {
 
 ACT_NORETURN void act_exit(act_ctx_t *cx, int code) {
   (void)cx;
-  act__virtual_exit();
-  /* A node says goodbye, so its peers see it leave rather than fail. */
-  if (act_cluster_running()) act_cluster_stop();
-  _exit(code & 0xff);
+  act__leave(code & 0xff);
 }
 
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason) {

@@ -187,6 +187,8 @@ const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
 void act__virtual_ended(act_ctx_t *cx, act_actor_t *a);
 extern const char *act__activation_log_path;   /* --act-activation-log */
 void act__virtual_exit(void);   /* the process is ending: log it */
+/* start.c: the program ends with code (exit() or its end). */
+ACT_NORETURN void act__leave(int code);
 /* options.c: this node's name (before the `@` of --act-node), or "-". */
 const char *act__node_name(void);
 /* CTL_PASSIVATE, on the activation's worker. */

@@ -153,11 +153,15 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
   root_actor = m;
   set_args(m, args);
   act_spawn_start(NULL, m, ACT_RESTART_PERMANENT);
-  int code = act_runtime_wait();
-  /* A node leaves cleanly (its peers see "left", not a failure). */
+  act__leave(act_runtime_wait());
+}
+
+/* The program ends (its end, or exit(code)): a node says goodbye, so its
+ * peers see it leave rather than fail, and the activation log says the
+ * process ended. Workers are still parked in the scheduler: leave without
+ * running exit handlers under their feet. print() never buffers. */
+ACT_NORETURN void act__leave(int code) {
   if (act_cluster_running()) act_cluster_stop();
-  /* Workers are still parked in the scheduler: leave without running
-   * exit handlers under their feet. print() never buffers. */
   act__virtual_exit();
   _exit(code);
 }

@@ -330,7 +330,6 @@ static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vke
   v->reg = reg_of(vt);
   v->key = k;
   v->hash = key_hash(&k);
-  (void)cx;
   return &v->base;
 }
 
