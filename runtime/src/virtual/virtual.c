@@ -104,19 +104,11 @@ static uint64_t mix(uint64_t h) {
   return h ^ (h >> 33);
 }
 
-static uint64_t key_hash(const act_vkey_t *k) {
-  if (k->s == NULL) return mix((uint64_t)k->i);
-  uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-  const unsigned char *p = (const unsigned char *)act_str_data(k->s);
-  for (int64_t i = 0, n = act_str_len(k->s); i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-  return mix(h);
-}
+static uint64_t key_hash(const act_vkey_t *k) { return k->s ? act_str_hash(k->s) : mix((uint64_t)k->i); }
 
 static int key_eq(const act_vkey_t *a, const act_vkey_t *b) {
   if ((a->s == NULL) != (b->s == NULL)) return 0;
-  if (a->s == NULL) return a->i == b->i;
-  int64_t n = act_str_len(a->s);
-  return n == act_str_len(b->s) && memcmp(act_str_data(a->s), act_str_data(b->s), (size_t)n) == 0;
+  return a->s ? act_str_eq(a->s, b->s) : a->i == b->i;
 }
 
 /* "Cart[\"u42\"]" or "Cart[42]": the activation's name in paths and reports. */
