@@ -74,6 +74,8 @@ typedef struct hp {
 static act_str_t *empty(void) { return act_str_new("", 0); }
 
 static void put(bytes_t *b, const char *at, size_t len) {
+  if (len == 0) /* http-parser calls back with empty spans; b->d may be NULL */
+    return;
   if (b->n + len > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 256;
     while (cap < b->n + len)
