@@ -126,11 +126,30 @@ static int parse_uint(const char *p, const char *e, int base, uint64_t *out) {
   return 1;
 }
 
+/* `1_000` groups digits; an underscore anywhere else (`1_`, `1__0`,
+ * `0x_f`, `1_.5`, `1_ms`) is most likely a typo, so it is an error (as in
+ * Go) rather than silently ignored. Checks [p, e), the literal's digits. */
+static void check_underscores(lexer_t *lx, const tok_t *t, const char *p, const char *e,
+                              int base) {
+  for (const char *u = p; u < e; u++) {
+    if (*u != '_')
+      continue;
+    if (u > p && u + 1 < e && digit_val((unsigned char)u[-1]) < base &&
+        digit_val((unsigned char)u[1]) < base)
+      continue;
+    diag_error(lx->diag, t->loc, "misplaced `_` in the number `%.*s`",
+               (int)(lx->cur - lx->tok), lx->tok);
+    diag_hint(lx->diag, "an underscore goes between two digits, as in 1_000_000");
+    return;
+  }
+}
+
 static void lex_int(lexer_t *lx, tok_t *t, int base) {
   const char *p = lx->tok, *e = lx->cur;
   if (base != 10)
     p += 2;
   t->kind = TK_INT;
+  check_underscores(lx, t, p, e, base);
   if (!parse_uint(p, e, base, &t->i)) {
     diag_error(lx->diag, t->loc, "integer literal `%.*s` is too large",
                (int)(e - lx->tok), lx->tok);
@@ -146,6 +165,7 @@ static void lex_float(lexer_t *lx, tok_t *t) {
       buf[n++] = *p;
   buf[n] = '\0';
   t->kind = TK_FLOAT;
+  check_underscores(lx, t, lx->tok, lx->cur, 10);
   t->f = strtod(buf, NULL);
 }
 
@@ -162,6 +182,7 @@ static void lex_duration(lexer_t *lx, tok_t *t) {
   else if (ul == 1 && u[0] == 'm') mul = 60ull * 1000000000ull;
   else if (ul == 1 && u[0] == 'h') mul = 3600ull * 1000000000ull;
   t->kind = TK_DURATION;
+  check_underscores(lx, t, p, u, 10);
   if (!parse_uint(p, u, 10, &v) || (v != 0 && mul > INT64_MAX / v)) {
     diag_error(lx->diag, t->loc, "duration `%.*s` is too large",
                (int)(e - p), p);

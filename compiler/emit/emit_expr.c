@@ -587,6 +587,10 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_ASK:
     return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));
   case AST_AT:
+    /* An actor type is checked at the lookup; a protocol takes any actor. */
+    if (n->type && n->type->kind == TY_ACTOR && n->type->decl)
+      return xprintf("act_lookup_as(cx, %s, &%s_type, %s)", emit_expr(e, n->kids[1]),
+                     decl_cname(n->type->decl), emit_loc(e, n->loc));
     return xprintf("act_lookup(cx, %s, %s)", emit_expr(e, n->kids[1]), emit_loc(e, n->loc));
   case AST_AWAIT: {
     /* Evaluated at statement level by the coroutine machinery. */

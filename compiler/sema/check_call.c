@@ -297,6 +297,7 @@ static type_t *dot_call(cx_t *c, ast_t *e, ast_t *f, type_t *want) {
       ast_t *d = sema_module_member(m, f->name);
       if (d == NULL) {
         diag_error(c->d, f->loc, "module `%s` has no `%s`", o->name, f->name);
+        sema_hint_module_member(c, m, o->name, f->name);
         check_rest(c, e, 1);
         return T(TY_ERROR);
       }

@@ -216,7 +216,7 @@ static ast_t *enum_named(cx_t *c, ast_t *o) {
 
 ast_t *sema_enum_named(cx_t *c, ast_t *o) { return enum_named(c, o); }
 
-static void hint_module_member(cx_t *c, const module_info_t *m, const char *name) {
+void sema_hint_module_member(cx_t *c, const module_info_t *m, const char *alias, const char *name) {
   const char *best = NULL;
   int bd = 3;
   for (int i = 0; i < m->decls.cap; i++)
@@ -227,8 +227,19 @@ static void hint_module_member(cx_t *c, const module_info_t *m, const char *name
         best = m->decls.keys[i];
       }
     }
-  if (best)
+  if (best) {
     diag_hint(c->d, "did you mean `%s`?", best);
+    return;
+  }
+  /* `cart.Tool(4)`: a variant needs its enum's name across modules. */
+  for (int i = 0; i < m->decls.cap; i++) {
+    ast_t *d = m->decls.keys[i] ? m->decls.vals[i] : NULL;
+    if (d && d->kind == AST_ENUM && sema_variant_of(d, name)) {
+      diag_hint(c->d, "`%s` is a variant of the enum `%s`: write `%s.%s.%s`", name, d->name,
+                alias, d->name, name);
+      return;
+    }
+  }
 }
 
 static type_t *dot_expr(cx_t *c, ast_t *e) {
@@ -241,7 +252,7 @@ static type_t *dot_expr(cx_t *c, ast_t *e) {
       ast_t *d = sema_module_member(m, e->name);
       if (d == NULL) {
         diag_error(c->d, e->loc, "module `%s` has no `%s`", o->name, e->name);
-        hint_module_member(c, m, e->name);
+        sema_hint_module_member(c, m, o->name, e->name);
         return T(TY_ERROR);
       }
       e->sym = d;

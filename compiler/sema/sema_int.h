@@ -88,6 +88,8 @@ ast_t *sema_actor_member(const ast_t *actor, const char *name);
 ast_t *sema_handler(const ast_t *actor, const ast_t *msg);
 module_info_t *sema_alias(cx_t *c, const char *name);
 ast_t *sema_module_member(const module_info_t *m, const char *name);
+/* After "module `m` has no `name`": a close name, or the enum holding it. */
+void sema_hint_module_member(cx_t *c, const module_info_t *m, const char *alias, const char *name);
 ast_t *sema_variant_of(const ast_t *en, const char *name);
 ast_t *sema_find_variant(cx_t *c, const char *name, type_t *want, loc_t at);
 type_t *sema_resolve_type(cx_t *c, ast_t *n);

@@ -538,6 +538,10 @@ void act_cancel(act_ctx_t *cx, act_timer_t *t);
 void act_monitor(act_ctx_t *cx, act_actor_t *a);
 bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
 act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc);
+/* Type@"name": faults when the name is held by an actor of another type
+ * (want NULL: any type, as for a protocol). */
+act_actor_t *act_lookup_as(act_ctx_t *cx, act_str_t *name, const act_actor_type_t *want,
+                           const act_loc_t *loc);
 
 int64_t act_now(void);
 int64_t act_rand(act_ctx_t *cx, int64_t n);

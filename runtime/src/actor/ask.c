@@ -31,6 +31,8 @@ void act__deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_
   }
   r->future = f;
   r->flags |= MF_REPLY;
+  if (asker != NULL && asker == f->target)
+    f->self_replied = 1;   /* an actor's ask to itself: see act_future_arm */
   if (f->external || asker == NULL) {
     pthread_mutex_lock(&ext_mu);
     if (f->state == 0) {
@@ -75,6 +77,18 @@ bool act_future_ready(act_future_t *f) { return f->state != 0; }
 void act_future_arm(act_ctx_t *cx, act_future_t *f, int64_t timeout_ns) {
   act_rt_t *rt = act__rt(cx->self);
   rt->awaiting = f;
+  if (f->target == cx->self && !f->self_replied) {
+    /* The ask waits unanswered in our own mailbox behind this handler, so
+     * no reply can come: fail now rather than after the time-out, as
+     * Erlang's gen_server:call to itself exits with calling_self. (An
+     * earlier handler's ask may have been answered, its reply queued.) */
+    char buf[256];
+    snprintf(buf, sizeof buf, "ask %s to %s: an actor cannot await its own ask "
+             "(the reply could only come after this handler)", f->msg_name,
+             cx->self->type ? cx->self->type->name : "actor");
+    f->reason = act_str_from_cstr(buf);
+    timeout_ns = 0;
+  }
   act_ctl_t *c = act__ctl_new(CTL_TIMEOUT);
   act_msg_t *m = &c->h;
   m->future = f;

@@ -44,10 +44,12 @@ static int settle(act_worker_t *w, act_actor_t *a, act_msg_t *m, act_status_t *s
     }
   } else if (f->state == 0) {
     f->state = 2;
-    char buf[256];
-    snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
-             f->target && f->target->type ? f->target->type->name : "actor");
-    f->reason = act_str_from_cstr(buf);
+    if (f->reason == NULL) {   /* else set when armed (an ask to itself) */
+      char buf[256];
+      snprintf(buf, sizeof buf, "ask %s to %s timed out", f->msg_name,
+               f->target && f->target->type ? f->target->type->name : "actor");
+      f->reason = act_str_from_cstr(buf);
+    }
   }
   if (!(rt && (a->flags & AF_SUSPENDED) && rt->awaiting == f && f->state != 0)) return 0;
   a->flags &= ~(uint32_t)AF_SUSPENDED;

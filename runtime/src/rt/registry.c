@@ -101,9 +101,23 @@ void act__unregister(act_actor_t *a) {
 }
 
 act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
+  return act_lookup_as(cx, name, NULL, loc);
+}
+
+/* `want` is the actor type of `Type@"name"` (NULL for a protocol): a name
+ * held by another type faults here, at the lookup, rather than turning
+ * every later send into a dead letter. A proxy knows its type by name. */
+act_actor_t *act_lookup_as(act_ctx_t *cx, act_str_t *name, const act_actor_type_t *want,
+                           const act_loc_t *loc) {
   act_actor_t *a = act__registered(name);
   if (a == NULL && act_cluster_running()) a = act__remote_lookup(cx, name);
   if (a == NULL)
     act_faultf(cx, loc, "no actor is registered as \"%.*s\"", (int)act_str_len(name), act_str_data(name));
+  uint32_t fl = atomic_load(&a->flags);
+  int same = want == NULL || a->type == want || (fl & AF_VIRTUAL) ||
+             ((fl & AF_REMOTE) && a->type && strcmp(a->type->name, want->name) == 0);
+  if (!same)
+    act_faultf(cx, loc, "\"%.*s\" is registered by %s, not %s", (int)act_str_len(name),
+               act_str_data(name), a->type ? a->type->name : "an actor", want->name);
   return a;
 }

@@ -93,6 +93,7 @@ struct act_future {
   act_timer_t *timer;
   int external;            /* asked from outside any actor */
   uint64_t rid;            /* an ask from another node: its id there */
+  int self_replied;        /* an ask to the asker itself was answered */
 };
 
 /* Per-actor bookkeeping that most actors never need, allocated lazily. */
