@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "act_parse.h"
+#include "common/utf8.h"
 #include "ast/ast.h"
 #include "syntax/keywords.h"
 #include "syntax/lex.h"
@@ -388,8 +389,22 @@ static void lex_string(lexer_t *lx, tok_t *t) {
       part_loc = here(lx, p);
       continue;
     }
-    sb_put(&b, p, 1);
-    p++;
+    if (c == '\0') {
+      diag_error(lx->diag, here(lx, p), "a NUL byte in a string literal; write \\0");
+      p++;
+      continue;
+    }
+    size_t n = (unsigned char)c < 0x80 ? 1 : utf8_seq(p, lim);
+    if (n == 0) {
+      diag_error(lx->diag, here(lx, p), "invalid UTF-8 in a string literal (byte 0x%02x)",
+                 (unsigned char)c);
+      diag_hint(lx->diag, "source files are UTF-8; write other bytes as escapes such as \\u{e9}");
+      while (p < lim && (unsigned char)*p >= 0x80 && utf8_seq(p, lim) == 0)
+        p++;   /* one error per run of bad bytes */
+      continue;
+    }
+    sb_put(&b, p, n);
+    p += n;
   }
   if (b.len || head == NULL)
     add_part(&tail, 0, &b, part_loc);

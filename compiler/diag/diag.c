@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 void diag_init(diag_t *d) {
@@ -46,10 +47,8 @@ static void print_excerpt(FILE *out, loc_t loc) {
     unsigned char c = (unsigned char)p[i];
     if (c >= 0x80) {
       /* Copy a valid UTF-8 sequence; show anything else as '?'. */
-      size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-      size_t k = 1;
-      while (len && k < len && i + k < n && ((unsigned char)p[i + k] & 0xC0) == 0x80) k++;
-      if (len && k == len) {
+      size_t len = utf8_seq(p + i, p + n);
+      if (len) {
         fwrite(p + i, 1, len, out);
         i += len - 1;
       } else {
