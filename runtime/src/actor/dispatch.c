@@ -211,7 +211,7 @@ static void drain_dead(act_ctx_t *cx, act_actor_t *a) {
   while ((m = next_msg(a)) != NULL) {
     act_ctl_t *c = act__ctl_of(m);
     if (m->future && !(m->flags & (MF_REPLY | MF_TIMER | MF_CTL)))
-      act__fail_future(cx, m->future, m->sender, "target gone");
+      act__fail_future(cx, m->future, m->sender, "failed: the target is gone");
     if (c && c->kind == CTL_STOP && m->sender)   /* a parent waits on us */
       act__ctl_send(cx, m->sender, CTL_CHILD_DONE, NULL, 0);
     if (c && (c->kind == CTL_HOLD || c->kind == CTL_RESTART) && m->sender) act__plan_ack(cx, m->sender, a, c->token);
@@ -272,7 +272,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     if (w->pause_on && boundary(w, a)) return;
   }
   /* A dead actor's mail is answered now, whatever the batch count: asks
-   * queued behind the stop fail with "target gone" instead of waiting
+   * queued behind the stop fail with "failed: the target is gone" instead of waiting
    * for their time-out (later pushes schedule it again). */
   if (a->flags & AF_DEAD) {
     a->flags &= ~(uint32_t)AF_NOMAIL;   /* a dead actor stashes nothing */

@@ -52,7 +52,7 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
     if (to->flags & AF_REMOTE) act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
     else if (to->flags & AF_VIRTUAL) act__virtual_send(cx, to, m); /* a key (virtual/virtual.c) */
-    else if (m->future) act__fail_future(cx, m->future, m->sender, "target gone");
+    else if (m->future) act__fail_future(cx, m->future, m->sender, "failed: the target is gone");
     return;
   }
   /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that

@@ -433,7 +433,7 @@ static act_actor_t *forwarded(act_proxy_t *p) {
 
 static const char *gone_why(act_proxy_t *p) {
   act_rt_t *rt = act__rt_of(&p->base);
-  return rt && rt->end_reason == act__unreachable() ? "unreachable" : "target gone";
+  return rt && rt->end_reason == act__unreachable() ? "unreachable" : "failed: the target is gone";
 }
 
 /* A Down about one of our actors, to a node that watches it. */
@@ -616,7 +616,7 @@ static void on_msg(const char *from, int kind, act_reader_t *r) {
   if (to == NULL) {
     if (ask) {
       char why[200];
-      snprintf(why, sizeof why, "ask %s to actor target gone", m->type->name);
+      snprintf(why, sizeof why, "ask %s to actor failed: the target is gone", m->type->name);
       refuse_ask(from, ask, why);
     }
     return;
