@@ -80,6 +80,7 @@ struct op {
   op_t *next;
   dqc_t *c;
   int kind, step, tries;
+  int started;          /* begun: a call submitted from a callback starts at once */
   act_coord_cb cb;
   void *arg;
   char node[ACT_NAME_MAX + 1], addr[ACT_ADDR_MAX + 1], key[ACT_ADDR_MAX + 1];
@@ -186,7 +187,10 @@ static void done(op_t *o, act_coord_result_t *res) {
   if (o->cb) o->cb(o->arg, res);
   free(o->data);
   free(o);
-  if (c->head && !c->closing) begin(c->head);
+  if (c->head && !c->head->started && !c->closing) {
+    c->head->started = 1;
+    begin(c->head);
+  }
 }
 static void finish(op_t *o, int status) {
   act_coord_result_t res = {.status = status, .epoch = o->epoch};
@@ -531,7 +535,10 @@ static void submit(op_t *o) {
   else
     c->head = o;
   c->tail = o;
-  if (c->head == o) begin(o);
+  if (c->head == o) {
+    o->started = 1;
+    begin(o);
+  }
 }
 
 static op_t *new_op(act_coord_t *base, int kind, act_coord_cb cb, void *arg) {
