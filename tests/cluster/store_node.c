@@ -40,6 +40,11 @@ int main(int argc, char **argv) {
   snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
   act_store_node_config_t cfg = {.id = (uint64_t)atoi(argv[1]), .addr = addr, .dir = argv[2],
                                  .voters = argc > 3 ? argv[3] : NULL, .latency_ms = 10};
+  /* Sanitizer builds run several times slower: a longer latency setting
+   * (so a longer election timeout) keeps a busy machine from deposing
+   * leaders mid-test. */
+  const char *lat = getenv("ACT_TEST_STORE_LATENCY_MS");
+  if (lat && atoi(lat) > 0) cfg.latency_ms = atoi(lat);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
