@@ -82,11 +82,13 @@ static void on_watch(uv_timer_t *t) {
 
 static void claim_now(act_nodestore_t *s);
 
+static void on_retry(uv_timer_t *t) { claim_now(t->data); }
+
 static void retry_later(act_nodestore_t *s, uint32_t shard) {
   atomic_fetch_or(&s->claims, UINT64_C(1) << shard);
   if (!uv_is_active((uv_handle_t *)&s->claim_retry)) {
     uint64_t again = (uint64_t)(s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1);
-    uv_timer_start(&s->claim_retry, (uv_timer_cb)claim_now, again, 0);
+    uv_timer_start(&s->claim_retry, on_retry, again, 0);
   }
 }
 

@@ -56,6 +56,7 @@ typedef struct cshard {
   int state;
   uint64_t epoch;
   char owner[ACT_NAME_MAX + 1];
+  uint64_t owner_inc;
   wait_t *head, *tail;
 } cshard_t;
 
@@ -75,9 +76,10 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r);
 
 /* ---- sending ---------------------------------------------------------------- */
 
-/* Under c->mu, c's owner known to be another node: off it goes. A failed
- * send (the owner is not connected: gone, or leaving) makes the shard
- * unknown again and the mail waits for the store's next answer. */
+/* Under c->mu, c's owner known to be another node: off it goes. An owner
+ * that is not connected (gone, or leaving), or a failed send, makes the
+ * shard unknown again and the mail waits for the store's next answer:
+ * the same owner until its lease lapses, then a new one. */
 static void push_wait(cshard_t *c, wait_t *w);
 
 static void forward(cshard_t *c, uint32_t shard, wait_t *w) {
@@ -93,7 +95,7 @@ static void forward(cshard_t *c, uint32_t shard, wait_t *w) {
     return;   /* the ask failed meanwhile (timed out): nobody waits for it */
   }
   w->m = NULL;   /* from now on the envelope is the message */
-  if (act__send_env_from(NULL, c->owner, &b) != 0) {
+  if (act_cluster_incarnation(c->owner) != c->owner_inc || act__send_env_from(NULL, c->owner, &b) != 0) {
     c->state = S_ASKING;
     push_wait(c, w);
     act__shard_claim(shard, on_claimed, 1);
@@ -158,6 +160,7 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
     } else if (r->status == ACT_COORD_TAKEN) {
       c->state = S_THEIRS;
       snprintf(c->owner, sizeof c->owner, "%s", r->owner.node);
+      c->owner_inc = r->owner.incarnation;
     }
     flush(c, shard);
   }
