@@ -117,8 +117,12 @@ echo "virtual_cluster: $(cat "$D/summary")"
 # longer here: on a busy 2-core machine a flood can hold up the loop that
 # renews a 1 s lease, and the node then fences itself (as it must).
 for k in 1 2 3; do LEASE=5s SEEDS=10.77.0.1:7502,10.77.0.2:7502 node "$k" "f$k" 7502 flood "$FLOOD" $((k * 100)); done
+for k in 1 2 3; do wait_for "f$k" "^flood $FLOOD tells" 60; done
+# Counters live on all three: nodes leave only once every count is in.
+for k in 1 2 3; do kill -TERM "${pid[f$k]}"; done
 for k in 1 2 3; do
-  wait "${pid[f$k]}" || fail "flood node f$k exited with $?"
+  wait "${pid[f$k]}"; st=$?
+  [ $st = 143 ] || fail "flood node f$k ended with $st after SIGTERM, not 143"
   grep -q "^flood $FLOOD tells .*; counted $FLOOD\$" "$D/f$k.out" || fail "f$k: $(cat "$D/f$k.out")"
 done
 echo "virtual_cluster: flood (3 nodes at once): $(sed -n 's/^flood //p' "$D"/f[123].out | tr '\n' ';')"
