@@ -83,12 +83,12 @@ until [ "$(grep -c start "$D/n3.log")" -ge 200 ]; do
 done
 grep -q '^moved' "$D/n1.out" "$D/n2.out" && fail "the tellers finished before the kill: raise TRANSFERS"
 killed_at=$(kill9 "${pid[n3]}")
-wait "${pid[n3]}" 2>/dev/null
+{ wait "${pid[n3]}"; } 2>/dev/null
 # Its activations ended with it: the exit line the runtime could not write.
 inc3=$(awk -F'\t' '$2 == "start" { print $6; exit }' "$D/n3.log")
 printf '%s\texit\t-\t-\tn3\t%s\t0\n' "$killed_at" "$inc3" >>"$D/n3.log"
-wait_for n1 '^moved' 60
-wait_for n2 '^moved' 60
+wait_for n1 '^moved' $((60 + TRANSFERS / 10))
+wait_for n2 '^moved' $((60 + TRANSFERS / 10))
 # A clean leave hands over at once: n1 passivates, flushes and leaves the
 # store on SIGTERM, and the audit activates its accounts without waiting
 # for a lease to lapse.
@@ -107,17 +107,21 @@ python3 "$HERE/check_activations.py" "$D"/n[1234].log >"$D/summary" || fail "$(c
 moved=$(sed -n 's/.* \([0-9]*\) keys moved.*/\1/p' "$D/summary")
 [ -n "$moved" ] && [ "$moved" -gt 0 ] || fail "no key moved to another node: $(cat "$D/summary")"
 grep -h "fenced" "$D"/n[124].err && fail "a node logged a fenced write or a fence"
+# The journal's side: every account that moved was fenced at its new epoch.
+fences=$("$PG_BIN/psql" "$PG_URL" -Atc "SELECT count(*) || ' keys fenced, ' || count(*) FILTER (WHERE epoch > 1) || ' above epoch 1, highest ' || max(epoch) FROM act_journal_fences") ||
+  fail "cannot read the journal's fences"
+case $fences in "64 keys fenced, 0 "*|"0 "*) fail "the journal's fences did not move: $fences" ;; esac
 # How long keys took to move: the first activation elsewhere after the kill.
 first=$(sort -n "$D/n1.log" "$D/n2.log" | awk -F'\t' -v k="$killed_at" '$2 == "start" && $1 > k { print $1; exit }')
 echo "virtual_cluster: kill -9 of the owner -> first key active elsewhere: $(( (first - killed_at) / 1000000 )) ms (lease 1 s); transfers repeated: $retried"
-echo "virtual_cluster: $(cat "$D/summary")"
+echo "virtual_cluster: $(cat "$D/summary"); journal: $fences"
 
 # Flood: three fresh nodes (the shards left with n1 and n2) tell their own
 # 64 counters at once; each counts exactly what it told. The lease is
 # longer here: on a busy 2-core machine a flood can hold up the loop that
 # renews a 1 s lease, and the node then fences itself (as it must).
 for k in 1 2 3; do LEASE=5s SEEDS=10.77.0.1:7502,10.77.0.2:7502 node "$k" "f$k" 7502 flood "$FLOOD" $((k * 100)); done
-for k in 1 2 3; do wait_for "f$k" "^flood $FLOOD tells" 60; done
+for k in 1 2 3; do wait_for "f$k" "^flood $FLOOD tells" $((60 + FLOOD / 1000)); done
 # Counters live on all three: nodes leave only once every count is in.
 for k in 1 2 3; do kill -TERM "${pid[f$k]}"; done
 for k in 1 2 3; do

@@ -269,7 +269,7 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   cshard_t *c = &shards[h & (ACT_VSHARDS - 1)];
   pthread_mutex_lock(&c->mu);
   /* A stopping node activates nothing more: its shards go with its lease. */
-  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal();
+  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal() && !atomic_load(&act__vclosed);
   pthread_mutex_unlock(&c->mu);
   if (!mine) {
     refuse(from, p, n);

@@ -146,8 +146,13 @@ static void log_open(void) {
 /* A process that ends ends its activations: one `exit` line says so (the
  * tests write it themselves for a process they kill -9). Called where the
  * runtime ends the process (it leaves with _exit, so atexit would not). */
+_Atomic int act__vclosed;
+
 void act__virtual_exit(void) {
   static atomic_flag once = ATOMIC_FLAG_INIT;
+  /* No activation may start after this: mail forwarded from other nodes
+   * is refused (vcluster.c), to reach the shard's next owner. */
+  atomic_store(&act__vclosed, 1);
   if (act__activation_log_path == NULL || atomic_flag_test_and_set(&once)) return;
   pthread_once(&log_once, log_open);
   if (log_fd < 0) return;

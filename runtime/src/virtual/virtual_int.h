@@ -19,6 +19,9 @@ typedef struct vref {
   act_vkey_t key;
 } vref_t;
 
+/* Set when the process is ending (act__virtual_exit): nothing activates. */
+extern _Atomic int act__vclosed;
+
 uint64_t act__vkey_hash(const act_vkey_t *k);
 act_vreg_t *act__vreg_of(const act_virtual_type_t *vt);
 const act_virtual_type_t *act__vreg_type(const act_vreg_t *r);
