@@ -10,7 +10,8 @@
 #   higher epoch fences each key), the accounts recover from the journal
 #   there, and the tellers repeat what the kill interrupted (transfers have
 #   ids, so a repeated step counts once).
-# Checked: both tellers finish; n1 leaves on SIGTERM (its shards are free
+# Checked: a node without --act-store refuses virtual references; both
+# tellers finish; n1 leaves on SIGTERM (its shards are free
 # at once) and an audit node counts the total, which never changed; the
 # activation logs of all nodes, merged
 # (check_activations.py), show no key active twice at once, epochs that
@@ -67,6 +68,13 @@ wait_for() {
 # activations earlier than the kill did, and a later time would hide
 # nothing either (takeover needs a whole lease).
 kill9() { python3 -c 'import os, sys, time; os.kill(int(sys.argv[1]), 9); print(time.monotonic_ns())' "$1"; }
+
+# Without a store nothing could keep two nodes from activating one key:
+# naming one faults, with the reason.
+ip netns exec "${NS_PREFIX}1" "$D/cbank" serve --act-node "n9@10.77.0.1:7999" \
+  --act-cookie-file "$D/cookie" >/dev/null 2>"$D/nostore.err"
+[ $? = 1 ] && grep -q "virtual actors across nodes need the coordination store" "$D/nostore.err" ||
+  fail "a node without a store did not refuse a virtual reference: $(cat "$D/nostore.err")"
 
 t0=$SECONDS
 node 3 n3 7500 serve

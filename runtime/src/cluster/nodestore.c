@@ -138,6 +138,14 @@ int act__shard_claim(uint32_t shard, act_shard_fn fn, int later) {
 
 int act__shard_store(void) { return atomic_load(&the_store) != NULL; }
 
+/* On the loop: the lease is good for longer than the guard on this
+ * node's clock. False in a process that was paused past it and has just
+ * woken up, before the fence timer has had its turn. */
+int act__shard_lease_ok(void) {
+  act_nodestore_t *s = atomic_load(&the_store);
+  return s && s->held && act_lease_left_ms(s->lease) > ACT_LEASE_GUARD(s->lease_ms);
+}
+
 act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
                                       int64_t lease_ms, char *err, size_t cap) {
   act_nodestore_t *s = calloc(1, sizeof *s);

@@ -30,6 +30,7 @@ struct act_coord_result;
 typedef void (*act_shard_fn)(uint32_t shard, const struct act_coord_result *r);
 int act__shard_claim(uint32_t shard, act_shard_fn fn, int later);   /* later: after lease / 10 */
 int act__shard_store(void);   /* 1 while the node has a store */
+int act__shard_lease_ok(void);   /* on the loop: the lease outlasts its guard */
 /* RK_VMSG and RK_VSTALE envelopes, whole (virtual/vcluster.c). */
 void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n);
 

@@ -268,8 +268,10 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   uint64_t h = act__vkey_hash(&k);
   cshard_t *c = &shards[h & (ACT_VSHARDS - 1)];
   pthread_mutex_lock(&c->mu);
-  /* A stopping node activates nothing more: its shards go with its lease. */
-  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal() && !atomic_load(&act__vclosed);
+  /* A stopping node activates nothing more: its shards go with its lease;
+   * nor does one whose lease is about to end (paused past it, say). */
+  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal() && !atomic_load(&act__vclosed) &&
+             act__shard_lease_ok();
   pthread_mutex_unlock(&c->mu);
   if (!mine) {
     refuse(from, p, n);

@@ -267,7 +267,7 @@ static void unlink_node(shard_t *s, vnode_t *n) {
   }
 }
 
-static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k);
+static act_actor_t *ref_new(const act_virtual_type_t *vt, act_vkey_t k);
 
 /* Under s->mu: a new activation of n's key becomes its live one. */
 static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
@@ -304,7 +304,7 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
   n->key = *k;
   n->shard = s;
   n->linked = 1;
-  n->ref = ref_new(cx, r->vt, *k);
+  n->ref = ref_new(r->vt, *k);
   n->epoch = epoch;
   p = &s->tab[(h >> 6) & (s->cap - 1)];
   n->next = *p;
@@ -316,12 +316,16 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
 
 /* ---- references ------------------------------------------------------------ */
 
-static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
-  /* Without a store each node would keep its own registry, so a key could
-   * be active on two nodes at once: refused. */
+/* Without a store each node would keep its own registry, so a key could
+ * be active on two nodes at once: `Cart[k]` faults. Checked where a
+ * program names a key, never under a registry's lock (a fault unwinds). */
+static void need_store(act_ctx_t *cx, const act_virtual_type_t *vt) {
   if (act_cluster_running() && !act__shard_store())
     act_faultf(cx, NULL, "virtual actor %s: virtual actors across nodes need the coordination store "
                "(start the node with --act-store)", vt->type->name);
+}
+
+static act_actor_t *ref_new(const act_virtual_type_t *vt, act_vkey_t k) {
   vref_t *v = act_alloc(sizeof *v);
   v->base.type = vt->type;
   atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
@@ -332,11 +336,13 @@ static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vke
 }
 
 act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key) {
-  return ref_new(cx, vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
+  need_store(cx, vt);
+  return ref_new(vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
 }
 
 act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key) {
-  return ref_new(cx, vt, (act_vkey_t){.i = key});
+  need_store(cx, vt);
+  return ref_new(vt, (act_vkey_t){.i = key});
 }
 
 void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m) {
