@@ -5,7 +5,7 @@ JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps deps-test run test sanitize tsan stress fuzz fuzz-cluster bench vsix install clean
+.PHONY: all build deps deps-test run test sanitize tsan stress cluster-soak fuzz fuzz-cluster bench vsix install clean
 
 all: build
 
@@ -50,6 +50,17 @@ stress: build
 	@nice tests/stress/run.sh --runs $(STRESS_RUNS) --build $(BUILD); plain=$$?; \
 	 nice tests/stress/run.sh --tsan --runs $(STRESS_TSAN_RUNS); tsan=$$?; \
 	 [ $$plain -eq 0 ] && [ $$tsan -eq 0 ]
+
+# Virtual actors across nodes (tests/virtual/cluster.sh) for longer than
+# `make test` does: SOAK_ROUNDS rounds of 3 nodes, kill -9 and SIGTERM of
+# owners under SOAK_TRANSFERS transfers per teller, SOAK_FLOOD tells per
+# flooding node. Needs root (network namespaces) and PostgreSQL's server.
+SOAK_ROUNDS ?= 5
+SOAK_TRANSFERS ?= 1500
+SOAK_FLOOD ?= 100000
+cluster-soak: build
+	@for i in $$(seq 1 $(SOAK_ROUNDS)); do echo "round $$i"; \
+	  nice tests/virtual/cluster.sh $(BUILD)/bin/actorc $(SOAK_TRANSFERS) $(SOAK_FLOOD) || exit 1; done
 
 fuzz: deps-test
 	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null

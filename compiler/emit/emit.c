@@ -201,6 +201,10 @@ static void emit_virtual_type(strbuf_t *out, ast_t *a) {
                  "const act_virtual_type_t %s_vtype = {\n  .type = &%s_type,\n  .activate = %s_activate,\n"
                  "  .passivate_ns = INT64_C(%lld),\n  .reg = &%s_vreg,\n};\n\n",
             an, an, an, an, (long long)(pa ? const_int(pa->kids[0], 0) : 0), an);
+  /* Declared before main: in a cluster, a node activates keys that other
+   * nodes send it, whether or not its own code ever names the type. */
+  strbuf_printf(out, "__attribute__((constructor)) static void %s_1vdeclare(void) { act_virtual_declare(&%s_vtype); }\n\n",
+                an, an);
 }
 
 /* The parameters as a struct descriptor over the state struct: what

@@ -9,8 +9,11 @@ writes it for a process it killed. The logs of several processes on one machine 
 (or one file they all appended to): CLOCK_MONOTONIC is one clock there.
 Per key, in time order, starts and stops must alternate, each stop must
 come from the activation that started last (same node and incarnation),
-and epochs never go down. Prints a summary; exits 1 on a violation, naming
-the key and the two lines."""
+and epochs never go down. In a cluster (epochs above 0) a key that starts
+on another node or incarnation than its previous activation must have a
+higher epoch: the store gave its shard to a new owner, so two owners never
+share an epoch. Prints a summary (with how many keys moved between nodes);
+exits 1 on a violation, naming the key and the two lines."""
 import sys
 from collections import defaultdict
 
@@ -30,6 +33,8 @@ def main(paths):
     events.sort(key=lambda e: (e[0], e[1] == "start"))
     live = {}
     last_epoch = defaultdict(int)
+    owner = {}           # key -> (node, incarnation, epoch) of its last activation
+    owners = defaultdict(set)
     starts = 0
     for e in events:
         t, what, typ, key, node, inc, epoch, where = e
@@ -46,6 +51,12 @@ def main(paths):
             if k in live:
                 print(f"two activations of {typ}[{key}]: {live[k][7]} and {where}")
                 return 1
+            prev = owner.get(k)
+            if prev and epoch > 0 and prev[:2] != (node, inc) and epoch <= prev[2]:
+                print(f"{typ}[{key}] changed owner without a new epoch ({prev[2]} -> {epoch}) at {where}")
+                return 1
+            owner[k] = (node, inc, epoch)
+            owners[k].add((node, inc))
             live[k] = e
             starts += 1
         else:
@@ -56,7 +67,11 @@ def main(paths):
             if (s[4], s[5]) != (node, inc):
                 print(f"{typ}[{key}] stopped by another activation at {where} (started at {s[7]})")
                 return 1
-    print(f"activations: {starts} starts of {len(last_epoch)} keys, never two at once")
+    moved = sum(1 for o in owners.values() if len(o) > 1)
+    nodes = len({o for os in owners.values() for o in os})
+    print(f"activations: {starts} starts of {len(last_epoch)} keys, never two at once; "
+          f"{nodes} node incarnations, {moved} keys moved between them, epochs rising "
+          f"(highest {max(last_epoch.values(), default=0)})")
     return 0
 
 

@@ -504,6 +504,9 @@ typedef struct act_virtual_type {
 } act_virtual_type_t;
 act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key);
 act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key);
+/* Declares a virtual actor type (generated constructors, before main), so
+ * a node can activate keys of it that other nodes forward to it. */
+void act_virtual_declare(const act_virtual_type_t *vt);
 /* `sender` in a handler (a virtual actor's activation reads as its key). */
 act_actor_t *act_sender(act_ctx_t *cx);
 /* `==` on references: the same actor, or references to the same key. */

@@ -32,7 +32,10 @@ enum {
   RK_RELEASE = 10, /* name: the sender's claim is void */
   RK_WHERE = 11,   /* request id, name */
   RK_HERE = 12,    /* request id, found, [ref] */
-  RK_LAST = RK_HERE
+  RK_VMSG = 13,    /* epoch, ask id (0: a tell), type name, key, sender ref, msg id, body:
+                      to the owner of the key's shard at that epoch (virtual/vcluster.c) */
+  RK_VSTALE = 14,  /* a whole RK_VMSG envelope, refused: not the owner at its epoch */
+  RK_LAST = RK_VSTALE
 };
 
 /* A reference to an actor on another node. Sends to it are encoded and
@@ -74,6 +77,7 @@ void act__proxy_rekey(act_proxy_t *p, act_aid_t id);
 bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const char **what);
 bool act__wire_decode(act_reader_t *r, const act_type_t *t, void *v);
 void act__put_u8(act_buf_t *b, uint8_t x);
+void act__patch_u64(char *at, uint64_t x);
 void act__put_u64(act_buf_t *b, uint64_t x);
 void act__put_aid(act_buf_t *b, act_aid_t id);
 void act__put_cstr(act_buf_t *b, const char *s);
@@ -92,6 +96,20 @@ void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost);
 void act__proxy_dead(act_proxy_t *p, act_str_t *reason);   /* AF_DEAD, no Down */
 act_str_t *act__unreachable(void);   /* the reason "unreachable" */
 void act__log_drop(const char *from, const char *what, const char *why);
+
+/* A tell or ask after its address (sender, message id, body): false if it
+ * cannot cross (a handler faults). An ask is tracked by act__ask_new (0:
+ * a tell), answered from `node`; act__ask_moved says it is now answered
+ * from another node (0: no longer pending); act__ask_fail fails it. */
+bool act__env_put_msg(act_ctx_t *cx, act_buf_t *b, act_msg_t *m, const act_remote_msg_t **rm);
+act_msg_t *act__env_get_msg(const char *from, act_reader_t *r, uint64_t ask);
+uint64_t act__ask_new(act_msg_t *m, const act_remote_msg_t *rm, act_str_t *node);
+int act__ask_moved(uint64_t ask, const char *node);
+void act__ask_fail(act_ctx_t *cx, uint64_t ask, const char *why);
+int act__ask_take(uint64_t ask, act_future_t **f, act_actor_t **asker);   /* 0: not pending */
+void act__refuse_ask(const char *node, uint64_t ask, const char *why);
+/* act__send_env, and a handler that overfilled the node's link pauses. */
+int act__send_env_from(act_ctx_t *cx, const char *node, const act_buf_t *b);
 
 /* rspawn.c */
 void act__on_spawn(const char *from, act_reader_t *r);

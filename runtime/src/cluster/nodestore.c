@@ -5,7 +5,13 @@
  * supervisors that restart its children elsewhere, may already treat it
  * as gone, so it must not keep running what they replace. It also reads
  * the live members every lease / 3: a peer whose lease lapsed is reported
- * unreachable even while its heartbeats are still believed. */
+ * unreachable even while its heartbeats are still believed.
+ *
+ * Virtual actors' shards (docs/cluster.md, "Virtual actors across nodes")
+ * are claimed here too, on the loop where the store lives: any thread asks
+ * with act__shard_claim, which sets the shard's bit and wakes the loop;
+ * a claim the store cannot answer yet (it failed, or this node has not
+ * joined) is tried again a tenth of a lease later. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,7 @@
 #include <uv.h>
 
 #include "cluster/cluster_int.h"
+#include "cluster/remote.h"
 #include "rt/rt.h"
 
 struct act_nodestore {
@@ -20,10 +27,19 @@ struct act_nodestore {
   act_coord_t *store;
   act_lease_t *lease;
   uv_timer_t watch;
+  uv_async_t claim_wake;       /* act__shard_claim from any thread */
+  uv_async_t later_wake;       /* ... asking for a claim a little later */
+  uv_timer_t claim_retry;
+  _Atomic uint64_t claims;     /* shards to ask about: bit i is shard i */
+  _Atomic uint64_t later;      /* shards to ask about after claim_retry */
+  uint64_t inc;
   int64_t lease_ms;
-  int held, leaving, busy;
+  int held, leaving, busy, closing;
   char name[ACT_NAME_MAX + 1];
 };
+
+static act_nodestore_t *_Atomic the_store;   /* claims go to it */
+static act_shard_fn shard_fn;
 
 static void on_lease(void *arg, int event, const char *why) {
   act_nodestore_t *s = arg;
@@ -38,6 +54,7 @@ static void on_lease(void *arg, int event, const char *why) {
     /* _exit, not exit: other threads are running actors, and nothing of
      * theirs may happen after the fence (atexit work included). */
     act__logf("act: cluster: node %s fenced: %s; stopping (fail-stop)\n", s->name, why);
+    act__virtual_exit();   /* its activations end here, before its lease */
     _exit(ACT_EXIT_FENCED);
   case ACT_LEASE_LOST:
     act__logf("act: cluster: node %s cannot join the store: %s (a previous incarnation's lease "
@@ -61,6 +78,74 @@ static void on_watch(uv_timer_t *t) {
   act_coord_members(s->store, on_members, s);
 }
 
+/* ---- shard claims ---- */
+
+static void claim_now(act_nodestore_t *s);
+
+static void on_retry(uv_timer_t *t) { claim_now(t->data); }
+
+static void retry_later(act_nodestore_t *s, uint32_t shard) {
+  atomic_fetch_or(&s->claims, UINT64_C(1) << shard);
+  if (!uv_is_active((uv_handle_t *)&s->claim_retry)) {
+    uint64_t again = (uint64_t)(s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1);
+    uv_timer_start(&s->claim_retry, on_retry, again, 0);
+  }
+}
+
+static void on_claim(void *arg, const act_coord_result_t *r) {
+  act_nodestore_t *s = atomic_load(&the_store);
+  uint32_t shard = (uint32_t)(uintptr_t)arg;
+  if (s == NULL || s->leaving) return;
+  /* Not joined yet, the store failed, or the owner is a node this one
+   * cannot reach (dead, until its lease lapses): ask again a little later
+   * rather than send where nothing arrives. */
+  if (r->status == ACT_COORD_ERROR || r->status == ACT_COORD_LOST ||
+      (r->status == ACT_COORD_TAKEN && act_cluster_incarnation(r->owner.node) != r->owner.incarnation)) {
+    retry_later(s, shard);
+    return;
+  }
+  if (shard_fn) shard_fn(shard, r);
+}
+
+static void claim_now(act_nodestore_t *s) {
+  if (s->leaving) return;
+  uint64_t m = atomic_exchange(&s->claims, 0);
+  for (uint32_t i = 0; m; i++, m >>= 1)
+    if (m & 1) act_coord_claim(s->store, i, s->name, s->inc, on_claim, (void *)(uintptr_t)i);
+}
+
+static void on_claim_wake(uv_async_t *a) { claim_now(a->data); }
+
+static void on_claim_later(uv_async_t *a) {
+  act_nodestore_t *s = a->data;
+  uint64_t m = atomic_exchange(&s->later, 0);
+  for (uint32_t i = 0; m; i++, m >>= 1)
+    if (m & 1) retry_later(s, i);
+}
+
+int act__shard_claim(uint32_t shard, act_shard_fn fn, int later) {
+  act_nodestore_t *s = atomic_load(&the_store);
+  if (s == NULL || shard >= 64) return -1;
+  shard_fn = fn;
+  uint64_t bit = UINT64_C(1) << shard;
+  if (later) {   /* the timer belongs to the loop: it is started there */
+    if ((atomic_fetch_or(&s->later, bit) & bit) == 0) uv_async_send(&s->later_wake);
+  } else if ((atomic_fetch_or(&s->claims, bit) & bit) == 0) {
+    uv_async_send(&s->claim_wake);
+  }
+  return 0;
+}
+
+int act__shard_store(void) { return atomic_load(&the_store) != NULL; }
+
+/* On the loop: the lease is good for longer than the guard on this
+ * node's clock. False in a process that was paused past it and has just
+ * woken up, before the fence timer has had its turn. */
+int act__shard_lease_ok(void) {
+  act_nodestore_t *s = atomic_load(&the_store);
+  return s && s->held && act_lease_left_ms(s->lease) > ACT_LEASE_GUARD(s->lease_ms);
+}
+
 act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
                                       int64_t lease_ms, char *err, size_t cap) {
   act_nodestore_t *s = calloc(1, sizeof *s);
@@ -79,6 +164,7 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
   snprintf(m.addr, sizeof m.addr, "%s", me->addr);
   snprintf(s->name, sizeof s->name, "%s", me->node);
   s->node = n;
+  s->inc = me->incarnation;
   s->lease_ms = lease_ms;
   if (act_coord_on_fenced(on_lease, s) != 0 ||
       (s->lease = act_lease_start(loop, s->store, &m, lease_ms)) == NULL) {
@@ -91,6 +177,13 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
   s->watch.data = s;
   uint64_t every = (uint64_t)lease_ms / 3;
   uv_timer_start(&s->watch, on_watch, every, every ? every : 1);
+  uv_async_init(loop, &s->claim_wake, on_claim_wake);
+  s->claim_wake.data = s;
+  uv_async_init(loop, &s->later_wake, on_claim_later);
+  s->later_wake.data = s;
+  uv_timer_init(loop, &s->claim_retry);
+  s->claim_retry.data = s;
+  atomic_store(&the_store, s);
   return s;
 }
 
@@ -102,6 +195,7 @@ static void on_lease_gone(void *arg) {
 
 static void on_watch_closed(uv_handle_t *h) {
   act_nodestore_t *s = h->data;
+  if (--s->closing) return;   /* the last of the four */
   act_lease_stop(s->lease, on_lease_gone, s);
 }
 
@@ -111,6 +205,12 @@ static void on_watch_closed(uv_handle_t *h) {
 void act__nodestore_leave(act_nodestore_t *s) {
   if (s == NULL || s->leaving) return;
   s->leaving = 1;
+  atomic_store(&the_store, NULL);
   uv_timer_stop(&s->watch);
+  uv_timer_stop(&s->claim_retry);
+  s->closing = 4;
   uv_close((uv_handle_t *)&s->watch, on_watch_closed);
+  uv_close((uv_handle_t *)&s->claim_wake, on_watch_closed);
+  uv_close((uv_handle_t *)&s->later_wake, on_watch_closed);
+  uv_close((uv_handle_t *)&s->claim_retry, on_watch_closed);
 }

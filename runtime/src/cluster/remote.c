@@ -153,6 +153,11 @@ void act__put_cstr(act_buf_t *b, const char *s) {   /* as a string, without maki
   act__enc_len(b, n);
   act_buf_put(b, s, (int64_t)n);
 }
+/* The codec writes a u64 as 8 bytes, little-endian: one written as a
+ * placeholder can be filled in later. */
+void act__patch_u64(char *at, uint64_t x) {
+  for (int i = 0; i < 8; i++) at[i] = (char)(x >> (8 * i));
+}
 bool act__get_u8(act_reader_t *r, uint8_t *x) { return act_decode(r, &act_type_u8, x); }
 bool act__get_u64(act_reader_t *r, uint64_t *x) { return act_decode(r, &act_type_u64, x); }
 bool act__get_aid(act_reader_t *r, act_aid_t *id) {
@@ -446,6 +451,75 @@ static void send_down(act_proxy_t *node, act_down_msg_t *d) {
   act__send_env(node->node->data, &b);
 }
 
+/* The part of a tell or ask envelope after its address: the sender, the
+ * message's id and its body. False (the sender faulted when in a handler)
+ * if it cannot cross; *rm_out is its declared type. */
+bool act__env_put_msg(act_ctx_t *cx, act_buf_t *b, act_msg_t *m, const act_remote_msg_t **rm_out) {
+  const act_remote_msg_t *rm = act__msg_by_id(m->type->id);
+  if (rm == NULL || &rm->msg->type != m->type) {
+    if (cx && cx->worker)
+      act_faultf(cx, NULL, "message %s is not sendable to another node (a runtime message)",
+                 m->type->name);
+    return false;
+  }
+  put_ref(b, m->sender);
+  act_encode(b, &act_type_u32, &m->type->id);
+  const char *what = NULL;
+  if (!act__wire_encode(b, rm->msg->body, m, &what)) {
+    if (cx && cx->worker)
+      act_faultf(cx, NULL, "message %s holds %s: not sendable to another node", m->type->name, what);
+    return false;
+  }
+  *rm_out = rm;
+  return true;
+}
+
+uint64_t act__ask_new(act_msg_t *m, const act_remote_msg_t *rm, act_str_t *node) {
+  if (m->future == NULL) return 0;
+  pending_ask_t *pa = act_alloc(sizeof *pa);
+  pa->id = atomic_fetch_add(&ask_ids, 1) + 1;
+  pa->f = m->future;
+  pa->asker = m->sender;
+  pa->node = node;
+  pa->reply = rm->reply;
+  pthread_mutex_lock(&act__lang_mu);
+  act__idmap_put(&asks, pa->id, 0, pa);
+  pthread_mutex_unlock(&act__lang_mu);
+  return pa->id;
+}
+
+int act__ask_moved(uint64_t ask, const char *node) {
+  act_str_t *to = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  pending_ask_t *pa = act__idmap_get(&asks, ask, 0);
+  if (pa) pa->node = to;
+  pthread_mutex_unlock(&act__lang_mu);
+  return pa != NULL;
+}
+
+int act__ask_take(uint64_t ask, act_future_t **f, act_actor_t **asker) {
+  pthread_mutex_lock(&act__lang_mu);
+  pending_ask_t *pa = act__idmap_del(&asks, ask, 0);
+  pthread_mutex_unlock(&act__lang_mu);
+  if (pa) *f = pa->f, *asker = pa->asker;
+  return pa != NULL;
+}
+
+void act__ask_fail(act_ctx_t *cx, uint64_t ask, const char *why) {
+  pthread_mutex_lock(&act__lang_mu);
+  pending_ask_t *pa = act__idmap_del(&asks, ask, 0);
+  pthread_mutex_unlock(&act__lang_mu);
+  if (pa) act__fail_future(cx, pa->f, pa->asker, why);
+}
+
+int act__send_env_from(act_ctx_t *cx, const char *node, const act_buf_t *b) {
+  act_str_t *name = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *g = gate_locked(name);
+  pthread_mutex_unlock(&act__lang_mu);
+  return send_via(cx, g, node, b);
+}
+
 void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   act_proxy_t *p = act__proxy(to);
   act_actor_t *local = forwarded(p);
@@ -461,44 +535,17 @@ void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     if (m->type == &act_down_type) send_down(p, (act_down_msg_t *)m);
     return;
   }
-  const act_remote_msg_t *rm = act__msg_by_id(m->type->id);
-  if (rm == NULL || &rm->msg->type != m->type) {
-    if (cx && cx->worker)
-      act_faultf(cx, NULL, "message %s is not sendable to another node (a runtime message)",
-                 m->type->name);
-    return;
-  }
   act_buf_t b;
   act__env_begin(&b);
   act__put_u8(&b, m->future ? RK_ASK : RK_TELL);
   act__put_aid(&b, p->id);
-  put_ref(&b, m->sender);
-  uint64_t ask = m->future ? atomic_fetch_add(&ask_ids, 1) + 1 : 0;
-  if (ask) act__put_u64(&b, ask);
-  act_encode(&b, &act_type_u32, &m->type->id);
-  const char *what = NULL;
-  if (!act__wire_encode(&b, rm->msg->body, m, &what)) {
-    if (cx && cx->worker)
-      act_faultf(cx, NULL, "message %s holds %s: not sendable to another node", m->type->name, what);
-    return;
-  }
-  if (ask) {
-    pending_ask_t *pa = act_alloc(sizeof *pa);
-    pa->id = ask;
-    pa->f = m->future;
-    pa->asker = m->sender;
-    pa->node = p->node;
-    pa->reply = rm->reply;
-    pthread_mutex_lock(&act__lang_mu);
-    act__idmap_put(&asks, ask, 0, pa);
-    pthread_mutex_unlock(&act__lang_mu);
-  }
-  if (send_via(cx, p->gate, p->node->data, &b) != 0 && ask) {
-    pthread_mutex_lock(&act__lang_mu);
-    pending_ask_t *pa = act__idmap_del(&asks, ask, 0);
-    pthread_mutex_unlock(&act__lang_mu);
-    if (pa) act__fail_future(cx, pa->f, pa->asker, "unreachable");
-  }
+  int64_t ask_at = b.len;
+  if (m->future) act__put_u64(&b, 0);   /* the ask's id, once it is tracked */
+  const act_remote_msg_t *rm;
+  if (!act__env_put_msg(cx, &b, m, &rm)) return;
+  uint64_t ask = act__ask_new(m, rm, p->node);
+  if (ask) act__patch_u64(b.p + ask_at, ask);
+  if (send_via(cx, p->gate, p->node->data, &b) != 0 && ask) act__ask_fail(cx, ask, "unreachable");
 }
 
 void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
@@ -571,7 +618,7 @@ void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost) {
 
 /* ---- what arrives ----------------------------------------------------------- */
 
-static void refuse_ask(const char *node, uint64_t ask, const char *why) {
+void act__refuse_ask(const char *node, uint64_t ask, const char *why) {
   act_buf_t b;
   act__env_begin(&b);
   act__put_u8(&b, RK_REPLY);
@@ -581,43 +628,56 @@ static void refuse_ask(const char *node, uint64_t ask, const char *why) {
   act__send_env(node, &b);
 }
 
-static void on_msg(const char *from, int kind, act_reader_t *r) {
-  act_aid_t id;
+/* The tail of a tell or ask envelope (act__env_put_msg's), as a message
+ * from outside any actor; NULL (logged, an ask refused) if malformed. */
+act_msg_t *act__env_get_msg(const char *from, act_reader_t *r, uint64_t ask) {
   act_actor_t *sender;
-  uint64_t ask = 0;
   uint32_t mid;
-  if (!act__get_aid(r, &id) || !act__wire_decode(r, &act_type_ref, &sender) ||
-      (kind == RK_ASK && !act__get_u64(r, &ask)) || !act_decode(r, &act_type_u32, &mid)) {
+  if (!act__wire_decode(r, &act_type_ref, &sender) || !act_decode(r, &act_type_u32, &mid)) {
     act__log_drop(from, "a message", r->err);
-    return;
+    if (ask) act__refuse_ask(from, ask, "the message could not be decoded by its receiver");
+    return NULL;
   }
   const act_remote_msg_t *rm = act__msg_by_id(mid);
   if (rm == NULL) {
     act__log_drop(from, "a message", "unknown message type");
-    return;
+    if (ask) act__refuse_ask(from, ask, "the message could not be decoded by its receiver");
+    return NULL;
   }
   act_msg_t *m = act_alloc(rm->msg->type.size);
   if (!act__wire_decode(r, rm->msg->body, m) || r->p != r->end) {
     act__log_drop(from, rm->msg->type.name, r->err ? r->err : "bytes after the message");
-    if (ask) refuse_ask(from, ask, "the message could not be decoded by its receiver");
-    return;
+    if (ask) act__refuse_ask(from, ask, "the message could not be decoded by its receiver");
+    return NULL;
   }
   m->type = &rm->msg->type;
-  act_actor_t *to = act__exported(id);
   if (ask) {
     act_future_t *f = act_alloc(sizeof *f);
     f->rid = ask;
     f->msg_name = m->type->name;
-    f->target = to;
     m->future = f;
     if (sender == NULL) sender = &act__node_proxy(from, act_cluster_incarnation(from))->base;
   }
   m->sender = sender;
+  return m;
+}
+
+static void on_msg(const char *from, int kind, act_reader_t *r) {
+  act_aid_t id;
+  uint64_t ask = 0;
+  if (!act__get_aid(r, &id) || (kind == RK_ASK && !act__get_u64(r, &ask))) {
+    act__log_drop(from, "a message", r->err);
+    return;
+  }
+  act_msg_t *m = act__env_get_msg(from, r, ask);
+  if (m == NULL) return;
+  act_actor_t *to = act__exported(id);
+  if (m->future) m->future->target = to;
   if (to == NULL) {
     if (ask) {
       char why[200];
       snprintf(why, sizeof why, "ask %s to actor failed: the target is gone", m->type->name);
-      refuse_ask(from, ask, why);
+      act__refuse_ask(from, ask, why);
     }
     return;
   }
@@ -662,6 +722,7 @@ static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) 
   if (!act__get_u8(&r, &kind)) return;
   switch (kind) {
   case RK_TELL: case RK_ASK: on_msg(from, kind, &r); return;
+  case RK_VMSG: case RK_VSTALE: act__virtual_arrived(from, kind, p, n); return;
   case RK_REPLY: on_reply(from, &r); return;
   case RK_SPAWN: act__on_spawn(from, &r); return;
   case RK_STOP:
@@ -699,7 +760,7 @@ static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) 
     return;
   }
   default:
-    if (kind >= RK_CLAIM && kind <= RK_LAST) act__on_names(from, kind, &r);
+    if (kind >= RK_CLAIM && kind <= RK_HERE) act__on_names(from, kind, &r);
     else act__log_drop(from, "a message", "unknown kind");
     return;
   }

@@ -22,4 +22,16 @@ int act__remote_holds(void);
 /* SIGTERM: the actors other nodes spawned here stop with the tree. */
 void act__remote_stop_guests(void);
 
+/* Virtual actors across nodes (nodestore.c): ask the store who owns a
+ * shard (0..63), claiming it when nobody live does; fn gets the answer
+ * (OK: this node owns it at r->epoch; TAKEN: r->owner does) on the
+ * cluster's loop thread. -1 when this node has no store. */
+struct act_coord_result;
+typedef void (*act_shard_fn)(uint32_t shard, const struct act_coord_result *r);
+int act__shard_claim(uint32_t shard, act_shard_fn fn, int later);   /* later: after lease / 10 */
+int act__shard_store(void);   /* 1 while the node has a store */
+int act__shard_lease_ok(void);   /* on the loop: the lease outlasts its guard */
+/* RK_VMSG and RK_VSTALE envelopes, whole (virtual/vcluster.c). */
+void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n);
+
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/cluster.h"
 #include "act/persist.h"
 #include "rt/rt.h"
 
@@ -24,6 +25,7 @@ static size_t nschema, capschema;
 static const char *opt_path, *opt_sync;
 static act_journal_t *journal;
 static act_journal_writer_t *writer;
+static bool shared;   /* opened shared: written by several nodes, under fences */
 /* Writes queued and not yet answered: the program is not quiescent while
  * the journal still owes an actor its answer. */
 static _Atomic int inflight;
@@ -94,6 +96,9 @@ void act__persist_start(const char *argv0) {
   cfg.program = slash && slash[1] ? slash + 1 : argv0 && *argv0 ? argv0 : "act";
   cfg.types = schema;
   cfg.ntypes = nschema;
+  /* Nodes of a cluster share a journal that fences (PostgreSQL): each
+   * persistent virtual actor writes only under the epoch it activated at. */
+  cfg.shared = shared = act_cluster_running() && act_journal_backend(path)->fence != NULL;
   act_journal_err_t err;
   if (act_journal_open(act_journal_backend(path), &cfg, &journal, &err) != ACT_JOURNAL_OK)
     fatal(err.msg);
@@ -113,6 +118,7 @@ typedef struct pstate {
   size_t pid_len;
   int64_t seq;        /* the last event written (or queued) */
   int64_t snap_seq;   /* the event the newest snapshot covers */
+  int64_t epoch;      /* a virtual actor's shard epoch in a shared journal: its fence (0: none) */
 } pstate_t;
 
 static pstate_t *state_of(act_actor_t *self, const act_persist_type_t *pt) {
@@ -196,6 +202,14 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
   a.ps = ps;
   act_journal_recovery_t out;
   act_journal_err_t err;
+  /* An activation at epoch E fences its key first: a stale owner's writes
+   * are refused from now on, and what it committed before is read below. */
+  int64_t epoch = (int64_t)act__virtual_epoch(self);
+  if (epoch > 0 && shared) {
+    if (journal->ops->fence(journal, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
+      act_fail(cx, act_str_from_cstr(err.msg), NULL);
+    ps->epoch = epoch;
+  }
   int rc = act_journal_recover(journal, ps->pid, ps->pid_len, on_snapshot, on_event, &a, &out, &err);
   if (rc == 2 && a.fault) {
     /* An `apply` faulted during replay: the actor's supervisor decides. */
@@ -249,6 +263,7 @@ act_future_t *act_persist_event(act_ctx_t *cx, const act_persist_type_t *pt, con
   op->data = data->p;
   act_journal_req_event(&op->req, ps->pid, ps->pid_len, ++ps->seq, type, data->p, (size_t)data->len,
                         event_done, op);
+  op->req.w.epoch = ps->epoch;
   atomic_fetch_add(&inflight, 1);
   act_journal_submit(writer, &op->req);
   return &op->f;
@@ -296,6 +311,7 @@ void act_persist_applied(act_ctx_t *cx, const act_persist_type_t *pt) {
   op->pid = ps->pid;
   act_journal_req_snapshot(&op->req, ps->pid, ps->pid_len, ps->seq, pt->name, b.p, (size_t)b.len,
                            snapshot_done, op);
+  op->req.w.epoch = ps->epoch;
   atomic_fetch_add(&inflight, 1);
   act_journal_submit(writer, &op->req);
   ps->snap_seq = ps->seq;

@@ -188,6 +188,8 @@ const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
 void act__virtual_ended(act_ctx_t *cx, act_actor_t *a);
 extern const char *act__activation_log_path;   /* --act-activation-log */
 void act__virtual_exit(void);   /* the process is ending: log it */
+/* An activation's shard epoch in a cluster (0: not an activation, or no cluster). */
+uint64_t act__virtual_epoch(const act_actor_t *a);
 /* start.c: the program ends with code (exit() or its end). */
 ACT_NORETURN void act__leave(int code);
 /* options.c: this node's name (before the `@` of --act-node), or "-". */

@@ -161,8 +161,10 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
  * process ended. Workers are still parked in the scheduler: leave without
  * running exit handlers under their feet. print() never buffers. */
 ACT_NORETURN void act__leave(int code) {
-  if (act_cluster_running()) act_cluster_stop();
+  /* Activations end before the store hears the node leave: from then on
+   * another node may activate their keys. */
   act__virtual_exit();
+  if (act_cluster_running()) act_cluster_stop();
   _exit(code);
 }
 

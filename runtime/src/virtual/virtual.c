@@ -26,11 +26,12 @@
  * message activates the key again, with its state recovered from the
  * journal when the actor is persistent. When the root stops, they stop.
  *
- * In a cluster the registry is to become the local cache of the store's
- * shard ownership; this file is the one-node case, where this node owns
- * every key. Until then a node started with --act-node refuses virtual
- * references (the sender faults with a reason that says so) rather than
- * let two nodes activate one key. */
+ * In a cluster (--act-node with --act-store) this registry holds the keys
+ * of the shards this node owns; vcluster.c decides, from the store, which
+ * node a send goes to, and comes here for the shards that are this node's
+ * (act__vlocal_send), with the epoch they are held at. A node without a
+ * store refuses virtual references (the sender faults with a reason that
+ * says so) rather than let two nodes activate one key. */
 #define GC_THREADS
 #include <gc/gc.h>
 
@@ -42,14 +43,17 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "act/cluster.h"
 #include "actor/actor.h"
+#include "cluster/remote.h"
 #include "supervise/supervise.h"
+#include "virtual/virtual_int.h"
 
-#define NSHARDS 64
+#define NSHARDS ACT_VSHARDS
 #define DEFAULT_PASSIVATE_NS (600 * INT64_C(1000000000))
 
 typedef struct act_vnode {
@@ -65,6 +69,7 @@ typedef struct act_vnode {
   int ending;               /* live is passivating or stopping */
   act_msg_t **pend;         /* mail that came while live was ending */
   int npend, cappend;
+  uint64_t epoch;           /* the shard's epoch when live started (0: no cluster) */
   struct shard *shard;
 } vnode_t;
 
@@ -82,13 +87,6 @@ typedef struct act_virtual_reg {
   shard_t shards[NSHARDS];
 } reg_t;
 
-/* A reference: looks like an actor to act_send (flags, type). */
-typedef struct vref {
-  act_actor_t base;
-  reg_t *reg;
-  uint64_t hash;
-  act_vkey_t key;
-} vref_t;
 
 static pthread_mutex_t regs_mu = PTHREAD_MUTEX_INITIALIZER;
 static reg_t *regs;               /* every registry made, for the sweeper */
@@ -104,7 +102,7 @@ static uint64_t mix(uint64_t h) {
   return h ^ (h >> 33);
 }
 
-static uint64_t key_hash(const act_vkey_t *k) { return k->s ? act_str_hash(k->s) : mix((uint64_t)k->i); }
+uint64_t act__vkey_hash(const act_vkey_t *k) { return k->s ? act_str_hash(k->s) : mix((uint64_t)k->i); }
 
 static int key_eq(const act_vkey_t *a, const act_vkey_t *b) {
   if ((a->s == NULL) != (b->s == NULL)) return 0;
@@ -148,8 +146,13 @@ static void log_open(void) {
 /* A process that ends ends its activations: one `exit` line says so (the
  * tests write it themselves for a process they kill -9). Called where the
  * runtime ends the process (it leaves with _exit, so atexit would not). */
+_Atomic int act__vclosed;
+
 void act__virtual_exit(void) {
   static atomic_flag once = ATOMIC_FLAG_INIT;
+  /* No activation may start after this: mail forwarded from other nodes
+   * is refused (vcluster.c), to reach the shard's next owner. */
+  atomic_store(&act__vclosed, 1);
   if (act__activation_log_path == NULL || atomic_flag_test_and_set(&once)) return;
   pthread_once(&log_once, log_open);
   if (log_fd < 0) return;
@@ -186,8 +189,9 @@ static void act__virtual_log(act_actor_t *a, const char *what) {
   }
   char line[512];
   /* The time is read under the shard lock that orders this key's lines. */
-  int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%d\n", act_now(), what,
-                   a->type->name, key, act__node_name(), incarnation, 0);
+  int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%" PRIu64 "\n",
+                   act_now(), what, a->type->name, key, act__node_name(), incarnation,
+                   act__rt(a)->vnode->epoch);
   pthread_mutex_lock(&log_mu);
   if (!log_closed && n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
     /* a full disk loses audit lines, never the program */
@@ -199,7 +203,7 @@ static void act__virtual_log(act_actor_t *a, const char *what) {
 
 static void *sweeper(void *arg);
 
-static reg_t *reg_of(const act_virtual_type_t *vt) {
+reg_t *act__vreg_of(const act_virtual_type_t *vt) {
   reg_t *r = __atomic_load_n(vt->reg, __ATOMIC_ACQUIRE);
   if (r) return r;
   pthread_mutex_lock(&regs_mu);
@@ -263,7 +267,7 @@ static void unlink_node(shard_t *s, vnode_t *n) {
   }
 }
 
-static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k);
+static act_actor_t *ref_new(const act_virtual_type_t *vt, act_vkey_t k);
 
 /* Under s->mu: a new activation of n's key becomes its live one. */
 static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
@@ -284,7 +288,8 @@ static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
 /* Under s->mu: the key's activation if it takes mail now; NULL while the
  * one it has is ending (its mail then waits in n->pend). A key seen for
  * the first time is activated. */
-static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k, vnode_t **out) {
+static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const act_vkey_t *k, uint64_t epoch,
+                          vnode_t **out) {
   vnode_t **p = slot(s, h, k);
   vnode_t *n = p ? *p : NULL;
   if (n) {
@@ -299,7 +304,8 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
   n->key = *k;
   n->shard = s;
   n->linked = 1;
-  n->ref = ref_new(cx, r->vt, *k);
+  n->ref = ref_new(r->vt, *k);
+  n->epoch = epoch;
   p = &s->tab[(h >> 6) & (s->cap - 1)];
   n->next = *p;
   *p = n;
@@ -310,35 +316,49 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
 
 /* ---- references ------------------------------------------------------------ */
 
-static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
-  /* Each node would keep its own registry, so a key could be active on two
-   * nodes at once: refused until ownership comes from the store. */
-  if (act_cluster_running())
-    act_faultf(cx, NULL, "virtual actor %s: virtual actors do not run across nodes yet (this node was "
-               "started with --act-node); run the program as a cluster of one", vt->type->name);
+/* Without a store each node would keep its own registry, so a key could
+ * be active on two nodes at once: `Cart[k]` faults. Checked where a
+ * program names a key, never under a registry's lock (a fault unwinds). */
+static void need_store(act_ctx_t *cx, const act_virtual_type_t *vt) {
+  if (act_cluster_running() && !act__shard_store())
+    act_faultf(cx, NULL, "virtual actor %s: virtual actors across nodes need the coordination store "
+               "(start the node with --act-store)", vt->type->name);
+}
+
+static act_actor_t *ref_new(const act_virtual_type_t *vt, act_vkey_t k) {
   vref_t *v = act_alloc(sizeof *v);
   v->base.type = vt->type;
   atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
-  v->reg = reg_of(vt);
+  v->reg = act__vreg_of(vt);
   v->key = k;
-  v->hash = key_hash(&k);
+  v->hash = act__vkey_hash(&k);
   return &v->base;
 }
 
 act_actor_t *act_virtual_str(act_ctx_t *cx, const act_virtual_type_t *vt, act_str_t *key) {
-  return ref_new(cx, vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
+  need_store(cx, vt);
+  return ref_new(vt, (act_vkey_t){.s = key ? key : act_str_from_cstr("")});
 }
 
 act_actor_t *act_virtual_int(act_ctx_t *cx, const act_virtual_type_t *vt, int64_t key) {
-  return ref_new(cx, vt, (act_vkey_t){.i = key});
+  need_store(cx, vt);
+  return ref_new(vt, (act_vkey_t){.i = key});
 }
 
 void act__virtual_send(act_ctx_t *cx, act_actor_t *ref, act_msg_t *m) {
   vref_t *v = (vref_t *)ref;
-  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  if (act_cluster_running()) {
+    act__vcluster_send(cx, v, m);   /* it comes back to act__vlocal_send for this node's shards */
+    return;
+  }
+  act__vlocal_send(cx, v->reg, v->hash, &v->key, 0, m);
+}
+
+void act__vlocal_send(act_ctx_t *cx, reg_t *r, uint64_t h, const act_vkey_t *k, uint64_t epoch, act_msg_t *m) {
+  shard_t *s = &r->shards[h & (NSHARDS - 1)];
   vnode_t *n;
   pthread_mutex_lock(&s->mu);
-  act_actor_t *a = route(cx, v->reg, s, v->hash, &v->key, &n);
+  act_actor_t *a = route(cx, r, s, h, k, epoch, &n);
   if (a) {
     /* Enqueued before the lock is released: a passivation decided after
      * this sees the message as queued and does not happen. */
@@ -399,6 +419,34 @@ uint64_t act_ref_hash(const act_actor_t *a) {
 const char *act__virtual_name(const act_actor_t *a) {
   const vref_t *v = (const vref_t *)a;
   return key_name(v->reg->vt->type->name, &v->key);
+}
+
+const act_virtual_type_t *act__vreg_type(const act_vreg_t *r) { return r->vt; }
+
+uint64_t act__virtual_epoch(const act_actor_t *a) {
+  act_rt_t *rt = a ? act__rt_of((act_actor_t *)a) : NULL;
+  return rt && rt->vnode ? rt->vnode->epoch : 0;
+}
+
+/* ---- types by name (a node activates what others forward to it) ---- */
+
+static const act_virtual_type_t **vtypes;
+static size_t nvtypes, capvtypes;
+
+void act_virtual_declare(const act_virtual_type_t *vt) {
+  if (nvtypes == capvtypes) {   /* constructors run before any thread: no lock */
+    capvtypes = capvtypes ? capvtypes * 2 : 8;
+    const act_virtual_type_t **p = realloc(vtypes, capvtypes * sizeof *p);
+    if (p == NULL) abort();
+    vtypes = p;
+  }
+  vtypes[nvtypes++] = vt;
+}
+
+const act_virtual_type_t *act__vtype_by_name(const char *name, size_t len) {
+  for (size_t i = 0; i < nvtypes; i++)
+    if (strlen(vtypes[i]->type->name) == len && memcmp(vtypes[i]->type->name, name, len) == 0) return vtypes[i];
+  return NULL;
 }
 
 /* ---- passivation --------------------------------------------------------------- */

@@ -1,0 +1,326 @@
+/* vcluster.c: virtual actors across nodes (LANGUAGE.md §10; docs/cluster.md,
+ * "Virtual actors across nodes").
+ *
+ * A key belongs to one of ACT_VSHARDS shards (its hash, the same on every
+ * node); a shard belongs to the node whose claim the coordination store
+ * granted, at an epoch the store raises whenever the shard changes hands.
+ * Each node keeps what it learnt of each shard here: nothing yet, a claim
+ * in flight, "mine at epoch E" or "node N's at epoch E". Ownership comes
+ * only from the store: a node activates a key only in a shard the store
+ * gave it, and holds it while its membership lease lives (lease.c fences
+ * the whole process before the lease can lapse, so it never outlives it).
+ *
+ * A send to another node's shard travels as RK_VMSG with the epoch the
+ * sender believes in. The receiver takes it only if it owns the shard at
+ * exactly that epoch; otherwise it sends the whole envelope back as
+ * RK_VSTALE and the sender asks the store again and resends, so a message
+ * is never run by a node the store no longer names. Mail for a shard whose
+ * owner is not known yet waits here, in order, until the store answers.
+ * Asks cross like remote asks (remote.c tracks them); one that is resent
+ * to another node is moved to it, and one that comes back to a shard that
+ * turned out to be this node's is answered here.
+ *
+ * Locks: a shard's mutex, then the registry's (virtual.c), then remote.c's.
+ * Sends to other nodes are made under the shard's mutex, so the mail of a
+ * shard leaves in the order it was given. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "act/cluster.h"
+#include "actor/actor.h"
+#include "cluster/lang_int.h"
+#include "cluster/remote.h"
+#include "virtual/virtual_int.h"
+
+enum { S_NONE, S_ASKING, S_MINE, S_THEIRS };
+
+/* Mail waiting for its shard's owner: a message not sent yet (m, with its
+ * envelope encoded), or an envelope that came back stale (m NULL). */
+typedef struct wait {
+  struct wait *next;
+  act_msg_t *m;
+  const act_remote_msg_t *rm;
+  act_vreg_t *reg;
+  uint64_t hash;
+  act_vkey_t key;
+  char *env;
+  int64_t len;
+} wait_t;
+
+typedef struct cshard {
+  pthread_mutex_t mu;
+  int state;
+  uint64_t epoch;
+  char owner[ACT_NAME_MAX + 1];
+  uint64_t owner_inc;
+  wait_t *head, *tail;
+} cshard_t;
+
+static cshard_t shards[ACT_VSHARDS];
+static pthread_once_t shards_once = PTHREAD_ONCE_INIT;
+
+static void shards_init(void) {
+  for (int i = 0; i < ACT_VSHARDS; i++) pthread_mutex_init(&shards[i].mu, NULL);
+}
+
+/* The envelope's fixed head: kind, then the epoch and the ask id as the
+ * codec's 8-byte u64s, so both can be filled in when it is (re)sent. */
+#define ENV_EPOCH 1
+#define ENV_ASK 9
+
+static void on_claimed(uint32_t shard, const act_coord_result_t *r);
+
+/* ---- sending ---------------------------------------------------------------- */
+
+/* Under c->mu, c's owner known to be another node: off it goes. An owner
+ * that is not connected (gone, or leaving), or a failed send, makes the
+ * shard unknown again and the mail waits for the store's next answer:
+ * the same owner until its lease lapses, then a new one. */
+static void push_wait(cshard_t *c, wait_t *w);
+
+static void forward(cshard_t *c, uint32_t shard, wait_t *w) {
+  act_buf_t b = {.p = w->env, .len = w->len, .cap = w->len};
+  act__patch_u64(w->env + ENV_EPOCH, c->epoch);
+  uint64_t ask = 0;
+  act_reader_t r = act_reader((const uint8_t *)w->env + ENV_ASK, 8);
+  act__get_u64(&r, &ask);
+  if (w->m && w->m->future && ask == 0) {   /* first time out: track the ask */
+    ask = act__ask_new(w->m, w->rm, act__node_value(c->owner));
+    act__patch_u64(w->env + ENV_ASK, ask);
+  } else if (ask && !act__ask_moved(ask, c->owner)) {
+    return;   /* the ask failed meanwhile (timed out): nobody waits for it */
+  }
+  w->m = NULL;   /* from now on the envelope is the message */
+  if (act_cluster_incarnation(c->owner) != c->owner_inc || act__send_env_from(NULL, c->owner, &b) != 0) {
+    c->state = S_ASKING;
+    push_wait(c, w);
+    act__shard_claim(shard, on_claimed, 1);
+  }
+}
+
+static void push_wait(cshard_t *c, wait_t *w) {
+  w->next = NULL;
+  if (c->tail) c->tail->next = w;
+  else c->head = w;
+  c->tail = w;
+}
+
+/* Under c->mu, the shard being this node's: an envelope that came back
+ * is delivered here, as if it had arrived. */
+static void deliver_env(uint64_t epoch, wait_t *w) {
+  act_reader_t r = act_reader((const uint8_t *)w->env, (size_t)w->len);
+  uint8_t kind;
+  uint64_t e, ask;
+  act_str_t *type;
+  uint8_t tag;
+  act_vkey_t k = {0};
+  if (!act__get_u8(&r, &kind) || !act__get_u64(&r, &e) || !act__get_u64(&r, &ask) ||
+      !act__get_str(&r, &type) || !act__get_u8(&r, &tag) ||
+      !(tag ? act__get_str(&r, &k.s) : act_decode(&r, &act_type_i64, &k.i)))
+    return;   /* it was encoded here: cannot happen */
+  act_future_t *f = NULL;
+  act_actor_t *asker = NULL;
+  if (ask && !act__ask_take(ask, &f, &asker)) return;   /* failed meanwhile */
+  const char *me = act_cluster_self(NULL);
+  act_msg_t *m = act__env_get_msg(me ? me : "local", &r, 0);
+  if (m == NULL) return;
+  if (f) m->future = f, m->sender = asker;
+  act__vlocal_send(NULL, w->reg, w->hash, &w->key, epoch, m);
+}
+
+/* Under c->mu: what waited goes now that the owner is known. */
+static void flush(cshard_t *c, uint32_t shard) {
+  wait_t *w = c->head;
+  c->head = c->tail = NULL;
+  while (w) {
+    wait_t *next = w->next;
+    if (c->state == S_MINE) {
+      if (w->m) act__vlocal_send(NULL, w->reg, w->hash, &w->key, c->epoch, w->m);
+      else deliver_env(c->epoch, w);
+    } else if (c->state == S_THEIRS) {
+      forward(c, shard, w);
+    } else {
+      push_wait(c, w);   /* a send failed: the rest waits too, in order */
+    }
+    w = next;
+  }
+}
+
+static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
+  cshard_t *c = &shards[shard];
+  pthread_mutex_lock(&c->mu);
+  if (c->state == S_ASKING) {
+    c->epoch = r->epoch;
+    if (r->status == ACT_COORD_OK) {
+      c->state = S_MINE;
+    } else if (r->status == ACT_COORD_TAKEN) {
+      c->state = S_THEIRS;
+      snprintf(c->owner, sizeof c->owner, "%s", r->owner.node);
+      c->owner_inc = r->owner.incarnation;
+    }
+    flush(c, shard);
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k) {
+  act__put_u8(b, (uint8_t)kind);
+  act__put_u64(b, 0);   /* epoch */
+  act__put_u64(b, 0);   /* ask */
+  act__put_cstr(b, vt->type->name);
+  act__put_u8(b, k->s != NULL);
+  if (k->s) act_encode(b, &act_type_string, &k->s);
+  else act_encode(b, &act_type_i64, &k->i);
+}
+
+void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  pthread_mutex_lock(&c->mu);
+  int state = c->state;
+  uint64_t epoch = c->epoch;
+  pthread_mutex_unlock(&c->mu);
+  if (state == S_MINE) {   /* for good: a node never gives up a shard and lives on */
+    act__vlocal_send(cx, v->reg, v->hash, &v->key, epoch, m);
+    return;
+  }
+  /* Encoded outside the lock: a message that cannot cross faults here. */
+  act_buf_t b;
+  act__env_begin(&b);
+  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key);
+  const act_remote_msg_t *rm;
+  if (!act__env_put_msg(cx, &b, m, &rm)) return;
+  wait_t *w = act_alloc(sizeof *w);
+  w->m = m;
+  w->rm = rm;
+  w->reg = v->reg;
+  w->hash = v->hash;
+  w->key = v->key;
+  w->env = act_alloc_atomic((size_t)b.len);
+  memcpy(w->env, b.p, (size_t)b.len);
+  w->len = b.len;
+  pthread_mutex_lock(&c->mu);
+  switch (c->state) {
+  case S_MINE: act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m); break;
+  case S_THEIRS:
+    if (c->head == NULL) {
+      forward(c, shard, w);
+      break;
+    }
+    push_wait(c, w);   /* behind what already waits */
+    break;
+  case S_NONE:
+    c->state = S_ASKING;
+    push_wait(c, w);
+    act__shard_claim(shard, on_claimed, 0);
+    break;
+  default: push_wait(c, w); break;
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- what arrives (on the cluster's loop thread) ---------------------------- */
+
+static void refuse(const char *from, const uint8_t *p, size_t n) {
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_VSTALE);
+  act_buf_put(&b, (const char *)p, (int64_t)n);
+  act__send_env(from, &b);
+}
+
+/* The head of an RK_VMSG: false if malformed (r->err says why). */
+static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
+                      act_vkey_t *k) {
+  uint8_t kind, tag;
+  act_str_t *type;
+  memset(k, 0, sizeof *k);
+  if (!act__get_u8(r, &kind) || !act__get_u64(r, epoch) || !act__get_u64(r, ask) ||
+      !act__get_str(r, &type) || !act__get_u8(r, &tag))
+    return false;
+  if (kind != RK_VMSG || tag > 1) {
+    r->err = "not a message to a virtual actor";
+    return false;
+  }
+  if (!(tag ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
+  *vt = act__vtype_by_name(type->data, (size_t)type->len);
+  if (*vt == NULL) {
+    r->err = "no virtual actor type of that name";
+    return false;
+  }
+  return true;
+}
+
+static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
+  act_reader_t r = act_reader(p, n);
+  uint64_t epoch, ask;
+  const act_virtual_type_t *vt;
+  act_vkey_t k;
+  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+    act__log_drop(from, "a message to a virtual actor", r.err);
+    return;
+  }
+  uint64_t h = act__vkey_hash(&k);
+  cshard_t *c = &shards[h & (ACT_VSHARDS - 1)];
+  pthread_mutex_lock(&c->mu);
+  /* A stopping node activates nothing more: its shards go with its lease;
+   * nor does one whose lease is about to end (paused past it, say). */
+  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal() && !atomic_load(&act__vclosed) &&
+             act__shard_lease_ok();
+  pthread_mutex_unlock(&c->mu);
+  if (!mine) {
+    refuse(from, p, n);
+    return;
+  }
+  act_msg_t *m = act__env_get_msg(from, &r, ask);
+  if (m) act__vlocal_send(NULL, act__vreg_of(vt), h, &k, epoch, m);
+}
+
+static void on_stale(const char *from, const uint8_t *p, size_t n) {
+  act_reader_t r = act_reader(p, n);
+  uint64_t epoch, ask;
+  const act_virtual_type_t *vt;
+  act_vkey_t k;
+  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+    act__log_drop(from, "a refused message to a virtual actor", r.err);
+    return;
+  }
+  wait_t *w = act_alloc(sizeof *w);
+  w->reg = act__vreg_of(vt);
+  w->hash = act__vkey_hash(&k);
+  w->key = k;
+  w->env = act_alloc_atomic(n);
+  memcpy(w->env, p, n);
+  w->len = (int64_t)n;
+  uint32_t shard = (uint32_t)(w->hash & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  pthread_mutex_lock(&c->mu);
+  /* What this node believed when it sent is wrong: ask the store again
+   * (unless an answer newer than that belief came meanwhile). */
+  if (c->state == S_THEIRS && c->epoch <= epoch && strcmp(c->owner, from) == 0) c->state = S_NONE;
+  switch (c->state) {
+  case S_MINE: deliver_env(c->epoch, w); break;
+  case S_THEIRS:
+    if (c->head == NULL) forward(c, shard, w);
+    else push_wait(c, w);
+    break;
+  case S_NONE:
+    c->state = S_ASKING;
+    push_wait(c, w);
+    act__shard_claim(shard, on_claimed, 1);
+    break;
+  default: push_wait(c, w); break;
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n) {
+  pthread_once(&shards_once, shards_init);
+  if (kind == RK_VMSG) on_vmsg(from, p, n);
+  else if (n > 1) on_stale(from, p + 1, n - 1);
+}

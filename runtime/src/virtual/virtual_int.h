@@ -1,0 +1,36 @@
+/* virtual_int.h: what virtual.c (the registry of activations on this node)
+ * and vcluster.c (which node owns a key, in a cluster) share. */
+#ifndef ACT_VIRTUAL_INT_H
+#define ACT_VIRTUAL_INT_H
+
+#include "rt/rt.h"
+
+/* Keys map to this many shards, the same on every node: the registry's
+ * locks on one node, and the unit of ownership in the store. */
+#define ACT_VSHARDS 64
+
+typedef struct act_virtual_reg act_vreg_t;
+
+/* A reference: looks like an actor to act_send (flags, type). */
+typedef struct vref {
+  act_actor_t base;
+  act_vreg_t *reg;
+  uint64_t hash;
+  act_vkey_t key;
+} vref_t;
+
+/* Set when the process is ending (act__virtual_exit): nothing activates. */
+extern _Atomic int act__vclosed;
+
+uint64_t act__vkey_hash(const act_vkey_t *k);
+act_vreg_t *act__vreg_of(const act_virtual_type_t *vt);
+const act_virtual_type_t *act__vreg_type(const act_vreg_t *r);
+const act_virtual_type_t *act__vtype_by_name(const char *name, size_t len);
+/* To the key's activation on this node, activating it (at the shard's
+ * epoch) if it has none. */
+void act__vlocal_send(act_ctx_t *cx, act_vreg_t *r, uint64_t h, const act_vkey_t *k, uint64_t epoch,
+                      act_msg_t *m);
+/* A send on a node of a cluster: to the owner of the key's shard. */
+void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m);
+
+#endif

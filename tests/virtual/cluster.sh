@@ -1,0 +1,142 @@
+#!/bin/bash
+# Virtual actors across nodes (LANGUAGE.md §10, docs/cluster.md "Virtual
+# actors across nodes") with real processes: a private PostgreSQL
+# (tests/cluster/pg.sh) is the coordination store and the journal; three
+# nodes in network namespaces (tests/cluster/netns.sh) run cbank.act.
+#   n3 funds the 64 persistent virtual accounts first, so the store gives
+#   it their shards; n1 and n2 run tellers that move money between random
+#   accounts (every message forwarded to n3 at first). Mid-run n3 is killed
+#   with -9: its shards are claimed by n1 and n2 once its lease lapses (a
+#   higher epoch fences each key), the accounts recover from the journal
+#   there, and the tellers repeat what the kill interrupted (transfers have
+#   ids, so a repeated step counts once).
+# Checked: a node without --act-store refuses virtual references; both
+# tellers finish; n1 leaves on SIGTERM (its shards are free
+# at once) and an audit node counts the total, which never changed; the
+# activation logs of all nodes, merged
+# (check_activations.py), show no key active twice at once, epochs that
+# only rise and a new epoch for every new owner, and keys that did move
+# from n3 to the others; no node logged a refused fenced write. Then flood:
+# three fresh nodes tell non-persistent virtual counters at once, each
+# counting exactly its own tells; the times are the measure in
+# docs/cluster.md.
+# Usage: cluster.sh ACTORC [TRANSFERS] [FLOOD]   (defaults 150, 10000)
+set -u
+ACTORC=$1
+TRANSFERS=${2:-150}
+FLOOD=${3:-10000}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CL=$HERE/../cluster
+. "$CL/netns.sh"
+. "$CL/pg.sh"
+netns_skip_unless_able virtual_cluster
+
+pg_cleanup() { pg_down "$D"; [ -n "${VC_KEEP:-}" ] && rm -rf "$VC_KEEP" && cp -r "$D" "$VC_KEEP"; }
+HARNESS_ATEXIT=pg_cleanup
+harness_begin
+pg_up "$D" 55437; rc=$?
+[ $rc = 77 ] && { echo "virtual_cluster: skipped: PostgreSQL's server is not installed"; exit 77; }
+[ $rc = 0 ] || fail "cannot start PostgreSQL"
+netns_up 3 || fail "cannot make network namespaces"
+make_cookie "$D/cookie"
+"$ACTORC" build "$HERE/cbank.act" -o "$D/cbank" 2>"$D/build.err" || fail "cbank.act does not build"
+
+declare -A pid=()
+# node NS NAME PORT ARGS...: NAME in namespace NS, logging to $D/NAME.*
+node() {
+  local k=$1 name=$2 port=$3
+  shift 3
+  ip netns exec "$NS_PREFIX$k" "$D/cbank" "$@" --act-node "$name@10.77.0.$k:$port" \
+    --act-seeds "${SEEDS:-10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500}" --act-cookie-file "$D/cookie" \
+    --act-heartbeat 200ms --act-lease "${LEASE:-3s}" --act-store "$PG_URL" --act-journal "$PG_URL" \
+    --act-activation-log "$D/$name.log" >"$D/$name.out" 2>"$D/$name.err" &
+  pid[$name]=$!
+  PIDS+=("$!")
+}
+# wait_for NAME PATTERN SECONDS: until NAME's stdout has a line matching it.
+wait_for() {
+  local end=$((SECONDS + $3))
+  until grep -q "$2" "$D/$1.out" 2>/dev/null; do
+    kill -0 "${pid[$1]}" 2>/dev/null || fail "$1 ended before printing '$2'"
+    [ $SECONDS -ge $end ] && fail "$1 did not print '$2' within $3 s"
+    sleep 0.05
+  done
+}
+# kill9 PID: kill -9 and the monotonic time (ns) right after it, read in the
+# same process so that a slow start of python on a busy machine is not
+# counted: the exit line written for the killed node must not end its
+# activations earlier than the kill did, and a later time would hide
+# nothing either (takeover needs a whole lease).
+kill9() { python3 -c 'import os, sys, time; os.kill(int(sys.argv[1]), 9); print(time.monotonic_ns())' "$1"; }
+
+# Without a store nothing could keep two nodes from activating one key:
+# naming one faults, with the reason.
+ip netns exec "${NS_PREFIX}1" "$D/cbank" serve --act-node "n9@10.77.0.1:7999" \
+  --act-cookie-file "$D/cookie" >/dev/null 2>"$D/nostore.err"
+[ $? = 1 ] && grep -q "virtual actors across nodes need the coordination store" "$D/nostore.err" ||
+  fail "a node without a store did not refuse a virtual reference: $(cat "$D/nostore.err")"
+
+t0=$SECONDS
+node 3 n3 7500 serve
+wait_for n3 '^funded' 40
+node 1 n1 7500 teller a 2 "$TRANSFERS"
+node 2 n2 7500 teller b 2 "$TRANSFERS"
+wait_for n1 '^funded' 30
+wait_for n2 '^funded' 30
+# Mid-run: wait until the tellers have moved some money through n3.
+until [ "$(grep -c start "$D/n3.log")" -ge 200 ]; do
+  [ $((SECONDS - t0)) -ge 60 ] && fail "too few activations on n3 before the kill"
+  kill -0 "${pid[n1]}" 2>/dev/null || fail "n1 ended early"
+  sleep 0.02
+done
+grep -q '^moved' "$D/n1.out" "$D/n2.out" && fail "the tellers finished before the kill: raise TRANSFERS"
+killed_at=$(kill9 "${pid[n3]}")
+{ wait "${pid[n3]}"; } 2>/dev/null
+# Its activations ended with it: the exit line the runtime could not write.
+inc3=$(awk -F'\t' '$2 == "start" { print $6; exit }' "$D/n3.log")
+printf '%s\texit\t-\t-\tn3\t%s\t0\n' "$killed_at" "$inc3" >>"$D/n3.log"
+wait_for n1 '^moved' $((60 + TRANSFERS / 10))
+wait_for n2 '^moved' $((60 + TRANSFERS / 10))
+# A clean leave hands over at once: n1 passivates, flushes and leaves the
+# store on SIGTERM, and the audit activates its accounts without waiting
+# for a lease to lapse.
+kill -TERM "${pid[n1]}"
+wait "${pid[n1]}"; st=$?
+[ $st = 143 ] || fail "n1 ended with $st after SIGTERM, not 143"
+SEEDS=10.77.0.2:7500 node 1 n4 7501 audit 2
+wait "${pid[n4]}" || fail "the audit exited with $?"
+[ "$(cat "$D/n4.out")" = "total 64000" ] || fail "the total changed: $(cat "$D/n4.out")"
+kill -TERM "${pid[n2]}"
+wait "${pid[n2]}"; st=$?
+[ $st = 143 ] || fail "n2 ended with $st after SIGTERM, not 143"
+retried=$(( $(sed -n 's/^moved retried \([0-9]*\).*/\1/p' "$D/n1.out") + \
+            $(sed -n 's/^moved retried \([0-9]*\).*/\1/p' "$D/n2.out") ))
+python3 "$HERE/check_activations.py" "$D"/n[1234].log >"$D/summary" || fail "$(cat "$D/summary")"
+moved=$(sed -n 's/.* \([0-9]*\) keys moved.*/\1/p' "$D/summary")
+[ -n "$moved" ] && [ "$moved" -gt 0 ] || fail "no key moved to another node: $(cat "$D/summary")"
+grep -h "fenced" "$D"/n[124].err && fail "a node logged a fenced write or a fence"
+# The journal's side: every account that moved was fenced at its new epoch.
+fences=$("$PG_BIN/psql" "$PG_URL" -Atc "SELECT count(*) || ' keys fenced, ' || count(*) FILTER (WHERE epoch > 1) || ' above epoch 1, highest ' || max(epoch) FROM act_journal_fences") ||
+  fail "cannot read the journal's fences"
+case $fences in "64 keys fenced, 0 "*|"0 "*) fail "the journal's fences did not move: $fences" ;; esac
+# How long keys took to move: the first activation elsewhere after the kill.
+first=$(sort -n "$D/n1.log" "$D/n2.log" | awk -F'\t' -v k="$killed_at" '$2 == "start" && $1 > k { print $1; exit }')
+echo "virtual_cluster: kill -9 of the owner -> first key active elsewhere: $(( (first - killed_at) / 1000000 )) ms (lease 3 s); transfers repeated: $retried"
+echo "virtual_cluster: $(cat "$D/summary"); journal: $fences"
+
+# Flood: three fresh nodes (the shards left with n1 and n2) tell their own
+# 64 counters at once; each counts exactly what it told. The lease is
+# longer here: on a busy 2-core machine a flood can hold up the loop that
+# renews a short lease, and the node then fences itself (as it must).
+for k in 1 2 3; do LEASE=5s SEEDS=10.77.0.1:7502,10.77.0.2:7502 node "$k" "f$k" 7502 flood "$FLOOD" $((k * 100)); done
+for k in 1 2 3; do wait_for "f$k" "^flood $FLOOD tells" $((60 + FLOOD / 1000)); done
+# Counters live on all three: nodes leave only once every count is in.
+for k in 1 2 3; do kill -TERM "${pid[f$k]}"; done
+for k in 1 2 3; do
+  wait "${pid[f$k]}"; st=$?
+  [ $st = 143 ] || fail "flood node f$k ended with $st after SIGTERM, not 143"
+  grep -q "^flood $FLOOD tells .*; counted $FLOOD\$" "$D/f$k.out" || fail "f$k: $(cat "$D/f$k.out")"
+done
+echo "virtual_cluster: flood (3 nodes at once): $(sed -n 's/^flood //p' "$D"/f[123].out | tr '\n' ';')"
+python3 "$HERE/check_activations.py" "$D"/f[123].log >"$D/fsummary" || fail "$(cat "$D/fsummary")"
+echo "virtual_cluster: ok ($((SECONDS - t0)) s)"
