@@ -238,7 +238,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   w->pause_on = NULL;
   volatile int n = 0;
   volatile int restart = 0;
-  if (setjmp(w->jb) != 0) {
+  if (act__setjmp(w->jb) != 0) {
     restart = act__handle_fault(w, a);
     cx->msg = NULL;
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
