@@ -47,6 +47,10 @@ struct act_worker {
   act_str_t *fault_reason;
   const act_loc_t *fault_loc;
   act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
+  int helping;                /* inside act__help: no second level */
+  int nohelp;                 /* >0: a send under a runtime lock (no help) */
+  int starved;                /* messages came from the collector (msgpool.c) */
+  uint64_t fresh;             /* messages taken from the collector so far */
   pthread_t th;
   /* The actor this worker runs next: the last one its actors woke. It is
    * not stealable, so a request and its reply stay on one core (Go's
@@ -95,6 +99,10 @@ static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   if (old) act__schedule_displaced(w, old);
 }
 void act__wake_one(void);
+/* A handler on w filled t's mailbox: w runs other actors (t among them)
+ * inside the send until t holds at most `until` (t NULL: until w finds
+ * nothing), w finds nothing to run, or a cap. worker.c. */
+void act__help(act_worker_t *w, act_actor_t *t, uint32_t until);
 void act__start_worker(int i);
 /* sched/monitor.c: the thread that moves a stuck `next` to a queue. */
 void *act__monitor_main(void *arg);
