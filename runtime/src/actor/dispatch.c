@@ -242,6 +242,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     restart = act__handle_fault(w, a);
     cx->msg = NULL;
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
+    w->nohelp = 0;                     /* a fault out of a send to a virtual actor */
     n++;
   }
   /* Steps: a restart (fields, then init; a fault in there comes back to
