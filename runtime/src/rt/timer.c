@@ -21,7 +21,8 @@ struct act_timer {
   act_msg_t *msg;        /* the message (a copy is sent per tick) */
   act_future_t *future;  /* ask time-out */
   _Atomic int cancelled; /* read by workers when a tick is dispatched */
-  int done;
+  _Atomic int done;      /* written under mu; read without it when an
+                            actor's timer list is compacted (remember) */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
