@@ -65,7 +65,10 @@ fi
 
 echo "== HTTP: wrk against std.http and Go's net/http; idle connections"
 "$here/http/run.sh" "$actorc"
+echo "== cluster (2 nodes in network namespaces; needs root)"
+cluster=$("$here/cluster/run.sh" "$actorc")
 
 load="load average (1, 5, 15 min) $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 "$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" "$callgrind" "$load" >"$out"
+printf '\n## Cluster: two nodes, one-way tells and asks (bench/cluster)\n\n```\n%s\n```\n' "$cluster" >>"$out"
 echo "wrote $out"

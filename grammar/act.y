@@ -540,6 +540,31 @@ int act_parser_expected(void *vp, int *out, int max) {
   return n;
 }
 
+/* Brackets still open on the parser's stack below `end`: a rule keeps its
+ * brackets there until it is reduced (`fn f ( params ) ... {`), so count
+ * openers minus closers. The innermost open one goes to *open. */
+static int open_brackets(yyParser *p, yyStackEntry *end, tok_t *open) {
+  yyStackEntry *stack[64];
+  int depth = 0;
+  for (yyStackEntry *e = p->yystack + 1; e < end; e++)
+    if (e->major == TK_LBRACE || e->major == TK_SLBRACE ||
+        e->major == TK_LPAREN || e->major == TK_LBRACKET) {
+      if (depth < 64)
+        stack[depth] = e;
+      depth++;
+    } else if (e->major == TK_RBRACE || e->major == TK_RPAREN || e->major == TK_RBRACKET) {
+      depth--;
+    }
+  if (open != NULL) {
+    memset(open, 0, sizeof *open);
+    if (depth > 0 && depth <= 64) {
+      *open = stack[depth - 1]->minor.yy0;
+      open->kind = stack[depth - 1]->major;
+    }
+  }
+  return depth < 0 ? 0 : depth;
+}
+
 /* After a syntax error the parser shifts `error` where it can resume (a
  * list of declarations, members, statements or match arms). Returns -1 when
  * it is not in that state, else the number of brackets still open below it
@@ -549,19 +574,18 @@ int act_parser_recovery_depth(void *vp) {
 #ifdef YYERRORSYMBOL
   if (p->yytos <= p->yystack || p->yytos->major != YYERRORSYMBOL)
     return -1;
-  /* A rule keeps its brackets on the stack until it is reduced
-   * (`fn f ( params ) ... {`), so count openers minus closers. */
-  int depth = 0;
-  for (yyStackEntry *e = p->yystack + 1; e < p->yytos; e++)
-    if (e->major == TK_LBRACE || e->major == TK_SLBRACE ||
-        e->major == TK_LPAREN || e->major == TK_LBRACKET)
-      depth++;
-    else if (e->major == TK_RBRACE || e->major == TK_RPAREN || e->major == TK_RBRACKET)
-      depth--;
-  return depth < 0 ? 0 : depth;
+  return open_brackets(p, p->yytos, NULL);
 #else
   (void)p;
   return -1;
 #endif
+}
+
+/* Brackets open on the whole stack, and in *open the innermost (its kind
+ * and where it is; kind 0 when none): the glue closes again what the
+ * parser reopened by resuming inside a block the lexer had closed. */
+int act_parser_open_depth(void *vp, tok_t *open) {
+  yyParser *p = (yyParser *)vp;
+  return open_brackets(p, p->yytos + 1, open);
 }
 }

@@ -12,14 +12,14 @@ what=${1:-build}
 build_pkgs="cmake:cmd:cmake gcc:cmd:gcc libc6-dev:file:/usr/include/stdio.h make:cmd:make
 pkg-config:cmd:pkg-config re2c:cmd:re2c lemon:cmd:lemon libuv1-dev:pc:libuv
 libsqlite3-dev:pc:sqlite3 libgc-dev:pc:bdw-gc libssl-dev:pc:openssl libpq-dev:pc:libpq libjansson-dev:pc:jansson
-libhttp-parser-dev:file:/usr/include/http_parser.h"
+libhttp-parser-dev:file:/usr/include/http_parser.h libdqlite-dev:pc:dqlite"
 test_pkgs="libcriterion-dev:pc:criterion clang:cmd:clang python3:cmd:python3
 libclang-dev:file:/usr/lib/llvm-14/include/clang-c/Index.h zlib1g-dev:pc:zlib
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin
 postgresql-15:file:/usr/lib/postgresql/15/bin/initdb iproute2:cmd:ip
 curl:cmd:curl netcat-openbsd:cmd:nc"
-bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc wrk:cmd:wrk golang-go:cmd:go"
+bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc wrk:cmd:wrk golang-go:cmd:go erlang-base:cmd:erl"
 
 case "$what" in
   build) list="$build_pkgs" ;;

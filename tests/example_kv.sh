@@ -36,7 +36,13 @@ expect "DELETE" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$url/b")" 2
 expect "GET after DELETE" "$(curl -s -o /dev/null -w '%{http_code}' "$url/b")" 404
 expect "DELETE a missing key" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$url/zz")" 404
 expect "POST is not allowed" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$url/a")" 405
+expect "405 says what is allowed" "$(curl -s -D - -o /dev/null -X PATCH "$url/a" | tr -d '\r' | grep -i '^allow')" \
+  "allow: GET, PUT, DELETE, HEAD"
+expect "HEAD by the GET route" "$(curl -s -I "$url/a" | tr -d '\r' | grep -i -e '^HTTP' -e '^content-length' | tr '\n' ' ')" \
+  "HTTP/1.1 200 OK content-length: 6 "
 expect "a path without a key" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" 404
+expect "an empty key" "$(curl -s -o /dev/null -w '%{http_code}' "$url/")" 404
+expect "a key with a slash" "$(curl -s -o /dev/null -w '%{http_code}' "$url/a/b")" 404
 
 python3 "$here/kv_load.py" load "$port" "$tmp/acked" &
 load=$!

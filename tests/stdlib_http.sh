@@ -5,21 +5,10 @@
 # and a burst of random garbage (tests/http/garbage.py). After each abuse
 # the server must still answer: it never crashes.
 set -u
-actorc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-"$actorc" build "$here/http/server.act" -o "$tmp/server" || { echo "FAIL: server does not build"; exit 1; }
-"$tmp/server" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^listening on //p' "$tmp/out")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "FAIL: the server did not start"; cat "$tmp/err"; exit 1; }
+actorc=$1
+server_args=""
+. "$here/http/start.sh"
 url=http://127.0.0.1:$port
 fails=0
 

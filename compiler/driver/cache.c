@@ -60,6 +60,84 @@ bool cache_hash_file(cache_hash_t *h, const char *path) {
   return ok;
 }
 
+/* The paths hashed so far by one cache_hash_unit. */
+typedef struct seen {
+  char **v;
+  size_t n, cap;
+} seen_t;
+
+static bool seen_add(seen_t *s, const char *path) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->v[i], path) == 0) return false;
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 16;
+    s->v = realloc(s->v, s->cap * sizeof *s->v);
+  }
+  s->v[s->n++] = strdup(path);
+  return true;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  char *text = NULL;
+  size_t cap = 0, n = 0, got;
+  do {
+    if (n + 65536 + 1 > cap) {
+      cap = cap ? cap * 2 : 65536 * 2;
+      text = realloc(text, cap);
+    }
+    got = fread(text + n, 1, 65536, f);
+    n += got;
+  } while (got > 0);
+  bool ok = !ferror(f);
+  fclose(f);
+  if (!ok) {
+    free(text);
+    return NULL;
+  }
+  text[n] = '\0';
+  *len = n;
+  return text;
+}
+
+static bool hash_unit(cache_hash_t *h, const char *path, seen_t *seen, int depth) {
+  size_t n;
+  char *text = read_all(path, &n);
+  if (text == NULL) return false;
+  cache_hash_bytes(h, text, n);
+  cache_hash_bytes(h, &n, sizeof n);
+  const char *slash = strrchr(path, '/');
+  int dirlen = slash ? (int)(slash - path) : 1;
+  const char *dir = slash ? path : ".";
+  for (char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+    if (strncmp(p, "#include \"", 10) != 0) continue;
+    char *name = p + 10, *end = strchr(name, '"');
+    char *nl = strchr(name, '\n');
+    if (end == NULL || (nl && end > nl) || depth > 64) continue;
+    char *inc = NULL;
+    int r = name[0] == '/' ? asprintf(&inc, "%.*s", (int)(end - name), name)
+                           : asprintf(&inc, "%.*s/%.*s", dirlen, dir, (int)(end - name), name);
+    struct stat st;
+    if (r >= 0 && stat(inc, &st) == 0 && S_ISREG(st.st_mode) && seen_add(seen, inc)) {
+      cache_hash_bytes(h, name, (size_t)(end - name));
+      hash_unit(h, inc, seen, depth + 1);
+    }
+    free(inc);
+  }
+  free(text);
+  return true;
+}
+
+bool cache_hash_unit(cache_hash_t *h, const char *path) {
+  seen_t seen = {0};
+  seen_add(&seen, path);
+  bool ok = hash_unit(h, path, &seen, 0);
+  for (size_t i = 0; i < seen.n; i++) free(seen.v[i]);
+  free(seen.v);
+  return ok;
+}
+
 static int by_name(const void *x, const void *y) {
   return strcmp(*(char *const *)x, *(char *const *)y);
 }

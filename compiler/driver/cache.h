@@ -2,8 +2,8 @@
  * cache").
  *
  * A translation unit's object is stored under a key that hashes everything
- * that can change it: the unit's text, every generated header it may
- * include, the runtime's headers, the C compiler's identity (its --version
+ * that can change it: the unit's text, the headers it includes with
+ * `#include "..."` (generated or named by `extern "C"`), the runtime's headers, the C compiler's identity (its --version
  * text) and the full compile command. A unit whose key is present is not
  * compiled again. The cache lives in $ACT_CACHE_DIR, else
  * $XDG_CACHE_HOME/act, else $HOME/.cache/act; ACT_CACHE=0 turns it off.
@@ -29,6 +29,11 @@ void cache_hash_bytes(cache_hash_t *h, const void *p, size_t n);
 void cache_hash_str(cache_hash_t *h, const char *s);   /* with its length */
 /* The contents of the file at path; false when it cannot be read. */
 bool cache_hash_file(cache_hash_t *h, const char *path);
+/* The file at path and, once each and recursively, the files it names
+ * in `#include "name"` lines that exist where the C compiler looks first
+ * (name itself when absolute, else beside the including file): names and
+ * contents. False when path cannot be read. */
+bool cache_hash_unit(cache_hash_t *h, const char *path);
 /* Every regular file directly in dir whose name ends in suffix, in name
  * order, name and contents. */
 void cache_hash_dir(cache_hash_t *h, const char *dir, const char *suffix);

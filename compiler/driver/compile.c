@@ -65,10 +65,14 @@ static void push_sanitize(args_t *a) {
 
 /* The optimisation flags: $ACT_OPT when set; else -O2 -g, except for a
  * program whose generated C exceeds LARGE_C bytes (some 40,000 lines of
- * Act), which gets -O1 -g: gcc's -O2 costs about twice -O1 per line
- * (measured on bench/check's program: 25 s against 13 s of CPU for 20,000
- * lines), which a program that size pays in every cold build, while the
- * Savina benchmarks and ordinary programs stay far below the threshold. */
+ * Act), which gets -O1 -g without variable-tracking assignments: gcc's
+ * -O2 costs about twice -O1 per line (measured on bench/check's program:
+ * 25 s against 13 s of CPU for 20,000 lines), and at -O1 the tracking of
+ * variables through optimised code takes another 10-18% of a part (1.33
+ * against 1.12-1.26 s, best of 3, on a loaded machine) while debug info
+ * still names every local. A program that size pays this in every cold
+ * build; the Savina benchmarks and ordinary programs stay far below the
+ * threshold. */
 enum { LARGE_C = 8 << 20 };
 
 static const char *opt_flags(const char *const *c_files) {
@@ -78,7 +82,7 @@ static const char *opt_flags(const char *const *c_files) {
   struct stat st;
   for (const char *const *f = c_files; *f; f++)
     if (stat(*f, &st) == 0) total += st.st_size;
-  return total > LARGE_C ? "-O1 -g" : "-O2 -g";
+  return total > LARGE_C ? "-O1 -g -fno-var-tracking-assignments" : "-O2 -g";
 }
 
 /* cc ... -c: everything but the file names. */
@@ -126,9 +130,24 @@ static int status_of(int st) {
   return 128;
 }
 
+/* Run a's command to its end (a is freed); its status as status_of says,
+ * 128 when it could not be forked. */
+static int run_to_end(args_t *a) {
+  pid_t pid = start(a->v);
+  args_free(a);
+  if (pid < 0) return 128;
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return status_of(st);
+}
+
 /* What every unit's key shares: the compiler's identity, the compile
- * command, the runtime's headers and the generated headers. */
-static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc, const char *gen_dir) {
+ * command and the runtime's headers. The generated headers are in the
+ * key of the units that include them (plan_unit): a part of a split
+ * module includes none, so a change to its module's header that does not
+ * change the declarations the part carries leaves its object valid. */
+static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc) {
   cache_hash_init(h);
   char *probe = NULL;
   if (asprintf(&probe, "%s --version 2>/dev/null", cc_name()) >= 0) {
@@ -145,7 +164,6 @@ static void common_key(cache_hash_t *h, const args_t *cmd, const toolchain_t *tc
   char dir[PATH_MAX + 8];
   snprintf(dir, sizeof dir, "%s/act", tc->include_dir);
   cache_hash_dir(h, dir, ".h");
-  cache_hash_dir(h, gen_dir, ".h");
 }
 
 typedef struct unit {
@@ -171,7 +189,7 @@ static bool plan_unit(unit_t *u, const cache_hash_t *common, const char *cache, 
   }
   cache_hash_t h = *common;
   cache_hash_str(&h, "unit");
-  if (!cache_hash_file(&h, u->src)) {
+  if (!cache_hash_unit(&h, u->src)) {
     u->obj = base_o(gen_dir, u->src);
     return true;
   }
@@ -256,13 +274,7 @@ static int link_exe(unit_t *units, int n, const toolchain_t *tc, const char *exe
   push(&a, lib);
   push(&a, "-lact");
   push_words(&a, ACT_LINK_LIBS);
-  pid_t pid = start(a.v);
-  args_free(&a);
-  if (pid < 0) return 128;
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return status_of(st);
+  return run_to_end(&a);
 }
 
 /* `actorc build --lib`: the objects into a static library, replacing any
@@ -278,13 +290,7 @@ static int archive(unit_t *units, int n, const char *lib) {
   push(&a, "rcs");
   push(&a, lib);
   for (int i = 0; i < n; i++) push(&a, units[i].obj);
-  pid_t pid = start(a.v);
-  args_free(&a);
-  if (pid < 0) return 128;
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return status_of(st);
+  return run_to_end(&a);
 }
 
 static int build(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *out,
@@ -295,7 +301,7 @@ static int build(const toolchain_t *tc, const char *const *c_files, const char *
   compile_args(&cmd, tc, c_files, gen_dir, c_flags);
   char *cache = cache_dir();
   cache_hash_t common;
-  if (cache) common_key(&common, &cmd, tc, gen_dir);
+  if (cache) common_key(&common, &cmd, tc);
   unit_t *units = calloc((size_t)n + 1, sizeof *units);
   unit_t **todo = calloc((size_t)n + 1, sizeof *todo);
   int ntodo = 0;

@@ -11,28 +11,6 @@
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
-/* ---- constructs whose code generation has not landed ------------------- */
-
-static void unsupported(em_t *e, loc_t l, const char *what) {
-  diag_error(e->d, l, "%s is not supported yet by `actorc build`", what);
-  diag_hint(e->d, "`actorc check` accepts it; code generation for it comes in a later release");
-  e->errors++;
-}
-
-static void scan_unsupported(em_t *e, ast_t *n) {
-  if (n == NULL) return;
-  switch (n->kind) {
-  case AST_SPAWN:
-    if (n->kids[1]) unsupported(e, n->loc, "`spawn ... on node`");
-    break;
-  case AST_CALL:
-    if (n->call == SEMA_CALL_BUILTIN && (n->builtin == BI_NODES || n->builtin == BI_NODE))
-      unsupported(e, n->loc, "`nodes()` and `node()`");
-    break;
-  default: break;
-  }
-  for (int i = 0; i < n->nkids; i++) scan_unsupported(e, n->kids[i]);
-}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -51,6 +29,12 @@ static int64_t const_int(ast_t *n, int64_t def) {
   return def;
 }
 
+/* A literal's value as C, or def (a constant of act.h) */
+static const char *const_text(ast_t *n, const char *def) {
+  if (n == NULL || (n->kind != AST_INT && n->kind != AST_DURATION)) return def;
+  return xprintf(n->kind == AST_DURATION ? "INT64_C(%lld)" : "%lld", (long long)n->lit.i);
+}
+
 static ast_t *member(ast_t *actor, ast_kind_t k) {
   ast_t *ms = actor->kids[2];
   for (int i = 0; i < ms->nkids; i++)
@@ -58,27 +42,27 @@ static ast_t *member(ast_t *actor, ast_kind_t k) {
   return NULL;
 }
 
-static void print_params(sb_t *b, ast_t *ps) {
+static void print_params(strbuf_t *b, ast_t *ps) {
   for (int i = 0; i < ps->nkids; i++) {
     ast_t *p = ps->kids[i];
     p->data = xprintf("l_%s", p->name);
-    sb_printf(b, ", %s %s", ctype(p->type), (char *)p->data);
+    strbuf_printf(b, ", %s %s", ctype(p->type), (char *)p->data);
   }
 }
 
 /* ---- functions --------------------------------------------------------- */
 
-static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) {
+static void emit_fn(em_t *e, strbuf_t *body, strbuf_t *protos, ast_t *fn, ast_t *actor) {
   const char *rt = fn->kids[1] ? ctype(fn->kids[1]->type) : "void";
-  sb_t sig = {0};
+  strbuf_t sig = {0};
   if (actor)
-    sb_printf(&sig, "static %s %s_fn_%s(act_ctx_t *cx, %s *self", rt, decl_cname(actor), fn->name, decl_cname(actor));
+    strbuf_printf(&sig, "static %s %s_fn_%s(act_ctx_t *cx, %s *self", rt, decl_cname(actor), fn->name, decl_cname(actor));
   else
-    sb_printf(&sig, "%s %s(act_ctx_t *cx", rt, decl_cname(fn));
+    strbuf_printf(&sig, "%s %s(act_ctx_t *cx", rt, decl_cname(fn));
   print_params(&sig, fn->kids[0]);
-  sb_printf(&sig, ")");
-  if (actor) sb_printf(protos, "%s;\n", sig.p);
-  sb_printf(body, "%s {\n  (void)cx;%s\n", sig.p, actor ? " (void)self;" : "");
+  strbuf_printf(&sig, ")");
+  if (actor) strbuf_printf(protos, "%s;\n", sig.p);
+  strbuf_printf(body, "%s {\n  (void)cx;%s\n", sig.p, actor ? " (void)self;" : "");
   e->out = body;
   e->indent = 1;
   e->coro = 0;
@@ -88,12 +72,12 @@ static void emit_fn(em_t *e, sb_t *body, sb_t *protos, ast_t *fn, ast_t *actor) 
   emit_block(e, fn->kids[2]);
   emit_glue(e);
   if (e->ret) line(e, "__builtin_unreachable();");
-  sb_printf(body, "}\n\n");
+  strbuf_printf(body, "}\n\n");
   free(sig.p);
 }
 
 /* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop. */
-static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
+static void emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
   const char *an = decl_cname(actor);
   ast_t *msg = kind == 0 ? owner->sym : NULL;
   ast_t *blk = kind == 0 ? owner->kids[1] : owner->kids[0];
@@ -104,7 +88,7 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
   e->is_ask = ask;
   e->reply_msg = ask ? decl_cname(msg) : NULL;
   e->indent = 1;
-  sb_t body = {0};
+  strbuf_t body = {0};
   e->out = &body;
   if (owner->suspends && kind != 2) {
     /* Resumable: locals in the frame, case labels at await points. */
@@ -124,16 +108,16 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     }
     emit_block(e, blk);
     emit_glue(e);
-    sb_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
+    strbuf_printf(out, "typedef struct %s_frame {\n  int state;\n%s%s} %s_frame;\n\n", fname,
               mstruct ? xprintf("  %s *m;\n", mstruct) : "", e->frame.p ? e->frame.p : "", fname);
-    sb_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
-    sb_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
-    sb_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+    strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, act_actor_t *base, void *vf) {\n", bodyname);
+    strbuf_printf(out, "  %s *self = (%s *)base;\n  %s_frame *F = vf;\n  (void)self; (void)cx;\n", an, an, fname);
+    strbuf_printf(out, "  switch (F->state) {\n  case 0:;\n%s  }\n  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     if (kind == 0)
-      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
+      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
                 fname, an, mstruct, fname, bodyname);
     else
-      sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
+      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
                 fname, an, fname, bodyname);
     e->coro = 0;
     free(e->frame.p);
@@ -152,14 +136,14 @@ static void emit_body(em_t *e, sb_t *out, ast_t *actor, ast_t *owner, const char
     emit_block(e, blk);
     emit_glue(e);
     if (kind == 2)
-      sb_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
+      strbuf_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
     else {
       if (kind == 0)
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
+        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
       else
-        sb_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
-      sb_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
+      strbuf_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
     }
   }
   free(body.p);
@@ -185,6 +169,7 @@ static void emit_actor_header(FILE *h, ast_t *a) {
   }
   if (a->flags & ACTOR_GPU) fprintf(h, "  act_gpu_state_t *gpu_;   /* the runtime's batches */\n");
   fprintf(h, "} %s;\nextern const act_actor_type_t %s_type;\n", an, an);
+  fprintf(h, "extern const act_remote_actor_t %s_remote;   /* spawn ... on n */\n", an);
   if (a->flags & ACTOR_VIRTUAL) {
     fprintf(h, "extern const act_virtual_type_t %s_vtype;\n", an);
     /* A virtual actor is not spawned: C addresses it by key like Act does. */
@@ -204,21 +189,67 @@ static void emit_actor_header(FILE *h, ast_t *a) {
 
 /* A virtual actor's activations are made by the runtime (virtual.c) from
  * the key: the key is its one parameter. */
-static void emit_virtual_type(sb_t *out, ast_t *a) {
+static void emit_virtual_type(strbuf_t *out, ast_t *a) {
   const char *an = decl_cname(a);
   ast_t *key = a->kids[0]->kids[0];
   ast_t *pa = member(a, AST_PASSIVATE);
-  sb_printf(out, "static act_actor_t *%s_activate(act_ctx_t *cx, const act_vkey_t *key) {\n"
+  strbuf_printf(out, "static act_actor_t *%s_activate(act_ctx_t *cx, const act_vkey_t *key) {\n"
                  "  %s *a = (%s *)act_spawn_alloc(cx, &%s_type);\n  a->p_%s = %s;\n  return &a->base;\n}\n\n",
             an, an, an, an, key->name,
             key->type->kind == TY_STRING ? "key->s" : xprintf("(%s)key->i", ctype(key->type)));
-  sb_printf(out, "static struct act_virtual_reg *%s_vreg;\n"
+  strbuf_printf(out, "static struct act_virtual_reg *%s_vreg;\n"
                  "const act_virtual_type_t %s_vtype = {\n  .type = &%s_type,\n  .activate = %s_activate,\n"
                  "  .passivate_ns = INT64_C(%lld),\n  .reg = &%s_vreg,\n};\n\n",
             an, an, an, an, (long long)(pa ? const_int(pa->kids[0], 0) : 0), an);
 }
 
-static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
+/* The parameters as a struct descriptor over the state struct: what
+ * `spawn ... on n` encodes and the node that runs it decodes (§10). */
+static void emit_actor_params(strbuf_t *out, ast_t *a) {
+  const char *an = decl_cname(a);
+  ast_t *ps = a->kids[0];
+  strbuf_printf(out, "static const act_field_t %s_param_fields[] = {\n", an);
+  for (int i = 0; i < ps->nkids; i++)
+    strbuf_printf(out, "  {.name = \"%s\", .offset = offsetof(%s, p_%s), .type = %s},\n", ps->kids[i]->name, an,
+              ps->kids[i]->name, tdesc(ps->kids[i]->type));
+  if (ps->nkids == 0) strbuf_printf(out, "  {.name = NULL},\n");
+  strbuf_printf(out, "};\nstatic const act_type_t %s_params = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n"
+                 "  .kind = ACT_K_STRUCT,\n  .nfields = %d,\n  .fields = %s_param_fields,\n};\n",
+            an, a->name, an, ps->nkids, an);
+  strbuf_printf(out, "const act_remote_actor_t %s_remote = {&%s_type, &%s_params};\n\n", an, an, an);
+}
+
+/* Each module declares its actor and message types to the runtime before
+ * main: a node decodes messages and spawns actors by them, and they make
+ * the program's schema fingerprint (cluster/declare.c). */
+static void emit_declare(strbuf_t *out, ast_t *mod) {
+  const char *mn = mod->data;
+  strbuf_t actors = {0}, msgs = {0};
+  int na = 0, nm = 0;
+  for (int i = 0; i < mod->nkids; i++) {
+    ast_t *d = mod->kids[i];
+    if (d && d->kind == AST_ACTOR && !(d->flags & ACTOR_VIRTUAL)) {
+      strbuf_printf(&actors, "    &%s_remote,\n", decl_cname(d));
+      na++;
+    }
+    if (d && d->kind == AST_MESSAGE) {
+      const char *cn = decl_cname(d);
+      strbuf_printf(&msgs, "    {&%s_desc, %s},\n", cn, d->kids[1] ? xprintf("&%s_reply_desc", cn) : "NULL");
+      nm++;
+    }
+  }
+  if (na + nm > 0) {
+    /* `_1...`: no Act name gives it (emit_names.c), so no declaration meets it */
+    strbuf_printf(out, "__attribute__((constructor)) static void %s_1declare(void) {\n", mn);
+    if (na) strbuf_printf(out, "  static const act_remote_actor_t *const actors[] = {\n%s  };\n", actors.p);
+    if (nm) strbuf_printf(out, "  static const act_remote_msg_t msgs[] = {\n%s  };\n", msgs.p);
+    strbuf_printf(out, "  act_remote_declare(%s, %d, %s, %d);\n}\n", na ? "actors" : "NULL", na, nm ? "msgs" : "NULL", nm);
+  }
+  free(actors.p);
+  free(msgs.p);
+}
+
+static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t *a) {
   const char *an = decl_cname(a);
   ast_t *ms = a->kids[2];
   if (h) emit_actor_header(h, a);
@@ -243,7 +274,7 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   if (a->flags & ACTOR_GPU) cuda_emit_actor(out, a, e->mod->data, handler_cname);
 
   /* start: fields in order, children, then init */
-  sb_t body = {0};
+  strbuf_t body = {0};
   e->out = &body;
   e->indent = 1;
   e->coro = 0;
@@ -285,13 +316,13 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
   /* a persistent actor recovers after its fields, before init (§9) */
   if (a->flags & ACTOR_PERSISTENT) line(e, "%s", emit_persist_recover(a));
   if (a->flags & ACTOR_GPU) line(e, "act_gpu_started(cx, base, &self->gpu_, &%s_gpu);", an);
-  sb_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
+  strbuf_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
-  sb_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
+  strbuf_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
   free(body.p);
 
   /* dispatch */
-  sb_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
+  strbuf_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
   for (int i = 0, batched = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
@@ -301,39 +332,40 @@ static void emit_actor(em_t *e, FILE *h, sb_t *out, sb_t *protos, ast_t *a) {
       batched++;
       continue;
     }
-    sb_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
+    strbuf_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
               handler_cname(a, m->sym), msg_cname(m->sym));
   }
   if (a->flags & ACTOR_GPU)
-    sb_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
-  sb_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
+    strbuf_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
+  strbuf_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
 
   /* supervision clause */
   const char *strategy = "ACT_ONE_FOR_ONE";
-  int64_t max = 3, window = 5000000000LL;
+  const char *max = "ACT_DEFAULT_MAX_RESTARTS", *window = "ACT_DEFAULT_RESTART_WINDOW_NS";
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_STRATEGY || m->kind == AST_SUPERVISE) {
       strategy = strcmp(m->name, "one_for_all") == 0 ? "ACT_ONE_FOR_ALL"
                  : strcmp(m->name, "rest_for_one") == 0 ? "ACT_REST_FOR_ONE" : "ACT_ONE_FOR_ONE";
       if (m->kind == AST_SUPERVISE) {
-        max = const_int(m->kids[0], max);
-        window = const_int(m->kids[1], window);
+        max = const_text(m->kids[0], max);
+        window = const_text(m->kids[1], window);
       }
     }
     if (m->kind == AST_RESTARTS) {
-      max = const_int(m->kids[0], max);
-      window = const_int(m->kids[1], window);
+      max = const_text(m->kids[0], max);
+      window = const_text(m->kids[1], window);
     }
   }
   ast_t *mb = member(a, AST_MAILBOX);
-  sb_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
+  strbuf_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
                  "  .start = %s_start,\n  .dispatch = %s_dispatch,\n  .on_stop = %s,\n  .strategy = %s,\n"
-                 "  .max_restarts = %lld,\n  .restart_window_ns = INT64_C(%lld),\n  .ordered_start = %d,\n};\n\n",
+                 "  .max_restarts = %s,\n  .restart_window_ns = %s,\n  .ordered_start = %d,\n};\n\n",
             an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
-            stop ? xprintf("%s_on_stop", an) : "NULL", strategy, (long long)max, (long long)window,
+            stop ? xprintf("%s_on_stop", an) : "NULL", strategy, max, window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
   if (a->flags & ACTOR_VIRTUAL) emit_virtual_type(out, a);
+  emit_actor_params(out, a);
   e->actor = NULL;
 }
 
@@ -343,12 +375,12 @@ static int body_shares(ast_t *fields) {
   return 0;
 }
 
-static void emit_message(FILE *h, sb_t *out, ast_t *m) {
+static void emit_message(FILE *h, strbuf_t *out, ast_t *m) {
   const char *cn = decl_cname(m), *st = msg_cname(m);
   ast_t *fs = m->kids[0];
   fprintf(h, "/* message %s */\ntypedef struct %s {\n  act_msg_t h;\n", m->name, st);
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
-  fprintf(h, "} %s;\nenum { %s = %d };   /* act_msg_type_t.id */\n", st, msg_id_name(m), msg_id(m));
+  fprintf(h, "} %s;\nenum { %s = ACT_MSG_FIRST_USER + %d };   /* act_msg_type_t.id */\n", st, msg_id_name(m), m->emit_id);
   fprintf(h, "extern const act_msg_desc_t %s_desc;\n#define %s_type (%s_desc.type)\n", cn, cn, cn);
   /* embedding helper: build from C */
   fprintf(h, "static inline act_msg_t *%s_new(act_ctx_t *cx", cn);
@@ -357,31 +389,30 @@ static void emit_message(FILE *h, sb_t *out, ast_t *m) {
   for (int i = 0; i < fs->nkids; i++) fprintf(h, "  m->f_%s = f_%s;\n", fs->kids[i]->name, fs->kids[i]->name);
   fprintf(h, "  return &m->h;\n}\n");
   if (m->kids[1]) {
-    fprintf(h, "typedef struct %s_reply { act_msg_t h; %s value; } %s_reply;\nextern const act_msg_desc_t %s_reply_desc;\n"
-               "#define %s_reply_type (%s_reply_desc.type)\n",
-            cn, ctype(m->kids[1]->type), cn, cn, cn, cn);
+    fprintf(h, "typedef %s %s_reply;\nextern const act_msg_desc_t %s_reply_desc;\n#define %s_reply_type (%s_reply_desc.type)\n",
+            reply_cname(m->kids[1]->type), cn, cn, cn, cn);
   }
   fprintf(h, "\n");
   /* descriptor: the fields as data; the runtime prints and shares from it */
   emit_fields_table(out, xprintf("%s_fields", cn), st, NULL, fs, "");
-  sb_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+  strbuf_printf(out, "static const act_type_t %s_body = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, m->name, st, fs->nkids, cn,
             body_shares(fs) ? ",\n  .flags = ACT_TF_SHARE" : "");
-  sb_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
+  strbuf_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
                  "    .print = act__msg_print,\n    .share = act__msg_share,\n  },\n  .body = &%s_body,\n};\n",
             cn, m->name, msg_id_name(m), st, cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
-    sb_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
+    strbuf_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",
               cn, cn, tdesc(rt));
-    sb_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
+    strbuf_printf(out, "static const act_type_t %s_reply_body = {\n  .name = \"%s reply\",\n  .size = sizeof(%s_reply),\n"
                    "  .kind = ACT_K_STRUCT,\n  .nfields = 1,\n  .fields = %s_reply_fields%s,\n};\n",
               cn, m->name, cn, cn, type_shares(rt) ? ",\n  .flags = ACT_TF_SHARE" : "");
-    sb_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
+    strbuf_printf(out, "const act_msg_desc_t %s_reply_desc = {\n  .type = {\n    .name = \"%s reply\",\n    .size = sizeof(%s_reply),\n"
                    "    .share = act__msg_share,\n  },\n  .body = &%s_reply_body,\n};\n",
               cn, m->name, cn, cn);
   }
-  sb_printf(out, "\n");
+  strbuf_printf(out, "\n");
 }
 
 /* `extern "C" "h.h"`: a header next to the .act file that names it is
@@ -437,17 +468,23 @@ static void add_file(char ***files, int *nfiles, char *path) {
   (*files)[*nfiles] = NULL;
 }
 
-/* Write part n of module mn (locations, prototypes, code) and list it. */
-static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, sb_t *protos, sb_t *out,
+/* Write part n of module mn (locations, prototypes, code) and list it.
+ * Instead of the module's header, which declares the whole module, the
+ * part carries the declarations its code uses (emit_decls.c). */
+static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, strbuf_t *protos, strbuf_t *out,
                        char ***files, int *nfiles) {
   const char *mn = mod->data;
   char *path = xprintf("%s/%s.part%d.c", opts->out_dir, mn, n);
+  char *code = xprintf("%s\n%s\n%s", strbuf_str(&e->locs), strbuf_str(protos), strbuf_str(out));
+  char *used = decls_used(e->decls, code);
   char *text = xprintf("/* %s.part%d.c: generated by actorc from %s, part %d of module `%s`; "
-                       "#line directives point back to it. */\n#include <stddef.h>\n#include \"%s.h\"\n\n%s\n%s\n%s",
-                       mn, n, mod->lit.s, n, mod->name, mn, e->locs.p ? e->locs.p : "",
-                       protos->p ? protos->p : "", out->p ? out->p : "");
+                       "#line directives point back to it. */\n#include <stddef.h>\n#include <math.h>\n"
+                       "#include <act/act.h>\n\n/* what this part uses of %s.h and the headers it includes */\n%s\n%s",
+                       mn, n, mod->lit.s, n, mod->name, mn, used, code);
   bool ok = cw_write(path, text, true);
   free(text);
+  free(code);
+  free(used);
   free(e->locs.p);
   free(protos->p);
   free(out->p);
@@ -463,7 +500,7 @@ static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, sb_t
 /* The functions and actors of mod, in parts (see above); the parts an
  * earlier emit into the same directory left beyond the last are removed. */
 static bool emit_parts(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***files, int *nfiles) {
-  sb_t saved = e->locs, out = {0}, protos = {0};
+  strbuf_t saved = e->locs, out = {0}, protos = {0};
   int saved_n = e->nlocs, n = 1;
   memset(&e->locs, 0, sizeof e->locs);
   e->nlocs = 0;
@@ -512,16 +549,21 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       /* <h.h> unless found by path: a module named like the header (zlib.act
        * for zlib.h) writes a zlib.h of its own into the generated C's directory */
       const char *hp = extern_header(mod, d->lit.s);
-      fprintf(h, hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+      char *inc = xprintf(hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+      fputs(inc, h);
+      /* a part includes it when it calls one of the block's functions */
+      for (int k = 0; k < d->nkids; k++) decls_add(e->decls, d->kids[k]->name, inc, k ? d->kids[0]->name : NULL);
+      free(inc);
     }
   }
   if (cuda_module_needed(mod)) fprintf(h, "#include <act/gpu.h>\n");
   fprintf(h, "\n");
-  emit_type_defs(h);
+  decls_begin(e->decls, h);
+  emit_type_defs(h, e->decls);
   fprintf(h, "\n");
   cuda_emit_header(h, mod);
 
-  sb_t out = {0}, protos = {0};
+  strbuf_t out = {0}, protos = {0};
   memset(&e->locs, 0, sizeof e->locs);
   e->nlocs = 0;
   e->mod = mod;
@@ -529,7 +571,10 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     ast_t *d = mod->kids[i];
     if (d == NULL) continue;
     switch (d->kind) {
-    case AST_MESSAGE: emit_message(h, &out, d); break;
+    case AST_MESSAGE:
+      emit_message(h, &out, d);
+      decls_mark(e->decls, h, decl_cname(d));
+      break;
     case AST_CONST: {
       if (is_literal_const(d->kids[1])) {
         e->out = &out;
@@ -537,13 +582,14 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
       } else {
         fprintf(h, "%s %s_value(act_ctx_t *cx);\n#define %s (%s_value(cx))\n", ctype(d->type), decl_cname(d),
                 decl_cname(d), decl_cname(d));
-        sb_t body = {0};
+        strbuf_t body = {0};
         e->out = &body;
         char *v = emit_value(e, d->kids[1]);
         emit_glue(e);
-        sb_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
+        strbuf_printf(&out, "%s %s_value(act_ctx_t *cx) {\n  (void)cx;\n%s  return %s;\n}\n\n", ctype(d->type), decl_cname(d),
                   body.p ? body.p : "", v);
       }
+      decls_mark(e->decls, h, decl_cname(d));
       break;
     }
     case AST_EXTERN:
@@ -554,14 +600,16 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
         for (int p = 0; p < f->kids[0]->nkids; p++)
           fprintf(h, "%s%s", p ? ", " : "", ctype(f->kids[0]->kids[p]->type));
         fprintf(h, "%s);\n", f->kids[0]->nkids ? "" : "void");
+        decls_mark(e->decls, h, f->name);
       }
       if (d->flags & IMPORT_C) emit_cglue(h, d);
       break;
     case AST_FN: {
-      sb_t sig = {0};
-      sb_printf(&sig, "%s %s(act_ctx_t *cx", d->kids[1] ? ctype(d->kids[1]->type) : "void", decl_cname(d));
+      strbuf_t sig = {0};
+      strbuf_printf(&sig, "%s %s(act_ctx_t *cx", d->kids[1] ? ctype(d->kids[1]->type) : "void", decl_cname(d));
       print_params(&sig, d->kids[0]);
       fprintf(h, "%s);\n", sig.p);
+      decls_mark(e->decls, h, decl_cname(d));
       free(sig.p);
       break;
     }
@@ -573,8 +621,13 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     /* the actors' part of the header first: parts are written as they fill */
     for (int i = 0; i < mod->nkids; i++) {
       ast_t *d = mod->kids[i];
-      if (d && d->kind == AST_ACTOR) emit_actor_header(h, d);
+      if (d && d->kind == AST_ACTOR) {
+        emit_actor_header(h, d);
+        decls_mark(e->decls, h, decl_cname(d));
+      }
     }
+    fflush(h);
+    decls_take(e->decls, htext);
     if (!emit_parts(e, mod, opts, files, nfiles)) {
       fclose(h);
       free(htext);
@@ -587,26 +640,33 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     }
     for (int i = 0; i < mod->nkids; i++) {
       ast_t *d = mod->kids[i];
-      if (d && d->kind == AST_ACTOR) emit_actor(e, h, &out, &protos, d);
+      if (d && d->kind == AST_ACTOR) {
+        emit_actor(e, h, &out, &protos, d);
+        decls_mark(e->decls, h, decl_cname(d));
+      }
     }
   }
   cuda_emit_module(&out, e->prog, mod);
+  emit_declare(&out, mod);
   int is_root = mod == e->prog->root;
   if (is_root && e->prog->main_actor && !opts->no_main) {
     const char *an = decl_cname(e->prog->main_actor);
-    sb_printf(&out, "static void %s_set_args(act_actor_t *a, act_array_t *args) {\n  ((%s *)a)->p_%s = args;\n}\n\n", an,
+    strbuf_printf(&out, "static void %s_set_args(act_actor_t *a, act_array_t *args) {\n  ((%s *)a)->p_%s = args;\n}\n\n", an,
               an, e->prog->main_actor->kids[0]->kids[0]->name);
-    sb_printf(&out, "int main(int argc, char **argv) {\n  return act_main(argc, argv, &%s_type, %s_set_args);\n}\n", an, an);
+    strbuf_printf(&out, "int main(int argc, char **argv) {\n  return act_main(argc, argv, &%s_type, %s_set_args);\n}\n", an, an);
   }
   fprintf(h, "#endif\n");
   fclose(h);
+  decls_take(e->decls, htext);
 
   FILE *c = open_memstream(&ctext, &clen);
   if (c == NULL) return false;
   fprintf(c, "/* %s.c: generated by actorc from %s; #line directives point back to it. */\n", mn, mod->lit.s);
   fprintf(c, "#include <stddef.h>\n#include \"%s.h\"\n\n", mn);
-  sb_t descs = {0};
-  emit_type_descs(&descs, mod, is_root);
+  strbuf_t descs = {0};
+  int index = 0;
+  while (e->prog->modules[index] != mod) index++;
+  emit_type_descs(&descs, index, e->type_owners);
   if (descs.p) fprintf(c, "%s", descs.p);
   free(descs.p);
   fprintf(c, "\n%s\n%s\n%s", e->locs.p ? e->locs.p : "", protos.p ? protos.p : "", out.p ? out.p : "");
@@ -630,16 +690,22 @@ bool emit_program(program_t *prog, const emit_opts_t *opts, diag_t *d, char ***c
   e.d = d;
   e.prog = prog;
   e.line_directives = opts->line_directives;
-  for (int i = 0; i < prog->nmodules; i++) scan_unsupported(&e, prog->modules[i]);
-  if (e.errors) return false;
+  e.decls = decls_new();
   emit_assign_names(prog);
-  /* message ids, in declaration order across the program */
-  int next_id = 16;   /* ACT_MSG_FIRST_USER: ids below are the runtime's */
+  /* message ids, in declaration order across the program, counted from
+   * the runtime's ACT_MSG_FIRST_USER (act.h; ids below are its own); a
+   * message with a reply gets the future type whose reply struct it uses
+   * (emit_type_defs), asked or not */
+  int next_id = 0;
   for (int i = 0; i < prog->nmodules; i++)
     for (int k = 0; k < prog->modules[i]->nkids; k++) {
       ast_t *dcl = prog->modules[i]->kids[k];
-      if (dcl && dcl->kind == AST_MESSAGE) dcl->emit_id = next_id++;
+      if (dcl && dcl->kind == AST_MESSAGE) {
+        dcl->emit_id = next_id++;
+        if (dcl->kids[1]) type_future(dcl->kids[1]->type);
+      }
     }
+  e.type_owners = emit_type_owners(prog);
   char **files = NULL;
   int nfiles = 0;
   for (int i = 0; i < prog->nmodules; i++)

@@ -30,7 +30,7 @@
 #include "sema/sema.h"
 
 typedef struct cu {
-  sb_t *b;
+  strbuf_t *b;
   int indent;
   int tmp;
   /* names given to declarations in the function being written */
@@ -41,13 +41,13 @@ typedef struct cu {
 
 static void cu_line(cu_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cu_line(cu_t *c, const char *fmt, ...) {
-  for (int i = 0; i < c->indent; i++) sb_printf(c->b, "  ");
+  for (int i = 0; i < c->indent; i++) strbuf_printf(c->b, "  ");
   va_list ap;
   va_start(ap, fmt);
   char *s = NULL;
   if (vasprintf(&s, fmt, ap) < 0) s = NULL;
   va_end(ap);
-  sb_printf(c->b, "%s\n", s ? s : "");
+  strbuf_printf(c->b, "%s\n", s ? s : "");
   free(s);
 }
 
@@ -185,15 +185,15 @@ static const char *array_name(cu_t *c, ast_t *n) {
 }
 
 static char *call_args(cu_t *c, ast_t *n, int first) {
-  sb_t b = {0};
-  sb_printf(&b, "F");
+  strbuf_t b = {0};
+  strbuf_printf(&b, "F");
   for (int i = first; i < n->nkids; i++) {
     ast_t *a = n->kids[i];
     if (is_array(a->type)) {
       const char *an = array_name(c, a);
-      sb_printf(&b, ", %s, %s_n", an, an);
+      strbuf_printf(&b, ", %s, %s_n", an, an);
     } else {
-      sb_printf(&b, ", %s", cu_expr(c, a));
+      strbuf_printf(&b, ", %s", cu_expr(c, a));
     }
   }
   return b.p;
@@ -461,13 +461,13 @@ static char *param(type_t *t, const char *name) {
 
 static char *kernel_sig(cu_t *c, ast_t *k) {
   ast_t *ps = k->kids[0];
-  sb_t b = {0};
-  sb_printf(&b, "__device__ %s act_k_%s(int *F", cuda_type(k->kids[1]->type), decl_cname(k));
+  strbuf_t b = {0};
+  strbuf_printf(&b, "__device__ %s act_k_%s(int *F", cuda_type(k->kids[1]->type), decl_cname(k));
   for (int i = 0; i < ps->nkids; i++) {
     const char *nm = c ? bind_name(c, ps->kids[i], xprintf("a_%s", ps->kids[i]->name)) : xprintf("a_%s", ps->kids[i]->name);
-    sb_printf(&b, ", %s", param(ps->kids[i]->type, nm));
+    strbuf_printf(&b, ", %s", param(ps->kids[i]->type, nm));
   }
-  sb_printf(&b, ")");
+  strbuf_printf(&b, ")");
   return b.p;
 }
 
@@ -493,10 +493,10 @@ static void kernel_fn(cu_t *c, ast_t *k) {
 static void kernel_entry(cu_t *c, ast_t *k) {
   ast_t *ps = k->kids[0];
   const char *kn = decl_cname(k), *rt = cuda_type(k->kids[1]->type);
-  sb_t sig = {0}, args = {0};
+  strbuf_t sig = {0}, args = {0};
   for (int i = 1; i < ps->nkids; i++) {
-    sb_printf(&sig, "%s, ", param(ps->kids[i]->type, xprintf("a%d", i)));
-    sb_printf(&args, is_array(ps->kids[i]->type) ? ", a%d, a%d_n" : ", a%d", i, i);
+    strbuf_printf(&sig, "%s, ", param(ps->kids[i]->type, xprintf("a%d", i)));
+    strbuf_printf(&args, is_array(ps->kids[i]->type) ? ", a%d, a%d_n" : ", a%d", i, i);
   }
   cu_line(c, "extern \"C\" __global__ void act_l_%s(act_i64 base, act_i64 count, %s%s *out, act_u64 *fault) {", kn,
           sig.p ? sig.p : "", rt);
@@ -539,13 +539,13 @@ static void handler_fn(cu_t *c, ast_t *a, ast_t *on, int h) {
   int ns = state_members(a, st, 256);
   ast_t *msg = on->sym, *fs = msg->kids[0], *hp = on->kids[0];
   const char *rt = cuda_type(msg->kids[1]->type);
-  sb_t sig = {0};
-  sb_printf(&sig, "__device__ %s act_h_%s_%d(int *F", rt, decl_cname(a), h);
-  for (int i = 0; i < ns; i++) sb_printf(&sig, ", %s", param(st[i]->type, member_cname(st[i])));
+  strbuf_t sig = {0};
+  strbuf_printf(&sig, "__device__ %s act_h_%s_%d(int *F", rt, decl_cname(a), h);
+  for (int i = 0; i < ns; i++) strbuf_printf(&sig, ", %s", param(st[i]->type, member_cname(st[i])));
   for (int i = 0; i < fs->nkids; i++) {
     const char *nm = xprintf("m_%d", i);
     if (i < hp->nkids) bind_name(c, hp->kids[i], nm);
-    sb_printf(&sig, ", %s", param(fs->kids[i]->type, nm));
+    strbuf_printf(&sig, ", %s", param(fs->kids[i]->type, nm));
   }
   cu_line(c, "%s) {", sig.p);
   free(sig.p);
@@ -556,20 +556,20 @@ static void handler_fn(cu_t *c, ast_t *a, ast_t *on, int h) {
   c->indent = 0;
   cu_line(c, "}\n");
   /* the entry: thread t handles message t of the batch */
-  sb_t ps = {0}, args = {0};
+  strbuf_t ps = {0}, args = {0};
   for (int i = 0; i < ns; i++) {
     const char *nm = member_cname(st[i]);
-    sb_printf(&ps, "%s, ", param(st[i]->type, nm));
-    sb_printf(&args, is_array(st[i]->type) ? ", %s, %s_n" : ", %s", nm, nm);
+    strbuf_printf(&ps, "%s, ", param(st[i]->type, nm));
+    strbuf_printf(&args, is_array(st[i]->type) ? ", %s, %s_n" : ", %s", nm, nm);
   }
   for (int i = 0; i < fs->nkids; i++) {
     type_t *t = fs->kids[i]->type;
     if (is_array(t)) {
-      sb_printf(&ps, "const %s *m%d, const act_i64 *m%d_off, const act_i64 *m%d_len, ", cuda_type(t->elem), i, i, i);
-      sb_printf(&args, ", m%d + m%d_off[t], m%d_len[t]", i, i, i);
+      strbuf_printf(&ps, "const %s *m%d, const act_i64 *m%d_off, const act_i64 *m%d_len, ", cuda_type(t->elem), i, i, i);
+      strbuf_printf(&args, ", m%d + m%d_off[t], m%d_len[t]", i, i, i);
     } else {
-      sb_printf(&ps, "const %s *m%d, ", cuda_type(t), i);
-      sb_printf(&args, ", m%d[t]", i);
+      strbuf_printf(&ps, "const %s *m%d, ", cuda_type(t), i);
+      strbuf_printf(&args, ", m%d[t]", i);
     }
   }
   cu_line(c, "extern \"C\" __global__ void act_b_%s_%d(act_i64 count, %s%s *out, int *flags) {", decl_cname(a), h,
@@ -596,15 +596,15 @@ bool cuda_module_needed(ast_t *mod) {
 
 /* The CUDA C of module mod (see the top of this file). */
 static char *module_source(program_t *prog, ast_t *mod) {
-  sb_t b = {0};
+  strbuf_t b = {0};
   cu_t c = {.b = &b};
-  sb_printf(&b, "%s", prelude);
+  strbuf_printf(&b, "%s", prelude);
   for (int m = 0; m < prog->nmodules; m++)
     for (int i = 0; i < prog->modules[m]->nkids; i++) {
       ast_t *k = prog->modules[m]->kids[i];
-      if (k && k->kind == AST_FN && (k->flags & FN_KERNEL)) sb_printf(&b, "%s;\n", kernel_sig(NULL, k));
+      if (k && k->kind == AST_FN && (k->flags & FN_KERNEL)) strbuf_printf(&b, "%s;\n", kernel_sig(NULL, k));
     }
-  sb_printf(&b, "\n");
+  strbuf_printf(&b, "\n");
   for (int m = 0; m < prog->nmodules; m++)
     for (int i = 0; i < prog->modules[m]->nkids; i++) {
       ast_t *k = prog->modules[m]->kids[i];
@@ -625,14 +625,14 @@ static char *module_source(program_t *prog, ast_t *mod) {
 }
 
 /* A C string literal of text, cut into lines for the reader. */
-static void c_literal(sb_t *out, const char *text) {
-  sb_printf(out, "  \"");
+static void c_literal(strbuf_t *out, const char *text) {
+  strbuf_printf(out, "  \"");
   for (const char *p = text; *p; p++) {
-    if (*p == '\n') sb_printf(out, "\\n\"\n  \"");
-    else if (*p == '"' || *p == '\\') sb_printf(out, "\\%c", *p);
-    else sb_printf(out, "%c", *p);
+    if (*p == '\n') strbuf_printf(out, "\\n\"\n  \"");
+    else if (*p == '"' || *p == '\\') strbuf_printf(out, "\\%c", *p);
+    else strbuf_printf(out, "%c", *p);
   }
-  sb_printf(out, "\"");
+  strbuf_printf(out, "\"");
 }
 
 static const char *arg_entry(type_t *t) {
@@ -650,14 +650,14 @@ void cuda_emit_header(FILE *h, ast_t *mod) {
   }
 }
 
-void cuda_emit_module(sb_t *out, program_t *prog, ast_t *mod) {
+void cuda_emit_module(strbuf_t *out, program_t *prog, ast_t *mod) {
   if (!cuda_module_needed(mod)) return;
   const char *mn = mod->data;
   char *src = module_source(prog, mod);
-  sb_printf(out, "/* The CUDA C of this module's kernels and gpu actors (emit_cuda.c). */\nstatic const char %s_cuda[] =\n", mn);
+  strbuf_printf(out, "/* The CUDA C of this module's kernels and gpu actors (emit_cuda.c). */\nstatic const char %s_cuda[] =\n", mn);
   c_literal(out, src);
-  sb_printf(out, ";\nact_gpu_module_t %s_gpu_module = {.name = \"%s\", .source = %s_cuda};\n", mn, mn, mn);
-  sb_printf(out, "__attribute__((constructor)) static void %s_gpu_register(void) {\n  act_gpu_register(&%s_gpu_module);\n}\n",
+  strbuf_printf(out, ";\nact_gpu_module_t %s_gpu_module = {.name = \"%s\", .source = %s_cuda};\n", mn, mn, mn);
+  strbuf_printf(out, "__attribute__((constructor)) static void %s_gpu_register(void) {\n  act_gpu_register(&%s_gpu_module);\n}\n",
             mn, mn);
   free(src);
   for (int i = 0; i < mod->nkids; i++) {
@@ -665,20 +665,20 @@ void cuda_emit_module(sb_t *out, program_t *prog, ast_t *mod) {
     if (!k || k->kind != AST_FN || !(k->flags & FN_KERNEL)) continue;
     ast_t *ps = k->kids[0];
     const char *kn = decl_cname(k);
-    sb_printf(out, "static const act_gpu_arg_t %s_gpu_args[] = {", kn);
-    for (int p = 1; p < ps->nkids; p++) sb_printf(out, "%s%s", p > 1 ? ", " : "", arg_entry(ps->kids[p]->type));
-    if (ps->nkids <= 1) sb_printf(out, "{0, 0}");
-    sb_printf(out, "};\nconst act_gpu_kernel_t %s_gpu = {.module = &%s_gpu_module, .entry = \"act_l_%s\", .name = \"%s\", "
+    strbuf_printf(out, "static const act_gpu_arg_t %s_gpu_args[] = {", kn);
+    for (int p = 1; p < ps->nkids; p++) strbuf_printf(out, "%s%s", p > 1 ? ", " : "", arg_entry(ps->kids[p]->type));
+    if (ps->nkids <= 1) strbuf_printf(out, "{0, 0}");
+    strbuf_printf(out, "};\nconst act_gpu_kernel_t %s_gpu = {.module = &%s_gpu_module, .entry = \"act_l_%s\", .name = \"%s\", "
                    ".nargs = %d, .args = %s_gpu_args, .ret_size = sizeof(%s)};\n",
               kn, mn, kn, k->name, ps->nkids - 1, kn, ctype(k->kids[1]->type));
   }
-  sb_printf(out, "\n");
+  strbuf_printf(out, "\n");
 }
 
 /* A gpu actor's descriptor, after its handlers (their C functions are
  * called through one wrapper each, with the runtime's signature). mn: the
  * C name of the actor's module. */
-void cuda_emit_actor(sb_t *out, ast_t *a, const char *mn, const char *(*handler_cname)(ast_t *, ast_t *)) {
+void cuda_emit_actor(strbuf_t *out, ast_t *a, const char *mn, const char *(*handler_cname)(ast_t *, ast_t *)) {
   const char *an = decl_cname(a);
   ast_t *st[256];
   int ns = state_members(a, st, 256);
@@ -690,45 +690,45 @@ void cuda_emit_actor(sb_t *out, ast_t *a, const char *mn, const char *(*handler_
     if (m->kids[0] && m->kids[0]->kind == AST_INT) batch = (int64_t)m->kids[0]->lit.i;
     if (m->kids[1] && m->kids[1]->kind == AST_DURATION) within = (int64_t)m->kids[1]->lit.i;
   }
-  sb_printf(out, "static const uint32_t %s_gpu_state[] = {", an);
-  for (int i = 0; i < ns; i++) sb_printf(out, "%soffsetof(%s, %s)", i ? ", " : "", an, member_cname(st[i]));
-  sb_printf(out, "%s};\n", ns ? "" : "0");
-  sb_t table = {0};
+  strbuf_printf(out, "static const uint32_t %s_gpu_state[] = {", an);
+  for (int i = 0; i < ns; i++) strbuf_printf(out, "%soffsetof(%s, %s)", i ? ", " : "", an, member_cname(st[i]));
+  strbuf_printf(out, "%s};\n", ns ? "" : "0");
+  strbuf_t table = {0};
   int h = 0;
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *on = ms->kids[i];
     if (!cuda_batched(on)) continue;
     ast_t *msg = on->sym, *fs = msg->kids[0];
     const char *hn = handler_cname(a, msg), *cn = decl_cname(msg), *st_name = msg_cname(msg);
-    sb_printf(out, "static act_status_t %s_gpu_cpu(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n"
+    strbuf_printf(out, "static act_status_t %s_gpu_cpu(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n"
                    "  return %s(cx, (%s *)base, (%s *)m);\n}\n", hn, hn, an, st_name);
-    sb_printf(out, "static const act_gpu_arg_t %s_gpu_args[] = {", hn);
-    for (int k = 0; k < ns; k++) sb_printf(out, "%s%s", k ? ", " : "", arg_entry(st[k]->type));
-    for (int k = 0; k < fs->nkids; k++) sb_printf(out, "%s%s", k || ns ? ", " : "", arg_entry(fs->kids[k]->type));
-    if (ns + fs->nkids == 0) sb_printf(out, "{0, 0}");
-    sb_printf(out, "};\nstatic const uint32_t %s_gpu_fields[] = {", hn);
-    for (int k = 0; k < fs->nkids; k++) sb_printf(out, "%soffsetof(%s, f_%s)", k ? ", " : "", st_name, fs->kids[k]->name);
-    sb_printf(out, "%s};\n", fs->nkids ? "" : "0");
-    sb_printf(out, "static const act_gpu_kernel_t %s_gpu_kernel = {.module = &%s_gpu_module, .entry = \"act_b_%s_%d\", "
+    strbuf_printf(out, "static const act_gpu_arg_t %s_gpu_args[] = {", hn);
+    for (int k = 0; k < ns; k++) strbuf_printf(out, "%s%s", k ? ", " : "", arg_entry(st[k]->type));
+    for (int k = 0; k < fs->nkids; k++) strbuf_printf(out, "%s%s", k || ns ? ", " : "", arg_entry(fs->kids[k]->type));
+    if (ns + fs->nkids == 0) strbuf_printf(out, "{0, 0}");
+    strbuf_printf(out, "};\nstatic const uint32_t %s_gpu_fields[] = {", hn);
+    for (int k = 0; k < fs->nkids; k++) strbuf_printf(out, "%soffsetof(%s, f_%s)", k ? ", " : "", st_name, fs->kids[k]->name);
+    strbuf_printf(out, "%s};\n", fs->nkids ? "" : "0");
+    strbuf_printf(out, "static const act_gpu_kernel_t %s_gpu_kernel = {.module = &%s_gpu_module, .entry = \"act_b_%s_%d\", "
                    ".name = \"%s.%s\", .nargs = %d, .args = %s_gpu_args, .ret_size = sizeof(%s)};\n",
               hn, mn, an, h, a->name, msg->name, ns + fs->nkids, hn, ctype(msg->kids[1]->type));
-    sb_printf(&table, "  {.kernel = &%s_gpu_kernel, .nfields = %d, .field_offsets = %s_gpu_fields, "
+    strbuf_printf(&table, "  {.kernel = &%s_gpu_kernel, .nfields = %d, .field_offsets = %s_gpu_fields, "
                       ".reply_type = &%s_reply_type, .reply_offset = offsetof(%s_reply, value), .cpu = %s_gpu_cpu},\n",
               hn, fs->nkids, hn, cn, cn, hn);
     h++;
   }
-  sb_printf(out, "static const act_gpu_handler_t %s_gpu_handlers[] = {\n%s};\n", an, table.p ? table.p : "  {0}\n");
+  strbuf_printf(out, "static const act_gpu_handler_t %s_gpu_handlers[] = {\n%s};\n", an, table.p ? table.p : "  {0}\n");
   free(table.p);
-  sb_printf(out, "static const act_gpu_actor_t %s_gpu = {.name = \"%s\", .batch = %lld, .within_ns = INT64_C(%lld), "
+  strbuf_printf(out, "static const act_gpu_actor_t %s_gpu = {.name = \"%s\", .batch = %lld, .within_ns = INT64_C(%lld), "
                  ".nstate = %d, .state_offsets = %s_gpu_state, .nhandlers = %d, .handlers = %s_gpu_handlers};\n\n",
             an, a->name, (long long)batch, (long long)within, ns, an, h, an);
 }
 
 /* The dispatch cases of a gpu actor: batched handlers go to the batch,
  * and the runtime's flush tick. Returns whether message msg is batched. */
-bool cuda_dispatch_case(sb_t *out, ast_t *a, ast_t *on, int h, const char *loc) {
+bool cuda_dispatch_case(strbuf_t *out, ast_t *a, ast_t *on, int h, const char *loc) {
   if (!cuda_batched(on)) return false;
-  sb_printf(out, "  case %s: cx->where = %s; return act_gpu_enqueue(cx, base, &self->gpu_, &%s_gpu, %d, m);\n",
+  strbuf_printf(out, "  case %s: cx->where = %s; return act_gpu_enqueue(cx, base, &self->gpu_, &%s_gpu, %d, m);\n",
             msg_id_name(on->sym), loc, decl_cname(a), h);
   return true;
 }

@@ -13,10 +13,10 @@ bool cuda_batched(ast_t *on);
 /* header: the module's act_gpu_module_t and its kernels' descriptors */
 void cuda_emit_header(FILE *h, ast_t *mod);
 /* .c: the CUDA C as a string, its registration, the kernels' descriptors */
-void cuda_emit_module(sb_t *out, program_t *prog, ast_t *mod);
+void cuda_emit_module(strbuf_t *out, program_t *prog, ast_t *mod);
 /* .c, after a gpu actor's handlers: its act_gpu_actor_t <actor>_gpu */
-void cuda_emit_actor(sb_t *out, ast_t *a, const char *mn, const char *(*handler_cname)(ast_t *, ast_t *));
+void cuda_emit_actor(strbuf_t *out, ast_t *a, const char *mn, const char *(*handler_cname)(ast_t *, ast_t *));
 /* a dispatch case sending message `on` of gpu actor a to its batch h */
-bool cuda_dispatch_case(sb_t *out, ast_t *a, ast_t *on, int h, const char *loc);
+bool cuda_dispatch_case(strbuf_t *out, ast_t *a, ast_t *on, int h, const char *loc);
 
 #endif

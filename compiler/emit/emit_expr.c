@@ -56,16 +56,16 @@ static const char *suffix(type_t *t) {
 
 /* The C string literal for bytes (escaped). */
 static char *c_string(const char *s, size_t n) {
-  sb_t b = {0};
-  sb_printf(&b, "\"");
+  strbuf_t b = {0};
+  strbuf_printf(&b, "\"");
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') sb_printf(&b, "\\%c", c);
-    else if (c == '\n') sb_printf(&b, "\\n");
-    else if (c < 0x20 || c >= 0x7f || c == '?') sb_printf(&b, "\\%03o", c);
-    else sb_printf(&b, "%c", c);
+    if (c == '"' || c == '\\') strbuf_printf(&b, "\\%c", c);
+    else if (c == '\n') strbuf_printf(&b, "\\n");
+    else if (c < 0x20 || c >= 0x7f || c == '?') strbuf_printf(&b, "\\%03o", c);
+    else strbuf_printf(&b, "%c", c);
   }
-  sb_printf(&b, "\"");
+  strbuf_printf(&b, "\"");
   return b.p;
 }
 
@@ -94,22 +94,22 @@ char *as_text(em_t *e, ast_t *n) {
 }
 
 static char *interp(em_t *e, ast_t *n) {
-  sb_t b = {0};
-  sb_printf(&b, "({ act_buf_t b_; act_buf_init(&b_); ");
+  strbuf_t b = {0};
+  strbuf_printf(&b, "({ act_buf_t b_; act_buf_init(&b_); ");
   for (int i = 0; i < n->nkids; i++) {
     ast_t *k = n->kids[i];
     type_t *t = k->type;
     if (k->kind == AST_STRING) {
-      sb_printf(&b, "act_buf_put(&b_, %s, %zu); ", c_string(k->lit.s, k->lit.len), k->lit.len);
+      strbuf_printf(&b, "act_buf_put(&b_, %s, %zu); ", c_string(k->lit.s, k->lit.len), k->lit.len);
     } else if (t->kind == TY_STRING) {
-      sb_printf(&b, "act_buf_str(&b_, %s); ", emit_expr(e, k));
+      strbuf_printf(&b, "act_buf_str(&b_, %s); ", emit_expr(e, k));
     } else if (type_is_integer(t) && type_is_signed(t)) {
-      sb_printf(&b, "act_buf_i64(&b_, (int64_t)(%s)); ", emit_expr(e, k));
+      strbuf_printf(&b, "act_buf_i64(&b_, (int64_t)(%s)); ", emit_expr(e, k));
     } else {
-      sb_printf(&b, "act_buf_value(&b_, %s, (%s[]){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
+      strbuf_printf(&b, "act_buf_value(&b_, %s, (%s[]){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
     }
   }
-  sb_printf(&b, "act_buf_to_str(&b_); })");
+  strbuf_printf(&b, "act_buf_to_str(&b_); })");
   return b.p;
 }
 
@@ -204,7 +204,7 @@ static char *binary(em_t *e, ast_t *n) {
 
 const char *emit_loc(em_t *e, loc_t l) {
   int id = e->nlocs++;
-  sb_printf(&e->locs, "static const act_loc_t act_L%d = {.file = %s, .line = %d, .col = %d};\n", id,
+  strbuf_printf(&e->locs, "static const act_loc_t act_L%d = {.file = %s, .line = %d, .col = %d};\n", id,
             c_string(l.file ? l.file->path : "?", strlen(l.file ? l.file->path : "?")), l.line, l.col);
   return xprintf("&act_L%d", id);
 }
@@ -218,18 +218,18 @@ static char *message(em_t *e, ast_t *n) {
   ast_t *fields = m->kids[0];
   int nargs = n->kind == AST_CALL ? n->nkids - 1 : 0;
   if (nargs > fields->nkids) nargs = fields->nkids;
-  sb_t b = {0};
+  strbuf_t b = {0};
   if (nargs > 1) {
-    sb_printf(&b, "({ ");
+    strbuf_printf(&b, "({ ");
     for (int i = 0; i < nargs; i++)
-      sb_printf(&b, "%s a%d_ = %s; ", ctype(fields->kids[i]->type), i, emit_value(e, n->kids[i + 1]));
-    sb_printf(&b, "%s_new(cx", decl_cname(m));
-    for (int i = 0; i < nargs; i++) sb_printf(&b, ", a%d_", i);
-    sb_printf(&b, "); })");
+      strbuf_printf(&b, "%s a%d_ = %s; ", ctype(fields->kids[i]->type), i, emit_value(e, n->kids[i + 1]));
+    strbuf_printf(&b, "%s_new(cx", decl_cname(m));
+    for (int i = 0; i < nargs; i++) strbuf_printf(&b, ", a%d_", i);
+    strbuf_printf(&b, "); })");
   } else {
-    sb_printf(&b, "%s_new(cx", decl_cname(m));
-    if (nargs == 1) sb_printf(&b, ", %s", emit_value(e, n->kids[1]));
-    sb_printf(&b, ")");
+    strbuf_printf(&b, "%s_new(cx", decl_cname(m));
+    if (nargs == 1) strbuf_printf(&b, ", %s", emit_value(e, n->kids[1]));
+    strbuf_printf(&b, ")");
   }
   return b.p;
 }
@@ -237,14 +237,29 @@ static char *message(em_t *e, ast_t *n) {
 static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
   ast_t *a = k->sym;
   const char *cn = decl_cname(a);
-  sb_t b = {0};
-  sb_printf(&b, "({ %s *a_ = (%s *)act_spawn_alloc(cx, &%s_type); ", cn, cn, cn);
+  strbuf_t b = {0};
+  strbuf_printf(&b, "({ %s *a_ = (%s *)act_spawn_alloc(cx, &%s_type); ", cn, cn, cn);
   ast_t *ps = a->kids[0];
   if (k->kind == AST_CALL)
     for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
-      sb_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
-  if (child) sb_printf(&b, "a_->base.name = \"%s\"; ", child);   /* shown in supervision paths */
-  sb_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
+      strbuf_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
+  if (child) strbuf_printf(&b, "a_->base.name = \"%s\"; ", child);   /* shown in supervision paths */
+  strbuf_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
+  return b.p;
+}
+
+/* `spawn T(...) on n`: the parameters in an unstarted state struct, which
+ * the runtime sends to node n (or spawns from, when n is this node). */
+static char *spawn_on(em_t *e, ast_t *k, ast_t *node, const char *restart, loc_t loc) {
+  ast_t *a = k->sym;
+  const char *cn = decl_cname(a);
+  strbuf_t b = {0};
+  strbuf_printf(&b, "({ void *n_ = %s; %s *t_ = (%s *)act_alloc(sizeof(%s)); ", emit_expr(e, node), cn, cn, cn);
+  ast_t *ps = a->kids[0];
+  if (k->kind == AST_CALL)
+    for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
+      strbuf_printf(&b, "t_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
+  strbuf_printf(&b, "act_spawn_on(cx, n_, &%s_remote, &t_->base, %s, %s); })", cn, restart, emit_loc(e, loc));
   return b.p;
 }
 
@@ -252,36 +267,36 @@ static char *variant(em_t *e, ast_t *n, ast_t *v) {
   ast_t *en = v->scope;
   int tag = 0;
   for (int i = 0; i < en->nkids; i++) if (en->kids[i] == v) tag = i;
-  sb_t b = {0};
-  sb_printf(&b, "((%s){.tag = %d", decl_cname(en), tag);
+  strbuf_t b = {0};
+  strbuf_printf(&b, "((%s){.tag = %d", decl_cname(en), tag);
   if (n && n->kind == AST_CALL && v->nkids) {
-    sb_printf(&b, ", .u.v_%s = {", v->name);
+    strbuf_printf(&b, ", .u.v_%s = {", v->name);
     for (int i = 1; i < n->nkids && i - 1 < v->nkids; i++) {
       ast_t *f = v->kids[i - 1];
       char *val = emit_value(e, n->kids[i]);
       if (field_boxed(en, f))   /* a recursive enum's payload: an immutable copy */
         val = xprintf("act_box((%s[]){%s}, sizeof(%s))", ctype(f->type), val, ctype(f->type));
-      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", f->name, val);
+      strbuf_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", f->name, val);
     }
-    sb_printf(&b, "}");
+    strbuf_printf(&b, "}");
   }
-  sb_printf(&b, "})");
+  strbuf_printf(&b, "})");
   return b.p;
 }
 
 static char *fn_call(em_t *e, ast_t *n, ast_t *fn) {
-  sb_t b = {0};
+  strbuf_t b = {0};
   int ext = (fn->flags & FN_EXTERN) != 0;
   if (ext) {   /* a C function of `import c` that needs glue: emit_cglue.c */
-    sb_printf(&b, (fn->flags & IMPORT_C) ? "act_c_%s(" : "%s(", fn->name);
+    strbuf_printf(&b, (fn->flags & IMPORT_C) ? "act_c_%s(" : "%s(", fn->name);
   } else if (fn->scope && fn->scope->kind == AST_ACTOR) {
-    sb_printf(&b, "%s_fn_%s(cx, self", decl_cname(fn->scope), fn->name);
+    strbuf_printf(&b, "%s_fn_%s(cx, self", decl_cname(fn->scope), fn->name);
   } else {
-    sb_printf(&b, "%s(cx", decl_cname(fn));
+    strbuf_printf(&b, "%s(cx", decl_cname(fn));
   }
   for (int i = 1; i < n->nkids; i++)
-    sb_printf(&b, "%s%s", (ext && i == 1) ? "" : ", ", emit_value(e, n->kids[i]));
-  sb_printf(&b, ")");
+    strbuf_printf(&b, "%s%s", (ext && i == 1) ? "" : ", ", emit_value(e, n->kids[i]));
+  strbuf_printf(&b, ")");
   if (fn->flags & FN_BLOCKING) {
     const char *rt = fn->kids[1] ? ctype(fn->kids[1]->type) : NULL;
     if (rt)
@@ -300,17 +315,17 @@ static char *kernel_launch(em_t *e, ast_t *n) {
   ast_t *k = n->sym;
   ast_t *ps = k->kids[0];
   type_t *rt = n->type->elem;
-  sb_t b = {0};
-  sb_printf(&b, "({ int64_t n_ = %s; ", emit_expr(e, n->kids[0]->kids[1]));
+  strbuf_t b = {0};
+  strbuf_printf(&b, "({ int64_t n_ = %s; ", emit_expr(e, n->kids[0]->kids[1]));
   for (int i = 1; i < n->nkids && i < ps->nkids; i++)
-    sb_printf(&b, "%s a%d_ = %s; ", ctype(ps->kids[i]->type), i, emit_value(e, n->kids[i]));
-  sb_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); void *args_[] = {", tdesc(rt));
-  for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, "%s&a%d_", i > 1 ? ", " : "", i);
-  sb_printf(&b, "%s}; ", n->nkids > 1 ? "" : "NULL");
-  sb_printf(&b, "for (int64_t i_ = act_gpu_launch(cx, &%s_gpu, n_, args_, out_, %s); i_ < n_; i_++) { %s v_ = %s(cx, i_",
+    strbuf_printf(&b, "%s a%d_ = %s; ", ctype(ps->kids[i]->type), i, emit_value(e, n->kids[i]));
+  strbuf_printf(&b, "act_array_t *out_ = act_array_new(%s, n_ > 0 ? n_ : 0); void *args_[] = {", tdesc(rt));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++) strbuf_printf(&b, "%s&a%d_", i > 1 ? ", " : "", i);
+  strbuf_printf(&b, "%s}; ", n->nkids > 1 ? "" : "NULL");
+  strbuf_printf(&b, "for (int64_t i_ = act_gpu_launch(cx, &%s_gpu, n_, args_, out_, %s); i_ < n_; i_++) { %s v_ = %s(cx, i_",
             decl_cname(k), emit_loc(e, n->loc), ctype(rt), decl_cname(k));
-  for (int i = 1; i < n->nkids && i < ps->nkids; i++) sb_printf(&b, ", a%d_", i);
-  sb_printf(&b, "); act_array_push(&out_, %s, &v_); } out_; })", tdesc(rt));
+  for (int i = 1; i < n->nkids && i < ps->nkids; i++) strbuf_printf(&b, ", a%d_", i);
+  strbuf_printf(&b, "); act_array_push(&out_, %s, &v_); } out_; })", tdesc(rt));
   return b.p;
 }
 
@@ -363,6 +378,8 @@ static char *builtin(em_t *e, ast_t *n) {
   case BI_CANCEL: return xprintf("act_cancel(cx, %s)", emit_expr(e, a1));
   case BI_MONITOR: return xprintf("act_monitor(cx, %s)", emit_expr(e, a1));
   case BI_REGISTER: return xprintf("act_register(cx, %s, %s)", emit_expr(e, a1), emit_expr(e, a2));
+  case BI_NODE: return xprintf("act_node_self(cx)");
+  case BI_NODES: return xprintf("act_nodes(cx)");
   default:
     return xprintf("0");
   }
@@ -510,32 +527,32 @@ char *emit_expr(em_t *e, ast_t *n) {
     default: return xprintf("0");
     }
   case AST_STRUCT_LIT: {
-    sb_t b = {0};
-    sb_printf(&b, "((%s){", decl_cname(n->sym));
+    strbuf_t b = {0};
+    strbuf_printf(&b, "((%s){", decl_cname(n->sym));
     for (int i = 1; i < n->nkids; i++)
-      sb_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", n->kids[i]->name, emit_value(e, n->kids[i]->kids[0]));
-    if (n->nkids == 1) sb_printf(&b, "0");
-    sb_printf(&b, "})");
+      strbuf_printf(&b, "%s.f_%s = %s", i > 1 ? ", " : "", n->kids[i]->name, emit_value(e, n->kids[i]->kids[0]));
+    if (n->nkids == 1) strbuf_printf(&b, "0");
+    strbuf_printf(&b, "})");
     return b.p;
   }
   case AST_ARRAY_LIT: {
     type_t *et = n->type->elem;
     if (n->nkids == 0) return xprintf("act_array_new(%s, 0)", tdesc(et));
-    sb_t b = {0};
-    sb_printf(&b, "({ act_array_t *a_ = act_array_new(%s, %d); ", tdesc(et), n->nkids);
+    strbuf_t b = {0};
+    strbuf_printf(&b, "({ act_array_t *a_ = act_array_new(%s, %d); ", tdesc(et), n->nkids);
     for (int i = 0; i < n->nkids; i++)
-      sb_printf(&b, "act_array_push(&a_, %s, (%s[]){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
-    sb_printf(&b, "a_; })");
+      strbuf_printf(&b, "act_array_push(&a_, %s, (%s[]){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
+    strbuf_printf(&b, "a_; })");
     return b.p;
   }
   case AST_MAP_LIT: {
     type_t *kt = n->type->key, *vt = n->type->elem;
-    sb_t b = {0};
-    sb_printf(&b, "({ act_map_t *m_ = act_map_new(%s, %s); ", tdesc(kt), tdesc(vt));
+    strbuf_t b = {0};
+    strbuf_printf(&b, "({ act_map_t *m_ = act_map_new(%s, %s); ", tdesc(kt), tdesc(vt));
     for (int i = 0; i < n->nkids; i++)
-      sb_printf(&b, "act_map_put(&m_, %s, %s, (%s[]){%s}, (%s[]){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
+      strbuf_printf(&b, "act_map_put(&m_, %s, %s, (%s[]){%s}, (%s[]){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
                 emit_value(e, n->kids[i]->kids[0]), ctype(vt), emit_value(e, n->kids[i]->kids[1]));
-    sb_printf(&b, "m_; })");
+    strbuf_printf(&b, "m_; })");
     return b.p;
   }
   case AST_BINARY: return binary(e, n);
@@ -563,7 +580,9 @@ char *emit_expr(em_t *e, ast_t *n) {
   case AST_SPAWN: {
     ast_t *r = n->kids[2];
     int temp = r && strcmp(r->name, "temporary") == 0;
-    return spawn(e, n->kids[0], temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT", n->name);
+    const char *restart = temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT";
+    if (n->kids[1]) return spawn_on(e, n->kids[0], n->kids[1], restart, n->loc);
+    return spawn(e, n->kids[0], restart, n->name);
   }
   case AST_ASK:
     return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));
@@ -574,7 +593,7 @@ char *emit_expr(em_t *e, ast_t *n) {
     const char *f = new_temp(e, "act_future_t *");
     line(e, "%s = %s;", f, emit_expr(e, n->kids[0]));
     int st = ++e->nstates;
-    const char *timeout = n->kids[1] ? emit_expr(e, n->kids[1]) : "INT64_C(5000000000)";
+    const char *timeout = n->kids[1] ? emit_expr(e, n->kids[1]) : "ACT_DEFAULT_ASK_TIMEOUT_NS";
     line(e, "if (!act_future_ready(%s)) {", f);
     line(e, "  act_future_arm(cx, %s, %s);", f, timeout);
     line(e, "  F->state = %d;", st);
@@ -582,13 +601,13 @@ char *emit_expr(em_t *e, ast_t *n) {
     line(e, "}");
     line(e, "/* fallthrough */ case %d:;", st);
     type_t *ft = n->kids[0]->type;
-    /* The reply message struct has one field `value` of the reply type:
+    /* The reply message has one field `value` of the reply type:
      * <msg>_reply from the header when the ask is right here, else the
-     * same layout spelled out (a future held in a variable). */
+     * reply struct of that type, which <msg>_reply names too (a future
+     * held in a variable may come from asks of several messages). */
     ast_t *ask = n->kids[0];
-    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym
-                         ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
-                         : xprintf("struct { act_msg_t h; %s value; }", ctype(ft->elem));
+    const char *rs = ask->kind == AST_ASK && ask->kids[1]->sym ? xprintf("%s_reply", decl_cname(ask->kids[1]->sym))
+                                                               : reply_cname(ft->elem);
     return xprintf("(((%s *)act_future_reply(cx, %s, %s))->value)", rs, f, emit_loc(e, n->loc));
   }
   default:

@@ -5,32 +5,28 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/strbuf.h"
 #include "emit/emit.h"
 #include "sema/type.h"
 
-/* A growable string. */
-typedef struct sb {
-  char *p;
-  size_t len, cap;
-} sb_t;
-
-void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+typedef struct decls decls_t;   /* emit_decls.c */
 
 typedef struct em {
   diag_t *d;
   program_t *prog;
   ast_t *mod;              /* module being emitted */
   const char *mname;       /* its C prefix */
-  sb_t *out;               /* current function body */
-  sb_t locs;               /* static act_loc_t definitions */
+  strbuf_t *out;               /* current function body */
+  strbuf_t locs;               /* static act_loc_t definitions */
   int nlocs;
   int tmp;                 /* temporaries */
   int indent;
   /* the function being emitted */
   ast_t *actor;            /* enclosing actor or NULL */
   int coro;                /* locals live in the frame F */
-  sb_t frame;              /* frame fields (coroutine mode) */
+  strbuf_t frame;              /* frame fields (coroutine mode) */
   int nstates;
   const char *resume_name;
   type_t *ret;             /* reply/return type */
@@ -39,21 +35,28 @@ typedef struct em {
   const char *reply_msg;   /* is_ask: C name of the message answered */
   int errors;
   bool line_directives;    /* opts->line_directives */
+  decls_t *decls;          /* every header's declarations so far */
+  int *type_owners;        /* emit_type_owners */
 } em_t;
 
 /* types */
 const char *ctype(type_t *t);
 const char *tdesc(type_t *t);          /* "&act_type_i64" / "&shop_Point_type" */
 const char *type_cname(type_t *t);     /* stable: "i64", "shop_Point", "opt0_str" */
+const char *reply_cname(type_t *value); /* reply message struct: "reply0_i64" */
 int type_shares(type_t *t);             /* holds arrays or maps */
 int field_boxed(ast_t *en, ast_t *field);   /* a recursive enum's boxed payload */
-void emit_type_defs(FILE *h);           /* typedefs, extern descriptors */
-void emit_type_descs(sb_t *b, ast_t *mod, int is_root);   /* descriptors owned by mod */
+void emit_type_defs(FILE *h, decls_t *ds);   /* typedefs, extern descriptors */
+/* By type id, the index of the module that defines the type's descriptor
+ * (-1: none): a declared type's own module; an array's, map's or
+ * optional's the owner of the declared type inside it, else the first
+ * module that uses it. */
+int *emit_type_owners(program_t *prog);
+void emit_type_descs(strbuf_t *b, int module, const int *owners);   /* descriptors module owns */
 /* `static const act_field_t table[]` of fields (FIELD nodes) at
  * offsetof(owner, prefix f_name); en: the enum when they are a variant's */
-void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
+void emit_fields_table(strbuf_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix);
 const char *msg_cname(ast_t *msg);      /* C struct name of a message */
-int msg_id(ast_t *msg);
 const char *msg_id_name(ast_t *msg);    /* the enum constant of its id */
 const char *decl_cname(ast_t *d);       /* module-qualified C name */
 void emit_assign_names(program_t *prog); /* C names of modules and declarations (emit_names.c) */
@@ -79,8 +82,23 @@ bool cw_write(const char *path, const char *text, bool is_c);
 char *as_text(em_t *e, ast_t *n);
 bool has_await(const ast_t *n);          /* n contains an await (statement-level) */
 
+/* the header's declarations by name, for the parts of split modules
+ * (emit_decls.c): after the header's opening, decls_begin; after each
+ * declaration written to h, decls_mark with the C name it defines; once
+ * h is flushed, decls_take with its text. decls_used: the declarations
+ * (transitively) that text uses, in header order, malloc'd. */
+decls_t *decls_new(void);
+void decls_begin(decls_t *ds, FILE *h);
+void decls_mark(decls_t *ds, FILE *h, const char *base);
+void decls_take(decls_t *ds, const char *text);
+/* A declaration that is not in a header's text (an extern "C" block's
+ * #include, under each of its functions' names): text, or, when same_as
+ * names one added before, another name for that one. */
+void decls_add(decls_t *ds, const char *base, const char *text, const char *same_as);
+char *decls_used(const decls_t *ds, const char *text);
+
 /* persistent actors (emit_persist.c) */
-void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every);
+void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every);
 const char *emit_persist_recover(ast_t *a);
 void emit_persist_stmt(em_t *e, ast_t *s);
 

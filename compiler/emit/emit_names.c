@@ -10,7 +10,8 @@
  *  - A module's prefix is its name with characters C does not allow turned
  *    into `_`; it gets an `m_` in front when it would start with a digit
  *    (`2fast.act` -> `m_2fast`), fall into the runtime's namespace (`act`,
- *    `act_*`) or be one of the structural type prefixes (opt0, arr0, map0). A prefix used by an earlier module gets the module's index.
+ *    `act_*`) or be one of the structural type prefixes (opt0, arr0, map0,
+ *    reply0). A prefix used by an earlier module gets the module's index.
  *  - A declaration is `<prefix>_<Name>`. The emitter derives further names
  *    from it by appending `_<suffix>` where the suffix starts with a letter
  *    (`_new`, `_type`, `_on_Ping`, ...). So a declaration whose C name would
@@ -37,9 +38,9 @@ static char *module_prefix(const char *name) {
   char *s = strdup(name && *name ? name : "module");
   for (char *p = s; *p; p++)
     if (!is_alnum(*p)) *p = '_';
-  /* opt0, arr0, map0: the structural type names of emit_type.c */
+  /* opt0, arr0, map0, reply0: the structural type names of emit_type.c */
   if ((s[0] >= '0' && s[0] <= '9') || strcmp(s, "act") == 0 || strncmp(s, "act_", 4) == 0 ||
-      strcmp(s, "opt0") == 0 || strcmp(s, "arr0") == 0 || strcmp(s, "map0") == 0) {
+      strcmp(s, "opt0") == 0 || strcmp(s, "arr0") == 0 || strcmp(s, "map0") == 0 || strcmp(s, "reply0") == 0) {
     char *r = xprintf("m_%s", s);
     free(s);
     return r;
@@ -49,9 +50,9 @@ static char *module_prefix(const char *name) {
 
 /* `a_b` -> `a_0b`: underscores that cannot be mistaken for a suffix. */
 static char *escape_underscores(const char *s) {
-  sb_t b = {0};
-  sb_printf(&b, "%s", "");
-  for (; *s; s++) sb_printf(&b, *s == '_' ? "_0" : "%c", *s);
+  strbuf_t b = {0};
+  strbuf_puts(&b, "");
+  for (; *s; s++) strbuf_printf(&b, *s == '_' ? "_0" : "%c", *s);
   return b.p;
 }
 

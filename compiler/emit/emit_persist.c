@@ -25,58 +25,58 @@ static const char *ev_jname(ast_t *actor, ast_t *ev) { return xprintf("%s.%s", a
  * existing journals keep their fingerprints. */
 typedef struct canon_path { ast_t *decl; struct canon_path *up; } canon_path_t;
 
-static void canon_at(sb_t *b, type_t *t, canon_path_t *path) {
+static void canon_at(strbuf_t *b, type_t *t, canon_path_t *path) {
   if (t->kind == TY_STRUCT || t->kind == TY_ENUM) {
     for (canon_path_t *p = path; p; p = p->up)
       if (p->decl == t->decl) {
-        sb_printf(b, "%s", t->decl->name);
+        strbuf_printf(b, "%s", t->decl->name);
         return;
       }
   }
   canon_path_t here = {t->decl, path};
   switch (t->kind) {
-  case TY_ARRAY: sb_printf(b, "["); canon_at(b, t->elem, path); sb_printf(b, "]"); return;
+  case TY_ARRAY: strbuf_printf(b, "["); canon_at(b, t->elem, path); strbuf_printf(b, "]"); return;
   case TY_MAP:
-    sb_printf(b, "[");
+    strbuf_printf(b, "[");
     canon_at(b, t->key, path);
-    sb_printf(b, ": ");
+    strbuf_printf(b, ": ");
     canon_at(b, t->elem, path);
-    sb_printf(b, "]");
+    strbuf_printf(b, "]");
     return;
-  case TY_OPTIONAL: canon_at(b, t->elem, path); sb_printf(b, "?"); return;
+  case TY_OPTIONAL: canon_at(b, t->elem, path); strbuf_printf(b, "?"); return;
   case TY_STRUCT:
-    sb_printf(b, "%s{", t->decl->name);
+    strbuf_printf(b, "%s{", t->decl->name);
     for (int k = 0; k < t->decl->nkids; k++) {
-      sb_printf(b, "%s%s: ", k ? ", " : "", t->decl->kids[k]->name);
+      strbuf_printf(b, "%s%s: ", k ? ", " : "", t->decl->kids[k]->name);
       canon_at(b, t->decl->kids[k]->type, &here);
     }
-    sb_printf(b, "}");
+    strbuf_printf(b, "}");
     return;
   case TY_ENUM:
-    sb_printf(b, "%s{", t->decl->name);
+    strbuf_printf(b, "%s{", t->decl->name);
     for (int v = 0; v < t->decl->nkids; v++) {
       ast_t *var = t->decl->kids[v];
-      sb_printf(b, "%s%s(", v ? " | " : "", var->name);
+      strbuf_printf(b, "%s%s(", v ? " | " : "", var->name);
       for (int k = 0; k < var->nkids; k++) {
-        sb_printf(b, "%s%s: ", k ? ", " : "", var->kids[k]->name);
+        strbuf_printf(b, "%s%s: ", k ? ", " : "", var->kids[k]->name);
         canon_at(b, var->kids[k]->type, &here);
       }
-      sb_printf(b, ")");
+      strbuf_printf(b, ")");
     }
-    sb_printf(b, "}");
+    strbuf_printf(b, "}");
     return;
-  default: sb_printf(b, "%s", type_name(t)); return;
+  default: strbuf_printf(b, "%s", type_name(t)); return;
   }
 }
 
 static const char *c_string(const char *s) {
-  sb_t b = {0};
-  sb_printf(&b, "\"");
+  strbuf_t b = {0};
+  strbuf_printf(&b, "\"");
   for (; *s; s++) {
-    if (*s == '"' || *s == '\\') sb_printf(&b, "\\%c", *s);
-    else sb_printf(&b, "%c", *s);
+    if (*s == '"' || *s == '\\') strbuf_printf(&b, "\\%c", *s);
+    else strbuf_printf(&b, "%c", *s);
   }
-  sb_printf(&b, "\"");
+  strbuf_printf(&b, "\"");
   return b.p;
 }
 
@@ -94,24 +94,24 @@ static int is_state(ast_t *m) {
   return m->kind == AST_VAR && (m->flags & VAR_MUTABLE) && !type_unpersistable(m->type);
 }
 
-static void emit_event(em_t *e, sb_t *out, ast_t *a, ast_t *ev) {
+static void emit_event(em_t *e, strbuf_t *out, ast_t *a, ast_t *ev) {
   const char *st = ev_struct(a, ev);
   ast_t *fs = ev->kids[0];
-  sb_printf(out, "/* event %s */\ntypedef struct %s {\n  char _none;\n", ev_jname(a, ev), st);
-  for (int i = 0; i < fs->nkids; i++) sb_printf(out, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
-  sb_printf(out, "} %s;\n", st);
+  strbuf_printf(out, "/* event %s */\ntypedef struct %s {\n  char _none;\n", ev_jname(a, ev), st);
+  for (int i = 0; i < fs->nkids; i++) strbuf_printf(out, "  %s f_%s;\n", ctype(fs->kids[i]->type), fs->kids[i]->name);
+  strbuf_printf(out, "} %s;\n", st);
   /* its descriptor: the runtime's codec encodes and decodes from it */
   emit_fields_table(out, xprintf("%s_fields", st), st, NULL, fs, "");
-  sb_printf(out, "static const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+  strbuf_printf(out, "static const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_fields,\n};\n", st, ev_jname(a, ev), st, fs->nkids, st);
   (void)e;
 }
 
-static void emit_apply(em_t *e, sb_t *out, ast_t *a, ast_t *ap) {
+static void emit_apply(em_t *e, strbuf_t *out, ast_t *a, ast_t *ap) {
   const char *an = decl_cname(a);
   ast_t *ev = ap->sym;
   const char *st = ev_struct(a, ev);
-  sb_t body = {0};
+  strbuf_t body = {0};
   e->out = &body;
   e->indent = 1;
   e->coro = 0;
@@ -127,35 +127,35 @@ static void emit_apply(em_t *e, sb_t *out, ast_t *a, ast_t *ap) {
     }
   emit_block(e, ap->kids[1]);
   emit_glue(e);
-  sb_printf(out, "static act_status_t %s_apply_%s(act_ctx_t *cx, %s *self, const %s *m) {\n  (void)cx; (void)self; (void)m;\n%s  return ACT_DONE;\n}\n\n",
+  strbuf_printf(out, "static act_status_t %s_apply_%s(act_ctx_t *cx, %s *self, const %s *m) {\n  (void)cx; (void)self; (void)m;\n%s  return ACT_DONE;\n}\n\n",
             an, ev->name, an, st, body.p ? body.p : "");
   free(body.p);
   e->is_handler = 0;
 }
 
-void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
+void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every) {
   const char *an = decl_cname(a);
   ast_t *ms = a->kids[2], *params = a->kids[0];
-  sb_printf(out, "/* ---- persistence of %s ---- */\n", a->name);
+  strbuf_printf(out, "/* ---- persistence of %s ---- */\n", a->name);
   for (int i = 0; i < ms->nkids; i++)
     if (ms->kids[i]->kind == AST_EVENT) emit_event(e, out, a, ms->kids[i]);
   for (int i = 0; i < ms->nkids; i++)
     if (ms->kids[i]->kind == AST_APPLY && ms->kids[i]->sym) emit_apply(e, out, a, ms->kids[i]);
   /* replay: the journal's type name picks the event */
-  sb_printf(out, "static int %s_replay(act_ctx_t *cx, act_actor_t *base, const char *type, act_reader_t *r) {\n  %s *self = (%s *)base;\n  (void)cx; (void)self; (void)r;\n",
+  strbuf_printf(out, "static int %s_replay(act_ctx_t *cx, act_actor_t *base, const char *type, act_reader_t *r) {\n  %s *self = (%s *)base;\n  (void)cx; (void)self; (void)r;\n",
             an, an, an);
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *ev = ms->kids[i];
     if (ev->kind != AST_EVENT) continue;
     ast_t *ap = apply_of(a, ev);
     const char *st = ev_struct(a, ev);
-    sb_printf(out, "  if (strcmp(type, \"%s\") == 0) {\n    %s ev;\n    memset(&ev, 0, sizeof ev);\n"
+    strbuf_printf(out, "  if (strcmp(type, \"%s\") == 0) {\n    %s ev;\n    memset(&ev, 0, sizeof ev);\n"
                    "    if (!act_decode_record(r, &%s_type, &ev, NULL)) return -1;\n",
               ev_jname(a, ev), st, st);
-    if (ap) sb_printf(out, "    %s_apply_%s(cx, self, &ev);\n", an, ev->name);
-    sb_printf(out, "    return 0;\n  }\n");
+    if (ap) strbuf_printf(out, "    %s_apply_%s(cx, self, &ev);\n", an, ev->name);
+    strbuf_printf(out, "    return 0;\n  }\n");
   }
-  sb_printf(out, "  return -2;\n}\n");
+  strbuf_printf(out, "  return -2;\n}\n");
   /* state: the `var` fields, in order, as a struct descriptor over the
    * actor's state struct */
   ast_t **vars = calloc((size_t)ms->nkids + 1, sizeof *vars);
@@ -164,49 +164,49 @@ void emit_persist_actor(em_t *e, sb_t *out, ast_t *a, int64_t snapshot_every) {
   for (int i = 0; i < ms->nkids; i++)
     if (is_state(ms->kids[i])) vars[state.nkids++] = ms->kids[i];
   emit_fields_table(out, xprintf("%s_state_fields", an), an, NULL, &state, "");
-  sb_printf(out, "static const act_type_t %s_state_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+  strbuf_printf(out, "static const act_type_t %s_state_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_state_fields,\n};\n", an, a->name, an, state.nkids, an);
   free(vars);
-  sb_printf(out, "static void %s_enc_state(act_buf_t *b, const act_actor_t *base) {\n"
+  strbuf_printf(out, "static void %s_enc_state(act_buf_t *b, const act_actor_t *base) {\n"
                  "  act_encode_record(b, &%s_state_type, base);\n}\n", an, an);
-  sb_printf(out, "static bool %s_dec_state(act_reader_t *r, act_actor_t *base) {\n"
+  strbuf_printf(out, "static bool %s_dec_state(act_reader_t *r, act_actor_t *base) {\n"
                  "  return act_decode_record(r, &%s_state_type, base, NULL);\n}\n", an, an);
   /* identity: the type name and the first parameter */
-  sb_printf(out, "static void %s_key(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
+  strbuf_printf(out, "static void %s_key(act_buf_t *b, const act_actor_t *base) {\n  const %s *self = (const %s *)base;\n  (void)b; (void)self;\n",
             an, an, an);
   if (params->nkids > 0)
-    sb_printf(out, "  act_buf_value(b, %s, &self->p_%s, false);\n", tdesc(params->kids[0]->type), params->kids[0]->name);
-  sb_printf(out, "}\n");
-  sb_printf(out, "static const act_persist_type_t %s_ptype = {\n  .name = \"%s\",\n  .key = %s_key,\n  .enc_state = %s_enc_state,\n"
+    strbuf_printf(out, "  act_buf_value(b, %s, &self->p_%s, false);\n", tdesc(params->kids[0]->type), params->kids[0]->name);
+  strbuf_printf(out, "}\n");
+  strbuf_printf(out, "static const act_persist_type_t %s_ptype = {\n  .name = \"%s\",\n  .key = %s_key,\n  .enc_state = %s_enc_state,\n"
                  "  .dec_state = %s_dec_state,\n  .replay = %s_replay,\n  .snapshot_every = %lld,\n};\n",
             an, a->name, an, an, an, an, (long long)snapshot_every);
   /* schema */
-  sb_printf(out, "static const act_persist_schema_t %s_schema[] = {\n", an);
+  strbuf_printf(out, "static const act_persist_schema_t %s_schema[] = {\n", an);
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *ev = ms->kids[i];
     if (ev->kind != AST_EVENT) continue;
-    sb_t c = {0};
-    sb_printf(&c, "event %s(", ev_jname(a, ev));
+    strbuf_t c = {0};
+    strbuf_printf(&c, "event %s(", ev_jname(a, ev));
     for (int k = 0; k < ev->kids[0]->nkids; k++) {
-      sb_printf(&c, "%s%s: ", k ? ", " : "", ev->kids[0]->kids[k]->name);
+      strbuf_printf(&c, "%s%s: ", k ? ", " : "", ev->kids[0]->kids[k]->name);
       canon_at(&c, ev->kids[0]->kids[k]->type, NULL);
     }
-    sb_printf(&c, ")");
-    sb_printf(out, "  {.kind = 1, .name = \"%s\", .canonical = %s},\n", ev_jname(a, ev), c_string(c.p));
+    strbuf_printf(&c, ")");
+    strbuf_printf(out, "  {.kind = 1, .name = \"%s\", .canonical = %s},\n", ev_jname(a, ev), c_string(c.p));
     free(c.p);
   }
-  sb_t c = {0};
-  sb_printf(&c, "state %s(", a->name);
+  strbuf_t c = {0};
+  strbuf_printf(&c, "state %s(", a->name);
   int n = 0;
   for (int i = 0; i < ms->nkids; i++)
     if (is_state(ms->kids[i])) {
-      sb_printf(&c, "%s%s: ", n++ ? ", " : "", ms->kids[i]->name);
+      strbuf_printf(&c, "%s%s: ", n++ ? ", " : "", ms->kids[i]->name);
       canon_at(&c, ms->kids[i]->type, NULL);
     }
-  sb_printf(&c, ")");
-  sb_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
+  strbuf_printf(&c, ")");
+  strbuf_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
   free(c.p);
-  sb_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
+  strbuf_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
             an, an, an, an);
 }
 

@@ -20,7 +20,7 @@ static const char *fresh(em_t *e, ast_t *decl, const char *ct, int *needs_decl) 
   const char *nm = decl->name && strcmp(decl->name, "_") ? decl->name : "unused";
   char *base = xprintf("l_%s_%d", nm, e->tmp++);
   if (e->coro) {
-    sb_printf(&e->frame, "  %s %s;\n", ct, base);
+    strbuf_printf(&e->frame, "  %s %s;\n", ct, base);
     decl->data = xprintf("F->%s", base);
     *needs_decl = 0;
   } else {
@@ -48,7 +48,7 @@ static void bind(em_t *e, ast_t *decl, const char *ct, const char *value) {
 const char *new_temp(em_t *e, const char *ct) {
   char *n = xprintf("t_%d", e->tmp++);
   if (e->coro) {
-    sb_printf(&e->frame, "  %s %s;\n", ct, n);
+    strbuf_printf(&e->frame, "  %s %s;\n", ct, n);
     return xprintf("F->%s", n);
   }
   line(e, "%s %s;", ct, n);

@@ -8,24 +8,6 @@
 
 #include "emit/emit_int.h"
 
-void sb_printf(sb_t *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->len + (size_t)n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + (size_t)n + 1) cap *= 2;
-    b->p = realloc(b->p, cap);
-    b->cap = cap;
-  }
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
-  va_end(ap2);
-  b->len += (size_t)n;
-}
-
 char *xprintf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -50,10 +32,6 @@ const char *msg_id_name(ast_t *msg) {
   return xprintf("%s_id", decl_cname(msg));
 }
 
-int msg_id(ast_t *msg) {
-  if (msg->loc.file == NULL) return 1;   /* ACT_MSG_DOWN */
-  return msg->emit_id;
-}
 
 /* The scalars: C type, stable name, runtime descriptor. */
 typedef struct scalar {
@@ -90,7 +68,8 @@ static const scalar_t *scalar(type_t *t) {
 /* A stable C name for a type, from its structure rather than its place
  * in the compiler's tables: `i64`, `str`, `shop_Point`, `opt0_i64`,
  * `arr0_str`, `map0_str_arr0_i64`. The `0` keeps structural names apart
- * from declarations (emit_names.c reserves the modules opt0, arr0, map0);
+ * from declarations (emit_names.c reserves the modules opt0, arr0, map0,
+ * reply0);
  * a map's key is a scalar, one word, so the parts cannot run together. */
 const char *type_cname(type_t *t) {
   if (scalar(t)) return scalar(t)->cname;
@@ -102,6 +81,10 @@ const char *type_cname(type_t *t) {
   default: return "void";
   }
 }
+
+/* The reply message of an ask whose answer has type value, as a future
+ * holding it sees it; each message's `<msg>_reply` is another name for it. */
+const char *reply_cname(type_t *value) { return xprintf("reply0_%s", type_cname(value)); }
 
 const char *ctype(type_t *t) {
   if (scalar(t)) return scalar(t)->ctype;
@@ -185,26 +168,34 @@ int field_boxed(ast_t *en, ast_t *field) {
 
 /* ---- definitions (headers) --------------------------------------------- */
 
-static void def_type(FILE *h, type_t *t, char *done);
+static void def_type(FILE *h, decls_t *ds, type_t *t, char *done);
 
-static void def_deps(FILE *h, type_t *t, char *done) {
-  if (t->kind == TY_OPTIONAL) def_type(h, t->elem, done);
+static void def_deps(FILE *h, decls_t *ds, type_t *t, char *done) {
+  if (t->kind == TY_OPTIONAL || t->kind == TY_FUTURE) def_type(h, ds, t->elem, done);
   if (t->kind == TY_STRUCT)
-    for (int i = 0; i < t->decl->nkids; i++) def_type(h, t->decl->kids[i]->type, done);
+    for (int i = 0; i < t->decl->nkids; i++) def_type(h, ds, t->decl->kids[i]->type, done);
   if (t->kind == TY_ENUM)
     for (int v = 0; v < t->decl->nkids; v++)
       for (int i = 0; i < t->decl->kids[v]->nkids; i++)
-        if (!field_boxed(t->decl, t->decl->kids[v]->kids[i])) def_type(h, t->decl->kids[v]->kids[i]->type, done);
+        if (!field_boxed(t->decl, t->decl->kids[v]->kids[i])) def_type(h, ds, t->decl->kids[v]->kids[i]->type, done);
 }
 
-static void def_type(FILE *h, type_t *t, char *done) {
-  if (t == NULL || done[t->id] || !(t->kind == TY_OPTIONAL || t->kind == TY_STRUCT || t->kind == TY_ENUM))
+static int has_value(type_t *t) {
+  return t && t->kind != TY_ERROR && t->kind != TY_NONE && t->kind != TY_VOID && t->kind != TY_MESSAGE;
+}
+
+static void def_type(FILE *h, decls_t *ds, type_t *t, char *done) {
+  if (t == NULL || done[t->id] ||
+      !(t->kind == TY_OPTIONAL || t->kind == TY_STRUCT || t->kind == TY_ENUM || (t->kind == TY_FUTURE && has_value(t->elem))))
     return;
   done[t->id] = 1;
-  def_deps(h, t, done);
-  const char *cn = type_cname(t);
+  def_deps(h, ds, t, done);
+  const char *cn = t->kind == TY_FUTURE ? reply_cname(t->elem) : type_cname(t);
   fprintf(h, "#ifndef ACT_TYPE_%s\n#define ACT_TYPE_%s\n", cn, cn);
-  if (t->kind == TY_OPTIONAL) {
+  if (t->kind == TY_FUTURE) {
+    fprintf(h, "typedef struct %s { act_msg_t h; %s value; } %s; /* reply of an ask for %s */\n", cn, ctype(t->elem), cn,
+            type_name(t->elem));
+  } else if (t->kind == TY_OPTIONAL) {
     fprintf(h, "typedef struct %s { bool has; %s v; } %s; /* %s */\n", cn, ctype(t->elem), cn, type_name(t));
   } else if (t->kind == TY_STRUCT) {
     fprintf(h, "/* struct %s */\ntypedef struct %s {\n", t->decl->name, cn);
@@ -229,15 +220,14 @@ static void def_type(FILE *h, type_t *t, char *done) {
     fprintf(h, "  } u;\n} %s;\n", cn);
   }
   fprintf(h, "#endif\n");
+  decls_mark(ds, h, cn);
 }
 
 int usable_key(type_t *t);
 
 /* Types that only appeared in error paths or need no descriptor. */
 static int usable(type_t *t) {
-  if (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL)
-    return t->elem && t->elem->kind != TY_ERROR && t->elem->kind != TY_NONE && t->elem->kind != TY_VOID &&
-           t->elem->kind != TY_MESSAGE;
+  if (t->kind == TY_ARRAY || t->kind == TY_OPTIONAL) return has_value(t->elem);
   if (t->kind == TY_MAP) return usable_key(t);
   return t->kind == TY_STRUCT || t->kind == TY_ENUM;
 }
@@ -247,68 +237,93 @@ int usable_key(type_t *t) {
 }
 
 /* Types that differ in Act but not in C (arrays of two actor types are
- * both arr0_ref) share one descriptor: only the first of a name is
- * declared and defined. */
-static int first_of_name(type_t **all, int i) {
-  const char *cn = type_cname(all[i]);
-  for (int j = 0; j < i; j++)
-    if (composite(all[j]) && usable(all[j]) && strcmp(type_cname(all[j]), cn) == 0) return 0;
-  return 1;
+ * both arr0_ref) share one descriptor under the name: first[id] is the
+ * index in type_all of the first usable composite type of t's C name, or
+ * -1 for a type that gets no descriptor. Sorting by name keeps this
+ * O(n log n); the 100,000-line program has some 3,500 types. */
+typedef struct named {
+  const char *cname;
+  int index;
+} named_t;
+
+static int by_cname(const void *x, const void *y) {
+  const named_t *a = x, *b = y;
+  int c = strcmp(a->cname, b->cname);
+  return c ? c : a->index - b->index;
 }
 
-void emit_type_defs(FILE *h) {
+static int *first_of_names(type_t **all, int n) {
+  named_t *v = calloc((size_t)n + 1, sizeof *v);
+  int *first = malloc(((size_t)n + 1) * sizeof *first), m = 0;
+  for (int i = 0; i < n; i++) {
+    first[all[i]->id] = -1;
+    if (composite(all[i]) && usable(all[i])) v[m++] = (named_t){type_cname(all[i]), i};
+  }
+  qsort(v, (size_t)m, sizeof *v, by_cname);
+  for (int k = 0, lead = 0; k < m; k++) {
+    if (k == 0 || strcmp(v[k].cname, v[k - 1].cname) != 0) lead = v[k].index;
+    first[all[v[k].index]->id] = lead;
+  }
+  free(v);
+  return first;
+}
+
+void emit_type_defs(FILE *h, decls_t *ds) {
   int n;
   type_t **all = type_all(&n);
   char *done = calloc((size_t)n + 1, 1);
-  for (int i = 0; i < n; i++) def_type(h, all[i], done);
+  for (int i = 0; i < n; i++) def_type(h, ds, all[i], done);
   /* every composite type's descriptor (defined once: emit_type_descs) */
+  int *first = first_of_names(all, n);
   for (int i = 0; i < n; i++)
-    if (composite(all[i]) && usable(all[i]) && first_of_name(all, i))
+    if (first[all[i]->id] == i) {
       fprintf(h, "extern const act_type_t %s_type;\n", type_cname(all[i]));
+      decls_mark(ds, h, type_cname(all[i]));
+    }
+  free(first);
   free(done);
 }
 
 /* ---- descriptors: data, defined once -----------------------------------
- * A struct's or enum's in the module that declares it, the structural
- * ones (arrays, maps, optionals) in the root module. The runtime walks
- * them (runtime/src/value/desc.c, codec.c). */
+ * Each in the module that owns its type (emit_type_owners). The runtime
+ * walks them (runtime/src/value/desc.c, codec.c). */
 
 /* `{.name = "x", .offset = offsetof(T, path), .type = &..._type}` */
-static void field_entry(sb_t *b, const char *owner, const char *path, ast_t *f, int boxed) {
-  sb_printf(b, "  {.name = \"%s\", .offset = offsetof(%s, %s), %s.type = %s},\n", f->name, owner, path,
+static void field_entry(strbuf_t *b, const char *owner, const char *path, ast_t *f, int boxed) {
+  strbuf_printf(b, "  {.name = \"%s\", .offset = offsetof(%s, %s), %s.type = %s},\n", f->name, owner, path,
             boxed ? ".boxed = 1, " : "", tdesc(f->type));
 }
 
-void emit_fields_table(sb_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix) {
-  sb_printf(b, "static const act_field_t %s[] = {\n", table);
+void emit_fields_table(strbuf_t *b, const char *table, const char *owner, ast_t *en, ast_t *fields, const char *prefix) {
+  strbuf_printf(b, "static const act_field_t %s[] = {\n", table);
   for (int i = 0; i < fields->nkids; i++) {
     ast_t *f = fields->kids[i];
     field_entry(b, owner, xprintf("%sf_%s", prefix, f->name), f, field_boxed(en, f));
   }
-  if (fields->nkids == 0) sb_printf(b, "  {.name = NULL},\n");   /* C has no empty arrays */
-  sb_printf(b, "};\n");
+  if (fields->nkids == 0) strbuf_printf(b, "  {.name = NULL},\n");   /* C has no empty arrays */
+  strbuf_printf(b, "};\n");
 }
 
-static void desc_of(sb_t *b, type_t *t) {
+static void desc_of(strbuf_t *b, type_t *t) {
   const char *cn = type_cname(t), *flags = type_shares(t) ? ",\n  .flags = ACT_TF_SHARE" : "";
   switch (t->kind) {
   case TY_ARRAY:
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_array_t *),\n  .kind = ACT_K_ARRAY,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_array_t *),\n  .kind = ACT_K_ARRAY,\n"
                  "  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->elem), flags);
     break;
   case TY_MAP:
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_map_t *),\n  .kind = ACT_K_MAP,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(act_map_t *),\n  .kind = ACT_K_MAP,\n"
                  "  .key = %s,\n  .elem = %s%s,\n};\n", cn, type_name(t), tdesc(t->key), tdesc(t->elem), flags);
     break;
   case TY_OPTIONAL:
-    sb_printf(b, "static const act_field_t %s_fields[] = {{.name = \"v\", .offset = offsetof(%s, v), .type = %s}};\n",
+    strbuf_printf(b, "static const act_field_t %s_fields[] = {{.name = \"v\", .offset = offsetof(%s, v), .type = %s}};\n",
               cn, cn, tdesc(t->elem));
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_OPTIONAL,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_OPTIONAL,\n"
                  "  .elem = %s,\n  .nfields = 1,\n  .fields = %s_fields%s,\n};\n", cn, type_name(t), cn, tdesc(t->elem), cn, flags);
     break;
   case TY_STRUCT:
     emit_fields_table(b, xprintf("%s_fields", cn), cn, NULL, t->decl, "");
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_STRUCT,\n"
                  "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, t->decl->name, cn, t->decl->nkids, cn, flags);
     break;
   case TY_ENUM: {
@@ -317,14 +332,14 @@ static void desc_of(sb_t *b, type_t *t) {
       if (en->kids[v]->nkids)
         emit_fields_table(b, xprintf("%s_%s_fields", cn, en->kids[v]->name), cn, en, en->kids[v],
                           xprintf("u.v_%s.", en->kids[v]->name));
-    sb_printf(b, "static const act_variant_t %s_variants[] = {\n", cn);
+    strbuf_printf(b, "static const act_variant_t %s_variants[] = {\n", cn);
     for (int v = 0; v < en->nkids; v++) {
       ast_t *var = en->kids[v];
-      if (var->nkids) sb_printf(b, "  {.name = \"%s\", .nfields = %d, .fields = %s_%s_fields},\n", var->name, var->nkids, cn, var->name);
-      else sb_printf(b, "  {.name = \"%s\"},\n", var->name);
+      if (var->nkids) strbuf_printf(b, "  {.name = \"%s\", .nfields = %d, .fields = %s_%s_fields},\n", var->name, var->nkids, cn, var->name);
+      else strbuf_printf(b, "  {.name = \"%s\"},\n", var->name);
     }
-    sb_printf(b, "};\n");
-    sb_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_ENUM,\n"
+    strbuf_printf(b, "};\n");
+    strbuf_printf(b, "const act_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .kind = ACT_K_ENUM,\n"
                  "  .nvariants = %d,\n  .variants = %s_variants%s,\n};\n", cn, en->name, cn, en->nkids, cn, flags);
     break;
   }
@@ -332,21 +347,73 @@ static void desc_of(sb_t *b, type_t *t) {
   }
 }
 
-static int declared_in(ast_t *decl, ast_t *mod) {
-  for (int i = 0; i < mod->nkids; i++)
-    if (mod->kids[i] == decl) return 1;
-  return 0;
+/* The module that owns a declared type, and the first that uses a
+ * structural type made of scalars, in program order. */
+typedef struct owners {
+  program_t *prog;
+  int *of;        /* by type id: module index, or -1 */
+} owners_t;
+
+static int decl_module(const program_t *prog, const ast_t *decl) {
+  for (int m = 0; m < prog->nmodules; m++)
+    if (prog->modules[m]->loc.file == decl->loc.file) return m;
+  return prog->nmodules - 1;
 }
 
-void emit_type_descs(sb_t *b, ast_t *mod, int is_root) {
+/* The owner of t by its structure: the declared type inside it decides;
+ * -1 when there is none. */
+static int owner_by_structure(owners_t *o, type_t *t) {
+  switch (t->kind) {
+  case TY_STRUCT: case TY_ENUM: return decl_module(o->prog, t->decl);
+  case TY_ARRAY: case TY_OPTIONAL: case TY_MAP: return t->elem ? owner_by_structure(o, t->elem) : -1;
+  default: return -1;
+  }
+}
+
+/* Module m uses t and what t is made of. */
+static void claim(owners_t *o, type_t *t, int m) {
+  for (; t && composite(t) && o->of[t->id] < 0; t = t->elem) {
+    o->of[t->id] = m;
+    if (t->kind == TY_STRUCT || t->kind == TY_ENUM) break;
+  }
+}
+
+static void claim_uses(owners_t *o, const ast_t *n, int m) {
+  if (n == NULL) return;
+  if (n->type) claim(o, n->type, m);
+  for (int i = 0; i < n->nkids; i++) claim_uses(o, n->kids[i], m);
+}
+
+int *emit_type_owners(program_t *prog) {
+  int n;
+  type_t **all = type_all(&n);
+  owners_t o = {prog, malloc(((size_t)n + 1) * sizeof(int))};
+  for (int i = 0; i <= n; i++) o.of[i] = -1;
+  for (int i = 0; i < n; i++) o.of[all[i]->id] = owner_by_structure(&o, all[i]);
+  for (int m = 0; m < prog->nmodules; m++) claim_uses(&o, prog->modules[m], m);
+  /* what no module's code names (a type seen only by the checker) goes to
+   * the root, which every program has */
+  for (int i = 0; i < n; i++)
+    if (o.of[all[i]->id] < 0) o.of[all[i]->id] = prog->nmodules - 1;
+  /* one descriptor per C name: the earliest owner among its types */
+  int *first = first_of_names(all, n);
+  for (int i = 0; i < n; i++) {
+    int f = first[all[i]->id];
+    if (f >= 0 && o.of[all[i]->id] < o.of[all[f]->id]) o.of[all[f]->id] = o.of[all[i]->id];
+  }
+  for (int i = 0; i < n; i++)
+    if (first[all[i]->id] != i) o.of[all[i]->id] = -1;
+  free(first);
+  return o.of;
+}
+
+void emit_type_descs(strbuf_t *b, int module, const int *owners) {
   int n;
   type_t **all = type_all(&n);
   for (int i = 0; i < n; i++) {
     type_t *t = all[i];
-    if (!composite(t) || !usable(t) || !first_of_name(all, i)) continue;
-    int mine = (t->kind == TY_STRUCT || t->kind == TY_ENUM) ? declared_in(t->decl, mod) : is_root;
-    if (!mine) continue;
-    sb_printf(b, "/* %s */\n", type_name(t));
+    if (owners[t->id] != module) continue;
+    strbuf_printf(b, "/* %s */\n", type_name(t));
     desc_of(b, t);
   }
 }

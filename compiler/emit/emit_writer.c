@@ -25,7 +25,7 @@ void line(em_t *e, const char *fmt, ...) {
   char *s = NULL;
   if (vasprintf(&s, fmt, ap) < 0) s = NULL;
   va_end(ap);
-  sb_printf(e->out, "%*s%s\n", e->indent * 2, "", s ? s : "");
+  strbuf_printf(e->out, "%*s%s\n", e->indent * 2, "", s ? s : "");
   free(s);
 }
 
@@ -41,11 +41,11 @@ void close_block(em_t *e, const char *tail) {
 
 void emit_source_line(em_t *e, loc_t l) {
   if (!e->line_directives || l.file == NULL || l.line <= 0) return;
-  sb_printf(e->out, "#line %d \"%s\"\n", l.line, l.file->path);
+  strbuf_printf(e->out, "#line %d \"%s\"\n", l.line, l.file->path);
 }
 
 void emit_glue(em_t *e) {
-  if (e->line_directives) sb_printf(e->out, GLUE_MARK "\n");
+  if (e->line_directives) strbuf_printf(e->out, GLUE_MARK "\n");
 }
 
 static int starts_with(const char *s, size_t n, const char *p) {
@@ -62,8 +62,8 @@ static int starts_with(const char *s, size_t n, const char *p) {
  * and a closing brace, a declaration at column 0 or a glue mark switches
  * back to the .c file. */
 static char *cw_finish(const char *text, const char *cname) {
-  sb_t o = {0};
-  sb_printf(&o, "%s", "");
+  strbuf_t o = {0};
+  strbuf_puts(&o, "");
   int out_line = 1;         /* the line of o that the next line will be */
   const char *act = NULL;   /* the current .act directive, or NULL */
   size_t act_n = 0;
@@ -76,15 +76,15 @@ static char *cw_finish(const char *text, const char *cname) {
     int glue = starts_with(p, n, GLUE_MARK);
     int directive = !glue && starts_with(p, n, "#line ");
     if (act && !directive && (glue || (n > 0 && p[0] != ' ' && p[0] != '#') || (ws < n && p[ws] == '}'))) {
-      sb_printf(&o, "#line %d \"%s\"\n", out_line + 1, cname);
+      strbuf_printf(&o, "#line %d \"%s\"\n", out_line + 1, cname);
       out_line++;
       act = NULL;
     } else if (act && !directive && !fresh && n > 0) {
-      sb_printf(&o, "%.*s\n", (int)act_n, act);
+      strbuf_printf(&o, "%.*s\n", (int)act_n, act);
       out_line++;
     }
     if (!glue) {
-      sb_printf(&o, "%.*s\n", (int)n, p);
+      strbuf_printf(&o, "%.*s\n", (int)n, p);
       out_line++;
       fresh = directive;
       if (directive) {

@@ -20,6 +20,7 @@ void act_parser(void *p, int major, tok_t minor);
 int act_parser_accepts(void *p, int token);
 int act_parser_expected(void *p, int *out, int max);
 int act_parser_recovery_depth(void *p);
+int act_parser_open_depth(void *p, tok_t *open);
 
 /* ---- diagnostics ------------------------------------------------------- */
 
@@ -369,6 +370,7 @@ typedef struct glue {
   int in_actor_head;        /* `actor A(p: T) : P, Q {`: no struct literal */
   int skipping;             /* error recovery: dropping tokens */
   int sync_depth;           /* ... up to a `;` at this bracket depth */
+  loc_t error_at;           /* the token of the last syntax error */
 } glue_t;
 
 static const char *word_future;
@@ -451,6 +453,56 @@ static int is_closer(int k) {
   return k == TK_RBRACE || k == TK_RPAREN || k == TK_RBRACKET;
 }
 
+static int is_opener(int k) {
+  return k == TK_LBRACE || k == TK_SLBRACE || k == TK_LPAREN || k == TK_LBRACKET;
+}
+
+/* The column of the first non-blank character of a line. */
+static int indent_of(const src_file_t *f, int line) {
+  const char *p = f->text, *end = f->text + f->len;
+  for (int l = 1; l < line && p < end; p++)
+    if (*p == '\n')
+      l++;
+  const char *start = p;
+  while (p < end && (*p == ' ' || *p == '\t'))
+    p++;
+  return (int)(p - start) + 1;
+}
+
+/* Lemon resumes at the innermost state that can shift `error`, which may be
+ * inside a block the lexer has already closed: in `if c { a } b` the error
+ * is at `b`, and the parser pops the `}` to resume in `{ a`. When that `}`
+ * looks like the block's own (on the line of its `{`, or lined up with the
+ * start of that line), end the broken item there and close the block
+ * again, so the parser is back at the lexer's `depth` and the skipping
+ * stops at the end of the error's line, not at a later `}`. A `}` that does
+ * not line up is taken for a stray one: the parser stays in the block and
+ * the skipping goes on to the lexer's next `}`, as for any error.
+ * Returns the depth at which to resynchronise. */
+static int close_reopened(parse_ctx_t *px, glue_t *g, const tok_t *at,
+                          const tok_t *closer, loc_t error_at, int depth) {
+  int r = act_parser_recovery_depth(g->parser);
+  if (r <= depth)
+    return r;
+  tok_t open;
+  act_parser_open_depth(g->parser, &open);
+  /* a `}` that was itself a syntax error is no evidence */
+  int was_error = closer->loc.line == error_at.line && closer->loc.col == error_at.col;
+  if (closer->kind != TK_RBRACE || was_error || open.kind != TK_LBRACE || open.loc.file == NULL ||
+      (open.loc.line != closer->loc.line &&
+       closer->loc.col != indent_of(open.loc.file, open.loc.line)))
+    return r;
+  feed_semi(px, g, at);
+  while (!px->aborted && act_parser_open_depth(g->parser, &open) > depth && open.kind) {
+    tok_t c;
+    memset(&c, 0, sizeof c);
+    c.kind = open.kind == TK_LPAREN ? TK_RPAREN : open.kind == TK_LBRACKET ? TK_RBRACKET : TK_RBRACE;
+    c.loc = at->loc;
+    feed(px, g, c.kind, &c);
+  }
+  return depth;
+}
+
 /* Feed every token of lx to the parser; returns after end of input.
  *
  * Error recovery: after a syntax error Lemon pops its stack to the nearest
@@ -495,6 +547,7 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
       if (px->aborted)
         break;
     }
+    tok_t last = px->prev;     /* the token before t */
     feed(px, g, t.kind, &t);
     if (t.kind == 0 || px->aborted)
       break;
@@ -510,14 +563,18 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
           t.kind != TK_LBRACKET && t.kind != TK_LBRACE && t.kind != TK_SLBRACE)
         lex_drop_parens(&g->lx, r);
       int depth = g->lx.paren_depth;
+      loc_t error_at = g->error_at;
+      g->error_at = t.loc;
       if (is_closer(t.kind) && depth < r) {
         /* the error token closed the enclosing block: end the broken item
          * and give the closer back to the parser */
         feed_semi(px, g, &t);
         feed(px, g, t.kind, &t);
       } else {
+        /* an opening error token's brackets are skipped whole */
+        int before = depth - (is_opener(t.kind) ? 1 : 0);
         g->skipping = 1;
-        g->sync_depth = r;
+        g->sync_depth = close_reopened(px, g, &t, &last, error_at, before);
       }
     }
   }

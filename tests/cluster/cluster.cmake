@@ -3,8 +3,14 @@
 #  cluster_netns  real processes: 3 nodes in network namespaces joined by a
 #                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
 #                 `ip netns`; otherwise skipped with one line)
-#  coord_tck      the coordination store's conformance suite on a private
+#  cluster_lang_* golden programs across three nodes (lang.sh, lang/*.act):
+#                 remote spawn/ask/tell, kill -9, supervision, names, SIGTERM
+#  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
+#                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
+#  coord_tck_pg   the coordination store's conformance suite on a private
 #                 PostgreSQL started by the test (skipped without initdb)
+#  coord_tck_dqlite  the same suite on three embedded store nodes (dqlite),
+#                 one process each (skipped without libdqlite-dev)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
 add_executable(cluster_node ${CMAKE_CURRENT_LIST_DIR}/node.c)
@@ -23,6 +29,19 @@ else()
            ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 360 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
+  # Golden programs across three nodes (lang.sh): one test each.
+  file(GLOB ACT_CLUSTER_LANG CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/lang/*.act)
+  foreach(src ${ACT_CLUSTER_LANG})
+    get_filename_component(name ${src} NAME_WE)
+    add_test(NAME cluster_lang_${name} COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+             ${CMAKE_CURRENT_LIST_DIR}/lang.sh ${CMAKE_BINARY_DIR}/bin/actorc ${name})
+    set_tests_properties(cluster_lang_${name} PROPERTIES LABELS cluster TIMEOUT 180
+                         SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+  endforeach()
+  add_test(NAME cluster_store COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_store PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
 endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)
@@ -35,10 +54,16 @@ endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_coord ${CMAKE_CURRENT_LIST_DIR}/coord_tck.c)
   target_link_libraries(test_coord PRIVATE act PkgConfig::CRITERION PkgConfig::LIBPQ PkgConfig::UV)
-  add_test(NAME coord_tck COMMAND ${CMAKE_CURRENT_LIST_DIR}/coord.sh $<TARGET_FILE:test_coord>)
-  set_tests_properties(coord_tck PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77)
+  target_include_directories(test_coord PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
+  add_executable(store_node ${CMAKE_CURRENT_LIST_DIR}/store_node.c)
+  target_link_libraries(store_node PRIVATE act)
+  add_test(NAME coord_tck_pg COMMAND ${CMAKE_CURRENT_LIST_DIR}/coord.sh pg $<TARGET_FILE:test_coord>)
+  add_test(NAME coord_tck_dqlite COMMAND ${CMAKE_CURRENT_LIST_DIR}/coord.sh dqlite
+           $<TARGET_FILE:test_coord> $<TARGET_FILE:store_node>)
+  set_tests_properties(coord_tck_pg coord_tck_dqlite PROPERTIES LABELS cluster TIMEOUT 120
+                       SKIP_RETURN_CODE 77)
 else()
-  act_test_left_out("coord_tck" "Criterion (libcriterion-dev)")
+  act_test_left_out("coord_tck_pg, coord_tck_dqlite" "Criterion (libcriterion-dev)")
 endif()
 
 # The decoders' fuzzer (ACT_FUZZ=ON with clang, `make fuzz-cluster`): only

@@ -11,29 +11,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
 netns_skip_unless_able cluster_netns
 
-D=$(mktemp -d)
-PIDS=()
-fail() {
-  echo "FAIL: $*"
-  for f in "$D"/*.out "$D"/*.err; do
-    [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 20 "$f"; }
-  done
-  exit 1
-}
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  netns_down
-  rm -rf "$D"
-}
-trap cleanup EXIT
+harness_begin
 netns_up 3 || fail "cannot make network namespaces"
 
 # Sanitizer builds run several times slower (TLS and 5 MB copies under
 # ASan): a longer heartbeat keeps them from being taken for failures.
 HB=${CLUSTER_HEARTBEAT:-200ms}
-head -c 48 /dev/urandom | base64 >"$D/cookie"
-chmod 600 "$D/cookie"
+make_cookie "$D/cookie"
 head -c 48 /dev/urandom | base64 >"$D/other"
 chmod 600 "$D/other"
 

@@ -1,40 +1,70 @@
 /* The coordination store's conformance suite: written against
  * act_coord_*, so every backend passes the same tests. The backend under
  * test comes from the URL in ACT_TEST_STORE (tests/cluster/coord.sh
- * starts a private PostgreSQL and sets it); `fresh` empties it before
- * each test. Leases are short (300 ms) so that lapses can be waited for. */
+ * starts a private PostgreSQL, or three embedded dqlite nodes, and sets
+ * it); `fresh` empties it before each test. Leases are short (300 ms) so
+ * that lapses can be waited for; a lapse waits lease + margin + slack. */
 #include <act/cluster.h>
 
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "cluster/dqlite_client.h"
+
 #define LEASE 300
+#define TABLES "act_members, act_names, act_shards, act_heads, act_journal"
 
 /* ---- the backend under test ---- */
+static int dq_done;
+static void dq_got(void *arg, const act_dq_res_t *r) {
+  (void)arg;
+  cr_assert(r->ok, "%s", r->error);
+  dq_done = 1;
+}
+
 static void fresh(const char *url) {
+  if (strncmp(url, "dqlite://", 9) == 0) {
+    uv_loop_t l;
+    uv_loop_init(&l);
+    char err[256];
+    act_dq_t *d = act__dq_open(&l, url + 9, err, sizeof err);
+    cr_assert(d != NULL, "%s", err);
+    dq_done = 0;
+    act__dq_exec(d, "DROP TABLE IF EXISTS act_members; DROP TABLE IF EXISTS act_names; "
+                    "DROP TABLE IF EXISTS act_shards; DROP TABLE IF EXISTS act_heads; "
+                    "DROP TABLE IF EXISTS act_journal", NULL, 0, dq_got, NULL);
+    while (!dq_done) uv_run(&l, UV_RUN_ONCE);
+    act__dq_close(d);
+    uv_run(&l, UV_RUN_DEFAULT);
+    uv_loop_close(&l);
+    return;
+  }
   PGconn *c = PQconnectdb(url);
   cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-  PQclear(PQexec(c, "SET client_min_messages = warning; "
-                     "DROP TABLE IF EXISTS act_members, act_names, act_shards"));
+  PQclear(PQexec(c, "SET client_min_messages = warning; DROP TABLE IF EXISTS " TABLES));
   PQfinish(c);
 }
 
 /* ---- helpers: one call, run the loop until it is answered ---- */
 static uv_loop_t loop;
-static act_coord_t *S, *S2;
+static act_coord_t *S, *S2, *S3, *S4;
 static const char *URL;
 
 typedef struct answer {
   int done;
   act_coord_result_t r;
   act_coord_member_t members[16];
+  act_coord_entry_t entries[8];
+  uint8_t data[8][16];
   char error[256];
 } answer_t;
 
+/* Keeps what the answer points to: it is only valid during the callback. */
 static void got(void *arg, const act_coord_result_t *r) {
   answer_t *a = arg;
   a->r = *r;
@@ -42,6 +72,12 @@ static void got(void *arg, const act_coord_result_t *r) {
   if (r->error) snprintf(a->error, sizeof a->error, "%s", r->error);
   for (size_t i = 0; i < r->nmembers && i < 16; i++) a->members[i] = r->members[i];
   a->r.members = a->members;
+  for (size_t i = 0; i < r->nentries && i < 8; i++) {
+    a->entries[i] = r->entries[i];
+    memcpy(a->data[i], r->entries[i].data, r->entries[i].len < 16 ? r->entries[i].len : 16);
+    a->entries[i].data = a->data[i];
+  }
+  a->r.entries = a->entries;
 }
 
 static void wait_for(answer_t *a, int n) {
@@ -61,6 +97,7 @@ static int join(act_coord_t *s, const char *node, uint64_t inc) {
   act_coord_member_t m = member(node, inc);
   act_coord_join(s, &m, LEASE, got, &a);
   wait_for(&a, 1);
+  if (a.r.status == ACT_COORD_ERROR) cr_log_error("join %s: %s", node, a.error);
   return a.r.status;
 }
 
@@ -98,7 +135,36 @@ static answer_t claim(act_coord_t *s, uint32_t shard, const char *node, uint64_t
   return a;
 }
 
-static void lapse(void) { usleep((LEASE + 150) * 1000); }
+static answer_t owner_of(uint32_t shard) {
+  answer_t a = {0};
+  act_coord_owner(S, shard, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static int release(uint32_t shard, const char *node, uint64_t inc) {
+  answer_t a = {0};
+  act_coord_release(S, shard, node, inc, got, &a);
+  wait_for(&a, 1);
+  return a.r.status;
+}
+
+static answer_t fence(act_coord_t *s, const char *key, uint64_t epoch) {
+  answer_t a = {0};
+  act_coord_fence(s, key, epoch, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static answer_t append(act_coord_t *s, const char *key, uint64_t epoch, uint64_t seq,
+                       const char *data, size_t len) {
+  answer_t a = {0};
+  act_coord_append(s, key, epoch, seq, data, len, got, &a);
+  wait_for(&a, 1);
+  return a;
+}
+
+static void lapse(void) { usleep((LEASE + ACT_COORD_MARGIN(LEASE) + 120) * 1000); }
 
 static void setup(void) {
   URL = getenv("ACT_TEST_STORE");
@@ -110,11 +176,17 @@ static void setup(void) {
   cr_assert(S != NULL, "%s", err);
   S2 = act_coord_open(&loop, URL, err, sizeof err);
   cr_assert(S2 != NULL, "%s", err);
+  S3 = act_coord_open(&loop, URL, err, sizeof err);
+  cr_assert(S3 != NULL, "%s", err);
+  S4 = act_coord_open(&loop, URL, err, sizeof err);
+  cr_assert(S4 != NULL, "%s", err);
 }
 
 static void teardown(void) {
   act_coord_close(S);
   act_coord_close(S2);
+  act_coord_close(S3);
+  act_coord_close(S4);
   uv_run(&loop, UV_RUN_NOWAIT);
 }
 
@@ -243,11 +315,19 @@ Test(coord, races_have_one_winner) {
     act_coord_join(S2, &m2, 10000, got, &b);
     wait_for(&a, 1);
     wait_for(&b, 1);
-    cr_assert_eq((a.r.status == ACT_COORD_OK) + (b.r.status == ACT_COORD_OK), 1, "round %d", round);
+    cr_assert_eq((a.r.status == ACT_COORD_OK) + (b.r.status == ACT_COORD_OK), 1,
+                 "round %d: %d %s / %d %s", round, a.r.status, a.error, b.r.status, b.error);
     cr_assert_eq((a.r.status == ACT_COORD_TAKEN) + (b.r.status == ACT_COORD_TAKEN), 1);
   }
-  cr_assert_eq(join(S, "c1", 1), ACT_COORD_OK);
-  cr_assert_eq(join(S, "c2", 2), ACT_COORD_OK);
+  /* Long leases: the rounds below are about races, not lapses. */
+  answer_t j1 = {0}, j2 = {0};
+  act_coord_member_t c1 = member("c1", 1), c2 = member("c2", 2);
+  act_coord_join(S, &c1, 10000, got, &j1);
+  act_coord_join(S2, &c2, 10000, got, &j2);
+  wait_for(&j1, 1);
+  wait_for(&j2, 1);
+  cr_assert_eq(j1.r.status, ACT_COORD_OK);
+  cr_assert_eq(j2.r.status, ACT_COORD_OK);
   for (uint32_t shard = 100; shard < 120; shard++) {
     answer_t a = {0}, b = {0};
     act_coord_claim(S, shard, "c1", 1, got, &a);
@@ -265,6 +345,139 @@ Test(coord, calls_queue_in_order) {
   for (int i = 1; i < 50; i++) act_coord_renew(S, "n1", 11, LEASE, got, &a[i]);
   wait_for(&a[49], 1);
   for (int i = 0; i < 50; i++) cr_assert_eq(a[i].r.status, ACT_COORD_OK, "call %d", i);
+}
+
+Test(coord, shard_owner_and_release) {
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
+  cr_assert_eq(join(S, "n2", 21), ACT_COORD_OK);
+  answer_t o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_NOTFOUND);
+  cr_assert_eq(o.r.epoch, 0, "never claimed");
+  cr_assert_eq(claim(S, 7, "n1", 11).r.epoch, 1);
+  o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_OK);
+  cr_assert_str_eq(o.r.owner.node, "n1");
+  cr_assert_eq(o.r.owner.incarnation, 11);
+  cr_assert_eq(o.r.epoch, 1);
+  cr_assert_eq(release(7, "n2", 21), ACT_COORD_NOTFOUND, "only the owner releases");
+  cr_assert_eq(release(7, "n1", 11), ACT_COORD_OK);
+  o = owner_of(7);
+  cr_assert_eq(o.r.status, ACT_COORD_NOTFOUND);
+  cr_assert_eq(o.r.epoch, 1, "a released shard keeps its epoch");
+  answer_t a = claim(S2, 7, "n2", 21);
+  cr_assert_eq(a.r.status, ACT_COORD_OK);
+  cr_assert_eq(a.r.epoch, 2, "the claim after a release raises the epoch");
+  cr_assert_eq(owner_of(7).r.owner.incarnation, 21);
+}
+
+/* Four stores claim the same shards at once for four live nodes: per
+ * shard exactly one wins, every other is told who won and at which epoch,
+ * and owner() agrees — at most one owner, whatever the interleaving. */
+Test(coord, concurrent_claims_have_at_most_one_owner) {
+  act_coord_t *s[4] = {S, S2, S3, S4};
+  const char *names[4] = {"m1", "m2", "m3", "m4"};
+  for (int i = 0; i < 4; i++) {
+    answer_t j = {0};
+    act_coord_member_t m = member(names[i], 100 + (uint64_t)i);
+    act_coord_join(s[i], &m, 10000, got, &j);
+    wait_for(&j, 1);
+    cr_assert_eq(j.r.status, ACT_COORD_OK);
+  }
+  enum { SHARDS = 15 };
+  static answer_t a[SHARDS][4];
+  memset(a, 0, sizeof a);
+  for (uint32_t sh = 0; sh < SHARDS; sh++)
+    for (int i = 0; i < 4; i++) act_coord_claim(s[i], 500 + sh, names[i], 100 + (uint64_t)i, got, &a[sh][i]);
+  for (uint32_t sh = 0; sh < SHARDS; sh++)
+    for (int i = 0; i < 4; i++) wait_for(&a[sh][i], 1);
+  for (uint32_t sh = 0; sh < SHARDS; sh++) {
+    int wins = 0, winner = -1;
+    for (int i = 0; i < 4; i++)
+      if (a[sh][i].r.status == ACT_COORD_OK) wins++, winner = i;
+    cr_assert_eq(wins, 1, "shard %u: %d owners", 500 + sh, wins);
+    cr_assert_eq(a[sh][winner].r.epoch, 1);
+    for (int i = 0; i < 4; i++) {
+      if (i == winner) continue;
+      cr_assert_eq(a[sh][i].r.status, ACT_COORD_TAKEN, "shard %u, store %d: %d %s", 500 + sh, i,
+                   a[sh][i].r.status, a[sh][i].error);
+      cr_assert_str_eq(a[sh][i].r.owner.node, names[winner]);
+      cr_assert_eq(a[sh][i].r.epoch, 1);
+    }
+    answer_t o = owner_of(500 + sh);
+    cr_assert_str_eq(o.r.owner.node, names[winner]);
+  }
+}
+
+Test(coord, stale_epoch_appends_are_refused) {
+  const char bin[] = {'a', 0, 'b', (char)0xff};
+  cr_assert_eq(append(S, "cart/u42", 1, 1, "x", 1).r.status, ACT_COORD_LOST, "never fenced");
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_OK);
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_OK, "fencing again at E is harmless");
+  cr_assert_eq(append(S, "cart/u42", 1, 1, bin, sizeof bin).r.status, ACT_COORD_OK);
+  answer_t f = fence(S2, "cart/u42", 2);   /* a new owner at epoch 2 */
+  cr_assert_eq(f.r.status, ACT_COORD_OK);
+  answer_t st = append(S, "cart/u42", 1, 2, "old", 3);
+  cr_assert_eq(st.r.status, ACT_COORD_LOST, "the old owner's append is refused");
+  cr_assert_eq(st.r.epoch, 2, "and told the epoch that fenced it");
+  cr_assert_eq(fence(S, "cart/u42", 1).r.status, ACT_COORD_LOST, "an epoch never goes back");
+  cr_assert_eq(append(S2, "cart/u42", 2, 2, "new", 3).r.status, ACT_COORD_OK);
+  cr_assert_eq(append(S2, "cart/u42", 2, 2, "dup", 3).r.status, ACT_COORD_TAKEN,
+               "one sequence number is written once");
+  answer_t r = {0};
+  act_coord_read(S3, "cart/u42", 0, got, &r);
+  wait_for(&r, 1);
+  cr_assert_eq(r.r.status, ACT_COORD_OK);
+  cr_assert_eq(r.r.nentries, 2);
+  cr_assert_eq(r.r.entries[0].seq, 1);
+  cr_assert_eq(r.r.entries[0].epoch, 1);
+  cr_assert_eq(r.r.entries[0].len, sizeof bin);
+  cr_assert_arr_eq(r.r.entries[0].data, bin, sizeof bin);
+  cr_assert_eq(r.r.entries[1].seq, 2);
+  cr_assert_eq(r.r.entries[1].epoch, 2);
+  cr_assert_arr_eq(r.r.entries[1].data, "new", 3);
+}
+
+static void read_seqs(void *arg, const act_coord_result_t *r) {
+  uint8_t *have = arg;
+  cr_assert_eq(r->status, ACT_COORD_OK, "%s", r->error ? r->error : "");
+  for (size_t i = 0; i < r->nentries; i++) {
+    cr_assert(r->entries[i].seq >= 1 && r->entries[i].seq <= 60);
+    cr_assert_eq(r->entries[i].epoch, 1);
+    have[r->entries[i].seq] = 1;
+  }
+  have[0] = 1;
+}
+
+/* Appends at epoch 1 race with a fence to epoch 2 from another store:
+ * exactly the appends answered OK are in the journal, and they form a
+ * prefix (once fenced, no later append of the old owner gets in). */
+Test(coord, appends_racing_a_fence) {
+  cr_assert_eq(fence(S, "acct/7", 1).r.status, ACT_COORD_OK);
+  enum { N = 60 };
+  static answer_t a[N + 1];
+  memset(a, 0, sizeof a);
+  answer_t f = {0};
+  for (int i = 1; i <= N; i++) {
+    act_coord_append(S, "acct/7", 1, (uint64_t)i, "e", 1, got, &a[i]);
+    if (i == N / 3) act_coord_fence(S2, "acct/7", 2, got, &f);
+  }
+  for (int i = 1; i <= N; i++) wait_for(&a[i], 1);
+  wait_for(&f, 1);
+  cr_assert_eq(f.r.status, ACT_COORD_OK, "%d %s", f.r.status, f.error);
+  uint8_t have[N + 1] = {0};
+  act_coord_read(S3, "acct/7", 0, read_seqs, have);
+  for (int i = 0; !have[0] && i < 100000; i++) uv_run(&loop, UV_RUN_ONCE);
+  int refused = 0;
+  for (int i = 1; i <= N; i++) {
+    int ok = a[i].r.status == ACT_COORD_OK;
+    cr_assert(ok || a[i].r.status == ACT_COORD_LOST, "append %d: %d %s", i, a[i].r.status,
+              a[i].error);
+    cr_assert_eq(have[i], ok, "append %d answered %d but is %sin the journal", i, a[i].r.status,
+                 have[i] ? "" : "not ");
+    if (!ok) refused++;
+    if (i > 1 && ok) cr_assert(a[i - 1].r.status == ACT_COORD_OK, "a gap before %d", i);
+  }
+  cr_log_info("appends_racing_a_fence: %d of %d refused after the fence", refused, N);
 }
 
 /* A server that is not there: every call is answered with an error. */
@@ -286,9 +499,288 @@ Test(coord_down, unreachable_server_answers_errors) {
   act_coord_close(s);
 }
 
+Test(coord_down, unreachable_dqlite_answers_errors) {
+  uv_loop_init(&loop);
+  char err[256];
+  act_coord_t *s = act_coord_open(&loop, "dqlite://127.0.0.1:1", err, sizeof err);
+  cr_assert(s != NULL, "%s", err);
+  answer_t a = {0};
+  act_coord_member_t m = member("n1", 1);
+  act_coord_join(s, &m, LEASE, got, &a);
+  wait_for(&a, 1);
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  cr_assert(strstr(a.error, "coordination store") != NULL, "%s", a.error);
+  act_coord_close(s);
+  cr_assert_null(act_coord_open(&loop, "dqlite://nohost", err, sizeof err));
+  cr_assert(strstr(err, "HOST:PORT") != NULL, "%s", err);
+}
+
+Test(coord_down, bad_journal_keys_are_refused) {
+  uv_loop_init(&loop);
+  char err[256];
+  act_coord_t *s = act_coord_open(&loop, "dqlite://127.0.0.1:1", err, sizeof err);
+  cr_assert(s != NULL, "%s", err);
+  char longkey[200];
+  memset(longkey, 'k', sizeof longkey - 1);
+  longkey[sizeof longkey - 1] = 0;
+  answer_t a = {0};
+  act_coord_append(s, longkey, 1, 1, "x", 1, got, &a);
+  act_coord_fence(s, "", 1, got, &a);
+  cr_assert_eq(a.done, 2, "answered at once");
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  act_coord_close(s);
+}
+
 Test(coord_down, unknown_scheme_is_refused) {
   uv_loop_init(&loop);
   char err[256];
   cr_assert_null(act_coord_open(&loop, "etcd://x", err, sizeof err));
   cr_assert(strstr(err, "no coordination store takes") != NULL, "%s", err);
+}
+
+/* ---- the lease loop and fail-stop, over the backend under test ----
+ * A cut store stands between the loop and the real one: while `cut` is
+ * set, every call fails as an unreachable store's would. */
+typedef struct cut_store {
+  act_coord_t base;
+  act_coord_t *real;
+  int cut;
+  uint64_t sent, last_ok_sent;   /* ms: the renewal in flight, the last one that held */
+} cut_store_t;
+static cut_store_t CUT;
+
+static uint64_t ms(void) { return uv_hrtime() / 1000000u; }
+
+static void cut_answer(void *arg, const act_coord_result_t *r) {
+  act_coord_cb *cb = arg;   /* the caller's callback and argument, in a pair */
+  if (r->status == ACT_COORD_OK) CUT.last_ok_sent = CUT.sent;
+  cb[0](((void **)arg)[1], r);
+  free(arg);
+}
+static void *pair(act_coord_cb cb, void *arg) {
+  void **p = malloc(2 * sizeof *p);
+  cr_assert(p != NULL);
+  memcpy(&p[0], &cb, sizeof cb);
+  p[1] = arg;
+  return p;
+}
+static int refuse(act_coord_cb cb, void *arg) {
+  if (!CUT.cut) return 0;
+  act_coord_result_t r = {.status = ACT_COORD_ERROR, .error = "cut off"};
+  cb(arg, &r);
+  return 1;
+}
+static void cut_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease, act_coord_cb cb,
+                     void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  CUT.sent = ms();
+  act_coord_join(CUT.real, m, lease, cut_answer, pair(cb, arg));
+}
+static void cut_renew(act_coord_t *c, const char *node, uint64_t inc, int64_t lease,
+                      act_coord_cb cb, void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  CUT.sent = ms();
+  act_coord_renew(CUT.real, node, inc, lease, cut_answer, pair(cb, arg));
+}
+static void cut_leave(act_coord_t *c, const char *node, uint64_t inc, act_coord_cb cb,
+                      void *arg) {
+  (void)c;
+  if (refuse(cb, arg)) return;
+  act_coord_leave(CUT.real, node, inc, cb, arg);
+}
+static const act_coord_ops_t cut_ops = {.scheme = "cut://", .join = cut_join, .renew = cut_renew,
+                                        .leave = cut_leave};
+
+typedef struct events {
+  int n[4];
+  uint64_t at[4];   /* ms of the last event of each kind */
+} events_t;
+static events_t EV;
+static void on_event(void *arg, int event, const char *why) {
+  (void)arg;
+  cr_log_info("lease event %d at %llu ms: %s", event, (unsigned long long)ms(), why);
+  EV.n[event]++;
+  EV.at[event] = ms();
+}
+
+static void run_until(int *flag, int want, int64_t limit_ms) {
+  uint64_t until = ms() + (uint64_t)limit_ms;
+  while (*flag < want && ms() < until) uv_run(&loop, UV_RUN_ONCE);
+}
+static void run_for(int64_t d) {
+  int never = 0;
+  run_until(&never, 1, d);
+}
+
+static void lease_setup(void) {
+  setup();
+  /* The first call also connects and creates the tables, which can take
+   * longer than a 300 ms lease leaves: done before the lease starts. */
+  answer_t warm = {0};
+  act_coord_members(S, got, &warm);
+  wait_for(&warm, 1);
+  CUT = (cut_store_t){.base = {.ops = &cut_ops}, .real = S};
+  memset(&EV, 0, sizeof EV);
+  act_coord_on_fenced_clear();
+  act_coord_on_fenced(on_event, NULL);
+}
+TestSuite(lease, .init = lease_setup, .fini = teardown);
+
+static int stopped;
+static void on_stopped(void *arg) { (void)arg; stopped = 1; }
+
+/* A longer lease here: the guard (lease/5) is what a loaded machine's
+ * scheduling delays must stay under. */
+#define LLEASE 1000
+
+Test(lease, renewed_then_fenced_before_it_ends) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LLEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 3000);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 1);
+  run_for(2 * LLEASE);   /* two leases long: only renewals keep it */
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 0, "renewed in time");
+  cr_assert(act_lease_left_ms(l) > 0, "left %lld", (long long)act_lease_left_ms(l));
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_TAKEN, "the lease is live for others too");
+
+  CUT.cut = 1;   /* the store is gone for this node; another incarnation keeps trying */
+  uint64_t t0 = ms(), took = 0;
+  while (!took && ms() - t0 < 4 * LLEASE) {
+    uint64_t sent = ms();
+    if (join(S2, "n1", 12) == ACT_COORD_OK) took = sent;
+    run_for(10);
+  }
+  cr_assert(took, "taken over at last");
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1);
+  uint64_t end = CUT.last_ok_sent + LLEASE;
+  cr_assert(EV.at[ACT_LEASE_FENCED] < end, "fenced %lld ms after its lease ended",
+            (long long)(EV.at[ACT_LEASE_FENCED] - end));
+  cr_assert(EV.at[ACT_LEASE_FENCED] < took, "taken over before the holder was fenced");
+  cr_log_info("lease: fenced %lld ms before the lease ended, %lld ms before the takeover",
+              (long long)(end - EV.at[ACT_LEASE_FENCED]), (long long)(took - EV.at[ACT_LEASE_FENCED]));
+  cr_assert_eq(act_lease_left_ms(l), 0);
+
+  CUT.cut = 0;   /* back: the old incarnation finds its name taken */
+  run_until(&EV.n[ACT_LEASE_LOST], 1, 4 * LLEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_LOST], 1);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 1, "never held again");
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  run_until(&stopped, 1, 2000);
+  cr_assert(stopped);
+}
+
+Test(lease, a_fenced_node_that_comes_back_in_time_holds_again) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 2000);
+  CUT.cut = 1;
+  run_until(&EV.n[ACT_LEASE_FENCED], 1, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1);
+  CUT.cut = 0;   /* nobody took the name: the same incarnation joins again */
+  run_until(&EV.n[ACT_LEASE_HELD], 2, 4 * LEASE);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 2);
+  cr_assert(act_lease_left_ms(l) > 0);
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  run_until(&stopped, 1, 2000);
+}
+
+Test(lease, stopping_fences_and_leaves) {
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, &CUT.base, &me, LEASE);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 2000);
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1, "owners stop before the node leaves");
+  run_until(&stopped, 1, 2000);
+  cr_assert(stopped);
+  cr_assert_eq(join(S2, "n1", 12), ACT_COORD_OK, "a left name is free at once");
+}
+
+/* ---- the embedded store loses its leader (coord.sh runs this last, with
+ * ACT_TEST_FAILOVER=1: it kills a store node) ---- */
+static void failover_setup(void) {
+  if (getenv("ACT_TEST_FAILOVER") == NULL) cr_skip_test("run by coord.sh after the suite");
+  setup();
+}
+TestSuite(failover, .init = failover_setup, .fini = teardown);
+
+static void note(void *arg, const act_dq_res_t *r) {
+  (void)r;
+  *(int *)arg = 1;
+}
+
+static void count_voters(void *arg, const act_dq_res_t *r) {
+  int n = 0;
+  for (size_t i = 0; r->ok && i < r->nrows; i++) {
+    fprintf(stderr, "store node %lld %s role %lld\n", (long long)r->v[3 * i].i, r->v[3 * i + 1].s,
+            (long long)r->v[3 * i + 2].i);
+    n += r->v[3 * i + 2].i == 0;
+  }
+  *(int *)arg = n ? n : -1;
+}
+
+Test(failover, the_store_survives_its_leader) {
+  const char *pids = getenv("ACT_TEST_STORE_PIDS");
+  cr_assert(pids != NULL && strncmp(URL, "dqlite://", 9) == 0, "dqlite only");
+  answer_t j = {0};
+  act_coord_member_t me = member("n1", 11);
+  act_coord_join(S, &me, 60000, got, &j);
+  wait_for(&j, 1);
+  cr_assert_eq(j.r.status, ACT_COORD_OK, "%s", j.error);
+  cr_assert_eq(claim(S, 9, "n1", 11).r.epoch, 1);
+  cr_assert_eq(fence(S, "k", 1).r.status, ACT_COORD_OK);
+  cr_assert_eq(append(S, "k", 1, 1, "before", 6).r.status, ACT_COORD_OK);
+
+  /* Which node leads: ask, then find its process (same order as the URL). */
+  char err[256];
+  act_dq_t *d = act__dq_open(&loop, URL + 9, err, sizeof err);
+  int asked = 0;
+  act__dq_query(d, "SELECT 1", NULL, 0, note, &asked);
+  for (int i = 0; !asked && i < 100000; i++) uv_run(&loop, UV_RUN_ONCE);
+  cr_assert(act__dq_leader(d) != NULL);
+  char leader[64];
+  snprintf(leader, sizeof leader, "%s", act__dq_leader(d));
+  static int voters;
+  asked = 0;
+  act__dq_cluster(d, count_voters, &voters);
+  for (int i = 0; !voters && i < 100000; i++) uv_run(&loop, UV_RUN_ONCE);
+  cr_assert_eq(voters, 3, "three voters before the kill");
+  char list[512];
+  snprintf(list, sizeof list, "%s", URL + 9);
+  int index = 0;
+  for (char *a = strtok(list, ","); a && strcmp(a, leader) != 0; a = strtok(NULL, ",")) index++;
+  long pid = 0;
+  const char *p = pids;
+  for (int i = 0; i <= index && p; i++) {
+    pid = strtol(p, (char **)&p, 10);
+  }
+  cr_assert(pid > 0, "no process for the leader %s", leader);
+  act__dq_close(d);
+  uint64_t t0 = ms();
+  kill((pid_t)pid, SIGKILL);
+
+  /* Calls fail (the one in flight is lost) until a new leader is elected. */
+  answer_t a = {0};
+  int errors = 0;
+  while (ms() - t0 < 20000) {
+    a = claim(S, 9, "n1", 11);
+    if (a.r.status != ACT_COORD_ERROR) break;
+    errors++;
+    usleep(50 * 1000);
+  }
+  uint64_t took = ms() - t0;
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+  cr_assert_eq(a.r.epoch, 1, "the shard kept its owner and epoch");
+  fprintf(stderr, "failover: leader %s killed (kill -9); the store answered again after %llu ms "
+          "(%d calls failed)\n", leader, (unsigned long long)took, errors);
+  cr_assert_eq(append(S, "k", 1, 2, "after", 5).r.status, ACT_COORD_OK);
+  answer_t r = {0};
+  act_coord_read(S2, "k", 0, got, &r);
+  wait_for(&r, 1);
+  cr_assert_eq(r.r.nentries, 2, "nothing committed was lost");
+  cr_assert_arr_eq(r.r.entries[0].data, "before", 6);
 }

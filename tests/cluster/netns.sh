@@ -4,7 +4,41 @@
 #   netns_up N      makes $NS_PREFIX1..N at 10.77.0.1..N/24
 #   netns_down      deletes them
 #   in_ns I CMD...  runs CMD in namespace I
+# and the harness the node tests share:
+#   harness_begin   $D a new temporary folder, $PIDS the processes started;
+#                   on exit they are killed (continued first if stopped),
+#                   $HARNESS_ATEXIT runs, the namespaces and $D go
+#   fail MSG...     says why, shows the tail of every .out/.err in $D, exit 1
+#   make_cookie F   a random cookie file only its owner can read
+#   expect_end PID S STATUS WHAT   PID ends within S seconds with STATUS
 NS_PREFIX=act$$n
+
+harness_begin() {
+  D=$(mktemp -d)
+  PIDS=()
+  trap harness_cleanup EXIT
+}
+
+harness_cleanup() {
+  for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  [ -n "${HARNESS_ATEXIT:-}" ] && $HARNESS_ATEXIT
+  netns_down
+  rm -rf "$D"
+}
+
+fail() {
+  echo "FAIL: $*"
+  for f in "$D"/*.out "$D"/*.err; do
+    [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 30 "$f"; }
+  done
+  exit 1
+}
+
+make_cookie() {
+  head -c 48 /dev/urandom | base64 >"$1"
+  chmod 600 "$1"
+}
 
 netns_skip_unless_able() {
   if [ "$(id -u)" != 0 ]; then
@@ -43,4 +77,15 @@ in_ns() {
   local i=$1
   shift
   ip netns exec "$NS_PREFIX$i" "$@"
+}
+
+expect_end() {
+  local end=$((SECONDS + $2)) st
+  while kill -0 "$1" 2>/dev/null; do
+    [ $SECONDS -ge $end ] && fail "$4: still running $2 s later"
+    sleep 0.05
+  done
+  wait "$1"
+  st=$?
+  [ "$st" = "$3" ] || fail "$4: ended with status $st, not $3"
 }

@@ -26,3 +26,12 @@ ACT_NORETURN void act_faultf(act_ctx_t *cx, const act_loc_t *loc, const char *fm
   fputc('\n', stderr);
   abort();
 }
+
+/* References (virtual/virtual.c): the codec never decodes a virtual
+ * reference here, so identity is all fmt.c's descriptors need. */
+bool act_ref_eq(const act_actor_t *a, const act_actor_t *b) { return a == b; }
+uint64_t act_ref_hash(const act_actor_t *a) { return (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull; }
+const char *act__virtual_name(const act_actor_t *a) {
+  (void)a;
+  return "virtual";
+}

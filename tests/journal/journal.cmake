@@ -1,15 +1,22 @@
 # The journal TCK (tests/journal/tck.c): the journal interface
-# (act/persist.h) run against the SQLite backend — append, replay,
+# (act/persist.h) run against the SQLite and the PostgreSQL backends — append, replay,
 # snapshots, the group-commit writer, large events, schema fingerprints,
 # damaged/truncated/foreign files, and 20 SIGKILLs of a persisting process.
 # One job at a time: Criterion's parallel runner leaks a few bytes under ASan.
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_journal ${CMAKE_CURRENT_LIST_DIR}/tck.c)
   target_link_libraries(test_journal PRIVATE act PkgConfig::SQLITE3 PkgConfig::CRITERION
-                        Threads::Threads)
+                        PkgConfig::LIBPQ Threads::Threads)
   add_test(NAME journal_tck COMMAND test_journal --jobs 1)
   set_tests_properties(journal_tck PROPERTIES LABELS runtime TIMEOUT 180)
+  # The same suites (less the file-only `sqlite` one, plus `pg`) against a private
+  # PostgreSQL that pg_tck.sh starts and stops (skipped without initdb).
+  add_test(NAME journal_tck_pg COMMAND ${CMAKE_CURRENT_LIST_DIR}/pg_tck.sh
+           $<TARGET_FILE:test_journal>)
+  set_tests_properties(journal_tck_pg PROPERTIES LABELS runtime TIMEOUT 300
+                       SKIP_RETURN_CODE 77)
 else()
   act_test_left_out("journal_tck" "Criterion (libcriterion-dev)")
 endif()

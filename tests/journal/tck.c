@@ -1,12 +1,20 @@
 /* The journal TCK: a test suite written against act_journal_ops_t, so that
  * every journal backend passes the same tests. The backend under test is
- * chosen by TCK_BACKEND below (SQLite, the only one so far); a new backend
- * adds its ops and a way to make a fresh location.
+ * SQLite, or PostgreSQL when ACT_TCK_PG_HOST names the socket directory of
+ * a server (tests/journal/pg_tck.sh starts a private one and runs the tck
+ * and fence suites against it); each backend gives a fresh, empty location
+ * per test (a file in a temporary directory; a new database).
  *
  * Suites:
  *   tck     — the interface: append, replay, sequence numbers, snapshots,
  *             recovery, the writer (group commit, many concurrent writers),
  *             large events, schema fingerprints, a crash with SIGKILL.
+ *   pg      — what only a database can show: missing, foreign, newer and
+ *             damaged journals refused and left unchanged; checksums.
+ *   fence   — fenced pids (virtual actors): stale writers refused in the
+ *             same transaction, two owners of a shared journal, a fence
+ *             racing a stale owner's appends; who may open a journal.
+ *             Skipped for a backend without `fence` (SQLite).
  *   sqlite  — what only a file can show: corrupted, truncated and foreign
  *             files are refused with a clear error and are left unchanged.
  */
@@ -21,6 +29,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -46,8 +55,37 @@ static void sqlite_location(char *out, size_t cap, const char *dir, const char *
   snprintf(out, cap, "%s/%s.journal.db", dir, name);
 }
 
-static const tck_backend TCK_BACKEND = {&act_journal_sqlite_ops, sqlite_location};
-#define OPS (TCK_BACKEND.ops)
+/* PostgreSQL: a new database per test, on the server ACT_TCK_PG_HOST
+ * (a socket directory) and ACT_TCK_PG_PORT. */
+static char pg_db[64];
+
+static void pg_admin(const char *sql) {
+  char url[600];
+  snprintf(url, sizeof url, "postgres:///postgres?host=%s&port=%s&user=postgres",
+           getenv("ACT_TCK_PG_HOST"), getenv("ACT_TCK_PG_PORT"));
+  PGconn *c = PQconnectdb(url);
+  cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+  PGresult *r = PQexec(c, sql);
+  cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+  PQfinish(c);
+}
+
+static void pg_location(char *out, size_t cap, const char *dir, const char *name) {
+  (void)dir;
+  static int n;
+  snprintf(pg_db, sizeof pg_db, "tck_%s_%d_%d", name, (int)getpid(), n++);
+  char sql[128];
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", pg_db);
+  pg_admin(sql);
+  snprintf(out, cap, "postgres:///%s?host=%s&port=%s&user=postgres", pg_db,
+           getenv("ACT_TCK_PG_HOST"), getenv("ACT_TCK_PG_PORT"));
+}
+
+static const tck_backend TCK_SQLITE = {&act_journal_sqlite_ops, sqlite_location};
+static const tck_backend TCK_PG = {&act_journal_pg_ops, pg_location};
+static const tck_backend *TCK = &TCK_SQLITE;
+#define OPS (TCK->ops)
 
 /* ==== fixtures and helpers ============================================== */
 
@@ -83,11 +121,21 @@ static void setup(void) {
   const char *tmp = getenv("TMPDIR");
   snprintf(g_dir, sizeof g_dir, "%s/act-tck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   cr_assert(mkdtemp(g_dir), "mkdtemp: %s", strerror(errno));
-  TCK_BACKEND.location(g_loc, sizeof g_loc, g_dir, "test");
+  const char *pg = getenv("ACT_TCK_PG_HOST");
+  TCK = pg && *pg ? &TCK_PG : &TCK_SQLITE;
+  pg_db[0] = 0;
+  TCK->location(g_loc, sizeof g_loc, g_dir, "test");
   make_types();
 }
 
-static void teardown(void) { nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
+static void teardown(void) {
+  nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  if (pg_db[0]) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_db);
+    pg_admin(sql);
+  }
+}
 
 static act_journal_config_t config(const act_journal_type_t *types, size_t n) {
   act_journal_config_t c = {0};
@@ -1132,6 +1180,375 @@ static void crash_rounds(int rounds, int min_ms, int max_ms) {
 
 Test(tck, recovery_after_sigkill, .timeout = 120) { crash_rounds(20, 20, 150); }
 
+/* ==== fence: fenced pids, shared journals ==================================== */
+
+/* Open with c must fail with code and one line naming the journal and
+ * saying what. */
+static void refused_with(const act_journal_config_t *c, int code, const char *what) {
+  act_journal_t *j = NULL;
+  act_journal_err_t err;
+  int rc = OPS->open(c, &j, &err);
+  cr_assert_eq(rc, code, "expected %s, got %s: %s", act_journal_status_name(code),
+               act_journal_status_name(rc), err.msg);
+  cr_assert_null(j);
+  cr_assert_eq(err.code, code);
+  cr_assert(strstr(err.msg, c->location), "the message does not name the journal: %s", err.msg);
+  cr_assert(strstr(err.msg, what), "expected \"%s\" in: %s", what, err.msg);
+}
+
+TestSuite(fence, .init = setup, .fini = teardown, .timeout = 60);
+
+static void need_fence(void) {
+  if (!OPS->fence) cr_skip_test("the %s backend has no fencing", OPS->name);
+}
+
+static act_journal_t *jopen_shared(bool shared) {
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  c.shared = shared;
+  act_journal_t *j = NULL;
+  act_journal_err_t err;
+  int rc = OPS->open(&c, &j, &err);
+  cr_assert_eq(rc, ACT_JOURNAL_OK, "open: %s (%s)", err.msg, act_journal_status_name(rc));
+  return j;
+}
+
+/* Append n events at seq as the owner at epoch; returns the write's status. */
+static int append_at(act_journal_t *j, const char *pid, int64_t seq, size_t n, int64_t epoch) {
+  ev_write x;
+  ev_write_init(&x, pid, seq, n, CREDITED);
+  x.w.epoch = epoch;
+  act_journal_write_t *ws[1] = {&x.w};
+  act_journal_err_t err;
+  int rc = OPS->append(j, ws, 1, &err);
+  cr_assert_eq(rc, ACT_JOURNAL_OK, "append: %s", err.msg);
+  return x.w.status;
+}
+
+static int fence(act_journal_t *j, const char *pid, int64_t epoch, act_journal_err_t *err) {
+  return OPS->fence(j, pid, strlen(pid), epoch, err);
+}
+
+Test(fence, a_fenced_pid_takes_only_its_epoch) {
+  need_fence();
+  act_journal_t *j = jopen_shared(true);
+  act_journal_err_t err;
+  append_ok(j, "Cart:u1", 1, 2);   /* written before it was fenced */
+  cr_assert_eq(fence(j, "Cart:u1", 1, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  cr_assert_eq(append_at(j, "Cart:u1", 3, 1, 1), ACT_JOURNAL_OK);
+  cr_assert_eq(append_at(j, "Cart:u1", 4, 1, 0), ACT_JOURNAL_EFENCED, "unfenced write");
+  cr_assert_eq(append_at(j, "Cart:u1", 4, 1, 2), ACT_JOURNAL_EFENCED, "an epoch not fenced");
+  cr_assert_eq(fence(j, "Cart:u1", 2, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  /* the stale owner writes nothing, not even with the right seq */
+  cr_assert_eq(append_at(j, "Cart:u1", 4, 2, 1), ACT_JOURNAL_EFENCED);
+  cr_assert_eq(highest(j, "Cart:u1"), 3);
+  cr_assert_eq(append_at(j, "Cart:u1", 4, 2, 2), ACT_JOURNAL_OK);
+  /* a lower fence is refused, naming both epochs; the same one again is fine */
+  cr_assert_eq(fence(j, "Cart:u1", 1, &err), ACT_JOURNAL_EFENCED);
+  cr_assert(strstr(err.msg, g_loc) && strstr(err.msg, "`Cart:u1` is fenced at epoch 2") &&
+                strstr(err.msg, "owner's 1"),
+            "%s", err.msg);
+  cr_assert_eq(fence(j, "Cart:u1", 2, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  cr_assert_eq(fence(j, "Cart:u1", 0, &err), ACT_JOURNAL_EINVAL);
+  /* snapshots are fenced too */
+  char st[8] = "s";
+  cr_assert_eq(OPS->save_snapshot(j, "Cart:u1", 7, 5, STATE, st, 1, &err), ACT_JOURNAL_EFENCED);
+  cr_assert(strstr(err.msg, "fenced"), "%s", err.msg);
+  cr_assert_eq(replay_check(j, "Cart:u1", 1, -1), 5);
+  OPS->close(j);
+  /* the fence outlives the session */
+  j = jopen_shared(true);
+  cr_assert_eq(append_at(j, "Cart:u1", 6, 1, 1), ACT_JOURNAL_EFENCED);
+  cr_assert_eq(append_at(j, "Cart:u1", 6, 1, 2), ACT_JOURNAL_OK);
+  OPS->close(j);
+}
+
+Test(fence, a_stale_write_does_not_affect_the_batch) {
+  need_fence();
+  act_journal_t *j = jopen_shared(true);
+  act_journal_err_t err;
+  cr_assert_eq(fence(j, "Cart:a", 2, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  cr_assert_eq(fence(j, "Cart:c", 3, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  ev_write x[3];
+  ev_write_init(&x[0], "Cart:a", 1, 2, CREDITED);
+  x[0].w.epoch = 1;                               /* stale */
+  ev_write_init(&x[1], "Cart:b", 1, 1, CREDITED);  /* never fenced */
+  ev_write_init(&x[2], "Cart:c", 1, 3, CREDITED);
+  x[2].w.epoch = 3;
+  act_journal_write_t *ws[3] = {&x[0].w, &x[1].w, &x[2].w};
+  cr_assert_eq(OPS->append(j, ws, 3, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  cr_assert_eq(x[0].w.status, ACT_JOURNAL_EFENCED);
+  cr_assert_eq(x[1].w.status, ACT_JOURNAL_OK);
+  cr_assert_eq(x[2].w.status, ACT_JOURNAL_OK);
+  cr_assert_eq(highest(j, "Cart:a"), 0);
+  cr_assert_eq(replay_check(j, "Cart:b", 1, -1), 1);
+  cr_assert_eq(replay_check(j, "Cart:c", 1, -1), 3);
+  OPS->close(j);
+}
+
+/* Two nodes share the journal; the key moves from A (epoch 1) to B
+ * (epoch 2); A, paused past its lease, tries to go on through its writer. */
+Test(fence, two_owners_of_a_shared_journal) {
+  need_fence();
+  act_journal_t *a = jopen_shared(true), *b = jopen_shared(true);
+  act_journal_writer_t *wa = wstart(a), *wb = wstart(b);
+  act_journal_err_t err;
+  cr_assert_eq(fence(a, "Account:7", 1, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  static act_journal_req_t reqs[16];
+  static char data[16][64];
+  waiter wt;
+  waiter_init(&wt);
+  wt.pending = 5;
+  for (int i = 0; i < 5; i++) {
+    size_t len = event_bytes(data[i], event_len(i + 1), "Account:7", i + 1);
+    act_journal_req_event(&reqs[i], "Account:7", 9, i + 1, CREDITED, data[i], len, waiter_done,
+                          &wt);
+    reqs[i].w.epoch = 1;
+    act_journal_submit(wa, &reqs[i]);
+  }
+  waiter_wait(&wt);
+  cr_assert_eq(wt.failed, 0, "%s", wt.last_error);
+  /* B takes over: fence, then recover */
+  cr_assert_eq(fence(b, "Account:7", 2, &err), ACT_JOURNAL_OK, "%s", err.msg);
+  act_journal_recovery_t rec;
+  cr_assert_eq(act_journal_recover(b, "Account:7", 9, NULL, NULL, NULL, &rec, &err),
+               ACT_JOURNAL_OK, "%s", err.msg);
+  cr_assert_eq(rec.last_seq, 5);
+  /* A still believes it owns the key: refused, with a clear error */
+  wt.pending = 1;
+  size_t len = event_bytes(data[5], event_len(6), "Account:7", 6);
+  act_journal_req_event(&reqs[5], "Account:7", 9, 6, CREDITED, data[5], len, waiter_done, &wt);
+  reqs[5].w.epoch = 1;
+  act_journal_submit(wa, &reqs[5]);
+  waiter_wait(&wt);
+  cr_assert_eq(wt.last_status, ACT_JOURNAL_EFENCED);
+  cr_assert(strstr(wt.last_error, "event 6 of `Account:7` was not written") &&
+                strstr(wt.last_error, "fenced"),
+            "%s", wt.last_error);
+  /* B goes on from where A stopped */
+  wt.pending = 1;
+  wt.failed = 0;
+  act_journal_req_event(&reqs[6], "Account:7", 9, 6, CREDITED, data[5], len, waiter_done, &wt);
+  reqs[6].w.epoch = 2;
+  act_journal_submit(wb, &reqs[6]);
+  waiter_wait(&wt);
+  cr_assert_eq(wt.failed, 0, "%s", wt.last_error);
+  act_journal_writer_free(wa);
+  act_journal_writer_free(wb);
+  cr_assert_eq(replay_check(a, "Account:7", 1, -1), 6);
+  OPS->close(a);
+  OPS->close(b);
+}
+
+/* A stale owner appends back to back while its successor fences: every
+ * append the stale owner saw acknowledged is in what the successor
+ * recovers, and none is acknowledged after. */
+typedef struct race_arg {
+  act_journal_t *j;
+  const char *pid;
+  _Atomic int64_t acked;
+  int last_status;
+} race_arg;
+
+static void *race_stale(void *p) {
+  race_arg *r = p;
+  for (int64_t seq = 1;; seq++) {
+    ev_write x;
+    ev_write_init(&x, r->pid, seq, 1, CREDITED);
+    x.w.epoch = 1;
+    act_journal_write_t *ws[1] = {&x.w};
+    act_journal_err_t err;
+    int rc = OPS->append(r->j, ws, 1, &err);
+    if (rc != ACT_JOURNAL_OK || x.w.status != ACT_JOURNAL_OK) {
+      r->last_status = rc != ACT_JOURNAL_OK ? rc : x.w.status;
+      return NULL;
+    }
+    atomic_store(&r->acked, seq);
+  }
+}
+
+Test(fence, a_fence_racing_a_stale_owner) {
+  need_fence();
+  for (int round = 0; round < 5; round++) {
+    char pid[32];
+    snprintf(pid, sizeof pid, "Cart:race%d", round);
+    act_journal_t *a = jopen_shared(true), *b = jopen_shared(true);
+    act_journal_err_t err;
+    cr_assert_eq(fence(a, pid, 1, &err), ACT_JOURNAL_OK, "%s", err.msg);
+    race_arg r = {.j = a, .pid = pid};
+    pthread_t th;
+    pthread_create(&th, NULL, race_stale, &r);
+    usleep(20000 + 15000 * round);
+    cr_assert_eq(fence(b, pid, 2, &err), ACT_JOURNAL_OK, "%s", err.msg);
+    int64_t h = highest(b, pid);
+    pthread_join(th, NULL);
+    cr_assert_eq(r.last_status, ACT_JOURNAL_EFENCED, "%s",
+                 act_journal_status_name(r.last_status));
+    cr_assert_gt(atomic_load(&r.acked), 0, "the stale owner never wrote");
+    cr_assert_leq(atomic_load(&r.acked), h, "acknowledged %lld, but the new owner recovered %lld",
+                  (long long)atomic_load(&r.acked), (long long)h);
+    cr_assert_eq(append_at(b, pid, h + 1, 1, 2), ACT_JOURNAL_OK);
+    cr_assert_eq(replay_check(b, pid, 1, -1), h + 1);
+    OPS->close(a);
+    OPS->close(b);
+  }
+}
+
+Test(fence, who_may_open_a_journal, .timeout = 90) {
+  need_fence();
+  act_journal_t *j = jopen_shared(false);
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  act_journal_t *j2 = NULL;
+  act_journal_err_t err;
+  cr_assert_eq(OPS->open(&c, &j2, &err), ACT_JOURNAL_EBUSY, "%s", err.msg);
+  cr_assert(strstr(err.msg, g_loc) && strstr(err.msg, "in use"), "%s", err.msg);
+  c.shared = true;   /* an exclusive holder excludes the shared ones */
+  cr_assert_eq(OPS->open(&c, &j2, &err), ACT_JOURNAL_EBUSY, "%s", err.msg);
+  OPS->close(j);
+  j = jopen_shared(true);
+  j2 = jopen_shared(true);   /* shared ones share */
+  c.shared = false;
+  act_journal_t *j3 = NULL;
+  cr_assert_eq(OPS->open(&c, &j3, &err), ACT_JOURNAL_EBUSY, "%s", err.msg);
+  OPS->close(j);
+  OPS->close(j2);
+  j = jopen_shared(false);
+  OPS->close(j);
+}
+
+Test(fence, without_fencing_a_journal_is_not_shared) {
+  if (OPS->fence) cr_skip_test("the %s backend has fencing", OPS->name);
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  c.shared = true;
+  refused_with(&c, ACT_JOURNAL_EINVAL, "cannot be shared");
+  act_journal_t *j = jopen();
+  cr_assert_eq(append_at(j, "Cart:x", 1, 1, 1), ACT_JOURNAL_EFENCED);
+  cr_assert_eq(highest(j, "Cart:x"), 0);
+  OPS->close(j);
+}
+
+/* ==== pg: what only a database can show ======================================= */
+
+TestSuite(pg, .init = setup, .fini = teardown, .timeout = 60);
+
+static int warnings;
+static void count_warning(void *arg, const char *msg) {
+  (void)arg;
+  cr_assert(strstr(msg, "damaged"), "%s", msg);
+  warnings++;
+}
+
+static void need_pg(void) {
+  if (OPS != &act_journal_pg_ops) cr_skip_test("not the PostgreSQL backend");
+}
+
+/* Runs sql on the test's database; its first value (malloc'd, "" if none). */
+static char *pg_sql(const char *sql) {
+  PGconn *c = PQconnectdb(g_loc);
+  cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+  PGresult *r = PQexec(c, sql);
+  ExecStatusType st = PQresultStatus(r);
+  cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+            PQresultErrorMessage(r));
+  char *v = strdup(st == PGRES_TUPLES_OK && PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  PQfinish(c);
+  return v;
+}
+
+/* Everything a journal holds, as one string: a refused open must not
+ * change it. */
+static char *pg_dump(void) {
+  return pg_sql("SELECT coalesce((SELECT string_agg(key || '=' || value, ',' ORDER BY key) "
+                "FROM act_journal_meta), '') || '|' || coalesce((SELECT string_agg(name || "
+                "fingerprint, ',' ORDER BY id) FROM act_journal_types), '') || '|' || "
+                "(SELECT count(*) FROM act_journal_events) || '|' || "
+                "(SELECT count(*) FROM act_journal_snapshots)");
+}
+
+static void open_refused(int code, const char *what) {
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  refused_with(&c, code, what);
+}
+
+static void pg_refused(int code, const char *what) {
+  char *before = pg_dump();
+  open_refused(code, what);
+  char *after = pg_dump();
+  cr_assert_str_eq(before, after, "the refused journal was changed");
+  free(before);
+  free(after);
+}
+
+Test(pg, no_create_and_no_server) {
+  need_pg();
+  act_journal_config_t c = config(TYPES, T_NTYPES);
+  c.no_create = true;
+  refused_with(&c, ACT_JOURNAL_EIO, "does not exist");
+  char *n = pg_sql(   /* and nothing was made */"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'act_journal%'");
+  cr_assert_str_eq(n, "0");
+  free(n);
+  char bad[700];
+  snprintf(bad, sizeof bad, "postgres:///nosuchdb?host=%s&port=%s&user=postgres",
+           getenv("ACT_TCK_PG_HOST"), getenv("ACT_TCK_PG_PORT"));
+  c.location = bad;
+  c.no_create = false;
+  refused_with(&c, ACT_JOURNAL_EIO, "cannot connect to journal");
+}
+
+Test(pg, a_newer_format_and_foreign_tables_are_refused) {
+  need_pg();
+  act_journal_t *j = jopen();
+  append_ok(j, "W:a", 1, 3);
+  OPS->close(j);
+  free(pg_sql("UPDATE act_journal_meta SET value = '2' WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_EVERSION, "newer Act");
+  free(pg_sql("UPDATE act_journal_meta SET value = 'x' WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_ECORRUPT, "its format is `x`");
+  free(pg_sql("DELETE FROM act_journal_meta WHERE key = 'format'"));
+  pg_refused(ACT_JOURNAL_EFOREIGN, "not an Act journal");
+  free(pg_sql("INSERT INTO act_journal_meta VALUES ('format', '1')"));
+  j = jopen();   /* mended: opens again, with its events */
+  cr_assert_eq(replay_check(j, "W:a", 1, -1), 3);
+  OPS->close(j);
+  free(pg_sql("DROP TABLE act_journal_fences"));
+  pg_refused(ACT_JOURNAL_ECORRUPT, "its table act_journal_fences is missing");
+}
+
+Test(pg, a_damaged_event_and_snapshot_fail_their_checksums) {
+  need_pg();
+  act_journal_t *j = jopen();
+  append_ok(j, "W:d", 1, 5);
+  save_snap(j, "W:d", 5);
+  append_ok(j, "W:d", 6, 5);
+  save_snap(j, "W:d", 10);
+  OPS->close(j);
+  free(pg_sql("UPDATE act_journal_events SET data = data || '\\x00'::bytea WHERE seq = 7"));
+  free(pg_sql("UPDATE act_journal_snapshots SET crc = crc + 1 WHERE seq = 10"));
+  j = jopen();
+  j->warn = count_warning;
+  warnings = 0;
+  check_st c = {1, 0, NULL, 0, ""};
+  act_journal_err_t err;
+  cr_assert_eq(OPS->replay(j, "W:d", 3, 1, -1, check_event, &c, &err), ACT_JOURNAL_ECORRUPT);
+  cr_assert_eq(c.count, 6);
+  cr_assert(strstr(err.msg, "event 7 of `W:d` fails its checksum"), "%s", err.msg);
+  snap_st s = {0};
+  cr_assert_eq(OPS->load_snapshot(j, "W:d", 3, grab_snap, &s, &err), ACT_JOURNAL_OK, "%s",
+               err.msg);
+  cr_assert_eq(s.seq, 5, "the damaged newest snapshot is passed over");
+  cr_assert_eq(warnings, 1);
+  /* an event missing from the middle is a gap, not the end */
+  free(pg_sql("DELETE FROM act_journal_events WHERE seq = 3"));
+  c = (check_st){1, 0, NULL, 0, ""};
+  cr_assert_eq(OPS->replay(j, "W:d", 3, 1, -1, check_event, &c, &err), ACT_JOURNAL_ECORRUPT);
+  cr_assert(strstr(err.msg, "event 3 of `W:d` is missing"), "%s", err.msg);
+  OPS->close(j);
+  /* two snapshots are kept */
+  char *n = pg_sql("SELECT count(*) FROM act_journal_snapshots");
+  cr_assert_str_eq(n, "2");
+  free(n);
+}
+
 /* ==== sqlite: damaged, truncated and foreign files ============================== */
 
 TestSuite(sqlite, .init = setup, .fini = teardown, .timeout = 60);
@@ -1170,16 +1587,7 @@ static void refused(int code, const char *what) {
   char side[600];
   snprintf(side, sizeof side, "%s-wal", g_loc);
   bool had_wal = exists(side);
-  act_journal_config_t c = config(TYPES, T_NTYPES);
-  act_journal_t *j = NULL;
-  act_journal_err_t err;
-  int rc = OPS->open(&c, &j, &err);
-  cr_assert_eq(rc, code, "expected %s, got %s: %s", act_journal_status_name(code),
-               act_journal_status_name(rc), err.msg);
-  cr_assert_null(j);
-  cr_assert_eq(err.code, code);
-  cr_assert(strstr(err.msg, g_loc), "the message does not name the file: %s", err.msg);
-  cr_assert(strstr(err.msg, what), "expected \"%s\" in: %s", what, err.msg);
+  open_refused(code, what);
   size_t after_len;
   char *after = slurp(g_loc, &after_len);
   cr_assert(before_len == after_len && memcmp(before, after, before_len) == 0,
@@ -1383,12 +1791,6 @@ static void sql(const char *q) {
   sqlite3_close(db);
 }
 
-static int warnings;
-static void count_warning(void *arg, const char *msg) {
-  (void)arg;
-  cr_assert(strstr(msg, "damaged"), "%s", msg);
-  warnings++;
-}
 
 Test(sqlite, the_two_newest_snapshots_are_kept_and_a_damaged_one_skipped) {
   act_journal_t *j = jopen();

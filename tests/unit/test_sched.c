@@ -8,6 +8,10 @@
 #endif
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+
+#define GC_THREADS
+#include <gc/gc.h>
 
 #include "act/act.h"
 
@@ -110,6 +114,34 @@ Test(sched, timers_never_fire_early) {
   cr_expect_eq(act_runtime_wait(), 0);   /* the cancelled timer does not hold the program */
   cr_expect_geq(act_now() - t0, 50000000);
   cr_expect_eq(atomic_load(&ticks), 1);
+}
+
+/* A cancelled timer keeps nothing alive: every ask arms a time-out that
+ * its reply cancels, and a cancelled timer that stayed in the timer heap
+ * until its deadline held its message (and an ask's future and reply)
+ * that long. Each message here has a disappearing link, cleared by the
+ * collector once nothing refers to the message. */
+Test(sched, cancelled_timers_keep_nothing_alive) {
+  act_runtime_start(0, NULL);
+  act_actor_t *a = act_spawn_alloc(NULL, &ticker_type);
+  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  enum { N = 2000 };
+  void **links = calloc(N, sizeof *links);   /* malloc memory: not scanned */
+  cr_assert_not_null(links);
+  for (int i = 0; i < N; i++) {
+    act_msg_t *m = act_msg_new(NULL, &num_type);
+    links[i] = m;
+    GC_general_register_disappearing_link(&links[i], m);
+    act_cancel(NULL, act_after(NULL, 60000000000LL, a, m));
+  }
+  GC_gcollect();
+  int cleared = 0;
+  for (int i = 0; i < N; i++) cleared += links[i] == NULL;
+  /* A few may look referenced from a stack or a register (the collector
+   * is conservative), or sit in the actor's short list of its timers. */
+  cr_expect_geq(cleared, N - 16, "%d of %d cancelled timers' messages still alive", N - cleared, N);
+  free(links);
+  cr_expect_eq(act_runtime_wait(), 0);
 }
 
 /* Mailboxes are multi-producer: four threads send at once, and each

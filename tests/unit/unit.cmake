@@ -1,6 +1,6 @@
 # Criterion unit tests of the front end and the runtime.
 if(TARGET PkgConfig::CRITERION)
-  foreach(t lexer parser sema)
+  foreach(t lexer parser sema decls)
     add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
     target_link_libraries(test_${t} PRIVATE actorc_lib PkgConfig::CRITERION)
     add_test(NAME unit_${t} COMMAND test_${t})
@@ -13,7 +13,7 @@ if(TARGET PkgConfig::CRITERION)
   endforeach()
 else()
   act_test_left_out("unit_lexer, unit_parser, unit_values, unit_sched" "Criterion (libcriterion-dev)")
-  act_test_left_out("unit_sema" "Criterion (libcriterion-dev)")
+  act_test_left_out("unit_sema, unit_decls" "Criterion (libcriterion-dev)")
 endif()
 # The scheduler, mailbox and timer tests again without Criterion's runner,
 # which cannot start under ThreadSanitizer (see tsan_criterion.h); `make

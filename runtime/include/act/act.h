@@ -24,6 +24,8 @@
  *    tables, act_value_eq/hash/share/print and the versioned codec
  *    (act_encode_record/act_decode_record) walk them; act_msg_desc_t
  *    describes a message's fields, act__msg_print/act__msg_share use it.
+ *  - act_remote_actor_t, act_remote_msg_t, act_remote_declare, act_spawn_on,
+ *    act_node_self, act_nodes (nodes, LANGUAGE.md §10).
  */
 #ifndef ACT_H
 #define ACT_H
@@ -445,6 +447,12 @@ typedef struct act_actor_type {
 
 enum { ACT_ONE_FOR_ONE, ACT_ONE_FOR_ALL, ACT_REST_FOR_ONE };
 enum { ACT_RESTART_PERMANENT = 0, ACT_RESTART_TEMPORARY = 1 };
+/* The defaults of LANGUAGE.md §5-§6, for generated code and the runtime
+ * alike: `supervise one_for_one restarts 3 within 5s`; an `await` without
+ * `within` waits 5 s. */
+enum { ACT_DEFAULT_MAX_RESTARTS = 3 };
+#define ACT_DEFAULT_RESTART_WINDOW_NS INT64_C(5000000000)
+#define ACT_DEFAULT_ASK_TIMEOUT_NS INT64_C(5000000000)
 
 /* The header of every actor's state (generated structs: member `base`).
  * Its fields are the runtime's. */
@@ -574,6 +582,30 @@ act_future_t *act_persist_event(act_ctx_t *cx, const act_persist_type_t *pt, con
 void act_persist_wait(act_ctx_t *cx, act_future_t *f);   /* before act_suspend */
 void act_persist_check(act_ctx_t *cx, act_future_t *f, const act_loc_t *loc);  /* faults on failure */
 void act_persist_applied(act_ctx_t *cx, const act_persist_type_t *pt);        /* snapshot every N */
+
+/* ---- nodes (LANGUAGE.md §10; runtime/src/cluster, docs/cluster.md) -------
+ * A reference to an actor on another node is an act_actor_t too (a proxy
+ * the runtime makes), so tells, asks, monitors and stops are written the
+ * same. A `node` value is an interned act_str_t * (its name). */
+typedef struct act_remote_actor {
+  const act_actor_type_t *type;
+  const act_type_t *params;      /* its parameters: offsets into the state struct */
+} act_remote_actor_t;
+typedef struct act_remote_msg {
+  const act_msg_desc_t *msg;
+  const act_msg_desc_t *reply;   /* NULL: a message without a reply type */
+} act_remote_msg_t;
+/* Declares a module's actor and message types (generated constructors
+ * call it before main): what a node may be asked to spawn or decode, and
+ * the program's schema fingerprint that peers must share. */
+void act_remote_declare(const act_remote_actor_t *const *actors, size_t nactors,
+                        const act_remote_msg_t *msgs, size_t nmsgs);
+/* `spawn T(...) on n`: tmpl holds the parameters (an unstarted state
+ * struct of t->type); on this node it is an ordinary spawn. */
+act_actor_t *act_spawn_on(act_ctx_t *cx, void *node, const act_remote_actor_t *t,
+                          const act_actor_t *tmpl, int restart, const act_loc_t *loc);
+void *act_node_self(act_ctx_t *cx);          /* node() */
+act_array_t *act_nodes(act_ctx_t *cx);       /* nodes(): reachable ones, this one first */
 
 int act_main(int argc, char **argv, const act_actor_type_t *main_type,
              act_set_args_fn set_args);

@@ -183,32 +183,66 @@ void act_cluster_on_change(act_cluster_event_fn fn, void *arg);
  * loop thread). */
 typedef void (*act_cluster_message_fn)(void *arg, const char *from, const uint8_t *p, size_t n);
 int act_cluster_send(const char *node, const void *p, size_t n);
+/* Told (on the loop thread) when n bytes given to act_cluster_send for
+ * node have left its queue: handed to the socket, or dropped. What a
+ * sender may count as still waiting (backpressure across nodes). */
+typedef void (*act_cluster_sent_fn)(const char *node, size_t n);
+void act_cluster_on_sent(act_cluster_sent_fn fn);
 void act_cluster_on_message(act_cluster_message_fn fn, void *arg);
 size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max);
 int act_cluster_running(void);
+/* This node's name (and incarnation), NULL before start. */
+const char *act_cluster_self(uint64_t *incarnation);
+/* The incarnation of a reachable node (this one included), 0 if it is not. */
+uint64_t act_cluster_incarnation(const char *node);
 
 /* ==== the coordination store ============================================= */
 /* What the cluster agrees on goes through one small asynchronous
  * interface, so that backends can be swapped and all pass the same
  * conformance suite (tests/cluster/coord_tck.c):
- *  - membership: one row per node incarnation, held by a lease that only
- *    the store's clock measures; a name held by a live lease of another
- *    incarnation cannot be joined;
+ *  - membership: one row per node name, held by one incarnation through a
+ *    lease; a name held by a live lease of another incarnation cannot be
+ *    joined; joining again with the same incarnation renews;
  *  - registered names, owned by an actor of a node incarnation and alive
  *    only while that incarnation's lease is;
- *  - shard ownership with epochs (for virtual actors): a claim keeps the
- *    epoch while the owner stays, and a takeover from a lapsed owner
- *    raises it, so a stale owner can be fenced wherever it writes.
+ *  - shard ownership with epochs (virtual actors): a shard is held by its
+ *    owner's membership lease (one renewal keeps all of a node's shards);
+ *    claim creates it at epoch 1, answers the owner its epoch unchanged
+ *    (that is how an owner confirms it still holds the shard), and takes
+ *    it over from a lapsed owner or after a release with epoch + 1, so a
+ *    stale owner can be fenced wherever it writes;
+ *  - a fenced journal: fence(key, E) raises the key's epoch to E; an
+ *    append at epoch E commits only if the key's epoch is still E, checked
+ *    in the append's own transaction.
+ *
+ * Lease clocks. A holder counts its lease from the moment it SENT the
+ * renewal that succeeded, on its own monotonic clock, so it believes in
+ * its lease for less time than anybody else does (the lease loop below
+ * stops what it owns before that). Takeover by others: PostgreSQL measures leases
+ * with the server's now() — one clock; the dqlite store has no such clock
+ * (its leader, and so its wall clock, moves between machines), so a row
+ * carries a renewal counter and the lease's length, and a client declares
+ * it lapsed only after seeing the same counter for the lease time on its
+ * own monotonic clock, and takes it over only after lease + margin
+ * (ACT_COORD_MARGIN), with a compare-and-set on the counter it saw.
+ * Wall clocks of different machines are never compared.
+ *
  * Every call is answered once, through its callback, on the loop the
- * store was opened on. Backends: PostgreSQL (postgres://... URLs). */
+ * store was opened on. Backends: PostgreSQL (postgres://...), dqlite
+ * (dqlite://HOST:PORT,...; the embedded store of the seed nodes). */
 
 struct uv_loop_s;
 typedef struct act_coord act_coord_t;
 
+/* The margin added to a lease before another node may take it over. */
+#define ACT_COORD_MARGIN(lease_ms) ((lease_ms) / 10 > 0 ? (lease_ms) / 10 : 1)
+
 typedef enum act_coord_status {
   ACT_COORD_OK = 0,
-  ACT_COORD_TAKEN = 1,     /* held by another live owner (r->owner says who) */
-  ACT_COORD_LOST = 2,      /* the caller's lease is gone (or never was) */
+  ACT_COORD_TAKEN = 1,     /* held by another live owner (r->owner says who); append: the
+                              sequence number is already written */
+  ACT_COORD_LOST = 2,      /* the caller's lease is gone (or never was); fence/append: the
+                              key's epoch is past the caller's (r->epoch) */
   ACT_COORD_NOTFOUND = 3,  /* no live row */
   ACT_COORD_ERROR = -1     /* the store failed: r->error says why */
 } act_coord_status_t;
@@ -226,13 +260,23 @@ typedef struct act_coord_owner {
   uint64_t actor;          /* names: the actor's id on that node */
 } act_coord_owner_t;
 
+typedef struct act_coord_entry {   /* one journal entry */
+  uint64_t seq, epoch;
+  const uint8_t *data;
+  size_t len;
+} act_coord_entry_t;
+
+#define ACT_COORD_READ_MAX 1000    /* entries one read answers at most */
+
 typedef struct act_coord_result {
   int status;
   const char *error;
   const act_coord_member_t *members;   /* members() */
   size_t nmembers;
-  act_coord_owner_t owner;             /* lookup, register/claim when TAKEN, claim */
-  uint64_t epoch;                      /* claim */
+  act_coord_owner_t owner;             /* lookup, register/claim when TAKEN, claim, owner */
+  uint64_t epoch;                      /* claim, owner, fence/append when LOST */
+  const act_coord_entry_t *entries;    /* read() */
+  size_t nentries;
 } act_coord_result_t;
 
 typedef void (*act_coord_cb)(void *arg, const act_coord_result_t *r);
@@ -254,6 +298,13 @@ typedef struct act_coord_ops {
                 void *arg);
   void (*claim)(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc, act_coord_cb cb,
                 void *arg);
+  void (*owner)(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg);
+  void (*release)(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc, act_coord_cb cb,
+                  void *arg);
+  void (*fence)(act_coord_t *c, const char *key, uint64_t epoch, act_coord_cb cb, void *arg);
+  void (*append)(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq, const void *data,
+                 size_t len, act_coord_cb cb, void *arg);
+  void (*read)(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg);
 } act_coord_ops_t;
 
 /* Every store starts with its ops, so the calls below can dispatch. */
@@ -262,6 +313,7 @@ struct act_coord {
 };
 
 extern const act_coord_ops_t act_coord_pg_ops;
+extern const act_coord_ops_t act_coord_dqlite_ops;
 
 /* Opens the store the URL names (NULL with err if no backend takes it or
  * the URL is unusable; a server that cannot be reached fails the calls). */
@@ -278,7 +330,79 @@ void act_coord_register(act_coord_t *c, const char *name, const act_coord_owner_
 void act_coord_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg);
 void act_coord_unregister(act_coord_t *c, const char *name, const act_coord_owner_t *o,
                           act_coord_cb cb, void *arg);
+/* Shards: claim (also the owner's confirmation), who owns one now (OK with
+ * owner and epoch; NOTFOUND, with the last epoch, if nobody live does),
+ * and release by the owner (NOTFOUND if it is not the owner). */
 void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
                      act_coord_cb cb, void *arg);
+void act_coord_owner(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg);
+void act_coord_release(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
+                       act_coord_cb cb, void *arg);
+/* The fenced journal (keys up to ACT_ADDR_MAX bytes): fence answers OK
+ * when the key's epoch is now `epoch`, LOST when it is already higher;
+ * append answers OK, LOST (stale epoch: nothing written) or TAKEN (that
+ * sequence number exists); read answers up to ACT_COORD_READ_MAX entries
+ * after `after`, in order. */
+void act_coord_fence(act_coord_t *c, const char *key, uint64_t epoch, act_coord_cb cb, void *arg);
+void act_coord_append(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq,
+                      const void *data, size_t len, act_coord_cb cb, void *arg);
+void act_coord_read(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg);
+
+/* ==== the membership lease and fail-stop ================================= */
+/* A node's membership row, kept alive (runtime/src/cluster/lease.c): join,
+ * then renew every lease / 3 on the node's loop. Its own clock decides how
+ * long the lease is good for: from the moment the last successful renewal
+ * was SENT, plus the lease. If no renewal succeeds in time, the node is
+ * fenced ACT_LEASE_GUARD before its lease ends — every hook registered
+ * with act_coord_on_fenced is called with ACT_LEASE_FENCED and must stop
+ * (synchronously, or at least stop acting) everything the node owns
+ * through the store: virtual actors, registered names' work, shard writes.
+ * So by the time anybody else may take over (lease + margin after they
+ * last saw a renewal), this node has stopped: "unreachable" is never a lie.
+ * A fenced node keeps trying to join again with the same incarnation:
+ * ACT_LEASE_HELD when it is back (owners re-claim; epochs tell them what
+ * moved), ACT_LEASE_LOST when another incarnation holds its name (the
+ * node must restart with a new one). */
+#define ACT_LEASE_GUARD(lease_ms) ((lease_ms) / 5)
+
+typedef enum act_lease_event {
+  ACT_LEASE_HELD = 1,     /* joined (or joined again after a fence) */
+  ACT_LEASE_FENCED = 2,   /* stop what you own, now */
+  ACT_LEASE_LOST = 3      /* the name belongs to another incarnation: restart */
+} act_lease_event_t;
+
+typedef void (*act_lease_fn)(void *arg, int event, const char *why);
+typedef struct act_lease act_lease_t;
+
+/* Registers a hook for every lease of this process (up to 8; called on
+ * the lease's loop thread). Returns 0, or -1 when full. */
+int act_coord_on_fenced(act_lease_fn fn, void *arg);
+void act_coord_on_fenced_clear(void);
+/* Joins `me` to the store and keeps the lease. NULL if out of memory. */
+act_lease_t *act_lease_start(struct uv_loop_s *loop, act_coord_t *store,
+                             const act_coord_member_t *me, int64_t lease_ms);
+/* Leaves the store (others see the name free at once), then frees the
+ * lease and calls done (may be NULL) on the loop. */
+void act_lease_stop(act_lease_t *l, void (*done)(void *arg), void *arg);
+/* What is left of the lease on this node's clock (ms; <= 0: none). */
+int64_t act_lease_left_ms(const act_lease_t *l);
+
+/* ==== the embedded store: a dqlite node inside a seed node =============== */
+typedef struct act_store_node_config {
+  uint64_t id;              /* Raft id: the seed's place in the list + 1; 1 bootstraps */
+  const char *addr;         /* numeric HOST:PORT the store node listens on */
+  const char *dir;          /* its data directory (created 0700 if missing) */
+  const char *voters;       /* ids > 1: HOST:PORT,... of store nodes to join through */
+  int latency_ms;           /* one-way network latency for Raft's timeouts; 0: dqlite's */
+  int64_t join_timeout_ms;  /* 0: 10 s */
+} act_store_node_config_t;
+typedef struct act_store_node act_store_node_t;
+
+/* Starts the node on dqlite's own thread and, for ids > 1, joins it to the
+ * voters before returning. NULL with err if it cannot (or if this runtime
+ * was built without libdqlite-dev). */
+act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char *err, size_t cap);
+void act_store_node_stop(act_store_node_t *s);
+int act_store_node_available(void);
 
 #endif

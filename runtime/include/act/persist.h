@@ -3,8 +3,8 @@
  * Three layers, see runtime/src/persist/PERSIST.md:
  *
  *  1. The journal interface, act_journal_ops_t: one vtable per backend
- *     (embedded SQLite now, PostgreSQL later). Every backend passes the same
- *     test suite, tests/journal/tck.c, which is written against this vtable.
+ *     (embedded SQLite, PostgreSQL). Every backend passes the same test
+ *     suite, tests/journal/tck.c, which is written against this vtable.
  *  2. The journal writer, act_journal_writer_t: one thread that takes every
  *     append and snapshot request queued by any thread, writes them in one
  *     transaction (group commit) and then calls each request's `done`.
@@ -23,6 +23,17 @@
  * and a message naming the type. New types are added; types the journal
  * knows but the program does not are kept (an event of such a type found
  * during replay is an ACT_JOURNAL_ESCHEMA error).
+ *
+ * Fencing (virtual actors, LANGUAGE.md §10; backends with `fence` only). A
+ * journal opened `shared` may be written by several processes (nodes) at
+ * once, each pid only by the holder of its fence: the owner activating a
+ * pid at lease epoch E calls fence(pid, E), which raises the pid's epoch to
+ * E (refused with EFENCED if it is already higher), then recovers, then
+ * appends with write.epoch = E. A write commits only if the pid's epoch is
+ * still E at its commit, checked in the same transaction, so an owner that
+ * was paused past its lease cannot write once its successor fenced; its
+ * write is refused with EFENCED and writes nothing. Once a pid is fenced,
+ * a write without its epoch (0) is refused too.
  *
  * Errors. Every call that can fail returns an act_journal_status value and
  * fills an act_journal_err_t (if not NULL) with the same code and one line
@@ -56,7 +67,8 @@ typedef enum act_journal_status {
   ACT_JOURNAL_ECONFLICT = -6,   /* sequence number is not highest + 1 */
   ACT_JOURNAL_EBUSY = -7,       /* another process has the journal open */
   ACT_JOURNAL_EINVAL = -8,      /* bad argument (undeclared type, seq < 1) */
-  ACT_JOURNAL_ECLOSED = -9      /* the writer was stopped */
+  ACT_JOURNAL_ECLOSED = -9,    /* the writer was stopped */
+  ACT_JOURNAL_EFENCED = -10     /* the pid's fence is at another epoch */
 } act_journal_status_t;
 
 typedef struct act_journal_err {
@@ -101,7 +113,9 @@ typedef enum act_journal_sync {
 } act_journal_sync_t;
 
 typedef struct act_journal_config {
-  const char *location;         /* SQLite: the file's path */
+  const char *location;         /* SQLite: the file's path; PostgreSQL: the
+                                   postgres:// URL (tables act_journal_* in
+                                   the schema its search_path names) */
   act_journal_sync_t sync;
   const act_journal_type_t *types;   /* the program's schema */
   size_t ntypes;
@@ -112,6 +126,11 @@ typedef struct act_journal_config {
    * (ACT_JOURNAL_STATE) types: then it is taken over with a warning (a
    * renamed program). NULL: no check, nothing recorded. */
   const char *program;
+  /* Several processes write this journal at once, each pid only under its
+   * fence (see Fencing): no journal-wide lock (an exclusive open and a
+   * shared one refuse each other with EBUSY), nothing cached between
+   * transactions. Backends without `fence` refuse it (EINVAL). */
+  bool shared;
 } act_journal_config_t;
 
 /* One event of an append. */
@@ -138,6 +157,8 @@ typedef struct act_journal_write {
   const char *type;             /* SNAPSHOT: a declared ACT_JOURNAL_STATE type */
   const void *data;             /* SNAPSHOT: the encoded `var` fields */
   size_t len;
+  int64_t epoch;                /* EVENTS, SNAPSHOT: the writer's fence epoch
+                                   (0: the pid is not fenced) */
   int status;                   /* out: this write's act_journal_status_t */
 } act_journal_write_t;
 
@@ -185,6 +206,11 @@ typedef struct act_journal_ops {
   /* The highest event sequence number of pid, 0 if it has none. */
   int (*highest_seq)(act_journal_t *j, const char *pid, size_t pid_len,
                      int64_t *out, act_journal_err_t *err);
+  /* Raises pid's fence to epoch (>= 1), durably: OK if it was lower, absent
+   * or equal; EFENCED (naming both epochs) if it is higher. NULL: the
+   * backend has no fencing (one process per journal). */
+  int (*fence)(act_journal_t *j, const char *pid, size_t pid_len, int64_t epoch,
+               act_journal_err_t *err);
 } act_journal_ops_t;
 
 /* Every backend's journal starts with this. */
@@ -198,6 +224,12 @@ struct act_journal {
 
 /* The embedded SQLite backend (WAL; synchronous NORMAL or FULL). */
 extern const act_journal_ops_t act_journal_sqlite_ops;
+/* PostgreSQL (libpq; runtime/src/persist/pg.c, PERSIST.md). */
+extern const act_journal_ops_t act_journal_pg_ops;
+
+/* The backend a location names: PostgreSQL for "postgres://" and
+ * "postgresql://" URLs, else SQLite. */
+const act_journal_ops_t *act_journal_backend(const char *location);
 
 /* Convenience: the same calls through j->ops. */
 int act_journal_open(const act_journal_ops_t *ops, const act_journal_config_t *cfg,
@@ -241,7 +273,8 @@ struct act_journal_req {
   act_journal_req_t *next;      /* the writer's */
 };
 
-/* Fill req for one event (points req->w.events at req->one). */
+/* Fill req for one event (points req->w.events at req->one). The request's
+ * w.epoch is 0: set it afterwards for a fenced pid. */
 void act_journal_req_event(act_journal_req_t *req, const char *pid, size_t pid_len,
                            int64_t seq, const char *type, const void *data,
                            size_t len, act_journal_done_fn done, void *arg);

@@ -22,6 +22,9 @@ int64_t act_sys_vmhwm_kib(void);
 int64_t act_sys_vmrss_kib(void);
 /* Number of online CPUs. */
 int64_t act_sys_cpus(void);
+/* A full collection now, free memory handed back to the system; the bytes
+ * the collector's heap then holds (for measurements: it stops the world). */
+int64_t act_sys_collect(void);
 
 /* Whole file as a string; on failure "" and act_io_error() tells why. */
 struct act_str *act_io_read_file(struct act_str *path);

@@ -35,6 +35,9 @@ void act__push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a);
 void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m);
 /* ask.c */
 void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why);
+void act__fail_future_reason(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_str_t *reason);
+/* The reply r (or a failure) to the asker's mailbox, or to its node. */
+void act__deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r);
 /* backpressure.c (the rules are at the top of that file) */
 int act__park(act_actor_t *a, act_actor_t *t);
 void act__wake_waiters(act_ctx_t *cx, act_actor_t *t);

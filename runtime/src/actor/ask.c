@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "actor/actor.h"
+#include "cluster/remote.h"
 
 act_future_t *act_ask(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   act_future_t *f = act_alloc(sizeof *f);
@@ -23,7 +24,11 @@ static pthread_mutex_t ext_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_cond_t ext_cv = PTHREAD_COND_INITIALIZER;
 
-static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
+void act__deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
+  if (asker && (asker->flags & AF_REMOTE)) {   /* asked from another node */
+    act__remote_reply(cx, f, asker, r);
+    return;
+  }
   r->future = f;
   r->flags |= MF_REPLY;
   if (f->external || asker == NULL) {
@@ -42,23 +47,27 @@ static void deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, ac
 
 static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_failure_t), NULL, NULL};
 
-void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why) {
+void act__fail_future_reason(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_str_t *reason) {
   act_failure_t *r = act_alloc(sizeof *r);
   r->h.type = &failure_type;
   r->h.flags = MF_FAILED;
+  r->reason = reason;   /* the asker copies it into f when it accepts the reply */
+  if (asker && (asker->flags & AF_DEAD)) return;
+  act__deliver_reply(cx, f, asker, &r->h);
+}
+
+void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const char *why) {
   char buf[512];
   snprintf(buf, sizeof buf, "ask %s to %s %s", f->msg_name,
            f->target && f->target->type ? f->target->type->name : "actor", why);
-  r->reason = act_str_from_cstr(buf);
-  if (asker && (asker->flags & AF_DEAD)) return;
-  deliver_reply(cx, f, asker, &r->h);
+  act__fail_future_reason(cx, f, asker, act_str_from_cstr(buf));
 }
 
 void act_reply(act_ctx_t *cx, act_msg_t *r) {
   act_msg_t *m = cx->msg;
   if (m == NULL || m->future == NULL) return;
   if (r->type->share) r->type->share(r);
-  deliver_reply(cx, m->future, m->sender, r);
+  act__deliver_reply(cx, m->future, m->sender, r);
 }
 
 bool act_future_ready(act_future_t *f) { return f->state != 0; }

@@ -39,8 +39,7 @@ ACT_NORETURN void act_fault_div0(act_ctx_t *cx, const act_loc_t *loc) {
 
 ACT_NORETURN void act_exit(act_ctx_t *cx, int code) {
   (void)cx;
-  act__virtual_exit();
-  _exit(code & 0xff);
+  act__leave(code & 0xff);
 }
 
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason) {

@@ -10,6 +10,7 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "cluster/remote.h"
 
 /* A sender helps (act__help) once it has queued more than 1/HELP_AT of
  * the receiver's bound. */
@@ -38,16 +39,26 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
   }
 }
 
-void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) { enqueue(cx, a, m); }
+void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
+  /* Only control messages reach a proxy this way (stops from a
+   * supervisor); user mail goes through act_send. */
+  if ((m->flags & MF_CTL) && (atomic_load_explicit(&a->flags, memory_order_relaxed) & AF_REMOTE)) {
+    act__remote_ctl(cx, a, m);
+    return;
+  }
+  enqueue(cx, a, m);
+}
 
-void act__push(act_actor_t *a, act_msg_t *m) { enqueue(NULL, a, m); }
+void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
-  if (to->flags & (AF_DEAD | AF_VIRTUAL)) {   /* one test on the hot path */
-    if (to->flags & AF_VIRTUAL) {
-      /* It sends to the activation under its registry's lock: no help
-       * (act__help) may run other actors in there. */
+  if (to->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
+    if (to->flags & AF_REMOTE) {
+      act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
+    } else if (to->flags & AF_VIRTUAL) {
+      /* A key (virtual/virtual.c). It sends to the activation under its
+       * registry's lock: no help (act__help) may run other actors in there. */
       act_worker_t *w = cx ? cx->worker : NULL;
       if (w) w->nohelp++;
       act__virtual_send(cx, to, m);

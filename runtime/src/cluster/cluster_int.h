@@ -28,6 +28,8 @@ typedef struct act_cluster_faults {
 extern act_cluster_faults_t act__cluster_faults;
 
 int64_t act__cluster_now(void);   /* CLOCK_MONOTONIC, ns */
+/* The hooks a compiled program uses, unless a test installed its own. */
+void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg);
 
 /* ---- conn.c: one TCP connection, TLS inside, frames inside that ---- */
 #include <uv.h>
@@ -61,6 +63,9 @@ typedef struct act_conn {
   size_t inlen;
   act_reasm_t reasm;
   act_outmsg_t *out_head, *out_tail;
+  uint8_t *stage;                 /* frames not yet given to TLS (conn.c) */
+  size_t stage_len, stage_cap;
+  size_t sent;                    /* message bytes sent, not yet reported (node.c) */
 } act_conn_t;
 
 act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind);
@@ -69,8 +74,10 @@ int act__conn_dial(act_conn_t *c, const struct sockaddr *sa);
 int act__conn_accept(act_conn_t *c, uv_stream_t *listener);
 /* One frame of at most ACT_FRAME_MAX bytes, ahead of queued fragments. */
 void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n);
-/* A message of any size up to ACT_MESSAGE_MAX, sent in fragments. */
+/* A message of any size up to ACT_MESSAGE_MAX, sent in fragments; a
+ * small one may wait in the stage until act__conn_flush. */
 int act__conn_message(act_conn_t *c, const void *p, size_t n);
+void act__conn_flush(act_conn_t *c);
 /* Sends a REFUSE or BYE frame with the reason (unless type is 0), then closes. */
 void act__conn_close(act_conn_t *c, uint8_t type, const char *why);
 void act__addr_text(const struct sockaddr *sa, char *out, size_t cap);
@@ -80,8 +87,25 @@ void act__node_hello(act_conn_t *c);                            /* handshake ove
 void act__node_frame(act_conn_t *c, const act_frame_t *f);      /* after it */
 void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
 void act__node_closed(act_conn_t *c);                           /* about to be freed */
+void act__node_sent(act_conn_t *c, size_t n);   /* a message of n bytes left the queue */
+void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c (freed next) */
 const act_hello_t *act__node_me(act_node_t *n, int kind);
 act_tls_t *act__node_tls(act_node_t *n);
 uv_loop_t *act__node_loop(act_node_t *n);
+/* The store's live members (nodestore.c, on the loop): a peer seen there
+ * before and missing now has let its lease lapse — it is unreachable. */
+void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count);
+
+/* ---- nodestore.c: the node's membership in the coordination store ---- */
+/* A fenced node, or one whose name another incarnation holds, exits with
+ * this status (EX_TEMPFAIL: restart it, as a new incarnation). */
+#define ACT_EXIT_FENCED 75
+typedef struct act_nodestore act_nodestore_t;
+/* Opens the store on the node's loop (before the loop thread runs) and
+ * starts the lease; NULL with err on failure. */
+act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
+                                      int64_t lease_ms, char *err, size_t cap);
+/* Leaves the store and closes it, on the loop (frees itself). */
+void act__nodestore_leave(act_nodestore_t *s);
 
 #endif

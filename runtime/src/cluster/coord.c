@@ -5,7 +5,7 @@
 
 #include "act/cluster.h"
 
-static const act_coord_ops_t *const backends[] = {&act_coord_pg_ops};
+static const act_coord_ops_t *const backends[] = {&act_coord_pg_ops, &act_coord_dqlite_ops};
 
 act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap) {
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
@@ -14,7 +14,7 @@ act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, 
   }
   /* libpq also takes "postgresql://" */
   if (strncmp(url, "postgresql://", 13) == 0) return act_coord_pg_ops.open(loop, url, err, cap);
-  snprintf(err, cap, "no coordination store takes `%.80s` (postgres://... is supported)", url);
+  snprintf(err, cap, "no coordination store takes `%.80s` (postgres://... and dqlite://HOST:PORT,... are supported)", url);
   return NULL;
 }
 
@@ -45,4 +45,29 @@ void act_coord_unregister(act_coord_t *c, const char *name, const act_coord_owne
 void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
                      act_coord_cb cb, void *arg) {
   c->ops->claim(c, shard, node, inc, cb, arg);
+}
+void act_coord_owner(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg) {
+  c->ops->owner(c, shard, cb, arg);
+}
+void act_coord_release(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
+                       act_coord_cb cb, void *arg) {
+  c->ops->release(c, shard, node, inc, cb, arg);
+}
+/* Keys travel as SQL parameters of bounded size in every backend. */
+static int key_ok(const char *key, act_coord_cb cb, void *arg) {
+  if (key && *key && strlen(key) <= ACT_ADDR_MAX) return 1;
+  act_coord_result_t r = {.status = ACT_COORD_ERROR,
+                          .error = "coordination store: a journal key must have 1..80 bytes"};
+  if (cb) cb(arg, &r);
+  return 0;
+}
+void act_coord_fence(act_coord_t *c, const char *key, uint64_t epoch, act_coord_cb cb, void *arg) {
+  if (key_ok(key, cb, arg)) c->ops->fence(c, key, epoch, cb, arg);
+}
+void act_coord_append(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq,
+                      const void *data, size_t len, act_coord_cb cb, void *arg) {
+  if (key_ok(key, cb, arg)) c->ops->append(c, key, epoch, seq, data, len, cb, arg);
+}
+void act_coord_read(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg) {
+  if (key_ok(key, cb, arg)) c->ops->read(c, key, after, cb, arg);
 }

@@ -4,7 +4,9 @@
  *
  * One statement is in flight at a time; calls queue behind it in order.
  * Leases are measured by the server's now(), the one clock every node
- * shares; each call is a single statement, so each is atomic, and the
+ * shares (a row is live until `expires`, and may be taken over from
+ * `takeover` = expires + margin on); each call is a single statement, so
+ * each is atomic, and the
  * conflicting ones (two joins of a name, two claims of a shard) are
  * serialised by the row lock of INSERT ... ON CONFLICT DO UPDATE. If the
  * connection fails, the call in flight and every queued one are answered
@@ -19,28 +21,39 @@
 
 #include "act/cluster.h"
 
-enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM };
+enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM, Q_OWNER,
+       Q_RELEASE, Q_FENCE, Q_APPEND, Q_READ };
 
 /* Live: the member row of (node, incarnation) has a lease in the future. */
 #define LIVE(n, i) \
   "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i \
   " AND m.expires > now())"
+/* Held: not to be taken over yet — until lease + margin after the last
+ * renewal (the row's takeover time), as in every backend. */
+#define HELD(n, i) \
+  "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i \
+  " AND m.takeover > now())"
 
 static const char *const SQL[] = {
     [Q_SCHEMA] =
         "SET client_min_messages = warning; BEGIN; SELECT pg_advisory_xact_lock(7317);"
         "CREATE TABLE IF NOT EXISTS act_members (node text PRIMARY KEY, incarnation bigint NOT "
-        "NULL, addr text NOT NULL, expires timestamptz NOT NULL);"
+        "NULL, addr text NOT NULL, expires timestamptz NOT NULL, takeover timestamptz NOT NULL);"
         "CREATE TABLE IF NOT EXISTS act_names (name text PRIMARY KEY, node text NOT NULL, "
         "incarnation bigint NOT NULL, actor bigint NOT NULL);"
         "CREATE TABLE IF NOT EXISTS act_shards (shard integer PRIMARY KEY, node text NOT NULL, "
-        "incarnation bigint NOT NULL, epoch bigint NOT NULL); COMMIT",
-    [Q_JOIN] = "INSERT INTO act_members AS r (node, incarnation, addr, expires) "
-               "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') "
+        "incarnation bigint NOT NULL, epoch bigint NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS act_heads (key text PRIMARY KEY, epoch bigint NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS act_journal (key text NOT NULL, seq bigint NOT NULL, "
+        "epoch bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (key, seq)); COMMIT",
+    [Q_JOIN] = "INSERT INTO act_members AS r (node, incarnation, addr, expires, takeover) "
+               "VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', "
+               "now() + ($4 + $5) * interval '1 millisecond') "
                "ON CONFLICT (node) DO UPDATE SET incarnation = EXCLUDED.incarnation, "
-               "addr = EXCLUDED.addr, expires = EXCLUDED.expires "
-               "WHERE r.expires <= now() OR r.incarnation = EXCLUDED.incarnation RETURNING node",
-    [Q_RENEW] = "UPDATE act_members SET expires = now() + $3 * interval '1 millisecond' "
+               "addr = EXCLUDED.addr, expires = EXCLUDED.expires, takeover = EXCLUDED.takeover "
+               "WHERE r.takeover <= now() OR r.incarnation = EXCLUDED.incarnation RETURNING node",
+    [Q_RENEW] = "UPDATE act_members SET expires = now() + $3 * interval '1 millisecond', "
+                "takeover = now() + ($3 + $4) * interval '1 millisecond' "
                 "WHERE node = $1 AND incarnation = $2 AND expires > now() RETURNING node",
     [Q_LEAVE] = "DELETE FROM act_members WHERE node = $1 AND incarnation = $2",
     [Q_MEMBERS] = "SELECT node, incarnation, addr, "
@@ -52,7 +65,7 @@ static const char *const SQL[] = {
               "SELECT $1, $2, $3, $4 WHERE " LIVE("$2", "$3") " "
               "ON CONFLICT (name) DO UPDATE SET node = EXCLUDED.node, incarnation = "
               "EXCLUDED.incarnation, actor = EXCLUDED.actor "
-              "WHERE NOT " LIVE("r.node", "r.incarnation") " OR (r.node = EXCLUDED.node AND "
+              "WHERE NOT " HELD("r.node", "r.incarnation") " OR (r.node = EXCLUDED.node AND "
               "r.incarnation = EXCLUDED.incarnation AND r.actor = EXCLUDED.actor) "
               "RETURNING node, incarnation, actor) "
               "SELECT node, incarnation, actor, 1 FROM ins UNION ALL "
@@ -68,19 +81,42 @@ static const char *const SQL[] = {
                 "EXCLUDED.incarnation, epoch = CASE WHEN s.node = EXCLUDED.node AND "
                 "s.incarnation = EXCLUDED.incarnation THEN s.epoch ELSE s.epoch + 1 END "
                 "WHERE (s.node = EXCLUDED.node AND s.incarnation = EXCLUDED.incarnation) OR NOT "
-                LIVE("s.node", "s.incarnation") " RETURNING node, incarnation, epoch) "
+                HELD("s.node", "s.incarnation") " RETURNING node, incarnation, epoch) "
                 "SELECT node, incarnation, epoch, 1 FROM up UNION ALL "
                 "SELECT s.node, s.incarnation, s.epoch, 0 FROM act_shards s WHERE s.shard = $1 "
                 "AND NOT EXISTS (SELECT 1 FROM up) AND " LIVE("$2", "$3"),
+    [Q_OWNER] = "SELECT s.node, s.incarnation, s.epoch, CASE WHEN s.node <> '' AND "
+                LIVE("s.node", "s.incarnation") " THEN 1 ELSE 0 END FROM act_shards s "
+                "WHERE s.shard = $1",
+    /* The row stays, with its epoch, so the next claim still raises it. */
+    [Q_RELEASE] = "UPDATE act_shards SET node = '', incarnation = 0 WHERE shard = $1 AND "
+                  "node = $2 AND incarnation = $3 RETURNING shard",
+    /* The head's epoch after the call: raised to $2, or already past it. */
+    [Q_FENCE] = "WITH up AS (INSERT INTO act_heads AS h (key, epoch) VALUES ($1, $2) "
+                "ON CONFLICT (key) DO UPDATE SET epoch = EXCLUDED.epoch "
+                "WHERE h.epoch < EXCLUDED.epoch RETURNING epoch) "
+                "SELECT epoch FROM up UNION ALL SELECT epoch FROM act_heads WHERE key = $1 "
+                "AND NOT EXISTS (SELECT 1 FROM up)",
+    /* FOR SHARE waits for a fence in progress and then reads the epoch it
+     * committed, so an append and a fence of the same key are ordered. */
+    [Q_APPEND] = "WITH h AS (SELECT epoch FROM act_heads WHERE key = $1 FOR SHARE), "
+                 "ins AS (INSERT INTO act_journal (key, seq, epoch, data) "
+                 "SELECT $1, $2, $3, $4::bytea FROM h WHERE h.epoch = $3 "
+                 "ON CONFLICT DO NOTHING RETURNING 1) "
+                 "SELECT (SELECT count(*) FROM ins), COALESCE((SELECT epoch FROM h), 0)",
+    [Q_READ] = "SELECT seq, epoch, data FROM act_journal WHERE key = $1 AND seq > $2 "
+               "ORDER BY seq LIMIT 1000",
 };
 
-#define MAXP 4
+#define MAXP 5
 
 typedef struct req {
   struct req *next;
   int kind;
+  uint64_t epoch;       /* fence, append: the caller's */
+  int again;            /* register, claim: sent a second time */
   int nparams;
-  char params[MAXP][ACT_ADDR_MAX + 24];
+  char *params[MAXP];   /* malloc'd text */
   act_coord_cb cb;
   void *arg;
 } req_t;
@@ -124,6 +160,7 @@ static void watch(pg_t *p, int events) {
 
 static void answer(req_t *r, act_coord_result_t *res) {
   if (r->cb) r->cb(r->arg, res);
+  for (int i = 0; i < r->nparams; i++) free(r->params[i]);
   free(r);
 }
 
@@ -156,6 +193,23 @@ static void owner(const PGresult *r, int row, act_coord_owner_t *o) {
   o->actor = u64(r, row, 2);
 }
 
+/* Journal entries from (seq, epoch, data as bytea text). */
+static int read_entries(const PGresult *res, int rows, act_coord_result_t *out,
+                        act_coord_entry_t **entries) {
+  act_coord_entry_t *e = calloc(rows ? (size_t)rows : 1, sizeof *e);
+  if (e == NULL) return -1;
+  *entries = e;
+  for (int i = 0; i < rows; i++) {
+    e[i].seq = u64(res, i, 0);
+    e[i].epoch = u64(res, i, 1);
+    e[i].data = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 2), &e[i].len);
+    out->nentries = (size_t)i + 1;
+    if (e[i].data == NULL) return -1;
+  }
+  out->entries = e;
+  return 0;
+}
+
 /* The statement in flight is over: turn its rows into the answer. */
 static void finish(pg_t *p) {
   req_t *r = p->head;
@@ -166,6 +220,7 @@ static void finish(pg_t *p) {
   p->last = NULL;
   act_coord_result_t out = {.status = ACT_COORD_OK};
   act_coord_member_t *members = NULL;
+  act_coord_entry_t *entries = NULL;
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   int rows = res ? PQntuples(res) : 0;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -186,6 +241,18 @@ static void finish(pg_t *p) {
       break;
     case Q_REG:
     case Q_CLAIM:
+      if (rows == 0 && !r->again) {
+        /* Nothing written and no holder in the statement's snapshot: the
+         * holder may have committed after the snapshot was taken (ON
+         * CONFLICT saw it, the SELECT could not). Once more, with a new
+         * snapshot; an empty answer then means the caller is no member. */
+        r->again = 1;
+        r->next = p->head;
+        p->head = r;
+        if (p->tail == NULL) p->tail = r;
+        PQclear(res);
+        return;
+      }
       if (rows == 0) {
         out.status = ACT_COORD_LOST;
         break;
@@ -193,6 +260,31 @@ static void finish(pg_t *p) {
       owner(res, 0, &out.owner);
       if (r->kind == Q_CLAIM) out.epoch = out.owner.actor, out.owner.actor = 0;
       out.status = strcmp(PQgetvalue(res, 0, 3), "1") == 0 ? ACT_COORD_OK : ACT_COORD_TAKEN;
+      break;
+    case Q_RELEASE: out.status = rows ? ACT_COORD_OK : ACT_COORD_NOTFOUND; break;
+    case Q_OWNER:
+      out.status = ACT_COORD_NOTFOUND;
+      if (rows == 0) break;
+      owner(res, 0, &out.owner);
+      out.epoch = out.owner.actor, out.owner.actor = 0;
+      if (strcmp(PQgetvalue(res, 0, 3), "1") == 0) out.status = ACT_COORD_OK;
+      break;
+    case Q_FENCE:
+      out.epoch = rows ? u64(res, 0, 0) : 0;
+      out.status = out.epoch == r->epoch ? ACT_COORD_OK : ACT_COORD_LOST;
+      break;
+    case Q_APPEND:
+      out.epoch = rows ? u64(res, 0, 1) : 0;
+      out.status = rows && u64(res, 0, 0) == 1 ? ACT_COORD_OK
+                   : out.epoch != r->epoch    ? ACT_COORD_LOST
+                                              : ACT_COORD_TAKEN;
+      if (out.status != ACT_COORD_LOST) out.epoch = r->epoch;
+      break;
+    case Q_READ:
+      if (read_entries(res, rows, &out, &entries) != 0) {
+        out.status = ACT_COORD_ERROR;
+        out.error = "coordination store: a journal entry that does not decode";
+      }
       break;
     case Q_MEMBERS:
       members = calloc(rows ? (size_t)rows : 1, sizeof *members);
@@ -213,8 +305,11 @@ static void finish(pg_t *p) {
     default: break;
     }
   }
-  PQclear(res);
   answer(r, &out);
+  if (entries)
+    for (size_t i = 0; i < out.nentries; i++) PQfreemem((void *)entries[i].data);
+  free(entries);
+  PQclear(res);
   free(members);
 }
 
@@ -281,7 +376,9 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   }
 }
 
-static void push(pg_t *p, int kind, act_coord_cb cb, void *arg, int n, ...) {
+/* Queues a statement with n text parameters (epoch: the caller's, for
+ * fence and append); answers at once if the store has failed. */
+static void push(pg_t *p, int kind, uint64_t epoch, act_coord_cb cb, void *arg, int n, ...) {
   req_t *r = calloc(1, sizeof *r);
   if (r == NULL) {
     act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
@@ -289,12 +386,22 @@ static void push(pg_t *p, int kind, act_coord_cb cb, void *arg, int n, ...) {
     return;
   }
   r->kind = kind;
+  r->epoch = epoch;
   r->cb = cb;
   r->arg = arg;
-  r->nparams = n;
   va_list ap;
   va_start(ap, n);
-  for (int i = 0; i < n; i++) snprintf(r->params[i], sizeof r->params[i], "%s", va_arg(ap, const char *));
+  for (int i = 0; i < n; i++) {
+    const char *v = va_arg(ap, const char *);
+    r->params[i] = strdup(v);
+    r->nparams = i + 1;
+    if (r->params[i] == NULL) {
+      va_end(ap);
+      act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
+      answer(r, &res);
+      return;
+    }
+  }
   va_end(ap);
   if (p->failed) {
     act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = p->error};
@@ -331,7 +438,7 @@ static act_coord_t *pg_open(struct uv_loop_s *loop, const char *url, char *err, 
     return NULL;
   }
   watch(p, UV_WRITABLE);   /* libpq's rule: start by waiting to write */
-  push(p, Q_SCHEMA, NULL, NULL, 0);
+  push(p, Q_SCHEMA, 0, NULL, NULL, 0);
   return &p->base;
 }
 
@@ -350,43 +457,81 @@ static void pg_close(act_coord_t *c) {
 
 static void pg_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
                     void *arg) {
-  char inc[24], ms[24];
-  push((pg_t *)c, Q_JOIN, cb, arg, 4, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms));
+  char inc[24], ms[24], mg[24];
+  push((pg_t *)c, Q_JOIN, 0, cb, arg, 5, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms),
+       NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }
 static void pg_renew(act_coord_t *c, const char *node, uint64_t incarnation, int64_t lease_ms,
                      act_coord_cb cb, void *arg) {
-  char inc[24], ms[24];
-  push((pg_t *)c, Q_RENEW, cb, arg, 3, node, NUM(inc, incarnation), NUM(ms, lease_ms));
+  char inc[24], ms[24], mg[24];
+  push((pg_t *)c, Q_RENEW, 0, cb, arg, 4, node, NUM(inc, incarnation), NUM(ms, lease_ms),
+       NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }
 static void pg_leave(act_coord_t *c, const char *node, uint64_t incarnation, act_coord_cb cb,
                      void *arg) {
   char inc[24];
-  push((pg_t *)c, Q_LEAVE, cb, arg, 2, node, NUM(inc, incarnation));
+  push((pg_t *)c, Q_LEAVE, 0, cb, arg, 2, node, NUM(inc, incarnation));
 }
 static void pg_members(act_coord_t *c, act_coord_cb cb, void *arg) {
-  push((pg_t *)c, Q_MEMBERS, cb, arg, 0);
+  push((pg_t *)c, Q_MEMBERS, 0, cb, arg, 0);
 }
 static void pg_reg(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
                    void *arg) {
   char inc[24], actor[24];
-  push((pg_t *)c, Q_REG, cb, arg, 4, name, o->node, NUM(inc, o->incarnation), NUM(actor, o->actor));
+  push((pg_t *)c, Q_REG, 0, cb, arg, 4, name, o->node, NUM(inc, o->incarnation), NUM(actor, o->actor));
 }
 static void pg_lookup(act_coord_t *c, const char *name, act_coord_cb cb, void *arg) {
-  push((pg_t *)c, Q_LOOKUP, cb, arg, 1, name);
+  push((pg_t *)c, Q_LOOKUP, 0, cb, arg, 1, name);
 }
 static void pg_unreg(act_coord_t *c, const char *name, const act_coord_owner_t *o, act_coord_cb cb,
                      void *arg) {
   char inc[24], actor[24];
-  push((pg_t *)c, Q_UNREG, cb, arg, 4, name, o->node, NUM(inc, o->incarnation),
+  push((pg_t *)c, Q_UNREG, 0, cb, arg, 4, name, o->node, NUM(inc, o->incarnation),
        NUM(actor, o->actor));
 }
 static void pg_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t incarnation,
                      act_coord_cb cb, void *arg) {
   char sh[24], inc[24];
-  push((pg_t *)c, Q_CLAIM, cb, arg, 3, NUM(sh, shard), node, NUM(inc, incarnation));
+  push((pg_t *)c, Q_CLAIM, 0, cb, arg, 3, NUM(sh, shard), node, NUM(inc, incarnation));
+}
+
+static void pg_owner(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg) {
+  char sh[24];
+  push((pg_t *)c, Q_OWNER, 0, cb, arg, 1, NUM(sh, shard));
+}
+static void pg_release(act_coord_t *c, uint32_t shard, const char *node, uint64_t incarnation,
+                       act_coord_cb cb, void *arg) {
+  char sh[24], inc[24];
+  push((pg_t *)c, Q_RELEASE, 0, cb, arg, 3, NUM(sh, shard), node, NUM(inc, incarnation));
+}
+static void pg_fence(act_coord_t *c, const char *key, uint64_t epoch, act_coord_cb cb, void *arg) {
+  char e[24];
+  push((pg_t *)c, Q_FENCE, epoch, cb, arg, 2, key, NUM(e, epoch));
+}
+static void pg_append(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq,
+                      const void *data, size_t len, act_coord_cb cb, void *arg) {
+  /* bytea's text form: \x and two hex digits a byte. */
+  char *hex = malloc(2 * len + 3);
+  if (hex == NULL) {
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
+    if (cb) cb(arg, &res);
+    return;
+  }
+  static const char digits[] = "0123456789abcdef";
+  const uint8_t *b = data;
+  hex[0] = '\\', hex[1] = 'x';
+  for (size_t i = 0; i < len; i++) hex[2 + 2 * i] = digits[b[i] >> 4], hex[3 + 2 * i] = digits[b[i] & 15];
+  hex[2 + 2 * len] = 0;
+  char e[24], s[24];
+  push((pg_t *)c, Q_APPEND, epoch, cb, arg, 4, key, NUM(s, seq), NUM(e, epoch), hex);
+  free(hex);
+}
+static void pg_read(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg) {
+  char a[24];
+  push((pg_t *)c, Q_READ, 0, cb, arg, 2, key, NUM(a, after));
 }
 
 const act_coord_ops_t act_coord_pg_ops = {
     "postgres://", pg_open, pg_close, pg_join, pg_renew, pg_leave, pg_members,
-    pg_reg,        pg_lookup, pg_unreg, pg_claim,
+    pg_reg,        pg_lookup, pg_unreg, pg_claim,  pg_owner, pg_release, pg_fence, pg_append, pg_read,
 };

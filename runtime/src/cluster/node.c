@@ -17,6 +17,9 @@
  * SIGSTOP, say), since everything it owned has been declared lost. A
  * restarted node has a new incarnation and is welcome. A closed
  * connection alone proves nothing and is simply dialled again. */
+#define GC_THREADS
+#include <gc/gc.h>
+
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,13 +39,27 @@
 
 act_cluster_faults_t act__cluster_faults;
 
+typedef struct outbox {   /* act_cluster_send from other threads */
+  struct outbox *next;
+  char node[ACT_NAME_MAX + 1];
+  size_t len;
+  uint8_t data[];
+} outbox_t;
+
+/* Messages wait here while a peer's data connection is not up yet (it
+ * is dialled once the control connection is): at most WAIT_MAX bytes. */
+#define WAIT_MAX (64u * 1024u * 1024u)
+
 struct act_peer {
   act_peer_t *next;
+  outbox_t *wait_head, *wait_tail;
+  size_t wait_bytes;
   act_hello_t hello;               /* as it introduced itself */
   struct sockaddr_storage sa;      /* where it listens */
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
   act_phi_t phi;
   int64_t next_dial;
+  int in_store;                    /* seen among the store's live members */
 };
 
 typedef struct seed {
@@ -54,13 +71,6 @@ typedef struct quarantined {
   char node[ACT_NAME_MAX + 1];
   uint64_t incarnation;
 } quarantined_t;
-
-typedef struct outbox {   /* act_cluster_send from other threads */
-  struct outbox *next;
-  char node[ACT_NAME_MAX + 1];
-  size_t len;
-  uint8_t data[];
-} outbox_t;
 
 struct act_node {
   uv_loop_t loop;
@@ -83,6 +93,9 @@ struct act_node {
   pthread_mutex_t mu;   /* peers (readers elsewhere), outbox, stopping */
   outbox_t *out_head, *out_tail;
   int stopping;
+  int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
+  int64_t last_tick;
+  act_nodestore_t *store;   /* --act-store: NULL without one */
 };
 
 static act_node_t *g_node;
@@ -91,6 +104,7 @@ static act_cluster_event_fn g_event;
 static void *g_event_arg;
 static act_cluster_message_fn g_msg;
 static void *g_msg_arg;
+static act_cluster_sent_fn g_sent;
 
 int64_t act__cluster_now(void) {
   struct timespec ts;
@@ -188,6 +202,16 @@ static void send_peers(act_node_t *n, act_conn_t *to, act_peer_t *only) {
   if (k && len) act__conn_frame(to, ACT_FR_PEERS, buf, len);
 }
 
+static void free_waiting(act_peer_t *p) {
+  for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
+    nx = o->next;
+    if (g_sent) g_sent(o->node, o->len);   /* dropped */
+    free(o);
+  }
+  p->wait_head = p->wait_tail = NULL;
+  p->wait_bytes = 0;
+}
+
 /* The peer is gone (reason: "unreachable", "left", "restarted"). */
 static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const char *detail) {
   act__logf("act: cluster: node %s is %s%s\n", p->hello.node,
@@ -210,6 +234,7 @@ static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const ch
       act__conn_close(c, ACT_FR_BYE, reason);
     }
   tell(p->hello.node, 0, reason);
+  free_waiting(p);
   free(p);
 }
 
@@ -285,6 +310,16 @@ void act__node_hello(act_conn_t *c) {
   }
   p->conn[c->kind] = c;
   c->peer = p;
+  if (c->kind == ACT_CONN_DATA) {   /* what waited for it, in order */
+    for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
+      nx = o->next;
+      act__conn_message(c, o->data, o->len);
+      free(o);
+    }
+    p->wait_head = p->wait_tail = NULL;
+    p->wait_bytes = 0;
+    act__conn_flush(c);
+  }
   if (fresh) {
     act__logf("act: cluster: node %s joined (%s)\n", h->node, h->addr);
     tell(h->node, 1, "joined");
@@ -328,12 +363,28 @@ void act__node_frame(act_conn_t *c, const act_frame_t *f) {
   }
 }
 
+static void report_sent(act_conn_t *c);
+
+/* Reported per batch (report_sent), not per message. */
+void act__node_sent(act_conn_t *c, size_t n) { c->sent += n; }
+
+void act__node_dropped(act_conn_t *c, size_t n) {
+  c->sent += n;
+  report_sent(c);
+}
+
+static void report_sent(act_conn_t *c) {
+  if (c->sent && g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, c->sent);
+  c->sent = 0;
+}
+
 void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
   if (g_msg && c->peer) g_msg(g_msg_arg, c->peer->hello.node, m, len);
 }
 
 void act__node_closed(act_conn_t *c) {
   act_node_t *n = c->node;
+  report_sent(c);
   for (act_conn_t **pp = &n->conns; *pp; pp = &(*pp)->next)
     if (*pp == c) {
       *pp = c->next;
@@ -358,9 +409,35 @@ static void on_accept(uv_stream_t *l, int status) {
     act__conn_close(c, 0, "");   /* too many half-open connections */
 }
 
+static void leave(act_node_t *n);
+
+void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count) {
+  for (act_peer_t *p = n->peers, *nx; p; p = nx) {
+    nx = p->next;
+    int live = 0;
+    for (size_t i = 0; i < count && !live; i++)
+      live = m[i].incarnation == p->hello.incarnation && strcmp(m[i].node, p->hello.node) == 0;
+    /* Only a peer seen there before: one that has not joined yet is not lost. */
+    if (live)
+      p->in_store = 1;
+    else if (p->in_store)
+      peer_down(n, p, "unreachable", " (its lease in the store lapsed)");
+  }
+}
+
 static void on_tick(uv_timer_t *t) {
   act_node_t *n = t->data;
   int64_t now = act__cluster_now();
+  if (n->leave_by) {
+    leave(n);
+    return;
+  }
+  /* A late tick means this loop stalled (a collection, a long turn):
+   * heartbeats may be waiting unread in the sockets, so this once the
+   * silence is not held against the peers. */
+  int stalled = n->last_tick && now - n->last_tick > n->hb / 2;
+  n->last_tick = now;
+  for (act_conn_t *c = n->conns; c; c = c->next) report_sent(c);   /* drained by writes */
   for (act_conn_t *c = n->conns, *nx; c; c = nx) {
     nx = c->next;
     if (c->state < C_UP && now > c->deadline) {
@@ -372,7 +449,7 @@ static void on_tick(uv_timer_t *t) {
   for (act_peer_t *p = n->peers, *nx; p; p = nx) {
     nx = p->next;
     double phi = act_phi(&p->phi, now);
-    if (phi > PHI_THRESHOLD) {
+    if (phi > PHI_THRESHOLD && !stalled) {
       char detail[96];
       snprintf(detail, sizeof detail, " (no heartbeat for %lld ms, phi %.1f)",
                (long long)((now - p->phi.last) / 1000000), phi);
@@ -412,21 +489,25 @@ static void on_tick(uv_timer_t *t) {
 
 static void close_cb(uv_handle_t *h) { (void)h; }
 
-static void on_wake(uv_async_t *a) {
-  act_node_t *n = a->data;
-  pthread_mutex_lock(&n->mu);
-  outbox_t *o = n->out_head;
-  n->out_head = n->out_tail = NULL;
-  int stopping = n->stopping;
-  pthread_mutex_unlock(&n->mu);
-  for (outbox_t *nx; o; o = nx) {
-    nx = o->next;
-    act_peer_t *p = find_peer(n, o->node);
-    act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
-    if (c && c->state == C_UP) act__conn_message(c, o->data, o->len);
-    free(o);
+/* Messages still queued for some peer (a leaving node waits for them). */
+static int undelivered(act_node_t *n) {
+  for (act_peer_t *p = n->peers; p; p = p->next) {
+    act_conn_t *c = p->conn[ACT_CONN_DATA];
+    if (c && c->state == C_UP && (c->out_head || c->tcp.write_queue_size > 0)) return 1;
   }
-  if (!stopping) return;
+  return 0;
+}
+
+/* The clean leave: once what was sent before it is on its way (or after
+ * LEAVE_WAIT), `BYE left` to every peer, then close everything. */
+#define LEAVE_WAIT (2 * 1000000000LL)
+static void leave(act_node_t *n) {
+  if (n->leave_by == 0) {
+    n->leave_by = act__cluster_now() + LEAVE_WAIT;
+    act__nodestore_leave(n->store);   /* the name is free at once */
+    n->store = NULL;
+  }
+  if (undelivered(n) && act__cluster_now() < n->leave_by) return;   /* the tick comes back */
   while (n->peers) {
     act_peer_t *p = n->peers;
     if (p->conn[ACT_CONN_CONTROL]) {
@@ -438,6 +519,7 @@ static void on_wake(uv_async_t *a) {
     pthread_mutex_lock(&n->mu);
     n->peers = p->next;
     pthread_mutex_unlock(&n->mu);
+    free_waiting(p);
     free(p);
   }
   while (n->conns) act__conn_close(n->conns, 0, "");
@@ -446,9 +528,58 @@ static void on_wake(uv_async_t *a) {
   uv_close((uv_handle_t *)&n->wake, close_cb);
 }
 
+/* At most this much of the outbox per turn of the loop, so that timers
+ * (heartbeats) and reads come between the parts of a large burst. */
+#define WAKE_BUDGET (1024 * 1024)
+
+static void on_wake(uv_async_t *a) {
+  act_node_t *n = a->data;
+  pthread_mutex_lock(&n->mu);
+  outbox_t *o = n->out_head, *last = NULL;
+  size_t taken = 0;
+  for (outbox_t *x = o; x && taken < WAKE_BUDGET; x = x->next) taken += x->len, last = x;
+  if (last && last->next) {   /* the rest waits for the next turn (out_tail stays) */
+    n->out_head = last->next;
+    last->next = NULL;
+    uv_async_send(&n->wake);
+  } else {
+    n->out_head = n->out_tail = NULL;
+  }
+  int stopping = n->stopping;
+  pthread_mutex_unlock(&n->mu);
+  for (outbox_t *nx; o; o = nx) {
+    nx = o->next;
+    act_peer_t *p = find_peer(n, o->node);
+    act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
+    if (c && c->state == C_UP && p->wait_head == NULL) {
+      act__conn_message(c, o->data, o->len);
+    } else if (p && p->wait_bytes + o->len <= WAIT_MAX) {
+      o->next = NULL;
+      if (p->wait_tail) p->wait_tail->next = o;
+      else p->wait_head = o;
+      p->wait_tail = o;
+      p->wait_bytes += o->len;
+      continue;
+    } else if (g_sent) {
+      g_sent(o->node, o->len);   /* dropped: it waits no more */
+    }
+    free(o);
+  }
+  for (act_conn_t *c = n->conns; c; c = c->next) {   /* the batch, in few writes */
+    if (c->stage_len) act__conn_flush(c);
+    report_sent(c);
+  }
+  if (stopping && n->leave_by == 0) leave(n);
+}
+
 static void run(void *arg) {
   act_node_t *n = arg;
+  /* This thread decodes messages into Act values: the collector must
+   * know it (and scan its stack). */
+  struct GC_stack_base sb;
+  int registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
   uv_run(&n->loop, UV_RUN_DEFAULT);
+  if (registered) GC_unregister_my_thread();
 }
 
 /* ---- the public calls ------------------------------------------------------ */
@@ -464,6 +595,31 @@ void act_cluster_on_message(act_cluster_message_fn fn, void *arg) {
   g_msg_arg = arg;
 }
 int act_cluster_running(void) { return g_node != NULL; }
+void act_cluster_on_sent(act_cluster_sent_fn fn) { g_sent = fn; }
+
+void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg) {
+  if (g_event == NULL) act_cluster_on_change(ev, arg);
+  if (g_msg == NULL) act_cluster_on_message(msg, arg);
+}
+
+const char *act_cluster_self(uint64_t *incarnation) {
+  act_node_t *n = g_node;
+  if (n == NULL) return NULL;
+  if (incarnation) *incarnation = n->me.incarnation;
+  return n->me.node;
+}
+
+uint64_t act_cluster_incarnation(const char *node) {
+  act_node_t *n = g_node;
+  if (n == NULL) return 0;
+  if (strcmp(node, n->me.node) == 0) return n->me.incarnation;
+  uint64_t inc = 0;
+  pthread_mutex_lock(&n->mu);
+  for (act_peer_t *p = n->peers; p && inc == 0; p = p->next)
+    if (strcmp(p->hello.node, node) == 0) inc = p->hello.incarnation;
+  pthread_mutex_unlock(&n->mu);
+  return inc;
+}
 
 size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
   act_node_t *n = g_node;
@@ -488,13 +644,21 @@ int act_cluster_send(const char *node, const void *data, size_t len) {
   o->len = len;
   memcpy(o->data, data, len);
   pthread_mutex_lock(&n->mu);
+  if (n->stopping) {   /* the wake handle may be closed already */
+    pthread_mutex_unlock(&n->mu);
+    free(o);
+    return -1;
+  }
+  /* A list that was not empty has a wake-up on its way already (the loop
+   * takes the list under this lock, and wakes itself for what it left). */
+  int wake = n->out_head == NULL;
   if (n->out_tail)
     n->out_tail->next = o;
   else
     n->out_head = o;
   n->out_tail = o;
+  if (wake) uv_async_send(&n->wake);
   pthread_mutex_unlock(&n->mu);
-  uv_async_send(&n->wake);
   return 0;
 }
 
@@ -536,12 +700,6 @@ static int configure(act_node_t *n, const act_cluster_config_t *cfg, char *err, 
     sd->backoff = n->hb;
     s += len + (s[len] == ',');
   }
-  if (cfg->store && strncmp(cfg->store, "postgres://", 11) != 0 &&
-      strncmp(cfg->store, "postgresql://", 13) != 0)
-    return fail(err, cap,
-                "--act-store takes a postgres://... URL, not `%.80s` (the embedded store is not "
-                "available yet)",
-                cfg->store);
   if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
     n->tls = act__tls_cert(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err, cap);
   } else if (cfg->cookie_file) {
@@ -584,6 +742,20 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
   uv_async_init(&n->loop, &n->wake, on_wake);
   n->wake.data = n;
+  if (cfg->store) {
+    int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
+    n->store = act__nodestore_start(n, &n->loop, cfg->store, lease_ms, err, cap);
+    if (n->store == NULL) {   /* bad URL: nothing of the store is on the loop */
+      uv_close((uv_handle_t *)&n->listener, NULL);
+      uv_close((uv_handle_t *)&n->tick, NULL);
+      uv_close((uv_handle_t *)&n->wake, NULL);
+      uv_run(&n->loop, UV_RUN_DEFAULT);
+      uv_loop_close(&n->loop);
+      act__tls_free(n->tls);
+      free(n);
+      return -1;
+    }
+  }
   g_node = n;
   if (uv_thread_create(&n->thread, run, n) != 0) {
     g_node = NULL;

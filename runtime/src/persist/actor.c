@@ -95,7 +95,8 @@ void act__persist_start(const char *argv0) {
   cfg.types = schema;
   cfg.ntypes = nschema;
   act_journal_err_t err;
-  if (act_journal_open(&act_journal_sqlite_ops, &cfg, &journal, &err) != ACT_JOURNAL_OK) fatal(err.msg);
+  if (act_journal_open(act_journal_backend(path), &cfg, &journal, &err) != ACT_JOURNAL_OK)
+    fatal(err.msg);
   journal->warn = journal_warn;
   act_journal_writer_opts_t o;
   memset(&o, 0, sizeof o);

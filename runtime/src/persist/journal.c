@@ -23,6 +23,7 @@ const char *act_journal_status_name(int status) {
   case ACT_JOURNAL_EBUSY: return "EBUSY";
   case ACT_JOURNAL_EINVAL: return "EINVAL";
   case ACT_JOURNAL_ECLOSED: return "ECLOSED";
+  case ACT_JOURNAL_EFENCED: return "EFENCED";
   default: return "?";
   }
 }
@@ -197,6 +198,13 @@ char *act_journal_default_path(const char *argv0, const char *opt) {
   memcpy(p, base, n);
   memcpy(p + n, ".journal.db", sizeof ".journal.db");
   return p;
+}
+
+const act_journal_ops_t *act_journal_backend(const char *location) {
+  if (location && (strncmp(location, "postgres://", 11) == 0 ||
+                   strncmp(location, "postgresql://", 13) == 0))
+    return &act_journal_pg_ops;
+  return &act_journal_sqlite_ops;
 }
 
 int act_journal_open(const act_journal_ops_t *ops, const act_journal_config_t *cfg,

@@ -69,14 +69,6 @@
 
 static const char SQ_MAGIC[16] = "SQLite format 3";   /* with its NUL */
 
-typedef struct sq_type {
-  int64_t id;
-  int kind;
-  char *name;
-  uint64_t fp;               /* the journal's (== the program's if both) */
-  bool in_program;
-} sq_type;
-
 /* A pid's newest event. id/seq: as written in the open transaction (the
  * writer's); cid/cseq: as committed (readers', under hmu). */
 typedef struct sq_head {
@@ -119,13 +111,8 @@ typedef struct sq_journal {
   /* readers */
   pthread_mutex_t rmu;
   sq_reader *free_readers;
-  /* types: by id (journal) and by (kind, name) (program) */
-  sq_type **by_id;
-  size_t nby_id;
-  sq_type **by_name;         /* open addressing, cap a power of two */
-  size_t name_cap;
-  sq_type *types;            /* storage */
-  size_t ntypes;
+  act__jtypes_t types;         /* the journal's and the program's (types.c) */
+  char takeover[400];          /* a warning for once the open succeeded */
   /* the commit mark (mark.h): written after every commit that adds events */
   int mark_fd;
   act__jmark_t mark;
@@ -166,43 +153,6 @@ static int sq_fail(sq_journal *s, act_journal_err_t *err, sqlite3 *db, int rc,
   default:
     return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: %s failed: %s", path, what, m);
   }
-}
-
-/* ---- types ---------------------------------------------------------------- */
-
-static uint64_t name_hash(int kind, const char *name) {
-  uint64_t h = act_journal_fingerprint(name, strlen(name));
-  return h ^ (uint64_t)kind * 0x9E3779B97F4A7C15ull;
-}
-
-static sq_type *type_find(sq_journal *s, int kind, const char *name) {
-  if (!name || !s->name_cap) return NULL;
-  size_t m = s->name_cap - 1, i = name_hash(kind, name) & m;
-  for (sq_type *t; (t = s->by_name[i]); i = (i + 1) & m)
-    if (t->kind == kind && (t->name == name || strcmp(t->name, name) == 0)) return t;
-  return NULL;
-}
-
-static void type_index(sq_journal *s, sq_type *t) {
-  size_t m = s->name_cap - 1, i = name_hash(t->kind, t->name) & m;
-  while (s->by_name[i]) i = (i + 1) & m;
-  s->by_name[i] = t;
-}
-
-static const char *kind_word(int kind) {
-  return kind == ACT_JOURNAL_STATE ? "the state of" : "event";
-}
-
-
-static uint32_t rec_crc(const void *data, size_t len, int64_t seq, int64_t prev,
-                        const char *pid, size_t pid_len, uint64_t tag) {
-  unsigned char b[24];
-  uint64_t u[3] = {(uint64_t)seq, (uint64_t)prev, tag};
-  for (int k = 0; k < 3; k++)
-    for (int i = 0; i < 8; i++) b[8 * k + i] = (unsigned char)(u[k] >> (8 * i));
-  uint32_t c = act_journal_crc32c(0, data, len);
-  c = act_journal_crc32c(c, b, sizeof b);
-  return act_journal_crc32c(c, pid, pid_len);
 }
 
 /* ---- opening ---------------------------------------------------------------- */
@@ -451,126 +401,43 @@ static int sq_check_tables(sq_journal *s, act_journal_err_t *err) {
   return ACT_JOURNAL_OK;
 }
 
-/* Load the journal's types, compare the program's, add the new ones. */
-static int sq_schema(sq_journal *s, const act_journal_config_t *cfg,
-                     act_journal_err_t *err) {
+/* The journal's types as stored (read only). */
+static int sq_load_types(sq_journal *s, act_journal_err_t *err) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(s->db, "SELECT id, kind, name, fingerprint FROM types", -1,
                               &st, NULL);
   if (rc != SQLITE_OK) return sq_fail(s, err, s->db, rc, "reading the types");
-  size_t cap = 16 + cfg->ntypes, n = 0;
-  sq_type *ts = calloc(cap, sizeof *ts);
-  int64_t max_id = 0;
-  while (ts && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n == cap) {
-      sq_type *nt = realloc(ts, 2 * cap * sizeof *ts);
-      if (!nt) break;
-      memset(nt + cap, 0, cap * sizeof *nt);
-      ts = nt;
-      cap *= 2;
-    }
-    const char *name = (const char *)sqlite3_column_text(st, 2);
-    ts[n].id = sqlite3_column_int64(st, 0);
-    ts[n].kind = sqlite3_column_int(st, 1);
-    ts[n].name = strdup(name ? name : "");
-    ts[n].fp = (uint64_t)sqlite3_column_int64(st, 3);
-    if (ts[n].id > max_id) max_id = ts[n].id;
-    if (ts[n].id < 1 || ts[n].id > 10000000 ||
-        (ts[n].kind != ACT_JOURNAL_EVENT && ts[n].kind != ACT_JOURNAL_STATE)) {
-      sqlite3_finalize(st);
-      for (size_t i = 0; i <= n; i++) free(ts[i].name);
-      free(ts);
-      return act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                       "journal %s is damaged: its table of types has a bad row", s->path);
-    }
-    n++;
-  }
+  int code = ACT_JOURNAL_OK;
+  while (code == ACT_JOURNAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    code = act__jtypes_add(&s->types, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+                           (const char *)sqlite3_column_text(st, 2),
+                           (uint64_t)sqlite3_column_int64(st, 3), s->path, err);
   sqlite3_finalize(st);
-  if (!ts || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
-    if (ts)
-      for (size_t i = 0; i < n; i++) free(ts[i].name);
-    free(ts);
-    return ts ? sq_fail(s, err, s->db, rc, "reading the types")
-              : act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->path);
-  }
-  size_t njournal = n;
-  /* room for the program's new types */
-  if (cap < n + cfg->ntypes) {
-    sq_type *nt = realloc(ts, (n + cfg->ntypes) * sizeof *ts);
-    if (!nt) {
-      for (size_t i = 0; i < n; i++) free(ts[i].name);
-      free(ts);
-      return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->path);
-    }
-    ts = nt;
-    cap = n + cfg->ntypes;
-  }
-  s->types = ts;
-  s->ntypes = n;
-  s->name_cap = 16;
-  while (s->name_cap < 2 * (n + cfg->ntypes) + 1) s->name_cap *= 2;
-  s->by_name = calloc(s->name_cap, sizeof *s->by_name);
-  if (!s->by_name) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->path);
-  for (size_t i = 0; i < n; i++) type_index(s, &ts[i]);
+  if (code == ACT_JOURNAL_OK && rc != SQLITE_DONE)
+    code = sq_fail(s, err, s->db, rc, "reading the types");
+  return code;
+}
 
-  /* compare */
-  int code = ACT_JOURNAL_OK, changed = 0;
-  for (size_t i = 0; i < cfg->ntypes; i++) {
-    const act_journal_type_t *p = &cfg->types[i];
-    if (!p->name || (p->kind != ACT_JOURNAL_EVENT && p->kind != ACT_JOURNAL_STATE))
-      return act__jerr(err, ACT_JOURNAL_EINVAL, "journal %s: type %zu of the program's "
-                       "schema has no name or a bad kind", s->path, i);
-    sq_type *t = type_find(s, p->kind, p->name);
-    if (t && t->id == 0) {      /* declared twice by the program */
-      if (t->fp != p->fingerprint)
-        return act__jerr(err, ACT_JOURNAL_EINVAL,
-                         "journal %s: the program declares %s `%s` twice", s->path,
-                         kind_word(p->kind), p->name);
-      continue;
-    }
-    if (t && t->in_program) continue;
-    if (t) {
-      t->in_program = true;
-      if (t->fp != p->fingerprint) {
-        if (!changed++)
-          code = act__jerr(err, ACT_JOURNAL_ESCHEMA,
-                           "journal %s was written with a different definition of %s "
-                           "`%s` (fingerprint %016" PRIx64 " in the journal, %016" PRIx64
-                           " in this program)",
-                           s->path, kind_word(p->kind), p->name, t->fp, p->fingerprint);
-      }
-      continue;
-    }
-    t = &ts[s->ntypes++];
-    t->id = 0;   /* assigned when inserted */
-    t->kind = p->kind;
-    t->name = strdup(p->name);
-    t->fp = p->fingerprint;
-    t->in_program = true;
-    if (!t->name) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->path);
-    type_index(s, t);
-  }
-  if (changed > 1 && err) {
-    size_t l = strlen(err->msg);
-    snprintf(err->msg + l, sizeof err->msg - l, "; %d more types changed", changed - 1);
-  }
+/* Compare the program's types with the journal's, record the new ones. */
+static int sq_schema(sq_journal *s, const act_journal_config_t *cfg,
+                     act_journal_err_t *err) {
+  act__jtypes_t *t = &s->types;
+  int code = act__jtypes_merge(t, cfg, s->path, err);
   if (code != ACT_JOURNAL_OK) return code;
-
-  /* record the new ones */
-  if (s->ntypes > njournal) {
-    rc = exec1(s->db, "BEGIN IMMEDIATE");
+  if (t->n > t->njournal) {
+    sqlite3_stmt *st = NULL;
+    int rc = exec1(s->db, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK) return sq_fail(s, err, s->db, rc, "recording the types");
     rc = sqlite3_prepare_v2(s->db, "INSERT INTO types(kind, name, fingerprint) VALUES(?,?,?)",
                             -1, &st, NULL);
-    for (size_t i = njournal; rc == SQLITE_OK && i < s->ntypes; i++) {
-      sqlite3_bind_int(st, 1, ts[i].kind);
-      sqlite3_bind_text(st, 2, ts[i].name, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 3, (int64_t)ts[i].fp);
+    for (size_t i = t->njournal; rc == SQLITE_OK && i < t->n; i++) {
+      sqlite3_bind_int(st, 1, t->v[i].kind);
+      sqlite3_bind_text(st, 2, t->v[i].name, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 3, (int64_t)t->v[i].fp);
       rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) {
         rc = SQLITE_OK;
-        ts[i].id = sqlite3_last_insert_rowid(s->db);
-        if (ts[i].id > max_id) max_id = ts[i].id;
+        t->v[i].id = sqlite3_last_insert_rowid(s->db);
       }
       sqlite3_reset(st);
     }
@@ -582,11 +449,7 @@ static int sq_schema(sq_journal *s, const act_journal_config_t *cfg,
       return c;
     }
   }
-  s->nby_id = (size_t)max_id + 1;
-  s->by_id = calloc(s->nby_id, sizeof *s->by_id);
-  if (!s->by_id) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", s->path);
-  for (size_t i = 0; i < s->ntypes; i++) s->by_id[ts[i].id] = &ts[i];
-  return ACT_JOURNAL_OK;
+  return act__jtypes_index(t, s->path, err);
 }
 /* ---- heads ------------------------------------------------------------------ */
 
@@ -825,40 +688,12 @@ static int sq_check_mark(sq_journal *s, act_journal_err_t *err) {
 static int sq_check_program(sq_journal *s, const act_journal_config_t *cfg,
                             act_journal_err_t *err) {
   if (!cfg->program) return ACT_JOURNAL_OK;
-  char owner[256], pb[96], ob[96];
+  char owner[256];
   bool found;
   int code = meta_get(s, "program", NULL, owner, sizeof owner, &found, err);
   if (code) return code;
-  if (found && strcmp(owner, cfg->program) == 0) return ACT_JOURNAL_OK;
-  s->write_program = true;
-  if (!found) return ACT_JOURNAL_OK;   /* made before programs were recorded */
-  const char *shared = NULL;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM types WHERE kind = ?1", -1, &st, NULL);
-  if (rc == SQLITE_OK) sqlite3_bind_int(st, 1, ACT_JOURNAL_STATE);
-  while (rc == SQLITE_OK && !shared && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(st, 0);
-    for (size_t i = 0; name && i < cfg->ntypes && !shared; i++)
-      if (cfg->types[i].kind == ACT_JOURNAL_STATE && cfg->types[i].name &&
-          strcmp(cfg->types[i].name, name) == 0)
-        shared = cfg->types[i].name;
-    rc = SQLITE_OK;
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_OK && rc != SQLITE_DONE) return sq_fail(s, err, s->db, rc, "reading the types");
-  act__jpid(ob, sizeof ob, owner, strlen(owner));
-  act__jpid(pb, sizeof pb, cfg->program, strlen(cfg->program));
-  if (!shared)
-    return act__jerr(err, ACT_JOURNAL_EFOREIGN,
-                     "journal %s belongs to program `%s`, not to `%s` (none of its "
-                     "persistent actors is declared here); give each program its own "
-                     "journal (--act-journal PATH)",
-                     s->path, ob, pb);
-  act__jwarn(&s->base,
-             "journal %s was written by program `%s`; `%s` declares its persistent "
-             "actor `%s` and takes it over",
-             s->path, ob, pb, shared);
-  return ACT_JOURNAL_OK;
+  return act__jcheck_program(s->path, found ? owner : NULL, &s->types, cfg, &s->write_program,
+                             s->takeover, sizeof s->takeover, err);
 }
 
 /* A full checkpoint: every commit so far is in the database file, which
@@ -977,10 +812,7 @@ static void sq_free(sq_journal *s) {
   if (s->db) sqlite3_close(s->db);
   if (s->lock_fd >= 0) close(s->lock_fd);   /* after SQLite let go of the file */
   if (s->mark_fd >= 0) close(s->mark_fd);
-  for (size_t i = 0; i < s->ntypes; i++) free(s->types[i].name);
-  free(s->types);
-  free(s->by_name);
-  free(s->by_id);
+  act__jtypes_free(&s->types);
   for (size_t i = 0; i < s->heads_cap; i++)
     if (s->heads[i]) {
       free(s->heads[i]->pid);
@@ -1002,6 +834,11 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   act__jerr_ok(err);
   if (!cfg || !cfg->location || !*cfg->location)
     return act__jerr(err, ACT_JOURNAL_EINVAL, "journal: no file name given");
+  if (cfg->shared)
+    return act__jerr(err, ACT_JOURNAL_EINVAL,
+                     "journal %s: a SQLite journal belongs to one process and cannot be "
+                     "shared (fenced journals need PostgreSQL)",
+                     cfg->location);
   sq_journal *s = calloc(1, sizeof *s);
   if (!s) return act__jerr(err, ACT_JOURNAL_EIO, "journal %s: out of memory", cfg->location);
   s->base.ops = &act_journal_sqlite_ops;
@@ -1060,6 +897,7 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   sqlite3_wal_hook(s->db, sq_wal_hook, s);
   if ((code = sq_check_tables(s, err)) != ACT_JOURNAL_OK) goto fail;
   if ((code = sq_check_mark(s, err)) != ACT_JOURNAL_OK) goto fail;
+  if ((code = sq_load_types(s, err)) != ACT_JOURNAL_OK) goto fail;
   if ((code = sq_check_program(s, cfg, err)) != ACT_JOURNAL_OK) goto fail;
 
   /* The file is ours. */
@@ -1116,6 +954,7 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
   /* With FULL every commit is fsync'd: checkpoints add no promise, and
    * SQLite's own in the writer are cheap after synced commits. */
   if (s->sync != ACT_JOURNAL_SYNC_FULL) s->ckpt = act__ckpt_start(s->path, "NORMAL");
+  if (s->takeover[0]) act__jwarn(&s->base, "%s", s->takeover);
   *out = &s->base;
   return ACT_JOURNAL_OK;
 fail:
@@ -1276,27 +1115,14 @@ static int sq_replay(act_journal_t *j, const char *pid, size_t pid_len, int64_t 
     uint32_t crc = (uint32_t)sqlite3_column_int64(g, 3);
     const void *data = sqlite3_column_blob(g, 4);
     size_t len = (size_t)sqlite3_column_bytes(g, 4);
-    if (rec_crc(data, len, es, prev, pid, pid_len, (uint64_t)tid) != crc) {
+    const act__jtype_t *t;
+    if (act__jrec_crc(data, len, es, prev, pid, pid_len, (uint64_t)tid) != crc)
       code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
                        "journal %s is damaged: event %lld of `%s` fails its checksum",
                        s->path, (long long)es, act__jpid(pb, sizeof pb, pid, pid_len));
-    } else {
-      sq_type *t = tid > 0 && (size_t)tid < s->nby_id ? s->by_id[tid] : NULL;
-      if (!t || t->kind != ACT_JOURNAL_EVENT)
-        code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                         "journal %s is damaged: event %lld of `%s` has an unknown type "
-                         "(%lld)",
-                         s->path, (long long)es, act__jpid(pb, sizeof pb, pid, pid_len),
-                         (long long)tid);
-      else if (!t->in_program)
-        code = act__jerr(err, ACT_JOURNAL_ESCHEMA,
-                         "journal %s holds event %lld of `%s` of type `%s`, which this "
-                         "program does not declare",
-                         s->path, (long long)es, act__jpid(pb, sizeof pb, pid, pid_len),
-                         t->name);
-      else
-        code = fn(arg, pid, pid_len, es, t->name, data ? data : "", len);
-    }
+    else if ((code = act__jtypes_event(&s->types, tid, s->path, pid, pid_len, es, &t, err)) ==
+             ACT_JOURNAL_OK)
+      code = fn(arg, pid, pid_len, es, t->name, data ? data : "", len);
     sqlite3_reset(g);
   }
   if (code == ACT_JOURNAL_OK && rc != SQLITE_OK) code = sq_fail(s, err, r->db, rc, what);
@@ -1310,57 +1136,24 @@ static int sq_load_snapshot(act_journal_t *j, const char *pid, size_t pid_len,
                             act_journal_snapshot_fn fn, void *arg, act_journal_err_t *err) {
   sq_journal *s = (sq_journal *)j;
   sq_reader *r;
-  char pb[96];
   act__jerr_ok(err);
   int code = reader_get(s, &r, err);
   if (code) return code;
   sqlite3_stmt *st = r->snap;
   sqlite3_bind_text(st, 1, pid, (int)pid_len, SQLITE_STATIC);
-  int rc, rows = 0, damaged = 0;
+  int rc = SQLITE_ROW, rows = 0, damaged = 0;
   code = ACT_JOURNAL_NOTFOUND;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    rows++;
-    int64_t seq = sqlite3_column_int64(st, 0);
-    int64_t tid = sqlite3_column_int64(st, 1);
-    uint64_t fp = (uint64_t)sqlite3_column_int64(st, 2);
-    uint32_t crc = (uint32_t)sqlite3_column_int64(st, 3);
-    const void *data = sqlite3_column_blob(st, 4);
-    size_t len = (size_t)sqlite3_column_bytes(st, 4);
-    if (rec_crc(data, len, seq, 0, pid, pid_len, fp ^ (uint64_t)tid) != crc) {
-      damaged++;
-      act__jwarn(j, "journal %s: the snapshot of `%s` at event %lld is damaged (checksum); "
-                 "recovering from %s",
-                 s->path, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                 rows == 1 ? "the snapshot before it" : "the events");
-      continue;
-    }
-    sq_type *t = tid > 0 && (size_t)tid < s->nby_id ? s->by_id[tid] : NULL;
-    if (!t || t->kind != ACT_JOURNAL_STATE) {
-      code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                       "journal %s is damaged: the snapshot of `%s` at event %lld has an "
-                       "unknown type (%lld)",
-                       s->path, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                       (long long)tid);
-      break;
-    }
-    if (!t->in_program || t->fp != fp) {
-      code = act__jerr(err, ACT_JOURNAL_ESCHEMA,
-                       "journal %s holds a snapshot of `%s` of type `%s` (fingerprint "
-                       "%016" PRIx64 "), which this program %s",
-                       s->path, act__jpid(pb, sizeof pb, pid, pid_len), t->name, fp,
-                       t->in_program ? "defines differently" : "does not declare");
-      break;
-    }
-    code = fn(arg, seq, t->name, fp, data ? data : "", len);
-    break;
+  while (code == ACT_JOURNAL_NOTFOUND && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    act__jsnap_t x = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                      (uint64_t)sqlite3_column_int64(st, 2),
+                      (uint32_t)sqlite3_column_int64(st, 3), sqlite3_column_blob(st, 4),
+                      (size_t)sqlite3_column_bytes(st, 4)};
+    code = act__jsnap_try(j, &s->types, pid, pid_len, rows++, &x, fn, arg, &damaged, err);
   }
-  if ((code == ACT_JOURNAL_NOTFOUND || code == ACT_JOURNAL_OK) && rc != SQLITE_ROW &&
-      rc != SQLITE_DONE)
+  if (code == ACT_JOURNAL_NOTFOUND && rc != SQLITE_DONE)
     code = sq_fail(s, err, r->db, rc, "reading snapshots");
-  else if (code == ACT_JOURNAL_NOTFOUND && damaged)
-    code = act__jerr(err, ACT_JOURNAL_ECORRUPT,
-                     "journal %s is damaged: every snapshot of `%s` fails its checksum",
-                     s->path, act__jpid(pb, sizeof pb, pid, pid_len));
+  else if (code == ACT_JOURNAL_NOTFOUND)
+    code = act__jsnap_none(j, pid, pid_len, damaged, err);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   reader_put(s, r);
@@ -1406,22 +1199,17 @@ static int touch(sq_journal *s, sq_head *e) {
 /* One write inside the open transaction. Returns a SQLite error that ends
  * the whole transaction, else SQLITE_OK with w->status set. */
 static int sq_write_events(sq_journal *s, act_journal_write_t *w) {
-  if (w->nevents == 0 || w->seq < 1 || !w->events || (!w->pid && w->pid_len)) {
-    w->status = ACT_JOURNAL_EINVAL;
+  if (!act__jwrite_ok(&s->types, w)) return SQLITE_OK;
+  if (w->epoch != 0) {   /* no pid of a SQLite journal is fenced */
+    w->status = ACT_JOURNAL_EFENCED;
     return SQLITE_OK;
   }
   int64_t tids[8];
   int64_t *tid = w->nevents <= 8 ? tids : malloc(w->nevents * sizeof *tid);
   if (!tid) return SQLITE_NOMEM;
   int rc = SQLITE_OK;
-  for (size_t i = 0; i < w->nevents; i++) {
-    sq_type *t = type_find(s, ACT_JOURNAL_EVENT, w->events[i].type);
-    if (!t || !t->in_program || (w->events[i].len && !w->events[i].data)) {
-      w->status = ACT_JOURNAL_EINVAL;
-      goto out;
-    }
-    tid[i] = t->id;
-  }
+  for (size_t i = 0; i < w->nevents; i++)
+    tid[i] = act__jtypes_find(&s->types, ACT_JOURNAL_EVENT, w->events[i].type)->id;
   const char *pid = w->pid ? w->pid : "";
   sq_head *e;
   if ((rc = head_load(s, pid, w->pid_len, &e)) != SQLITE_OK) goto out;
@@ -1439,7 +1227,7 @@ static int sq_write_events(sq_journal *s, act_journal_write_t *w) {
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int64(st, 3, e->id);
     sqlite3_bind_int64(st, 4, tid[i]);
-    sqlite3_bind_int64(st, 5, rec_crc(data, ev->len, seq, e->id, pid, w->pid_len,
+    sqlite3_bind_int64(st, 5, act__jrec_crc(data, ev->len, seq, e->id, pid, w->pid_len,
                                       (uint64_t)tid[i]));
     bind_blob(st, 6, data, ev->len);
     rc = sqlite3_step(st);
@@ -1455,9 +1243,10 @@ out:
 }
 
 static int sq_write_snapshot(sq_journal *s, act_journal_write_t *w) {
-  sq_type *t = type_find(s, ACT_JOURNAL_STATE, w->type);
-  if (!t || !t->in_program || w->seq < 0 || (!w->pid && w->pid_len) || (w->len && !w->data)) {
-    w->status = ACT_JOURNAL_EINVAL;
+  if (!act__jwrite_ok(&s->types, w)) return SQLITE_OK;
+  act__jtype_t *t = act__jtypes_find(&s->types, ACT_JOURNAL_STATE, w->type);
+  if (w->epoch != 0) {
+    w->status = ACT_JOURNAL_EFENCED;
     return SQLITE_OK;
   }
   const char *pid = w->pid ? w->pid : "";
@@ -1474,7 +1263,7 @@ static int sq_write_snapshot(sq_journal *s, act_journal_write_t *w) {
   sqlite3_bind_int64(st, 2, w->seq);
   sqlite3_bind_int64(st, 3, t->id);
   sqlite3_bind_int64(st, 4, (int64_t)t->fp);
-  sqlite3_bind_int64(st, 5, rec_crc(data, w->len, w->seq, 0, pid, w->pid_len,
+  sqlite3_bind_int64(st, 5, act__jrec_crc(data, w->len, w->seq, 0, pid, w->pid_len,
                                     t->fp ^ (uint64_t)t->id));
   bind_blob(st, 6, data, w->len);
   rc = step0(st);
@@ -1581,27 +1370,8 @@ static int sq_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
 static int sq_save_snapshot(act_journal_t *j, const char *pid, size_t pid_len, int64_t seq,
                             const char *type, const void *data, size_t len,
                             act_journal_err_t *err) {
-  act_journal_write_t w = {0};
-  w.kind = ACT_JOURNAL_W_SNAPSHOT;
-  w.pid = pid;
-  w.pid_len = pid_len;
-  w.seq = seq;
-  w.type = type;
-  w.data = data;
-  w.len = len;
-  act_journal_write_t *ws[1] = {&w};
-  int code = sq_append(j, ws, 1, err);
-  if (code != ACT_JOURNAL_OK) return code;
-  if (w.status != ACT_JOURNAL_OK) {
-    char pb[96];
-    return act__jerr(err, w.status,
-                     "journal %s: cannot save a snapshot of `%s` at event %lld: %s",
-                     j->location, act__jpid(pb, sizeof pb, pid, pid_len), (long long)seq,
-                     type_find((sq_journal *)j, ACT_JOURNAL_STATE, type)
-                         ? "there is no such event"
-                         : "its type is not declared as a state type");
-  }
-  return ACT_JOURNAL_OK;
+  return act__jsave_snapshot(j, &((sq_journal *)j)->types, pid, pid_len, seq, type, data, len,
+                             err);
 }
 
 const act_journal_ops_t act_journal_sqlite_ops = {

@@ -36,6 +36,9 @@ static const char *status_text(int status) {
     return "bad request (an undeclared type, a sequence number below 1, or a snapshot "
            "past the last event)";
   case ACT_JOURNAL_ECLOSED: return "the journal writer has stopped";
+  case ACT_JOURNAL_EFENCED:
+    return "its key is fenced at another epoch: a newer owner activated it (this "
+           "writer's lease is stale), or it was written without its epoch";
   default: return act_journal_status_name(status);
   }
 }

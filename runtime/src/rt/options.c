@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "act/cluster.h"
+#include "cluster/remote.h"
 #include "gpu/gpu_int.h"
 #include "rt/rt.h"
 
@@ -138,7 +139,7 @@ static const option_t options[] = {
    "one per core", set_threads},
   {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
    "4096 (the bound of actors that declare no `mailbox`)", set_mailbox},
-  {"journal", "ACT_JOURNAL", "PATH", "a file path", "PROGRAM.journal.db in the working directory",
+  {"journal", "ACT_JOURNAL", "PATH|URL", "a file path or a postgres:// URL", "PROGRAM.journal.db in the working directory",
    set_journal},
   {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
    "normal (full: also safe from power loss)", set_sync},
@@ -165,7 +166,7 @@ static const option_t options[] = {
   {"heartbeat", "ACT_HEARTBEAT", "TIME", "a duration from 10ms to 60s (`ms`, `s`, `m`)", "1s",
    set_heartbeat},
   {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
-  {"store", "ACT_STORE", "URL", "a postgres://... URL", "none (the embedded store: not yet)",
+  {"store", "ACT_STORE", "URL", "postgres://... or dqlite://HOST:PORT,...", "none",
    set_store},
   {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
    "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
@@ -327,6 +328,7 @@ int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   if (cluster.node) {
     char err[400];
     cluster.schema = act_cluster_schema_get();
+    act__remote_init();   /* the language's messages over the node's transport */
     if (act_cluster_start(&cluster, err, sizeof err) != 0) bad("%s", err);
   } else if (cluster.seeds || cluster.cookie_file || cluster.tls_cert || cluster.tls_key ||
              cluster.tls_ca || cluster.store || cluster.cluster || cluster.heartbeat_ns ||

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/cluster.h"
+#include "cluster/remote.h"
 #include "rt/rt.h"
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -23,17 +25,36 @@ static int nreg, capreg;
  * (false), as erlang:register does, instead of stealing it. Registering
  * the holder again under the same name succeeds. An entry whose actor
  * died is free even before act__unregister() removed it (the two race). */
+static void forget(act_str_t *name, act_actor_t *a) {
+  pthread_mutex_lock(&reg_mu);
+  for (int i = nreg - 1; i >= 0; i--)
+    if (reg_actors[i] == a && act_str_eq(reg_names[i], name)) {
+      reg_names[i] = reg_names[nreg - 1];
+      reg_actors[i] = reg_actors[nreg - 1];
+      nreg--;
+    }
+  pthread_mutex_unlock(&reg_mu);
+}
+
+/* On a node the name must also be free on every other node: the local
+ * entry is made first (so a peer asking meanwhile finds it taken), then
+ * the peers are asked (cluster/rname.c), and a refusal undoes it. */
+static bool claim(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+  if (!act_cluster_running() || act__remote_register(cx, a, name)) return true;
+  forget(name, a);
+  return false;
+}
+
 bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
-  (void)cx;
   if (a == NULL || (a->flags & AF_DEAD)) return false;
   act__rt(a)->registered = name;   /* before it is visible: see act__unregister */
   pthread_mutex_lock(&reg_mu);
   for (int i = 0; i < nreg; i++)
     if (act_str_eq(reg_names[i], name)) {
-      int ok = reg_actors[i] == a || (reg_actors[i]->flags & AF_DEAD);
+      int again = reg_actors[i] == a, ok = again || (reg_actors[i]->flags & AF_DEAD);
       if (ok) reg_actors[i] = a;
       pthread_mutex_unlock(&reg_mu);
-      return ok;
+      return ok && (again || claim(cx, a, name));
     }
   if (nreg == capreg) {
     capreg = capreg ? capreg * 2 : 16;
@@ -48,28 +69,40 @@ bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   reg_names[nreg] = name;
   reg_actors[nreg++] = a;
   pthread_mutex_unlock(&reg_mu);
-  return true;
+  return claim(cx, a, name);
 }
 
-/* Every name `a` holds goes (it may hold several). */
-void act__unregister(act_actor_t *a) {
-  if (act__rt_of(a) == NULL || act__rt_of(a)->registered == NULL) return;
-  pthread_mutex_lock(&reg_mu);
-  for (int i = nreg - 1; i >= 0; i--)
-    if (reg_actors[i] == a) {
-      reg_names[i] = reg_names[nreg - 1];
-      reg_actors[i] = reg_actors[nreg - 1];
-      nreg--;
-    }
-  pthread_mutex_unlock(&reg_mu);
-}
-
-act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
+act_actor_t *act__registered(act_str_t *name) {
   pthread_mutex_lock(&reg_mu);
   act_actor_t *a = NULL;
   for (int i = 0; i < nreg && a == NULL; i++)
     if (act_str_eq(reg_names[i], name) && !(reg_actors[i]->flags & AF_DEAD)) a = reg_actors[i];
   pthread_mutex_unlock(&reg_mu);
+  return a;
+}
+
+/* Every name `a` holds goes (it may hold several). */
+void act__unregister(act_actor_t *a) {
+  if (act__rt_of(a) == NULL || act__rt_of(a)->registered == NULL) return;
+  act_str_t *gone[64];
+  int ngone = 0;
+  pthread_mutex_lock(&reg_mu);
+  for (int i = nreg - 1; i >= 0; i--)
+    if (reg_actors[i] == a) {
+      if (ngone < 64) gone[ngone++] = reg_names[i];
+      reg_names[i] = reg_names[nreg - 1];
+      reg_actors[i] = reg_actors[nreg - 1];
+      nreg--;
+    }
+  pthread_mutex_unlock(&reg_mu);
+  /* The other nodes hold the names for this node: free them there. */
+  if (act_cluster_running())
+    for (int i = 0; i < ngone; i++) act__remote_release(gone[i]);
+}
+
+act_actor_t *act_lookup(act_ctx_t *cx, act_str_t *name, const act_loc_t *loc) {
+  act_actor_t *a = act__registered(name);
+  if (a == NULL && act_cluster_running()) a = act__remote_lookup(cx, name);
   if (a == NULL)
     act_faultf(cx, loc, "no actor is registered as \"%.*s\"", (int)act_str_len(name), act_str_data(name));
   return a;

@@ -67,12 +67,15 @@ enum {
   AF_STARTING = 1 << 8,  /* a supervisor whose children are still starting:
                             its own mail waits, as OTP's start_link does */
   AF_START_PENDING = 1 << 9, /* spawned: start (fields, init) before any message */
-  AF_VIRTUAL = 1 << 11,  /* a reference to a virtual actor's key (virtual.c):
+  AF_VIRTUAL = 1 << 12,  /* a reference to a virtual actor's key (virtual.c):
                             never runs; sends to it are routed to the key's
                             activation */
   AF_PARKED = 1 << 10,   /* paused by backpressure: in another actor's waiter
                             list, sched held at 1 (set and cleared under the
                             locks described at park() in sched.c) */
+  AF_REMOTE = 1 << 11,   /* a proxy for an actor on another node: sends,
+                            control messages and replies to it go to the
+                            cluster (cluster/remote.c), never to a mailbox */
   /* States in which the actor does not take user mail: its mailbox cannot
    * drain, so nobody may be paused on it (see park()). */
   AF_NOMAIL = AF_SUSPENDED | AF_WINDING | AF_HELD | AF_STARTING
@@ -89,6 +92,7 @@ struct act_future {
   const char *msg_name;
   act_timer_t *timer;
   int external;            /* asked from outside any actor */
+  uint64_t rid;            /* an ask from another node: its id there */
 };
 
 /* Per-actor bookkeeping that most actors never need, allocated lazily. */
@@ -150,6 +154,7 @@ typedef struct act_worker act_worker_t;
 act_rt_t *act__rt(act_actor_t *a);
 static inline act_rt_t *act__rt_of(act_actor_t *a) { return __atomic_load_n(&a->rt, __ATOMIC_ACQUIRE); }
 void act__unregister(act_actor_t *a);   /* registry.c: a is gone */
+act_actor_t *act__registered(act_str_t *name);   /* registry.c: this node's holder, or NULL */
 int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 */
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);
@@ -182,6 +187,8 @@ const char *act__virtual_name(const act_actor_t *ref);   /* Cart["u42"] */
 void act__virtual_ended(act_ctx_t *cx, act_actor_t *a);
 extern const char *act__activation_log_path;   /* --act-activation-log */
 void act__virtual_exit(void);   /* the process is ending: log it */
+/* start.c: the program ends with code (exit() or its end). */
+ACT_NORETURN void act__leave(int code);
 /* options.c: this node's name (before the `@` of --act-node), or "-". */
 const char *act__node_name(void);
 /* CTL_PASSIVATE, on the activation's worker. */

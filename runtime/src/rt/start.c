@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "actor/actor.h"
+#include "act/cluster.h"
+#include "cluster/remote.h"
 #include "supervise/supervise.h"
 
 /* SIGINT/SIGTERM: stop the tree from the root down (children first, then
@@ -54,6 +56,7 @@ static void *signal_main(void *arg) {
     if (atomic_exchange(&stop_signal, sig) != 0) _exit(128 + sig);   /* second signal */
     if (root_actor == NULL) _exit(128 + sig);
     act_stop(NULL, root_actor);
+    act__remote_stop_guests();   /* actors other nodes spawned here */
     /* A second signal ends the process at once; otherwise the stop has a
      * grace period (the process exits by itself when it completes). */
     int64_t deadline = act_now() + act__stop_grace_ns;
@@ -150,9 +153,15 @@ int act_main(int argc, char **argv, const act_actor_type_t *main_type, act_set_a
   root_actor = m;
   set_args(m, args);
   act_spawn_start(NULL, m, ACT_RESTART_PERMANENT);
-  int code = act_runtime_wait();
-  /* Workers are still parked in the scheduler: leave without running
-   * exit handlers under their feet. print() never buffers. */
+  act__leave(act_runtime_wait());
+}
+
+/* The program ends (its end, or exit(code)): a node says goodbye, so its
+ * peers see it leave rather than fail, and the activation log says the
+ * process ended. Workers are still parked in the scheduler: leave without
+ * running exit handlers under their feet. print() never buffers. */
+ACT_NORETURN void act__leave(int code) {
+  if (act_cluster_running()) act_cluster_stop();
   act__virtual_exit();
   _exit(code);
 }

@@ -1,7 +1,13 @@
 /* timer.c: after/every and ask time-outs. One timer thread runs a libuv
  * loop; a binary heap ordered by deadline holds the timers, one uv timer is
  * armed for the earliest, and uv_async wakes the loop when one is added. A
- * timer never fires early: it fires at its deadline or later. */
+ * timer never fires early: it fires at its deadline or later.
+ *
+ * A cancelled timer leaves the heap at once (each timer knows its place):
+ * every ask arms a time-out that its reply cancels, and a cancelled timer
+ * left in the heap until its deadline kept its future, and through it the
+ * reply, alive that long (5 s, 30 s): a busy HTTP server held hundreds of
+ * megabytes, and the collector's pauses grew with them (bench/http). */
 #define GC_THREADS
 #include <gc/gc.h>
 
@@ -23,6 +29,7 @@ struct act_timer {
   _Atomic int cancelled; /* read by workers when a tick is dispatched */
   _Atomic int done;      /* written under mu; read without it when an
                             actor's timer list is compacted (remember) */
+  int at;                /* its index in the heap, -1 when not in it */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -37,6 +44,33 @@ int64_t act_now(void) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static void heap_set(int i, act_timer_t *t) {
+  heap[i] = t;
+  t->at = i;
+}
+
+/* Put t at hole i or above it. */
+static void sift_up(int i, act_timer_t *t) {
+  while (i > 0 && heap[(i - 1) / 2]->deadline > t->deadline) {
+    heap_set(i, heap[(i - 1) / 2]);
+    i = (i - 1) / 2;
+  }
+  heap_set(i, t);
+}
+
+/* Put t at hole i or below it. */
+static void sift_down(int i, act_timer_t *t) {
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= nheap) break;
+    if (c + 1 < nheap && heap[c + 1]->deadline < heap[c]->deadline) c++;
+    if (heap[c]->deadline >= t->deadline) break;
+    heap_set(i, heap[c]);
+    i = c;
+  }
+  heap_set(i, t);
+}
+
 static void heap_push(act_timer_t *t) {
   if (nheap == capheap) {
     capheap = capheap ? capheap * 2 : 64;
@@ -45,28 +79,24 @@ static void heap_push(act_timer_t *t) {
     GC_FREE(heap);
     heap = h;
   }
-  int i = nheap++;
-  while (i > 0 && heap[(i - 1) / 2]->deadline > t->deadline) {
-    heap[i] = heap[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  heap[i] = t;
+  sift_up(nheap++, t);
+}
+
+/* Take the timer at index i out; the last one fills its hole. */
+static void heap_remove(int i) {
+  act_timer_t *t = heap[i], *last = heap[--nheap];
+  heap[nheap] = NULL;
+  t->at = -1;
+  if (i == nheap) return;
+  if (i > 0 && heap[(i - 1) / 2]->deadline > last->deadline)
+    sift_up(i, last);
+  else
+    sift_down(i, last);
 }
 
 static act_timer_t *heap_pop(void) {
   act_timer_t *top = heap[0];
-  act_timer_t *last = heap[--nheap];
-  int i = 0;
-  for (;;) {
-    int c = 2 * i + 1;
-    if (c >= nheap) break;
-    if (c + 1 < nheap && heap[c + 1]->deadline < heap[c]->deadline) c++;
-    if (heap[c]->deadline >= last->deadline) break;
-    heap[i] = heap[c];
-    i = c;
-  }
-  if (nheap > 0) heap[i] = last;
-  heap[nheap] = NULL;
+  heap_remove(0);
   return top;
 }
 
@@ -167,6 +197,7 @@ void act__timer_cancel(act_timer_t *t) {
   if (!t->cancelled) {
     /* Also once fired: its message may still be queued, and is dropped. */
     t->cancelled = 1;
+    if (t->at >= 0) heap_remove(t->at);
     if (!t->done) {
       armed--;
       last = armed == 0;

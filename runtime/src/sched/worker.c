@@ -14,6 +14,7 @@
 
 #include "sched/sched.h"
 #include "actor/actor.h"
+#include "cluster/remote.h"
 
 static _Thread_local act_worker_t *this_worker;
 
@@ -180,7 +181,7 @@ void act__io_pending_add(int64_t delta) {
 static void check_quiescent(void) {
   if (!atomic_load(&act__program_started) || act__idle_count != act__nworkers || !all_queues_empty() ||
       act__timers_armed() != 0 || act__persist_inflight() != 0 ||
-      atomic_load(&io_pending) != 0)
+      atomic_load(&io_pending) != 0 || act__remote_holds())
     return;
   int parked = act__parked_count();
   if (parked == 0) {

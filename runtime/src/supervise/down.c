@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "actor/actor.h"
+#include "cluster/remote.h"
 #include "supervise/supervise.h"
 
 static const ACT_STR_LIT_T(7) normal_lit = ACT_STR_LIT("normal");
@@ -42,6 +43,8 @@ void act_monitor(act_ctx_t *cx, act_actor_t *a) {
     act__push_actor(&rt->monitors, &rt->nmonitors, &rt->capmonitors, cx->self);
   }
   pthread_mutex_unlock(&rt->lock);
+  /* A proxy: its node must tell us when the actor ends. */
+  if (!dead && (a->flags & AF_REMOTE)) act__remote_monitor(cx, a);
   if (dead) {
     act_down_msg_t *d = act_alloc(sizeof *d);
     d->h.type = &act_down_type;

@@ -38,10 +38,10 @@ static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const 
 
 /* May the parent restart one more child now? Counts over all its children
  * in a sliding window (§8: restarts N within D). */
-static int may_restart(act_actor_t *parent) {
+int act__may_restart(act_actor_t *parent) {
   const act_actor_type_t *pt = parent->type;
   uint32_t max = pt->max_restarts;   /* 0: no restarts (`restarts 0 within D`) */
-  int64_t window = pt->restart_window_ns ? pt->restart_window_ns : 5000000000LL;
+  int64_t window = pt->restart_window_ns ? pt->restart_window_ns : ACT_DEFAULT_RESTART_WINDOW_NS;
   act_rt_t *rt = act__rt(parent);
   int64_t now = act_now();
   pthread_mutex_lock(&rt->lock);
@@ -87,7 +87,7 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
   }
   char path[512];
   act__path(a, path, sizeof path);
-  if ((a->flags & AF_TEMPORARY) || !may_restart(a->parent)) {
+  if ((a->flags & AF_TEMPORARY) || !act__may_restart(a->parent)) {
     int temporary = (a->flags & AF_TEMPORARY) != 0;
     act__finish(cx, a, reason, 0);
     if (!temporary) {

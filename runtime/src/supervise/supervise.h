@@ -23,6 +23,8 @@ void act__child_failed(act_ctx_t *cx, act_actor_t *sup, act_actor_t *c);
 act_status_t act__restart_now(act_ctx_t *cx, act_actor_t *a);
 /* restart.c: a handler faulted: restart, escalate or end the program */
 int act__handle_fault(act_worker_t *w, act_actor_t *a);
+/* May parent restart one more child now (its `restarts N within D`)? */
+int act__may_restart(act_actor_t *parent);
 /* down.c */
 void act__notify_down(act_actor_t *a, act_str_t *reason);
 

@@ -30,6 +30,11 @@ int64_t act_net_write(int64_t id, act_str_t *data);   /* net.c */
  * so that many empty headers also reach the limit. */
 #define HEADER_OVERHEAD 4
 
+/* Where the parser is between the messages (act_http_phase): std.http
+ * times each phase differently (an idle connection, a head that is slow
+ * to come, a body that stalls). */
+enum { PHASE_NONE, PHASE_HEAD, PHASE_BODY };
+
 typedef struct bytes {
   char *d;
   size_t n, cap;
@@ -59,6 +64,7 @@ typedef struct hp {
   int64_t queued;
   int64_t error;             /* 0, or the status to answer (400, 413, 431) */
   bool done;                 /* an upgrade or an error: parse nothing more */
+  int64_t phase;             /* where the next message is: PHASE_* */
   /* A client's requests in flight: 1 for HEAD (its response has no body
    * whatever its headers say), in order. */
   unsigned char *heads;
@@ -68,6 +74,8 @@ typedef struct hp {
 static act_str_t *empty(void) { return act_str_new("", 0); }
 
 static void put(bytes_t *b, const char *at, size_t len) {
+  if (len == 0) /* http-parser calls back with empty spans; b->d may be NULL */
+    return;
   if (b->n + len > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 256;
     while (cap < b->n + len)
@@ -130,6 +138,7 @@ static int on_begin(http_parser *p) {
   h->in_value = false;
   h->nh = 0;
   h->head_bytes = 0;
+  h->phase = PHASE_HEAD;
   return 0;
 }
 
@@ -166,6 +175,7 @@ static int on_value(http_parser *p, const char *at, size_t len) {
 static int on_headers(http_parser *p) {
   hp_t *h = p->data;
   commit_header(h);
+  h->phase = PHASE_BODY;
   if (p->type == HTTP_RESPONSE) {
     bool head = false;
     /* 1xx responses come before the real one and do not answer a request. */
@@ -221,6 +231,7 @@ static int on_complete(http_parser *p) {
     h->head = m;
   h->tail = m;
   h->queued++;
+  h->phase = PHASE_NONE;
   return 0;
 }
 
@@ -276,6 +287,13 @@ int64_t act_http_feed(int64_t conn, act_str_t *data) {
     h->done = true;
   }
   return h->error ? -h->error : h->queued;
+}
+
+/* 0: nothing of a next message has come; 1: part of its head has; 2:
+ * its head has, its body has not all come (-1: no parser on `conn`). */
+int64_t act_http_phase(int64_t conn) {
+  hp_t *h = parser(conn);
+  return h ? h->phase : -1;
 }
 
 /* A client: the next request written is a HEAD (its response has no

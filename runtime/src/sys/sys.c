@@ -1,5 +1,8 @@
 /* sys.c: process facts and whole-file I/O for std.sys and std.io, and the
  * per-thread error every std module's C side reports through. */
+#define GC_THREADS
+#include <gc/gc.h>
+
 #include "act/act.h"
 #include "act/sys.h"
 #include "sys/sys_int.h"
@@ -32,6 +35,27 @@ static int64_t status_field_kib(const char *field) {
 int64_t act_sys_vmhwm_kib(void) { return status_field_kib("VmHWM"); }
 int64_t act_sys_vmrss_kib(void) { return status_field_kib("VmRSS"); }
 int64_t act_sys_cpus(void) { return (int64_t)sysconf(_SC_NPROCESSORS_ONLN); }
+
+/* Resident memory counts every page the collector has touched since the
+ * start, garbage included: the heap starts at 128 MiB (rt/start.c) and
+ * free blocks go back to the system only after several collections. So a
+ * measurement collects first, and unmaps what is free, to see what the
+ * program holds. */
+int64_t act_sys_collect(void) {
+  /* A forced unmap takes the free blocks that were already free at the
+   * collection before this one (the collector's threshold is then 1), so
+   * a block freed now goes back two collections later: three at least,
+   * then on while that still unmaps more. */
+  size_t unmapped = 0;
+  for (int i = 0; i < 8; i++) {
+    GC_gcollect_and_unmap();
+    size_t now = GC_get_unmapped_bytes();
+    if (i >= 2 && now <= unmapped)
+      break;
+    unmapped = now;
+  }
+  return (int64_t)GC_get_memory_use();
+}
 
 /* Per thread (sys_int.h says why). */
 static _Thread_local char io_error[256];

@@ -19,6 +19,9 @@
 #include <string.h>
 
 #include "act/act.h"
+#include "value/codec_ext.h"
+
+_Thread_local const act_codec_ext_t *act__codec_ext;
 
 static void put_le(act_buf_t *b, uint64_t v, int n) {
   char tmp[8];
@@ -116,7 +119,11 @@ void act_encode(act_buf_t *b, const act_type_t *t, const void *v) {
     return;
   }
   default:
-    return;   /* refs, futures, timers, nodes: kept out by the checker */
+    /* refs, futures, timers, nodes: kept out of the journal by the
+     * checker; a message on its way to another node has the cluster's
+     * encoding for them. */
+    if (act__codec_ext) act__codec_ext->enc(b, t, v);
+    return;
   }
 }
 
@@ -213,6 +220,7 @@ bool act_decode(act_reader_t *r, const act_type_t *t, void *v) {
     return dec_fields(r, t->variants[x].nfields, t->variants[x].fields, v);
   }
   default:
+    if (act__codec_ext) return act__codec_ext->dec(r, t, v);
     return fail(r, "a reference, future, timer or node cannot be decoded");
   }
 }

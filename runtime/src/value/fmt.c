@@ -339,9 +339,11 @@ static void print_future(act_buf_t *b, const void *v, bool q) {
   (void)v; (void)q;
   act_buf_cstr(b, "<future>");
 }
+/* A node value is its interned name (cluster/declare.c), shown bare
+ * even inside containers: it is a name, not a string. */
 static void print_node(act_buf_t *b, const void *v, bool q) {
-  (void)v; (void)q;
-  act_buf_cstr(b, "<node>");
+  (void)q;
+  act_buf_str(b, *(act_str_t *const *)v);
 }
 static bool eq_ref(const void *a, const void *b) {
   return act_ref_eq(*(act_actor_t *const *)a, *(act_actor_t *const *)b);

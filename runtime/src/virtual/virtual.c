@@ -26,9 +26,11 @@
  * message activates the key again, with its state recovered from the
  * journal when the actor is persistent. When the root stops, they stop.
  *
- * In a cluster the registry becomes the local cache of the store's shard
- * ownership (issue 14); this file is the one-node case, where this node
- * owns every key. */
+ * In a cluster the registry is to become the local cache of the store's
+ * shard ownership; this file is the one-node case, where this node owns
+ * every key. Until then a node started with --act-node refuses virtual
+ * references (the sender faults with a reason that says so) rather than
+ * let two nodes activate one key. */
 #define GC_THREADS
 #include <gc/gc.h>
 
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "act/cluster.h"
 #include "actor/actor.h"
 #include "supervise/supervise.h"
 
@@ -101,19 +104,11 @@ static uint64_t mix(uint64_t h) {
   return h ^ (h >> 33);
 }
 
-static uint64_t key_hash(const act_vkey_t *k) {
-  if (k->s == NULL) return mix((uint64_t)k->i);
-  uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-  const unsigned char *p = (const unsigned char *)act_str_data(k->s);
-  for (int64_t i = 0, n = act_str_len(k->s); i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-  return mix(h);
-}
+static uint64_t key_hash(const act_vkey_t *k) { return k->s ? act_str_hash(k->s) : mix((uint64_t)k->i); }
 
 static int key_eq(const act_vkey_t *a, const act_vkey_t *b) {
   if ((a->s == NULL) != (b->s == NULL)) return 0;
-  if (a->s == NULL) return a->i == b->i;
-  int64_t n = act_str_len(a->s);
-  return n == act_str_len(b->s) && memcmp(act_str_data(a->s), act_str_data(b->s), (size_t)n) == 0;
+  return a->s ? act_str_eq(a->s, b->s) : a->i == b->i;
 }
 
 /* "Cart[\"u42\"]" or "Cart[42]": the activation's name in paths and reports. */
@@ -316,13 +311,17 @@ static act_actor_t *route(act_ctx_t *cx, reg_t *r, shard_t *s, uint64_t h, const
 /* ---- references ------------------------------------------------------------ */
 
 static act_actor_t *ref_new(act_ctx_t *cx, const act_virtual_type_t *vt, act_vkey_t k) {
+  /* Each node would keep its own registry, so a key could be active on two
+   * nodes at once: refused until ownership comes from the store. */
+  if (act_cluster_running())
+    act_faultf(cx, NULL, "virtual actor %s: virtual actors do not run across nodes yet (this node was "
+               "started with --act-node); run the program as a cluster of one", vt->type->name);
   vref_t *v = act_alloc(sizeof *v);
   v->base.type = vt->type;
   atomic_store_explicit(&v->base.flags, AF_VIRTUAL, memory_order_relaxed);
   v->reg = reg_of(vt);
   v->key = k;
   v->hash = key_hash(&k);
-  (void)cx;
   return &v->base;
 }
 

@@ -1,0 +1,187 @@
+/* emit_decls.c: the declarations of the module headers, one by one, under
+ * the C names they define, so that a part of a split module can carry the
+ * few declarations it uses instead of including its module's header.
+ *
+ * Why: the header of a large module declares every type, message, function
+ * and actor of the module (the 100,000-line program's is 5 MB), and the C
+ * compiler spent about as long reading it as compiling the part's own code,
+ * once per part. A part that declares only what it uses also depends only
+ * on that: its text is its whole cache key (driver/compile.c), so a change
+ * elsewhere in the header no longer recompiles it.
+ *
+ * While a header is written, each declaration is marked with its base C
+ * name (emit_names.c: a declaration's derived names are the base plus
+ * `_<suffix>`: big_Add0 -> big_Add0_msg, big_Add0_new, big_Add0_type). A
+ * part's needs are found by scanning its text for identifiers and looking
+ * each up, with its `_...` tails cut one at a time, among the bases; what a
+ * chosen declaration mentions is chosen too. Declarations come out in the
+ * order the headers have them (dependencies first), which C accepts.
+ * A false match (an identifier in a string that equals a base) only adds a
+ * declaration the part does not need; it can never leave one out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/vec.h"
+#include "common/xalloc.h"
+#include "emit/emit_int.h"
+
+typedef VEC(int) ints_t;
+
+typedef struct decl {
+  char *base;       /* the C name it defines */
+  char *text;       /* NULL for another name of declaration `same` */
+  int same;
+  int next;         /* the next declaration of the same base, or -1 */
+} decl_t;
+
+struct decls {
+  VEC(decl_t) all;          /* in header order, modules in program order */
+  int *slots;               /* open addressing: index into all, or -1 */
+  size_t nslots;
+  long last;                /* where the header's current declaration began */
+  VEC(struct { long end; char *base; }) pending;
+};
+
+static size_t hash(const char *s, size_t n) {
+  size_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+/* The slot of base (s, n): the one that holds it, or the empty one where
+ * it would go. */
+static size_t slot_of(const decls_t *ds, const char *s, size_t n) {
+  size_t i = hash(s, n) & (ds->nslots - 1);
+  while (ds->slots[i] >= 0) {
+    const char *b = ds->all.v[ds->slots[i]].base;
+    if (strncmp(b, s, n) == 0 && b[n] == '\0') break;
+    i = (i + 1) & (ds->nslots - 1);
+  }
+  return i;
+}
+
+static void grow_slots(decls_t *ds) {
+  size_t n = ds->nslots ? ds->nslots * 2 : 1024;
+  int *old = ds->slots;
+  size_t oldn = ds->nslots;
+  ds->slots = xmalloc(n * sizeof *ds->slots);
+  ds->nslots = n;
+  for (size_t i = 0; i < n; i++) ds->slots[i] = -1;
+  for (size_t i = 0; i < oldn; i++)
+    if (old[i] >= 0) {
+      const char *b = ds->all.v[old[i]].base;
+      ds->slots[slot_of(ds, b, strlen(b))] = old[i];
+    }
+  free(old);
+}
+
+decls_t *decls_new(void) {
+  decls_t *ds = xcalloc(1, sizeof *ds);
+  grow_slots(ds);
+  return ds;
+}
+
+void decls_begin(decls_t *ds, FILE *h) {
+  ds->last = ftell(h);
+  ds->pending.n = 0;
+}
+
+void decls_mark(decls_t *ds, FILE *h, const char *base) {
+  VEC_RESERVE(&ds->pending, ds->pending.n + 1);
+  ds->pending.v[ds->pending.n].end = ftell(h);
+  ds->pending.v[ds->pending.n].base = xstrdup(base);
+  ds->pending.n++;
+}
+
+/* Add a declaration (text) or another name for declaration same (text
+ * NULL); one equal to an earlier one of the same base (the type
+ * definitions every header repeats) is dropped. */
+static void add(decls_t *ds, char *base, char *text, int same) {
+  if ((size_t)ds->all.n * 2 >= ds->nslots) grow_slots(ds);
+  size_t i = slot_of(ds, base, strlen(base));
+  int first = ds->slots[i];
+  for (int k = first; k >= 0; k = ds->all.v[k].next)
+    if (text && ds->all.v[k].text && strcmp(ds->all.v[k].text, text) == 0) {
+      free(base);
+      free(text);
+      return;
+    }
+  /* chained from the first of its base, which keeps the slot */
+  decl_t d = {base, text, text ? ds->all.n : same, -1};
+  VEC_PUSH(&ds->all, d);
+  if (first < 0) {
+    ds->slots[i] = ds->all.n - 1;
+    return;
+  }
+  int k = first;
+  while (ds->all.v[k].next >= 0) k = ds->all.v[k].next;
+  ds->all.v[k].next = ds->all.n - 1;
+}
+
+void decls_take(decls_t *ds, const char *text) {
+  long from = ds->last;
+  for (int i = 0; i < ds->pending.n; i++) {
+    long end = ds->pending.v[i].end;
+    add(ds, ds->pending.v[i].base, xstrndup(text + from, (size_t)(end - from)), 0);
+    from = end;
+  }
+  ds->last = from;
+  ds->pending.n = 0;
+}
+
+void decls_add(decls_t *ds, const char *base, const char *text, const char *same_as) {
+  int same = -1;
+  if (same_as) {
+    size_t i = slot_of(ds, same_as, strlen(same_as));
+    for (int k = ds->slots[i]; k >= 0; k = ds->all.v[k].next) same = ds->all.v[k].same;
+  }
+  if (same >= 0) add(ds, xstrdup(base), NULL, same);
+  else add(ds, xstrdup(base), xstrdup(text), 0);
+}
+
+static int ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* Choose every declaration an identifier of text names; newly chosen ones
+ * go on the work list. */
+static void scan(const decls_t *ds, const char *text, char *chosen, ints_t *work) {
+  for (const char *p = text; *p;) {
+    if (!ident_start(*p) || (p > text && ident_char(p[-1]))) {
+      p++;
+      continue;
+    }
+    const char *q = p;
+    while (ident_char(*q)) q++;
+    /* the whole name, then without its last `_...`, and so on */
+    for (size_t n = (size_t)(q - p); n > 0;) {
+      size_t i = slot_of(ds, p, n);
+      for (int k = ds->slots[i]; k >= 0; k = ds->all.v[k].next) {
+        int d = ds->all.v[k].same;
+        if (!chosen[d]) {
+          chosen[d] = 1;
+          VEC_PUSH(work, d);
+        }
+      }
+      while (n > 0 && p[n - 1] != '_') n--;
+      if (n > 0) n--;
+    }
+    p = q;
+  }
+}
+
+char *decls_used(const decls_t *ds, const char *text) {
+  char *chosen = xcalloc((size_t)ds->all.n + 1, 1);
+  ints_t work = {0};
+  scan(ds, text, chosen, &work);
+  while (work.n > 0) {
+    int k = work.v[--work.n];
+    scan(ds, ds->all.v[k].text, chosen, &work);
+  }
+  strbuf_t b = {0};
+  strbuf_puts(&b, "");
+  for (int k = 0; k < ds->all.n; k++)
+    if (chosen[k]) strbuf_puts(&b, ds->all.v[k].text);
+  VEC_FREE(&work);
+  free(chosen);
+  return b.p;
+}

@@ -1,0 +1,765 @@
+/* remote.c: references across nodes and the messages between them
+ * (LANGUAGE.md §10). A reference to an actor on another node is a proxy
+ * (lang_int.h): act_send to it lands here, is encoded with the message's
+ * descriptor (value/codec.c, with refs and nodes by codec_ext.h), and goes
+ * to the node's data connection, which keeps the order of each pair of
+ * nodes. What arrives is decoded on the cluster's loop thread and sent on
+ * as if from outside any actor. Asks keep a table of the ones in flight,
+ * failed with "unreachable" when their node is lost; monitors of a proxy
+ * ask its node for RK_DOWN, and a lost node ends every proxy of it with
+ * Down(who, "unreachable").
+ *
+ * The envelope (first byte RK_*, then fields as lang_int.h lists) is
+ * encoded with the same codec: a malformed one is logged and dropped, never
+ * trusted. Peers are authenticated and run the same program (the schema
+ * fingerprint), so a message id names the same type on both sides. */
+#define GC_THREADS
+#include <gc/gc.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actor/actor.h"
+#include "cluster/cluster_int.h"
+#include "cluster/idmap.h"
+#include "cluster/lang_int.h"
+#include "cluster/remote.h"
+#include "supervise/supervise.h"
+#include "value/codec_ext.h"
+
+pthread_mutex_t act__lang_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct export {
+  act_actor_t *a;
+  act_aid_t id;
+} export_t;
+
+typedef struct pending_ask {
+  uint64_t id;
+  act_future_t *f;
+  act_actor_t *asker;              /* NULL: asked from outside any actor */
+  act_str_t *node;
+  const act_msg_desc_t *reply;
+} pending_ask_t;
+
+static act_idmap_t exports;        /* aid -> export_t */
+static act_idmap_t exported;       /* (actor, 0) -> export_t */
+static act_idmap_t proxies;        /* aid -> act_proxy_t; a node's own: (inc, 0) */
+static act_idmap_t asks;           /* (ask id, 0) -> pending_ask_t */
+static _Atomic uint64_t serials, ask_ids;
+
+/* ---- backpressure across nodes (§7) ---------------------------------------
+ * A gate per node counts in its mailbox counters the bytes sent to that
+ * node and not yet handed to its connection (act_cluster_on_sent). A
+ * handler that pushes it past PEER_BOUND pauses after it returns, as on a
+ * full mailbox (actor/backpressure.c), until the loop thread has drained
+ * the gate to half; the same rules make the pause safe. */
+#define PEER_BOUND (8u << 20)
+
+static const act_actor_type_t gate_type = {
+    .name = "node link", .size = sizeof(act_actor_t), .mailbox_bound = PEER_BOUND};
+
+typedef struct gate {
+  struct gate *next;
+  act_str_t *node;
+  act_actor_t *a;
+} gate_t;
+static gate_t *gates;   /* under act__lang_mu; a few, one per node ever met */
+
+static act_actor_t *gate_locked(act_str_t *node) {
+  for (gate_t *g = gates; g; g = g->next)
+    if (g->node == node) return g->a;
+  gate_t *g = act_alloc(sizeof *g);
+  g->node = node;
+  g->a = act_alloc(sizeof *g->a);
+  g->a->type = &gate_type;
+  g->next = gates;
+  gates = g;
+  return g->a;
+}
+
+static void on_sent(const char *node, size_t n) {
+  act_str_t *name = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *g = gate_locked(name);
+  pthread_mutex_unlock(&act__lang_mu);
+  atomic_fetch_add_explicit(&g->mq_out, (uint32_t)n, memory_order_relaxed);
+  act__wake_if_drained(NULL, g);
+}
+
+/* An envelope is built in this thread's own block (malloc'd, so the
+ * collector never frees it under us) and copied by act_cluster_send: a
+ * message on its way costs no collected memory. Past the block, act_buf
+ * moves to the collector's heap, and the block grows to match. */
+static _Thread_local char *env_block;
+static _Thread_local int64_t env_cap;
+
+void act__env_begin(act_buf_t *b) {
+  b->p = env_block ? env_block : (char *)"";
+  b->len = 0;
+  b->cap = env_block ? env_cap : 0;
+}
+
+static void env_end(const act_buf_t *b) {
+  if (b->p == env_block || b->cap <= env_cap) return;
+  char *nb = malloc((size_t)b->cap + 1);
+  if (nb == NULL) return;   /* keep the old one */
+  free(env_block);
+  env_block = nb;
+  env_cap = b->cap;
+}
+
+/* Every envelope is counted in (before it can be reported sent) and out,
+ * so the gate's count is what waits; a handler that overfilled it (cx
+ * given) pauses. */
+static int send_via(act_ctx_t *cx, act_actor_t *g, const char *node, const act_buf_t *b) {
+  uint32_t n = (uint32_t)b->len;
+  uint32_t in = atomic_fetch_add_explicit(&g->mq_in, n, memory_order_relaxed) + n;
+  int r = act_cluster_send(node, b->p, (size_t)b->len);
+  env_end(b);
+  if (r != 0) {
+    atomic_fetch_add_explicit(&g->mq_out, n, memory_order_relaxed);
+    return -1;
+  }
+  if (cx && cx->worker && cx->self &&
+      in - atomic_load_explicit(&g->mq_out, memory_order_relaxed) > PEER_BOUND)
+    cx->worker->pause_on = g;
+  return 0;
+}
+
+int act__send_env(const char *node, const act_buf_t *b) {
+  act_str_t *name = act__node_value(node);
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *g = gate_locked(name);
+  pthread_mutex_unlock(&act__lang_mu);
+  return send_via(NULL, g, node, b);
+}
+
+void act__log_drop(const char *from, const char *what, const char *why) {
+  act__logf("act: cluster: dropped %s from node %s: %s\n", what, from, why ? why : "malformed");
+}
+
+/* ---- the envelope's fields, by the codec ------------------------------- */
+
+void act__put_u8(act_buf_t *b, uint8_t x) { act_encode(b, &act_type_u8, &x); }
+void act__put_u64(act_buf_t *b, uint64_t x) { act_encode(b, &act_type_u64, &x); }
+void act__put_aid(act_buf_t *b, act_aid_t id) {
+  act__put_u64(b, id.creator);
+  act__put_u64(b, id.serial);
+}
+void act__put_cstr(act_buf_t *b, const char *s) {   /* as a string, without making one */
+  size_t n = strlen(s);
+  act__enc_len(b, n);
+  act_buf_put(b, s, (int64_t)n);
+}
+bool act__get_u8(act_reader_t *r, uint8_t *x) { return act_decode(r, &act_type_u8, x); }
+bool act__get_u64(act_reader_t *r, uint64_t *x) { return act_decode(r, &act_type_u64, x); }
+bool act__get_aid(act_reader_t *r, act_aid_t *id) {
+  return act__get_u64(r, &id->creator) && act__get_u64(r, &id->serial);
+}
+bool act__get_str(act_reader_t *r, act_str_t **s) { return act_decode(r, &act_type_string, s); }
+
+
+/* ---- ids of local actors ---------------------------------------------- */
+
+static uint64_t self_inc(void) {
+  uint64_t inc = 0;
+  act_cluster_self(&inc);
+  return inc;
+}
+
+act_aid_t act__fresh_aid(void) {
+  act_aid_t id = {self_inc(), atomic_fetch_add(&serials, 1) + 1};
+  return id;
+}
+
+static void export_locked(act_actor_t *a, act_aid_t id) {
+  export_t *e = act_alloc(sizeof *e);
+  e->a = a;
+  e->id = id;
+  act__idmap_put(&exports, id.creator, id.serial, e);
+  act__idmap_put(&exported, (uint64_t)(uintptr_t)a, 0, e);
+}
+
+void act__export_as(act_actor_t *a, act_aid_t id) {
+  pthread_mutex_lock(&act__lang_mu);
+  export_locked(a, id);
+  pthread_mutex_unlock(&act__lang_mu);
+}
+
+act_aid_t act__export(act_actor_t *a) {
+  pthread_mutex_lock(&act__lang_mu);
+  export_t *e = act__idmap_get(&exported, (uint64_t)(uintptr_t)a, 0);
+  act_aid_t id = e ? e->id : act__fresh_aid();
+  if (e == NULL) export_locked(a, id);
+  pthread_mutex_unlock(&act__lang_mu);
+  return id;
+}
+
+act_actor_t *act__exported(act_aid_t id) {
+  pthread_mutex_lock(&act__lang_mu);
+  export_t *e = act__idmap_get(&exports, id.creator, id.serial);
+  pthread_mutex_unlock(&act__lang_mu);
+  return e ? e->a : NULL;
+}
+
+/* ---- proxies -------------------------------------------------------------- */
+
+act_str_t *act__unreachable(void) {
+  static act_str_t *s;
+  if (s == NULL) s = act__node_value("unreachable");   /* interned: never collected */
+  return s;
+}
+
+void act__proxy_dead(act_proxy_t *p, act_str_t *reason) {
+  act__rt(&p->base)->end_reason = reason;
+  atomic_fetch_or(&p->base.flags, AF_DEAD);
+}
+
+/* Under act__lang_mu. */
+static act_proxy_t *proxy_locked(const char *node, uint64_t inc, act_aid_t id, const char *type) {
+  uint64_t ka = id.serial ? id.creator : inc, kb = id.serial;
+  act_proxy_t *p = act__idmap_get(&proxies, ka, kb);
+  if (p) return p;
+  p = act_alloc(sizeof *p);
+  size_t tl = strlen(type ? type : "actor");
+  char *tn = act_alloc_atomic(tl + 1);
+  memcpy(tn, type ? type : "actor", tl + 1);
+  p->ptype.name = tn;
+  p->ptype.size = sizeof *p;
+  p->base.type = &p->ptype;
+  atomic_store(&p->base.flags, AF_REMOTE);
+  p->node = act__node_value(node);
+  p->gate = gate_locked(p->node);
+  p->inc = inc;
+  p->id = id;
+  act__idmap_put(&proxies, ka, kb, p);
+  /* A reference to a node incarnation that is not (or no longer) here. */
+  if (inc == 0 || act_cluster_incarnation(node) != inc) act__proxy_dead(p, act__unreachable());
+  return p;
+}
+
+act_proxy_t *act__proxy_get(const char *node, uint64_t inc, act_aid_t id, const char *type) {
+  pthread_mutex_lock(&act__lang_mu);
+  act_proxy_t *p = proxy_locked(node, inc, id, type);
+  pthread_mutex_unlock(&act__lang_mu);
+  return p;
+}
+
+act_proxy_t *act__node_proxy(const char *node, uint64_t inc) {
+  act_aid_t none = {0, 0};
+  return act__proxy_get(node, inc, none, node);
+}
+
+void act__proxy_rekey(act_proxy_t *p, act_aid_t id) {
+  pthread_mutex_lock(&act__lang_mu);
+  act__idmap_del(&proxies, p->id.creator, p->id.serial);
+  p->id = id;
+  act__idmap_put(&proxies, id.creator, id.serial, p);
+  pthread_mutex_unlock(&act__lang_mu);
+}
+
+/* ---- refs, nodes and what cannot cross, for the codec ------------------- */
+
+static _Thread_local const char *unsendable;
+
+/* The last local actor this thread encoded, and its bytes: a stream of
+ * messages from one sender encodes its reference once. A local actor's
+ * encoding never changes once it has an id (a proxy's may: not cached). */
+#define REF_CACHE 256
+static _Thread_local act_actor_t *enc_last;
+static _Thread_local char enc_bytes[REF_CACHE];
+static _Thread_local int64_t enc_len;
+
+static void put_ref(act_buf_t *b, act_actor_t *a) {
+  if (a && (a->flags & AF_REMOTE)) {
+    act_proxy_t *p = act__proxy(a);
+    pthread_mutex_lock(&act__lang_mu);
+    act_actor_t *local = p->local;
+    pthread_mutex_unlock(&act__lang_mu);
+    if (local == NULL) {
+      act__put_u8(b, 1);
+      act__put_cstr(b, p->node->data);
+      act__put_u64(b, p->inc);
+      act__put_aid(b, p->id);
+      act__put_cstr(b, p->ptype.name);
+      return;
+    }
+    a = local;
+  }
+  if (a == NULL) {
+    act__put_u8(b, 0);
+    return;
+  }
+  if (a == enc_last) {
+    act_buf_put(b, enc_bytes, enc_len);
+    return;
+  }
+  uint64_t inc = 0;
+  const char *me = act_cluster_self(&inc);
+  int64_t at = b->len;
+  act__put_u8(b, 1);
+  act__put_cstr(b, me ? me : "local");
+  act__put_u64(b, inc);
+  act__put_aid(b, act__export(a));
+  act__put_cstr(b, a->type->name);
+  if (b->len - at <= REF_CACHE) {   /* stored only when it fits */
+    memcpy(enc_bytes, b->p + at, (size_t)(b->len - at));
+    enc_len = b->len - at;
+    enc_last = a;
+  }
+}
+
+static bool fail(act_reader_t *r, const char *why) {
+  if (r->err == NULL) r->err = why;
+  return false;
+}
+
+/* The decoding side of the same: the last reference's bytes and what they
+ * decoded to. Proxies and exported actors live in the tables (never
+ * collected), so the pointer stays good; a proxy that moved (a restarted
+ * child) is still the same reference. */
+static _Thread_local act_actor_t *dec_last;
+static _Thread_local char dec_bytes[REF_CACHE];
+static _Thread_local int64_t dec_len = -1;
+
+static bool get_ref_slow(act_reader_t *r, act_actor_t **out);
+
+static bool get_ref(act_reader_t *r, act_actor_t **out) {
+  if (dec_len > 0 && r->end - r->p >= dec_len && memcmp(r->p, dec_bytes, (size_t)dec_len) == 0) {
+    r->p += dec_len;
+    *out = dec_last;
+    return true;
+  }
+  const uint8_t *at = r->p;
+  if (!get_ref_slow(r, out)) return false;
+  if (*out && r->p - at <= REF_CACHE) {
+    memcpy(dec_bytes, at, (size_t)(r->p - at));
+    dec_len = r->p - at;
+    dec_last = *out;
+  }
+  return true;
+}
+
+static bool get_ref_slow(act_reader_t *r, act_actor_t **out) {
+  uint8_t tag;
+  act_str_t *node, *type;
+  uint64_t inc;
+  act_aid_t id;
+  if (!act__get_u8(r, &tag)) return false;
+  if (tag == 0) {
+    *out = NULL;
+    return true;
+  }
+  if (tag != 1) return fail(r, "a reference's tag is neither 0 nor 1");
+  if (!act__get_str(r, &node) || !act__get_u64(r, &inc) || !act__get_aid(r, &id) ||
+      !act__get_str(r, &type))
+    return false;
+  if (!act_name_valid(node->data, (size_t)node->len) || type->len > 200 ||
+      strlen(type->data) != (size_t)type->len)
+    return fail(r, "a reference names no valid node or type");
+  uint64_t mine = 0;
+  const char *me = act_cluster_self(&mine);
+  if (me && strcmp(me, node->data) == 0 && inc == mine && id.serial != 0) {
+    act_actor_t *a = act__exported(id);
+    if (a) {
+      *out = a;
+      return true;
+    }
+    /* An id this incarnation never gave out: a reference to nobody. */
+    act_proxy_t *p = act__proxy_get(node->data, inc, id, type->data);
+    act__proxy_dead(p, act__normal());
+    *out = &p->base;
+    return true;
+  }
+  *out = &act__proxy_get(node->data, inc, id, type->data)->base;
+  return true;
+}
+
+static void ext_enc(act_buf_t *b, const act_type_t *t, const void *v) {
+  switch (t->kind) {
+  case ACT_K_REF: put_ref(b, *(act_actor_t *const *)v); return;
+  case ACT_K_NODE: act_encode(b, &act_type_string, v); return;   /* its interned name */
+  default:
+    if (unsendable == NULL) unsendable = t->kind == ACT_K_TIMER ? "a timer" : "a future";
+    return;
+  }
+}
+
+static bool ext_dec(act_reader_t *r, const act_type_t *t, void *v) {
+  switch (t->kind) {
+  case ACT_K_REF: return get_ref(r, (act_actor_t **)v);
+  case ACT_K_NODE: {
+    act_str_t *s;
+    if (!act__get_str(r, &s)) return false;
+    if (!act_name_valid(s->data, (size_t)s->len) && strcmp(s->data, "local") != 0)
+      return fail(r, "a node value is not a node name");
+    *(act_str_t **)v = act__node_value(s->data);
+    return true;
+  }
+  default: return fail(r, "a future or timer on the wire");
+  }
+}
+
+static const act_codec_ext_t wire_ext = {ext_enc, ext_dec};
+
+bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const char **what) {
+  const act_codec_ext_t *saved = act__codec_ext;
+  act__codec_ext = &wire_ext;
+  unsendable = NULL;
+  act_encode(b, t, v);
+  act__codec_ext = saved;
+  if (unsendable && what) *what = unsendable;
+  return unsendable == NULL;
+}
+
+bool act__wire_decode(act_reader_t *r, const act_type_t *t, void *v) {
+  const act_codec_ext_t *saved = act__codec_ext;
+  act__codec_ext = &wire_ext;
+  bool ok = act_decode(r, t, v);
+  act__codec_ext = saved;
+  return ok;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static act_actor_t *forwarded(act_proxy_t *p) {
+  pthread_mutex_lock(&act__lang_mu);
+  act_actor_t *local = p->local;
+  pthread_mutex_unlock(&act__lang_mu);
+  return local;
+}
+
+static const char *gone_why(act_proxy_t *p) {
+  act_rt_t *rt = act__rt_of(&p->base);
+  return rt && rt->end_reason == act__unreachable() ? "unreachable" : "target gone";
+}
+
+/* A Down about one of our actors, to a node that watches it. */
+static void send_down(act_proxy_t *node, act_down_msg_t *d) {
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_DOWN);
+  act__put_aid(&b, act__export(d->f_who));
+  act_encode(&b, &act_type_string, &d->f_reason);
+  act__send_env(node->node->data, &b);
+}
+
+void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  act_proxy_t *p = act__proxy(to);
+  act_actor_t *local = forwarded(p);
+  if (local) {
+    act_send(cx, local, m);
+    return;
+  }
+  if (to->flags & AF_DEAD) {
+    if (m->future) act__fail_future(cx, m->future, m->sender, gone_why(p));
+    return;
+  }
+  if (p->id.serial == 0) {   /* the node itself: only Downs go there */
+    if (m->type == &act_down_type) send_down(p, (act_down_msg_t *)m);
+    return;
+  }
+  const act_remote_msg_t *rm = act__msg_by_id(m->type->id);
+  if (rm == NULL || &rm->msg->type != m->type) {
+    if (cx && cx->worker)
+      act_faultf(cx, NULL, "message %s is not sendable to another node (a runtime message)",
+                 m->type->name);
+    return;
+  }
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, m->future ? RK_ASK : RK_TELL);
+  act__put_aid(&b, p->id);
+  put_ref(&b, m->sender);
+  uint64_t ask = m->future ? atomic_fetch_add(&ask_ids, 1) + 1 : 0;
+  if (ask) act__put_u64(&b, ask);
+  act_encode(&b, &act_type_u32, &m->type->id);
+  const char *what = NULL;
+  if (!act__wire_encode(&b, rm->msg->body, m, &what)) {
+    if (cx && cx->worker)
+      act_faultf(cx, NULL, "message %s holds %s: not sendable to another node", m->type->name, what);
+    return;
+  }
+  if (ask) {
+    pending_ask_t *pa = act_alloc(sizeof *pa);
+    pa->id = ask;
+    pa->f = m->future;
+    pa->asker = m->sender;
+    pa->node = p->node;
+    pa->reply = rm->reply;
+    pthread_mutex_lock(&act__lang_mu);
+    act__idmap_put(&asks, ask, 0, pa);
+    pthread_mutex_unlock(&act__lang_mu);
+  }
+  if (send_via(cx, p->gate, p->node->data, &b) != 0 && ask) {
+    pthread_mutex_lock(&act__lang_mu);
+    pending_ask_t *pa = act__idmap_del(&asks, ask, 0);
+    pthread_mutex_unlock(&act__lang_mu);
+    if (pa) act__fail_future(cx, pa->f, pa->asker, "unreachable");
+  }
+}
+
+void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
+  (void)cx;
+  act_proxy_t *p = act__proxy(asker);
+  if ((asker->flags & AF_DEAD) || forwarded(p)) return;   /* the asker's incarnation is gone */
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_REPLY);
+  act__put_u64(&b, f->rid);
+  const char *what = NULL;
+  act_str_t *reason = (r->flags & MF_FAILED) ? ((act_failure_t *)r)->reason : NULL;
+  if (!(r->flags & MF_FAILED)) {
+    act__put_u8(&b, 1);
+    const act_msg_desc_t *d = (const act_msg_desc_t *)r->type;   /* a generated reply type */
+    if (act__wire_encode(&b, d->body, r, &what)) {
+      act__send_env(p->node->data, &b);
+      return;
+    }
+    act__env_begin(&b);
+    act__put_u8(&b, RK_REPLY);
+    act__put_u64(&b, f->rid);
+    char why[200];
+    snprintf(why, sizeof why, "ask %s: the reply holds %s: not sendable to another node",
+             f->msg_name, what);
+    reason = act_str_from_cstr(why);
+  }
+  if (reason == NULL) reason = act_str_from_cstr("ask failed");
+  act__put_u8(&b, 0);
+  act_encode(&b, &act_type_string, &reason);
+  act__send_env(p->node->data, &b);
+}
+
+void act__remote_monitor(act_ctx_t *cx, act_actor_t *proxy) {
+  act_proxy_t *p = act__proxy(proxy);
+  act_actor_t *local = forwarded(p);
+  if (local) {
+    act_monitor(cx, local);
+    return;
+  }
+  if (p->id.serial == 0) return;
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_MONITOR);
+  act__put_aid(&b, p->id);
+  act__send_env(p->node->data, &b);
+}
+
+/* ---- the end of a remote actor ------------------------------------------ */
+
+void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost) {
+  pthread_mutex_lock(&act__lang_mu);
+  if ((p->base.flags & AF_DEAD) || p->local) {
+    pthread_mutex_unlock(&act__lang_mu);
+    return;
+  }
+  act_actor_t *req = p->stop_req;
+  int stopping = p->stopping;
+  p->stop_req = NULL;
+  pthread_mutex_unlock(&act__lang_mu);
+  int normal = strcmp(reason->data, "normal") == 0;
+  /* A supervised child that failed and is restarted stays the same
+   * reference, watched by the same watchers (as a local one does). */
+  if (p->base.parent && p->spawn_type && !stopping && !normal && act__child_ended(p, reason, lost))
+    return;
+  act__proxy_dead(p, normal ? act__normal() : reason);
+  act__notify_down(&p->base, reason);
+  if (req) act__ctl_send(NULL, req, CTL_CHILD_DONE, NULL, 0);
+}
+
+/* ---- what arrives ----------------------------------------------------------- */
+
+static void refuse_ask(const char *node, uint64_t ask, const char *why) {
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_REPLY);
+  act__put_u64(&b, ask);
+  act__put_u8(&b, 0);
+  act__put_cstr(&b, why);
+  act__send_env(node, &b);
+}
+
+static void on_msg(const char *from, int kind, act_reader_t *r) {
+  act_aid_t id;
+  act_actor_t *sender;
+  uint64_t ask = 0;
+  uint32_t mid;
+  if (!act__get_aid(r, &id) || !act__wire_decode(r, &act_type_ref, &sender) ||
+      (kind == RK_ASK && !act__get_u64(r, &ask)) || !act_decode(r, &act_type_u32, &mid)) {
+    act__log_drop(from, "a message", r->err);
+    return;
+  }
+  const act_remote_msg_t *rm = act__msg_by_id(mid);
+  if (rm == NULL) {
+    act__log_drop(from, "a message", "unknown message type");
+    return;
+  }
+  act_msg_t *m = act_alloc(rm->msg->type.size);
+  if (!act__wire_decode(r, rm->msg->body, m) || r->p != r->end) {
+    act__log_drop(from, rm->msg->type.name, r->err ? r->err : "bytes after the message");
+    if (ask) refuse_ask(from, ask, "the message could not be decoded by its receiver");
+    return;
+  }
+  m->type = &rm->msg->type;
+  act_actor_t *to = act__exported(id);
+  if (ask) {
+    act_future_t *f = act_alloc(sizeof *f);
+    f->rid = ask;
+    f->msg_name = m->type->name;
+    f->target = to;
+    m->future = f;
+    if (sender == NULL) sender = &act__node_proxy(from, act_cluster_incarnation(from))->base;
+  }
+  m->sender = sender;
+  if (to == NULL) {
+    if (ask) {
+      char why[200];
+      snprintf(why, sizeof why, "ask %s to actor target gone", m->type->name);
+      refuse_ask(from, ask, why);
+    }
+    return;
+  }
+  act_send(NULL, to, m);
+}
+
+static void on_reply(const char *from, act_reader_t *r) {
+  uint64_t ask;
+  uint8_t ok;
+  if (!act__get_u64(r, &ask) || !act__get_u8(r, &ok)) {
+    act__log_drop(from, "a reply", r->err);
+    return;
+  }
+  pthread_mutex_lock(&act__lang_mu);
+  pending_ask_t *pa = act__idmap_get(&asks, ask, 0);
+  if (pa && strcmp(pa->node->data, from) == 0) act__idmap_del(&asks, ask, 0);
+  else pa = NULL;
+  pthread_mutex_unlock(&act__lang_mu);
+  if (pa == NULL) return;   /* failed already: its node was lost meanwhile */
+  if (!ok) {
+    act_str_t *why;
+    if (!act__get_str(r, &why)) why = act_str_from_cstr("ask failed on the other node");
+    act__fail_future_reason(NULL, pa->f, pa->asker, why);
+    return;
+  }
+  act_msg_t *m = pa->reply ? act_alloc(pa->reply->type.size) : NULL;
+  if (m == NULL || !act__wire_decode(r, pa->reply->body, m)) {
+    act__log_drop(from, "a reply", r->err);
+    act__fail_future(NULL, pa->f, pa->asker, "failed: its reply could not be decoded");
+    return;
+  }
+  m->type = &pa->reply->type;
+  act__deliver_reply(NULL, pa->f, pa->asker, m);
+}
+
+static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) {
+  (void)arg;
+  act_reader_t r = act_reader(p, n);
+  uint8_t kind;
+  act_aid_t id;
+  act_str_t *reason;
+  if (!act__get_u8(&r, &kind)) return;
+  switch (kind) {
+  case RK_TELL: case RK_ASK: on_msg(from, kind, &r); return;
+  case RK_REPLY: on_reply(from, &r); return;
+  case RK_SPAWN: act__on_spawn(from, &r); return;
+  case RK_STOP:
+    if (act__get_aid(&r, &id)) {
+      act_actor_t *a = act__exported(id);
+      if (a) act_stop(NULL, a);
+    }
+    return;
+  case RK_MONITOR: {
+    if (!act__get_aid(&r, &id)) return;
+    act_actor_t *a = act__exported(id);
+    act_proxy_t *watcher = act__node_proxy(from, act_cluster_incarnation(from));
+    if (a) {
+      act_ctx_t as_node = {.self = &watcher->base};   /* the node watches, for its actors */
+      act_monitor(&as_node, a);
+    } else {
+      act_buf_t b;
+      act__env_begin(&b);
+      act__put_u8(&b, RK_DOWN);
+      act__put_aid(&b, id);
+      act__put_cstr(&b, "normal");
+      act__send_env(from, &b);
+    }
+    return;
+  }
+  case RK_DOWN: {
+    if (!act__get_aid(&r, &id) || !act__get_str(&r, &reason)) {
+      act__log_drop(from, "a Down", r.err);
+      return;
+    }
+    pthread_mutex_lock(&act__lang_mu);
+    act_proxy_t *p = act__idmap_get(&proxies, id.creator, id.serial);
+    pthread_mutex_unlock(&act__lang_mu);
+    if (p && strcmp(p->node->data, from) == 0) act__proxy_ended(p, reason, 0);
+    return;
+  }
+  default:
+    if (kind >= RK_CLAIM && kind <= RK_LAST) act__on_names(from, kind, &r);
+    else act__log_drop(from, "a message", "unknown kind");
+    return;
+  }
+}
+
+/* ---- a node is lost or left ----------------------------------------------- */
+
+typedef struct sweep {
+  const char *node;
+  uint64_t cur;
+  void **found;
+  size_t n, cap;
+} sweep_t;
+
+static void collect(sweep_t *s, void *v) {
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 16;
+    void **p = act_alloc(s->cap * sizeof *p);
+    if (s->n) memcpy(p, s->found, s->n * sizeof *p);
+    s->found = p;
+  }
+  s->found[s->n++] = v;
+}
+
+static void proxy_of_node(void *arg, void *v) {
+  sweep_t *s = arg;
+  act_proxy_t *p = v;
+  if (strcmp(p->node->data, s->node) == 0 && p->inc != s->cur && !(p->base.flags & AF_DEAD))
+    collect(s, p);
+}
+
+static void ask_of_node(void *arg, void *v) {
+  sweep_t *s = arg;
+  pending_ask_t *pa = v;
+  if (strcmp(pa->node->data, s->node) == 0) collect(s, pa);
+}
+
+static void on_change(void *arg, const char *node, int up, const char *reason) {
+  (void)arg;
+  if (up) return;
+  int left = strcmp(reason, "left") == 0;
+  sweep_t ps = {node, act_cluster_incarnation(node), NULL, 0, 0};
+  sweep_t as = {node, 0, NULL, 0, 0};
+  pthread_mutex_lock(&act__lang_mu);
+  act__idmap_each(&proxies, (void (*)(void *, void *))proxy_of_node, &ps);
+  act__idmap_each(&asks, (void (*)(void *, void *))ask_of_node, &as);
+  for (size_t i = 0; i < as.n; i++) act__idmap_del(&asks, ((pending_ask_t *)as.found[i])->id, 0);
+  pthread_mutex_unlock(&act__lang_mu);
+  act_str_t *why = left ? act_str_from_cstr("node left") : act__unreachable();
+  for (size_t i = 0; i < ps.n; i++) act__proxy_ended(ps.found[i], why, 1);
+  for (size_t i = 0; i < as.n; i++) {
+    pending_ask_t *pa = as.found[i];
+    act__fail_future(NULL, pa->f, pa->asker, left ? "failed: its node left" : "unreachable");
+  }
+  act__names_node_down(node);
+}
+
+void act__remote_init(void) {
+  act__cluster_default_hooks(on_change, on_message, NULL);
+  act_cluster_on_sent(on_sent);
+}
+
+int act__remote_holds(void) { return act_cluster_running() && !act__stop_signal(); }

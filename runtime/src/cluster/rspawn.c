@@ -1,0 +1,233 @@
+/* rspawn.c: `spawn T(...) on n` and the supervision of the child (§10).
+ *
+ * The spawner picks the child's id and sends RK_SPAWN with the type's name
+ * and its parameters, encoded by the type's parameter descriptor; the
+ * reference (a proxy) is returned at once, and messages sent to it follow
+ * the spawn on the same ordered connection. On the target node the child
+ * hangs under a hidden local actor, "remote", as a temporary child: a
+ * fault there ends it, and its Down (the spawning node watches it) comes
+ * back to the proxy, whose supervisor decides here — restart (a new
+ * instance on the same node, under a new id), or escalate, within the
+ * supervisor's own restart budget. A child lost with its node failed with
+ * "unreachable"; a permanent one is then restarted on the supervisor's
+ * node, and its proxy forwards to the new local actor. A remote child is
+ * restarted alone, whatever the supervisor's strategy. */
+#include <stdio.h>
+#include <string.h>
+
+#include "actor/actor.h"
+#include "cluster/lang_int.h"
+#include "cluster/remote.h"
+#include "supervise/supervise.h"
+
+/* ---- the target's side ----------------------------------------------------- */
+
+static act_status_t guest_start(act_ctx_t *cx, act_actor_t *self) {
+  (void)cx, (void)self;
+  return ACT_DONE;
+}
+static act_status_t guest_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  (void)cx, (void)self, (void)m;
+  return ACT_UNHANDLED;
+}
+static const act_actor_type_t guest_type = {
+    .name = "remote",
+    .size = sizeof(act_actor_t),
+    .start = guest_start,
+    .dispatch = guest_dispatch,
+    .strategy = ACT_ONE_FOR_ONE,
+};
+static act_actor_t *_Atomic guests;   /* made on the loop thread, read by the signal thread */
+
+static act_actor_t *guest_parent(void) {
+  act_actor_t *g = atomic_load(&guests);
+  if (g == NULL) {   /* only the loop thread makes it */
+    g = act_spawn_alloc(NULL, &guest_type);
+    act_spawn_start(NULL, g, ACT_RESTART_PERMANENT);
+    atomic_store(&guests, g);
+  }
+  return g;
+}
+
+void act__remote_stop_guests(void) {
+  act_actor_t *g = atomic_load(&guests);
+  if (g) act_stop(NULL, g);
+}
+
+static void spawn_failed(const char *from, act_aid_t id, const char *why) {
+  act__logf("act: cluster: node %s asked for a spawn that failed: %s\n", from, why);
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_DOWN);
+  act__put_aid(&b, id);
+  act__put_cstr(&b, why);
+  act__send_env(from, &b);
+}
+
+void act__on_spawn(const char *from, act_reader_t *r) {
+  act_aid_t id;
+  act_str_t *name;
+  if (!act__get_aid(r, &id) || !act__get_str(r, &name)) {
+    act__log_drop(from, "a spawn", r->err);
+    return;
+  }
+  const act_remote_actor_t *t = act__actor_by_name(name->data, (size_t)name->len);
+  if (t == NULL) {
+    spawn_failed(from, id, "no such actor type in this program");
+    return;
+  }
+  act_actor_t *a = act_spawn_alloc(NULL, t->type);
+  if (!act__wire_decode(r, t->params, a) || r->p != r->end) {
+    spawn_failed(from, id, "its parameters could not be decoded");
+    return;
+  }
+  a->parent = guest_parent();
+  act__export_as(a, id);
+  /* The spawning node watches it: its supervisor lives there. */
+  act_proxy_t *sup = act__node_proxy(from, act_cluster_incarnation(from));
+  act_ctx_t as_node = {.self = &sup->base};
+  act_monitor(&as_node, a);
+  act_spawn_start(NULL, a, ACT_RESTART_TEMPORARY);
+}
+
+/* ---- the spawner's side ---------------------------------------------------- */
+
+static void revive(act_proxy_t *p) {
+  act__rt(&p->base)->end_reason = NULL;
+  atomic_fetch_and(&p->base.flags, ~(uint32_t)AF_DEAD);
+}
+
+static void send_spawn(act_proxy_t *p) {
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_SPAWN);
+  act__put_aid(&b, p->id);
+  act__put_cstr(&b, p->spawn_type->type->name);
+  act_buf_put(&b, (const char *)p->params, (int64_t)p->nparams);
+  if (act__send_env(p->node->data, &b) != 0) act__proxy_ended(p, act__unreachable(), 1);
+}
+
+static void copy_params(const act_remote_actor_t *t, act_actor_t *to, const act_actor_t *from) {
+  for (uint32_t i = 0; i < t->params->nfields; i++) {
+    const act_field_t *f = &t->params->fields[i];
+    memcpy((char *)to + f->offset, (const char *)from + f->offset, f->type->size);
+  }
+}
+
+static int is_node(const act_str_t *node, const char *name) {
+  return name && strcmp(node->data, name) == 0;
+}
+
+act_actor_t *act_spawn_on(act_ctx_t *cx, void *node, const act_remote_actor_t *t,
+                          const act_actor_t *tmpl, int restart, const act_loc_t *loc) {
+  act_str_t *n = node;
+  const char *me = act_cluster_self(NULL);
+  if (me == NULL || is_node(n, me)) {   /* here: an ordinary spawn */
+    act_actor_t *a = act_spawn_alloc(cx, t->type);
+    copy_params(t, a, tmpl);
+    act_spawn_start(cx, a, restart);
+    return a;
+  }
+  act_buf_t pb;
+  act_buf_init(&pb);
+  const char *what = NULL;
+  if (!act__wire_encode(&pb, t->params, tmpl, &what))
+    act_faultf(cx, loc, "spawn %s on %s: its parameters hold %s: not sendable to another node",
+               t->type->name, n->data, what);
+  act_proxy_t *p =
+      act__proxy_get(n->data, act_cluster_incarnation(n->data), act__fresh_aid(), t->type->name);
+  p->spawn_type = t;
+  p->params = act_alloc_atomic(pb.len ? (size_t)pb.len : 1);
+  memcpy(p->params, pb.p, (size_t)pb.len);
+  p->nparams = (size_t)pb.len;
+  p->restart = restart;
+  act_actor_t *sup = cx ? cx->self : NULL;
+  if (sup) {   /* a child like any other: it stops when its supervisor does */
+    p->base.parent = sup;
+    act_rt_t *rt = act__rt(sup);
+    pthread_mutex_lock(&rt->lock);
+    act__push_actor(&rt->children, &rt->nchildren, &rt->capchildren, &p->base);
+    pthread_mutex_unlock(&rt->lock);
+  }
+  if (p->base.flags & AF_DEAD) {   /* its node is not reachable: lost at once */
+    revive(p);
+    act__proxy_ended(p, act__unreachable(), 1);
+  } else {
+    send_spawn(p);
+  }
+  return &p->base;
+}
+
+int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost) {
+  act_actor_t *sup = p->base.parent;
+  if (sup->flags & AF_DEAD) return 0;
+  char path[512];
+  act__path(&p->base, path, sizeof path);
+  if (p->restart == ACT_RESTART_TEMPORARY) {
+    act__logf("act: %s on node %s failed and is not restarted (temporary): %s\n", path,
+              p->node->data, reason->data);
+    return 0;
+  }
+  if (!act__may_restart(sup)) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "too many restarts of %s: %s", path, reason->data);
+    act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
+    e->reason = act_str_from_cstr(buf);
+    act__enqueue(NULL, sup, &e->h);
+    return 0;
+  }
+  if (!lost && act_cluster_incarnation(p->node->data) == p->inc) {
+    act__logf("act: restarting %s on node %s after fault: %s\n", path, p->node->data, reason->data);
+    act__proxy_rekey(p, act__fresh_aid());
+    revive(p);
+    send_spawn(p);
+    return 1;
+  }
+  /* Its node is gone: the supervisor's node takes it (§10). */
+  act__logf("act: restarting %s on this node after fault: %s (node %s)\n", path, reason->data,
+            p->node->data);
+  act_actor_t *a = act_spawn_alloc(NULL, p->spawn_type->type);
+  act_reader_t r = act_reader(p->params, p->nparams);
+  if (!act__wire_decode(&r, p->spawn_type->params, a)) {   /* what we encoded ourselves */
+    act__logf("act: %s: its parameters no longer decode; not restarted\n", path);
+    return 0;
+  }
+  a->parent = sup;
+  pthread_mutex_lock(&act__lang_mu);
+  p->local = a;
+  pthread_mutex_unlock(&act__lang_mu);
+  revive(p);
+  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  return 1;
+}
+
+/* Control messages a supervisor sends its remote child. */
+void act__remote_ctl(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  act_ctl_t *c = (act_ctl_t *)m;
+  act_proxy_t *p = act__proxy(to);
+  if (c->kind == CTL_HOLD || c->kind == CTL_RESTART) {
+    /* group restarts: a remote child is restarted alone (see above) */
+    if (m->sender) act__plan_ack(cx, m->sender, to, c->token);
+    return;
+  }
+  if (c->kind != CTL_STOP) return;
+  pthread_mutex_lock(&act__lang_mu);
+  int here = p->local != NULL, dead = (to->flags & AF_DEAD) != 0;
+  if (!here && !dead) {
+    p->stopping = 1;
+    p->stop_req = m->sender;
+  }
+  pthread_mutex_unlock(&act__lang_mu);
+  if (here || dead) {
+    /* a restarted child is a local child of its own, stopped as one */
+    if (here) act__proxy_dead(p, act__normal());
+    if (m->sender) act__ctl_send(cx, m->sender, CTL_CHILD_DONE, NULL, 0);
+    return;
+  }
+  if (p->id.serial == 0) return;
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_STOP);
+  act__put_aid(&b, p->id);
+  if (act__send_env(p->node->data, &b) != 0) act__proxy_ended(p, act__unreachable(), 1);
+}
