@@ -131,8 +131,10 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   return 0;
 }
 
-/* Handle one message; the jump point for faults is set by the caller. */
-static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+/* Handle one message; the jump point for faults is set by the caller.
+ * Inline: once per message, and its call, saved registers and return
+ * were ~20 instructions of a counter's ~270 (callgrind). */
+static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
   act_ctx_t *cx = &w->cx;
   act_status_t st = ACT_DONE;
   if (m->flags & MF_CTL) {
