@@ -13,6 +13,11 @@ benches="pingpong threadring counting fjcreate fjthroughput chameneos big spawni
 out=$here/results.md
 mkdir -p "$here/peers/bin/act"
 
+# Other users share this machine: the load before and after goes into the
+# report, and instructions per message (callgrind) with it, the measure
+# that does not move with the load.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 echo "== building our ports"
 t0=$(date +%s.%N)
 for b in $benches; do
@@ -51,11 +56,19 @@ done
 echo "== persistence (1,000 persistent actors)"
 persist=$("$here/persist/run.sh" "$actorc")
 
+echo "== instructions per message (callgrind, 1 worker thread)"
+if command -v valgrind >/dev/null; then
+  callgrind=$("$here/callgrind.sh" "$here/peers/bin/act")
+else
+  callgrind="(valgrind is not installed)"
+fi
+
 echo "== HTTP: wrk against std.http and Go's net/http; idle connections"
 "$here/http/run.sh" "$actorc"
 echo "== cluster (2 nodes in network namespaces; needs root)"
 cluster=$("$here/cluster/run.sh" "$actorc")
 
-"$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" >"$out"
+load="load average (1, 5, 15 min) $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+"$here/report.sh" "$raw" "$emit_s" "$build_s" "$latency" "$scaling" "$persist" "$callgrind" "$load" >"$out"
 printf '\n## Cluster: two nodes, one-way tells and asks (bench/cluster)\n\n```\n%s\n```\n' "$cluster" >>"$out"
 echo "wrote $out"

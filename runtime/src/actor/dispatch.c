@@ -133,8 +133,10 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   return 0;
 }
 
-/* Handle one message; the jump point for faults is set by the caller. */
-static void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
+/* Handle one message; the jump point for faults is set by the caller.
+ * Inline: once per message, and its call, saved registers and return
+ * were ~20 instructions of a counter's ~270 (callgrind). */
+static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, act_actor_t *a, act_msg_t *m) {
   act_ctx_t *cx = &w->cx;
   act_status_t st = ACT_DONE;
   if (m->flags & MF_CTL) {
@@ -240,10 +242,11 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   w->pause_on = NULL;
   volatile int n = 0;
   volatile int restart = 0;
-  if (setjmp(w->jb) != 0) {
+  if (act__setjmp(w->jb) != 0) {
     restart = act__handle_fault(w, a);
     cx->msg = NULL;
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
+    w->nohelp = 0;                     /* a fault out of a send to a virtual actor */
     n++;
   }
   /* Steps: a restart (fields, then init; a fault in there comes back to

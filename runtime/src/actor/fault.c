@@ -17,7 +17,7 @@ ACT_NORETURN static void unwind(act_ctx_t *cx, act_str_t *reason, const act_loc_
   }
   w->fault_reason = reason;
   w->fault_loc = loc;
-  longjmp(w->jb, 1);
+  act__longjmp(w->jb);
 }
 
 ACT_NORETURN void act_fail(act_ctx_t *cx, act_str_t *reason, const act_loc_t *loc) {
@@ -44,10 +44,10 @@ ACT_NORETURN void act_exit(act_ctx_t *cx, int code) {
 
 int act__guarded(act_ctx_t *cx, void (*fn)(void *), void *arg, act_str_t **reason) {
   act_worker_t *w = cx->worker;
-  jmp_buf saved;
+  act_jmp_t saved;
   memcpy(saved, w->jb, sizeof saved);
   volatile int faulted = 0;
-  if (setjmp(w->jb) == 0) fn(arg);
+  if (act__setjmp(w->jb) == 0) fn(arg);
   else faulted = 1;
   memcpy(w->jb, saved, sizeof saved);
   if (faulted && reason) *reason = w->fault_reason;

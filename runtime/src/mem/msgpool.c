@@ -31,6 +31,10 @@
  * left to the collector. */
 #define POOL_DEPOT 64
 
+/* Fresh messages a worker takes from the collector before running short
+ * counts as starving (see pool_refill). */
+#define STARVED_AFTER (4 * POOL_CAP)
+
 /* Free messages are kept as arrays of pointers, not chained through the
  * messages: a producer taking messages that another core freed then reads
  * only its own array (and prefetches the messages ahead for writing)
@@ -64,6 +68,12 @@ static int pool_refill(act_worker_t *w, int k) {
     return 1;
   }
   pthread_mutex_unlock(&depot_mu);
+  /* Neither the pool nor the depot had messages: queued ones hold them
+   * all. Past the first few pools' worth (a program's start, whose pools
+   * are empty), the next send from a handler lets the consumers run
+   * (act__help), so that their messages come back here instead of the
+   * collector growing its heap for new ones. */
+  if (w->fresh >= STARVED_AFTER) w->starved = 1;
   /* Fresh memory from the collector: a list linked through the first
    * word (which is `next`), otherwise zeroed. */
   act_msg_t *list = GC_malloc_many(class_bytes(k));
@@ -75,6 +85,7 @@ static int pool_refill(act_worker_t *w, int k) {
     a[n++] = m;
   }
   w->npool[k] = n;
+  w->fresh += n;
   return n > 0;
 }
 

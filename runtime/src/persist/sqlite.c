@@ -45,6 +45,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "ckpt.h"
 #include "mark.h"
 #include "persist_int.h"
 
@@ -121,6 +122,7 @@ typedef struct sq_journal {
   bool write_program;          /* record cfg->program in meta at the seal */
   bool mark_warned;            /* a failed mark write was reported */
   int64_t ckpt_row;            /* a full checkpoint ran: rows up to it on disk */
+  act_ckpt_t *ckpt;            /* the checkpointer thread (ckpt.h), or NULL */
   unsigned mode;               /* the journal file's permissions */
 } sq_journal;
 
@@ -704,12 +706,15 @@ static bool sq_checkpoint(sq_journal *s) {
 
 /* Replaces SQLite's auto-checkpoint (same threshold, same PASSIVE mode) to
  * learn when commits reached the disk under synchronous=NORMAL. Runs in
- * the writer's COMMIT, after the commit. */
+ * the writer's COMMIT, after the commit: it only kicks the checkpointer
+ * thread (ckpt.h), or, without one, checkpoints here. */
 static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
   (void)db;
   (void)name;
   sq_journal *s = arg;
-  if (frames >= 1000 && sq_checkpoint(s)) s->ckpt_row = s->last_id;
+  if (frames < 1000) return SQLITE_OK;
+  if (s->ckpt) act__ckpt_kick(s->ckpt, s->last_id);
+  else if (sq_checkpoint(s)) s->ckpt_row = s->last_id;
   return SQLITE_OK;
 }
 
@@ -770,6 +775,10 @@ static void sq_mark_commit(sq_journal *s) {
                    : s->ckpt_row >= 0                ? s->ckpt_row
                                                      : s->mark.synced;
   s->ckpt_row = -1;
+  if (s->ckpt && s->sync != ACT_JOURNAL_SYNC_FULL) {
+    int64_t bg = act__ckpt_synced(s->ckpt);
+    if (bg > synced) synced = bg;
+  }
   if (s->mark.acked == s->last_id && s->mark.synced == synced) return;
   s->mark.acked = s->last_id;
   s->mark.synced = synced;
@@ -795,6 +804,7 @@ static void sq_free(sq_journal *s) {
   sqlite3_stmt *stmts[] = {s->begin,    s->commit,   s->rollback, s->ins,      s->head_get,
                            s->head_put, s->mark_put, s->snap_ins, s->snap_prune};
   for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) sqlite3_finalize(stmts[i]);
+  act__ckpt_stop(s->ckpt);
   for (sq_reader *r = s->free_readers, *nx; r; r = nx) {
     nx = r->next;
     reader_free(r);
@@ -941,6 +951,9 @@ static int sq_open(const act_journal_config_t *cfg, act_journal_t **out,
     goto fail;
   if ((code = sq_load_tail(s, err)) != ACT_JOURNAL_OK) goto fail;
   if ((code = sq_seal(s, cfg, err)) != ACT_JOURNAL_OK) goto fail;
+  /* With FULL every commit is fsync'd: checkpoints add no promise, and
+   * SQLite's own in the writer are cheap after synced commits. */
+  if (s->sync != ACT_JOURNAL_SYNC_FULL) s->ckpt = act__ckpt_start(s->path, "NORMAL");
   if (s->takeover[0]) act__jwarn(&s->base, "%s", s->takeover);
   *out = &s->base;
   return ACT_JOURNAL_OK;
@@ -962,7 +975,10 @@ static void sq_close(act_journal_t *j) {
     j->ops->append(j, NULL, 0, &err);
   }
   /* Everything into the database file, fsync'd: the mark may claim it all
-   * as on disk, and is fsync'd itself. */
+   * as on disk, and is fsync'd itself. The checkpointer goes first: two
+   * checkpoints at once, and the second gives up (SQLITE_BUSY). */
+  act__ckpt_stop(s->ckpt);
+  s->ckpt = NULL;
   if (s->mark_fd >= 0 && sq_checkpoint(s)) {
     s->ckpt_row = s->last_id;
     sq_mark_commit(s);

@@ -12,6 +12,29 @@
 #include "rt/rt.h"
 #include "sched/runq.h"
 
+/* The fault landing set once per run of an actor (dispatch.c) and jumped
+ * to by a fault (fault.c). glibc's setjmp saves eight registers and the
+ * shadow stack, ~60 instructions a run, a tenth of a short run's cost
+ * (fjcreate); gcc's builtin saves the frame and stack pointers and a
+ * label. The sanitizers follow only libc's longjmp (they unpoison or
+ * unwind their shadow stacks in it), so their builds keep it. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define ACT_LIBC_JMP 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define ACT_LIBC_JMP 1
+#endif
+#endif
+#ifdef ACT_LIBC_JMP
+typedef jmp_buf act_jmp_t;
+#define act__setjmp(b) setjmp(b)
+#define act__longjmp(b) longjmp((b), 1)
+#else
+typedef void *act_jmp_t[5];
+#define act__setjmp(b) __builtin_setjmp(b)
+#define act__longjmp(b) __builtin_longjmp((b), 1)   /* never from the function that set b */
+#endif
+
 #define BATCH 64            /* messages of one actor per run */
 #define NEXT_RUNS 16        /* see act_worker.next */
 #define POOL_CLASSES 16     /* message sizes 16, 32, ... 256 bytes */
@@ -19,11 +42,15 @@
 struct act_worker {
   int id;
   runq_t q;
-  jmp_buf jb;
+  act_jmp_t jb;
   act_ctx_t cx;
   act_str_t *fault_reason;
   const act_loc_t *fault_loc;
   act_actor_t *pause_on;      /* the running handler overfilled this mailbox */
+  int helping;                /* inside act__help: no second level */
+  int nohelp;                 /* >0: a send under a runtime lock (no help) */
+  int starved;                /* messages came from the collector (msgpool.c) */
+  uint64_t fresh;             /* messages taken from the collector so far */
   pthread_t th;
   /* The actor this worker runs next: the last one its actors woke. It is
    * not stealable, so a request and its reply stay on one core (Go's
@@ -72,6 +99,10 @@ static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   if (old) act__schedule_displaced(w, old);
 }
 void act__wake_one(void);
+/* A handler on w filled t's mailbox: w runs other actors (t among them)
+ * inside the send until t holds at most `until` (t NULL: until w finds
+ * nothing), w finds nothing to run, or a cap. worker.c. */
+void act__help(act_worker_t *w, act_actor_t *t, uint32_t until);
 void act__start_worker(int i);
 /* sched/monitor.c: the thread that moves a stuck `next` to a queue. */
 void *act__monitor_main(void *arg);

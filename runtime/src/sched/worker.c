@@ -97,6 +97,62 @@ static act_actor_t *steal(act_worker_t *self) {
   return NULL;
 }
 
+/* Work this worker can take without waiting: its `next`, its queue, the
+ * injection queue, another worker's queue. Every 32nd pick looks at the
+ * injection queue first, as the loop does: a help of thousands of runs
+ * must not hold back timer ticks, ask time-outs and journal completions
+ * while the local work never runs out. */
+static act_actor_t *pick_now(act_worker_t *w) {
+  if ((++w->tick & 31) == 0) {
+    act_actor_t *o = act__q_pop(&act__inject);
+    if (o) return o;
+  }
+  act_actor_t *a = atomic_load_explicit(&w->next, memory_order_relaxed)
+                       ? atomic_exchange_explicit(&w->next, NULL, memory_order_acq_rel)
+                       : NULL;
+  if (a == NULL) a = act__q_pop(&w->q);
+  if (a == NULL) a = act__q_pop(&act__inject);
+  if (a == NULL) a = steal(w);
+  return a;
+}
+
+/* Runs of other actors one help may make: enough to take every one of a
+ * few hundred consumers from full to half (fjthroughput: 60 x 32), few
+ * enough that a sender whose target cannot drain here goes on soon. */
+#define HELP_RUNS 16384
+
+/* LANGUAGE.md §7 pauses a flooding sender only after its handler, so a
+ * handler that sends millions of messages (fjthroughput's Sender) queued
+ * them all: with one worker nobody else runs meanwhile (12M messages,
+ * 818 MB), with two the consumers fall behind. A send never blocks, but
+ * the sender's worker may run other actors inside it, as a fork-join pool
+ * runs other tasks inside a join: they are taken as the loop takes them
+ * (so ownership follows the usual scheduling flag), each in a run of its
+ * own with its own fault landing, and the sender's handler is untouched
+ * (no other actor can run it: its flag is 1 and it is in no queue). To
+ * the program this is the same as the consumers running on other cores. */
+void act__help(act_worker_t *w, act_actor_t *t, uint32_t until) {
+  act_ctx_t cx = w->cx;
+  act_actor_t *pause_on = w->pause_on;
+  act_actor_t *running = atomic_load_explicit(&w->running, memory_order_relaxed);
+  int next_runs = w->next_runs;
+  act_jmp_t jb;
+  memcpy(jb, w->jb, sizeof jb);
+  w->helping = 1;
+  for (int runs = 0; runs < HELP_RUNS && (t == NULL || act__queued(t) > until); runs++) {
+    if (t && (atomic_load_explicit(&t->flags, memory_order_relaxed) & (AF_DEAD | AF_PARKED | AF_NOMAIL))) break;
+    act_actor_t *a = pick_now(w);
+    if (a == NULL) break;
+    act__run_actor(w, a);
+  }
+  w->helping = 0;
+  memcpy(w->jb, jb, sizeof jb);
+  w->next_runs = next_runs;
+  atomic_store_explicit(&w->running, running, memory_order_relaxed);
+  w->pause_on = pause_on;
+  w->cx = cx;
+}
+
 static int all_queues_empty(void) {
   if (act__q_len(&act__inject)) return 0;
   for (int i = 0; i < act__nworkers; i++)
