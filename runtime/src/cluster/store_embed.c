@@ -95,7 +95,12 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   char priv[64];
   snprintf(priv, sizeof priv, "@act-store-%ld-%016llx", (long)getpid(),
            (unsigned long long)me->incarnation);
-  if (act__store_tls_start(act__node_tls(n), mine >= 0 ? stores[mine] : NULL, priv, err, cap) != 0)
+  /* A partitioned peer's connection is dropped after a sixth of the lease,
+   * so the client finds the new leader while the lease still holds. */
+  int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
+  unsigned cut = (unsigned)(lease_ms / 6 < 500 ? 500 : lease_ms / 6);
+  if (act__store_tls_start(act__node_tls(n), mine >= 0 ? stores[mine] : NULL, priv, cut, err,
+                           cap) != 0)
     return -1;
   act__dq_set_dial(act__store_tls_dial, NULL);
   if (mine < 0) return 0;
@@ -104,14 +109,22 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
     snprintf(dir, sizeof dir, "%s", cfg->store_dir);
   else
     snprintf(dir, sizeof dir, "act.store.%s", me->node);
+  /* Raft's election timeout is 15 × this (dqlite), randomised up to twice
+   * that: lease × 15/80, about a fifth of the lease, so a new leader is in
+   * place well within a lease when the leader dies (dqlite's default, 3-6 s,
+   * would fence every node with a lease under ~8 s). Not much shorter:
+   * a voter that restarts campaigns (and unseats the leader) if it hears
+   * nothing within that time, and Raft redials a peer only every second. */
+  int latency = (int)(lease_ms / 80 < 5 ? 5 : lease_ms / 80);
   act_store_node_config_t sc = {
     .id = (uint64_t)mine + 1,
     .addr = stores[mine],
     .dir = dir,
     .voters = url + strlen("dqlite://"),
+    .latency_ms = latency,
     .join_timeout_ms = -1,   /* seeds start in any order: join in the background */
     .bind = priv,
-    .connect = act__store_tls_connect,
+    .connect = act__store_tls_dial,
   };
   embedded = act_store_node_start(&sc, err, cap);
   if (embedded == NULL) return -1;

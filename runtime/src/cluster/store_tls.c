@@ -16,6 +16,8 @@
  * One tunnel per process (one node per process). */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -36,18 +38,10 @@
 #define HANDSHAKE_MS 5000   /* a tunnel not through TLS by then is closed */
 #define RBUF 65536
 
-/* A blocking dial's answer: the tunnel signals it once, ok or not. */
-typedef struct waiter {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int state;   /* 0 pending, 1 through, -1 failed */
-} waiter_t;
-
 typedef struct dial_req {
   struct dial_req *next;
   int fd;                  /* the tunnel's end of the socketpair */
   char addr[64];
-  waiter_t *w;             /* NULL: nobody waits */
 } dial_req_t;
 
 typedef struct tun {
@@ -57,8 +51,7 @@ typedef struct tun {
   uv_connect_t cr;
   SSL *ssl;
   BIO *rbio, *wbio;
-  int server, ready, closing, handles, plain_open;
-  waiter_t *w;
+  int server, ready, closing, handles;
   char peer[64];
   char rbuf[RBUF];
 } tun_t;
@@ -70,19 +63,46 @@ static struct {
   uv_tcp_t listener;
   act_tls_t *tls;
   char priv[108];          /* dqlite's abstract socket, "@name" */
+  unsigned user_timeout_ms;
   pthread_mutex_t mu;
   dial_req_t *reqs;
   atomic_int started;
 } T = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void answer(tun_t *t, int state) {
-  waiter_t *w = t->w;
-  if (w == NULL) return;
-  t->w = NULL;
-  pthread_mutex_lock(&w->mu);
-  w->state = state;
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
+/* A peer cut off by a partition (packets dropped, no reset) must not hold
+ * a connection for minutes: the client waiting on it would see its answer
+ * time out only after the nodes' leases were fenced. Unacknowledged bytes
+ * or keepalive probes for user_timeout_ms end the connection, which reads
+ * as lost on both sides (Raft redials, the client looks for the leader). */
+static void tune(tun_t *t) {
+  uv_os_fd_t fd;
+  uv_tcp_nodelay(&t->net, 1);
+  uv_tcp_keepalive(&t->net, 1, 1);
+  if (uv_fileno((uv_handle_t *)&t->net, &fd) == 0) {
+    unsigned ms = T.user_timeout_ms;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof one);
+  }
+}
+
+/* Refusals are logged at most once a second: a peer with another cookie
+ * retries all the time. */
+static void log_refusal(const char *peer, const char *why) {
+  static uint64_t last;
+  static unsigned quiet;
+  uint64_t now = uv_now(&T.loop);
+  if (last && now - last < 1000) {
+    quiet++;
+    return;
+  }
+  if (quiet)
+    act__logf("act: cluster: store: refused a connection from %s: %s (and %u more in the last "
+              "second)\n", peer, why, quiet);
+  else
+    act__logf("act: cluster: store: refused a connection from %s: %s\n", peer, why);
+  last = now;
+  quiet = 0;
 }
 
 /* ---- closing: three handles, freed when the last is closed ---- */
@@ -97,9 +117,7 @@ static void on_closed(uv_handle_t *h) {
 static void close_tun(tun_t *t, const char *why) {
   if (t->closing) return;
   t->closing = 1;
-  if (t->server && !t->ready && why)
-    act__logf("act: cluster: store: refused a connection from %s: %s\n", t->peer, why);
-  answer(t, -1);
+  if (t->server && !t->ready && why) log_refusal(t->peer, why);
   uv_close((uv_handle_t *)&t->net, on_closed);
   uv_close((uv_handle_t *)&t->timer, on_closed);
   uv_close((uv_handle_t *)&t->plain, on_closed);
@@ -167,7 +185,6 @@ static int open_private(tun_t *t) {
     close(fd);
     return -1;
   }
-  t->plain_open = 1;
   return 0;
 }
 
@@ -179,7 +196,6 @@ static void through(tun_t *t) {
     close_tun(t, NULL);
     return;
   }
-  answer(t, 1);
   uv_read_start((uv_stream_t *)&t->plain, alloc_buf, on_plain);
 }
 
@@ -232,7 +248,7 @@ static void on_timeout(uv_timer_t *h) {
   close_tun(h->data, "no TLS handshake within 5 s");
 }
 
-static tun_t *new_tun(int server, waiter_t *w) {
+static tun_t *new_tun(int server) {
   tun_t *t = calloc(1, sizeof *t);
   if (t == NULL) return NULL;
   t->ssl = act__tls_ssl(T.tls, server);
@@ -245,7 +261,6 @@ static tun_t *new_tun(int server, waiter_t *w) {
   BIO_set_mem_eof_return(t->rbio, -1);   /* empty means "wait", not EOF */
   SSL_set_bio(t->ssl, t->rbio, t->wbio);
   t->server = server;
-  t->w = w;
   uv_tcp_init(&T.loop, &t->net);
   uv_pipe_init(&T.loop, &t->plain, 0);
   uv_timer_init(&T.loop, &t->timer);
@@ -257,7 +272,7 @@ static tun_t *new_tun(int server, waiter_t *w) {
 
 static void on_accept(uv_stream_t *l, int status) {
   if (status != 0) return;
-  tun_t *t = new_tun(1, NULL);
+  tun_t *t = new_tun(1);
   if (t == NULL) {   /* refuse it: accept and drop */
     uv_tcp_t *tmp = malloc(sizeof *tmp);
     if (tmp == NULL) return;
@@ -274,7 +289,7 @@ static void on_accept(uv_stream_t *l, int status) {
   int len = sizeof sa;
   if (uv_tcp_getpeername(&t->net, (struct sockaddr *)&sa, &len) == 0)
     act__addr_text((struct sockaddr *)&sa, t->peer, sizeof t->peer);
-  uv_tcp_nodelay(&t->net, 1);
+  tune(t);
   uv_read_start((uv_stream_t *)&t->net, alloc_buf, on_net);
 }
 
@@ -286,7 +301,7 @@ static void on_dialled(uv_connect_t *cr, int status) {
     close_tun(t, NULL);
     return;
   }
-  uv_tcp_nodelay(&t->net, 1);
+  tune(t);
   SSL_do_handshake(t->ssl);   /* the ClientHello, into the BIO */
   if (flush_tls(t) != 0) {
     close_tun(t, NULL);
@@ -296,16 +311,9 @@ static void on_dialled(uv_connect_t *cr, int status) {
 }
 
 static void start_dial(dial_req_t *r) {
-  tun_t *t = new_tun(0, r->w);
+  tun_t *t = new_tun(0);
   if (t == NULL) {
-    close(r->fd);
-    waiter_t *w = r->w;
-    if (w) {
-      pthread_mutex_lock(&w->mu);
-      w->state = -1;
-      pthread_cond_signal(&w->cv);
-      pthread_mutex_unlock(&w->mu);
-    }
+    close(r->fd);   /* the caller reads EOF */
     return;
   }
   struct sockaddr_storage sa;
@@ -314,7 +322,6 @@ static void start_dial(dial_req_t *r) {
     close_tun(t, NULL);
     return;
   }
-  t->plain_open = 1;
   snprintf(t->peer, sizeof t->peer, "%s", r->addr);
   if (act__dq_parse_addr(r->addr, &sa) != 0 ||
       uv_tcp_connect(&t->cr, &t->net, (struct sockaddr *)&sa, on_dialled) != 0)
@@ -343,7 +350,15 @@ static void on_wake(uv_async_t *a) {
   }
 }
 
-static int dial(const char *addr, waiter_t *w, int *fd) {
+/* Returns at once, for dqlite's Raft (its connect function) and for our
+ * client alike: the bytes written meanwhile wait in the socketpair, and a
+ * tunnel that cannot get through closes its end, which the caller reads as
+ * a lost connection and retries. Blocking until the handshake was through
+ * would hold one of libuv's few pool threads per dial (dqlite dials from
+ * there) for up to HANDSHAKE_MS, and stall the Raft disk work queued behind
+ * them while a peer is unreachable. */
+int act__store_tls_dial(void *arg, const char *addr, int *fd) {
+  (void)arg;
   if (!atomic_load(&T.started)) return -1;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
@@ -354,7 +369,6 @@ static int dial(const char *addr, waiter_t *w, int *fd) {
     return -1;
   }
   r->fd = sv[1];
-  r->w = w;
   snprintf(r->addr, sizeof r->addr, "%s", addr);
   pthread_mutex_lock(&T.mu);
   r->next = T.reqs;
@@ -365,41 +379,13 @@ static int dial(const char *addr, waiter_t *w, int *fd) {
   return 0;
 }
 
-int act__store_tls_dial(void *arg, const char *addr, int *fd) {
-  (void)arg;
-  return dial(addr, NULL, fd);
-}
-
-/* dqlite's connect function: it must block until the connection is
- * through (it runs on a libuv worker of dqlite's). The tunnel answers
- * within HANDSHAKE_MS, through or not. */
-int act__store_tls_connect(void *arg, const char *addr, int *fd) {
-  (void)arg;
-  waiter_t w = {.state = 0};
-  pthread_mutex_init(&w.mu, NULL);
-  pthread_cond_init(&w.cv, NULL);
-  int rc = dial(addr, &w, fd);
-  if (rc == 0) {
-    pthread_mutex_lock(&w.mu);
-    while (w.state == 0) pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    if (w.state < 0) {
-      close(*fd);
-      rc = -1;
-    }
-  }
-  pthread_cond_destroy(&w.cv);
-  pthread_mutex_destroy(&w.mu);
-  return rc == 0 ? 0 : 1;
-}
-
 static void run(void *arg) {
   (void)arg;
   uv_run(&T.loop, UV_RUN_DEFAULT);
 }
 
-int act__store_tls_start(act_tls_t *tls, const char *listen, const char *priv, char *err,
-                         size_t cap) {
+int act__store_tls_start(act_tls_t *tls, const char *listen, const char *priv,
+                         unsigned user_timeout_ms, char *err, size_t cap) {
   if (atomic_load(&T.started)) return 0;
   struct sockaddr_storage sa;
   if (listen && act__dq_parse_addr(listen, &sa) != 0) {
@@ -407,6 +393,7 @@ int act__store_tls_start(act_tls_t *tls, const char *listen, const char *priv, c
     return -1;
   }
   T.tls = tls;
+  T.user_timeout_ms = user_timeout_ms;
   snprintf(T.priv, sizeof T.priv, "%s", priv ? priv : "");
   uv_loop_init(&T.loop);
   uv_async_init(&T.loop, &T.wake, on_wake);
