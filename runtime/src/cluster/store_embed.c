@@ -95,10 +95,10 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   char priv[64];
   snprintf(priv, sizeof priv, "@act-store-%ld-%016llx", (long)getpid(),
            (unsigned long long)me->incarnation);
-  /* A partitioned peer's connection is dropped after a sixth of the lease,
-   * so the client finds the new leader while the lease still holds. */
+  /* A partitioned peer's connection is dropped after a twelfth of the
+   * lease, so the client looks for the new leader while the lease holds. */
   int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
-  unsigned cut = (unsigned)(lease_ms / 6 < 500 ? 500 : lease_ms / 6);
+  unsigned cut = (unsigned)(lease_ms / 12 < 300 ? 300 : lease_ms / 12);
   if (act__store_tls_start(act__node_tls(n), mine >= 0 ? stores[mine] : NULL, priv, cut, err,
                            cap) != 0)
     return -1;
@@ -110,12 +110,15 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   else
     snprintf(dir, sizeof dir, "act.store.%s", me->node);
   /* Raft's election timeout is 15 × this (dqlite), randomised up to twice
-   * that: lease × 15/80, about a fifth of the lease, so a new leader is in
-   * place well within a lease when the leader dies (dqlite's default, 3-6 s,
-   * would fence every node with a lease under ~8 s). Not much shorter:
-   * a voter that restarts campaigns (and unseats the leader) if it hears
-   * nothing within that time, and Raft redials a peer only every second. */
-  int latency = (int)(lease_ms / 80 < 5 ? 5 : lease_ms / 80);
+   * that: lease / 20 to lease / 10. After the leader dies or is cut off,
+   * the survivors have at most lease × 0.8 - lease / 3 (renewals go every
+   * lease / 3, the fence comes lease × 0.8 after the last one sent) to
+   * notice, elect, let the clients find the new leader and renew; on a
+   * loaded machine a fifth of the lease for the election was too much.
+   * dqlite's default (3-6 s) fenced every node with a lease under ~10 s.
+   * A restarted voter does not unseat a leader by campaigning early:
+   * dqlite's Raft pre-votes. */
+  int latency = (int)(lease_ms / 300 < 5 ? 5 : lease_ms / 300);
   act_store_node_config_t sc = {
     .id = (uint64_t)mine + 1,
     .addr = stores[mine],
