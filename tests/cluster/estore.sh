@@ -3,8 +3,8 @@
 # with real processes: three seeds in network namespaces (netns.sh)
 # started with no --act-store, in the wrong order (the bootstrapping seed
 # last), must converge on one dqlite store inside their TLS and all join
-# it. Heartbeats are slow (10 s: phi would take about 33 s) and the lease
-# short (6 s), so the store decides:
+# it. Heartbeats are slow (20 s: phi would take over a minute) and the lease
+# is the default (10 s), so the store decides:
 #   - kill -9 of the node whose store leads: the other two keep renewing
 #     (a new leader within the lease) and report it unreachable;
 #   - a partition (blackhole routes both ways) isolating one node: it is
@@ -34,7 +34,7 @@ node() {   # node K [ARGS]: nK in namespace K, a seed, with the default store
   local k=$1
   shift
   ip netns exec "$NS_PREFIX$k" "$NODE" "$@" --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$seeds" --act-cookie-file "$D/cookie" --act-heartbeat 10s --act-lease 6s \
+    --act-seeds "$seeds" --act-cookie-file "$D/cookie" --act-heartbeat 20s \
     >>"$D/n$k.out" 2>>"$D/n$k.err" &
   pid[$k]=$!
   PIDS+=("$!")
@@ -80,11 +80,11 @@ for k in 1 2 3; do [ "$k" != "$leader" ] && others+=("$k"); done
 t1=$(date +%s%N)
 kill -9 "${pid[$leader]}"
 for k in "${others[@]}"; do
-  wait_log "$k" "node n$leader is unreachable (its lease in the store lapsed)" 15 \
+  wait_log "$k" "node n$leader is unreachable (its lease in the store lapsed)" 20 \
     "n$k did not see the killed n$leader's lease lapse"
 done
 t2=$(date +%s%N)
-sleep 7   # more than a lease: the survivors must still be renewing
+sleep 11   # more than a lease: the survivors must still be renewing
 alive "${others[@]}"
 for k in "${others[@]}"; do
   grep -q "fenced" "$D/n$k.err" && fail "n$k was fenced after the leader's node was killed"
@@ -97,8 +97,8 @@ newleader=$(grep -ho "the store's leader is at 10.77.0.[0-9]" "$D/n${others[0]}.
 mv "$D/n$leader.err" "$D/n$leader.killed.err"
 mv "$D/n$leader.out" "$D/n$leader.killed.out"
 node "$leader"
-wait_log "$leader" "node n$leader joined the store" 30 "the restarted n$leader did not join again"
-sleep 3   # it reads the members (every lease / 3): the peers it will judge
+wait_log "$leader" "node n$leader joined the store" 40 "the restarted n$leader did not join again"
+sleep 4   # it reads the members (every lease / 3): the peers it will judge
 alive 1 2 3
 
 # 3. A partition isolates one node (not the current leader's: either works,
@@ -110,12 +110,12 @@ for k in 1 2 3; do
   ip -n "$NS_PREFIX$iso" route add blackhole "10.77.0.$k/32"
 done
 t3=$(date +%s%N)
-expect_end "${pid[$iso]}" 12 75 "n$iso cut off (75: fenced)"
+expect_end "${pid[$iso]}" 15 75 "n$iso cut off (75: fenced)"
 t4=$(date +%s%N)
 grep -q "node n$iso fenced: .*stopping (fail-stop)" "$D/n$iso.err" || fail "n$iso's log does not say it was fenced"
 for k in 1 2 3; do
   [ "$k" = "$iso" ] && continue
-  wait_log "$k" "node n$iso is unreachable" 15 "n$k did not report the cut-off n$iso"
+  wait_log "$k" "node n$iso is unreachable" 20 "n$k did not report the cut-off n$iso"
   alive "$k"
 done
 for k in 1 2 3; do
@@ -157,6 +157,6 @@ esac
 alive "${majority[@]}"
 
 echo "cluster_estore: 3 seeds started in reverse order: all in the store after ${t_join} s, all voters after ${t_voters} s"
-echo "cluster_estore: leader's node kill -9 -> peers report its lease lapsed: $(( (t2 - t1) / 1000000 )) ms (lease 6 s)"
+echo "cluster_estore: leader's node kill -9 -> peers report its lease lapsed: $(( (t2 - t1) / 1000000 )) ms (lease 10 s)"
 echo "cluster_estore: partition -> isolated node fenced (exit 75): $(( (t4 - t3) / 1000000 )) ms"
 echo "cluster_estore: ok ($((SECONDS - t0)) s)"
