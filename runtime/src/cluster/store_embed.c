@@ -99,9 +99,18 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
    * lease, so the client looks for the new leader while the lease holds. */
   int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
   unsigned cut = (unsigned)(lease_ms / 12 < 300 ? 300 : lease_ms / 12);
-  if (act__store_tls_start(act__node_tls(n), mine >= 0 ? stores[mine] : NULL, priv, cut, err,
-                           cap) != 0)
+  /* Its own TLS context from the same cookie or certificates: the tunnel
+   * thread lives as long as the process, the node's context is freed when
+   * the node stops. */
+  const char *cluster = cfg->cluster ? cfg->cluster : "act";
+  act_tls_t *tls = cfg->tls_cert || cfg->tls_key || cfg->tls_ca
+                       ? act__tls_cert(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err, cap)
+                       : act__tls_psk(cfg->cookie_file, cluster, err, cap);
+  if (tls == NULL) return -1;
+  if (act__store_tls_start(tls, mine >= 0 ? stores[mine] : NULL, priv, cut, err, cap) != 0) {
+    act__tls_free(tls);
     return -1;
+  }
   act__dq_set_dial(act__store_tls_dial, NULL);
   if (mine < 0) return 0;
   char dir[512];

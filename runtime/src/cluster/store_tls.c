@@ -270,6 +270,8 @@ static tun_t *new_tun(int server) {
   return t;
 }
 
+static void free_handle(uv_handle_t *h) { free(h); }
+
 static void on_accept(uv_stream_t *l, int status) {
   if (status != 0) return;
   tun_t *t = new_tun(1);
@@ -277,8 +279,8 @@ static void on_accept(uv_stream_t *l, int status) {
     uv_tcp_t *tmp = malloc(sizeof *tmp);
     if (tmp == NULL) return;
     uv_tcp_init(&T.loop, tmp);
-    if (uv_accept(l, (uv_stream_t *)tmp) == 0) {}
-    uv_close((uv_handle_t *)tmp, (uv_close_cb)free);
+    (void)uv_accept(l, (uv_stream_t *)tmp);
+    uv_close((uv_handle_t *)tmp, free_handle);
     return;
   }
   if (uv_accept(l, (uv_stream_t *)&t->net) != 0) {
