@@ -25,9 +25,10 @@ chmod 600 "$D/other"
 start() {
   local name=$1 ns=$2 port=$3
   shift 3
-  # not through in_ns: `ip netns exec` execs, so $! is the node itself
+  # not through in_ns: `ip netns exec` execs, so $! is the node itself.
+  # The transport alone: no store (estore.sh tests the default one).
   ip netns exec "$NS_PREFIX$ns" "$NODE" "$@" --act-node "$name@10.77.0.$ns:$port" --act-seeds 10.77.0.1:7000 \
-    --act-heartbeat $HB >"$D/$name.out" 2>"$D/$name.err" &
+    --act-heartbeat $HB --act-store none >"$D/$name.out" 2>"$D/$name.err" &
   LAST=$!
   PIDS+=("$LAST")
 }

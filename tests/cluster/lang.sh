@@ -30,12 +30,14 @@ for name in "${names[@]}"; do
   "$ACTORC" build "$src" -o "$D/$name" 2>"$D/$name.build.err" || fail "$name: build failed"
   port=$((port + 1))
   declare -A pid=()
+  # The language over the transport, judged by heartbeats: no store (a
+  # killed seed would take the two-seed store's quorum with it).
   node() {   # node K [ARGS]
     local k=$1
     shift
     ip netns exec "$NS_PREFIX$k" "$D/$name" "$@" --act-node "n$k@10.77.0.$k:$port" \
       --act-seeds "10.77.0.1:$port,10.77.0.2:$port" --act-cookie-file "$D/cookie" \
-      --act-heartbeat "$HB" >"$D/$name.n$k.out" 2>"$D/$name.n$k.err" &
+      --act-heartbeat "$HB" --act-store none >"$D/$name.n$k.out" 2>"$D/$name.n$k.err" &
     pid[$k]=$!
     PIDS+=("$!")
   }

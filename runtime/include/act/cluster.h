@@ -155,7 +155,9 @@ typedef struct act_cluster_config {
   const char *tls_cert, *tls_key, *tls_ca;   /* ... or certificate mode */
   int64_t heartbeat_ns;     /* 0: 1 s */
   int64_t lease_ns;         /* 0: 10 s */
-  const char *store;        /* NULL: none; postgres://... */
+  const char *store;        /* NULL: none; postgres://..., dqlite://..., or "embedded": the
+                               seeds run the store (store_embed.c) */
+  const char *store_dir;    /* the embedded store's data directory; NULL: act.store.NODE */
   uint64_t schema;          /* the program's message-schema fingerprint */
 } act_cluster_config_t;
 
@@ -394,7 +396,13 @@ typedef struct act_store_node_config {
   const char *dir;          /* its data directory (created 0700 if missing) */
   const char *voters;       /* ids > 1: HOST:PORT,... of store nodes to join through */
   int latency_ms;           /* one-way network latency for Raft's timeouts; 0: dqlite's */
-  int64_t join_timeout_ms;  /* 0: 10 s */
+  int64_t join_timeout_ms;  /* 0: 10 s; < 0: start returns at once and the node joins in
+                               the background, retrying until it is in (seeds that start
+                               at different times) */
+  const char *bind;         /* where dqlite listens if not at addr ("@NAME": an abstract
+                               unix socket only this process can reach); NULL: addr */
+  int (*connect)(void *arg, const char *addr, int *fd);   /* how it dials peers; NULL: TCP */
+  void *connect_arg;
 } act_store_node_config_t;
 typedef struct act_store_node act_store_node_t;
 

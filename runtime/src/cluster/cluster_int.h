@@ -107,5 +107,10 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
                                       int64_t lease_ms, char *err, size_t cap);
 /* Leaves the store and closes it, on the loop (frees itself). */
 void act__nodestore_leave(act_nodestore_t *s);
+/* store_embed.c: cfg->store as a URL for act__nodestore_start ("" for
+ * none); "embedded" starts this node's part of the seeds' store. 0, or -1
+ * with err. */
+int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
+                     char *err, size_t cap);
 
 #endif

@@ -3,9 +3,12 @@
  * the rest wait in order. */
 #include "cluster/dqlite_client.h"
 
+#include "rt/rt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The protocol's numbers (dqlite's documented wire protocol, version 1). */
 enum { PROTOCOL_VERSION = 1 };
@@ -43,7 +46,10 @@ typedef struct dreq {
 } dreq_t;
 
 typedef struct conn {
-  uv_tcp_t tcp;
+  union {                  /* TCP, or a socketpair to the TLS tunnel (act__dq_set_dial) */
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } io;
   uv_connect_t cr;
   act_dq_t *d;             /* NULL once dropped: late callbacks do nothing */
   char rbuf[65536];
@@ -57,6 +63,7 @@ struct act_dq {
   char servers[ACT_DQ_SERVERS_MAX][64];
   int nservers;
   char target[64];         /* the address being dialled */
+  char leader[64];         /* the last leader this client was connected to */
   uint64_t retry_at;       /* when no leader was found: when to look again */
   uint64_t resend_at;      /* the head was refused as busy: send it again then */
   dreq_t *head, *tail;     /* head is in flight when sent */
@@ -65,6 +72,12 @@ struct act_dq {
   size_t nparts;
   char error[256];
 };
+
+/* How connections are made: TCP, or the embedded store's TLS tunnel. */
+static struct {
+  act_dq_dial_fn fn;
+  void *arg;
+} dialler;
 
 /* ---- encoding ---- */
 static void put(buf_t *b, const void *p, size_t n) {
@@ -328,7 +341,7 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     if (m.oom) return lose(d, "out of memory"), -1;
     d->state = D_OPENING;
     uv_buf_t ub = uv_buf_init((char *)m.p, (unsigned)m.n);
-    int rc = uv_try_write((uv_stream_t *)&d->conn->tcp, &ub, 1);
+    int rc = uv_try_write((uv_stream_t *)&d->conn->io, &ub, 1);
     free(m.p);
     if (rc != (int)ub.len) return lose(d, "cannot write"), -1;
     return 0;
@@ -342,6 +355,11 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     d->state = D_READY;
     d->hops = 0;
     d->retry_at = 0;
+    /* A node's embedded store says where its leader went (operators and
+     * the failover test read it); other uses of the client stay quiet. */
+    if (dialler.fn && strcmp(d->leader, d->target) != 0)
+      act__logf("act: cluster: the store's leader is at %s\n", d->target);
+    snprintf(d->leader, sizeof d->leader, "%s", d->target);
     pump(d);
     return 0;
   }
@@ -412,6 +430,11 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
 }
 
 /* ---- the connection ---- */
+void act__dq_set_dial(act_dq_dial_fn fn, void *arg) {
+  dialler.fn = fn;
+  dialler.arg = arg;
+}
+
 static void free_conn(uv_handle_t *h) { free(h->data); }
 
 static void drop_conn(act_dq_t *d) {
@@ -422,7 +445,7 @@ static void drop_conn(act_dq_t *d) {
   d->state = D_IDLE;
   d->sent = 0;
   d->in.n = 0;
-  if (!uv_is_closing((uv_handle_t *)&c->tcp)) uv_close((uv_handle_t *)&c->tcp, free_conn);
+  if (!uv_is_closing((uv_handle_t *)&c->io)) uv_close((uv_handle_t *)&c->io, free_conn);
 }
 
 static void on_alloc(uv_handle_t *h, size_t want, uv_buf_t *b) {
@@ -486,17 +509,17 @@ static void on_connect(uv_connect_t *cr, int status) {
     return;
   }
   uv_buf_t ub = uv_buf_init((char *)m.p, (unsigned)m.n);
-  int rc = uv_try_write((uv_stream_t *)&c->tcp, &ub, 1);
+  int rc = uv_try_write((uv_stream_t *)&c->io, &ub, 1);
   free(m.p);
   if (rc != (int)ub.len) {
     lose(d, "cannot write");
     return;
   }
   d->state = D_LEADER;
-  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  uv_read_start((uv_stream_t *)&c->io, on_alloc, on_read);
 }
 
-static int parse_addr(const char *s, struct sockaddr_storage *sa) {
+int act__dq_parse_addr(const char *s, struct sockaddr_storage *sa) {
   char host[64];
   const char *colon = strrchr(s, ':');
   if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof host) return -1;
@@ -521,7 +544,7 @@ static void dial(act_dq_t *d) {
   }
   struct sockaddr_storage sa;
   conn_t *c = calloc(1, sizeof *c);
-  if (c == NULL || parse_addr(d->target, &sa) != 0) {
+  if (c == NULL || act__dq_parse_addr(d->target, &sa) != 0) {
     free(c);
     set_error(d, "coordination store (dqlite): `%s` is not a numeric HOST:PORT%s", d->target, "");
     d->target[0] = 0;
@@ -529,13 +552,27 @@ static void dial(act_dq_t *d) {
     return;
   }
   c->d = d;
-  c->tcp.data = c;
   c->cr.data = c;
-  uv_tcp_init(d->loop, &c->tcp);
-  uv_tcp_nodelay(&c->tcp, 1);
   d->conn = c;
   d->state = D_CONNECTING;
-  int rc = uv_tcp_connect(&c->cr, &c->tcp, (struct sockaddr *)&sa, on_connect);
+  if (dialler.fn) {   /* the tunnel connects (or closes its end, which reads as EOF) */
+    int fd = -1;
+    uv_pipe_init(d->loop, &c->io.pipe, 0);
+    c->io.pipe.data = c;
+    if (dialler.fn(dialler.arg, d->target, &fd) != 0) {
+      lose(d, "cannot reach the store's TLS tunnel");
+    } else if (uv_pipe_open(&c->io.pipe, fd) != 0) {
+      close(fd);
+      lose(d, "cannot open the tunnel's socket");
+    } else {
+      on_connect(&c->cr, 0);
+    }
+    return;
+  }
+  uv_tcp_init(d->loop, &c->io.tcp);
+  c->io.tcp.data = c;
+  uv_tcp_nodelay(&c->io.tcp, 1);
+  int rc = uv_tcp_connect(&c->cr, &c->io.tcp, (struct sockaddr *)&sa, on_connect);
   if (rc != 0) lose(d, uv_strerror(rc));
 }
 
@@ -554,7 +591,7 @@ static void pump(act_dq_t *d) {
   if (r->first == 0) r->first = now_ms(d);
   uv_buf_t ub = uv_buf_init((char *)r->msg.p, (unsigned)r->msg.n);
   /* Requests are small; a full socket buffer is treated as a lost connection. */
-  int rc = uv_try_write((uv_stream_t *)&d->conn->tcp, &ub, 1);
+  int rc = uv_try_write((uv_stream_t *)&d->conn->io, &ub, 1);
   d->sent = 1;
   r->since = now_ms(d);
   if (rc != (int)ub.len) lose(d, "cannot write the request");
@@ -594,7 +631,7 @@ act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t c
     }
     memcpy(d->servers[d->nservers], s, len);
     d->servers[d->nservers][len] = 0;
-    if (parse_addr(d->servers[d->nservers], &sa) != 0) {
+    if (act__dq_parse_addr(d->servers[d->nservers], &sa) != 0) {
       snprintf(err, cap, "dqlite store: `%s` is not a numeric HOST:PORT", d->servers[d->nservers]);
       free(d);
       return NULL;

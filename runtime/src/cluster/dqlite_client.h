@@ -68,6 +68,16 @@ void act__dq_cluster(act_dq_t *d, act_dq_cb cb, void *arg);
  * logs). */
 const char *act__dq_leader(const act_dq_t *d);
 
+/* Numeric HOST:PORT or [V6]:PORT into sa: 0, or -1. */
+int act__dq_parse_addr(const char *s, struct sockaddr_storage *sa);
+
+/* Connections go through fn instead of TCP when it is set (one node per
+ * process: the embedded store's TLS tunnel, store_tls.c): fn gives a
+ * connected stream socket at once, whose bytes reach addr (or end, if the
+ * tunnel cannot get through). NULL: plain TCP again. */
+typedef int (*act_dq_dial_fn)(void *arg, const char *addr, int *fd);
+void act__dq_set_dial(act_dq_dial_fn fn, void *arg);
+
 /* Parameter helpers. */
 static inline act_dq_val_t act__dq_int(int64_t i) { return (act_dq_val_t){.type = ACT_DQ_INT, .i = i}; }
 static inline act_dq_val_t act__dq_text(const char *s) { return (act_dq_val_t){.type = ACT_DQ_TEXT, .s = s}; }

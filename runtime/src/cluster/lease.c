@@ -28,6 +28,7 @@ struct act_lease {
   uint64_t sent;            /* when the call in flight was sent (ms, monotonic) */
   uint64_t valid_until;     /* the lease's end on this clock (ms) */
   uint64_t next_at;         /* the next renewal or rejoin (ms) */
+  uint64_t born;            /* when the lease loop started (ms) */
   void (*done)(void *arg);
   void *done_arg;
 };
@@ -112,6 +113,16 @@ static void on_answer(void *arg, const act_coord_result_t *r) {
     fence_now(l, "the store no longer has this node's lease");
     break;
   case ACT_COORD_TAKEN:  /* another incarnation holds the name */
+    /* Just started: the holder may be this node's previous incarnation,
+     * killed, whose lease a store judging by its clients' clocks (dqlite)
+     * lets us take over only after watching it unchanged for lease +
+     * margin. Keep asking that long (twice, for the first read's delay)
+     * before giving up. */
+    if (l->state == L_JOINING &&
+        now_ms() - l->born < 2 * (uint64_t)(l->lease_ms + ACT_COORD_MARGIN(l->lease_ms))) {
+      l->next_at = retry;
+      break;
+    }
     if (l->state == L_HELD) fence_now(l, "another incarnation holds this node's name");
     l->state = L_LOST;
     uv_timer_stop(&l->tick);
@@ -143,6 +154,7 @@ act_lease_t *act_lease_start(struct uv_loop_s *loop, act_coord_t *store,
   l->me = *me;
   l->lease_ms = lease_ms > 0 ? lease_ms : 10000;
   l->state = L_JOINING;
+  l->born = now_ms();
   uv_timer_init(loop, &l->tick);
   uv_timer_init(loop, &l->fence);
   l->tick.data = l->fence.data = l;

@@ -742,9 +742,11 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
   uv_async_init(&n->loop, &n->wake, on_wake);
   n->wake.data = n;
-  if (cfg->store) {
+  char url[1200];   /* the store's URL; "" for none */
+  int bad = act__store_embed(n, cfg, url, sizeof url, err, cap) != 0;
+  if (bad || url[0]) {
     int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
-    n->store = act__nodestore_start(n, &n->loop, cfg->store, lease_ms, err, cap);
+    n->store = bad ? NULL : act__nodestore_start(n, &n->loop, url, lease_ms, err, cap);
     if (n->store == NULL) {   /* bad URL: nothing of the store is on the loop */
       uv_close((uv_handle_t *)&n->listener, NULL);
       uv_close((uv_handle_t *)&n->tick, NULL);

@@ -9,7 +9,9 @@
  * so a seed that cannot join fails at start-up with the reason instead of
  * running outside the quorum. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,20 @@
 
 #include "act/cluster.h"
 #include "cluster/dqlite_client.h"
+#include "rt/rt.h"
 
 #ifdef ACT_HAVE_DQLITE
 #include <dqlite.h>
 
 struct act_store_node {
   dqlite_node *node;
+  /* The background join (join_timeout_ms < 0): its thread, and the flag
+   * that ends it when the node stops first. */
+  pthread_t joiner;
+  int joining;
+  atomic_int stop;
+  uint64_t id;
+  char addr[128], voters[1024];
 };
 
 /* ---- the join, driven on a private loop ---- */
@@ -64,7 +74,7 @@ static void next(join_t *j) {
 }
 
 static int join_cluster(uint64_t id, const char *addr, const char *voters, int64_t timeout_ms,
-                        char *err, size_t cap) {
+                        atomic_int *stop, char *err, size_t cap) {
   join_t j = {.id = id, .addr = addr};
   uv_loop_init(&j.loop);
   j.dq = act__dq_open(&j.loop, voters, err, cap);
@@ -75,7 +85,7 @@ static int join_cluster(uint64_t id, const char *addr, const char *voters, int64
   uint64_t until = uv_now(&j.loop) + (uint64_t)timeout_ms;
   /* A step that fails (no leader yet, a leader that changed) starts the
    * join over from the configuration, until the time is up. */
-  while (!j.done && uv_now(&j.loop) < until) {
+  while (!j.done && uv_now(&j.loop) < until && !(stop && atomic_load(stop))) {
     j.failed = 0;
     j.step = 0;
     next(&j);
@@ -90,6 +100,19 @@ static int join_cluster(uint64_t id, const char *addr, const char *voters, int64
   uv_loop_close(&j.loop);
   if (!j.done) snprintf(err, cap, "the embedded store could not join its peers: %s", j.why);
   return j.done ? 0 : -1;
+}
+
+/* Seeds start in any order: one that finds no leader yet keeps asking,
+ * for as long as it runs, and says when it is in. */
+static void *join_later(void *arg) {
+  act_store_node_t *s = arg;
+  char err[256];
+  if (join_cluster(s->id, s->addr, s->voters, INT64_MAX / 2, &s->stop, err, sizeof err) == 0)
+    act__logf("act: cluster: the embedded store at %s joined its peers as voter %llu\n", s->addr,
+              (unsigned long long)s->id);
+  else if (!atomic_load(&s->stop))
+    act__logf("act: cluster: %s\n", err);
+  return NULL;
 }
 
 act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char *err,
@@ -113,7 +136,9 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
     return NULL;
   }
   int rv = dqlite_node_create(cfg->id, cfg->addr, cfg->dir, &s->node);
-  if (rv == 0) rv = dqlite_node_set_bind_address(s->node, cfg->addr);
+  if (rv == 0) rv = dqlite_node_set_bind_address(s->node, cfg->bind ? cfg->bind : cfg->addr);
+  if (rv == 0 && cfg->connect)
+    rv = dqlite_node_set_connect_func(s->node, cfg->connect, cfg->connect_arg);
   if (rv == 0 && cfg->latency_ms > 0)
     rv = dqlite_node_set_network_latency_ms(s->node, (unsigned)cfg->latency_ms);
   if (rv == 0) rv = dqlite_node_start(s->node);
@@ -124,8 +149,20 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
     free(s);
     return NULL;
   }
-  if (cfg->id != 1 && join_cluster(cfg->id, cfg->addr, cfg->voters, cfg->join_timeout_ms > 0
-                                       ? cfg->join_timeout_ms : 10000, err, cap) != 0) {
+  if (cfg->id != 1 && cfg->join_timeout_ms < 0) {
+    s->id = cfg->id;
+    snprintf(s->addr, sizeof s->addr, "%s", cfg->addr);
+    snprintf(s->voters, sizeof s->voters, "%s", cfg->voters ? cfg->voters : "");
+    s->joining = pthread_create(&s->joiner, NULL, join_later, s) == 0;
+    if (!s->joining) {
+      snprintf(err, cap, "cannot start the embedded store's join");
+      act_store_node_stop(s);
+      return NULL;
+    }
+  } else if (cfg->id != 1 &&
+             join_cluster(cfg->id, cfg->addr, cfg->voters,
+                          cfg->join_timeout_ms > 0 ? cfg->join_timeout_ms : 10000, NULL, err,
+                          cap) != 0) {
     act_store_node_stop(s);
     return NULL;
   }
@@ -134,6 +171,10 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
 
 void act_store_node_stop(act_store_node_t *s) {
   if (s == NULL) return;
+  if (s->joining) {
+    atomic_store(&s->stop, 1);
+    pthread_join(s->joiner, NULL);
+  }
   dqlite_node_stop(s->node);
   dqlite_node_destroy(s->node);
   free(s);

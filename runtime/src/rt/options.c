@@ -118,7 +118,15 @@ static int set_cookie(const char *v) { return *(cluster.cookie_file = v) != 0; }
 static int set_tls_cert(const char *v) { return *(cluster.tls_cert = v) != 0; }
 static int set_tls_key(const char *v) { return *(cluster.tls_key = v) != 0; }
 static int set_tls_ca(const char *v) { return *(cluster.tls_ca = v) != 0; }
-static int set_store(const char *v) { return *(cluster.store = v) != 0; }
+/* The store: the seeds' embedded one unless another is named; "none" is a
+ * cluster without one (docs/cluster.md). */
+static int store_given;
+static int set_store(const char *v) {
+  store_given = 1;
+  cluster.store = strcmp(v, "none") == 0 ? NULL : v;
+  return *v != 0;
+}
+static int set_store_dir(const char *v) { return *(cluster.store_dir = v) != 0; }
 static int set_heartbeat(const char *v) {
   return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
 }
@@ -166,8 +174,10 @@ static const option_t options[] = {
   {"heartbeat", "ACT_HEARTBEAT", "TIME", "a duration from 10ms to 60s (`ms`, `s`, `m`)", "1s",
    set_heartbeat},
   {"lease", "ACT_LEASE", "TIME", "a duration from 1s to 60m (`ms`, `s`, `m`)", "10s", set_lease},
-  {"store", "ACT_STORE", "URL", "postgres://... or dqlite://HOST:PORT,...", "none",
-   set_store},
+  {"store", "ACT_STORE", "URL", "`embedded`, `none`, postgres://... or dqlite://HOST:PORT,...",
+   "embedded (the seeds run it, at each seed's port + 1)", set_store},
+  {"store-dir", "ACT_STORE_DIR", "PATH", "a directory (created if missing)",
+   "PROGRAM.store.NODE in the working directory (seeds only)", set_store_dir},
   {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
    "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
 };
@@ -327,11 +337,19 @@ int act__options_parse(int *argc, char **argv, uint32_t *default_mailbox) {
   if (journal_path || journal_sync) act__persist_options(journal_path, journal_sync);
   if (cluster.node) {
     char err[400];
+    static char dir[600];
+    if (!store_given) cluster.store = "embedded";
+    if (cluster.store_dir == NULL) {
+      const char *prog = argv && *argc > 0 && argv[0] && argv[0][0] ? argv[0] : "act";
+      const char *slash = strrchr(prog, '/');
+      snprintf(dir, sizeof dir, "%s.store.%s", slash && slash[1] ? slash + 1 : prog, node_name);
+      cluster.store_dir = dir;
+    }
     cluster.schema = act_cluster_schema_get();
     act__remote_init();   /* the language's messages over the node's transport */
     if (act_cluster_start(&cluster, err, sizeof err) != 0) bad("%s", err);
   } else if (cluster.seeds || cluster.cookie_file || cluster.tls_cert || cluster.tls_key ||
-             cluster.tls_ca || cluster.store || cluster.cluster || cluster.heartbeat_ns ||
+             cluster.tls_ca || store_given || cluster.store_dir || cluster.cluster || cluster.heartbeat_ns ||
              cluster.lease_ns) {
     bad("the cluster options need --act-node NAME@HOST:PORT (without it the program is a "
         "cluster of one)");
