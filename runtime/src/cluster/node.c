@@ -22,6 +22,7 @@
 
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct act_peer {
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
   act_phi_t phi;
   int64_t next_dial;
+  uint64_t heard;                  /* loop time (ms) of its last frame, on any connection */
   int in_store;                    /* seen among the store's live members */
 };
 
@@ -78,6 +80,8 @@ struct act_node {
   uv_tcp_t listener;
   uv_timer_t tick;
   uv_async_t wake;
+  uv_check_t turns;   /* counts the loop's turns (act__node_turn) */
+  uint64_t turn;
   act_tls_t *tls;
   act_hello_t me;
   struct sockaddr_storage self_sa;
@@ -118,6 +122,13 @@ const act_hello_t *act__node_me(act_node_t *n, int kind) {
 }
 act_tls_t *act__node_tls(act_node_t *n) { return n->tls; }
 uv_loop_t *act__node_loop(act_node_t *n) { return &n->loop; }
+uint64_t act__node_turn(act_node_t *n) { return n->turn; }
+void act__node_more(act_node_t *n) { uv_async_send(&n->wake); }
+
+static void on_turn(uv_check_t *h) {
+  act_node_t *n = h->data;
+  n->turn++;
+}
 
 static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
   if (a->ss_family != b->ss_family) return 0;
@@ -313,8 +324,7 @@ void act__node_hello(act_conn_t *c) {
   if (c->kind == ACT_CONN_DATA) {   /* what waited for it, in order */
     for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
       nx = o->next;
-      act__conn_message(c, o->data, o->len);
-      free(o);
+      act__conn_message(c, o->data, o->len, o);
     }
     p->wait_head = p->wait_tail = NULL;
     p->wait_bytes = 0;
@@ -377,6 +387,8 @@ static void report_sent(act_conn_t *c) {
   if (c->sent && g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, c->sent);
   c->sent = 0;
 }
+
+void act__node_heard(act_conn_t *c) { c->peer->heard = uv_now(&c->node->loop); }
 
 void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
   if (g_msg && c->peer) g_msg(g_msg_arg, c->peer->hello.node, m, len);
@@ -449,7 +461,11 @@ static void on_tick(uv_timer_t *t) {
   for (act_peer_t *p = n->peers, *nx; p; p = nx) {
     nx = p->next;
     double phi = act_phi(&p->phi, now);
-    if (phi > PHI_THRESHOLD && !stalled) {
+    /* Frames from it within a heartbeat's time prove it alive, whatever
+     * its heartbeats are doing: while a large message streams in, a busy
+     * machine may hold its heartbeats back, but its loop is running. */
+    int heard = uv_now(&n->loop) - p->heard < (uint64_t)(n->hb / 1000000);
+    if (phi > PHI_THRESHOLD && !stalled && !heard) {
       char detail[96];
       snprintf(detail, sizeof detail, " (no heartbeat for %lld ms, phi %.1f)",
                (long long)((now - p->phi.last) / 1000000), phi);
@@ -526,6 +542,7 @@ static void leave(act_node_t *n) {
   uv_close((uv_handle_t *)&n->listener, close_cb);
   uv_close((uv_handle_t *)&n->tick, close_cb);
   uv_close((uv_handle_t *)&n->wake, close_cb);
+  uv_close((uv_handle_t *)&n->turns, close_cb);
 }
 
 /* At most this much of the outbox per turn of the loop, so that timers
@@ -552,7 +569,8 @@ static void on_wake(uv_async_t *a) {
     act_peer_t *p = find_peer(n, o->node);
     act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
     if (c && c->state == C_UP && p->wait_head == NULL) {
-      act__conn_message(c, o->data, o->len);
+      act__conn_message(c, o->data, o->len, o);   /* o is the connection's now */
+      continue;
     } else if (p && p->wait_bytes + o->len <= WAIT_MAX) {
       o->next = NULL;
       if (p->wait_tail) p->wait_tail->next = o;
@@ -566,6 +584,9 @@ static void on_wake(uv_async_t *a) {
     free(o);
   }
   for (act_conn_t *c = n->conns; c; c = c->next) {   /* the batch, in few writes */
+    /* what an earlier turn left (act__node_more) */
+    if (c->out_head) act__conn_pump(c);
+    act__conn_resume(c);
     if (c->stage_len) act__conn_flush(c);
     report_sent(c);
   }
@@ -574,6 +595,15 @@ static void on_wake(uv_async_t *a) {
 
 static void run(void *arg) {
   act_node_t *n = arg;
+  /* A write to a connection the peer has just reset raises SIGPIPE in the
+   * writing thread, and a host program that started the runtime itself
+   * (act_runtime_start, not act_main) may leave it at its default, which
+   * ends the process without a word: blocked here, the write fails with
+   * EPIPE and only that connection closes. */
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   /* This thread decodes messages into Act values: the collector must
    * know it (and scan its stack). */
   struct GC_stack_base sb;
@@ -742,6 +772,9 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
   uv_async_init(&n->loop, &n->wake, on_wake);
   n->wake.data = n;
+  uv_check_init(&n->loop, &n->turns);
+  n->turns.data = n;
+  uv_check_start(&n->turns, on_turn);
   if (cfg->store) {
     int64_t lease_ms = cfg->lease_ns > 0 ? cfg->lease_ns / 1000000 : 10000;
     n->store = act__nodestore_start(n, &n->loop, cfg->store, lease_ms, err, cap);
@@ -749,6 +782,7 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
       uv_close((uv_handle_t *)&n->listener, NULL);
       uv_close((uv_handle_t *)&n->tick, NULL);
       uv_close((uv_handle_t *)&n->wake, NULL);
+      uv_close((uv_handle_t *)&n->turns, NULL);
       uv_run(&n->loop, UV_RUN_DEFAULT);
       uv_loop_close(&n->loop);
       act__tls_free(n->tls);
