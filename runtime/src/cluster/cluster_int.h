@@ -42,7 +42,8 @@ enum { C_CONNECTING, C_TLS, C_HELLO, C_UP, C_CLOSING };
 
 typedef struct act_outmsg {   /* a message being sent in fragments */
   struct act_outmsg *next;
-  size_t len, off;
+  size_t len, off, end;         /* message bytes; data[off..end) is still to go */
+  int batch;                    /* data holds records (a 4-byte length, a message) */
   const uint8_t *data;          /* inside block */
   void *block;                  /* malloc'd; freed once the message is sent or dropped */
 } act_outmsg_t;
@@ -86,6 +87,12 @@ void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n);
  * the loop no copy. */
 int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block);
 void act__conn_flush(act_conn_t *c);
+/* Small messages as records (a 4-byte length in host order, then the
+ * message; `used` bytes in all, `bytes` of messages), queued as one: the
+ * connection takes block over. For when act__conn_backlog says that
+ * messages would queue anyway. */
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes);
+int act__conn_backlog(const act_conn_t *c);
 /* Queued fragments onward, as far as this turn's share allows. */
 void act__conn_pump(act_conn_t *c);
 /* Reading again after a turn's share (the node's wake calls it). */

@@ -201,29 +201,47 @@ static void this_turn(act_conn_t *c) {
   }
 }
 
+/* The next of m's messages whole, or the next fragment of its one
+ * message; returns the bytes it put. */
+static size_t put_next(act_conn_t *c, act_outmsg_t *m) {
+  if (m->batch) {   /* records: a 4-byte length, then the message */
+    uint32_t k;
+    memcpy(&k, m->data + m->off, 4);
+    put_frame(c, ACT_FR_MSG, 0, m->data + m->off + 4, k);
+    m->off += 4 + (size_t)k;
+    act__node_sent(c, k);
+    return k;
+  }
+  size_t k = m->len - m->off;
+  if (k > ACT_FRAME_MAX) k = ACT_FRAME_MAX;
+  int last = m->off + k == m->len;
+  put_frame(c, ACT_FR_MSG, last ? 0 : ACT_FRF_MORE, m->data + m->off, k);
+  m->off += k;
+  if (last) act__node_sent(c, m->len);
+  return k;
+}
+
+/* Queued messages into the stage while libuv's queue is short and this
+ * turn's share lasts, then one flush: many frames, few TLS records, one
+ * write. */
 static void pump(act_conn_t *c) {
   this_turn(c);
+  size_t before = c->turn_bytes;
   while (c->state == C_UP && c->out_head && c->tcp.write_queue_size < WRITE_HIGH) {
     if (c->turn_bytes >= TURN_MAX) {   /* the rest after the timers */
       act__node_more(c->node);
-      return;
+      break;
     }
     act_outmsg_t *m = c->out_head;
-    size_t k = m->len - m->off;
-    if (k > ACT_FRAME_MAX) k = ACT_FRAME_MAX;
-    int last = m->off + k == m->len;
-    put_frame(c, ACT_FR_MSG, last ? 0 : ACT_FRF_MORE, m->data + m->off, k);
-    m->off += k;
-    c->turn_bytes += k;
-    if (last) {
+    c->turn_bytes += put_next(c, m);
+    if (m->off == m->end) {
       c->out_head = m->next;
       if (c->out_head == NULL) c->out_tail = NULL;
-      act__node_sent(c, m->len);
       free(m->block);
       free(m);
     }
-    flush(c);
   }
+  if (c->turn_bytes != before || c->stage_len) flush(c);
 }
 
 void act__conn_pump(act_conn_t *c) { pump(c); }
@@ -246,8 +264,9 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
     return -1;
   }
   m->next = NULL;
-  m->len = n;
+  m->len = m->end = n;
   m->off = 0;
+  m->batch = 0;
   m->block = block;
   if (block == NULL) {   /* a copy, in the same allocation */
     memcpy(m + 1, p, n);
@@ -261,6 +280,36 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
   c->out_tail = m;
   pump(c);
   return 0;
+}
+
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes) {
+  if (c->state != C_UP) {
+    free(block);
+    return -1;
+  }
+  act_outmsg_t *m = malloc(sizeof *m);
+  if (m == NULL) {
+    free(block);
+    return -1;
+  }
+  m->next = NULL;
+  m->len = bytes;
+  m->end = used;
+  m->off = 0;
+  m->batch = 1;
+  m->data = recs;
+  m->block = block;
+  if (c->out_tail)
+    c->out_tail->next = m;
+  else
+    c->out_head = m;
+  c->out_tail = m;
+  pump(c);
+  return 0;
+}
+
+int act__conn_backlog(const act_conn_t *c) {
+  return c->out_head != NULL || c->tcp.write_queue_size >= WRITE_HIGH;
 }
 
 static void after_shutdown(uv_shutdown_t *sd, int status) {

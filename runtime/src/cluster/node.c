@@ -40,10 +40,18 @@
 
 act_cluster_faults_t act__cluster_faults;
 
-typedef struct outbox {   /* act_cluster_send from other threads */
+/* act_cluster_send from other threads. Small messages to one node share
+ * a block (a batch: each is a 4-byte length, then its bytes), so a burst
+ * of tells costs one allocation per BATCH_CAP bytes, not one per message;
+ * a larger message has a block of its own, which its connection takes
+ * over without a copy. One list keeps the order in which they were sent. */
+#define BATCH_MAX (4u * 1024u)   /* messages up to this size are batched */
+#define BATCH_CAP (64u * 1024u)
+typedef struct outbox {
   struct outbox *next;
   char node[ACT_NAME_MAX + 1];
-  size_t len;
+  size_t len;         /* message bytes, as act_cluster_on_sent counts them */
+  size_t used, cap;   /* a batch: bytes of data in use, and room; cap 0: one message */
   uint8_t data[];
 } outbox_t;
 
@@ -267,6 +275,27 @@ static void dial(act_node_t *n, const struct sockaddr_storage *sa, int kind) {
 
 /* ---- what the connections report ------------------------------------- */
 
+/* o's messages to c, in order; o is the connection's or freed after. */
+static void deliver(act_conn_t *c, outbox_t *o) {
+  if (o->cap == 0) {
+    act__conn_message(c, o->data, o->len, o);
+    return;
+  }
+  size_t at = 0, left = o->len;
+  while (at + 4 <= o->used) {
+    if (act__conn_backlog(c)) {   /* the rest would queue one by one: queue it as one */
+      act__conn_batch(c, o, o->data + at, o->used - at, left);
+      return;
+    }
+    uint32_t k;
+    memcpy(&k, o->data + at, 4);
+    act__conn_message(c, o->data + at + 4, k, NULL);
+    at += 4 + (size_t)k;
+    left -= k;
+  }
+  free(o);
+}
+
 void act__node_hello(act_conn_t *c) {
   act_node_t *n = c->node;
   const act_hello_t *h = &c->theirs;
@@ -324,7 +353,7 @@ void act__node_hello(act_conn_t *c) {
   if (c->kind == ACT_CONN_DATA) {   /* what waited for it, in order */
     for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
       nx = o->next;
-      act__conn_message(c, o->data, o->len, o);
+      deliver(c, o);
     }
     p->wait_head = p->wait_tail = NULL;
     p->wait_bytes = 0;
@@ -569,7 +598,7 @@ static void on_wake(uv_async_t *a) {
     act_peer_t *p = find_peer(n, o->node);
     act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
     if (c && c->state == C_UP && p->wait_head == NULL) {
-      act__conn_message(c, o->data, o->len, o);   /* o is the connection's now */
+      deliver(c, o);
       continue;
     } else if (p && p->wait_bytes + o->len <= WAIT_MAX) {
       o->next = NULL;
@@ -664,15 +693,46 @@ size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
   return k;
 }
 
+/* Appends to the last batch when it is for the same node and has room
+ * (under n->mu, which the caller holds). */
+static int batched(act_node_t *n, const char *node, const void *data, size_t len) {
+  outbox_t *t = n->out_tail;
+  if (t == NULL || t->cap == 0 || t->cap - t->used < 4 + len || strcmp(t->node, node) != 0)
+    return 0;
+  uint32_t k = (uint32_t)len;
+  memcpy(t->data + t->used, &k, 4);
+  memcpy(t->data + t->used + 4, data, len);
+  t->used += 4 + len;
+  t->len += len;
+  return 1;
+}
+
 int act_cluster_send(const char *node, const void *data, size_t len) {
   act_node_t *n = g_node;
   if (n == NULL || len > ACT_MESSAGE_MAX) return -1;
-  outbox_t *o = malloc(sizeof *o + len);
+  int small = len <= BATCH_MAX;
+  if (small) {
+    pthread_mutex_lock(&n->mu);
+    int done = !n->stopping && batched(n, node, data, len);
+    pthread_mutex_unlock(&n->mu);
+    if (done) return 0;   /* the batch's wake-up is on its way */
+  }
+  size_t cap = small ? BATCH_CAP : 0;
+  outbox_t *o = malloc(sizeof *o + (small ? cap : len));
   if (o == NULL) return -1;
   o->next = NULL;
   snprintf(o->node, sizeof o->node, "%s", node);
+  o->cap = cap;
+  if (small) {
+    uint32_t k = (uint32_t)len;
+    memcpy(o->data, &k, 4);
+    memcpy(o->data + 4, data, len);
+    o->used = 4 + len;
+  } else {
+    memcpy(o->data, data, len);
+    o->used = len;
+  }
   o->len = len;
-  memcpy(o->data, data, len);
   pthread_mutex_lock(&n->mu);
   if (n->stopping) {   /* the wake handle may be closed already */
     pthread_mutex_unlock(&n->mu);
