@@ -108,6 +108,7 @@ void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
 void act__node_heard(act_conn_t *c);   /* frames came in: the peer is alive */
 void act__node_closed(act_conn_t *c);                           /* about to be freed */
 void act__node_sent(act_conn_t *c, size_t n);   /* a message of n bytes left the queue */
+void act__node_report(act_conn_t *c);   /* ... tell the senders now (they may be paused) */
 void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c (freed next) */
 const act_hello_t *act__node_me(act_node_t *n, int kind);
 act_tls_t *act__node_tls(act_node_t *n);

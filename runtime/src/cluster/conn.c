@@ -242,6 +242,9 @@ static void pump(act_conn_t *c) {
     }
   }
   if (c->turn_bytes != before || c->stage_len) flush(c);
+  /* Senders paused on this node's byte bound wait for this news: sooner
+   * than the next tick or wake. */
+  if (c->turn_bytes != before) act__node_report(c);
 }
 
 void act__conn_pump(act_conn_t *c) { pump(c); }

@@ -412,6 +412,8 @@ void act__node_dropped(act_conn_t *c, size_t n) {
   report_sent(c);
 }
 
+void act__node_report(act_conn_t *c) { report_sent(c); }
+
 static void report_sent(act_conn_t *c) {
   if (c->sent && g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, c->sent);
   c->sent = 0;
