@@ -251,6 +251,7 @@ void act__conn_pump(act_conn_t *c) { pump(c); }
 
 int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
   if (c->state != C_UP || n > ACT_MESSAGE_MAX) {
+    act__node_sent(c, n);   /* dropped: counted out, so no sender waits for it */
     free(block);
     return -1;
   }
@@ -263,6 +264,7 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
   }
   act_outmsg_t *m = malloc(sizeof *m + (block ? 0 : n));
   if (m == NULL) {
+    act__node_sent(c, n);
     free(block);
     return -1;
   }
@@ -287,11 +289,13 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
 
 int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes) {
   if (c->state != C_UP) {
+    act__node_sent(c, bytes);   /* dropped, as in act__conn_message */
     free(block);
     return -1;
   }
   act_outmsg_t *m = malloc(sizeof *m);
   if (m == NULL) {
+    act__node_sent(c, bytes);
     free(block);
     return -1;
   }
