@@ -27,10 +27,12 @@ netns_up 2
 "$actorc" build "$here/cluster.act" -o "$D/bench"
 head -c 48 /dev/urandom | base64 >"$D/cookie"
 chmod 600 "$D/cookie"
-opts=(--act-cookie-file "$D/cookie" --act-seeds 10.77.0.1:7500,10.77.0.2:7500)
+# No store: the figures are about messaging, as Erlang distribution has none.
+opts=(--act-cookie-file "$D/cookie" --act-seeds 10.77.0.1:7500,10.77.0.2:7500 --act-store none)
 # not through in_ns: `ip netns exec` execs, so $! is the node itself
 ip netns exec "${NS_PREFIX}2" "$D/bench" serve --act-node n2@10.77.0.2:7500 "${opts[@]}" 2>"$D/n2.err" &
 SINK=$!
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start"
 echo "act (2 nodes, TLS 1.3):"
 in_ns 1 "$D/bench" "$small" "$big" "$asks" --act-node n1@10.77.0.1:7500 "${opts[@]}" 2>"$D/n1.err" |
   sed 's/^/  /' || true

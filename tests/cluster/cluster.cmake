@@ -3,6 +3,8 @@
 #  cluster_netns  real processes: 3 nodes in network namespaces joined by a
 #                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
 #                 `ip netns`; otherwise skipped with one line)
+#  cluster_bigload  200 MB of 5 MB messages under busy loops: no node is
+#                 falsely declared unreachable (bigload.sh)
 #  cluster_lang_* golden programs across three nodes (lang.sh, lang/*.act):
 #                 remote spawn/ask/tell, kill -9, supervision, names, SIGTERM
 #  cluster_estore the default store, embedded in three seeds (estore.sh): seeds
@@ -31,6 +33,11 @@ else()
   add_test(NAME cluster_netns COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/cluster.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_netns PROPERTIES LABELS cluster TIMEOUT 360 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+  # Heartbeats while 200 MB of 5 MB messages cross a loaded machine (bigload.sh).
+  add_test(NAME cluster_bigload COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/bigload.sh $<TARGET_FILE:cluster_node>)
+  set_tests_properties(cluster_bigload PROPERTIES LABELS cluster TIMEOUT 300 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
   # Golden programs across three nodes (lang.sh): one test each.
   file(GLOB ACT_CLUSTER_LANG CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/lang/*.act)

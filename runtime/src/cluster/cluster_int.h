@@ -42,8 +42,10 @@ enum { C_CONNECTING, C_TLS, C_HELLO, C_UP, C_CLOSING };
 
 typedef struct act_outmsg {   /* a message being sent in fragments */
   struct act_outmsg *next;
-  size_t len, off;
-  uint8_t data[];
+  size_t len, off, end;         /* message bytes; data[off..end) is still to go */
+  int batch;                    /* data holds records (a 4-byte length, a message) */
+  const uint8_t *data;          /* inside block */
+  void *block;                  /* malloc'd; freed once the message is sent or dropped */
 } act_outmsg_t;
 
 typedef struct act_conn {
@@ -66,6 +68,10 @@ typedef struct act_conn {
   uint8_t *stage;                 /* frames not yet given to TLS (conn.c) */
   size_t stage_len, stage_cap;
   size_t sent;                    /* message bytes sent, not yet reported (node.c) */
+  uint64_t turn;                  /* the loop's turn when turn_bytes began */
+  size_t turn_bytes;              /* fragment bytes sealed in that turn */
+  size_t turn_read;               /* bytes read in that turn */
+  int read_paused;                /* reading stopped for the rest of the turn */
 } act_conn_t;
 
 act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind);
@@ -75,9 +81,22 @@ int act__conn_accept(act_conn_t *c, uv_stream_t *listener);
 /* One frame of at most ACT_FRAME_MAX bytes, ahead of queued fragments. */
 void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n);
 /* A message of any size up to ACT_MESSAGE_MAX, sent in fragments; a
- * small one may wait in the stage until act__conn_flush. */
-int act__conn_message(act_conn_t *c, const void *p, size_t n);
+ * small one may wait in the stage until act__conn_flush. block, when not
+ * NULL, is the malloc'd block that holds p: the connection takes it over
+ * (whatever happens) instead of copying the message, so a large one costs
+ * the loop no copy. */
+int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block);
 void act__conn_flush(act_conn_t *c);
+/* Small messages as records (a 4-byte length in host order, then the
+ * message; `used` bytes in all, `bytes` of messages), queued as one: the
+ * connection takes block over. For when act__conn_backlog says that
+ * messages would queue anyway. */
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes);
+int act__conn_backlog(const act_conn_t *c);
+/* Queued fragments onward, as far as this turn's share allows. */
+void act__conn_pump(act_conn_t *c);
+/* Reading again after a turn's share (the node's wake calls it). */
+void act__conn_resume(act_conn_t *c);
 /* Sends a REFUSE or BYE frame with the reason (unless type is 0), then closes. */
 void act__conn_close(act_conn_t *c, uint8_t type, const char *why);
 void act__addr_text(const struct sockaddr *sa, char *out, size_t cap);
@@ -86,12 +105,18 @@ void act__addr_text(const struct sockaddr *sa, char *out, size_t cap);
 void act__node_hello(act_conn_t *c);                            /* handshake over */
 void act__node_frame(act_conn_t *c, const act_frame_t *f);      /* after it */
 void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
+void act__node_heard(act_conn_t *c);   /* frames came in: the peer is alive */
 void act__node_closed(act_conn_t *c);                           /* about to be freed */
 void act__node_sent(act_conn_t *c, size_t n);   /* a message of n bytes left the queue */
+void act__node_report(act_conn_t *c);   /* ... tell the senders now (they may be paused) */
 void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c (freed next) */
 const act_hello_t *act__node_me(act_node_t *n, int kind);
 act_tls_t *act__node_tls(act_node_t *n);
 uv_loop_t *act__node_loop(act_node_t *n);
+/* Counts the loop's turns, so that a connection can bound its work in one. */
+uint64_t act__node_turn(act_node_t *n);
+/* A connection has queued fragments left for a later turn. */
+void act__node_more(act_node_t *n);
 /* The store's live members (nodestore.c, on the loop): a peer seen there
  * before and missing now has let its lease lapse — it is unreachable. */
 void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count);

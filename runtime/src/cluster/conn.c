@@ -6,8 +6,15 @@
  * check of its hello have passed: until then only HELLO (and REFUSE) may
  * come, and anything else closes the connection. Small frames
  * (heartbeats) are written at once; messages go out one fragment at a
- * time while libuv's write queue is short, so a heartbeat waits behind at
- * most that queue and one fragment. Everything runs on the loop thread.
+ * time while libuv's write queue is short, and at most TURN_MAX bytes of
+ * fragments per connection per turn of the loop: sealing a 5 MB message
+ * in one go kept the loop from its timers for most of a second on a
+ * loaded machine, and the peers, hearing no heartbeat, declared this node
+ * unreachable (tests/cluster/bigload.sh). What is left is taken up in a
+ * later turn (act__node_more), after the timers. Reading is bounded the
+ * same way: past TURN_MAX bytes in a turn a connection stops reading until
+ * the next, so a stream of data cannot keep the timers waiting either.
+ * Everything runs on the loop thread.
  *
  * Frames are gathered in plaintext (c->stage) and sealed by TLS in
  * records of up to STAGE_SEAL bytes, then handed to libuv in one write
@@ -26,6 +33,7 @@
 #define WRITE_HIGH (256 * 1024)   /* queue no more fragments past this */
 #define INCAP (ACT_FRAME_HEADER + ACT_FRAME_MAX)
 #define STAGE_SEAL (16 * 1024)   /* a TLS record's worth of plaintext */
+#define TURN_MAX (256 * 1024)    /* fragment bytes one connection seals per turn */
 
 void act__addr_text(const struct sockaddr *sa, char *out, size_t cap) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -75,6 +83,7 @@ static void on_closed(uv_handle_t *h) {
   for (act_outmsg_t *m = c->out_head, *nx; m; m = nx) {
     nx = m->next;
     dropped += m->len;
+    free(m->block);
     free(m);
   }
   act__node_dropped(c, dropped);   /* no longer waiting either */
@@ -182,38 +191,93 @@ void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n) {
   flush(c);
 }
 
-static void pump(act_conn_t *c) {
-  while (c->state == C_UP && c->out_head && c->tcp.write_queue_size < WRITE_HIGH) {
-    act_outmsg_t *m = c->out_head;
-    size_t k = m->len - m->off;
-    if (k > ACT_FRAME_MAX) k = ACT_FRAME_MAX;
-    int last = m->off + k == m->len;
-    put_frame(c, ACT_FR_MSG, last ? 0 : ACT_FRF_MORE, m->data + m->off, k);
-    m->off += k;
-    if (last) {
-      c->out_head = m->next;
-      if (c->out_head == NULL) c->out_tail = NULL;
-      act__node_sent(c, m->len);
-      free(m);
-    }
-    flush(c);
+/* The per-turn shares start again in each turn of the loop. */
+static void this_turn(act_conn_t *c) {
+  uint64_t turn = act__node_turn(c->node);
+  if (c->turn != turn) {
+    c->turn = turn;
+    c->turn_bytes = 0;
+    c->turn_read = 0;
   }
 }
 
-int act__conn_message(act_conn_t *c, const void *p, size_t n) {
-  if (c->state != C_UP || n > ACT_MESSAGE_MAX) return -1;
+/* The next of m's messages whole, or the next fragment of its one
+ * message; returns the bytes it put. */
+static size_t put_next(act_conn_t *c, act_outmsg_t *m) {
+  if (m->batch) {   /* records: a 4-byte length, then the message */
+    uint32_t k;
+    memcpy(&k, m->data + m->off, 4);
+    put_frame(c, ACT_FR_MSG, 0, m->data + m->off + 4, k);
+    m->off += 4 + (size_t)k;
+    act__node_sent(c, k);
+    return k;
+  }
+  size_t k = m->len - m->off;
+  if (k > ACT_FRAME_MAX) k = ACT_FRAME_MAX;
+  int last = m->off + k == m->len;
+  put_frame(c, ACT_FR_MSG, last ? 0 : ACT_FRF_MORE, m->data + m->off, k);
+  m->off += k;
+  if (last) act__node_sent(c, m->len);
+  return k;
+}
+
+/* Queued messages into the stage while libuv's queue is short and this
+ * turn's share lasts, then one flush: many frames, few TLS records, one
+ * write. */
+static void pump(act_conn_t *c) {
+  this_turn(c);
+  size_t before = c->turn_bytes;
+  while (c->state == C_UP && c->out_head && c->tcp.write_queue_size < WRITE_HIGH) {
+    if (c->turn_bytes >= TURN_MAX) {   /* the rest after the timers */
+      act__node_more(c->node);
+      break;
+    }
+    act_outmsg_t *m = c->out_head;
+    c->turn_bytes += put_next(c, m);
+    if (m->off == m->end) {
+      c->out_head = m->next;
+      if (c->out_head == NULL) c->out_tail = NULL;
+      free(m->block);
+      free(m);
+    }
+  }
+  if (c->turn_bytes != before || c->stage_len) flush(c);
+  /* Senders paused on this node's byte bound wait for this news: sooner
+   * than the next tick or wake. */
+  if (c->turn_bytes != before) act__node_report(c);
+}
+
+void act__conn_pump(act_conn_t *c) { pump(c); }
+
+int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
+  if (c->state != C_UP || n > ACT_MESSAGE_MAX) {
+    act__node_sent(c, n);   /* dropped: counted out, so no sender waits for it */
+    free(block);
+    return -1;
+  }
   if (n <= ACT_FRAME_MAX && c->out_head == NULL && c->tcp.write_queue_size < WRITE_HIGH) {
     /* One frame, nothing ahead of it: staged, sent at the next flush. */
     put_frame(c, ACT_FR_MSG, 0, p, n);
     act__node_sent(c, n);
+    free(block);
     return 0;
   }
-  act_outmsg_t *m = malloc(sizeof *m + n);
-  if (m == NULL) return -1;
+  act_outmsg_t *m = malloc(sizeof *m + (block ? 0 : n));
+  if (m == NULL) {
+    act__node_sent(c, n);
+    free(block);
+    return -1;
+  }
   m->next = NULL;
-  m->len = n;
+  m->len = m->end = n;
   m->off = 0;
-  memcpy(m->data, p, n);
+  m->batch = 0;
+  m->block = block;
+  if (block == NULL) {   /* a copy, in the same allocation */
+    memcpy(m + 1, p, n);
+    p = m + 1;
+  }
+  m->data = p;
   if (c->out_tail)
     c->out_tail->next = m;
   else
@@ -221,6 +285,38 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n) {
   c->out_tail = m;
   pump(c);
   return 0;
+}
+
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes) {
+  if (c->state != C_UP) {
+    act__node_sent(c, bytes);   /* dropped, as in act__conn_message */
+    free(block);
+    return -1;
+  }
+  act_outmsg_t *m = malloc(sizeof *m);
+  if (m == NULL) {
+    act__node_sent(c, bytes);
+    free(block);
+    return -1;
+  }
+  m->next = NULL;
+  m->len = bytes;
+  m->end = used;
+  m->off = 0;
+  m->batch = 1;
+  m->data = recs;
+  m->block = block;
+  if (c->out_tail)
+    c->out_tail->next = m;
+  else
+    c->out_head = m;
+  c->out_tail = m;
+  pump(c);
+  return 0;
+}
+
+int act__conn_backlog(const act_conn_t *c) {
+  return c->out_head != NULL || c->tcp.write_queue_size >= WRITE_HIGH;
 }
 
 static void after_shutdown(uv_shutdown_t *sd, int status) {
@@ -244,6 +340,7 @@ void act__conn_close(act_conn_t *c, uint8_t type, const char *why) {
   c->state = C_CLOSING;
   act__node_closed(c);
   uv_read_stop((uv_stream_t *)&c->tcp);
+  c->read_paused = 0;
   /* The shutdown completes after the frame's write: then close. */
   uv_shutdown_t *sd = malloc(sizeof *sd);
   if (sd == NULL || uv_shutdown(sd, (uv_stream_t *)&c->tcp, after_shutdown) != 0) {
@@ -345,6 +442,7 @@ static void frames(act_conn_t *c) {
     at += used;
   }
   if (c->state == C_CLOSING) return;
+  if (at && c->peer) act__node_heard(c);
   memmove(c->in, c->in + at, c->inlen - at);
   c->inlen -= at;
 }
@@ -410,6 +508,21 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     return;
   }
   advance(c);
+  this_turn(c);
+  c->turn_read += (size_t)n;
+  if (c->turn_read >= TURN_MAX && c->state != C_CLOSING && !c->read_paused) {
+    /* Enough for this turn: the rest waits in the socket until the
+     * timers have run (act__conn_resume, from the node's next wake). */
+    uv_read_stop(s);
+    c->read_paused = 1;
+    act__node_more(c->node);
+  }
+}
+
+void act__conn_resume(act_conn_t *c) {
+  if (!c->read_paused || c->state == C_CLOSING) return;
+  c->read_paused = 0;
+  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) close_now(c);
 }
 
 static void start(act_conn_t *c) {

@@ -22,6 +22,7 @@
 
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +40,18 @@
 
 act_cluster_faults_t act__cluster_faults;
 
-typedef struct outbox {   /* act_cluster_send from other threads */
+/* act_cluster_send from other threads. Small messages to one node share
+ * a block (a batch: each is a 4-byte length, then its bytes), so a burst
+ * of tells costs one allocation per BATCH_CAP bytes, not one per message;
+ * a larger message has a block of its own, which its connection takes
+ * over without a copy. One list keeps the order in which they were sent. */
+#define BATCH_MAX (4u * 1024u)   /* messages up to this size are batched */
+#define BATCH_CAP (64u * 1024u)
+typedef struct outbox {
   struct outbox *next;
   char node[ACT_NAME_MAX + 1];
-  size_t len;
+  size_t len;         /* message bytes, as act_cluster_on_sent counts them */
+  size_t used, cap;   /* a batch: bytes of data in use, and room; cap 0: one message */
   uint8_t data[];
 } outbox_t;
 
@@ -59,6 +68,7 @@ struct act_peer {
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
   act_phi_t phi;
   int64_t next_dial;
+  uint64_t heard;                  /* loop time (ms) of its last frame, on any connection */
   int in_store;                    /* seen among the store's live members */
 };
 
@@ -78,6 +88,8 @@ struct act_node {
   uv_tcp_t listener;
   uv_timer_t tick;
   uv_async_t wake;
+  uv_check_t turns;   /* counts the loop's turns (act__node_turn) */
+  uint64_t turn;
   act_tls_t *tls;
   act_hello_t me;
   struct sockaddr_storage self_sa;
@@ -118,6 +130,13 @@ const act_hello_t *act__node_me(act_node_t *n, int kind) {
 }
 act_tls_t *act__node_tls(act_node_t *n) { return n->tls; }
 uv_loop_t *act__node_loop(act_node_t *n) { return &n->loop; }
+uint64_t act__node_turn(act_node_t *n) { return n->turn; }
+void act__node_more(act_node_t *n) { uv_async_send(&n->wake); }
+
+static void on_turn(uv_check_t *h) {
+  act_node_t *n = h->data;
+  n->turn++;
+}
 
 static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
   if (a->ss_family != b->ss_family) return 0;
@@ -256,6 +275,27 @@ static void dial(act_node_t *n, const struct sockaddr_storage *sa, int kind) {
 
 /* ---- what the connections report ------------------------------------- */
 
+/* o's messages to c, in order; o is the connection's or freed after. */
+static void deliver(act_conn_t *c, outbox_t *o) {
+  if (o->cap == 0) {
+    act__conn_message(c, o->data, o->len, o);
+    return;
+  }
+  size_t at = 0, left = o->len;
+  while (at + 4 <= o->used) {
+    if (act__conn_backlog(c)) {   /* the rest would queue one by one: queue it as one */
+      act__conn_batch(c, o, o->data + at, o->used - at, left);
+      return;
+    }
+    uint32_t k;
+    memcpy(&k, o->data + at, 4);
+    act__conn_message(c, o->data + at + 4, k, NULL);
+    at += 4 + (size_t)k;
+    left -= k;
+  }
+  free(o);
+}
+
 void act__node_hello(act_conn_t *c) {
   act_node_t *n = c->node;
   const act_hello_t *h = &c->theirs;
@@ -313,8 +353,7 @@ void act__node_hello(act_conn_t *c) {
   if (c->kind == ACT_CONN_DATA) {   /* what waited for it, in order */
     for (outbox_t *o = p->wait_head, *nx; o; o = nx) {
       nx = o->next;
-      act__conn_message(c, o->data, o->len);
-      free(o);
+      deliver(c, o);
     }
     p->wait_head = p->wait_tail = NULL;
     p->wait_bytes = 0;
@@ -373,10 +412,14 @@ void act__node_dropped(act_conn_t *c, size_t n) {
   report_sent(c);
 }
 
+void act__node_report(act_conn_t *c) { report_sent(c); }
+
 static void report_sent(act_conn_t *c) {
   if (c->sent && g_sent && c->kind == ACT_CONN_DATA && c->theirs.node[0]) g_sent(c->theirs.node, c->sent);
   c->sent = 0;
 }
+
+void act__node_heard(act_conn_t *c) { c->peer->heard = uv_now(&c->node->loop); }
 
 void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
   if (g_msg && c->peer) g_msg(g_msg_arg, c->peer->hello.node, m, len);
@@ -449,7 +492,11 @@ static void on_tick(uv_timer_t *t) {
   for (act_peer_t *p = n->peers, *nx; p; p = nx) {
     nx = p->next;
     double phi = act_phi(&p->phi, now);
-    if (phi > PHI_THRESHOLD && !stalled) {
+    /* Frames from it within a heartbeat's time prove it alive, whatever
+     * its heartbeats are doing: while a large message streams in, a busy
+     * machine may hold its heartbeats back, but its loop is running. */
+    int heard = uv_now(&n->loop) - p->heard < (uint64_t)(n->hb / 1000000);
+    if (phi > PHI_THRESHOLD && !stalled && !heard) {
       char detail[96];
       snprintf(detail, sizeof detail, " (no heartbeat for %lld ms, phi %.1f)",
                (long long)((now - p->phi.last) / 1000000), phi);
@@ -526,6 +573,7 @@ static void leave(act_node_t *n) {
   uv_close((uv_handle_t *)&n->listener, close_cb);
   uv_close((uv_handle_t *)&n->tick, close_cb);
   uv_close((uv_handle_t *)&n->wake, close_cb);
+  uv_close((uv_handle_t *)&n->turns, close_cb);
 }
 
 /* At most this much of the outbox per turn of the loop, so that timers
@@ -552,7 +600,8 @@ static void on_wake(uv_async_t *a) {
     act_peer_t *p = find_peer(n, o->node);
     act_conn_t *c = p ? p->conn[ACT_CONN_DATA] : NULL;
     if (c && c->state == C_UP && p->wait_head == NULL) {
-      act__conn_message(c, o->data, o->len);
+      deliver(c, o);
+      continue;
     } else if (p && p->wait_bytes + o->len <= WAIT_MAX) {
       o->next = NULL;
       if (p->wait_tail) p->wait_tail->next = o;
@@ -566,6 +615,9 @@ static void on_wake(uv_async_t *a) {
     free(o);
   }
   for (act_conn_t *c = n->conns; c; c = c->next) {   /* the batch, in few writes */
+    /* what an earlier turn left (act__node_more) */
+    if (c->out_head) act__conn_pump(c);
+    act__conn_resume(c);
     if (c->stage_len) act__conn_flush(c);
     report_sent(c);
   }
@@ -574,6 +626,15 @@ static void on_wake(uv_async_t *a) {
 
 static void run(void *arg) {
   act_node_t *n = arg;
+  /* A write to a connection the peer has just reset raises SIGPIPE in the
+   * writing thread, and a host program that started the runtime itself
+   * (act_runtime_start, not act_main) may leave it at its default, which
+   * ends the process without a word: blocked here, the write fails with
+   * EPIPE and only that connection closes. */
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   /* This thread decodes messages into Act values: the collector must
    * know it (and scan its stack). */
   struct GC_stack_base sb;
@@ -634,15 +695,46 @@ size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
   return k;
 }
 
+/* Appends to the last batch when it is for the same node and has room
+ * (under n->mu, which the caller holds). */
+static int batched(act_node_t *n, const char *node, const void *data, size_t len) {
+  outbox_t *t = n->out_tail;
+  if (t == NULL || t->cap == 0 || t->cap - t->used < 4 + len || strcmp(t->node, node) != 0)
+    return 0;
+  uint32_t k = (uint32_t)len;
+  memcpy(t->data + t->used, &k, 4);
+  memcpy(t->data + t->used + 4, data, len);
+  t->used += 4 + len;
+  t->len += len;
+  return 1;
+}
+
 int act_cluster_send(const char *node, const void *data, size_t len) {
   act_node_t *n = g_node;
   if (n == NULL || len > ACT_MESSAGE_MAX) return -1;
-  outbox_t *o = malloc(sizeof *o + len);
+  int small = len <= BATCH_MAX;
+  if (small) {
+    pthread_mutex_lock(&n->mu);
+    int done = !n->stopping && batched(n, node, data, len);
+    pthread_mutex_unlock(&n->mu);
+    if (done) return 0;   /* the batch's wake-up is on its way */
+  }
+  size_t cap = small ? BATCH_CAP : 0;
+  outbox_t *o = malloc(sizeof *o + (small ? cap : len));
   if (o == NULL) return -1;
   o->next = NULL;
   snprintf(o->node, sizeof o->node, "%s", node);
+  o->cap = cap;
+  if (small) {
+    uint32_t k = (uint32_t)len;
+    memcpy(o->data, &k, 4);
+    memcpy(o->data + 4, data, len);
+    o->used = 4 + len;
+  } else {
+    memcpy(o->data, data, len);
+    o->used = len;
+  }
   o->len = len;
-  memcpy(o->data, data, len);
   pthread_mutex_lock(&n->mu);
   if (n->stopping) {   /* the wake handle may be closed already */
     pthread_mutex_unlock(&n->mu);
@@ -742,6 +834,9 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   uv_timer_start(&n->tick, on_tick, 0, every < 5 ? 5 : (uint64_t)every);
   uv_async_init(&n->loop, &n->wake, on_wake);
   n->wake.data = n;
+  uv_check_init(&n->loop, &n->turns);
+  n->turns.data = n;
+  uv_check_start(&n->turns, on_turn);
   char url[1200];   /* the store's URL; "" for none */
   int bad = act__store_embed(n, cfg, url, sizeof url, err, cap) != 0;
   if (bad || url[0]) {
@@ -751,6 +846,7 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
       uv_close((uv_handle_t *)&n->listener, NULL);
       uv_close((uv_handle_t *)&n->tick, NULL);
       uv_close((uv_handle_t *)&n->wake, NULL);
+      uv_close((uv_handle_t *)&n->turns, NULL);
       uv_run(&n->loop, UV_RUN_DEFAULT);
       uv_loop_close(&n->loop);
       act__tls_free(n->tls);
