@@ -69,10 +69,11 @@ wait_for() {
 # nothing either (takeover needs a whole lease).
 kill9() { python3 -c 'import os, sys, time; os.kill(int(sys.argv[1]), 9); print(time.monotonic_ns())' "$1"; }
 
-# Without a store nothing could keep two nodes from activating one key:
+# Without a store (--act-store none) nothing could keep two nodes from
+# activating one key:
 # naming one faults, with the reason.
 ip netns exec "${NS_PREFIX}1" "$D/cbank" serve --act-node "n9@10.77.0.1:7999" \
-  --act-cookie-file "$D/cookie" >/dev/null 2>"$D/nostore.err"
+  --act-cookie-file "$D/cookie" --act-store none >/dev/null 2>"$D/nostore.err"
 [ $? = 1 ] && grep -q "virtual actors across nodes need the coordination store" "$D/nostore.err" ||
   fail "a node without a store did not refuse a virtual reference: $(cat "$D/nostore.err")"
 
