@@ -10,7 +10,8 @@
 #   higher epoch fences each key), the accounts recover from the journal
 #   there, and the tellers repeat what the kill interrupted (transfers have
 #   ids, so a repeated step counts once).
-# Checked: a node without --act-store refuses virtual references; both
+# Checked: a node without --act-store refuses virtual references, and one
+# whose journal is its own refuses persistent ones; both
 # tellers finish; n1 leaves on SIGTERM (its shards are free
 # at once) and an audit node counts the total, which never changed; the
 # activation logs of all nodes, merged
@@ -76,6 +77,13 @@ ip netns exec "${NS_PREFIX}1" "$D/cbank" serve --act-node "n9@10.77.0.1:7999" \
   --act-cookie-file "$D/cookie" --act-store none >/dev/null 2>"$D/nostore.err"
 [ $? = 1 ] && grep -q "virtual actors across nodes need the coordination store" "$D/nostore.err" ||
   fail "a node without a store did not refuse a virtual reference: $(cat "$D/nostore.err")"
+# With a store but a journal of its own, a persistent key's state would stay
+# behind when the key moves: its activation fails, with the reason.
+ip netns exec "${NS_PREFIX}1" timeout 60 "$D/cbank" serve --act-node "n8@10.77.0.1:7998" \
+  --act-seeds 10.77.0.1:7998 --act-store "$PG_URL" --act-journal "$D/own.journal.db" \
+  --act-cookie-file "$D/cookie" >/dev/null 2>"$D/ownjournal.err"
+grep -q "needs a journal the nodes share" "$D/ownjournal.err" ||
+  fail "a persistent virtual actor ran on a journal of its node's own: $(tail -3 "$D/ownjournal.err")"
 
 t0=$SECONDS
 node 3 n3 7500 serve

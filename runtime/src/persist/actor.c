@@ -205,6 +205,9 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
   /* An activation at epoch E fences its key first: a stale owner's writes
    * are refused from now on, and what it committed before is read below. */
   int64_t epoch = (int64_t)act__virtual_epoch(self);
+  if (epoch > 0 && !shared)   /* its state would stay on the node it left */
+    act_fail(cx, act_str_from_cstr("a persistent virtual actor on a cluster needs a journal "
+                                   "the nodes share: --act-journal postgres://..."), NULL);
   if (epoch > 0 && shared) {
     if (journal->ops->fence(journal, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
       act_fail(cx, act_str_from_cstr(err.msg), NULL);
