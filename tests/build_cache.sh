@@ -15,8 +15,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # build FILE: builds $tmp/prog; sets $compiled and $units from actorc's
 # "actorc: X of N C units to compile" line
-build() {
-  if ! ACT_VERBOSE=1 "$actorc" build "$1" -o "$tmp/prog" 2>"$tmp/err"; then
+build() {   # FILE [actorc options]
+  if ! ACT_VERBOSE=1 "$actorc" build "$@" -o "$tmp/prog" 2>"$tmp/err"; then
     cat "$tmp/err"; fail "build of $1 failed"; compiled=x; units=x; return
   fi
   set -- $(sed -n 's/^actorc: \([0-9]*\) of \([0-9]*\) C units.*/\1 \2/p' "$tmp/err")
@@ -61,6 +61,18 @@ expect "output changed back" "$("$tmp/prog")" "41 4"
 
 ACT_CFLAGS="-DACT_TEST_FLAG=1" build "$tmp/a.act"
 expect "other flags" "$compiled of $units" "2 of 2"
+
+# -O<level> reaches the C compiler (with -g) and is part of the key; a
+# level the C compilers do not share is refused before any C is written
+ACT_OPT= build "$tmp/a.act" -O1
+expect "-O1 is another key" "$compiled of $units" "2 of 2"
+grep -q -- "-O1 -g .*-c" "$tmp/err" || fail "-O1 is not on the C compiler's command: $(cat "$tmp/err")"
+expect "-O1 output" "$("$tmp/prog")" "41 4"
+ACT_OPT= build "$tmp/a.act" -O1
+expect "-O1 again" "$compiled of $units" "0 of 2"
+"$actorc" build "$tmp/a.act" -O9 -o "$tmp/bad" 2>"$tmp/err"
+expect "-O9 is a usage error" "$?" "2"
+grep -q "unknown optimisation level" "$tmp/err" || fail "-O9: $(cat "$tmp/err")"
 
 before=$(find "$tmp/cache" -type f | wc -l)
 ACT_CACHE=0 build "$tmp/a.act"

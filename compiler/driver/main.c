@@ -53,6 +53,10 @@ static const char usage[] =
     "  --no-main          with --emit-c: leave main() out (embedding in C)\n"
     "  --no-line          no #line directives back to the .act sources\n"
     "  --c-flags \"...\"    extra C compiler flags (include paths, libraries)\n"
+    "  -O0 -O1 -O2 -O3 -Og -Os\n"
+    "                     build/run: the C compiler's optimisation (with -g);\n"
+    "                     default -O2, -Og for very large programs;\n"
+    "                     -O0 builds fastest (docs/actorc.md)\n"
     "  --dump-ast         print the AST after parsing (check only)\n"
     "  -q                 build/run: do not print the C compiler's command\n"
     "  --version, --help\n"
@@ -72,6 +76,7 @@ typedef struct opts {
   bool dump_ast;
   bool no_line;
   const char *c_flags;
+  const char *opt;        /* -O0 ... -Os */
   const char *lib;        /* --lib NAME */
   char **run_args;
   int nrun_args;
@@ -87,6 +92,15 @@ static int bad_usage(const char *fmt, const char *arg) {
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The levels gcc and clang share; anything else would reach the C
+ * compiler and fail there as "a bug in actorc". */
+static bool opt_level_ok(const char *a) {
+  static const char *const levels[] = {"-O0", "-O1", "-O2", "-O3", "-Og", "-Os"};
+  for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+    if (strcmp(a, levels[i]) == 0) return true;
+  return false;
 }
 
 static int parse_args(int argc, char **argv, opts_t *o) {
@@ -129,6 +143,10 @@ static int parse_args(int argc, char **argv, opts_t *o) {
         return bad_usage("`%s` is not a library name (letters, digits and _)", o->lib);
     } else if (strcmp(a, "--dump-ast") == 0) {
       o->dump_ast = true;
+    } else if (a[0] == '-' && a[1] == 'O') {
+      if (!opt_level_ok(a))
+        return bad_usage("unknown optimisation level `%s` (-O0, -O1, -O2, -O3, -Og or -Os)", a);
+      o->opt = a;
     } else if (strcmp(a, "-q") == 0) {
       /* accepted for compatibility: the compiler command is never echoed */
     } else if (a[0] == '-' && a[1] != '\0') {
@@ -353,6 +371,14 @@ int main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (rc != 0)
     return rc;
+  /* -O<level> is the command-line spelling of ACT_OPT (compile.c reads it,
+   * and it is part of every cached object's key); -g keeps the #line
+   * mapping useful in a debugger at any level. */
+  if (o.opt) {
+    char flags[16];
+    snprintf(flags, sizeof flags, "%s -g", o.opt);
+    setenv("ACT_OPT", flags, 1);
+  }
 
   toolchain_t tc;
   if (!toolchain_locate(argv[0], &tc))
