@@ -49,7 +49,7 @@ node() {
   shift 3
   ip netns exec "$NS_PREFIX$k" "$D/cbank" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "${SEEDS:-10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500}" --act-cookie-file "$D/cookie" \
-    --act-heartbeat 200ms --act-lease "${LEASE:-3s}" --act-store "$PG_URL" --act-journal "$PG_URL" \
+    --act-heartbeat 200ms --act-lease "${LEASE:-3s}" --act-store "${STORE:-$PG_URL}" --act-journal "$PG_URL" \
     --act-activation-log "$D/$name.log" >"$D/$name.out" 2>"$D/$name.err" &
   pid[$name]=$!
   PIDS+=("$!")
@@ -133,11 +133,16 @@ first=$(sort -n "$D/n1.log" "$D/n2.log" | awk -F'\t' -v k="$killed_at" '$2 == "s
 echo "virtual_cluster: kill -9 of the owner -> first key active elsewhere: $(( (first - killed_at) / 1000000 )) ms (lease 3 s); transfers repeated: $retried"
 echo "virtual_cluster: $(cat "$D/summary"); journal: $fences"
 
-# Flood: three fresh nodes (the shards left with n1 and n2) tell their own
-# 64 counters at once; each counts exactly what it told. The lease is
-# longer here: on a busy 2-core machine a flood can hold up the loop that
-# renews a short lease, and the node then fences itself (as it must).
-for k in 1 2 3; do LEASE=5s SEEDS=10.77.0.1:7502,10.77.0.2:7502 node "$k" "f$k" 7502 flood "$FLOOD" $((k * 100)); done
+# Flood: three fresh nodes tell their own 64 counters at once; each counts
+# exactly what it told. They use the default store, the embedded one that
+# the two seeds run (so shard ownership works without PostgreSQL too). The
+# lease is longer here: on a busy 2-core machine a flood can hold up the
+# loop that renews a short lease, and the node then fences itself (as it
+# must).
+for k in 1 2 3; do
+  LEASE=5s STORE=embedded SEEDS=10.77.0.1:7502,10.77.0.2:7502 node "$k" "f$k" 7502 flood "$FLOOD" $((k * 100)) \
+    --act-store-dir "$D/f$k.store"
+done
 for k in 1 2 3; do wait_for "f$k" "^flood $FLOOD tells" $((60 + FLOOD / 1000)); done
 # Counters live on all three: nodes leave only once every count is in.
 for k in 1 2 3; do kill -TERM "${pid[f$k]}"; done
