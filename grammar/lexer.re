@@ -127,16 +127,17 @@ static int parse_uint(const char *p, const char *e, int base, uint64_t *out) {
   return 1;
 }
 
-/* `1_000` groups digits; an underscore anywhere else (`1_`, `1__0`,
- * `0x_f`, `1_.5`, `1_ms`) is most likely a typo, so it is an error (as in
- * Go) rather than silently ignored. Checks [p, e), the literal's digits. */
+/* `1_000` groups digits, and `0x_ff` may set the digits off from their
+ * prefix; an underscore anywhere else (`1_`, `1__0`, `0xf_`, `1_.5`,
+ * `1_ms`) is most likely a typo, so it is an error, as in Go, rather than
+ * silently ignored. Checks [p, e), the literal's digits (after a prefix). */
 static void check_underscores(lexer_t *lx, const tok_t *t, const char *p, const char *e,
                               int base) {
   for (const char *u = p; u < e; u++) {
     if (*u != '_')
       continue;
-    if (u > p && u + 1 < e && digit_val((unsigned char)u[-1]) < base &&
-        digit_val((unsigned char)u[1]) < base)
+    int after = u > p ? digit_val((unsigned char)u[-1]) < base : base != 10;
+    if (after && u + 1 < e && digit_val((unsigned char)u[1]) < base)
       continue;
     diag_error(lx->diag, t->loc, "misplaced `_` in the number `%.*s`",
                (int)(lx->cur - lx->tok), lx->tok);
