@@ -249,6 +249,16 @@ static void pump(act_conn_t *c) {
 
 void act__conn_pump(act_conn_t *c) { pump(c); }
 
+/* Appends m to the connection's outgoing messages and writes what it can. */
+static void queue_out(act_conn_t *c, act_outmsg_t *m) {
+  if (c->out_tail)
+    c->out_tail->next = m;
+  else
+    c->out_head = m;
+  c->out_tail = m;
+  pump(c);
+}
+
 int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
   if (c->state != C_UP || n > ACT_MESSAGE_MAX) {
     act__node_sent(c, n);   /* dropped: counted out, so no sender waits for it */
@@ -278,12 +288,7 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
     p = m + 1;
   }
   m->data = p;
-  if (c->out_tail)
-    c->out_tail->next = m;
-  else
-    c->out_head = m;
-  c->out_tail = m;
-  pump(c);
+  queue_out(c, m);
   return 0;
 }
 
@@ -306,12 +311,7 @@ int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used
   m->batch = 1;
   m->data = recs;
   m->block = block;
-  if (c->out_tail)
-    c->out_tail->next = m;
-  else
-    c->out_head = m;
-  c->out_tail = m;
-  pump(c);
+  queue_out(c, m);
   return 0;
 }
 
