@@ -167,6 +167,21 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
   pthread_mutex_unlock(&c->mu);
 }
 
+/* Under c->mu, the shard not (known to be) this node's: w goes to its
+ * owner, behind what already waits, or waits for the store's answer to a
+ * claim (`later`: the claim after lease / 10, the owner having refused). */
+static void route(cshard_t *c, uint32_t shard, wait_t *w, int later) {
+  if (c->state == S_THEIRS && c->head == NULL) {
+    forward(c, shard, w);
+    return;
+  }
+  push_wait(c, w);
+  if (c->state == S_NONE) {
+    c->state = S_ASKING;
+    act__shard_claim(shard, on_claimed, later);
+  }
+}
+
 static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k) {
   act__put_u8(b, (uint8_t)kind);
   act__put_u64(b, 0);   /* epoch */
@@ -205,22 +220,8 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   memcpy(w->env, b.p, (size_t)b.len);
   w->len = b.len;
   pthread_mutex_lock(&c->mu);
-  switch (c->state) {
-  case S_MINE: act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m); break;
-  case S_THEIRS:
-    if (c->head == NULL) {
-      forward(c, shard, w);
-      break;
-    }
-    push_wait(c, w);   /* behind what already waits */
-    break;
-  case S_NONE:
-    c->state = S_ASKING;
-    push_wait(c, w);
-    act__shard_claim(shard, on_claimed, 0);
-    break;
-  default: push_wait(c, w); break;
-  }
+  if (c->state == S_MINE) act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
+  else route(c, shard, w, 0);
   pthread_mutex_unlock(&c->mu);
 }
 
@@ -303,19 +304,8 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   /* What this node believed when it sent is wrong: ask the store again
    * (unless an answer newer than that belief came meanwhile). */
   if (c->state == S_THEIRS && c->epoch <= epoch && strcmp(c->owner, from) == 0) c->state = S_NONE;
-  switch (c->state) {
-  case S_MINE: deliver_env(c->epoch, w); break;
-  case S_THEIRS:
-    if (c->head == NULL) forward(c, shard, w);
-    else push_wait(c, w);
-    break;
-  case S_NONE:
-    c->state = S_ASKING;
-    push_wait(c, w);
-    act__shard_claim(shard, on_claimed, 1);
-    break;
-  default: push_wait(c, w); break;
-  }
+  if (c->state == S_MINE) deliver_env(c->epoch, w);
+  else route(c, shard, w, 1);
   pthread_mutex_unlock(&c->mu);
 }
 
