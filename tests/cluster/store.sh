@@ -18,9 +18,7 @@ netns_skip_unless_able cluster_store
 pg_cleanup() { pg_down "$D"; }
 HARNESS_ATEXIT=pg_cleanup
 harness_begin
-pg_up "$D" 55433; rc=$?
-[ $rc = 77 ] && { echo "cluster_store: skipped: PostgreSQL's server is not installed"; exit 77; }
-[ $rc = 0 ] || fail "cannot start PostgreSQL"
+pg_begin cluster_store 55433
 netns_up 3 || fail "cannot make network namespaces"
 make_cookie "$D/cookie"
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/lapse" 2>"$D/build.err" || fail "build failed"

@@ -35,9 +35,7 @@ netns_skip_unless_able virtual_cluster
 pg_cleanup() { pg_down "$D"; [ -n "${VC_KEEP:-}" ] && rm -rf "$VC_KEEP" && cp -r "$D" "$VC_KEEP"; }
 HARNESS_ATEXIT=pg_cleanup
 harness_begin
-pg_up "$D" 55437; rc=$?
-[ $rc = 77 ] && { echo "virtual_cluster: skipped: PostgreSQL's server is not installed"; exit 77; }
-[ $rc = 0 ] || fail "cannot start PostgreSQL"
+pg_begin virtual_cluster 55437
 netns_up 3 || fail "cannot make network namespaces"
 make_cookie "$D/cookie"
 "$ACTORC" build "$HERE/cbank.act" -o "$D/cbank" 2>"$D/build.err" || fail "cbank.act does not build"
