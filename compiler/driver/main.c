@@ -204,7 +204,8 @@ static int check_file(const opts_t *o, const toolchain_t *tc, diag_t *d,
   }
   sema_opts_t so = {.stdlib_dir = tc->stdlib_dir,
                     .require_main = strcmp(o->cmd, "check") != 0 && !o->no_main && !o->lib,
-                    .c_flags = o->c_flags};
+                    .c_flags = o->c_flags,
+                    .include_dir = tc->include_dir};
   if (!sema_load_and_check(o->file, &so, d, prog) || d->errors)
     return EXIT_ERRORS;
   return 0;

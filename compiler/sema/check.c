@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sema/cimport.h"
 #include "sema/sema_int.h"
 
 /* ---- the built-in Down message ------------------------------------------ */
@@ -183,6 +184,8 @@ static void signatures(cx_t *c, ast_t *mod) {
       for (int k = 0; k < dcl->nkids; k++)
         if (dcl->kids[k])
           extern_fn(c, dcl->kids[k]);
+      if (dcl->lit.s && !(dcl->flags & IMPORT_C))
+        cextern_check(c->mi, dcl, c->opts, c->d);
       break;
     default:
       break;

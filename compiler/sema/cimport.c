@@ -18,6 +18,13 @@
 
 #include "sema/cimport.h"
 
+bool cimp_header_name_ok(const char *h) {
+  if (h == NULL || *h == '\0') return false;
+  for (const char *p = h; *p; p++)
+    if (*p == '"' || *p == '<' || *p == '>' || *p == '\n' || *p == '\\') return false;
+  return true;
+}
+
 #ifndef ACT_HAVE_LIBCLANG
 
 bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t *d, program_t *out) {
@@ -191,8 +198,12 @@ static bool parse_ok(cimp_t *ci, diag_t *d, const char *header) {
   }
   if (missing) {
     diag_error(d, ci->imp->loc, "cannot find C header `%s`", header);
-    diag_hint(d, "it is looked for next to this file, then where the C compiler looks; add a directory with "
-                 "--c-flags \"-I DIR\", or name its pkg-config package: import c \"%s\" pkg \"NAME\"", header);
+    if (ci->imp->kind == AST_IMPORT)
+      diag_hint(d, "it is looked for next to this file, then where the C compiler looks; add a directory with "
+                   "--c-flags \"-I DIR\", or name its pkg-config package: import c \"%s\" pkg \"NAME\"", header);
+    else
+      diag_hint(d, "it is looked for next to this file, then where the C compiler looks; add a directory with "
+                   "--c-flags \"-I DIR\"");
   } else if (failed) {
     diag_error(d, ci->imp->loc, "C header `%s` does not parse: %s", header, strbuf_str(&msgs));
   }
@@ -200,26 +211,52 @@ static bool parse_ok(cimp_t *ci, diag_t *d, const char *header) {
   return !failed;
 }
 
-static bool header_name_ok(const char *h) {
-  if (h == NULL || *h == '\0') return false;
-  for (const char *p = h; *p; p++)
-    if (*p == '"' || *p == '<' || *p == '>' || *p == '\n' || *p == '\\') return false;
-  return true;
+bool cimp_parse(cimp_t *ci, CXIndex idx, const char *header, const sema_opts_t *opts, const char *pkg_cflags,
+                diag_t *d) {
+  words_t argv = {0}, *args = &argv;
+  VEC_PUSH(args, xstrdup("-xc"));
+  VEC_PUSH(args, xstrdup("-std=gnu11"));
+  split_words(pkg_cflags, args);
+  split_words(opts->c_flags, args);
+  split_words(getenv("ACT_CFLAGS"), args);
+  if (opts->include_dir) { /* a header written for Act includes <act/act.h> */
+    strbuf_t inc = {0};
+    strbuf_printf(&inc, "-I%s", opts->include_dir);
+    VEC_PUSH(args, xstrdup(strbuf_str(&inc)));
+    strbuf_free(&inc);
+  }
+  char dirbuf[PATH_MAX];
+  ci->act_dir = xstrdup(realpath(ci->mi->dir, dirbuf) ? dirbuf : ci->mi->dir);
+  /* next to the .act file first (by its full path), else as <h.h> */
+  strbuf_t src = {0}, beside = {0};
+  strbuf_printf(&beside, "%s/%s", ci->act_dir, header);
+  if (header[0] != '/' && access(strbuf_str(&beside), R_OK) == 0) strbuf_printf(&src, "#include \"%s\"\n", strbuf_str(&beside));
+  else strbuf_printf(&src, "#include <%s>\n", header);
+  struct CXUnsavedFile uf = {main_name, strbuf_str(&src), (unsigned long)src.len};
+  enum CXErrorCode ec =
+      clang_parseTranslationUnit2(idx, main_name, (const char *const *)args->v, args->n, &uf, 1,
+                                  CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_SkipFunctionBodies, &ci->tu);
+  bool ok = false;
+  if (ec != CXError_Success || ci->tu == NULL) diag_error(d, ci->imp->loc, "libclang could not read C header `%s` (error %d)", header, (int)ec);
+  else ok = parse_ok(ci, d, header);
+  strbuf_free(&src);
+  strbuf_free(&beside);
+  for (int i = 0; i < args->n; i++) free(args->v[i]);
+  VEC_FREE(args);
+  return ok;
 }
 
 bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t *d, program_t *out) {
   const char *header = imp->lit.s;
-  if (!header_name_ok(header)) {
+  if (!cimp_header_name_ok(header)) {
     diag_error(d, imp->loc, "`%s` is not a header name", header ? header : "");
     diag_hint(d, "write the file name as in an #include: import c \"zlib.h\"");
     return false;
   }
-  words_t args = {0};
-  VEC_PUSH(&args, xstrdup("-xc"));
-  VEC_PUSH(&args, xstrdup("-std=gnu11"));
+  strbuf_t cf = {0};
   ast_t *pk = ast_kid(imp, 0);
   if (pk && pk->lit.s) {
-    strbuf_t cf = {0}, lf = {0};
+    strbuf_t lf = {0};
     if (!pkg_config("--cflags", pk->lit.s, &cf) || !pkg_config("--libs", pk->lit.s, &lf)) {
       diag_error(d, pk->loc, "pkg-config knows no package `%s`", pk->lit.s);
       diag_hint(d, "`pkg-config --list-all` lists the installed ones; their -dev package provides the .pc file");
@@ -227,35 +264,17 @@ bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t
       strbuf_free(&lf);
       return false;
     }
-    split_words(strbuf_str(&cf), &args);
     strbuf_t all = {0};
     strbuf_printf(&all, "%s %s %s", out->c_flags ? out->c_flags : "", strbuf_str(&cf), strbuf_str(&lf));
     free(out->c_flags);
     out->c_flags = xstrdup(strbuf_str(&all));
     strbuf_free(&all);
-    strbuf_free(&cf);
     strbuf_free(&lf);
   }
-  split_words(opts->c_flags, &args);
-  split_words(getenv("ACT_CFLAGS"), &args);
-
   cimp_t ci = {.mi = mi, .imp = imp};
-  char dirbuf[PATH_MAX];
-  ci.act_dir = xstrdup(realpath(mi->dir, dirbuf) ? dirbuf : mi->dir);
-  /* next to the .act file first (by its full path), else as <h.h> */
-  strbuf_t src = {0}, beside = {0};
-  strbuf_printf(&beside, "%s/%s", ci.act_dir, header);
-  if (header[0] != '/' && access(strbuf_str(&beside), R_OK) == 0) strbuf_printf(&src, "#include \"%s\"\n", strbuf_str(&beside));
-  else strbuf_printf(&src, "#include <%s>\n", header);
-  struct CXUnsavedFile uf = {main_name, strbuf_str(&src), (unsigned long)src.len};
   CXIndex idx = clang_createIndex(0, 0);
-  enum CXErrorCode ec =
-      clang_parseTranslationUnit2(idx, main_name, (const char *const *)args.v, args.n, &uf, 1,
-                                  CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_SkipFunctionBodies, &ci.tu);
   bool ok = false;
-  if (ec != CXError_Success || ci.tu == NULL) {
-    diag_error(d, imp->loc, "libclang could not read C header `%s` (error %d)", header, (int)ec);
-  } else if (parse_ok(&ci, d, header)) {
+  if (cimp_parse(&ci, idx, header, opts, strbuf_str(&cf), d)) {
     scan_t s = {0};
     collect_used(mi->mod, &s);
     collect_own(mi->mod, &s);
@@ -296,10 +315,8 @@ bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t
   if (ci.tu) clang_disposeTranslationUnit(ci.tu);
   clang_disposeIndex(idx);
   VEC_FREE(&ci.structs);
-  strbuf_free(&src);
-  strbuf_free(&beside);
-  for (int i = 0; i < args.n; i++) free(args.v[i]);
-  VEC_FREE(&args);
+  free((char *)ci.act_dir);
+  strbuf_free(&cf);
   return ok;
 }
 

@@ -19,4 +19,14 @@
 bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts,
                   diag_t *d, program_t *out);
 
+/* True when h can name a header in an #include (no quotes, brackets,
+ * backslashes or newlines). */
+bool cimp_header_name_ok(const char *h);
+
+/* `extern "C" "h.h" { fn ... }` of the module being checked: the header must
+ * be found (as for `import c`), and with libclang each function declared
+ * by hand must have the header's signature in Act types; reported at the
+ * block or the function. */
+void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_t *d);
+
 #endif

@@ -18,6 +18,18 @@ typedef struct cimp {
   VEC(struct { CXCursor def; const char *name; }) structs; /* made so far */
 } cimp_t;
 
+/* Parse `header` for ci (ci->mi and ci->imp set): found next to the .act
+ * file first, else where the C compiler looks, with the packages' flags,
+ * --c-flags, $ACT_CFLAGS and the runtime's headers. Sets ci->tu and
+ * ci->act_dir (the caller frees both); what keeps the header from being
+ * read is reported at ci->imp, and the result is false. */
+bool cimp_parse(cimp_t *ci, CXIndex idx, const char *header, const sema_opts_t *opts, const char *pkg_cflags,
+                diag_t *d);
+
+/* The Act number or bool type named as `prim_of` spells it ("i32", "f64",
+ * "bool"), for canonical C type t; NULL for anything else. */
+const char *cmap_prim(CXType t);
+
 /* The declaration of C name `name` at cursor `cur` as Act declarations
  * appended to the module (functions to ci->ext). On failure returns false
  * with the reason in why ("it takes a variable number of arguments"). */

@@ -56,8 +56,7 @@ static ast_t *tname(cimp_t *ci, const char *name) {
   return t;
 }
 
-/* The Act number (or bool) type of a canonical C type, or NULL. */
-static const char *prim_of(CXType t) {
+const char *cmap_prim(CXType t) {
   switch (t.kind) {
   case CXType_Bool: return "bool";
   case CXType_Char_S: case CXType_SChar: return "i8";
@@ -73,7 +72,7 @@ static const char *prim_of(CXType t) {
   case CXType_Float: return "f32";
   case CXType_Double: return "f64";
   case CXType_Enum:
-    return prim_of(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t))));
+    return cmap_prim(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t))));
   default: return NULL;
   }
 }
@@ -125,7 +124,7 @@ static const char *struct_for(cimp_t *ci, CXType canon, CXType written, strbuf_t
 static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *why) {
   CXType c = clang_getCanonicalType(t);
   *conv = CV_PLAIN;
-  const char *p = prim_of(c);
+  const char *p = cmap_prim(c);
   if (p) return tname(ci, p);
   if (c.kind == CXType_Void && result) return NULL;
   char *cs = spell(clang_getTypeSpelling(t));
@@ -139,7 +138,7 @@ static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *w
   } else if (c.kind == CXType_Pointer) {
     CXType pt = clang_getCanonicalType(clang_getPointeeType(c));
     bool cst = clang_isConstQualifiedType(pt);
-    const char *pe = prim_of(pt);
+    const char *pe = cmap_prim(pt);
     if (is_char(pt) && cst) {
       *conv = CV_STR;
       r = tname(ci, "string");
@@ -244,7 +243,7 @@ static void make_const(cimp_t *ci, const char *name, const char *type, bool neg,
 }
 
 static bool map_enum_const(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
-  const char *t = prim_of(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getCursorSemanticParent(cur))));
+  const char *t = cmap_prim(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getCursorSemanticParent(cur))));
   if (t == NULL) {
     strbuf_printf(why, "its enum's integer type has no Act form");
     return false;
@@ -330,7 +329,7 @@ static enum CXChildVisitResult field_visit(CXCursor c, CXCursor parent, CXClient
   if (c.kind != CXCursor_FieldDecl) return CXChildVisit_Continue;
   char *fname = spell(clang_getCursorSpelling(c));
   CXType ft = clang_getCursorType(c);
-  const char *p = prim_of(clang_getCanonicalType(ft));
+  const char *p = cmap_prim(clang_getCanonicalType(ft));
   if (clang_Cursor_isBitField(c) || p == NULL || fname[0] == '\0') {
     char *cs = spell(clang_getTypeSpelling(ft));
     if (clang_Cursor_isBitField(c)) strbuf_printf(f->why, "its field `%s` is a bit-field", fname);
@@ -390,7 +389,7 @@ bool cmap_decl(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
       }
       return map_struct(ci, name, def, why);
     }
-    const char *p = prim_of(c);
+    const char *p = cmap_prim(c);
     char *cs = spell(clang_getTypeSpelling(c));
     if (p) strbuf_printf(why, "it is the C type `%s`; write `%s` in Act", cs, p);
     else strbuf_printf(why, "it is the C type `%s`, which has no Act form", cs);

@@ -82,6 +82,7 @@ typedef struct sema_opts {
   bool require_main;      /* build/run: a root without Main is an error */
   const char *c_flags;    /* --c-flags and $ACT_CFLAGS: `import c` reads
                              headers with them (-I, -D) */
+  const char *include_dir; /* the runtime's headers (<act/act.h>), or NULL */
 } sema_opts_t;
 
 /* Load the root file and every module it imports (recursively, relative
