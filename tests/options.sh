@@ -115,5 +115,13 @@ cmp -s fresh1 fresh2 && { echo "FAIL two unseeded runs give the same numbers"; f
 # Brothers draw different numbers.
 [ "$(grep "^actor" seeded1 | cut -d: -f2 | sort -u | wc -l)" = 8 ] || { echo "FAIL actors share numbers"; cat seeded1; fail=1; }
 
+# `actorc run FILE --act-...`: the runtime options and what follows go to
+# the program; to `actorc build` such an option is a usage error.
+out=$("$actorc" run "$tmp/opts.act" --act-seed 42 --act-threads 4 a b 2>err | sort)
+[ "$out" = "$(cat seeded1 | sed 's/^main args .*/main args ["a", "b"]/' | sort)" ] ||
+  { echo "FAIL actorc run FILE --act-seed: $out $(cat err)"; fail=1; }
+"$actorc" build "$tmp/opts.act" --act-threads 2 -o "$tmp/x" 2>err && { echo "FAIL build took --act-threads"; fail=1; }
+grep -q 'option of the compiled program' err || { echo "FAIL build --act-threads: $(cat err)"; fail=1; }
+
 [ $fail = 0 ] && echo "ok runtime options"
 exit $fail

@@ -47,7 +47,8 @@ static const char usage[] =
     "                                  DIR/NAME.h (and DIR/NAME/), DIR/NAME.pc\n"
     "                                  (docs/embedding.md)\n"
     "  run FILE [-- ARGS...]           build into a temporary directory and run,\n"
-    "                                  passing ARGS to Main\n"
+    "                                  passing ARGS to Main (--act-... options\n"
+    "                                  after FILE go to the program as well)\n"
     "\n"
     "options:\n"
     "  --no-main          with --emit-c: leave main() out (embedding in C)\n"
@@ -149,6 +150,15 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       o->opt = a;
     } else if (strcmp(a, "-q") == 0) {
       /* accepted for compatibility: the compiler command is never echoed */
+    } else if (strncmp(a, "--act-", 6) == 0 && o->file && strcmp(o->cmd, "run") == 0) {
+      /* the program's runtime options (`actorc run f.act --act-threads 1`):
+       * no actorc option starts so, so they and what follows go to it */
+      o->run_args = argv + i;
+      o->nrun_args = argc - i;
+      break;
+    } else if (strncmp(a, "--act-", 6) == 0) {
+      return bad_usage("`%s` is an option of the compiled program: give it after the file to `actorc run`, "
+                       "or to the executable `actorc build` makes", a);
     } else if (a[0] == '-' && a[1] != '\0') {
       return bad_usage("unknown option `%s`", a);
     } else if (o->file == NULL) {
