@@ -6,3 +6,6 @@ foreach(ex hello pingpong ring bank timers wordfreq)
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_example.sh ${ACTORC}
             ${CMAKE_SOURCE_DIR}/examples/${ex}/${ex}.act)
 endforeach()
+# three nodes on loopback (examples/cluster/run.sh)
+add_test(NAME example_cluster COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/example_cluster.sh ${ACTORC})
+set_tests_properties(example_cluster PROPERTIES TIMEOUT 120)
