@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "cluster/cluster_int.h"
+#include "cluster/lang_int.h"
 #include "cluster/remote.h"
 #include "rt/rt.h"
 
@@ -46,8 +47,11 @@ static void on_lease(void *arg, int event, const char *why) {
   if (s->leaving) return;   /* act_lease_stop fences a leaving node too */
   switch (event) {
   case ACT_LEASE_HELD:
-    if (!s->held) act__logf("act: cluster: node %s joined the store (lease %lld ms)\n", s->name,
-                            (long long)s->lease_ms);
+    if (!s->held) {
+      act__logf("act: cluster: node %s joined the store (lease %lld ms)\n", s->name,
+                (long long)s->lease_ms);
+      act__cnames_joined();   /* names asked for meanwhile go to the store now */
+    }
     s->held = 1;
     break;
   case ACT_LEASE_FENCED:
@@ -183,6 +187,7 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
   s->later_wake.data = s;
   uv_timer_init(loop, &s->claim_retry);
   s->claim_retry.data = s;
+  act__cnames_start(loop, s->store, lease_ms);
   atomic_store(&the_store, s);
   return s;
 }
@@ -206,6 +211,7 @@ void act__nodestore_leave(act_nodestore_t *s) {
   if (s == NULL || s->leaving) return;
   s->leaving = 1;
   atomic_store(&the_store, NULL);
+  act__cnames_stop();
   uv_timer_stop(&s->watch);
   uv_timer_stop(&s->claim_retry);
   s->closing = 4;
