@@ -230,7 +230,7 @@ static creq_t *request(int kind, act_str_t *name) {
 }
 
 static int same_name(const char *s, act_str_t *name) {
-  return strlen(s) == act_str_len(name) && memcmp(s, act_str_data(name), act_str_len(name)) == 0;
+  return (int64_t)strlen(s) == act_str_len(name) && memcmp(s, act_str_data(name), (size_t)act_str_len(name)) == 0;
 }
 
 /* The store keeps one number per holder: the actor's cluster id, folded. */
