@@ -65,7 +65,8 @@ static cached_t *cache[CACHE_BUCKETS];
 /* The loop's side: set by act__cnames_start before the loop runs. */
 static act_coord_t *store;
 static uv_async_t wake;
-static _Atomic int active;        /* requests are taken */
+static _Atomic int on;            /* this node's names are the store's */
+static int active;                /* under mu: requests are taken (until the leave) */
 static int joined;                /* on the loop */
 static int64_t wait_ms;
 
@@ -93,7 +94,10 @@ static void on_answer(void *arg, const act_coord_result_t *r) {
       u->refs = 1;
       snprintf(u->name, sizeof u->name, "%s", q->name);
       u->own = r->owner;
-      if (atomic_load(&active)) issue(u);
+      pthread_mutex_lock(&mu);
+      int still = active;
+      pthread_mutex_unlock(&mu);
+      if (still) issue(u);
       else free(u);
     }
   }
@@ -143,7 +147,8 @@ void act__cnames_start(uv_loop_t *loop, act_coord_t *s, int64_t lease_ms) {
    * wait covers one leader election, which the lease sizes. */
   wait_ms = lease_ms * 2 > 5000 ? lease_ms * 2 : 5000;
   uv_async_init(loop, &wake, on_wake);
-  atomic_store(&active, 1);
+  active = 1;
+  atomic_store(&on, 1);
 }
 
 void act__cnames_joined(void) {
@@ -156,8 +161,12 @@ void act__cnames_joined(void) {
 /* On the loop, when the node leaves: askers still waiting are answered
  * with an error (they say false, or "not registered"). */
 void act__cnames_stop(void) {
-  if (!atomic_exchange(&active, 0)) return;
   pthread_mutex_lock(&mu);
+  if (!active) {
+    pthread_mutex_unlock(&mu);
+    return;
+  }
+  active = 0;   /* no uv_async_send after this: submit sends under mu */
   creq_t *list = queue;
   queue = NULL;
   for (creq_t *nx; list; list = nx) {
@@ -173,7 +182,7 @@ void act__cnames_stop(void) {
 
 /* ---- the askers' side ---- */
 
-int act__cnames_on(void) { return atomic_load(&active); }
+int act__cnames_on(void) { return atomic_load(&on); }
 
 /* Queues q for the loop. With wait, blocks until answered or wait_ms
  * and returns the status; the asker then still holds q (release with
@@ -182,7 +191,7 @@ int act__cnames_on(void) { return atomic_load(&active); }
 static act_coord_status_t submit(act_ctx_t *cx, creq_t *q, int wait) {
   q->refs = wait ? 2 : 1;
   pthread_mutex_lock(&mu);
-  if (!atomic_load(&active)) {
+  if (!active) {
     q->refs = 1;
     pthread_mutex_unlock(&mu);
     if (!wait) free(q);
@@ -190,8 +199,8 @@ static act_coord_status_t submit(act_ctx_t *cx, creq_t *q, int wait) {
   }
   q->next = queue;
   queue = q;
-  pthread_mutex_unlock(&mu);
   uv_async_send(&wake);
+  pthread_mutex_unlock(&mu);
   if (!wait) return ACT_COORD_OK;
   if (cx && cx->worker) act_blocking_enter(cx);
   struct timespec end;
@@ -300,7 +309,8 @@ act_actor_t *act__cnames_lookup(act_ctx_t *cx, act_str_t *name) {
   creq_t *q = request(Q_LOOKUP, name);
   if (q == NULL) return NULL;
   act_coord_status_t st = submit(cx, q, 1);
-  act_coord_owner_t own = q->own;
+  act_coord_owner_t own = {0};
+  if (st == ACT_COORD_OK) own = q->own;   /* answered: the loop is done with it */
   done_with(q);
   const char *me = act_cluster_self(NULL);
   if (st != ACT_COORD_OK || (me && strcmp(own.node, me) == 0)) return NULL;

@@ -117,7 +117,7 @@ static uint64_t store_id(const char *dir, int mine, const char *others, int64_t 
   }
   uint64_t h = 1469598103934665603ULL;   /* FNV-1a of the store's address */
   for (const char *p = embedded_addr; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-  return h | (UINT64_C(1) << 32);   /* never a position id (1..32) */
+  return h | (UINT64_C(1) << 32);   /* never a seed's place + 1 (1..SEEDS_MAX) */
 }
 
 int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
@@ -194,9 +194,10 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   snprintf(embedded_addr, sizeof embedded_addr, "%s", stores[mine]);
   snprintf(embedded_node, sizeof embedded_node, "%s", me->node);
   /* The other seeds' stores, for the probe. */
-  char others[1200] = "";
+  char others[SEEDS_MAX * (ACT_ADDR_MAX + 2)] = "";
   for (int i = 0, at = 0; i < count; i++)
-    if (i != mine) at += snprintf(others + at, sizeof others - (size_t)at, "%s%s", at ? "," : "", stores[i]);
+    if (i != mine)
+      at += snprintf(others + at, sizeof others - (size_t)at, "%s%s", at ? "," : "", stores[i]);
   /* Raft's election timeout is 15 × this (dqlite), randomised up to twice
    * that: lease / 20 to lease / 10. After the leader dies or is cut off,
    * the survivors have at most lease × 0.8 - lease / 3 (renewals go every
