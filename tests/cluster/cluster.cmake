@@ -10,6 +10,8 @@
 #  cluster_estore the default store, embedded in three seeds (estore.sh): seeds
 #                 started out of order converge; the leader's node killed, a
 #                 partition (the cut-off node fenced), another cookie refused
+#  cluster_eleave seeds leaving the embedded store (their voters go with them)
+#                 and seeds that return with other seed lists (eleave.sh)
 #  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
 #                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
 #  coord_tck_pg   the coordination store's conformance suite on a private
@@ -51,6 +53,12 @@ else()
   add_test(NAME cluster_estore COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/estore.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_estore PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+  # Seeds leaving the embedded store one after another, and seeds that come
+  # back with other seed lists (eleave.sh).
+  add_test(NAME cluster_eleave COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/eleave.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_eleave PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
   add_test(NAME cluster_store COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)

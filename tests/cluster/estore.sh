@@ -62,10 +62,12 @@ sleep 1
 node 1
 for k in 1 2 3; do wait_log $k "node n$k joined the store" 30 "n$k did not join the store"; done
 t_join=$((SECONDS - t0))
-grep -qF "node n1 runs the embedded store at 10.77.0.1:7601 (voter 1 of 3, data in cluster_node.store.n1)" "$D/n1.err" ||
+grep -qF "node n1 runs the embedded store at 10.77.0.1:7601 (seed 1 of 3, data in cluster_node.store.n1)" "$D/n1.err" ||
   fail "n1 does not say it runs the store in its default directory"
+grep -qF "node n1 bootstraps the embedded store" "$D/n1.err" || fail "n1, the first seed, did not bootstrap"
 for k in 2 3; do
-  wait_log $k "the embedded store at 10.77.0.$k:7601 joined its peers as voter $k" 20 \
+  grep -qF "bootstraps" "$D/n$k.err" && fail "n$k bootstrapped a store of its own"
+  wait_log $k "the embedded store at 10.77.0.$k:7601 joined its peers as a voter" 20 \
     "n$k's store did not join as a voter"
 done
 t_voters=$((SECONDS - t0))

@@ -86,5 +86,22 @@ st=$?
 [ $st = 143 ] || fail "n3 ended with $st after SIGTERM, not 143"
 node 3 serve
 wait_joined 3 "n3 could not join again after its clean leave"
+# The leave is bounded: with the store's server stopped (no answer, no
+# closed connection) a SIGTERMed node still exits, within the bound
+# (ACT_NODESTORE_LEAVE_MS, 3 s) after the goodbyes (at most 2 s).
+pm=$(head -n 1 "$D/pg/postmaster.pid")
+pg_pids=("$pm" $(ps -o pid= --ppid "$pm"))
+kill -STOP "${pg_pids[@]}"
+t3=$(date +%s%N)
+kill -TERM "${pid[2]}"
+wait "${pid[2]}"
+st=$?
+t4=$(date +%s%N)
+kill -CONT "${pg_pids[@]}"
+[ $st = 143 ] || fail "n2 ended with $st after SIGTERM with the store stopped, not 143"
+[ $(( (t4 - t3) / 1000000000 )) -lt 15 ] || fail "n2 took more than 15 s to leave a stopped store"
+grep -q "node n2 leaves without the store's answer" "$D/n2.err" ||
+  fail "n2 does not say it left without the store's answer"
+echo "cluster_store: SIGTERM with the store stopped -> exit: $(( (t4 - t3) / 1000000 )) ms"
 echo "cluster_store: SIGSTOP -> Down unreachable by lease (2 s, heartbeat 5 s): $(( (t2 - t1) / 1000000 )) ms"
 echo "cluster_store: ok ($((SECONDS - t0)) s)"

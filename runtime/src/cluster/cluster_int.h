@@ -130,12 +130,26 @@ typedef struct act_nodestore act_nodestore_t;
  * starts the lease; NULL with err on failure. */
 act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
                                       int64_t lease_ms, char *err, size_t cap);
-/* Leaves the store and closes it, on the loop (frees itself). */
+/* Leaves the store and closes it, on the loop (frees itself). A store
+ * that has not answered within ACT_NODESTORE_LEAVE_MS is left behind:
+ * the loop stops (uv_stop), so the process's exit never waits for it. */
+#define ACT_NODESTORE_LEAVE_MS 3000
 void act__nodestore_leave(act_nodestore_t *s);
 /* store_embed.c: cfg->store as a URL for act__nodestore_start ("" for
  * none); "embedded" starts this node's part of the seeds' store. 0, or -1
  * with err. */
 int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
                      char *err, size_t cap);
+/* A clean leave of a seed that runs the embedded store: its voter is
+ * removed (the lead handed on first), within ACT_STORE_LEAVE_MS; called
+ * after the node's loop ended. Nothing without an embedded store. */
+#define ACT_STORE_LEAVE_MS 3000
+void act__store_embed_leave(void);
+/* store_node.c: does any of these stores (HOST:PORT,...) have a leader,
+ * within timeout_ms? And the leave itself: 1 if the node's voter was
+ * removed, 0 with why if not; the dqlite node is stopped either way. */
+typedef struct act_store_node act_store_node_t;
+int act__store_probe(const char *servers, int64_t timeout_ms);
+int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap);
 
 #endif

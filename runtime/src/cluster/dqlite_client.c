@@ -13,7 +13,7 @@
 /* The protocol's numbers (dqlite's documented wire protocol, version 1). */
 enum { PROTOCOL_VERSION = 1 };
 enum { RQ_LEADER = 0, RQ_OPEN = 3, RQ_EXEC_SQL = 8, RQ_QUERY_SQL = 9, RQ_ADD = 12, RQ_ASSIGN = 13,
-       RQ_CLUSTER = 16 };
+       RQ_REMOVE = 14, RQ_CLUSTER = 16, RQ_TRANSFER = 17 };
 enum { RS_FAILURE = 0, RS_SERVER = 1, RS_SERVERS = 3, RS_DB = 4, RS_RESULT = 6, RS_ROWS = 7,
        RS_EMPTY = 8 };
 #define ROWS_PART 0xeeeeeeeeeeeeeeeeull
@@ -418,7 +418,8 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     return 0;
   }
   if ((type == RS_RESULT && r->type == RQ_EXEC_SQL) ||
-      (type == RS_EMPTY && (r->type == RQ_ADD || r->type == RQ_ASSIGN))) {
+      (type == RS_EMPTY && (r->type == RQ_ADD || r->type == RQ_ASSIGN || r->type == RQ_REMOVE ||
+                            r->type == RQ_TRANSFER))) {
     get_u64(&c);
     uint64_t changes = get_u64(&c);
     act_dq_res_t res = {.ok = 1, .changes = type == RS_RESULT ? changes : 0};
@@ -740,6 +741,19 @@ void act__dq_assign_voter(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg) {
   put_u64(&r->msg, id);
   put_u64(&r->msg, 0);   /* role: voter */
   enqueue(d, r);
+}
+/* Both answered EMPTY; both only by the leader. */
+static void by_id(act_dq_t *d, uint8_t type, uint64_t id, act_dq_cb cb, void *arg) {
+  dreq_t *r = new_req(type, cb, arg);
+  if (r == NULL) return;
+  put_u64(&r->msg, id);
+  enqueue(d, r);
+}
+void act__dq_remove(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg) {
+  by_id(d, RQ_REMOVE, id, cb, arg);
+}
+void act__dq_transfer(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg) {
+  by_id(d, RQ_TRANSFER, id, cb, arg);
 }
 void act__dq_cluster(act_dq_t *d, act_dq_cb cb, void *arg) {
   dreq_t *r = new_req(RQ_CLUSTER, cb, arg);

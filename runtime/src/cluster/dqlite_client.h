@@ -63,6 +63,10 @@ void act__dq_query(act_dq_t *d, const char *sql, const act_dq_val_t *p, int n, a
 void act__dq_add(act_dq_t *d, uint64_t id, const char *address, act_dq_cb cb, void *arg);
 void act__dq_assign_voter(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg);
 void act__dq_cluster(act_dq_t *d, act_dq_cb cb, void *arg);
+/* The leader removes node id from the configuration / hands the lead to
+ * voter id. */
+void act__dq_remove(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg);
+void act__dq_transfer(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg);
 
 /* The leader's address while connected to it, else NULL (for tests and
  * logs). */

@@ -58,6 +58,12 @@ typedef struct act_proxy {
   act_actor_t *local;         /* restarted on this node: sends go there */
   act_actor_t *stop_req;      /* a supervisor waiting for its stop */
   int stopping;
+  /* a group restart (one_for_all, rest_for_one) holding it: stopped on
+   * its node, then AF_HELD until the supervisor's CTL_RESTART */
+  act_actor_t *hold_req;
+  uint32_t hold_token;
+  int holding;
+  int lost;                   /* held after its node was lost: restart here */
 } act_proxy_t;
 
 static inline act_proxy_t *act__proxy(act_actor_t *a) { return (act_proxy_t *)a; }
@@ -116,10 +122,28 @@ void act__on_spawn(const char *from, act_reader_t *r);
 /* A supervised remote child failed (lost: with its node): 1 if it was
  * restarted (the proxy lives on), 0 if it ends. */
 int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost);
+/* It ended because a group restart stopped it: 1 if it is held for the
+ * restart (the plan is answered), 0 if it was not being held. */
+int act__child_held(act_proxy_t *p, act_str_t *reason, int lost);
 
 /* rname.c */
 void act__on_names(const char *from, int kind, act_reader_t *r);
 void act__names_node_down(const char *node);
+/* Asks only `node` for the actor it registered under name (NULL: none). */
+act_actor_t *act__remote_where(act_ctx_t *cx, const char *node, act_str_t *name);
+
+/* cnames.c: names kept in the coordination store. start (before the
+ * loop runs), joined and stop run on the node's loop (nodestore.c); the
+ * rest on any thread. act__cnames_on: the store keeps this node's names. */
+void act__cnames_start(struct uv_loop_s *loop, act_coord_t *store, int64_t lease_ms);
+void act__cnames_joined(void);
+void act__cnames_stop(void);
+int act__cnames_on(void);
+bool act__cnames_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name);
+void act__cnames_unregister(act_str_t *name);
+act_actor_t *act__cnames_lookup(act_ctx_t *cx, act_str_t *name);
+void act__cnames_released(const char *node, act_str_t *name);   /* RK_RELEASE from node */
+void act__cnames_node_down(const char *node);
 
 /* declare.c */
 const act_remote_msg_t *act__msg_by_id(uint32_t id);

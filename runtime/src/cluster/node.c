@@ -870,6 +870,7 @@ void act_cluster_stop(void) {
   pthread_mutex_unlock(&n->mu);
   uv_async_send(&n->wake);
   uv_thread_join(&n->thread);
+  act__store_embed_leave();   /* a seed's voter leaves the store too (bounded) */
   g_node = NULL;
   uv_loop_close(&n->loop);
   act__tls_free(n->tls);

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "cluster/cluster_int.h"
+#include "cluster/lang_int.h"
 #include "cluster/remote.h"
 #include "rt/rt.h"
 
@@ -30,6 +31,7 @@ struct act_nodestore {
   uv_async_t claim_wake;       /* act__shard_claim from any thread */
   uv_async_t later_wake;       /* ... asking for a claim a little later */
   uv_timer_t claim_retry;
+  uv_timer_t bound;            /* the leave's: a store that does not answer is left behind */
   _Atomic uint64_t claims;     /* shards to ask about: bit i is shard i */
   _Atomic uint64_t later;      /* shards to ask about after claim_retry */
   uint64_t inc;
@@ -46,8 +48,11 @@ static void on_lease(void *arg, int event, const char *why) {
   if (s->leaving) return;   /* act_lease_stop fences a leaving node too */
   switch (event) {
   case ACT_LEASE_HELD:
-    if (!s->held) act__logf("act: cluster: node %s joined the store (lease %lld ms)\n", s->name,
-                            (long long)s->lease_ms);
+    if (!s->held) {
+      act__logf("act: cluster: node %s joined the store (lease %lld ms)\n", s->name,
+                (long long)s->lease_ms);
+      act__cnames_joined();   /* names asked for meanwhile go to the store now */
+    }
     s->held = 1;
     break;
   case ACT_LEASE_FENCED:
@@ -183,14 +188,31 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
   s->later_wake.data = s;
   uv_timer_init(loop, &s->claim_retry);
   s->claim_retry.data = s;
+  uv_timer_init(loop, &s->bound);
+  s->bound.data = s;
+  act__cnames_start(loop, s->store, lease_ms);
   atomic_store(&the_store, s);
   return s;
 }
 
+static void on_bound_closed(uv_handle_t *h) { free(h->data); }
+
 static void on_lease_gone(void *arg) {
   act_nodestore_t *s = arg;
   act_coord_close(s->store);
-  free(s);
+  uv_timer_stop(&s->bound);
+  uv_close((uv_handle_t *)&s->bound, on_bound_closed);
+}
+
+/* The store has not answered the leave in time (a server stopped, or
+ * gone without closing the connection): the loop ends without it, so
+ * the process can exit. Its row lapses with the lease instead. Later
+ * than the goodbyes to the peers (node.c's LEAVE_WAIT), so they go first. */
+static void on_bound(uv_timer_t *t) {
+  act_nodestore_t *s = t->data;
+  act__logf("act: cluster: node %s leaves without the store's answer (none within %d ms)\n",
+            s->name, ACT_NODESTORE_LEAVE_MS);
+  uv_stop(t->loop);
 }
 
 static void on_watch_closed(uv_handle_t *h) {
@@ -206,8 +228,10 @@ void act__nodestore_leave(act_nodestore_t *s) {
   if (s == NULL || s->leaving) return;
   s->leaving = 1;
   atomic_store(&the_store, NULL);
+  act__cnames_stop();
   uv_timer_stop(&s->watch);
   uv_timer_stop(&s->claim_retry);
+  uv_timer_start(&s->bound, on_bound, ACT_NODESTORE_LEAVE_MS, 0);
   s->closing = 4;
   uv_close((uv_handle_t *)&s->watch, on_watch_closed);
   uv_close((uv_handle_t *)&s->claim_wake, on_watch_closed);

@@ -606,6 +606,7 @@ void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost) {
   int stopping = p->stopping;
   p->stop_req = NULL;
   pthread_mutex_unlock(&act__lang_mu);
+  if (act__child_held(p, reason, lost)) return;   /* a group restart stopped it */
   int normal = strcmp(reason->data, "normal") == 0;
   /* A supervised child that failed and is restarted stays the same
    * reference, watched by the same watchers (as a local one does). */

@@ -1,8 +1,10 @@
 /* rname.c: register(a, "name") and Type@"name" across nodes (§10).
  *
- * Names are resolved among the peers, not kept in the coordination store:
- * a node that is not connected to a store can still name actors, and the
- * store's names (act_coord_register) can take over once nodes join one.
+ * On a node with a coordination store the store keeps the names
+ * (cnames.c): register and lookups go there and the rest of this file
+ * only carries RK_WHERE (a name's holder asked for its reference) and
+ * RK_RELEASE (a name freed: peers drop it from their caches). Without a
+ * store names are resolved among the peers, as follows.
  * Each node keeps its own actors' names (rt/registry.c) and, for every
  * name another node holds, which node claimed it. To register, a node
  * enters the name locally (so a rival asking meanwhile is refused), then
@@ -53,19 +55,26 @@ static claim_t **claim_of(act_str_t *name) {
   return c;
 }
 
-/* The reachable peers (not this node) into a new request. */
-static request_t *request_new(void) {
+/* A new request to the reachable peers (not this node), or only to
+ * `only` when it is given. */
+static request_t *request_to(const char *only) {
   request_t *q = act_alloc(sizeof *q);
   size_t cap = 16, n;
-  for (;;) {
-    q->peers = act_alloc_atomic(cap * sizeof *q->peers);
-    n = act_cluster_nodes(q->peers, cap);
-    if (n <= cap) break;
-    cap = n + 16;
+  if (only) {
+    q->peers = act_alloc_atomic(sizeof *q->peers);
+    snprintf(q->peers[0], sizeof q->peers[0], "%s", only);
+    q->npeers = 1;
+  } else {
+    for (;;) {
+      q->peers = act_alloc_atomic(cap * sizeof *q->peers);
+      n = act_cluster_nodes(q->peers, cap);
+      if (n <= cap) break;
+      cap = n + 16;
+    }
+    /* act_cluster_nodes lists this node first */
+    q->npeers = n ? n - 1 : 0;
+    q->peers = q->peers + (n ? 1 : 0);
   }
-  /* act_cluster_nodes lists this node first */
-  q->npeers = n ? n - 1 : 0;
-  q->peers = q->peers + (n ? 1 : 0);
   q->answered = act_alloc_atomic(q->npeers + 1);
   memset(q->answered, 0, q->npeers + 1);
   q->left = q->npeers;
@@ -125,7 +134,8 @@ static void put_name(act_buf_t *b, int kind, uint64_t id, act_str_t *name) {
 }
 
 bool act__remote_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
-  request_t *q = request_new();
+  if (act__cnames_on()) return act__cnames_register(cx, a, name);
+  request_t *q = request_to(NULL);
   act_buf_t b;
   put_name(&b, RK_CLAIM, q->id, name);
   act__wire_encode(&b, &act_type_ref, &a, NULL);
@@ -137,7 +147,8 @@ bool act__remote_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
 }
 
 void act__remote_release(act_str_t *name) {
-  request_t *q = request_new();   /* only for its list of peers */
+  act__cnames_unregister(name);   /* the store's entry, if it holds one */
+  request_t *q = request_to(NULL);   /* only for its list of peers */
   pthread_mutex_lock(&act__lang_mu);
   for (request_t **p = &requests; *p; p = &(*p)->next)
     if (*p == q) {
@@ -150,13 +161,21 @@ void act__remote_release(act_str_t *name) {
   for (size_t i = 0; i < q->npeers; i++) act__send_env(q->peers[i], &b);
 }
 
-act_actor_t *act__remote_lookup(act_ctx_t *cx, act_str_t *name) {
-  request_t *q = request_new();
+static act_actor_t *where(act_ctx_t *cx, const char *only, act_str_t *name) {
+  request_t *q = request_to(only);
   act_buf_t b;
   put_name(&b, RK_WHERE, q->id, name);
   send_all(q, &b);
   wait_for(cx, q, 1);
   return q->found;
+}
+
+act_actor_t *act__remote_lookup(act_ctx_t *cx, act_str_t *name) {
+  return act__cnames_on() ? act__cnames_lookup(cx, name) : where(cx, NULL, name);
+}
+
+act_actor_t *act__remote_where(act_ctx_t *cx, const char *node, act_str_t *name) {
+  return where(cx, node, name);
 }
 
 static request_t *request_of(uint64_t id) {
@@ -213,6 +232,7 @@ void act__on_names(const char *from, int kind, act_reader_t *r) {
     claim_t **c = claim_of(name);
     if (*c && strcmp((*c)->node->data, from) == 0) *c = (*c)->next;
     pthread_mutex_unlock(&act__lang_mu);
+    act__cnames_released(from, name);
   } else if (kind == RK_WHERE) {
     act_actor_t *a = act__registered(name);
     act_buf_t b;
@@ -242,4 +262,5 @@ void act__names_node_down(const char *node) {
     else c = &(*c)->next;
   for (request_t *q = requests; q; q = q->next) answer(q, node, 0, NULL);   /* no say any more */
   pthread_mutex_unlock(&act__lang_mu);
+  act__cnames_node_down(node);
 }

@@ -10,8 +10,17 @@
  * instance on the same node, under a new id), or escalate, within the
  * supervisor's own restart budget. A child lost with its node failed with
  * "unreachable"; a permanent one is then restarted on the supervisor's
- * node, and its proxy forwards to the new local actor. A remote child is
- * restarted alone, whatever the supervisor's strategy. */
+ * node, and its proxy forwards to the new local actor.
+ *
+ * Group restarts (one_for_all, rest_for_one) include remote children: the
+ * supervisor's plan (supervise/plan.c) sends each child CTL_HOLD, then
+ * CTL_RESTART, and waits for each answer. A remote child answers HOLD
+ * once it has stopped on its node (RK_STOP, then its Down), held until
+ * RESTART spawns it again there under a new id (on the supervisor's node
+ * if its node was lost meanwhile). A remote child that fails under such
+ * a supervisor is held likewise and reported to the supervisor as a
+ * failed child (CTL_CHILD_FAILED), which restarts its group. A child
+ * already moved to the supervisor's node is restarted alone. */
 #include <stdio.h>
 #include <string.h>
 
@@ -158,6 +167,23 @@ act_actor_t *act_spawn_on(act_ctx_t *cx, void *node, const act_remote_actor_t *t
   return &p->base;
 }
 
+/* The supervisor's node takes a child whose node is gone (§10). */
+static int restart_here(act_proxy_t *p, const char *path) {
+  act_actor_t *a = act_spawn_alloc(NULL, p->spawn_type->type);
+  act_reader_t r = act_reader(p->params, p->nparams);
+  if (!act__wire_decode(&r, p->spawn_type->params, a)) {   /* what we encoded ourselves */
+    act__logf("act: %s: its parameters no longer decode; not restarted\n", path);
+    return 0;
+  }
+  a->parent = p->base.parent;
+  pthread_mutex_lock(&act__lang_mu);
+  p->local = a;
+  pthread_mutex_unlock(&act__lang_mu);
+  revive(p);
+  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  return 1;
+}
+
 int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost) {
   act_actor_t *sup = p->base.parent;
   if (sup->flags & AF_DEAD) return 0;
@@ -176,7 +202,20 @@ int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost) {
     act__enqueue(NULL, sup, &e->h);
     return 0;
   }
-  if (!lost && act_cluster_incarnation(p->node->data) == p->inc) {
+  lost = lost || act_cluster_incarnation(p->node->data) != p->inc;
+  if (sup->type->strategy != ACT_ONE_FOR_ONE) {
+    /* Its group restarts with it: held (not dead, so the plan restarts
+     * it too) until the supervisor's CTL_RESTART. */
+    act__logf("act: %s on node %s failed: %s; its supervisor restarts its group\n", path,
+              p->node->data, reason->data);
+    pthread_mutex_lock(&act__lang_mu);
+    p->lost = lost;
+    pthread_mutex_unlock(&act__lang_mu);
+    atomic_fetch_or(&p->base.flags, AF_HELD);
+    act__ctl_send(NULL, sup, CTL_CHILD_FAILED, &p->base, 0);
+    return 1;
+  }
+  if (!lost) {
     act__logf("act: restarting %s on node %s after fault: %s\n", path, p->node->data, reason->data);
     act__proxy_rekey(p, act__fresh_aid());
     revive(p);
@@ -186,19 +225,74 @@ int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost) {
   /* Its node is gone: the supervisor's node takes it (§10). */
   act__logf("act: restarting %s on this node after fault: %s (node %s)\n", path, reason->data,
             p->node->data);
-  act_actor_t *a = act_spawn_alloc(NULL, p->spawn_type->type);
-  act_reader_t r = act_reader(p->params, p->nparams);
-  if (!act__wire_decode(&r, p->spawn_type->params, a)) {   /* what we encoded ourselves */
-    act__logf("act: %s: its parameters no longer decode; not restarted\n", path);
-    return 0;
-  }
-  a->parent = sup;
+  return restart_here(p, path);
+}
+
+int act__child_held(act_proxy_t *p, act_str_t *reason, int lost) {
+  (void)reason;
   pthread_mutex_lock(&act__lang_mu);
-  p->local = a;
+  int holding = p->holding;
+  act_actor_t *req = p->hold_req;
+  uint32_t token = p->hold_token;
+  p->holding = 0;
+  p->hold_req = NULL;
+  if (holding) p->lost = lost || act_cluster_incarnation(p->node->data) != p->inc;
   pthread_mutex_unlock(&act__lang_mu);
-  revive(p);
-  act_spawn_start(NULL, a, ACT_RESTART_PERMANENT);
+  if (!holding) return 0;
+  if (p->restart == ACT_RESTART_TEMPORARY) {   /* OTP: not restarted with its group */
+    act__proxy_dead(p, act__normal());
+    act__notify_down(&p->base, act__normal());
+  } else {
+    atomic_fetch_or(&p->base.flags, AF_HELD);
+  }
+  act__plan_ack(NULL, req, &p->base, token);
   return 1;
+}
+
+/* CTL_HOLD from a group restart: stop it on its node; the plan is
+ * answered when its Down comes (act__child_held). 0: answer now (it is
+ * dead, held already, or lives on this node). */
+static int group_hold(act_proxy_t *p, act_actor_t *sup, uint32_t token) {
+  pthread_mutex_lock(&act__lang_mu);
+  uint32_t f = atomic_load(&p->base.flags);
+  int now = (f & (AF_DEAD | AF_HELD)) || p->local || p->holding || p->id.serial == 0;
+  if (!now) {
+    p->holding = 1;
+    p->hold_req = sup;
+    p->hold_token = token;
+  }
+  pthread_mutex_unlock(&act__lang_mu);
+  if (now) return 0;
+  act_buf_t b;
+  act__env_begin(&b);
+  act__put_u8(&b, RK_STOP);
+  act__put_aid(&b, p->id);
+  if (act__send_env(p->node->data, &b) != 0) act__proxy_ended(p, act__unreachable(), 1);
+  return 1;
+}
+
+/* CTL_RESTART from a group restart: a held child starts again on its
+ * node, or here if that node was lost. */
+static void group_restart(act_proxy_t *p) {
+  pthread_mutex_lock(&act__lang_mu);
+  int held = (atomic_load(&p->base.flags) & AF_HELD) && !p->local;
+  int lost = p->lost || act_cluster_incarnation(p->node->data) != p->inc;
+  pthread_mutex_unlock(&act__lang_mu);
+  if (!held) return;
+  atomic_fetch_and(&p->base.flags, ~(uint32_t)AF_HELD);
+  char path[512];
+  act__path(&p->base, path, sizeof path);
+  if (!lost) {
+    act__proxy_rekey(p, act__fresh_aid());
+    revive(p);
+    send_spawn(p);
+  } else {
+    act__logf("act: restarting %s on this node (node %s was lost)\n", path, p->node->data);
+    if (!restart_here(p, path)) {
+      act__proxy_dead(p, act__unreachable());
+      act__notify_down(&p->base, act__unreachable());
+    }
+  }
 }
 
 /* Control messages a supervisor sends its remote child. */
@@ -206,11 +300,21 @@ void act__remote_ctl(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   act_ctl_t *c = (act_ctl_t *)m;
   act_proxy_t *p = act__proxy(to);
   if (c->kind == CTL_HOLD || c->kind == CTL_RESTART) {
-    /* group restarts: a remote child is restarted alone (see above) */
+    /* group restarts (see above); a HOLD is answered when it stopped */
+    if (c->kind == CTL_HOLD && m->sender && p->spawn_type && group_hold(p, m->sender, c->token))
+      return;
+    if (c->kind == CTL_RESTART && p->spawn_type) group_restart(p);
     if (m->sender) act__plan_ack(cx, m->sender, to, c->token);
     return;
   }
   if (c->kind != CTL_STOP) return;
+  if (atomic_load(&to->flags) & AF_HELD) {   /* stopped already, for its group's restart */
+    atomic_fetch_and(&to->flags, ~(uint32_t)AF_HELD);
+    act__proxy_dead(p, act__normal());
+    act__notify_down(to, act__normal());
+    if (m->sender) act__ctl_send(cx, m->sender, CTL_CHILD_DONE, NULL, 0);
+    return;
+  }
   pthread_mutex_lock(&act__lang_mu);
   int here = p->local != NULL, dead = (to->flags & AF_DEAD) != 0;
   if (!here && !dead) {

@@ -2,14 +2,21 @@
  * default an embedded store replicated among the seed nodes").
  *
  * Every seed HOST:PORT runs a store at HOST:PORT+1; a node whose own
- * address is seed i runs it (Raft voter i + 1, so all seeds must list the
- * seeds in one order), and every node, seed or not, uses the seeds' stores
- * as its dqlite:// store. The store's traffic is carried inside the
- * cluster's TLS (store_tls.c): dqlite itself listens on an abstract unix
- * socket that only this process can reach. */
+ * address is in the seed list runs it, and every node, seed or not, uses
+ * the seeds' stores as its dqlite:// store. Which seed bootstraps and
+ * which Raft id each has is store_id's rule below, so seed lists may
+ * differ between nodes and change over time. The store's traffic is
+ * carried inside the cluster's TLS (store_tls.c): dqlite itself listens
+ * on an abstract unix socket that only this process can reach. A seed
+ * that leaves cleanly takes its voter out of the store (leave, below). */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,6 +57,68 @@ static int seed_addrs(const char *seed, size_t len, char *node_addr, char *store
 }
 
 static act_store_node_t *embedded;   /* this process's store node, if it is a seed */
+static char embedded_dir[512], embedded_addr[ACT_ADDR_MAX + 1], embedded_node[ACT_NAME_MAX + 1];
+
+#define ID_FILE "act-store-id"
+
+static uint64_t read_id(const char *dir) {
+  char path[600], text[32] = "";
+  snprintf(path, sizeof path, "%s/" ID_FILE, dir);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return 0;
+  uint64_t id = fgets(text, sizeof text, f) ? strtoull(text, NULL, 10) : 0;
+  fclose(f);
+  return id;
+}
+
+static int write_id(const char *dir, uint64_t id) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/" ID_FILE, dir);
+  FILE *f = fopen(path, "w");
+  if (f == NULL) return -1;
+  fprintf(f, "%llu\n", (unsigned long long)id);
+  return fclose(f);
+}
+
+/* Regular files in dir (dqlite keeps its Raft log and snapshots flat). */
+static int files_in(const char *dir, int remove) {
+  DIR *d = opendir(dir);
+  if (d == NULL) return 0;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.') continue;
+    n++;
+    if (remove) unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+  return n;
+}
+
+/* Which Raft id this seed's store has (docs/cluster.md, "Seed lists"):
+ *  - the id kept in its directory, if it ran before;
+ *  - position + 1, for a directory that holds Raft data but no id (made
+ *    when the id was the seed's place in the list);
+ *  - for an empty directory, 1 (dqlite bootstraps id 1: a new store) only
+ *    when this is the first seed of its own list and none of the other
+ *    listed stores has a leader within the probe; else an id made from
+ *    its address, and it joins whichever store leads.
+ * So a node started with another list (a superset, a subset, another
+ * order) joins the running store rather than make a second one, as long
+ * as its list names at least one store that runs. */
+static uint64_t store_id(const char *dir, int mine, const char *others, int64_t probe_ms,
+                         int *boot) {
+  *boot = 0;
+  uint64_t id = read_id(dir);
+  if (id) return id;
+  if (files_in(dir, 0) > 0) return (uint64_t)mine + 1;
+  if (mine == 0 && (others[0] == 0 || !act__store_probe(others, probe_ms))) {
+    *boot = 1;
+    return 1;
+  }
+  uint64_t h = 1469598103934665603ULL;   /* FNV-1a of the store's address */
+  for (const char *p = embedded_addr; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+  return h | (UINT64_C(1) << 32);   /* never a seed's place + 1 (1..SEEDS_MAX) */
+}
 
 int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
                      char *err, size_t cap) {
@@ -113,11 +182,22 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   }
   act__dq_set_dial(act__store_tls_dial, NULL);
   if (mine < 0) return 0;
-  char dir[512];
+  char *dir = embedded_dir;
   if (cfg->store_dir)
-    snprintf(dir, sizeof dir, "%s", cfg->store_dir);
+    snprintf(dir, sizeof embedded_dir, "%s", cfg->store_dir);
   else
-    snprintf(dir, sizeof dir, "act.store.%s", me->node);
+    snprintf(dir, sizeof embedded_dir, "act.store.%s", me->node);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, cap, "the embedded store's directory %s: %s", dir, strerror(errno));
+    return -1;
+  }
+  snprintf(embedded_addr, sizeof embedded_addr, "%s", stores[mine]);
+  snprintf(embedded_node, sizeof embedded_node, "%s", me->node);
+  /* The other seeds' stores, for the probe. */
+  char others[SEEDS_MAX * (ACT_ADDR_MAX + 2)] = "";
+  for (int i = 0, at = 0; i < count; i++)
+    if (i != mine)
+      at += snprintf(others + at, sizeof others - (size_t)at, "%s%s", at ? "," : "", stores[i]);
   /* Raft's election timeout is 15 × this (dqlite), randomised up to twice
    * that: lease / 20 to lease / 10. After the leader dies or is cut off,
    * the survivors have at most lease × 0.8 - lease / 3 (renewals go every
@@ -128,8 +208,13 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
    * A restarted voter does not unseat a leader by campaigning early:
    * dqlite's Raft pre-votes. */
   int latency = (int)(lease_ms / 300 < 5 ? 5 : lease_ms / 300);
+  /* Long enough for a running store that lost its leader to elect one
+   * (at most lease / 10, below), short enough not to hold a new
+   * cluster's first seed for long. */
+  int boot;
+  uint64_t id = store_id(dir, mine, others, lease_ms / 5 > 1500 ? lease_ms / 5 : 1500, &boot);
   act_store_node_config_t sc = {
-    .id = (uint64_t)mine + 1,
+    .id = id,
     .addr = stores[mine],
     .dir = dir,
     .voters = url + strlen("dqlite://"),
@@ -140,7 +225,32 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
   };
   embedded = act_store_node_start(&sc, err, cap);
   if (embedded == NULL) return -1;
-  act__logf("act: cluster: node %s runs the embedded store at %s (voter %d of %d, data in %s)\n",
+  if (write_id(dir, id) != 0)
+    act__logf("act: cluster: cannot keep the store's id in %s/" ID_FILE ": %s\n", dir,
+              strerror(errno));
+  act__logf("act: cluster: node %s runs the embedded store at %s (seed %d of %d, data in %s)\n",
             me->node, stores[mine], mine + 1, count, dir);
+  if (boot)
+    act__logf("act: cluster: node %s bootstraps the embedded store (no other seed's store has a "
+              "leader)\n", me->node);
   return 0;
+}
+
+/* The clean leave (SIGTERM, exit): the voter goes, so the seeds that stay
+ * keep a majority of the voters that are left (two of three seeds may
+ * leave one after the other). Its data goes too: it is no longer in the
+ * store, and starting again it joins as a new member (store_id). A voter
+ * that could not be removed in time keeps its data. */
+void act__store_embed_leave(void) {
+  act_store_node_t *s = embedded;
+  if (s == NULL) return;
+  embedded = NULL;
+  char why[256];
+  if (act__store_node_leave(s, ACT_STORE_LEAVE_MS, why, sizeof why)) {
+    files_in(embedded_dir, 1);
+    act__logf("act: cluster: node %s took its voter out of the embedded store\n", embedded_node);
+  } else {
+    act__logf("act: cluster: node %s leaves its voter in the embedded store: %s\n", embedded_node,
+              why);
+  }
 }

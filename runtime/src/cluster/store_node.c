@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "act/cluster.h"
+#include "cluster/cluster_int.h"
 #include "cluster/dqlite_client.h"
 #include "rt/rt.h"
 
@@ -35,71 +36,161 @@ struct act_store_node {
   char addr[128], voters[1024];
 };
 
-/* ---- the join, driven on a private loop ---- */
-typedef struct join {
+/* ---- requests to the store's leader, driven on a private loop ----
+ * A walk issues one request per step (next) and reads its answer (took);
+ * a step that fails (no leader yet, a leader that changed, a connection
+ * lost) starts the walk over from step 0, until it is done or the time
+ * is up. The join, the leave and the probe are walks. */
+typedef struct walk {
   uv_loop_t loop;
   act_dq_t *dq;
-  uint64_t id;
-  const char *addr;
   int step, done, failed;
+  void (*next)(struct walk *w);
+  void (*took)(struct walk *w, const act_dq_res_t *r);
+  uint64_t id;             /* join, leave: this node's id */
+  const char *addr;        /* ... and address */
+  uint64_t to;             /* leave: the voter that takes over the lead */
+  int removed;             /* leave: the configuration no longer has this node */
   char why[256];
-} join_t;
-
-static void next(join_t *j);
+} walk_t;
 
 static void on_step(void *arg, const act_dq_res_t *r) {
-  join_t *j = arg;
+  walk_t *w = arg;
   if (!r->ok) {
-    snprintf(j->why, sizeof j->why, "%s", r->error);
-    j->failed = 1;
+    snprintf(w->why, sizeof w->why, "%s", r->error);
+    w->failed = 1;
     return;
   }
-  if (j->step == 0) {   /* the configuration: are we in it, and as what? */
-    for (size_t i = 0; i < r->nrows; i++)
-      if ((uint64_t)r->v[3 * i].i == j->id) j->step = r->v[3 * i + 2].i == 0 ? 3 : 2;
-    if (j->step == 0) j->step = 1;
-  } else {
-    j->step++;
-  }
-  next(j);
+  w->took(w, r);
+  if (!w->done) w->next(w);
 }
 
-static void next(join_t *j) {
-  switch (j->step) {
-  case 0: act__dq_cluster(j->dq, on_step, j); break;
-  case 1: act__dq_add(j->dq, j->id, j->addr, on_step, j); break;
-  case 2: act__dq_assign_voter(j->dq, j->id, on_step, j); break;
-  default: j->done = 1; break;
+static int walk(walk_t *w, const char *servers, int64_t timeout_ms, atomic_int *stop, char *err,
+                size_t cap) {
+  uv_loop_init(&w->loop);
+  w->dq = act__dq_open(&w->loop, servers, err, cap);
+  if (w->dq == NULL) {
+    uv_loop_close(&w->loop);
+    return -1;
+  }
+  uint64_t until = uv_now(&w->loop) + (uint64_t)timeout_ms;
+  while (!w->done && uv_now(&w->loop) < until && !(stop && atomic_load(stop))) {
+    w->failed = 0;
+    w->step = 0;
+    w->next(w);
+    while (!w->done && !w->failed && uv_now(&w->loop) < until) uv_run(&w->loop, UV_RUN_ONCE);
+    if (w->failed) {
+      uv_sleep(100);
+      uv_update_time(&w->loop);
+    }
+  }
+  act__dq_close(w->dq);
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&w->loop);
+  return w->done ? 0 : -1;
+}
+
+/* The join: is this node in the configuration, and as what? Then add it
+ * and make it a voter, as needed. */
+static void join_took(walk_t *w, const act_dq_res_t *r) {
+  if (w->step == 0) {
+    for (size_t i = 0; i < r->nrows; i++)
+      if ((uint64_t)r->v[3 * i].i == w->id) w->step = r->v[3 * i + 2].i == 0 ? 3 : 2;
+    if (w->step == 0) w->step = 1;
+  } else {
+    w->step++;
+  }
+}
+
+static void join_next(walk_t *w) {
+  switch (w->step) {
+  case 0: act__dq_cluster(w->dq, on_step, w); break;
+  case 1: act__dq_add(w->dq, w->id, w->addr, on_step, w); break;
+  case 2: act__dq_assign_voter(w->dq, w->id, on_step, w); break;
+  default: w->done = 1; break;
   }
 }
 
 static int join_cluster(uint64_t id, const char *addr, const char *voters, int64_t timeout_ms,
                         atomic_int *stop, char *err, size_t cap) {
-  join_t j = {.id = id, .addr = addr};
-  uv_loop_init(&j.loop);
-  j.dq = act__dq_open(&j.loop, voters, err, cap);
-  if (j.dq == NULL) {
-    uv_loop_close(&j.loop);
-    return -1;
+  walk_t w = {.id = id, .addr = addr, .next = join_next, .took = join_took};
+  err[0] = 0;
+  if (walk(&w, voters, timeout_ms, stop, err, cap) == 0) return 0;
+  if (err[0] == 0)   /* not a bad server list: the store said why, or nothing in time */
+    snprintf(err, cap, "the embedded store could not join its peers: %s",
+             w.why[0] ? w.why : "no answer in time");
+  return -1;
+}
+
+/* The probe: does any of these stores have a leader (and so a
+ * configuration)? */
+static void probe_took(walk_t *w, const act_dq_res_t *r) {
+  (void)r;
+  w->done = 1;
+}
+static void probe_next(walk_t *w) { act__dq_cluster(w->dq, on_step, w); }
+
+int act__store_probe(const char *servers, int64_t timeout_ms) {
+  char err[256];
+  walk_t w = {.next = probe_next, .took = probe_took};
+  return walk(&w, servers, timeout_ms, NULL, err, sizeof err) == 0;
+}
+
+/* The leave: where is this node in the configuration? If it is the only
+ * voter there is nobody to hand the store to: it keeps it. If it leads,
+ * the lead goes to another voter first (a removal the leader makes of
+ * itself would leave the store without a leader until an election);
+ * then the leader removes it. A failed step (the old leader answers "not
+ * leader" after the transfer) starts over from the configuration, which
+ * also tells whether a removal whose answer was lost went through. */
+static void leave_took(walk_t *w, const act_dq_res_t *r) {
+  if (w->step != 0) {
+    w->step = w->step == 1 ? 2 : 3;
+    if (w->step == 3) w->removed = w->done = 1;
+    return;
   }
-  uint64_t until = uv_now(&j.loop) + (uint64_t)timeout_ms;
-  /* A step that fails (no leader yet, a leader that changed) starts the
-   * join over from the configuration, until the time is up. */
-  while (!j.done && uv_now(&j.loop) < until && !(stop && atomic_load(stop))) {
-    j.failed = 0;
-    j.step = 0;
-    next(&j);
-    while (!j.done && !j.failed) uv_run(&j.loop, UV_RUN_ONCE);
-    if (j.failed) {
-      uv_sleep(100);
-      uv_update_time(&j.loop);
-    }
+  int here = 0;
+  w->to = 0;
+  for (size_t i = 0; i < r->nrows; i++) {
+    uint64_t id = (uint64_t)r->v[3 * i].i;
+    if (id == w->id) here = 1;
+    else if (r->v[3 * i + 2].i == 0 && w->to == 0) w->to = id;   /* another voter */
   }
-  act__dq_close(j.dq);
-  uv_run(&j.loop, UV_RUN_DEFAULT);
-  uv_loop_close(&j.loop);
-  if (!j.done) snprintf(err, cap, "the embedded store could not join its peers: %s", j.why);
-  return j.done ? 0 : -1;
+  if (!here) {
+    w->removed = w->done = 1;
+    return;
+  }
+  if (w->to == 0) {
+    snprintf(w->why, sizeof w->why, "it is the store's last voter");
+    w->done = 1;
+    return;
+  }
+  const char *leader = act__dq_leader(w->dq);
+  w->step = leader && strcmp(leader, w->addr) == 0 ? 1 : 2;
+}
+
+static void leave_next(walk_t *w) {
+  switch (w->step) {
+  case 0: act__dq_cluster(w->dq, on_step, w); break;
+  case 1: act__dq_transfer(w->dq, w->to, on_step, w); break;
+  default: act__dq_remove(w->dq, w->id, on_step, w); break;
+  }
+}
+
+int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap) {
+  if (s == NULL) return 0;
+  if (s->joining) {   /* a join still trying ends first */
+    atomic_store(&s->stop, 1);
+    pthread_join(s->joiner, NULL);
+    s->joining = 0;
+  }
+  walk_t w = {.id = s->id, .addr = s->addr, .next = leave_next, .took = leave_took};
+  why[0] = 0;
+  int ok = walk(&w, s->voters, timeout_ms, NULL, why, cap) == 0 && w.removed;
+  if (!ok && why[0] == 0)
+    snprintf(why, cap, "%s", w.why[0] ? w.why : "no answer in time");
+  act_store_node_stop(s);
+  return ok;
 }
 
 /* Seeds start in any order: one that finds no leader yet keeps asking,
@@ -108,8 +199,8 @@ static void *join_later(void *arg) {
   act_store_node_t *s = arg;
   char err[256];
   if (join_cluster(s->id, s->addr, s->voters, INT64_MAX / 2, &s->stop, err, sizeof err) == 0)
-    act__logf("act: cluster: the embedded store at %s joined its peers as voter %llu\n", s->addr,
-              (unsigned long long)s->id);
+    act__logf("act: cluster: the embedded store at %s joined its peers as a voter (id %llu)\n",
+              s->addr, (unsigned long long)s->id);
   else if (!atomic_load(&s->stop))
     act__logf("act: cluster: %s\n", err);
   return NULL;
@@ -149,10 +240,10 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
     free(s);
     return NULL;
   }
+  s->id = cfg->id;
+  snprintf(s->addr, sizeof s->addr, "%s", cfg->addr);
+  snprintf(s->voters, sizeof s->voters, "%s", cfg->voters ? cfg->voters : cfg->addr);
   if (cfg->id != 1 && cfg->join_timeout_ms < 0) {
-    s->id = cfg->id;
-    snprintf(s->addr, sizeof s->addr, "%s", cfg->addr);
-    snprintf(s->voters, sizeof s->voters, "%s", cfg->voters ? cfg->voters : "");
     s->joining = pthread_create(&s->joiner, NULL, join_later, s) == 0;
     if (!s->joining) {
       snprintf(err, cap, "cannot start the embedded store's join");
@@ -193,5 +284,14 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
 }
 void act_store_node_stop(act_store_node_t *s) { (void)s; }
 int act_store_node_available(void) { return 0; }
+int act__store_probe(const char *servers, int64_t timeout_ms) {
+  (void)servers, (void)timeout_ms;
+  return 0;
+}
+int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap) {
+  (void)s, (void)timeout_ms;
+  snprintf(why, cap, "built without dqlite");
+  return 0;
+}
 
 #endif
