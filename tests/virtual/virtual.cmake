@@ -19,4 +19,10 @@ if(NOT ACT_SANITIZE)
            ${CMAKE_CURRENT_LIST_DIR}/join.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_join PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # An owner SIGSTOPped past its lease runs none of its queued mail when
+  # continued (pause.sh).
+  add_test(NAME virtual_pause COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/pause.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_pause PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
 endif()
