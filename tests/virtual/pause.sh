@@ -29,22 +29,15 @@ netns_up 2 || fail "cannot make network namespaces"
 make_cookie "$D/cookie"
 "$ACTORC" build "$HERE/pause.act" -o "$D/pause" 2>"$D/build.err" || fail "pause.act does not build"
 
-# pnode NS NAME ARGS...
-pnode() {
-  local k=$1 name=$2
-  shift 2
-  ip netns exec "$NS_PREFIX$k" "$D/pause" "$@" --act-node "$name@10.77.0.$k:7500" \
-    --act-seeds 10.77.0.1:7500,10.77.0.2:7500 --act-cookie-file "$D/cookie" --act-heartbeat 200ms \
-    --act-lease 2s --act-store "$PG_URL" --act-threads 8 >"$D/$name.out" 2>"$D/$name.err" &
-  PIDS+=("$!")
-}
-pnode 2 n2 flood
-pnode 1 n1 "$WORK"
-n1=${PIDS[-1]}
+. "$HERE/vnodes.sh"
+export VBIN=pause LEASE=2s SEEDS=10.77.0.1:7500,10.77.0.2:7500
+node 2 n2 7500 flood --act-threads 8
+node 1 n1 7500 "$WORK" --act-threads 8
+n1=${pid[n1]}
 end=$((SECONDS + 60))
 until [ "$(grep -c '^begin' "$D/n1.out" 2>/dev/null)" -ge 20 ] && grep -q flooding "$D/n2.out"; do
   kill -0 "$n1" 2>/dev/null || fail "n1 ended before running its work"
-  kill -0 "${PIDS[0]}" 2>/dev/null || fail "n2 ended"
+  kill -0 "${pid[n2]}" 2>/dev/null || fail "n2 ended"
   [ $SECONDS -ge $end ] && fail "n1 began no work within 60 s"
   sleep 0.05
 done

@@ -1,12 +1,13 @@
 # Sourced by the virtual actor scripts that run cbank.act on nodes in
-# network namespaces (cluster.sh, join.sh), after netns.sh and pg.sh: $D,
+# network namespaces (cluster.sh, join.sh, pause.sh, stop.sh), after netns.sh and pg.sh: $D,
 # $PG_URL, $NS_PREFIX and PIDS are theirs.
 declare -A pid=()
-# node NS NAME PORT ARGS...: NAME in namespace NS, logging to $D/NAME.*
+# node NS NAME PORT ARGS...: NAME in namespace NS running $D/$VBIN
+# (cbank), logging to $D/NAME.*
 node() {
   local k=$1 name=$2 port=$3
   shift 3
-  ip netns exec "$NS_PREFIX$k" "$D/cbank" "$@" --act-node "$name@10.77.0.$k:$port" \
+  ip netns exec "$NS_PREFIX$k" "$D/${VBIN:-cbank}" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "${SEEDS:-10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500}" --act-cookie-file "$D/cookie" \
     --act-heartbeat 200ms --act-lease "${LEASE:-3s}" --act-store "${STORE:-$PG_URL}" --act-journal "$PG_URL" \
     --act-activation-log "$D/$name.log" >"$D/$name.out" 2>"$D/$name.err" &

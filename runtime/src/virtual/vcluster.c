@@ -100,16 +100,20 @@ static void shards_init(void) {
 }
 
 /* The envelope's fixed head: kind, then the epoch and the ask id as the
- * codec's 8-byte u64s, so both can be filled in when it is (re)sent. */
+ * codec's 8-byte u64s, so both can be filled in when it is (re)sent; then
+ * the type's name, a tag byte and the key. The tag says what the key is
+ * and whether the envelope is a `stop` of the key (no message follows). */
 #define ENV_EPOCH 1
 #define ENV_ASK 9
+#define TAG_STR 1
+#define TAG_STOP 2
 
 static void on_claimed(uint32_t shard, const act_coord_result_t *r);
 static void refuse(const char *from, const uint8_t *p, size_t n);
 static void deliver_in(const char *from, act_reader_t *r, const act_virtual_type_t *vt, uint64_t h,
-                       const act_vkey_t *k, uint64_t epoch, uint64_t ask);
+                       const act_vkey_t *k, uint64_t epoch, uint64_t ask, bool stop);
 static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
-                      act_vkey_t *k);
+                      act_vkey_t *k, bool *stop);
 
 /* ---- sending ---------------------------------------------------------------- */
 
@@ -150,15 +154,15 @@ static void push_wait(cshard_t *c, wait_t *w) {
  * is delivered here, as if it had arrived. */
 static void deliver_env(uint64_t epoch, wait_t *w) {
   act_reader_t r = act_reader((const uint8_t *)w->env, (size_t)w->len);
-  uint8_t kind;
   uint64_t e, ask;
-  act_str_t *type;
-  uint8_t tag;
-  act_vkey_t k = {0};
-  if (!act__get_u8(&r, &kind) || !act__get_u64(&r, &e) || !act__get_u64(&r, &ask) ||
-      !act__get_str(&r, &type) || !act__get_u8(&r, &tag) ||
-      !(tag ? act__get_str(&r, &k.s) : act_decode(&r, &act_type_i64, &k.i)))
-    return;   /* it was encoded here: cannot happen */
+  const act_virtual_type_t *vt;
+  act_vkey_t k;
+  bool stop;
+  if (!read_head(&r, &e, &ask, &vt, &k, &stop)) return;   /* it was encoded here: cannot happen */
+  if (stop) {
+    act__vlocal_stop(NULL, w->reg, w->hash, &w->key);
+    return;
+  }
   act_future_t *f = NULL;
   act_actor_t *asker = NULL;
   if (ask && !act__ask_take(ask, &f, &asker)) return;   /* failed meanwhile */
@@ -181,7 +185,8 @@ static void settle_in(cshard_t *c, wait_t *w) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  if (read_head(&r, &epoch, &ask, &vt, &k)) deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask);
+  bool stop;
+  if (read_head(&r, &epoch, &ask, &vt, &k, &stop)) deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask, stop);
 }
 
 /* Under c->mu: what waited goes now that the owner is known. */
@@ -244,12 +249,12 @@ static void route(cshard_t *c, uint32_t shard, wait_t *w, int later) {
   }
 }
 
-static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k) {
+static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k, bool stop) {
   act__put_u8(b, (uint8_t)kind);
   act__put_u64(b, 0);   /* epoch */
   act__put_u64(b, 0);   /* ask */
   act__put_cstr(b, vt->type->name);
-  act__put_u8(b, k->s != NULL);
+  act__put_u8(b, (uint8_t)((k->s != NULL ? TAG_STR : 0) | (stop ? TAG_STOP : 0)));
   if (k->s) act_encode(b, &act_type_string, &k->s);
   else act_encode(b, &act_type_i64, &k->i);
 }
@@ -268,7 +273,7 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   /* Encoded outside the lock: a message that cannot cross faults here. */
   act_buf_t b;
   act__env_begin(&b);
-  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key);
+  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, false);
   const act_remote_msg_t *rm;
   if (!act__env_put_msg(cx, &b, m, &rm)) return;
   wait_t *w = act_alloc(sizeof *w);
@@ -286,6 +291,28 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   pthread_mutex_unlock(&c->mu);
 }
 
+/* `stop(Cart[k])`: on the key's owner, behind what this node sent the key
+ * before it, like a message with no body. */
+void act__vcluster_stop(act_ctx_t *cx, vref_t *v) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  act_buf_t b;
+  act__env_begin(&b);
+  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, true);
+  wait_t *w = act_alloc(sizeof *w);
+  w->reg = v->reg;
+  w->hash = v->hash;
+  w->key = v->key;
+  w->env = act_alloc_atomic((size_t)b.len);
+  memcpy(w->env, b.p, (size_t)b.len);
+  w->len = b.len;
+  pthread_mutex_lock(&c->mu);
+  if (c->state == S_MINE) act__vlocal_stop(cx, v->reg, v->hash, &v->key);
+  else route(c, shard, w, 0);
+  pthread_mutex_unlock(&c->mu);
+}
+
 /* ---- what arrives (on the cluster's loop thread) ---------------------------- */
 
 static void refuse(const char *from, const uint8_t *p, size_t n) {
@@ -298,18 +325,19 @@ static void refuse(const char *from, const uint8_t *p, size_t n) {
 
 /* The head of an RK_VMSG: false if malformed (r->err says why). */
 static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
-                      act_vkey_t *k) {
+                      act_vkey_t *k, bool *stop) {
   uint8_t kind, tag;
   act_str_t *type;
   memset(k, 0, sizeof *k);
   if (!act__get_u8(r, &kind) || !act__get_u64(r, epoch) || !act__get_u64(r, ask) ||
       !act__get_str(r, &type) || !act__get_u8(r, &tag))
     return false;
-  if (kind != RK_VMSG || tag > 1) {
+  if (kind != RK_VMSG || tag > (TAG_STR | TAG_STOP)) {
     r->err = "not a message to a virtual actor";
     return false;
   }
-  if (!(tag ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
+  *stop = (tag & TAG_STOP) != 0;
+  if (!((tag & TAG_STR) ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
   *vt = act__vtype_by_name(type->data, (size_t)type->len);
   if (*vt == NULL) {
     r->err = "no virtual actor type of that name";
@@ -321,7 +349,11 @@ static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act
 /* Under c->mu: an envelope from another node, r past its head, to the
  * activation of its key here. */
 static void deliver_in(const char *from, act_reader_t *r, const act_virtual_type_t *vt, uint64_t h,
-                       const act_vkey_t *k, uint64_t epoch, uint64_t ask) {
+                       const act_vkey_t *k, uint64_t epoch, uint64_t ask, bool stop) {
+  if (stop) {
+    act__vlocal_stop(NULL, act__vreg_of(vt), h, k);
+    return;
+  }
   act_msg_t *m = act__env_get_msg(from, r, ask);
   if (m) act__vlocal_send(NULL, act__vreg_of(vt), h, k, epoch, m);
 }
@@ -345,7 +377,8 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+  bool stop;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
     act__log_drop(from, "a message to a virtual actor", r.err);
     return;
   }
@@ -357,7 +390,7 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   int live = !act__stop_signal() && !atomic_load(&act__vclosed) && act__shard_lease_ok();
   pthread_mutex_lock(&c->mu);
   if (live && c->state == S_MINE && c->epoch == epoch) {
-    deliver_in(from, &r, vt, h, &k, epoch, ask);   /* under the lock: no handoff meanwhile */
+    deliver_in(from, &r, vt, h, &k, epoch, ask, stop);   /* under the lock: no handoff meanwhile */
   } else if (live && c->state == S_DRAINING && c->epoch == epoch) {
     hold_in(c, from, h, p, n);   /* settled when the handoff is */
   } else if (live && epoch > c->epoch && c->state != S_MINE && c->state != S_DRAINING) {
@@ -379,7 +412,8 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+  bool stop;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
     act__log_drop(from, "a refused message to a virtual actor", r.err);
     return;
   }

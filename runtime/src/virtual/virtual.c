@@ -378,12 +378,18 @@ void act__vlocal_send(act_ctx_t *cx, reg_t *r, uint64_t h, const act_vkey_t *k, 
 }
 
 /* `stop` on a reference stops the key's activation, if it has one; the
- * next message activates the key again. */
+ * next message activates the key again. In a cluster the activation is
+ * wherever the key's shard is: vcluster.c takes the stop there. */
 void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
   vref_t *v = (vref_t *)ref;
-  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  if (act_cluster_running()) act__vcluster_stop(cx, v);
+  else act__vlocal_stop(cx, v->reg, v->hash, &v->key);
+}
+
+void act__vlocal_stop(act_ctx_t *cx, reg_t *r, uint64_t h, const act_vkey_t *k) {
+  shard_t *s = &r->shards[h & (NSHARDS - 1)];
   pthread_mutex_lock(&s->mu);
-  vnode_t **p = slot(s, v->hash, &v->key);
+  vnode_t **p = slot(s, h, k);
   act_actor_t *a = p && *p && !(*p)->ending ? (*p)->live : NULL;
   if (a) (*p)->ending = 1;
   pthread_mutex_unlock(&s->mu);
