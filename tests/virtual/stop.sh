@@ -40,6 +40,15 @@ stopped=$(awk -F'\t' '$2 == "stop"' "$D/n1.log" | wc -l)
 [ "$hosted" -gt 0 ] || fail "n1 hosted no key: nothing was stopped across nodes"
 [ "$stopped" -gt 0 ] || fail "n1 stopped none of its $hosted activations"
 stop_node n1
+# First-activation latency: one ask to a key never seen, from n2, for the
+# keys that were activated on n1 (the store's claim, then n1 confirms its
+# new shard with the store, activates, answers) and for n2's own.
+lat() {   # lat NODE: "median M ms, max X ms over N keys" of NODE's new keys
+  awk -F'\t' '$2 == "start" && $4 >= 1000 { print $4 }' "$D/$1.log" | sort -u |
+    join - <(awk '$1 == "first" { print $2, $3 }' "$D/n2.out" | sort) | awk '{ print $2 }' | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "median %.1f ms, max %.1f ms over %d keys", v[int((NR + 1) / 2)] / 1000, v[NR] / 1000, NR }'
+}
+echo "virtual_stop: first ask to a new key from n2, activated on n1: $(lat n1); on n2: $(lat n2)"
 python3 "$HERE/check_activations.py" "$D"/n[12].log >"$D/summary" || fail "$(cat "$D/summary")"
-echo "virtual_stop: $(cat "$D/n2.out"); n1 stopped $stopped activations at n2's word; $(cat "$D/summary")"
+echo "virtual_stop: $(grep "^before" "$D/n2.out"); n1 stopped $stopped activations at n2's word; $(cat "$D/summary")"
 echo "virtual_stop: ok"
