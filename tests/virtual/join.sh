@@ -9,7 +9,7 @@
 #   teller and key). Mid-run n3 joins: the shards whose target it now is
 #   are handed off to it (passivate, release, claim for n3 at epoch + 1)
 #   while the tellers keep sending. Then an audit node and a tally node
-#   join (and move shards again) and leave.
+#   join, ask every key and leave.
 # Checked: the tellers finish; n3 activated keys that had been active on
 # n1 or n2 at a lower epoch, with nobody killed (so by handoff); the merged
 # activation logs pass check_activations.py (no key active twice at once,
