@@ -492,7 +492,16 @@ void act__vshard_drained(uint32_t shard) {
   pthread_mutex_lock(&c->mu);
   if (c->state == S_DRAINING) {
     c->state = S_ASKING;   /* its mail keeps waiting, for the claim's answer */
-    act__shard_handoff(shard, on_claimed);
+    if (act__shard_handoff(shard, on_claimed) != 0) {
+      /* No store any more: this node is leaving, and its lease's end frees
+       * the shard. What other nodes forwarded goes back to them now, to
+       * reach the next owner; its own mail ends with it. */
+      c->state = S_NONE;
+      wait_t *w = c->head;
+      c->head = c->tail = NULL;
+      for (; w; w = w->next)
+        if (w->from) refuse(w->from, (const uint8_t *)w->env, (size_t)w->len);
+    }
   }
   pthread_mutex_unlock(&c->mu);
 }
