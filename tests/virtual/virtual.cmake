@@ -13,4 +13,21 @@ if(NOT ACT_SANITIZE)
            ${CMAKE_CURRENT_LIST_DIR}/cluster.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_cluster PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # A third node joins two that run the bank: shards are handed off to it
+  # while the tellers send (join.sh).
+  add_test(NAME virtual_join COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/join.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_join PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
+  # An owner SIGSTOPped past its lease runs none of its queued mail when
+  # continued (pause.sh).
+  add_test(NAME virtual_pause COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/pause.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_pause PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
+  # stop(Cart[k]) from one node stops the activation on the other (stop.sh).
+  add_test(NAME virtual_stop COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/stop.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_stop PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
 endif()

@@ -388,6 +388,11 @@ act_lease_t *act_lease_start(struct uv_loop_s *loop, act_coord_t *store,
 void act_lease_stop(act_lease_t *l, void (*done)(void *arg), void *arg);
 /* What is left of the lease on this node's clock (ms; <= 0: none). */
 int64_t act_lease_left_ms(const act_lease_t *l);
+/* From now on each renewal stores the fence's time (CLOCK_MONOTONIC ns,
+ * ACT_LEASE_GUARD before the lease ends) in *fence_at_ns, and a fence
+ * stores 1: threads other than the loop's can check the lease with one
+ * load and a clock read (virtual actors check it before each message). */
+void act_lease_publish(act_lease_t *l, _Atomic int64_t *fence_at_ns);
 
 /* ==== the embedded store: a dqlite node inside a seed node =============== */
 typedef struct act_store_node_config {

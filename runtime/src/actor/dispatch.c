@@ -11,6 +11,7 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "cluster/remote.h"
 #include "mem/mem.h"
 #include "supervise/supervise.h"
 
@@ -155,6 +156,10 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
       atomic_store_explicit(&a->mq_out, out, memory_order_relaxed);
       if (act__waiters_may_go(act__rt_of(a), a)) act__wake_waiters(cx, a);   /* cheap look; the fenced one ends the run */
     }
+    /* An activation of a virtual actor on a node with a store runs mail
+     * only under its lease (vcluster.c): one load unless that is so. */
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_wait(a);
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);
     if (st == ACT_UNHANDLED) {

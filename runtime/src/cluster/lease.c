@@ -8,6 +8,7 @@
  * before taking over. The fence timer fires ACT_LEASE_GUARD before that
  * end, which leaves the owners time to stop. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct act_lease {
   uint64_t valid_until;     /* the lease's end on this clock (ms) */
   uint64_t next_at;         /* the next renewal or rejoin (ms) */
   uint64_t born;            /* when the lease loop started (ms) */
+  _Atomic int64_t *publish; /* the fence's time (ns, monotonic) for other threads */
   void (*done)(void *arg);
   void *done_arg;
 };
@@ -71,6 +73,8 @@ static uint64_t now_ms(void) { return uv_hrtime() / 1000000u; }
 static void fence_now(act_lease_t *l, const char *why) {
   if (l->state != L_HELD) return;
   l->state = L_FENCED;
+  /* Before the hooks run: a worker's next look already finds it past. */
+  if (l->publish) atomic_store(l->publish, 1);
   uv_timer_stop(&l->fence);
   l->next_at = now_ms() + (uint64_t)l->lease_ms / 3;
   tell(ACT_LEASE_FENCED, why);
@@ -87,7 +91,10 @@ static void extend(act_lease_t *l) {
   l->next_at = l->sent + (uint64_t)l->lease_ms / 3;
   uint64_t now = now_ms(), at = l->valid_until - (uint64_t)ACT_LEASE_GUARD(l->lease_ms);
   uv_timer_start(&l->fence, on_fence, at > now ? at - now : 0, 0);
+  if (l->publish) atomic_store(l->publish, (int64_t)at * 1000000);
 }
+
+void act_lease_publish(act_lease_t *l, _Atomic int64_t *fence_at_ns) { l->publish = fence_at_ns; }
 
 static void finish_stop(act_lease_t *l);
 

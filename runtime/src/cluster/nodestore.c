@@ -11,7 +11,10 @@
  * are claimed here too, on the loop where the store lives: any thread asks
  * with act__shard_claim, which sets the shard's bit and wakes the loop;
  * a claim the store cannot answer yet (it failed, or this node has not
- * joined) is tried again a tenth of a lease later. */
+ * joined) is tried again a tenth of a lease later. A claim is made for
+ * the node vcluster.c names (the shard's target among the live members,
+ * so that shards spread), and a handoff releases the shard first: the
+ * store runs its calls in order, so the claim then finds it free. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@ struct act_nodestore {
   uv_timer_t bound;            /* the leave's: a store that does not answer is left behind */
   _Atomic uint64_t claims;     /* shards to ask about: bit i is shard i */
   _Atomic uint64_t later;      /* shards to ask about after claim_retry */
+  _Atomic uint64_t releases;   /* shards to release before their claim (handoff) */
   uint64_t inc;
   int64_t lease_ms;
   int held, leaving, busy, closing;
@@ -74,6 +78,7 @@ static void on_members(void *arg, const act_coord_result_t *r) {
   s->busy = 0;
   if (s->leaving || r->status != ACT_COORD_OK) return;   /* a failed read: the next one */
   act__node_store_members(s->node, r->members, r->nmembers);
+  act__vcluster_members(r->members, r->nmembers, s->lease_ms);
 }
 
 static void on_watch(uv_timer_t *t) {
@@ -97,26 +102,55 @@ static void retry_later(act_nodestore_t *s, uint32_t shard) {
   }
 }
 
+typedef struct claim {
+  uint32_t shard;
+  act_coord_owner_t for_;   /* whom the claim was made for */
+} claim_t;
+
 static void on_claim(void *arg, const act_coord_result_t *r) {
+  claim_t *c = arg;
+  uint32_t shard = c->shard;
+  act_coord_result_t ok = *r;
+  if (r->status == ACT_COORD_OK) ok.owner = c->for_;   /* granted to whom it was asked for */
+  free(c);
   act_nodestore_t *s = atomic_load(&the_store);
-  uint32_t shard = (uint32_t)(uintptr_t)arg;
   if (s == NULL || s->leaving) return;
   /* Not joined yet, the store failed, or the owner is a node this one
    * cannot reach (dead, until its lease lapses): ask again a little later
    * rather than send where nothing arrives. */
   if (r->status == ACT_COORD_ERROR || r->status == ACT_COORD_LOST ||
-      (r->status == ACT_COORD_TAKEN && act_cluster_incarnation(r->owner.node) != r->owner.incarnation)) {
+      ((r->status == ACT_COORD_TAKEN || r->status == ACT_COORD_OK) &&
+       act_cluster_incarnation(ok.owner.node) != ok.owner.incarnation)) {
     retry_later(s, shard);
     return;
   }
-  if (shard_fn) shard_fn(shard, r);
+  if (shard_fn) shard_fn(shard, &ok);
+}
+
+static void on_release(void *arg, const act_coord_result_t *r) {
+  (void)arg;
+  (void)r;   /* not held any more either way; the claim after it says who has it */
 }
 
 static void claim_now(act_nodestore_t *s) {
   if (s->leaving) return;
+  uint64_t rel = atomic_exchange(&s->releases, 0);
+  for (uint32_t i = 0; rel; i++, rel >>= 1)
+    if (rel & 1) act_coord_release(s->store, i, s->name, s->inc, on_release, NULL);
   uint64_t m = atomic_exchange(&s->claims, 0);
-  for (uint32_t i = 0; m; i++, m >>= 1)
-    if (m & 1) act_coord_claim(s->store, i, s->name, s->inc, on_claim, (void *)(uintptr_t)i);
+  for (uint32_t i = 0; m; i++, m >>= 1) {
+    if (!(m & 1)) continue;
+    claim_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+      retry_later(s, i);
+      continue;
+    }
+    c->shard = i;
+    snprintf(c->for_.node, sizeof c->for_.node, "%s", s->name);
+    c->for_.incarnation = s->inc;
+    act__vshard_claimant(i, &c->for_);
+    act_coord_claim(s->store, i, c->for_.node, c->for_.incarnation, on_claim, c);
+  }
 }
 
 static void on_claim_wake(uv_async_t *a) { claim_now(a->data); }
@@ -138,6 +172,17 @@ int act__shard_claim(uint32_t shard, act_shard_fn fn, int later) {
   } else if ((atomic_fetch_or(&s->claims, bit) & bit) == 0) {
     uv_async_send(&s->claim_wake);
   }
+  return 0;
+}
+
+int act__shard_handoff(uint32_t shard, act_shard_fn fn) {
+  act_nodestore_t *s = atomic_load(&the_store);
+  if (s == NULL || shard >= 64) return -1;
+  shard_fn = fn;
+  uint64_t bit = UINT64_C(1) << shard;
+  atomic_fetch_or(&s->releases, bit);   /* before the claim's bit: claim_now sees both */
+  atomic_fetch_or(&s->claims, bit);
+  uv_async_send(&s->claim_wake);
   return 0;
 }
 
@@ -178,6 +223,7 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
     free(s);
     return NULL;
   }
+  act_lease_publish(s->lease, &act__vlease_fence_at);
   uv_timer_init(loop, &s->watch);
   s->watch.data = s;
   uint64_t every = (uint64_t)lease_ms / 3;

@@ -24,13 +24,31 @@ void act__remote_stop_guests(void);
 
 /* Virtual actors across nodes (nodestore.c): ask the store who owns a
  * shard (0..63), claiming it when nobody live does; fn gets the answer
- * (OK: this node owns it at r->epoch; TAKEN: r->owner does) on the
+ * (OK: granted to r->owner, this node or the one it was claimed for, at
+ * r->epoch; TAKEN: r->owner holds it) on the
  * cluster's loop thread. -1 when this node has no store. */
 struct act_coord_result;
 typedef void (*act_shard_fn)(uint32_t shard, const struct act_coord_result *r);
 int act__shard_claim(uint32_t shard, act_shard_fn fn, int later);   /* later: after lease / 10 */
+/* Handoff: release the shard (held by this node), then claim it for the
+ * target vcluster.c names; fn gets the answer as above. */
+int act__shard_handoff(uint32_t shard, act_shard_fn fn);
 int act__shard_store(void);   /* 1 while the node has a store */
 int act__shard_lease_ok(void);   /* on the loop: the lease outlasts its guard */
+/* On the loop, from nodestore.c (virtual/vcluster.c): the store's live
+ * members, read every lease / 3 (shards are spread over them); whom a
+ * claim of the shard is made for (o holds this node; vcluster.c may name
+ * the shard's target instead); the fence's time that the lease publishes
+ * (CLOCK_MONOTONIC ns; 0 without a store), read before each message of an
+ * activation. */
+struct act_coord_member;
+struct act_coord_owner;
+void act__vcluster_members(const struct act_coord_member *m, size_t n, int64_t lease_ms);
+void act__vshard_claimant(uint32_t shard, struct act_coord_owner *o);
+extern _Atomic int64_t act__vlease_fence_at;
+/* A worker, before a message of a: if a is an activation, wait while the
+ * published fence time has passed (the fence then ends the process). */
+void act__vlease_wait(act_actor_t *a);
 /* RK_VMSG and RK_VSTALE envelopes, whole (virtual/vcluster.c). */
 void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n);
 

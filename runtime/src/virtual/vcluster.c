@@ -5,10 +5,36 @@
  * node); a shard belongs to the node whose claim the coordination store
  * granted, at an epoch the store raises whenever the shard changes hands.
  * Each node keeps what it learnt of each shard here: nothing yet, a claim
- * in flight, "mine at epoch E" or "node N's at epoch E". Ownership comes
- * only from the store: a node activates a key only in a shard the store
- * gave it, and holds it while its membership lease lives (lease.c fences
- * the whole process before the lease can lapse, so it never outlives it).
+ * in flight, "mine at epoch E", "node N's at epoch E", or "mine, being
+ * handed off". Ownership comes only from the store: a node activates a
+ * key only in a shard the store gave it, and holds it while its
+ * membership lease lives (lease.c fences the whole process before the
+ * lease can lapse, so it never outlives it) or until it hands it off.
+ *
+ * Spreading. Every lease / 3 the node reads the store's live members
+ * (nodestore.c); those it is connected to, and itself, are the candidates,
+ * and each shard's target is the candidate with the highest rendezvous
+ * score (a hash of its name and the shard), so nodes that read the same
+ * members compute the same targets, and a member that joins or leaves
+ * moves only the shards whose best candidate it is or was. A claim is made
+ * for the shard's target, not for the sender: the store grants a free
+ * shard to whoever the claim names, if that one is a live member. The
+ * target learns that it owns the shard from the first message that
+ * carries the new epoch: it asks the store, which confirms it, while the
+ * message waits.
+ *
+ * Handoff. An owner that finds a shard's target is another node stops
+ * taking the shard's mail (it waits here, in order: its own sends and what
+ * other nodes forward) and has its activations passivated (virtual.c
+ * drains the shard: each stops when it has run what was queued to it and
+ * what it persisted is durable). Once none is left it releases the shard
+ * in the store and claims it for the target in the same ordered stream of
+ * calls (epoch + 1). What waited then goes on: its own sends to the new
+ * owner, what others forwarded back to them as stale, so they resend it
+ * to the new owner themselves (the asks they track stay theirs). A drain
+ * that does not end within two leases (an activation awaiting mail that
+ * waits behind the handoff) is abandoned: the shard is taken up again
+ * here, and the next members read tries anew.
  *
  * A send to another node's shard travels as RK_VMSG with the epoch the
  * sender believes in. The receiver takes it only if it owns the shard at
@@ -28,7 +54,9 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "act/cluster.h"
 #include "actor/actor.h"
@@ -36,12 +64,15 @@
 #include "cluster/remote.h"
 #include "virtual/virtual_int.h"
 
-enum { S_NONE, S_ASKING, S_MINE, S_THEIRS };
+enum { S_NONE, S_ASKING, S_MINE, S_THEIRS, S_DRAINING };
 
 /* Mail waiting for its shard's owner: a message not sent yet (m, with its
- * envelope encoded), or an envelope that came back stale (m NULL). */
+ * envelope encoded), an envelope of this node's that came back stale (m
+ * and from NULL), or one another node forwarded here while the shard was
+ * being handed off or confirmed (from: that node). */
 typedef struct wait {
   struct wait *next;
+  const char *from;
   act_msg_t *m;
   const act_remote_msg_t *rm;
   act_vreg_t *reg;
@@ -57,6 +88,7 @@ typedef struct cshard {
   uint64_t epoch;
   char owner[ACT_NAME_MAX + 1];
   uint64_t owner_inc;
+  int64_t drain_since;   /* S_DRAINING: when it began (ns) */
   wait_t *head, *tail;
 } cshard_t;
 
@@ -68,11 +100,20 @@ static void shards_init(void) {
 }
 
 /* The envelope's fixed head: kind, then the epoch and the ask id as the
- * codec's 8-byte u64s, so both can be filled in when it is (re)sent. */
+ * codec's 8-byte u64s, so both can be filled in when it is (re)sent; then
+ * the type's name, a tag byte and the key. The tag says what the key is
+ * and whether the envelope is a `stop` of the key (no message follows). */
 #define ENV_EPOCH 1
 #define ENV_ASK 9
+#define TAG_STR 1
+#define TAG_STOP 2
 
 static void on_claimed(uint32_t shard, const act_coord_result_t *r);
+static void refuse(const char *from, const uint8_t *p, size_t n);
+static void deliver_in(const char *from, act_reader_t *r, const act_virtual_type_t *vt, uint64_t h,
+                       const act_vkey_t *k, uint64_t epoch, uint64_t ask, bool stop);
+static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
+                      act_vkey_t *k, bool *stop);
 
 /* ---- sending ---------------------------------------------------------------- */
 
@@ -113,15 +154,15 @@ static void push_wait(cshard_t *c, wait_t *w) {
  * is delivered here, as if it had arrived. */
 static void deliver_env(uint64_t epoch, wait_t *w) {
   act_reader_t r = act_reader((const uint8_t *)w->env, (size_t)w->len);
-  uint8_t kind;
   uint64_t e, ask;
-  act_str_t *type;
-  uint8_t tag;
-  act_vkey_t k = {0};
-  if (!act__get_u8(&r, &kind) || !act__get_u64(&r, &e) || !act__get_u64(&r, &ask) ||
-      !act__get_str(&r, &type) || !act__get_u8(&r, &tag) ||
-      !(tag ? act__get_str(&r, &k.s) : act_decode(&r, &act_type_i64, &k.i)))
-    return;   /* it was encoded here: cannot happen */
+  const act_virtual_type_t *vt;
+  act_vkey_t k;
+  bool stop;
+  if (!read_head(&r, &e, &ask, &vt, &k, &stop)) return;   /* it was encoded here: cannot happen */
+  if (stop) {
+    act__vlocal_stop(NULL, w->reg, w->hash, &w->key);
+    return;
+  }
   act_future_t *f = NULL;
   act_actor_t *asker = NULL;
   if (ask && !act__ask_take(ask, &f, &asker)) return;   /* failed meanwhile */
@@ -132,13 +173,31 @@ static void deliver_env(uint64_t epoch, wait_t *w) {
   act__vlocal_send(NULL, w->reg, w->hash, &w->key, epoch, m);
 }
 
+/* Under c->mu, on the loop: an envelope another node forwarded goes to
+ * the activation here (the shard being this node's), or back to that
+ * node as stale, so that it resends it where the store now says. */
+static void settle_in(cshard_t *c, wait_t *w) {
+  if (c->state != S_MINE) {
+    refuse(w->from, (const uint8_t *)w->env, (size_t)w->len);
+    return;
+  }
+  act_reader_t r = act_reader((const uint8_t *)w->env, (size_t)w->len);
+  uint64_t epoch, ask;
+  const act_virtual_type_t *vt;
+  act_vkey_t k;
+  bool stop;
+  if (read_head(&r, &epoch, &ask, &vt, &k, &stop)) deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask, stop);
+}
+
 /* Under c->mu: what waited goes now that the owner is known. */
 static void flush(cshard_t *c, uint32_t shard) {
   wait_t *w = c->head;
   c->head = c->tail = NULL;
   while (w) {
     wait_t *next = w->next;
-    if (c->state == S_MINE) {
+    if (w->from && (c->state == S_MINE || c->state == S_THEIRS)) {
+      settle_in(c, w);
+    } else if (c->state == S_MINE) {
       if (w->m) act__vlocal_send(NULL, w->reg, w->hash, &w->key, c->epoch, w->m);
       else deliver_env(c->epoch, w);
     } else if (c->state == S_THEIRS) {
@@ -150,14 +209,22 @@ static void flush(cshard_t *c, uint32_t shard) {
   }
 }
 
+static int is_self(const act_coord_owner_t *o) {
+  uint64_t inc;
+  const char *me = act_cluster_self(&inc);
+  return me && o->incarnation == inc && strcmp(o->node, me) == 0;
+}
+
 static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
   cshard_t *c = &shards[shard];
   pthread_mutex_lock(&c->mu);
-  if (c->state == S_ASKING) {
+  if (c->state == S_ASKING && (r->status == ACT_COORD_OK || r->status == ACT_COORD_TAKEN)) {
+    /* OK names whom the claim was for; TAKEN the holder; either may be
+     * this node (a claim for another target that found it here). */
     c->epoch = r->epoch;
-    if (r->status == ACT_COORD_OK) {
+    if (is_self(&r->owner)) {
       c->state = S_MINE;
-    } else if (r->status == ACT_COORD_TAKEN) {
+    } else {
       c->state = S_THEIRS;
       snprintf(c->owner, sizeof c->owner, "%s", r->owner.node);
       c->owner_inc = r->owner.incarnation;
@@ -182,12 +249,12 @@ static void route(cshard_t *c, uint32_t shard, wait_t *w, int later) {
   }
 }
 
-static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k) {
+static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, const act_vkey_t *k, bool stop) {
   act__put_u8(b, (uint8_t)kind);
   act__put_u64(b, 0);   /* epoch */
   act__put_u64(b, 0);   /* ask */
   act__put_cstr(b, vt->type->name);
-  act__put_u8(b, k->s != NULL);
+  act__put_u8(b, (uint8_t)((k->s != NULL ? TAG_STR : 0) | (stop ? TAG_STOP : 0)));
   if (k->s) act_encode(b, &act_type_string, &k->s);
   else act_encode(b, &act_type_i64, &k->i);
 }
@@ -197,17 +264,16 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
   cshard_t *c = &shards[shard];
   pthread_mutex_lock(&c->mu);
-  int state = c->state;
-  uint64_t epoch = c->epoch;
-  pthread_mutex_unlock(&c->mu);
-  if (state == S_MINE) {   /* for good: a node never gives up a shard and lives on */
-    act__vlocal_send(cx, v->reg, v->hash, &v->key, epoch, m);
+  if (c->state == S_MINE) {   /* under the lock: a handoff may begin at any time */
+    act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
+    pthread_mutex_unlock(&c->mu);
     return;
   }
+  pthread_mutex_unlock(&c->mu);
   /* Encoded outside the lock: a message that cannot cross faults here. */
   act_buf_t b;
   act__env_begin(&b);
-  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key);
+  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, false);
   const act_remote_msg_t *rm;
   if (!act__env_put_msg(cx, &b, m, &rm)) return;
   wait_t *w = act_alloc(sizeof *w);
@@ -225,6 +291,28 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   pthread_mutex_unlock(&c->mu);
 }
 
+/* `stop(Cart[k])`: on the key's owner, behind what this node sent the key
+ * before it, like a message with no body. */
+void act__vcluster_stop(act_ctx_t *cx, vref_t *v) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  act_buf_t b;
+  act__env_begin(&b);
+  encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, true);
+  wait_t *w = act_alloc(sizeof *w);
+  w->reg = v->reg;
+  w->hash = v->hash;
+  w->key = v->key;
+  w->env = act_alloc_atomic((size_t)b.len);
+  memcpy(w->env, b.p, (size_t)b.len);
+  w->len = b.len;
+  pthread_mutex_lock(&c->mu);
+  if (c->state == S_MINE) act__vlocal_stop(cx, v->reg, v->hash, &v->key);
+  else route(c, shard, w, 0);
+  pthread_mutex_unlock(&c->mu);
+}
+
 /* ---- what arrives (on the cluster's loop thread) ---------------------------- */
 
 static void refuse(const char *from, const uint8_t *p, size_t n) {
@@ -237,18 +325,19 @@ static void refuse(const char *from, const uint8_t *p, size_t n) {
 
 /* The head of an RK_VMSG: false if malformed (r->err says why). */
 static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
-                      act_vkey_t *k) {
+                      act_vkey_t *k, bool *stop) {
   uint8_t kind, tag;
   act_str_t *type;
   memset(k, 0, sizeof *k);
   if (!act__get_u8(r, &kind) || !act__get_u64(r, epoch) || !act__get_u64(r, ask) ||
       !act__get_str(r, &type) || !act__get_u8(r, &tag))
     return false;
-  if (kind != RK_VMSG || tag > 1) {
+  if (kind != RK_VMSG || tag > (TAG_STR | TAG_STOP)) {
     r->err = "not a message to a virtual actor";
     return false;
   }
-  if (!(tag ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
+  *stop = (tag & TAG_STOP) != 0;
+  if (!((tag & TAG_STR) ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
   *vt = act__vtype_by_name(type->data, (size_t)type->len);
   if (*vt == NULL) {
     r->err = "no virtual actor type of that name";
@@ -257,29 +346,65 @@ static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act
   return true;
 }
 
+/* Under c->mu: an envelope from another node, r past its head, to the
+ * activation of its key here. */
+static void deliver_in(const char *from, act_reader_t *r, const act_virtual_type_t *vt, uint64_t h,
+                       const act_vkey_t *k, uint64_t epoch, uint64_t ask, bool stop) {
+  if (stop) {
+    act__vlocal_stop(NULL, act__vreg_of(vt), h, k);
+    return;
+  }
+  act_msg_t *m = act__env_get_msg(from, r, ask);
+  if (m) act__vlocal_send(NULL, act__vreg_of(vt), h, k, epoch, m);
+}
+
+/* Under c->mu: an envelope from another node waits here, whole. */
+static void hold_in(cshard_t *c, const char *from, uint64_t h, const uint8_t *p, size_t n) {
+  wait_t *w = act_alloc(sizeof *w);
+  size_t fl = strlen(from) + 1;
+  char *f = act_alloc_atomic(fl);
+  memcpy(f, from, fl);
+  w->from = f;
+  w->hash = h;
+  w->env = act_alloc_atomic(n);
+  memcpy(w->env, p, n);
+  w->len = (int64_t)n;
+  push_wait(c, w);
+}
+
 static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   act_reader_t r = act_reader(p, n);
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+  bool stop;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
     act__log_drop(from, "a message to a virtual actor", r.err);
     return;
   }
   uint64_t h = act__vkey_hash(&k);
-  cshard_t *c = &shards[h & (ACT_VSHARDS - 1)];
-  pthread_mutex_lock(&c->mu);
+  uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
   /* A stopping node activates nothing more: its shards go with its lease;
    * nor does one whose lease is about to end (paused past it, say). */
-  int mine = c->state == S_MINE && c->epoch == epoch && !act__stop_signal() && !atomic_load(&act__vclosed) &&
-             act__shard_lease_ok();
-  pthread_mutex_unlock(&c->mu);
-  if (!mine) {
+  int live = !act__stop_signal() && !atomic_load(&act__vclosed) && act__shard_lease_ok();
+  pthread_mutex_lock(&c->mu);
+  if (live && c->state == S_MINE && c->epoch == epoch) {
+    deliver_in(from, &r, vt, h, &k, epoch, ask, stop);   /* under the lock: no handoff meanwhile */
+  } else if (live && c->state == S_DRAINING && c->epoch == epoch) {
+    hold_in(c, from, h, p, n);   /* settled when the handoff is */
+  } else if (live && epoch > c->epoch && c->state != S_MINE && c->state != S_DRAINING) {
+    /* The sender knows of an epoch this node has not seen: most likely a
+     * claim made for it by another node. The store says. */
+    hold_in(c, from, h, p, n);
+    if (c->state != S_ASKING) {
+      c->state = S_ASKING;
+      act__shard_claim(shard, on_claimed, 0);
+    }
+  } else {
     refuse(from, p, n);
-    return;
   }
-  act_msg_t *m = act__env_get_msg(from, &r, ask);
-  if (m) act__vlocal_send(NULL, act__vreg_of(vt), h, &k, epoch, m);
+  pthread_mutex_unlock(&c->mu);
 }
 
 static void on_stale(const char *from, const uint8_t *p, size_t n) {
@@ -287,7 +412,8 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  if (!read_head(&r, &epoch, &ask, &vt, &k)) {
+  bool stop;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
     act__log_drop(from, "a refused message to a virtual actor", r.err);
     return;
   }
@@ -300,6 +426,7 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   w->len = (int64_t)n;
   uint32_t shard = (uint32_t)(w->hash & (ACT_VSHARDS - 1));
   cshard_t *c = &shards[shard];
+  w->from = NULL;
   pthread_mutex_lock(&c->mu);
   /* What this node believed when it sent is wrong: ask the store again
    * (unless an answer newer than that belief came meanwhile). */
@@ -313,4 +440,137 @@ void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n
   pthread_once(&shards_once, shards_init);
   if (kind == RK_VMSG) on_vmsg(from, p, n);
   else if (n > 1) on_stale(from, p + 1, n - 1);
+}
+
+/* ---- spreading and handoff (the members read on the loop thread) ------------ */
+
+typedef struct cand {
+  char node[ACT_NAME_MAX + 1];
+  uint64_t inc;
+  uint64_t seed;   /* a hash of the name: the same on every node */
+} cand_t;
+
+/* The candidates of the last members read; the loop thread's alone. */
+static cand_t *cands;
+static size_t ncands, capcands;
+
+static uint64_t mix64(uint64_t h) {
+  h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
+}
+
+static uint64_t name_seed(const char *s) {
+  uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a, then mixed */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+  return mix64(h);
+}
+
+/* Rendezvous: the candidate that scores highest for the shard (ties, which
+ * need equal 64-bit scores, to the smaller name); NULL without any. */
+static const cand_t *target_of(uint32_t shard) {
+  const cand_t *best = NULL;
+  uint64_t top = 0;
+  for (size_t i = 0; i < ncands; i++) {
+    uint64_t sc = mix64(cands[i].seed ^ ((uint64_t)shard + 1) * 0x9e3779b97f4a7c15ull);
+    if (best == NULL || sc > top || (sc == top && strcmp(cands[i].node, best->node) < 0))
+      best = &cands[i], top = sc;
+  }
+  return best;
+}
+
+void act__vshard_claimant(uint32_t shard, act_coord_owner_t *o) {
+  const cand_t *t = shard < ACT_VSHARDS ? target_of(shard) : NULL;
+  if (t == NULL) return;   /* no members read yet: for this node, as o says */
+  snprintf(o->node, sizeof o->node, "%s", t->node);
+  o->incarnation = t->inc;
+}
+
+/* virtual.c, from its sweeper: the shard has no activation left here. */
+void act__vshard_drained(uint32_t shard) {
+  cshard_t *c = &shards[shard];
+  pthread_mutex_lock(&c->mu);
+  if (c->state == S_DRAINING) {
+    c->state = S_ASKING;   /* its mail keeps waiting, for the claim's answer */
+    if (act__shard_handoff(shard, on_claimed) != 0) {
+      /* No store any more: this node is leaving, and its lease's end frees
+       * the shard. What other nodes forwarded goes back to them now, to
+       * reach the next owner; its own mail ends with it. */
+      c->state = S_NONE;
+      wait_t *w = c->head;
+      c->head = c->tail = NULL;
+      for (; w; w = w->next)
+        if (w->from) refuse(w->from, (const uint8_t *)w->env, (size_t)w->len);
+    }
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_ms) {
+  pthread_once(&shards_once, shards_init);
+  uint64_t myinc;
+  const char *me = act_cluster_self(&myinc);
+  if (me == NULL) return;
+  if (n > capcands) {
+    cand_t *p = realloc(cands, n * sizeof *p);
+    if (p == NULL) return;   /* the next read tries again */
+    cands = p;
+    capcands = n;
+  }
+  ncands = 0;
+  int self_in = 0;
+  for (size_t i = 0; i < n; i++) {
+    int self = m[i].incarnation == myinc && strcmp(m[i].node, me) == 0;
+    /* Only nodes mail can reach: one not connected yet gets nothing yet. */
+    if (!self && act_cluster_incarnation(m[i].node) != m[i].incarnation) continue;
+    self_in |= self;
+    cand_t *c = &cands[ncands++];
+    snprintf(c->node, sizeof c->node, "%s", m[i].node);
+    c->inc = m[i].incarnation;
+    c->seed = name_seed(m[i].node);
+  }
+  if (!self_in) {   /* not (or no longer) a member: claims stay this node's own */
+    ncands = 0;
+    return;
+  }
+  int64_t now = act_now(), give_up = 2 * lease_ms * INT64_C(1000000);
+  int ending = act__stop_signal() || atomic_load(&act__vclosed);
+  for (uint32_t i = 0; i < ACT_VSHARDS; i++) {
+    const cand_t *t = target_of(i);
+    int elsewhere = !(t->inc == myinc && strcmp(t->node, me) == 0);
+    cshard_t *c = &shards[i];
+    pthread_mutex_lock(&c->mu);
+    if (c->state == S_MINE && elsewhere && !ending) {
+      c->state = S_DRAINING;
+      c->drain_since = now;
+      if (act__vshard_drain(i, 1)) {   /* nothing active: hand it off now */
+        c->state = S_ASKING;
+        act__shard_handoff(i, on_claimed);
+      }
+    } else if (c->state == S_DRAINING && (!elsewhere || now - c->drain_since > give_up)) {
+      c->state = S_MINE;   /* still this node's in the store: take it up again */
+      act__vshard_drain(i, 0);
+      flush(c, i);
+    }
+    pthread_mutex_unlock(&c->mu);
+  }
+}
+
+/* ---- the lease before each message (workers) ----------------------------------- */
+
+_Atomic int64_t act__vlease_fence_at;
+
+/* An activation's next message runs only while the lease outlasts its
+ * guard. A process paused past it (SIGSTOP, a swap storm) finds on waking
+ * that the time has passed: the worker waits here until a renewal moves
+ * the time on (the lease was still good in the store) or the fence, due
+ * at that very time on the loop, ends the process; either way the message
+ * never runs without the lease. */
+void act__vlease_wait(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  if (rt == NULL || rt->vnode == NULL) return;
+  while (act_now() >= atomic_load_explicit(&act__vlease_fence_at, memory_order_acquire)) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
 }

@@ -378,12 +378,18 @@ void act__vlocal_send(act_ctx_t *cx, reg_t *r, uint64_t h, const act_vkey_t *k, 
 }
 
 /* `stop` on a reference stops the key's activation, if it has one; the
- * next message activates the key again. */
+ * next message activates the key again. In a cluster the activation is
+ * wherever the key's shard is: vcluster.c takes the stop there. */
 void act__virtual_stop(act_ctx_t *cx, act_actor_t *ref) {
   vref_t *v = (vref_t *)ref;
-  shard_t *s = &v->reg->shards[v->hash & (NSHARDS - 1)];
+  if (act_cluster_running()) act__vcluster_stop(cx, v);
+  else act__vlocal_stop(cx, v->reg, v->hash, &v->key);
+}
+
+void act__vlocal_stop(act_ctx_t *cx, reg_t *r, uint64_t h, const act_vkey_t *k) {
+  shard_t *s = &r->shards[h & (NSHARDS - 1)];
   pthread_mutex_lock(&s->mu);
-  vnode_t **p = slot(s, v->hash, &v->key);
+  vnode_t **p = slot(s, h, k);
   act_actor_t *a = p && *p && !(*p)->ending ? (*p)->live : NULL;
   if (a) (*p)->ending = 1;
   pthread_mutex_unlock(&s->mu);
@@ -516,19 +522,68 @@ static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* ---- draining a shard for its handoff (vcluster.c) ---------------------------- */
+
+static _Atomic uint64_t draining;   /* bit i: shard i is being handed off */
+#define DRAIN_EVERY_NS 5000000      /* how often a draining shard is looked at */
+
+int act__vshard_drain(uint32_t shard, int on) {
+  uint64_t bit = UINT64_C(1) << shard;
+  pthread_mutex_lock(&regs_mu);
+  int none = regs == NULL;   /* no registry, so no activation */
+  if (on && !none) atomic_fetch_or(&draining, bit);
+  else atomic_fetch_and(&draining, ~bit);
+  pthread_cond_signal(&sweep_cv);
+  pthread_mutex_unlock(&regs_mu);
+  return on && none;
+}
+
+/* The sweeper's look at one draining shard: each activation in it that is
+ * not ending yet is asked to passivate (again, if it refused: it had mail
+ * queued or was suspended); true when none is left in any registry. No
+ * new one can start meanwhile: vcluster.c sends nothing here while the
+ * shard drains, and mail that came while one ended restarts it only to
+ * be asked again. */
+static int drain_shard(reg_t *list, uint32_t i) {
+  int left = 0;
+  for (reg_t *r = list; r; r = r->next_reg) {
+    shard_t *s = &r->shards[i];
+    pthread_mutex_lock(&s->mu);
+    left += (int)s->n;
+    for (uint32_t b = 0; b < s->cap; b++)
+      for (vnode_t *n = s->tab[b]; n; n = n->next)
+        if (!n->ending && !n->asked &&
+            !(atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING))) {
+          n->asked = 1;
+          act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, 0);
+        }
+    pthread_mutex_unlock(&s->mu);
+  }
+  return left == 0;
+}
+
+static void drain_all(reg_t *list) {
+  uint64_t m = atomic_load(&draining);
+  for (uint32_t i = 0; m; i++, m >>= 1)
+    if ((m & 1) && drain_shard(list, i) && (atomic_fetch_and(&draining, ~(UINT64_C(1) << i)) & (UINT64_C(1) << i)))
+      act__vshard_drained(i);
+}
+
 static void *sweeper(void *arg) {
   (void)arg;
   for (;;) {
     pthread_mutex_lock(&regs_mu);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ns = ts.tv_nsec + sweep_ns;
+    int64_t wait = atomic_load(&draining) && sweep_ns > DRAIN_EVERY_NS ? DRAIN_EVERY_NS : sweep_ns;
+    int64_t ns = ts.tv_nsec + wait;
     ts.tv_sec += (time_t)(ns / 1000000000);
     ts.tv_nsec = (long)(ns % 1000000000);
     pthread_cond_timedwait(&sweep_cv, &regs_mu, &ts);
     reg_t *list = regs;
     pthread_mutex_unlock(&regs_mu);
     int64_t now = act_now();
+    drain_all(list);
     for (reg_t *r = list; r; r = r->next_reg)
       for (int i = 0; i < NSHARDS; i++) sweep_shard(&r->shards[i], r->passivate_ns, now);
   }

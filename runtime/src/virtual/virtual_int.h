@@ -32,5 +32,16 @@ void act__vlocal_send(act_ctx_t *cx, act_vreg_t *r, uint64_t h, const act_vkey_t
                       act_msg_t *m);
 /* A send on a node of a cluster: to the owner of the key's shard. */
 void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m);
+/* `stop` of a key: of its activation on this node, if any (vlocal); on a
+ * node of a cluster, taken to the owner of the key's shard first. */
+void act__vlocal_stop(act_ctx_t *cx, act_vreg_t *r, uint64_t h, const act_vkey_t *k);
+void act__vcluster_stop(act_ctx_t *cx, vref_t *v);
+
+/* Handoff (vcluster.c asks, virtual.c's sweeper does it): while on, the
+ * shard's activations are asked to passivate until none is left, then
+ * act__vshard_drained(shard) is called, from the sweeper's thread. 1 (and
+ * no call) when this node has no activation of any type to drain. */
+int act__vshard_drain(uint32_t shard, int on);
+void act__vshard_drained(uint32_t shard);
 
 #endif
