@@ -153,9 +153,9 @@ void act__put_u64(act_buf_t *b, uint64_t x) {
   uint64_t le = htole64(x);
   act_buf_put(b, (const char *)&le, 8);
 }
-void act__put_aid(act_buf_t *b, act_aid_t id) {
-  act__put_u64(b, id.creator);
-  act__put_u64(b, id.serial);
+void act__put_aid(act_buf_t *b, act_aid_t id) {   /* two u64s, in one put */
+  uint64_t le[2] = {htole64(id.creator), htole64(id.serial)};
+  act_buf_put(b, (const char *)le, sizeof le);
 }
 void act__put_cstr(act_buf_t *b, const char *s) {   /* as a string, without making one */
   size_t n = strlen(s);
