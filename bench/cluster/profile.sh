@@ -21,15 +21,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 . "$root/tests/cluster/netns.sh"
 netns_skip_unless_able cluster_profile || exit 0
-D=$(mktemp -d)
-SINK=
-cleanup() {
-  [ -n "$SINK" ] && kill -INT "$SINK" 2>/dev/null
-  wait 2>/dev/null || true
-  netns_down
-  rm -rf "$D"
-}
-trap cleanup EXIT
+harness_begin   # $D; on exit what is left of the nodes is killed, the namespaces go
 netns_up 2
 "$actorc" build "$here/cluster.act" -o "$D/bench"
 make_cookie "$D/cookie"
@@ -47,6 +39,7 @@ opts=(--act-cookie-file "$D/cookie" --act-seeds 10.77.0.1:7500,10.77.0.2:7500 --
 ip netns exec "${NS_PREFIX}2" $(wrap n2) "$D/bench" serve --act-node n2@10.77.0.2:7500 "${opts[@]}" \
   2>"$out/n2.err" &
 SINK=$!
+PIDS+=("$SINK")
 in_ns 1 $(wrap n1) "$D/bench" "$small" "$big" "$asks" --act-node n1@10.77.0.1:7500 "${opts[@]}" \
   2>"$out/n1.err"
 sleep 1
@@ -54,4 +47,3 @@ sleep 1
 if [ "$tool" = strace ]; then pkill -INT -P "$SINK" 2>/dev/null || true; fi
 kill -INT "$SINK" 2>/dev/null || true
 wait "$SINK" 2>/dev/null || true
-SINK=

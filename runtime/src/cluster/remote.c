@@ -171,27 +171,25 @@ static void put_u32(act_buf_t *b, uint32_t x) {
   uint32_t le = htole32(x);
   act_buf_put(b, (const char *)&le, 4);
 }
-static bool get_u32(act_reader_t *r, uint32_t *x) {
-  if (r->end - r->p < 4) return act_decode(r, &act_type_u32, x);
-  uint32_t v;
-  memcpy(&v, r->p, 4);
-  r->p += 4;
-  *x = le32toh(v);
+/* A u32 or u64 (n bytes) in the codec's layout; short input gets the
+ * codec's own error. */
+static bool get_fixed(act_reader_t *r, void *x, size_t n, const act_type_t *t) {
+  if ((size_t)(r->end - r->p) < n) return act_decode(r, t, x);
+  uint64_t v = 0;
+  memcpy(&v, r->p, n);   /* the low n bytes of a little-endian u64 */
+  v = le64toh(v);
+  r->p += n;
+  if (n == 4) *(uint32_t *)x = (uint32_t)v;
+  else *(uint64_t *)x = v;
   return true;
 }
+static bool get_u32(act_reader_t *r, uint32_t *x) { return get_fixed(r, x, 4, &act_type_u32); }
 bool act__get_u8(act_reader_t *r, uint8_t *x) {
-  if (r->end - r->p < 1) return act_decode(r, &act_type_u8, x);   /* the codec's error */
+  if (r->end - r->p < 1) return act_decode(r, &act_type_u8, x);
   *x = *r->p++;
   return true;
 }
-bool act__get_u64(act_reader_t *r, uint64_t *x) {
-  if (r->end - r->p < 8) return act_decode(r, &act_type_u64, x);
-  uint64_t v;
-  memcpy(&v, r->p, 8);
-  r->p += 8;
-  *x = le64toh(v);
-  return true;
-}
+bool act__get_u64(act_reader_t *r, uint64_t *x) { return get_fixed(r, x, 8, &act_type_u64); }
 bool act__get_aid(act_reader_t *r, act_aid_t *id) {
   return act__get_u64(r, &id->creator) && act__get_u64(r, &id->serial);
 }
