@@ -1,6 +1,6 @@
 /* conn.c: one connection between two nodes — TCP on the node's libuv
- * loop, TLS 1.3 through memory BIOs (OpenSSL never touches the socket),
- * and frames inside.
+ * loop, TLS 1.3 through tlsio.c's BIO (OpenSSL never touches the
+ * socket), and frames inside.
  *
  * Nothing a peer sends is decoded before both the TLS handshake and our
  * check of its hello have passed: until then only HELLO (and REFUSE) may
@@ -528,7 +528,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     return;
   }
   advance(c);
-  /* What TLS left (a partial record) lives on past libuv's buffer. */
+  /* What TLS did not read (the connection stopped reading mid-way)
+   * outlives libuv's buffer; a partial record TLS keeps itself. */
   if (act__tlsio_keep(&c->io) != 0 && c->state != C_CLOSING) {
     close_now(c);
     return;
