@@ -1,5 +1,6 @@
 # Clustering (runtime/src/cluster, docs/cluster.md).
 #  cluster_wire   Criterion: frames, fragments, hello, peer list, phi detector
+#  cluster_tlsio  Criterion: TLS over tlsio.c's BIO, ciphertext in awkward pieces
 #  cluster_netns  real processes: 3 nodes in network namespaces joined by a
 #                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
 #                 `ip netns`; otherwise skipped with one line)
@@ -70,8 +71,13 @@ if(TARGET PkgConfig::CRITERION)
   target_link_libraries(test_cluster_wire PRIVATE act PkgConfig::CRITERION m)
   add_test(NAME cluster_wire COMMAND test_cluster_wire)
   set_tests_properties(cluster_wire PROPERTIES LABELS cluster)
+  add_executable(test_cluster_tlsio ${CMAKE_CURRENT_LIST_DIR}/tlsio.c)
+  target_include_directories(test_cluster_tlsio PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
+  target_link_libraries(test_cluster_tlsio PRIVATE act PkgConfig::CRITERION)
+  add_test(NAME cluster_tlsio COMMAND test_cluster_tlsio)
+  set_tests_properties(cluster_tlsio PROPERTIES LABELS cluster)
 else()
-  act_test_left_out("cluster_wire" "Criterion (libcriterion-dev)")
+  act_test_left_out("cluster_wire, cluster_tlsio" "Criterion (libcriterion-dev)")
 endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_coord ${CMAKE_CURRENT_LIST_DIR}/coord_tck.c)

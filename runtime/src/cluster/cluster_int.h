@@ -20,6 +20,28 @@ void act__tls_free(act_tls_t *t);
 /* The first OpenSSL error in the thread's queue as text (and clears it). */
 const char *act__tls_error(char *buf, size_t cap);
 
+/* ---- tlsio.c: the bytes under a connection's TLS ---- */
+typedef struct act_tlsio {
+  const uint8_t *in;           /* ciphertext received, not yet read by TLS */
+  size_t in_len;
+  int in_carry;                /* in points into carry */
+  uint8_t *carry;              /* what TLS left unread, kept for the next read */
+  size_t carry_len, carry_cap;
+  uint8_t *out;                /* records TLS wrote, not yet given to libuv */
+  size_t out_len, out_cap;
+} act_tlsio_t;
+/* One BIO for both directions over io (which must outlive it); NULL
+ * without memory. */
+BIO *act__tlsio_bio(act_tlsio_t *io);
+/* Bytes just received, for TLS to read (p must stay valid until
+ * act__tlsio_keep); -1 when too much waits unread. */
+int act__tlsio_feed(act_tlsio_t *io, const uint8_t *p, size_t n);
+/* After TLS has read what it could: keeps the rest; -1 without memory. */
+int act__tlsio_keep(act_tlsio_t *io);
+/* The records written so far, handed over (malloc'd, free it); NULL if none. */
+uint8_t *act__tlsio_take(act_tlsio_t *io, size_t *n);
+void act__tlsio_free(act_tlsio_t *io);
+
 /* ---- node.c: faults the tests inject into an otherwise honest node ---- */
 typedef struct act_cluster_faults {
   uint16_t version;   /* nonzero: claim this protocol version in hellos */
@@ -43,7 +65,7 @@ enum { C_CONNECTING, C_TLS, C_HELLO, C_UP, C_CLOSING };
 typedef struct act_outmsg {   /* a message being sent in fragments */
   struct act_outmsg *next;
   size_t len, off, end;         /* message bytes; data[off..end) is still to go */
-  int batch;                    /* data holds records (a 4-byte length, a message) */
+  int batch;                    /* data holds whole frames, one message each */
   const uint8_t *data;          /* inside block */
   void *block;                  /* malloc'd; freed once the message is sent or dropped */
 } act_outmsg_t;
@@ -54,7 +76,7 @@ typedef struct act_conn {
   act_node_t *node;
   struct act_conn *next;          /* in node->conns */
   SSL *ssl;
-  BIO *rbio, *wbio;               /* memory BIOs: network -> TLS, TLS -> network */
+  act_tlsio_t io;                 /* TLS's bytes: network -> TLS, TLS -> network (tlsio.c) */
   int state, outgoing, kind;
   int64_t deadline;               /* the handshake must be over by then */
   struct sockaddr_storage sa;     /* the other end */
@@ -87,12 +109,10 @@ void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n);
  * the loop no copy. */
 int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block);
 void act__conn_flush(act_conn_t *c);
-/* Small messages as records (a 4-byte length in host order, then the
- * message; `used` bytes in all, `bytes` of messages), queued as one: the
- * connection takes block over. For when act__conn_backlog says that
- * messages would queue anyway. */
-int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes);
-int act__conn_backlog(const act_conn_t *c);
+/* Small messages already framed (ACT_FR_MSG frames of one message each;
+ * `used` bytes in all, `bytes` of messages; a few tens of KB at most),
+ * staged or queued as one: the connection takes block over. */
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *frames, size_t used, size_t bytes);
 /* Queued fragments onward, as far as this turn's share allows. */
 void act__conn_pump(act_conn_t *c);
 /* Reading again after a turn's share (the node's wake calls it). */

@@ -1,6 +1,6 @@
 /* conn.c: one connection between two nodes — TCP on the node's libuv
- * loop, TLS 1.3 through memory BIOs (OpenSSL never touches the socket),
- * and frames inside.
+ * loop, TLS 1.3 through tlsio.c's BIO (OpenSSL never touches the
+ * socket), and frames inside.
  *
  * Nothing a peer sends is decoded before both the TLS handshake and our
  * check of its hello have passed: until then only HELLO (and REFUSE) may
@@ -58,14 +58,12 @@ act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind) {
   if (c == NULL) return NULL;
   c->in = malloc(INCAP);
   c->ssl = act__tls_ssl(act__node_tls(n), !outgoing);
-  c->rbio = BIO_new(BIO_s_mem());
-  c->wbio = BIO_new(BIO_s_mem());
-  if (c->in == NULL || c->ssl == NULL || c->rbio == NULL || c->wbio == NULL) {
-    BIO_free(c->rbio), BIO_free(c->wbio), SSL_free(c->ssl), free(c->in), free(c);
+  BIO *io = act__tlsio_bio(&c->io);
+  if (c->in == NULL || c->ssl == NULL || io == NULL) {
+    BIO_free(io), SSL_free(c->ssl), free(c->in), free(c);
     return NULL;
   }
-  BIO_set_mem_eof_return(c->rbio, -1);   /* empty means "wait", not EOF */
-  SSL_set_bio(c->ssl, c->rbio, c->wbio);
+  SSL_set_bio(c->ssl, io, io);   /* one reference, taken over by the SSL */
   c->node = n;
   c->outgoing = outgoing;
   c->kind = kind;
@@ -89,7 +87,8 @@ static void on_closed(uv_handle_t *h) {
   act__node_dropped(c, dropped);   /* no longer waiting either */
   free(c->stage);
   act_reasm_free(&c->reasm);
-  SSL_free(c->ssl);   /* frees both BIOs */
+  SSL_free(c->ssl);   /* frees the BIO */
+  act__tlsio_free(&c->io);
   free(c->in);
   free(c);
 }
@@ -104,7 +103,7 @@ static void close_now(act_conn_t *c) {
 typedef struct wreq {
   uv_write_t req;
   act_conn_t *conn;
-  char data[];
+  uint8_t *data;   /* the records, taken from c->io */
 } wreq_t;
 
 static void pump(act_conn_t *c);
@@ -112,6 +111,7 @@ static void pump(act_conn_t *c);
 static void on_written(uv_write_t *req, int status) {
   wreq_t *w = (wreq_t *)req;
   act_conn_t *c = w->conn;
+  free(w->data);
   free(w);
   if (status < 0) {
     if (status != UV_ECANCELED) close_now(c);
@@ -134,53 +134,70 @@ static int seal(act_conn_t *c) {
   return 0;
 }
 
-/* Hands what TLS produced to libuv. */
+/* Hands what TLS produced to libuv, in one write: the buffer itself,
+ * which the write owns until it is done. */
 static void flush(act_conn_t *c) {
   if (c->state == C_CLOSING) return;
   if (seal(c) != 0) {
     close_now(c);
     return;
   }
+  if (c->io.out_len == 0) return;
+  wreq_t *w = malloc(sizeof *w);
+  if (w == NULL) {
+    close_now(c);
+    return;
+  }
   size_t n;
-  while ((n = BIO_ctrl_pending(c->wbio)) > 0) {
-    wreq_t *w = malloc(sizeof *w + n);
-    if (w == NULL) {
-      close_now(c);
-      return;
-    }
-    int got = BIO_read(c->wbio, w->data, (int)n);
-    if (got <= 0) {
-      free(w);
-      return;
-    }
-    w->conn = c;
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)got);
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
-      free(w);
-      close_now(c);
-      return;
-    }
+  w->data = act__tlsio_take(&c->io, &n);
+  w->conn = c;
+  uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+    free(w->data);
+    free(w);
+    close_now(c);
   }
 }
 
-static void put_frame(act_conn_t *c, uint8_t type, uint8_t flags, const void *p, size_t n) {
-  if (c->state == C_CLOSING) return;
-  size_t need = c->stage_len + ACT_FRAME_HEADER + n;
+/* Room for n more bytes in the stage; NULL (the connection closed) if
+ * there is none. */
+static uint8_t *stage_room(act_conn_t *c, size_t n) {
+  if (c->state == C_CLOSING) return NULL;
+  size_t need = c->stage_len + n;
   if (need > c->stage_cap) {
     size_t cap = c->stage_cap ? c->stage_cap : 4 * STAGE_SEAL;
     while (cap < need) cap *= 2;
     uint8_t *s = realloc(c->stage, cap);
     if (s == NULL) {
       close_now(c);
-      return;
+      return NULL;
     }
     c->stage = s;
     c->stage_cap = cap;
   }
-  act_frame_header(c->stage + c->stage_len, type, flags, (uint32_t)n);
-  if (n) memcpy(c->stage + c->stage_len + ACT_FRAME_HEADER, p, n);
+  uint8_t *at = c->stage + c->stage_len;
   c->stage_len = need;
+  return at;
+}
+
+static void staged(act_conn_t *c) {
   if (c->stage_len >= STAGE_SEAL && seal(c) != 0) close_now(c);
+}
+
+static void put_frame(act_conn_t *c, uint8_t type, uint8_t flags, const void *p, size_t n) {
+  uint8_t *at = stage_room(c, ACT_FRAME_HEADER + n);
+  if (at == NULL) return;
+  act_frame_header(at, type, flags, (uint32_t)n);
+  if (n) memcpy(at + ACT_FRAME_HEADER, p, n);
+  staged(c);
+}
+
+/* Whole frames, framed already by the sending thread (node.c's batches). */
+static void put_frames(act_conn_t *c, const uint8_t *p, size_t n) {
+  uint8_t *at = stage_room(c, n);
+  if (at == NULL) return;
+  memcpy(at, p, n);
+  staged(c);
 }
 
 void act__conn_flush(act_conn_t *c) { flush(c); }
@@ -204,12 +221,11 @@ static void this_turn(act_conn_t *c) {
 /* The next of m's messages whole, or the next fragment of its one
  * message; returns the bytes it put. */
 static size_t put_next(act_conn_t *c, act_outmsg_t *m) {
-  if (m->batch) {   /* records: a 4-byte length, then the message */
-    uint32_t k;
-    memcpy(&k, m->data + m->off, 4);
-    put_frame(c, ACT_FR_MSG, 0, m->data + m->off + 4, k);
-    m->off += 4 + (size_t)k;
-    act__node_sent(c, k);
+  if (m->batch) {   /* frames, at most a batch's worth: all at once */
+    size_t k = m->end - m->off;
+    put_frames(c, m->data + m->off, k);
+    m->off = m->end;
+    act__node_sent(c, m->len);
     return k;
   }
   size_t k = m->len - m->off;
@@ -292,11 +308,17 @@ int act__conn_message(act_conn_t *c, const void *p, size_t n, void *block) {
   return 0;
 }
 
-int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used, size_t bytes) {
+int act__conn_batch(act_conn_t *c, void *block, const uint8_t *frames, size_t used, size_t bytes) {
   if (c->state != C_UP) {
     act__node_sent(c, bytes);   /* dropped, as in act__conn_message */
     free(block);
     return -1;
+  }
+  if (c->out_head == NULL && c->tcp.write_queue_size < WRITE_HIGH) {   /* nothing ahead */
+    put_frames(c, frames, used);
+    act__node_sent(c, bytes);
+    free(block);
+    return 0;
   }
   act_outmsg_t *m = malloc(sizeof *m);
   if (m == NULL) {
@@ -309,14 +331,10 @@ int act__conn_batch(act_conn_t *c, void *block, const uint8_t *recs, size_t used
   m->end = used;
   m->off = 0;
   m->batch = 1;
-  m->data = recs;
+  m->data = frames;
   m->block = block;
   queue_out(c, m);
   return 0;
-}
-
-int act__conn_backlog(const act_conn_t *c) {
-  return c->out_head != NULL || c->tcp.write_queue_size >= WRITE_HIGH;
 }
 
 static void after_shutdown(uv_shutdown_t *sd, int status) {
@@ -503,11 +521,19 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     return;
   }
   if (n == 0) return;
-  if (BIO_write(c->rbio, b->base, (int)n) != n) {
+  if (act__tlsio_feed(&c->io, (const uint8_t *)b->base, (size_t)n) != 0) {
+    act__logf("act: cluster: connection with %s dropped: too much data TLS could not read\n",
+              c->remote);
     close_now(c);
     return;
   }
   advance(c);
+  /* What TLS did not read (the connection stopped reading mid-way)
+   * outlives libuv's buffer; a partial record TLS keeps itself. */
+  if (act__tlsio_keep(&c->io) != 0 && c->state != C_CLOSING) {
+    close_now(c);
+    return;
+  }
   this_turn(c);
   c->turn_read += (size_t)n;
   if (c->turn_read >= TURN_MAX && c->state != C_CLOSING && !c->read_paused) {

@@ -41,10 +41,12 @@
 act_cluster_faults_t act__cluster_faults;
 
 /* act_cluster_send from other threads. Small messages to one node share
- * a block (a batch: each is a 4-byte length, then its bytes), so a burst
- * of tells costs one allocation per BATCH_CAP bytes, not one per message;
- * a larger message has a block of its own, which its connection takes
- * over without a copy. One list keeps the order in which they were sent. */
+ * a block (a batch), framed by the sending thread as they will cross (a
+ * frame header, then the message), so a burst of tells costs one
+ * allocation per BATCH_CAP bytes, not one per message, and the loop thread
+ * hands the whole block to TLS in one piece instead of framing each; a
+ * larger message has a block of its own, which its connection takes over
+ * without a copy. One list keeps the order in which they were sent. */
 #define BATCH_MAX (4u * 1024u)   /* messages up to this size are batched */
 #define BATCH_CAP (64u * 1024u)
 typedef struct outbox {
@@ -275,25 +277,12 @@ static void dial(act_node_t *n, const struct sockaddr_storage *sa, int kind) {
 
 /* ---- what the connections report ------------------------------------- */
 
-/* o's messages to c, in order; o is the connection's or freed after. */
+/* o's messages to c, in order; the connection takes o over. */
 static void deliver(act_conn_t *c, outbox_t *o) {
-  if (o->cap == 0) {
+  if (o->cap == 0)
     act__conn_message(c, o->data, o->len, o);
-    return;
-  }
-  size_t at = 0, left = o->len;
-  while (at + 4 <= o->used) {
-    if (act__conn_backlog(c)) {   /* the rest would queue one by one: queue it as one */
-      act__conn_batch(c, o, o->data + at, o->used - at, left);
-      return;
-    }
-    uint32_t k;
-    memcpy(&k, o->data + at, 4);
-    act__conn_message(c, o->data + at + 4, k, NULL);
-    at += 4 + (size_t)k;
-    left -= k;
-  }
-  free(o);
+  else
+    act__conn_batch(c, o, o->data, o->used, o->len);
 }
 
 void act__node_hello(act_conn_t *c) {
@@ -618,7 +607,9 @@ static void on_wake(uv_async_t *a) {
     /* what an earlier turn left (act__node_more) */
     if (c->out_head) act__conn_pump(c);
     act__conn_resume(c);
-    if (c->stage_len) act__conn_flush(c);
+    /* Staged frames, and records sealed already when the stage filled
+     * (a batch fills it at once): both wait for this flush. */
+    if (c->stage_len || c->io.out_len) act__conn_flush(c);
     report_sent(c);
   }
   if (stopping && n->leave_by == 0) leave(n);
@@ -699,12 +690,12 @@ size_t act_cluster_nodes(char (*names)[ACT_NAME_MAX + 1], size_t max) {
  * (under n->mu, which the caller holds). */
 static int batched(act_node_t *n, const char *node, const void *data, size_t len) {
   outbox_t *t = n->out_tail;
-  if (t == NULL || t->cap == 0 || t->cap - t->used < 4 + len || strcmp(t->node, node) != 0)
+  if (t == NULL || t->cap == 0 || t->cap - t->used < ACT_FRAME_HEADER + len ||
+      strcmp(t->node, node) != 0)
     return 0;
-  uint32_t k = (uint32_t)len;
-  memcpy(t->data + t->used, &k, 4);
-  memcpy(t->data + t->used + 4, data, len);
-  t->used += 4 + len;
+  act_frame_header(t->data + t->used, ACT_FR_MSG, 0, (uint32_t)len);
+  memcpy(t->data + t->used + ACT_FRAME_HEADER, data, len);
+  t->used += ACT_FRAME_HEADER + len;
   t->len += len;
   return 1;
 }
@@ -726,10 +717,9 @@ int act_cluster_send(const char *node, const void *data, size_t len) {
   snprintf(o->node, sizeof o->node, "%s", node);
   o->cap = cap;
   if (small) {
-    uint32_t k = (uint32_t)len;
-    memcpy(o->data, &k, 4);
-    memcpy(o->data + 4, data, len);
-    o->used = 4 + len;
+    act_frame_header(o->data, ACT_FR_MSG, 0, (uint32_t)len);
+    memcpy(o->data + ACT_FRAME_HEADER, data, len);
+    o->used = ACT_FRAME_HEADER + len;
   } else {
     memcpy(o->data, data, len);
     o->used = len;
