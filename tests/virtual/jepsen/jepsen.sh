@@ -27,13 +27,13 @@
 # For each it prints the checker's verdict (operations and activations
 # checked) and how long the faulted node's keys took to be active elsewhere.
 # Usage: jepsen.sh ACTORC SCENARIO...   (all when none is named)
-# JEPSEN_TRANSFERS (per teller, default 60) and JEPSEN_LEASE (s, default 2)
+# JEPSEN_TRANSFERS (per teller, default 100) and JEPSEN_LEASE (s, default 2)
 # make it longer (`make cluster-soak`); JEPSEN_KEEP=DIR keeps the logs.
 set -u
 ACTORC=$1
 shift
 SCENARIOS=${*:-partition ring pause pgkill estore rolling joinleave}
-TRANSFERS=${JEPSEN_TRANSFERS:-60}
+TRANSFERS=${JEPSEN_TRANSFERS:-100}
 LEASE=${JEPSEN_LEASE:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CL=$HERE/../../cluster
@@ -97,10 +97,16 @@ wait_for() {
   done
 }
 acks() { cat "$S"/*.out 2>/dev/null | grep -c '^ack '; }
-# wait_acks N: until the tellers have N more answered steps than now.
+# wait_acks N: until the tellers have N more answered steps than now, or
+# every teller still running has finished.
 wait_acks() {
-  local want=$(($(acks) + $1)) end=$((SECONDS + 60))
+  local want=$(($(acks) + $1)) end=$((SECONDS + 60)) name busy
   until [ "$(acks)" -ge $want ]; do
+    busy=
+    for name in "${!pid[@]}"; do
+      alive "$name" && ! grep -q '^moved' "$S/$name.out" && busy=1
+    done
+    [ -n "$busy" ] || return 0
     [ $SECONDS -ge $end ] && fail "$SC: the tellers made no progress ($(acks) steps)"
     sleep 0.1
   done
@@ -132,7 +138,7 @@ killed() {
   return 0
 }
 
-port=7500
+gen=0
 scenario_begin() {
   SC=$1
   S=$D/$SC
@@ -150,13 +156,15 @@ scenario_begin() {
   wait_acks 30
 }
 # restart K: teller K again, on node nK.N (a new name: the dead node's lease
-# may still hold), in namespace K.
+# may still hold), in namespace K at the address of the seed it replaces
+# (the others find it there).
 restart() {
-  port=$((port + 1))
-  node "$1" "n$1.$port" $port teller "$1" 2 "$TRANSFERS" 1
+  gen=$((gen + 1))
+  LAST=n$1.$gen
+  node "$1" "$LAST" 7500 teller "$1" 2 "$TRANSFERS" 1
 }
 # scenario_end: every teller finishes (those whose nodes all died run again),
-# every node leaves, the audit and the checker.
+# the audit, every node leaves, the checker.
 scenario_end() {
   local k name
   for k in "${TELLERS[@]}"; do
@@ -172,14 +180,15 @@ scenario_end() {
       sleep 0.1
     done
   done
+  # The audit joins the nodes still up (the embedded store lives in them).
+  node 5 audit 7599 audit 1
+  wait_end audit 90 0
   for name in "${!pid[@]}"; do alive "$name" && kill -TERM "${pid[$name]}"; done
   for name in "${!pid[@]}"; do
     [ -n "${pid[$name]}" ] || continue
     wait "${pid[$name]}"
     pid[$name]=
   done
-  node 1 audit 7599 audit 1
-  wait_end audit 90 0
   sql -F ' ' -c "SELECT encode(pid, 'hex'), count(*), min(seq), max(seq), count(DISTINCT seq)
                  FROM act_journal_events GROUP BY pid" >"$S/journal" || fail "$SC: cannot read the journal"
   local known=()
@@ -260,7 +269,7 @@ sc_rolling() {
     [ $k = 1 ] && FAULT="n1=$t"
     wait_end "n$k" 30 143
     restart $k
-    wait_for "n$k.$port" '^funded' 60
+    wait_for "$LAST" '^funded' 60
     wait_acks 10
   done
 }
