@@ -174,7 +174,7 @@ scenario_end() {
     [ -n "$up" ] || restart "$k"
   done
   for k in "${TELLERS[@]}"; do
-    local end=$((SECONDS + 90))
+    local end=$((SECONDS + 90 + TRANSFERS / 10))
     until grep -q '^moved' "$S"/n$k.*out "$S/n$k.out" 2>/dev/null; do
       [ $SECONDS -ge $end ] && fail "$SC: teller $k did not finish"
       sleep 0.1
