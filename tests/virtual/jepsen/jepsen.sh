@@ -16,7 +16,8 @@
 #              after lease + 2 s: n3 must fence itself (exit 75)
 #   ring       a ring 1-2-3-store-1: n2 loses the store (it must fence
 #              itself), n1 and n3 see the store but not each other
-#   pause      n3 stopped (SIGSTOP) for lease + 2 s, then continued
+#   pause      n3 stopped (SIGSTOP) for lease + 2 s, then continued: it
+#              must fence itself (exit 75)
 #   pgkill     PostgreSQL killed (immediate stop) and started again
 #   estore     the embedded store in the three seeds (the journal stays in
 #              PostgreSQL): the node of the store's leader killed with -9,
@@ -226,9 +227,10 @@ sc_pause() {
   KNOWN=(n3)
   sleep $((LEASE + 2))
   kill -CONT "${pid[n3]}"
-  # Its lease lapsed in the store while it slept: it must find out and
-  # fence itself, or keep going only if nobody took its shards.
-  sleep "$LEASE"
+  # Its lease lapsed in the store while it slept, and its peers quarantined
+  # it: it must find out and stop (fenced, 75) rather than run on.
+  wait_end n3 $((LEASE + 20)) 75
+  grep -q "node n3 fenced" "$S/n3.err" || fail "$SC: n3's log does not say it was fenced"
   wait_acks 20
 }
 
