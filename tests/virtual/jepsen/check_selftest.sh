@@ -40,6 +40,8 @@ check "$tmp/o1.log" "$tmp/o2.log" || fail "compared two nodes' clocks: $(cat "$t
 # ... and with --known-paused n1 it is reported as KNOWN, not a violation.
 check --one-clock --known-paused n1 "$tmp/o1.log" "$tmp/o2.log" || fail "known: $(cat "$tmp/out")"
 grep -q "^KNOWN.*A\[1\] active twice" "$tmp/out" || fail "known: $(cat "$tmp/out")"
+# ... but only for that node.
+refuses "A\[1\] active twice at once" --one-clock --known-paused n2 "$tmp/o1.log" "$tmp/o2.log"
 # An overlap in one process, without --one-clock.
 { line 10 start A 1 n1 i1 1; line 15 start A 1 n1 i1 1; line 50 exit - - n1 i1 0; } >"$tmp/p.log"
 refuses "two activations of A\[1\] in one process" "$tmp/p.log"
