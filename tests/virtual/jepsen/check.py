@@ -120,13 +120,20 @@ def check_activations(acts, one_clock, paused, bad, known):
     return per_key, moved
 
 
+def fault_arg(v):
+    node, _, t = v.partition("=")
+    if not node or not t.isdigit():
+        raise argparse.ArgumentTypeError(f"{v!r} is not NODE=MONOTONIC_NS")
+    return node, int(t)
+
+
 def moved_after(per_key, node, t):
-    """How long after T the keys NODE had activated before T were first
-    active on another node: the first and the last such key."""
-    t = int(t)
+    """How long after T the keys whose last activation before T was on
+    NODE were first active on another node: the first and the last key."""
     delays = []
     for xs in per_key.values():
-        if not any(a.node == node and a.t0 < t for a in xs):
+        before = [a for a in xs if a.t0 < t]
+        if not before or max(before, key=lambda a: a.t0).node != node:
             continue
         later = [a.t0 for a in xs if a.node != node and a.t0 > t]
         if later:
@@ -193,7 +200,7 @@ def main():
     ap.add_argument("--audit", help="the audit node's output")
     ap.add_argument("--acks", nargs="*", default=[], help="the tellers' outputs")
     ap.add_argument("--total", type=int, help="the bank's total")
-    ap.add_argument("--fault", metavar="NODE=T", help="measure how long NODE's keys took to be active "
+    ap.add_argument("--fault", metavar="NODE=T", type=fault_arg, help="measure how long NODE's keys took to be active "
                     "elsewhere after monotonic time T (a measure, not a verdict; needs --one-clock)")
     a = ap.parse_args()
 
@@ -228,7 +235,7 @@ def main():
         events, pids = read_journal(a.journal, bad)
         summary.insert(0, f"{events} journal events of {pids} ids, no gap or duplicate")
     if a.fault and a.one_clock:
-        summary.append(moved_after(per_key, *a.fault.split("=")))
+        summary.append(moved_after(per_key, *a.fault))
     for k in known.values():
         print(f"KNOWN (expected until each message checks the lease): {k}")
     if bad:
