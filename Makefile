@@ -58,9 +58,17 @@ stress: build
 SOAK_ROUNDS ?= 5
 SOAK_TRANSFERS ?= 1500
 SOAK_FLOOD ?= 100000
+# ... and every fault scenario of tests/virtual/jepsen (partitions, a paused
+# owner, the store's leader killed, rolling restarts, joins and leaves) with
+# SOAK_JEPSEN_TRANSFERS transfers per teller and a lease of
+# SOAK_JEPSEN_LEASE seconds.
+SOAK_JEPSEN_TRANSFERS ?= 1000
+SOAK_JEPSEN_LEASE ?= 3
 cluster-soak: build
 	@for i in $$(seq 1 $(SOAK_ROUNDS)); do echo "round $$i"; \
-	  nice tests/virtual/cluster.sh $(BUILD)/bin/actorc $(SOAK_TRANSFERS) $(SOAK_FLOOD) || exit 1; done
+	  nice tests/virtual/cluster.sh $(BUILD)/bin/actorc $(SOAK_TRANSFERS) $(SOAK_FLOOD) || exit 1; \
+	  JEPSEN_TRANSFERS=$(SOAK_JEPSEN_TRANSFERS) JEPSEN_LEASE=$(SOAK_JEPSEN_LEASE) \
+	    nice tests/virtual/jepsen/jepsen.sh $(BUILD)/bin/actorc || exit 1; done
 
 fuzz: deps-test
 	@CC=clang cmake -S . -B build-fuzz -DACT_FUZZ=ON >/dev/null

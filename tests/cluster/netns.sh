@@ -4,6 +4,8 @@
 #   netns_up N      makes $NS_PREFIX1..N at 10.77.0.1..N/24
 #   netns_down      deletes them
 #   in_ns I CMD...  runs CMD in namespace I
+#   netns_cut I J   cuts I and J apart (blackhole routes both ways: sends
+#                   fail at once, nothing arrives); netns_heal I J undoes it
 # and the harness the node tests share:
 #   harness_begin   $D a new temporary folder, $PIDS the processes started;
 #                   on exit they are killed (continued first if stopped),
@@ -77,6 +79,16 @@ in_ns() {
   local i=$1
   shift
   ip netns exec "$NS_PREFIX$i" "$@"
+}
+
+netns_cut() {
+  ip -n "$NS_PREFIX$1" route add blackhole "10.77.0.$2/32" &&
+    ip -n "$NS_PREFIX$2" route add blackhole "10.77.0.$1/32"
+}
+
+netns_heal() {
+  ip -n "$NS_PREFIX$1" route del blackhole "10.77.0.$2/32" &&
+    ip -n "$NS_PREFIX$2" route del blackhole "10.77.0.$1/32"
 }
 
 expect_end() {

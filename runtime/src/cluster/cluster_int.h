@@ -123,6 +123,16 @@ void act__addr_text(const struct sockaddr *sa, char *out, size_t cap);
 
 /* ---- node.c: what conn.c reports to the node ---- */
 void act__node_hello(act_conn_t *c);                            /* handshake over */
+/* Refuses (and closes) c if its hello is from a quarantined incarnation:
+ * 1 then. The listener asks before it answers the hello, so that such a
+ * dialler reads the refusal (when both sides quarantined each other, each
+ * would otherwise refuse the other's hello and neither would read why). */
+int act__node_refuses(act_conn_t *c);
+/* A peer refused this node with WHY (LEN bytes, from its REFUSE frame). */
+void act__node_refused(act_conn_t *c, const char *why, size_t len);
+/* The refusal of a quarantined incarnation (node.c sends it, and a node
+ * with a store that receives it stops: see act__nodestore_quarantined). */
+#define ACT_REFUSE_QUARANTINED "this node was declared unreachable by the cluster; restart it to rejoin"
 void act__node_frame(act_conn_t *c, const act_frame_t *f);      /* after it */
 void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
 void act__node_heard(act_conn_t *c);   /* frames came in: the peer is alive */
@@ -150,6 +160,11 @@ typedef struct act_nodestore act_nodestore_t;
  * starts the lease; NULL with err on failure. */
 act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char *url,
                                       int64_t lease_ms, char *err, size_t cap);
+/* A peer refused this node as declared unreachable (BY: its address), on
+ * the loop: the node stops as a fenced one does. Its lease in the store
+ * would otherwise keep its shards, which that peer will never reach again
+ * (virtual mail for them waits for ever). */
+void act__nodestore_quarantined(act_nodestore_t *s, const char *by);
 /* Leaves the store and closes it, on the loop (frees itself). A store
  * that has not answered within ACT_NODESTORE_LEAVE_MS is left behind:
  * the loop stops (uv_stop), so the process's exit never waits for it. */

@@ -389,6 +389,7 @@ static void on_frame(act_conn_t *c, const act_frame_t *f) {
   if (f->type == ACT_FR_REFUSE) {
     act__logf("act: cluster: %s refused this node: %.*s\n", c->remote,
               (int)(f->len > 200 ? 200 : f->len), (const char *)f->payload);
+    act__node_refused(c, (const char *)f->payload, f->len);   /* may stop the node */
     close_now(c);
     return;
   }
@@ -419,6 +420,7 @@ static void on_frame(act_conn_t *c, const act_frame_t *f) {
       return;
     }
     c->kind = c->theirs.kind;
+    if (!c->outgoing && act__node_refuses(c)) return;
     if (!c->outgoing) send_hello(c);
     c->state = C_UP;
     act__node_hello(c);

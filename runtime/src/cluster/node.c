@@ -285,16 +285,26 @@ static void deliver(act_conn_t *c, outbox_t *o) {
     act__conn_batch(c, o, o->data, o->used, o->len);
 }
 
+void act__node_refused(act_conn_t *c, const char *why, size_t len) {
+  act_node_t *n = c->node;
+  if (n->store && len == sizeof ACT_REFUSE_QUARANTINED - 1 &&
+      memcmp(why, ACT_REFUSE_QUARANTINED, len) == 0)
+    act__nodestore_quarantined(n->store, c->remote);
+}
+
+int act__node_refuses(act_conn_t *c) {
+  const act_hello_t *h = &c->theirs;
+  if (!is_quarantined(c->node, h->node, h->incarnation)) return 0;
+  act__logf("act: cluster: refused node %s at %s: this incarnation was declared unreachable; "
+            "it must restart to rejoin\n", h->node, c->remote);
+  act__conn_close(c, ACT_FR_REFUSE, ACT_REFUSE_QUARANTINED);
+  return 1;
+}
+
 void act__node_hello(act_conn_t *c) {
   act_node_t *n = c->node;
   const act_hello_t *h = &c->theirs;
-  if (is_quarantined(n, h->node, h->incarnation)) {
-    act__logf("act: cluster: refused node %s at %s: this incarnation was declared unreachable; "
-              "it must restart to rejoin\n", h->node, c->remote);
-    act__conn_close(c, ACT_FR_REFUSE,
-                    "this node was declared unreachable by the cluster; restart it to rejoin");
-    return;
-  }
+  if (act__node_refuses(c)) return;
   struct sockaddr_storage sa;
   if (parse_addr(h->addr, strlen(h->addr), 0, &sa) != 0) {
     act__logf("act: cluster: refused node %s at %s: it listens at `%s`, not an address\n", h->node,

@@ -47,6 +47,21 @@ struct act_nodestore {
 static act_nodestore_t *_Atomic the_store;   /* claims go to it */
 static act_shard_fn shard_fn;
 
+/* _exit, not exit: other threads are running actors, and nothing of
+ * theirs may happen after the fence (atexit work included). */
+_Noreturn static void fail_stop(act_nodestore_t *s, const char *why) {
+  act__logf("act: cluster: node %s fenced: %s; stopping (fail-stop)\n", s->name, why);
+  act__virtual_exit();   /* its activations end here, before its lease */
+  _exit(ACT_EXIT_FENCED);
+}
+
+void act__nodestore_quarantined(act_nodestore_t *s, const char *by) {
+  if (s->leaving) return;
+  char why[160];
+  snprintf(why, sizeof why, "%s declared it unreachable and will not take it back", by);
+  fail_stop(s, why);
+}
+
 static void on_lease(void *arg, int event, const char *why) {
   act_nodestore_t *s = arg;
   if (s->leaving) return;   /* act_lease_stop fences a leaving node too */
@@ -60,11 +75,7 @@ static void on_lease(void *arg, int event, const char *why) {
     s->held = 1;
     break;
   case ACT_LEASE_FENCED:
-    /* _exit, not exit: other threads are running actors, and nothing of
-     * theirs may happen after the fence (atexit work included). */
-    act__logf("act: cluster: node %s fenced: %s; stopping (fail-stop)\n", s->name, why);
-    act__virtual_exit();   /* its activations end here, before its lease */
-    _exit(ACT_EXIT_FENCED);
+    fail_stop(s, why);
   case ACT_LEASE_LOST:
     act__logf("act: cluster: node %s cannot join the store: %s (a previous incarnation's lease "
               "ends within %lld ms)\n",

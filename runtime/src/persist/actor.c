@@ -57,6 +57,7 @@ void act__persist_options(const char *path, const char *sync) {
 
 ACT_NORETURN static void fatal(const char *msg) {
   act__logf("act: %s\n", msg);
+  act__virtual_exit();   /* the activation log says its activations ended */
   _exit(1);
 }
 
@@ -220,6 +221,12 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
     snprintf(m, sizeof m, "%s: %.*s", a.msg, (int)act_str_len(a.fault), act_str_data(a.fault));
     act_fail(cx, act_str_from_cstr(m), NULL);
   }
+  /* A virtual key's shared journal that cannot be read now (PostgreSQL
+   * restarting, say) fails this activation only, as a failed fence does:
+   * the key's next message activates it again. Ending the node would end
+   * every other activation and hold its shards until its lease lapsed. */
+  if (rc != ACT_JOURNAL_OK && epoch > 0)
+    act_fail(cx, act_str_from_cstr(a.msg[0] ? a.msg : err.msg), NULL);
   if (rc != ACT_JOURNAL_OK) fatal(a.msg[0] ? a.msg : err.msg);
   ps->seq = out.last_seq;
   ps->snap_seq = out.snapshot_seq;

@@ -1,0 +1,17 @@
+# Issue 14's fault scenarios (jepsen.sh; docs/testing.md, "Fault scenarios
+# for virtual actors"): three nodes in network namespaces under the bank
+# workload, one fault each, check.py's verdict. Two entries of about a
+# minute or two each, bounded by a short run (100 transfers per teller);
+# `make cluster-soak` runs them longer. Timing-bound like the cluster
+# tests: serial, retried once loudly, skipped without root, `ip netns` or
+# PostgreSQL, left out of sanitizer builds. virtual_jepsen_check proves
+# the checker refuses each violation it names.
+add_test(NAME virtual_jepsen_check COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_selftest.sh)
+if(NOT ACT_SANITIZE)
+  add_test(NAME virtual_jepsen_net COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc partition ring pause)
+  add_test(NAME virtual_jepsen_nodes COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc pgkill estore rolling joinleave)
+  set_tests_properties(virtual_jepsen_net virtual_jepsen_nodes PROPERTIES TIMEOUT 400
+                       SKIP_RETURN_CODE 77 LABELS cluster RUN_SERIAL TRUE)
+endif()
