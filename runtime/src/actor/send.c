@@ -16,10 +16,8 @@
  * the receiver's bound. */
 #define HELP_AT 4
 
-/* Inline in act_send, the path of every tell; act__enqueue for the rest.
- * w is cx's worker, or NULL outside the workers (then cx is ignored). */
-static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_worker_t *w, act_actor_t *a,
-                                                          act_msg_t *m) {
+/* Inline in act_send, the path of every tell; act__enqueue for the rest. */
+static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
   if (m->flags & MF_LANE) {
     act_rt_t *rt = act__rt(a);
     act__vq_push(&rt->ctl_head, m);
@@ -28,14 +26,14 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_wor
   }
   if (atomic_load_explicit(&a->sched, memory_order_seq_cst) == 0 &&
       atomic_exchange_explicit(&a->sched, 1, memory_order_seq_cst) == 0) {
-    act__schedule(w ? cx : NULL, a);
-  } else if (w && atomic_load_explicit(&w->next, memory_order_relaxed) == a) {
+    act__schedule(cx, a);
+  } else if (cx && cx->worker && atomic_load_explicit(&cx->worker->next, memory_order_relaxed) == a) {
     /* A second message to the actor waiting in our `next` within one
      * handler: a stream, not a request/reply. It runs better beside us on
      * another core than after us on this one. */
     act_actor_t *n = a;
-    if (atomic_compare_exchange_strong(&w->next, &n, NULL)) {
-      act__q_push(&w->q, a);
+    if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
+      act__q_push(&cx->worker->q, a);
       act__wake_one();
     }
   }
@@ -48,22 +46,17 @@ void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
     act__remote_ctl(cx, a, m);
     return;
   }
-  enqueue(cx, cx ? cx->worker : NULL, a, m);
+  enqueue(cx, a, m);
 }
 
 void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
-  /* Relaxed: only this test needs the flags, and a plain read of an
-   * _Atomic would be a sequentially consistent one, which keeps the
-   * compiler from reusing anything it loaded before (cx->worker was
-   * loaded four times on this path). */
-  uint32_t tf = atomic_load_explicit(&to->flags, memory_order_relaxed);
-  if (tf & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
-    if (tf & AF_REMOTE) {
+  if (to->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
+    if (to->flags & AF_REMOTE) {
       act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
-    } else if (tf & AF_VIRTUAL) {
+    } else if (to->flags & AF_VIRTUAL) {
       /* A key (virtual/virtual.c). It sends to the activation under its
        * registry's lock: no help (act__help) may run other actors in there. */
       act_worker_t *w = cx ? cx->worker : NULL;
@@ -75,8 +68,6 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     }
     return;
   }
-  act_worker_t *w = cx ? cx->worker : NULL;
-  act_actor_t *self = w ? cx->self : NULL;
   /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that
    * overfills a mailbox is paused after its current handler. */
   m->flags |= MF_COUNTED;
@@ -87,28 +78,30 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
    * whose own mailbox is over its bound is never paused: actors filling
    * each other's mailboxes in a cycle slow down but cannot stop. */
   uint32_t bound = act__bound_of(to);
+  act_actor_t *self = cx ? cx->self : NULL;
   uint32_t queued = 0;
-  if (self && self != to && ((in & 63) == 0 || bound < 1024)) {
+  if (self && cx->worker && self != to && ((in & 63) == 0 || bound < 1024)) {
     queued = in - atomic_load_explicit(&to->mq_out, memory_order_relaxed);
     if (queued > bound / HELP_AT && act__queued(self) <= act__bound_of(self)) {
-      if (queued > bound) w->pause_on = to;
+      if (queued > bound) cx->worker->pause_on = to;
     } else {
       queued = 0;
     }
   }
-  enqueue(cx, w, to, m);
-  if (__builtin_expect(w && w->starved, 0)) {
+  enqueue(cx && cx->worker ? cx : NULL, to, m);
+  if (__builtin_expect(cx && cx->worker && cx->worker->starved, 0)) {
     /* The message pools ran dry: consumers hold every message. */
+    act_worker_t *w = cx->worker;
     w->starved = 0;
     if (self && self != to && !w->helping && w->nohelp == 0 && act__queued(self) <= act__bound_of(self))
       act__help(w, NULL, 0);
   }
-  if (__builtin_expect(queued != 0, 0) && !w->helping && w->nohelp == 0) {
+  if (__builtin_expect(queued != 0, 0) && !cx->worker->helping && cx->worker->nohelp == 0) {
     /* The pause comes only after this handler, which may send on for
      * long: meanwhile this worker runs the consumers (act__help), from a
      * quarter of the bound, so that a sender feeding many consumers
      * keeps a quarter of their bounds queued, not all of them. */
-    act__help(w, to, bound / (2 * HELP_AT));
-    if (w->pause_on == to && act__queued(to) <= bound / 2) w->pause_on = NULL;
+    act__help(cx->worker, to, bound / (2 * HELP_AT));
+    if (cx->worker->pause_on == to && act__queued(to) <= bound / 2) cx->worker->pause_on = NULL;
   }
 }
