@@ -128,8 +128,13 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   atomic_store_explicit(&a->sched, 1, memory_order_relaxed);   /* published by the queue */
   act__schedule(cx && cx->worker ? cx : NULL, a);
   /* After the start message is queued, so that an idle check sees either
-   * "not started" or the queued actor. */
-  if (a->parent == NULL) atomic_store(&act__program_started, 1);
+   * "not started" or the queued actor. One that saw "not started" may
+   * have been the last: every worker ran the actor (or nothing), went to
+   * sleep and nobody looks again, and the program never ends. So the
+   * first root spawn looks itself. (A worker idles ~100 us before it
+   * sleeps: a spawning thread descheduled between the two lines above
+   * for longer, on a loaded machine, hung build_cache's program.) */
+  if (a->parent == NULL && atomic_exchange(&act__program_started, 1) == 0) act__quiescence_check();
 }
 
 int64_t act_rand(act_ctx_t *cx, int64_t n) {

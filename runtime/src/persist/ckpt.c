@@ -19,6 +19,7 @@ struct act_ckpt {
 
 static void *ckpt_main(void *arg) {
   act_ckpt_t *c = arg;
+  pthread_setname_np(pthread_self(), "act-checkpoint");
   pthread_mutex_lock(&c->mu);
   for (;;) {
     while (c->want < 0 && !c->stopping) pthread_cond_wait(&c->cv, &c->mu);

@@ -120,6 +120,7 @@ static void write_batch(act_journal_writer_t *w, act_journal_req_t *reqs, size_t
 
 static void *writer_main(void *arg) {
   act_journal_writer_t *w = arg;
+  pthread_setname_np(pthread_self(), "act-journal");
   if (w->o.thread_start) w->o.thread_start(w->o.thread_arg);
   size_t max = w->o.max_batch ? w->o.max_batch : 8192;
   pthread_mutex_lock(&w->mu);

@@ -24,6 +24,7 @@ static int monitor_waiting;
 
 void *act__monitor_main(void *arg) {
   (void)arg;
+  pthread_setname_np(pthread_self(), "act-monitor");
   for (;;) {
     pthread_mutex_lock(&act__sched_mu);
     while (act__idle_count == atomic_load(&act__nworkers)) {
