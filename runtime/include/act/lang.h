@@ -27,6 +27,10 @@ act_array_t *act_array_lit(const act_type_t *et, int64_t n, const void *elems);
 act_map_t *act_map_lit(const act_type_t *kt, const act_type_t *vt, int64_t n, const void *keys,
                        const void *vals);
 
+/* The dispatch of an actor that has no handlers: every message is
+ * unhandled. One shared function instead of an empty switch per actor. */
+act_status_t act_dispatch_none(act_ctx_t *cx, act_actor_t *self, act_msg_t *m);
+
 #ifdef __cplusplus
 }
 #endif
