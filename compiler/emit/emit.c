@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "emit/emit_cuda.h"
+#include "common/xalloc.h"
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
@@ -76,8 +77,12 @@ static void emit_fn(em_t *e, strbuf_t *body, strbuf_t *protos, ast_t *fn, ast_t 
   free(sig.p);
 }
 
-/* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop. */
-static void emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
+/* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop.
+ * An init is no function of its own (each function costs the C compiler
+ * some 3 million instructions at -Og -g whatever its size): a plain init
+ * returns its statements for the start function to end with; one that
+ * awaits gets only its frame and resumable body, which start calls. */
+static char *emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
   const char *an = decl_cname(actor);
   ast_t *msg = kind == 0 ? owner->sym : NULL;
   ast_t *blk = kind == 0 ? owner->kids[1] : owner->kids[0];
@@ -116,9 +121,6 @@ static void emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const 
     if (kind == 0)
       strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  F->m = m;\n  return %s(cx, &self->base, F);\n}\n\n",
                 fname, an, mstruct, fname, bodyname);
-    else
-      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  %s_frame *F = act_frame_alloc(cx, sizeof *F);\n  return %s(cx, &self->base, F);\n}\n\n",
-                fname, an, fname, bodyname);
     e->coro = 0;
     free(e->frame.p);
     memset(&e->frame, 0, sizeof e->frame);
@@ -138,16 +140,17 @@ static void emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const 
     if (kind == 2)
       strbuf_printf(out, "static void %s(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n%s}\n\n",
                 fname, an, an, body.p ? body.p : "");
+    else if (kind == 0)
+      strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n%s  return ACT_DONE;\n}\n\n",
+                fname, an, mstruct, body.p ? body.p : "");
     else {
-      if (kind == 0)
-        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self, %s *m) {\n  (void)self; (void)m; (void)cx;\n", fname, an, mstruct);
-      else
-        strbuf_printf(out, "static act_status_t %s(act_ctx_t *cx, %s *self) {\n  (void)self; (void)cx;\n", fname, an);
-      strbuf_printf(out, "%s  return ACT_DONE;\n}\n\n", body.p ? body.p : "");
+      e->is_handler = 0;
+      return body.p ? body.p : xstrdup("");
     }
   }
   free(body.p);
   e->is_handler = 0;
+  return NULL;
 }
 
 /* The actor's part of the header: its state struct, descriptor and the
@@ -272,7 +275,7 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
       emit_body(e, out, a, m, handler_cname(a, m->sym), 0);
   }
   ast_t *init = member(a, AST_INIT);
-  if (init) emit_body(e, out, a, init, xprintf("%s_init", an), 1);
+  char *init_text = init ? emit_body(e, out, a, init, xprintf("%s_init", an), 1) : NULL;
   ast_t *stop = member(a, AST_ON_STOP);
   if (stop) emit_body(e, out, a, stop, xprintf("%s_on_stop", an), 2);
   if (a->flags & ACTOR_GPU) cuda_emit_actor(out, a, e->mod->data, handler_cname);
@@ -322,10 +325,20 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
   if (a->flags & ACTOR_GPU) line(e, "act_gpu_started(cx, base, &self->gpu_, &%s_gpu);", an);
   strbuf_printf(out, "static act_status_t %s_start(act_ctx_t *cx, act_actor_t *base) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  cx->where = %s;\n%s",
             an, an, an, emit_loc(e, init ? init->loc : a->loc), body.p ? body.p : "");
-  strbuf_printf(out, "  return %s;\n}\n\n", init ? xprintf("%s_init(cx, self)", an) : "ACT_DONE");
+  if (init_text) strbuf_printf(out, "  /* init */\n%s  return ACT_DONE;\n}\n\n", init_text);
+  else if (init)
+    strbuf_printf(out, "  return %s_init_body(cx, base, act_frame_alloc(cx, sizeof(%s_init_frame)));\n}\n\n", an, an);
+  else strbuf_printf(out, "  return ACT_DONE;\n}\n\n");
+  free(init_text);
   free(body.p);
 
-  /* dispatch */
+  /* dispatch: an actor without handlers shares the runtime's
+   * act_dispatch_none rather than a function of its own */
+  int handlers = 0;
+  for (int i = 0; i < ms->nkids; i++)
+    if (ms->kids[i]->kind == AST_ON && ms->kids[i]->sym) handlers++;
+  const char *dispatch = handlers || (a->flags & ACTOR_GPU) ? xprintf("%s_dispatch", an) : "act_dispatch_none";
+  if (strcmp(dispatch, "act_dispatch_none") != 0) {
   strbuf_printf(out, "static act_status_t %s_dispatch(act_ctx_t *cx, act_actor_t *base, act_msg_t *m) {\n  %s *self = (%s *)base;\n  (void)self; (void)cx;\n  switch (m->type->id) {\n",
             an, an, an);
   for (int i = 0, batched = 0; i < ms->nkids; i++) {
@@ -342,6 +355,7 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
   if (a->flags & ACTOR_GPU)
     strbuf_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
   strbuf_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
+  }
 
   /* supervision clause */
   const char *strategy = "ACT_ONE_FOR_ONE";
@@ -363,9 +377,9 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
   }
   ast_t *mb = member(a, AST_MAILBOX);
   strbuf_printf(out, "const act_actor_type_t %s_type = {\n  .name = \"%s\",\n  .size = sizeof(%s),\n  .mailbox_bound = %lld,\n"
-                 "  .start = %s_start,\n  .dispatch = %s_dispatch,\n  .on_stop = %s,\n  .strategy = %s,\n"
+                 "  .start = %s_start,\n  .dispatch = %s,\n  .on_stop = %s,\n  .strategy = %s,\n"
                  "  .max_restarts = %s,\n  .restart_window_ns = %s,\n  .ordered_start = %d,\n};\n\n",
-            an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, an,
+            an, a->name, an, (long long)(mb ? const_int(mb->kids[0], 0) : 0), an, dispatch,
             stop ? xprintf("%s_on_stop", an) : "NULL", strategy, max, window,
             (a->flags & ACTOR_SUPERVISOR) ? 1 : 0);
   if (a->flags & ACTOR_VIRTUAL) emit_virtual_type(out, a);

@@ -93,24 +93,79 @@ char *as_text(em_t *e, ast_t *n) {
   return xprintf("act_to_str(%s, (%s[]){%s})", tdesc(t), ctype(t), c);
 }
 
+/* Whether evaluating n can have no visible effect: no call, no fault (an
+ * index, a division, a cast may fault), so its order among the arguments
+ * of one C call does not matter. */
+static bool effect_free(const ast_t *n) {
+  switch (n->kind) {
+  case AST_INT: case AST_FLOAT: case AST_DURATION: case AST_STRING: case AST_BOOL: case AST_NONE:
+  case AST_NAME: case AST_SELF: case AST_SENDER:
+    return true;
+  case AST_DOT: case AST_UNARY: case AST_INTERP:
+    break;
+  case AST_BINARY:
+    if (n->op == OP_DIV || n->op == OP_MOD || n->op == OP_SHL || n->op == OP_SHR) return false;
+    break;
+  default:
+    return false;
+  }
+  for (int i = 0; i < n->nkids; i++)
+    if (n->kids[i] && !effect_free(n->kids[i])) return false;
+  return true;
+}
+
+/* One interpolated value, C expression c: its act_interp directive, and
+ * its arguments appended to args. Scalars go by value, other types by
+ * descriptor and address. */
+static const char *interp_arg(type_t *t, const char *c, strbuf_t *args) {
+  if (t->kind == TY_STRING) { strbuf_printf(args, ", %s", c); return "%S"; }
+  if (t->kind == TY_F64) { strbuf_printf(args, ", %s", c); return "%F"; }
+  if (t->kind == TY_F32) { strbuf_printf(args, ", (double)(%s)", c); return "%f"; }
+  if (t->kind == TY_BOOL) { strbuf_printf(args, ", (int)(%s)", c); return "%b"; }
+  if (t->kind == TY_DURATION) { strbuf_printf(args, ", (int64_t)(%s)", c); return "%t"; }
+  if (type_is_integer(t) && type_is_signed(t)) { strbuf_printf(args, ", (int64_t)(%s)", c); return "%d"; }
+  if (type_is_integer(t)) { strbuf_printf(args, ", (uint64_t)(%s)", c); return "%u"; }
+  strbuf_printf(args, ", %s, (%s[]){%s}", tdesc(t), ctype(t), c);
+  return "%V";
+}
+
+/* "a {x} b" is one call, act_interp("a %d b", x) (act/lang.h): a buffer
+ * and a call per piece cost the C compiler several times more. Literal
+ * text goes into the format with '%' doubled; text holding a NUL byte,
+ * which would end the format, goes in as a %S argument instead. C leaves
+ * the order of a call's arguments open, so when two or more values could
+ * have effects, all such values are first computed in order into v<i>_. */
 static char *interp(em_t *e, ast_t *n) {
-  strbuf_t b = {0};
-  strbuf_printf(&b, "({ act_buf_t b_; act_buf_init(&b_); ");
+  strbuf_t fmt = {0}, args = {0}, pre = {0};
+  int effects = 0;
+  for (int i = 0; i < n->nkids; i++)
+    if (n->kids[i]->kind != AST_STRING && !effect_free(n->kids[i])) effects++;
   for (int i = 0; i < n->nkids; i++) {
     ast_t *k = n->kids[i];
-    type_t *t = k->type;
-    if (k->kind == AST_STRING) {
-      strbuf_printf(&b, "act_buf_put(&b_, %s, %zu); ", c_string(k->lit.s, k->lit.len), k->lit.len);
-    } else if (t->kind == TY_STRING) {
-      strbuf_printf(&b, "act_buf_str(&b_, %s); ", emit_expr(e, k));
-    } else if (type_is_integer(t) && type_is_signed(t)) {
-      strbuf_printf(&b, "act_buf_i64(&b_, (int64_t)(%s)); ", emit_expr(e, k));
+    if (k->kind != AST_STRING) {
+      char *c = emit_expr(e, k);
+      if (effects > 1 && !effect_free(k)) {
+        strbuf_printf(&pre, "%s v%d_ = %s; ", ctype(k->type), i, c);
+        c = xprintf("v%d_", i);
+      }
+      strbuf_puts(&fmt, interp_arg(k->type, c, &args));
+    } else if (memchr(k->lit.s, '\0', k->lit.len) != NULL) {
+      strbuf_puts(&fmt, "%S");
+      strbuf_printf(&args, ", %s", str_lit(e, k->lit.s, k->lit.len));
     } else {
-      strbuf_printf(&b, "act_buf_value(&b_, %s, (%s[]){%s}, false); ", tdesc(t), ctype(t), emit_expr(e, k));
+      for (size_t j = 0; j < k->lit.len; j++) {
+        if (k->lit.s[j] == '%') strbuf_put(&fmt, "%", 1);
+        strbuf_put(&fmt, &k->lit.s[j], 1);
+      }
     }
   }
-  strbuf_printf(&b, "act_buf_to_str(&b_); })");
-  return b.p;
+  const char *f = strbuf_str(&fmt);
+  char *r = pre.len ? xprintf("({ %sact_interp(%s%s); })", strbuf_str(&pre), c_string(f, strlen(f)), strbuf_str(&args))
+                    : xprintf("act_interp(%s%s)", c_string(f, strlen(f)), strbuf_str(&args));
+  strbuf_free(&fmt);
+  strbuf_free(&args);
+  strbuf_free(&pre);
+  return r;
 }
 
 static char *equality(type_t *t, const char *a, const char *b) {
@@ -539,20 +594,25 @@ char *emit_expr(em_t *e, ast_t *n) {
     type_t *et = n->type->elem;
     if (n->nkids == 0) return xprintf("act_array_new(%s, 0)", tdesc(et));
     strbuf_t b = {0};
-    strbuf_printf(&b, "({ act_array_t *a_ = act_array_new(%s, %d); ", tdesc(et), n->nkids);
-    for (int i = 0; i < n->nkids; i++)
-      strbuf_printf(&b, "act_array_push(&a_, %s, (%s[]){%s}); ", tdesc(et), ctype(et), emit_value(e, n->kids[i]));
-    strbuf_printf(&b, "a_; })");
+    /* one call over a C array (act/lang.h), not a push per element */
+    strbuf_printf(&b, "act_array_lit(%s, %d, (%s[]){", tdesc(et), n->nkids, ctype(et));
+    for (int i = 0; i < n->nkids; i++) strbuf_printf(&b, "%s%s", i ? ", " : "", emit_value(e, n->kids[i]));
+    strbuf_printf(&b, "})");
     return b.p;
   }
   case AST_MAP_LIT: {
     type_t *kt = n->type->key, *vt = n->type->elem;
     strbuf_t b = {0};
-    strbuf_printf(&b, "({ act_map_t *m_ = act_map_new(%s, %s); ", tdesc(kt), tdesc(vt));
-    for (int i = 0; i < n->nkids; i++)
-      strbuf_printf(&b, "act_map_put(&m_, %s, %s, (%s[]){%s}, (%s[]){%s}); ", tdesc(kt), tdesc(vt), ctype(kt),
-                emit_value(e, n->kids[i]->kids[0]), ctype(vt), emit_value(e, n->kids[i]->kids[1]));
-    strbuf_printf(&b, "m_; })");
+    if (n->nkids == 0) return xprintf("act_map_new(%s, %s)", tdesc(kt), tdesc(vt));
+    /* one call over C arrays of keys and values (act/lang.h), not a put per entry */
+    strbuf_t vals = {0};
+    strbuf_printf(&b, "act_map_lit(%s, %s, %d, (%s[]){", tdesc(kt), tdesc(vt), n->nkids, ctype(kt));
+    for (int i = 0; i < n->nkids; i++) {
+      strbuf_printf(&b, "%s%s", i ? ", " : "", emit_value(e, n->kids[i]->kids[0]));
+      strbuf_printf(&vals, "%s%s", i ? ", " : "", emit_value(e, n->kids[i]->kids[1]));
+    }
+    strbuf_printf(&b, "}, (%s[]){%s})", ctype(vt), strbuf_str(&vals));
+    strbuf_free(&vals);
     return b.p;
   }
   case AST_BINARY: return binary(e, n);

@@ -633,6 +633,8 @@ act_msg_t *act_ask_sync(act_actor_t *to, act_msg_t *m, int64_t timeout_ns);
  * quiescence ever, this looks at the present. docs/embedding.md. */
 int act_runtime_stop(int64_t timeout_ns);
 
+#include "lang.h"   /* helpers the generated C calls */
+
 #ifdef __cplusplus
 }
 #endif
