@@ -30,17 +30,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CL=$HERE/../cluster
 . "$CL/netns.sh"
 . "$CL/pg.sh"
-netns_skip_unless_able virtual_cluster
-
-pg_cleanup() { pg_down "$D"; [ -n "${VC_KEEP:-}" ] && rm -rf "$VC_KEEP" && cp -r "$D" "$VC_KEEP"; }
-HARNESS_ATEXIT=pg_cleanup
-harness_begin
-pg_begin virtual_cluster 55437
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-"$ACTORC" build "$HERE/cbank.act" -o "$D/cbank" 2>"$D/build.err" || fail "cbank.act does not build"
-
 . "$HERE/vnodes.sh"
+netns_skip_unless_able virtual_cluster
+vtest_begin virtual_cluster 55437 3 cbank
 
 # Without a store (--act-store none) nothing could keep two nodes from
 # activating one key:

@@ -24,16 +24,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CL=$HERE/../cluster
 . "$CL/netns.sh"
 . "$CL/pg.sh"
-netns_skip_unless_able virtual_join
-
-pg_cleanup() { pg_down "$D"; [ -n "${VC_KEEP:-}" ] && rm -rf "$VC_KEEP" && cp -r "$D" "$VC_KEEP"; }
-HARNESS_ATEXIT=pg_cleanup
-harness_begin
-pg_begin virtual_join 55438
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-"$ACTORC" build "$HERE/cbank.act" -o "$D/cbank" 2>"$D/build.err" || fail "cbank.act does not build"
 . "$HERE/vnodes.sh"
+netns_skip_unless_able virtual_join
+vtest_begin virtual_join 55438 3 cbank
 
 t0=$SECONDS
 export SEEDS=10.77.0.1:7500,10.77.0.2:7500

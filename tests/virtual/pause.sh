@@ -20,16 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CL=$HERE/../cluster
 . "$CL/netns.sh"
 . "$CL/pg.sh"
-netns_skip_unless_able virtual_pause
-
-HARNESS_ATEXIT='pg_down $D'
-harness_begin
-pg_begin virtual_pause 55439
-netns_up 2 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-"$ACTORC" build "$HERE/pause.act" -o "$D/pause" 2>"$D/build.err" || fail "pause.act does not build"
-
 . "$HERE/vnodes.sh"
+netns_skip_unless_able virtual_pause
+vtest_begin virtual_pause 55439 2 pause
 export VBIN=pause LEASE=2s SEEDS=10.77.0.1:7500,10.77.0.2:7500
 node 2 n2 7500 flood --act-threads 8
 node 1 n1 7500 "$WORK" --act-threads 8

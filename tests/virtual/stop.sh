@@ -17,15 +17,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CL=$HERE/../cluster
 . "$CL/netns.sh"
 . "$CL/pg.sh"
-netns_skip_unless_able virtual_stop
-
-HARNESS_ATEXIT='pg_down $D'
-harness_begin
-pg_begin virtual_stop 55440
-netns_up 2 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-"$ACTORC" build "$HERE/stop.act" -o "$D/stop" 2>"$D/build.err" || fail "stop.act does not build"
 . "$HERE/vnodes.sh"
+netns_skip_unless_able virtual_stop
+vtest_begin virtual_stop 55440 2 stop
 export VBIN=stop LEASE=2s SEEDS=10.77.0.1:7500,10.77.0.2:7500
 
 node 1 n1 7500 host

@@ -2,6 +2,18 @@
 # network namespaces (cluster.sh, join.sh, pause.sh, stop.sh), after netns.sh and pg.sh: $D,
 # $PG_URL, $NS_PREFIX and PIDS are theirs.
 declare -A pid=()
+# vtest_begin NAME PGPORT NODES PROGRAM: the harness, a private PostgreSQL
+# on PGPORT, NODES namespaces, the cookie, and $HERE/PROGRAM.act built as
+# $D/PROGRAM. VC_KEEP=DIR keeps $D there at the end.
+vtest_begin() {
+  vtest_cleanup() { pg_down "$D"; [ -n "${VC_KEEP:-}" ] && rm -rf "$VC_KEEP" && cp -r "$D" "$VC_KEEP"; }
+  HARNESS_ATEXIT=vtest_cleanup
+  harness_begin
+  pg_begin "$1" "$2"
+  netns_up "$3" || fail "cannot make network namespaces"
+  make_cookie "$D/cookie"
+  "$ACTORC" build "$HERE/$4.act" -o "$D/$4" 2>"$D/build.err" || fail "$4.act does not build"
+}
 # node NS NAME PORT ARGS...: NAME in namespace NS running $D/$VBIN
 # (cbank), logging to $D/NAME.*
 node() {

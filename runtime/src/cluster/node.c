@@ -562,6 +562,13 @@ static void leave(act_node_t *n) {
       c->peer = NULL;
       act__conn_close(c, ACT_FR_BYE, "left");
     }
+    /* Its other connections close below, after p is freed: they must not
+     * reach back to it (act__node_closed reads c->peer). */
+    for (size_t k = 0; k < sizeof p->conn / sizeof *p->conn; k++)
+      if (p->conn[k]) {
+        p->conn[k]->peer = NULL;
+        p->conn[k] = NULL;
+      }
     pthread_mutex_lock(&n->mu);
     n->peers = p->next;
     pthread_mutex_unlock(&n->mu);

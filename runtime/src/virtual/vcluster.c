@@ -259,6 +259,18 @@ static void encode_head(act_buf_t *b, int kind, const act_virtual_type_t *vt, co
   else act_encode(b, &act_type_i64, &k->i);
 }
 
+/* Mail for key v, encoded in b, as it waits for its shard's owner. */
+static wait_t *waiting(const vref_t *v, const act_buf_t *b) {
+  wait_t *w = act_alloc(sizeof *w);
+  w->reg = v->reg;
+  w->hash = v->hash;
+  w->key = v->key;
+  w->env = act_alloc_atomic((size_t)b->len);
+  memcpy(w->env, b->p, (size_t)b->len);
+  w->len = b->len;
+  return w;
+}
+
 void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   pthread_once(&shards_once, shards_init);
   uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
@@ -276,15 +288,9 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, false);
   const act_remote_msg_t *rm;
   if (!act__env_put_msg(cx, &b, m, &rm)) return;
-  wait_t *w = act_alloc(sizeof *w);
+  wait_t *w = waiting(v, &b);
   w->m = m;
   w->rm = rm;
-  w->reg = v->reg;
-  w->hash = v->hash;
-  w->key = v->key;
-  w->env = act_alloc_atomic((size_t)b.len);
-  memcpy(w->env, b.p, (size_t)b.len);
-  w->len = b.len;
   pthread_mutex_lock(&c->mu);
   if (c->state == S_MINE) act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
   else route(c, shard, w, 0);
@@ -300,13 +306,7 @@ void act__vcluster_stop(act_ctx_t *cx, vref_t *v) {
   act_buf_t b;
   act__env_begin(&b);
   encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, true);
-  wait_t *w = act_alloc(sizeof *w);
-  w->reg = v->reg;
-  w->hash = v->hash;
-  w->key = v->key;
-  w->env = act_alloc_atomic((size_t)b.len);
-  memcpy(w->env, b.p, (size_t)b.len);
-  w->len = b.len;
+  wait_t *w = waiting(v, &b);
   pthread_mutex_lock(&c->mu);
   if (c->state == S_MINE) act__vlocal_stop(cx, v->reg, v->hash, &v->key);
   else route(c, shard, w, 0);
