@@ -112,7 +112,7 @@ struct act_node {
   act_nodestore_t *store;   /* --act-store: NULL without one */
 };
 
-static act_node_t *g_node;
+static act_node_t *_Atomic g_node;   /* read by workers and the timer thread */
 static uint64_t g_schema;
 static act_cluster_event_fn g_event;
 static void *g_event_arg;

@@ -18,7 +18,7 @@
 /* SIGINT/SIGTERM: stop the tree from the root down (children first, then
  * each `on stop`), and once everything is quiet exit with 128 + signal.
  * The signals are blocked in every thread and taken by this one. */
-static act_actor_t *root_actor;
+static act_actor_t *_Atomic root_actor;   /* read by the signal thread */
 
 act_actor_t *act__root(void) { return root_actor; }
 
@@ -54,8 +54,9 @@ static void *signal_main(void *arg) {
     int sig = 0;
     if (sigwait(&stop_signals, &sig) != 0) continue;
     if (atomic_exchange(&stop_signal, sig) != 0) _exit(128 + sig);   /* second signal */
-    if (root_actor == NULL) _exit(128 + sig);
-    act_stop(NULL, root_actor);
+    act_actor_t *root = root_actor;
+    if (root == NULL) _exit(128 + sig);
+    act_stop(NULL, root);
     act__remote_stop_guests();   /* actors other nodes spawned here */
     /* A second signal ends the process at once; otherwise the stop has a
      * grace period (the process exits by itself when it completes). */
