@@ -36,14 +36,6 @@ node() {   # node K SEEDS: nK in namespace K with the default (embedded) store
   PIDS+=("$!")
 }
 s() { echo "10.77.0.$1:$port"; }
-wait_log() {   # wait_log K TEXT SECS WHAT
-  local end=$((SECONDS + $3))
-  until grep -qF "$2" "$D/n$1.err" 2>/dev/null; do
-    [ $SECONDS -ge $end ] && fail "$4 (no \"$2\" in n$1's log within $3 s)"
-    sleep 0.05
-  done
-}
-alive() { for k in "$@"; do kill -0 "${pid[$k]}" 2>/dev/null || fail "n$k ended: $(tail -n 2 "$D/n$k.err")"; done; }
 leave() {   # leave K: SIGTERM, 143 within the bound, its voter out of the store
   local t=$(date +%s%N)
   kill -TERM "${pid[$1]}"

@@ -39,15 +39,6 @@ node() {   # node K [ARGS]: nK in namespace K, a seed, with the default store
   pid[$k]=$!
   PIDS+=("$!")
 }
-# wait_log K TEXT SECS WHAT: until nK's log has TEXT (a fixed string)
-wait_log() {
-  local end=$((SECONDS + $3))
-  until grep -qF "$2" "$D/n$1.err" 2>/dev/null; do
-    [ $SECONDS -ge $end ] && fail "$4 (no \"$2\" in n$1's log within $3 s)"
-    sleep 0.05
-  done
-}
-alive() { for k in "$@"; do kill -0 "${pid[$k]}" 2>/dev/null || fail "n$k ended: $(tail -n 2 "$D/n$k.err")"; done; }
 
 # Without seeds the embedded store has nowhere to run: refused (status 2).
 ip netns exec "${NS_PREFIX}1" "$NODE" --act-node "n9@10.77.0.1:7999" \

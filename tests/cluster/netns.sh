@@ -101,3 +101,15 @@ expect_end() {
   st=$?
   [ "$st" = "$3" ] || fail "$4: ended with status $st, not $3"
 }
+
+# For scripts whose node K logs to $D/nK.err and has its pid in pid[K]:
+# wait_log K TEXT SECS WHAT: until nK's log has TEXT (a fixed string)
+wait_log() {
+  local end=$((SECONDS + $3))
+  until grep -qF "$2" "$D/n$1.err" 2>/dev/null; do
+    [ $SECONDS -ge $end ] && fail "$4 (no \"$2\" in n$1's log within $3 s)"
+    sleep 0.05
+  done
+}
+# alive K...: each still runs, else the test fails with its last words
+alive() { for k in "$@"; do kill -0 "${pid[$k]}" 2>/dev/null || fail "n$k ended: $(tail -n 2 "$D/n$k.err")"; done; }
