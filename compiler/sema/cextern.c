@@ -58,19 +58,13 @@ void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_
 #else
 #include "sema/cimport_int.h"
 
-static char *spelled(CXString s) {
-  char *r = xstrdup(clang_getCString(s) ? clang_getCString(s) : "");
-  clang_disposeString(s);
-  return r;
-}
-
 /* The record a pointer type points to ("act_str" for `act_str_t *`), or
  * NULL when t is not a pointer to a struct. */
 static char *pointee_record(CXType t) {
   if (t.kind != CXType_Pointer) return NULL;
   CXType pt = clang_getCanonicalType(clang_getPointeeType(t));
   if (pt.kind != CXType_Record) return NULL;
-  return spelled(clang_getCursorSpelling(clang_getTypeDeclaration(pt)));
+  return cmap_spell(clang_getCursorSpelling(clang_getTypeDeclaration(pt)));
 }
 
 static const char *prim_name(const type_t *t) {
@@ -145,12 +139,12 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientD
 /* "int abs(int)" */
 static void c_prototype(strbuf_t *b, const char *name, CXCursor fn) {
   CXType ft = clang_getCursorType(fn);
-  char *rt = spelled(clang_getTypeSpelling(clang_getResultType(ft)));
+  char *rt = cmap_spell(clang_getTypeSpelling(clang_getResultType(ft)));
   strbuf_printf(b, "%s %s(", rt, name);
   free(rt);
   int n = clang_getNumArgTypes(ft);
   for (int i = 0; i < n; i++) {
-    char *at = spelled(clang_getTypeSpelling(clang_getArgType(ft, (unsigned)i)));
+    char *at = cmap_spell(clang_getTypeSpelling(clang_getArgType(ft, (unsigned)i)));
     strbuf_printf(b, "%s%s", i ? ", " : "", at);
     free(at);
   }
@@ -169,7 +163,7 @@ static bool act_prototype(strbuf_t *b, ast_t *f, CXCursor fn) {
     const char *t = act_spelling(clang_getArgType(ft, (unsigned)i));
     if (t == NULL) return false;
     const char *pn = ps && i < ps->nkids && ps->kids[i] && ps->kids[i]->name ? ps->kids[i]->name : NULL;
-    char *cn = spelled(clang_getCursorSpelling(clang_Cursor_getArgument(fn, (unsigned)i)));
+    char *cn = cmap_spell(clang_getCursorSpelling(clang_Cursor_getArgument(fn, (unsigned)i)));
     if (pn || cn[0]) strbuf_printf(b, "%s%s: %s", i ? ", " : "", pn ? pn : cn, t);
     else strbuf_printf(b, "%sa%d: %s", i ? ", " : "", i + 1, t);
     free(cn);

@@ -26,6 +26,9 @@ typedef struct cimp {
 bool cimp_parse(cimp_t *ci, CXIndex idx, const char *header, const sema_opts_t *opts, const char *pkg_cflags,
                 diag_t *d);
 
+/* The text of s as a malloc'd string ("" for none); disposes of s. */
+char *cmap_spell(CXString s);
+
 /* The Act number or bool type named as `prim_of` spells it ("i32", "f64",
  * "bool"), for canonical C type t; NULL for anything else. */
 const char *cmap_prim(CXType t);

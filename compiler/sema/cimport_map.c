@@ -28,7 +28,7 @@
 
 enum { CV_PLAIN, CV_STR, CV_ARRAY, CV_STRUCT };
 
-static char *spell(CXString s) {
+char *cmap_spell(CXString s) {
   char *r = xstrdup(clang_getCString(s) ? clang_getCString(s) : "");
   clang_disposeString(s);
   return r;
@@ -38,7 +38,7 @@ char *cmap_where(cimp_t *ci, CXCursor cur) {
   CXFile f;
   unsigned line;
   clang_getSpellingLocation(clang_getCursorLocation(cur), &f, &line, NULL, NULL);
-  char *path = f ? spell(clang_getFileName(f)) : xstrdup("?");
+  char *path = f ? cmap_spell(clang_getFileName(f)) : xstrdup("?");
   size_t n = strlen(ci->act_dir);
   const char *shown = path;
   if (strncmp(path, ci->act_dir, n) == 0 && path[n] == '/') shown = path + n + 1;
@@ -83,7 +83,7 @@ static bool is_char(CXType t) { return t.kind == CXType_Char_S || t.kind == CXTy
  * as the C code that uses it spells it (its typedef, else its tag). */
 static const char *struct_for(cimp_t *ci, CXType canon, CXType written, strbuf_t *why) {
   CXCursor decl = clang_getTypeDeclaration(canon);
-  char *cs = spell(clang_getTypeSpelling(written));
+  char *cs = cmap_spell(clang_getTypeSpelling(written));
   if (decl.kind == CXCursor_UnionDecl) {
     strbuf_printf(why, "`%s` is a union, which has no Act form", cs);
     free(cs);
@@ -100,7 +100,7 @@ static const char *struct_for(cimp_t *ci, CXType canon, CXType written, strbuf_t
       free(cs);
       return ci->structs.v[i].name;
     }
-  char *name = written.kind == CXType_Typedef ? spell(clang_getTypedefName(written)) : spell(clang_getCursorSpelling(def));
+  char *name = written.kind == CXType_Typedef ? cmap_spell(clang_getTypedefName(written)) : cmap_spell(clang_getCursorSpelling(def));
   free(cs);
   bool ok = name[0] != '\0' && !clang_Cursor_isAnonymous(def);
   if (written.kind == CXType_Typedef) ok = name[0] != '\0';
@@ -127,7 +127,7 @@ static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *w
   const char *p = cmap_prim(c);
   if (p) return tname(ci, p);
   if (c.kind == CXType_Void && result) return NULL;
-  char *cs = spell(clang_getTypeSpelling(t));
+  char *cs = cmap_spell(clang_getTypeSpelling(t));
   ast_t *r = NULL;
   if (c.kind == CXType_Record) {
     const char *s = struct_for(ci, c, t, why);
@@ -181,7 +181,7 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
   bool glue = false;
   for (int i = 0; i < n; i++) {
     CXCursor a = clang_Cursor_getArgument(cur, (unsigned)i);
-    char *an = spell(clang_getCursorSpelling(a));
+    char *an = cmap_spell(clang_getCursorSpelling(a));
     CXType at = clang_getCursorType(a);
     int conv;
     strbuf_t w = {0};
@@ -200,7 +200,7 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
     p->name = strtab_cstr(strbuf_str(&pn));
     strbuf_free(&pn);
     free(an);
-    p->lit.s = spell(clang_getTypeSpelling(at));
+    p->lit.s = cmap_spell(clang_getTypeSpelling(at));
     ast_add(p, t);
     ast_add(ps, p);
     glue |= conv != CV_PLAIN;
@@ -216,7 +216,7 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
   }
   strbuf_free(&w);
   glue |= conv != CV_PLAIN;
-  fn->lit.s = spell(clang_getTypeSpelling(rt));
+  fn->lit.s = cmap_spell(clang_getTypeSpelling(rt));
   if (glue) fn->flags |= IMPORT_C;
   ast_add(fn, ps);
   ast_add(fn, r);
@@ -278,7 +278,7 @@ static bool map_macro(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why)
   /* tk[0] is the name; accept N, -N, (N), (-N) */
   char *text[6] = {0};
   unsigned nb = nt > 1 ? nt - 1 : 0;
-  for (unsigned i = 0; i < nb && i < 6; i++) text[i] = spell(clang_getTokenSpelling(ci->tu, tk[i + 1]));
+  for (unsigned i = 0; i < nb && i < 6; i++) text[i] = cmap_spell(clang_getTokenSpelling(ci->tu, tk[i + 1]));
   unsigned at = 0, end = nb;
   if (nb >= 3 && strcmp(text[0], "(") == 0 && nb <= 6 && strcmp(text[nb - 1], ")") == 0) {
     at = 1;
@@ -327,11 +327,11 @@ typedef struct fields {
 static enum CXChildVisitResult field_visit(CXCursor c, CXCursor parent, CXClientData data) {
   fields_t *f = data;
   if (c.kind != CXCursor_FieldDecl) return CXChildVisit_Continue;
-  char *fname = spell(clang_getCursorSpelling(c));
+  char *fname = cmap_spell(clang_getCursorSpelling(c));
   CXType ft = clang_getCursorType(c);
   const char *p = cmap_prim(clang_getCanonicalType(ft));
   if (clang_Cursor_isBitField(c) || p == NULL || fname[0] == '\0') {
-    char *cs = spell(clang_getTypeSpelling(ft));
+    char *cs = cmap_spell(clang_getTypeSpelling(ft));
     if (clang_Cursor_isBitField(c)) strbuf_printf(f->why, "its field `%s` is a bit-field", fname);
     else if (fname[0] == '\0') strbuf_printf(f->why, "it has an unnamed field");
     else strbuf_printf(f->why, "its field `%s` is a `%s`; only number and bool fields map", fname, cs);
@@ -390,7 +390,7 @@ bool cmap_decl(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
       return map_struct(ci, name, def, why);
     }
     const char *p = cmap_prim(c);
-    char *cs = spell(clang_getTypeSpelling(c));
+    char *cs = cmap_spell(clang_getTypeSpelling(c));
     if (p) strbuf_printf(why, "it is the C type `%s`; write `%s` in Act", cs, p);
     else strbuf_printf(why, "it is the C type `%s`, which has no Act form", cs);
     free(cs);
