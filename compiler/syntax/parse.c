@@ -142,6 +142,14 @@ void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser
     diag_hint(px->diag, "put `else` on the same line as the `}` before it");
     return;
   }
+  if (major == TK_MODULE) {
+    /* reserved, with no declaration of its own: a user from Go or Erlang
+     * writes one at the top of a file */
+    diag_error(px->diag, t->loc, "unexpected `module`: a file's module name comes from its path");
+    diag_hint(px->diag, "remove this line; `import shop.cart` finds shop/cart.act next to the "
+                        "importing file");
+    return;
+  }
   /* A lexical error just before already explains the problem (a bad
    * character, an unterminated string swallowing a `)`). */
   if (px->lex_err_tokno > 0 && px->tokno - px->lex_err_tokno <= 2)
