@@ -57,21 +57,40 @@ void lex_init(lexer_t *lx, const src_file_t *f, const char *start,
 void lex_free(lexer_t *lx) {
   free(lx->paren_stack);
   free(lx->paren_loc);
+  free(lx->paren_indent);
   lx->paren_stack = NULL;
   lx->paren_loc = NULL;
+  lx->paren_indent = NULL;
 }
 
-static void push_paren(lexer_t *lx, int kind, loc_t loc) {
+/* The indentation (in bytes of blanks) of the line holding TEXT, or -1
+ * for a token without text in this file. */
+static int line_indent(const lexer_t *lx, const char *text) {
+  const char *base = lx->file ? lx->file->text : NULL;
+  if (text == NULL || base == NULL || text < base || text >= base + lx->file->len)
+    return -1;
+  const char *p = text;
+  while (p > base && p[-1] != '\n')
+    p--;
+  int n = 0;
+  while (p + n < text && (p[n] == ' ' || p[n] == '\t'))
+    n++;
+  return n;
+}
+
+static void push_paren(lexer_t *lx, int kind, const tok_t *t) {
   if (lx->paren_depth == lx->paren_cap) {
     lx->paren_cap = lx->paren_cap ? lx->paren_cap * 2 : 32;
     lx->paren_stack = realloc(lx->paren_stack, sizeof(int) * (size_t)lx->paren_cap);
     lx->paren_loc = realloc(lx->paren_loc, sizeof(loc_t) * (size_t)lx->paren_cap);
-    if (lx->paren_stack == NULL || lx->paren_loc == NULL) {
+    lx->paren_indent = realloc(lx->paren_indent, sizeof(int) * (size_t)lx->paren_cap);
+    if (lx->paren_stack == NULL || lx->paren_loc == NULL || lx->paren_indent == NULL) {
       fputs("actorc: out of memory\n", stderr);
       exit(3);
     }
   }
-  lx->paren_loc[lx->paren_depth] = loc;
+  lx->paren_loc[lx->paren_depth] = t->loc;
+  lx->paren_indent[lx->paren_depth] = kind == TK_LBRACE ? line_indent(lx, t->text) : -1;
   lx->paren_stack[lx->paren_depth++] = kind;
 }
 
@@ -561,7 +580,7 @@ again:
 static void track_brackets(lexer_t *lx, tok_t *t) {
   switch (t->kind) {
   case TK_LPAREN: case TK_LBRACKET: case TK_LBRACE: case TK_SLBRACE:
-    push_paren(lx, t->kind, t->loc);
+    push_paren(lx, t->kind, t);
     if (lx->paren_depth == MAX_NEST + 1 && !lx->too_deep) {
       lx->too_deep = 1;
       diag_error(lx->diag, t->loc, "nesting deeper than %d levels", MAX_NEST);
@@ -581,8 +600,15 @@ static void track_brackets(lexer_t *lx, tok_t *t) {
     while (i > 0 && lx->paren_stack[i - 1] != TK_LBRACE &&
            lx->paren_stack[i - 1] != TK_SLBRACE)
       i--;
-    if (i > 0)
+    if (i > 0) {
+      int want = lx->paren_indent[i - 1];
+      if (!lx->misclosed && t->bol && want >= 0 && want != line_indent(lx, t->text)) {
+        lx->misclosed = 1;
+        lx->misclosed_open = lx->paren_loc[i - 1];
+        lx->misclosed_close = t->loc;
+      }
       lx->paren_depth = i - 1;
+    }
     break;
   }
   default:

@@ -40,6 +40,11 @@ typedef struct lexer {
                            while the innermost one is ( or [ */
   int paren_cap;
   loc_t *paren_loc;     /* where each open bracket is */
+  int *paren_indent;    /* indentation of the line each bracket opens on */
+  int misclosed;        /* a `}` first on its line was indented unlike the
+                           line of the `{` it closed: with a brace missing
+                           at the end, that `{` is the likely one */
+  loc_t misclosed_open, misclosed_close;
   int too_deep;         /* the 256-level limit was exceeded */
   diag_t *diag;
   int base_line;        /* first line (sub-lexers start mid-file) */

@@ -164,6 +164,14 @@ void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser
     loc_t open = px->lx->paren_loc[top];
     const char *closer = k == TK_LPAREN ? ")" : k == TK_LBRACKET ? "]" : "}";
     diag_error(px->diag, t->loc, "expected `%s` before end of file", closer);
+    if (k == TK_LBRACE && px->lx->misclosed) {
+      /* The innermost open brace is only where counting ends; the one a
+       * user forgot is usually where indentation and braces part. */
+      diag_note(px->diag, px->lx->misclosed_open,
+                "this `{` is probably the one never closed: the `}` at line %d that "
+                "closes it is indented differently", px->lx->misclosed_close.line);
+      return;
+    }
     diag_note(px->diag, open, "the `%s` opened here is never closed", lex_token_name(k));
     return;
   }
