@@ -639,6 +639,8 @@ type_t *sema_arith(cx_t *c, ast_t *at, ast_op_t op, type_t *l, type_t *r) {
     else if ((l->kind == TY_OPTIONAL && l->elem == r) || (r->kind == TY_OPTIONAL && r->elem == l))
       diag_hint(c->d, "the `%s` may be `none`: unwrap it first, `if let v = ... { ... }`",
                 type_name(l->kind == TY_OPTIONAL ? l : r));
+    else if ((l->kind == TY_FUTURE && l->elem == r) || (r->kind == TY_FUTURE && r->elem == l))
+      diag_hint(c->d, "wait for the reply with `await`");
     else if (l->kind == TY_STRING || r->kind == TY_STRING)
       diag_hint(c->d, "make text with `str(x)` or interpolation: \"{x}\"");
     return T(TY_ERROR);
