@@ -50,6 +50,8 @@ static bool nargs(cx_t *c, ast_t *e, int n, const char *what, const char *name) 
     return true;
   diag_error(c->d, e->loc, "%s `%s` takes %d argument%s, but %d %s given", what, name, n,
              n == 1 ? "" : "s", got, got == 1 ? "was" : "were");
+  if (got > 1 && (strcmp(name, "print") == 0 || strcmp(name, "eprint") == 0))
+    diag_hint(c->d, "print one line made by interpolation: `%s(\"{a} {b}\")`", name);
   for (int i = 1; i < e->nkids; i++)
     sema_expr(c, &e->kids[i], NULL);
   return false;
