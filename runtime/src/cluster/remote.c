@@ -117,7 +117,10 @@ static void env_end(const act_buf_t *b) {
 static int send_via(act_ctx_t *cx, act_actor_t *g, const char *node, const act_buf_t *b) {
   uint32_t n = (uint32_t)b->len;
   uint32_t in = atomic_fetch_add_explicit(&g->mq_in, n, memory_order_relaxed) + n;
-  int r = act_cluster_send(node, b->p, (size_t)b->len);
+  /* An ask or a reply has somebody waiting: written at once if it can be. */
+  int now = b->p[0] == RK_ASK || b->p[0] == RK_REPLY;
+  int r = now ? act__cluster_send_now(node, b->p, (size_t)b->len)
+              : act_cluster_send(node, b->p, (size_t)b->len);
   env_end(b);
   if (r != 0) {
     atomic_fetch_add_explicit(&g->mq_out, n, memory_order_relaxed);
