@@ -444,6 +444,7 @@ static bool ext_dec(act_reader_t *r, const act_type_t *t, void *v) {
 static const act_codec_ext_t wire_ext = {ext_enc, ext_dec};
 
 bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const char **what) {
+  if (act__flat_put(b, t, v)) return true;   /* numbers only: nothing unsendable */
   const act_codec_ext_t *saved = act__codec_ext;
   act__codec_ext = &wire_ext;
   unsendable = NULL;
@@ -454,6 +455,8 @@ bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const ch
 }
 
 bool act__wire_decode(act_reader_t *r, const act_type_t *t, void *v) {
+  int flat = act__flat_get(r, t, v);
+  if (flat >= 0) return flat;
   const act_codec_ext_t *saved = act__codec_ext;
   act__codec_ext = &wire_ext;
   bool ok = act_decode(r, t, v);
