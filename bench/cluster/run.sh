@@ -5,6 +5,9 @@
 # one at a time (cluster.act). With Erlang installed (erlang-base), the same
 # between two Erlang nodes in the same namespaces (erlang/dist.erl).
 # Usage: run.sh [ACTORC] [SMALL BIG ASKS]   (defaults 1000000 100000 20000)
+# BENCH_BIN=path runs that executable of cluster.act instead of building
+# one, so that two builds of the runtime can be compared in turns.
+# ERLANG=0 leaves the Erlang half out.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,7 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 netns_up 2
-"$actorc" build "$here/cluster.act" -o "$D/bench"
+if [ -n "${BENCH_BIN:-}" ]; then
+  cp "$BENCH_BIN" "$D/bench"
+else
+  "$actorc" build "$here/cluster.act" -o "$D/bench"
+fi
 head -c 48 /dev/urandom | base64 >"$D/cookie"
 chmod 600 "$D/cookie"
 # No store: the figures are about messaging, as Erlang distribution has none.
@@ -40,7 +47,9 @@ grep -v "joined\|it left" "$D/n1.err" "$D/n2.err" | sed 's/^/  log: /' || true
 kill -9 "$SINK" 2>/dev/null
 wait "$SINK" 2>/dev/null || true
 SINK=
-if command -v erl >/dev/null && command -v erlc >/dev/null; then
+if [ "${ERLANG:-1}" = 0 ]; then
+  :
+elif command -v erl >/dev/null && command -v erlc >/dev/null; then
   erlc -o "$D" "$here/erlang/dist.erl"
   cookie=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   ip netns exec "${NS_PREFIX}2" erl -noshell -name n2@10.77.0.2 -setcookie "$cookie" -pa "$D" -s dist sink &

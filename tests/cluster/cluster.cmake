@@ -1,6 +1,7 @@
 # Clustering (runtime/src/cluster, docs/cluster.md).
 #  cluster_wire   Criterion: frames, fragments, hello, peer list, phi detector
 #  cluster_tlsio  Criterion: TLS over tlsio.c's BIO, ciphertext in awkward pieces
+#  cluster_flat   Criterion: flat.c's message bodies against the codec
 #  cluster_netns  real processes: 3 nodes in network namespaces joined by a
 #                 bridge; joins, refusals, SIGSTOP, kill -9 (needs root and
 #                 `ip netns`; otherwise skipped with one line)
@@ -76,8 +77,13 @@ if(TARGET PkgConfig::CRITERION)
   target_link_libraries(test_cluster_tlsio PRIVATE act PkgConfig::CRITERION)
   add_test(NAME cluster_tlsio COMMAND test_cluster_tlsio)
   set_tests_properties(cluster_tlsio PROPERTIES LABELS cluster)
+  add_executable(test_cluster_flat ${CMAKE_CURRENT_LIST_DIR}/flat.c)
+  target_include_directories(test_cluster_flat PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
+  target_link_libraries(test_cluster_flat PRIVATE act PkgConfig::CRITERION)
+  add_test(NAME cluster_flat COMMAND test_cluster_flat)
+  set_tests_properties(cluster_flat PROPERTIES LABELS cluster)
 else()
-  act_test_left_out("cluster_wire, cluster_tlsio" "Criterion (libcriterion-dev)")
+  act_test_left_out("cluster_wire, cluster_tlsio, cluster_flat" "Criterion (libcriterion-dev)")
 endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_coord ${CMAKE_CURRENT_LIST_DIR}/coord_tck.c)

@@ -185,7 +185,8 @@ void act_cluster_on_change(act_cluster_event_fn fn, void *arg);
  * loop thread). */
 typedef void (*act_cluster_message_fn)(void *arg, const char *from, const uint8_t *p, size_t n);
 int act_cluster_send(const char *node, const void *p, size_t n);
-/* Told (on the loop thread) when n bytes given to act_cluster_send for
+/* Told (on the loop thread; for an ask or reply a worker wrote itself,
+ * on that worker) when n bytes given to act_cluster_send for
  * node have left its queue: handed to the socket, or dropped. What a
  * sender may count as still waiting (backpressure across nodes). */
 typedef void (*act_cluster_sent_fn)(const char *node, size_t n);

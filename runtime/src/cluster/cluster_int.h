@@ -40,6 +40,8 @@ int act__tlsio_feed(act_tlsio_t *io, const uint8_t *p, size_t n);
 int act__tlsio_keep(act_tlsio_t *io);
 /* The records written so far, handed over (malloc'd, free it); NULL if none. */
 uint8_t *act__tlsio_take(act_tlsio_t *io, size_t *n);
+/* The first n bytes of the records have been written: forgets them. */
+void act__tlsio_drop(act_tlsio_t *io, size_t n);
 void act__tlsio_free(act_tlsio_t *io);
 
 /* ---- node.c: faults the tests inject into an otherwise honest node ---- */
@@ -54,8 +56,10 @@ int64_t act__cluster_now(void);   /* CLOCK_MONOTONIC, ns */
 void act__cluster_default_hooks(act_cluster_event_fn ev, act_cluster_message_fn msg, void *arg);
 
 /* ---- conn.c: one TCP connection, TLS inside, frames inside that ---- */
-#include <uv.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <uv.h>
 
 typedef struct act_node act_node_t;
 typedef struct act_peer act_peer_t;
@@ -94,6 +98,14 @@ typedef struct act_conn {
   size_t turn_bytes;              /* fragment bytes sealed in that turn */
   size_t turn_read;               /* bytes read in that turn */
   int read_paused;                /* reading stopped for the rest of the turn */
+  /* A worker may write an ask or a reply straight to the socket
+   * (act__conn_direct) while the loop has nothing on its way: `idle`,
+   * set by the loop under wmu only when nothing is staged, queued or in a
+   * libuv write. wmu also keeps the SSL (both directions) to one thread. */
+  pthread_mutex_t wmu;
+  _Atomic int idle;
+  int writing;                    /* libuv writes not yet done (under wmu) */
+  int fd;                         /* the socket, once started */
 } act_conn_t;
 
 act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind);
@@ -113,6 +125,12 @@ void act__conn_flush(act_conn_t *c);
  * `used` bytes in all, `bytes` of messages; a few tens of KB at most),
  * staged or queued as one: the connection takes block over. */
 int act__conn_batch(act_conn_t *c, void *block, const uint8_t *frames, size_t used, size_t bytes);
+/* From any thread, with c->wmu held (it is released here): a message of
+ * at most ACT_DIRECT_MAX bytes framed, sealed and written to the socket
+ * at once if the connection is idle. 1: written; 0: in part, the loop
+ * must be woken to write the rest; -1: not idle, nothing done. */
+#define ACT_DIRECT_MAX 4096u
+int act__conn_direct(act_conn_t *c, const void *p, size_t n);
 /* Queued fragments onward, as far as this turn's share allows. */
 void act__conn_pump(act_conn_t *c);
 /* Reading again after a turn's share (the node's wake calls it). */
@@ -138,6 +156,10 @@ void act__node_message(act_conn_t *c, const uint8_t *p, size_t n);
 void act__node_heard(act_conn_t *c);   /* frames came in: the peer is alive */
 void act__node_closed(act_conn_t *c);                           /* about to be freed */
 void act__node_sent(act_conn_t *c, size_t n);   /* a message of n bytes left the queue */
+/* act_cluster_send for a message someone waits on (an ask, a reply):
+ * written by the calling thread when the connection is idle, saving the
+ * two thread hand-overs of the loop; otherwise as act_cluster_send. */
+int act__cluster_send_now(const char *node, const void *p, size_t n);
 void act__node_report(act_conn_t *c);   /* ... tell the senders now (they may be paused) */
 void act__node_dropped(act_conn_t *c, size_t n);   /* ... or was dropped with c (freed next) */
 const act_hello_t *act__node_me(act_node_t *n, int kind);

@@ -19,12 +19,21 @@
  * Frames are gathered in plaintext (c->stage) and sealed by TLS in
  * records of up to STAGE_SEAL bytes, then handed to libuv in one write
  * per flush: a burst of small messages costs a few records and one
- * system call, not one of each per message. */
+ * system call, not one of each per message.
+ *
+ * The one exception to "everything on the loop thread": an ask or a reply
+ * (someone waits for it) is written by the worker that sends it, straight
+ * to the socket, when the loop has nothing on its way for the connection
+ * (act__conn_direct). That saves the hand-over to the loop thread and its
+ * wake-up on each side of a round trip. `wmu` keeps the SSL to one thread
+ * at a time, and the loop says when the connection is idle (settle). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cluster/cluster_int.h"
 #include "rt/rt.h"
@@ -68,6 +77,8 @@ act_conn_t *act__conn_new(act_node_t *n, int outgoing, int kind) {
   c->outgoing = outgoing;
   c->kind = kind;
   c->state = outgoing ? C_CONNECTING : C_TLS;
+  c->fd = -1;
+  pthread_mutex_init(&c->wmu, NULL);
   c->deadline = act__cluster_now() + HANDSHAKE_NS;
   act_reasm_init(&c->reasm, ACT_MESSAGE_MAX);
   uv_tcp_init(act__node_loop(n), &c->tcp);
@@ -85,6 +96,11 @@ static void on_closed(uv_handle_t *h) {
     free(m);
   }
   act__node_dropped(c, dropped);   /* no longer waiting either */
+  /* A worker that found c before it closed holds wmu until it is done
+   * (node.c hands c out only under its lock, and no more once closed). */
+  pthread_mutex_lock(&c->wmu);
+  pthread_mutex_unlock(&c->wmu);
+  pthread_mutex_destroy(&c->wmu);
   free(c->stage);
   act_reasm_free(&c->reasm);
   SSL_free(c->ssl);   /* frees the BIO */
@@ -95,6 +111,9 @@ static void on_closed(uv_handle_t *h) {
 
 static void close_now(act_conn_t *c) {
   if (c->state == C_CLOSING) return;
+  pthread_mutex_lock(&c->wmu);   /* no worker writes to it from now on */
+  atomic_store(&c->idle, 0);
+  pthread_mutex_unlock(&c->wmu);
   c->state = C_CLOSING;
   act__node_closed(c);
   uv_close((uv_handle_t *)&c->tcp, on_closed);
@@ -108,21 +127,36 @@ typedef struct wreq {
 
 static void pump(act_conn_t *c);
 
+/* Under wmu: whether a worker may write to c itself — nothing of the
+ * loop's is staged, queued, sealed or in a libuv write, so whatever it
+ * writes goes after everything sent before it. */
+static void settle_locked(act_conn_t *c) {
+  atomic_store(&c->idle, c->state == C_UP && c->kind == ACT_CONN_DATA && c->out_head == NULL &&
+                             c->stage_len == 0 && c->io.out_len == 0 && c->writing == 0);
+}
+
 static void on_written(uv_write_t *req, int status) {
   wreq_t *w = (wreq_t *)req;
   act_conn_t *c = w->conn;
   free(w->data);
   free(w);
+  pthread_mutex_lock(&c->wmu);
+  c->writing--;
+  pthread_mutex_unlock(&c->wmu);
   if (status < 0) {
     if (status != UV_ECANCELED) close_now(c);
     return;
   }
   pump(c);
+  if (c->state == C_CLOSING) return;
+  pthread_mutex_lock(&c->wmu);
+  settle_locked(c);
+  pthread_mutex_unlock(&c->wmu);
 }
 
 /* The staged plaintext into TLS records (without a partial-write mode,
  * and with a memory BIO that takes everything, SSL_write writes all of
- * it or fails). */
+ * it or fails). Under wmu. */
 static int seal(act_conn_t *c) {
   size_t at = 0;
   while (at < c->stage_len) {
@@ -138,24 +172,34 @@ static int seal(act_conn_t *c) {
  * which the write owns until it is done. */
 static void flush(act_conn_t *c) {
   if (c->state == C_CLOSING) return;
-  if (seal(c) != 0) {
+  pthread_mutex_lock(&c->wmu);
+  int bad = seal(c) != 0;
+  size_t n = 0;
+  uint8_t *data = NULL;
+  if (!bad && c->io.out_len) {   /* a write in flight: no worker writes meanwhile */
+    data = act__tlsio_take(&c->io, &n);
+    c->writing++;
+  }
+  settle_locked(c);
+  pthread_mutex_unlock(&c->wmu);
+  if (bad) {
     close_now(c);
     return;
   }
-  if (c->io.out_len == 0) return;
+  if (n == 0) return;
   wreq_t *w = malloc(sizeof *w);
   if (w == NULL) {
-    close_now(c);
+    free(data);
+    close_now(c);   /* `writing` stays up: nothing is written to c again */
     return;
   }
-  size_t n;
-  w->data = act__tlsio_take(&c->io, &n);
+  w->data = data;
   w->conn = c;
   uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
   if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
     free(w->data);
     free(w);
-    close_now(c);
+    close_now(c);   /* `writing` stays up: nothing is written to c again */
   }
 }
 
@@ -163,6 +207,11 @@ static void flush(act_conn_t *c) {
  * there is none. */
 static uint8_t *stage_room(act_conn_t *c, size_t n) {
   if (c->state == C_CLOSING) return NULL;
+  if (atomic_load(&c->idle)) {   /* the loop has something on its way now */
+    pthread_mutex_lock(&c->wmu);
+    atomic_store(&c->idle, 0);
+    pthread_mutex_unlock(&c->wmu);
+  }
   size_t need = c->stage_len + n;
   if (need > c->stage_cap) {
     size_t cap = c->stage_cap ? c->stage_cap : 4 * STAGE_SEAL;
@@ -181,7 +230,11 @@ static uint8_t *stage_room(act_conn_t *c, size_t n) {
 }
 
 static void staged(act_conn_t *c) {
-  if (c->stage_len >= STAGE_SEAL && seal(c) != 0) close_now(c);
+  if (c->stage_len < STAGE_SEAL) return;
+  pthread_mutex_lock(&c->wmu);
+  int bad = seal(c) != 0;
+  pthread_mutex_unlock(&c->wmu);
+  if (bad) close_now(c);
 }
 
 static void put_frame(act_conn_t *c, uint8_t type, uint8_t flags, const void *p, size_t n) {
@@ -201,6 +254,37 @@ static void put_frames(act_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 void act__conn_flush(act_conn_t *c) { flush(c); }
+
+int act__conn_direct(act_conn_t *c, const void *p, size_t n) {
+  if (!atomic_load(&c->idle) || c->fd < 0 || n > ACT_DIRECT_MAX) {
+    pthread_mutex_unlock(&c->wmu);
+    return -1;
+  }
+  uint8_t frame[ACT_FRAME_HEADER + ACT_DIRECT_MAX];   /* one record, not two */
+  act_frame_header(frame, ACT_FR_MSG, 0, (uint32_t)n);
+  memcpy(frame + ACT_FRAME_HEADER, p, n);
+  int k = (int)(ACT_FRAME_HEADER + n);
+  if (SSL_write(c->ssl, frame, k) != k) {
+    /* Nothing sent: the sender queues it, and the loop, sealing it,
+     * meets the same error and closes the connection. */
+    ERR_clear_error();
+    atomic_store(&c->idle, 0);
+    pthread_mutex_unlock(&c->wmu);
+    return -1;
+  }
+  size_t at = 0;
+  while (at < c->io.out_len) {   /* the socket is non-blocking (libuv's) */
+    ssize_t w = send(c->fd, c->io.out + at, c->io.out_len - at, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w > 0) at += (size_t)w;
+    else if (w < 0 && errno == EINTR) continue;
+    else break;   /* full, or failed: the loop writes the rest, or meets the error */
+  }
+  act__tlsio_drop(&c->io, at);
+  int whole = c->io.out_len == 0;
+  if (!whole) atomic_store(&c->idle, 0);
+  pthread_mutex_unlock(&c->wmu);
+  return whole;
+}
 
 void act__conn_frame(act_conn_t *c, uint8_t type, const void *p, size_t n) {
   if (c->state == C_CLOSING || n > ACT_FRAME_MAX) return;
@@ -427,7 +511,9 @@ static void on_frame(act_conn_t *c, const act_frame_t *f) {
     if (c->state == C_UP && act__cluster_faults.oversize) {
       uint8_t h[ACT_FRAME_HEADER];
       act_frame_header(h, ACT_FR_MSG, 0, ACT_FRAME_MAX + 1);
+      pthread_mutex_lock(&c->wmu);
       SSL_write(c->ssl, h, sizeof h);
+      pthread_mutex_unlock(&c->wmu);
       flush(c);
     }
     return;
@@ -482,10 +568,12 @@ static void tls_failed(act_conn_t *c, const char *what) {
 /* Runs TLS over what arrived, then frames over what TLS decrypted. */
 static void advance(act_conn_t *c) {
   if (c->state == C_TLS) {
+    pthread_mutex_lock(&c->wmu);
     int r = SSL_do_handshake(c->ssl);
+    int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
+    pthread_mutex_unlock(&c->wmu);
     flush(c);
     if (r != 1) {
-      int e = SSL_get_error(c->ssl, r);
       if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) tls_failed(c, "handshake");
       return;
     }
@@ -495,9 +583,12 @@ static void advance(act_conn_t *c) {
     if (c->outgoing) send_hello(c);
   }
   while (c->state == C_HELLO || c->state == C_UP) {
+    /* Under wmu: a worker may be writing to the same SSL. */
+    pthread_mutex_lock(&c->wmu);
     int r = SSL_read(c->ssl, c->in + c->inlen, (int)(INCAP - c->inlen));
+    int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
+    pthread_mutex_unlock(&c->wmu);
     if (r <= 0) {
-      int e = SSL_get_error(c->ssl, r);
       flush(c);   /* TLS 1.3 may have answered something (key update) */
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
       if (e == SSL_ERROR_ZERO_RETURN) close_now(c);
@@ -561,6 +652,10 @@ static void start(act_conn_t *c) {
     act__addr_text((struct sockaddr *)&sa, c->remote, sizeof c->remote);
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  uv_os_fd_t fd;
+  pthread_mutex_lock(&c->wmu);   /* published to workers by the same lock */
+  c->fd = uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 ? (int)fd : -1;
+  pthread_mutex_unlock(&c->wmu);
   c->state = C_TLS;
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
     close_now(c);

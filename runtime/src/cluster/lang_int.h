@@ -82,6 +82,11 @@ void act__proxy_rekey(act_proxy_t *p, act_aid_t id);
  * false if v holds something that cannot cross (*what: "a timer"). */
 bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const char **what);
 bool act__wire_decode(act_reader_t *r, const act_type_t *t, void *v);
+/* flat.c: a struct of numbers and bools without the codec's walk, in its
+ * layout. put: false (nothing written) if t is not such a struct; get: -1
+ * if it is not, 0 if the input is malformed (r->err), 1 when read. */
+bool act__flat_put(act_buf_t *b, const act_type_t *t, const void *v);
+int act__flat_get(act_reader_t *r, const act_type_t *t, void *v);
 void act__put_u8(act_buf_t *b, uint8_t x);
 void act__patch_u64(char *at, uint64_t x);
 void act__put_u64(act_buf_t *b, uint64_t x);

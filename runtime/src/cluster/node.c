@@ -68,6 +68,7 @@ struct act_peer {
   act_hello_t hello;               /* as it introduced itself */
   struct sockaddr_storage sa;      /* where it listens */
   act_conn_t *conn[3];             /* [ACT_CONN_CONTROL], [ACT_CONN_DATA] */
+  act_conn_t *fast;                /* its data connection, for workers (under mu) */
   act_phi_t phi;
   int64_t next_dial;
   uint64_t heard;                  /* loop time (ms) of its last frame, on any connection */
@@ -106,6 +107,7 @@ struct act_node {
   int nquarantine;
   pthread_mutex_t mu;   /* peers (readers elsewhere), outbox, stopping */
   outbox_t *out_head, *out_tail;
+  int delivering;       /* the loop holds messages taken from the outbox */
   int stopping;
   int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
   int64_t last_tick;
@@ -357,6 +359,9 @@ void act__node_hello(act_conn_t *c) {
     p->wait_head = p->wait_tail = NULL;
     p->wait_bytes = 0;
     act__conn_flush(c);
+    pthread_mutex_lock(&n->mu);   /* workers may write to it (act__cluster_send_now) */
+    p->fast = c;
+    pthread_mutex_unlock(&n->mu);
   }
   if (fresh) {
     act__logf("act: cluster: node %s joined (%s)\n", h->node, h->addr);
@@ -427,6 +432,12 @@ void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
 void act__node_closed(act_conn_t *c) {
   act_node_t *n = c->node;
   report_sent(c);
+  if (c->kind == ACT_CONN_DATA) {   /* no worker finds it any more */
+    pthread_mutex_lock(&n->mu);
+    for (act_peer_t *p = n->peers; p; p = p->next)
+      if (p->fast == c) p->fast = NULL;
+    pthread_mutex_unlock(&n->mu);
+  }
   for (act_conn_t **pp = &n->conns; *pp; pp = &(*pp)->next)
     if (*pp == c) {
       *pp = c->next;
@@ -599,6 +610,7 @@ static void on_wake(uv_async_t *a) {
   } else {
     n->out_head = n->out_tail = NULL;
   }
+  n->delivering = o != NULL;   /* until they are staged and flushed */
   int stopping = n->stopping;
   pthread_mutex_unlock(&n->mu);
   for (outbox_t *nx; o; o = nx) {
@@ -626,9 +638,12 @@ static void on_wake(uv_async_t *a) {
     act__conn_resume(c);
     /* Staged frames, and records sealed already when the stage filled
      * (a batch fills it at once): both wait for this flush. */
-    if (c->stage_len || c->io.out_len) act__conn_flush(c);
+    act__conn_flush(c);
     report_sent(c);
   }
+  pthread_mutex_lock(&n->mu);
+  n->delivering = 0;
+  pthread_mutex_unlock(&n->mu);
   if (stopping && n->leave_by == 0) leave(n);
 }
 
@@ -758,6 +773,31 @@ int act_cluster_send(const char *node, const void *data, size_t len) {
   n->out_tail = o;
   if (wake) uv_async_send(&n->wake);
   pthread_mutex_unlock(&n->mu);
+  return 0;
+}
+
+int act__cluster_send_now(const char *node, const void *data, size_t len) {
+  act_node_t *n = g_node;
+  if (n == NULL || len > ACT_DIRECT_MAX) return act_cluster_send(node, data, len);
+  act_conn_t *c = NULL;
+  pthread_mutex_lock(&n->mu);
+  /* Nothing in the outbox or in the loop's hands: everything sent before
+   * this message is on the connection already, so order is kept. */
+  if (!n->stopping && n->out_head == NULL && !n->delivering) {
+    act_peer_t *p = find_peer(n, node);
+    c = p ? p->fast : NULL;
+    /* Taken before mu is let go: c is not freed while it is held. */
+    if (c) pthread_mutex_lock(&c->wmu);
+  }
+  pthread_mutex_unlock(&n->mu);
+  int r = c ? act__conn_direct(c, data, len) : -1;
+  if (r < 0) return act_cluster_send(node, data, len);
+  if (r == 0) {   /* the socket was full: the loop writes the rest */
+    pthread_mutex_lock(&n->mu);
+    if (!n->stopping) uv_async_send(&n->wake);
+    pthread_mutex_unlock(&n->mu);
+  }
+  if (g_sent) g_sent(node, len);
   return 0;
 }
 

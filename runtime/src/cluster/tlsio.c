@@ -134,6 +134,15 @@ uint8_t *act__tlsio_take(act_tlsio_t *io, size_t *n) {
   return p;
 }
 
+void act__tlsio_drop(act_tlsio_t *io, size_t n) {
+  if (n >= io->out_len) {
+    io->out_len = 0;
+    return;
+  }
+  memmove(io->out, io->out + n, io->out_len - n);
+  io->out_len -= n;
+}
+
 void act__tlsio_free(act_tlsio_t *io) {
   free(io->out);
   free(io->carry);
