@@ -38,8 +38,8 @@ typedef struct creq {
   int kind, refs;             /* refs: the asker (if it waits) and the loop */
   int done, abandoned;
   act_coord_status_t status;
-  char name[ACT_ADDR_MAX + 1];
   act_coord_owner_t own;      /* Q_REG, Q_UNREG: the holder; answered: who holds it */
+  char name[];                /* any length (§10 sets none), NUL-terminated */
 } creq_t;
 
 /* The names this node holds in the store, for unregister (by name only). */
@@ -70,6 +70,14 @@ static int active;                /* under mu: requests are taken (until the lea
 static int joined;                /* on the loop */
 static int64_t wait_ms;
 
+static creq_t *creq_new(int kind, const char *name, size_t n) {
+  creq_t *q = calloc(1, sizeof *q + n + 1);
+  if (q == NULL) return NULL;
+  q->kind = kind;
+  memcpy(q->name, name, n);
+  return q;
+}
+
 static void unref(creq_t *q) {
   if (--q->refs == 0) free(q);   /* under mu */
 }
@@ -88,11 +96,9 @@ static void on_answer(void *arg, const act_coord_result_t *r) {
   pthread_cond_broadcast(&answered);
   pthread_mutex_unlock(&mu);
   if (undo) {   /* its asker gave up and said false: the name must not stay held */
-    creq_t *u = calloc(1, sizeof *u);
+    creq_t *u = creq_new(Q_UNREG, q->name, strlen(q->name));
     if (u) {
-      u->kind = Q_UNREG;
       u->refs = 1;
-      snprintf(u->name, sizeof u->name, "%s", q->name);
       u->own = r->owner;
       pthread_mutex_lock(&mu);
       int still = active;
@@ -226,16 +232,12 @@ static void done_with(creq_t *q) {
 
 static creq_t *request(int kind, act_str_t *name) {
   size_t n = act_str_len(name);
-  if (n > (size_t)ACT_ADDR_MAX) {
-    act__logf("act: cluster: the name \"%.40s...\" is longer than the store keeps (%d bytes)\n",
-              act_str_data(name), ACT_ADDR_MAX);
+  if (memchr(act_str_data(name), 0, n)) {   /* the store keeps text: never cut short */
+    act__logf("act: cluster: the name \"%.40s...\" holds a NUL byte, which the store cannot "
+              "keep; not registered\n", act_str_data(name));
     return NULL;
   }
-  creq_t *q = calloc(1, sizeof *q);
-  if (q == NULL) return NULL;
-  q->kind = kind;
-  memcpy(q->name, act_str_data(name), n);
-  return q;
+  return creq_new(kind, act_str_data(name), n);
 }
 
 static int same_name(const char *s, act_str_t *name) {
