@@ -54,6 +54,8 @@ else()
     set_tests_properties(cluster_lang_${name} PROPERTIES LABELS cluster TIMEOUT 180
                          SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
   endforeach()
+  # store_wait waits 17 s by design before its store forms: more room.
+  set_tests_properties(cluster_lang_store_wait PROPERTIES ENVIRONMENT LANG_TIMEOUT=120)
   add_test(NAME cluster_estore COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/estore.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_estore PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77

@@ -113,6 +113,12 @@ void act__on_spawn(const char *from, act_reader_t *r) {
   act_actor_t *g = guest_parent();
   act_rt_t *grt = act__rt(g);
   pthread_mutex_lock(&grt->lock);
+  if (grt->nchildren == grt->capchildren) {   /* the ended ones go first: it lives long */
+    int k = 0;
+    for (int i = 0; i < grt->nchildren; i++)
+      if (!(grt->children[i]->flags & AF_DEAD)) grt->children[k++] = grt->children[i];
+    grt->nchildren = k;
+  }
   act__push_actor(&grt->children, &grt->nchildren, &grt->capchildren, a);
   pthread_mutex_unlock(&grt->lock);
   act_spawn_start(NULL, a, temporary ? ACT_RESTART_TEMPORARY : ACT_RESTART_PERMANENT);
