@@ -14,6 +14,9 @@
 #                 partition (the cut-off node fenced), another cookie refused
 #  cluster_eleave seeds leaving the embedded store (their voters go with them)
 #                 and seeds that return with other seed lists (eleave.sh)
+#  cluster_esplit a first seed, its directory empty and cut off from the
+#                 seeds that hold the store, waits instead of making a second
+#                 one, and joins theirs once the partition heals (esplit.sh)
 #  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
 #                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
 #  coord_tck_pg   the coordination store's conformance suite on a private
@@ -52,6 +55,8 @@ else()
     set_tests_properties(cluster_lang_${name} PROPERTIES LABELS cluster TIMEOUT 180
                          SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
   endforeach()
+  # store_wait waits 17 s by design before its store forms: more room.
+  set_tests_properties(cluster_lang_store_wait PROPERTIES ENVIRONMENT LANG_TIMEOUT=120)
   add_test(NAME cluster_estore COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/estore.sh $<TARGET_FILE:cluster_node>)
   set_tests_properties(cluster_estore PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
@@ -61,6 +66,12 @@ else()
   add_test(NAME cluster_eleave COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/eleave.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(cluster_eleave PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+  # A first seed with an empty directory, cut off from the seeds that hold
+  # the store, makes no second store (esplit.sh).
+  add_test(NAME cluster_esplit COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/esplit.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_esplit PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
   add_test(NAME cluster_store COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)

@@ -279,6 +279,25 @@ Test(coord, names) {
   cr_assert_eq(lookup("bank").r.status, ACT_COORD_NOTFOUND);
 }
 
+/* §10 sets no length for a name: two of 200 bytes that differ only in
+ * their last byte are two names, in every backend (the dqlite backend
+ * had cut names at 80 bytes, so these two were one). */
+Test(coord, long_names_are_kept_whole) {
+  char a[201], b[201];
+  memset(a, 'n', 200);
+  a[200] = 0;
+  memcpy(b, a, sizeof b);
+  b[199] = 'b';
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
+  cr_assert_eq(join(S, "n2", 21), ACT_COORD_OK);
+  cr_assert_eq(reg(a, own("n1", 11, 5)).r.status, ACT_COORD_OK);
+  cr_assert_eq(reg(b, own("n2", 21, 7)).r.status, ACT_COORD_OK, "another name, however long");
+  cr_assert_eq(lookup(a).r.owner.actor, 5);
+  cr_assert_eq(lookup(b).r.owner.actor, 7);
+  a[150] = 0;
+  cr_assert_eq(lookup(a).r.status, ACT_COORD_NOTFOUND, "a prefix is not the name");
+}
+
 Test(coord, a_name_dies_with_its_owners_lease) {
   cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
   cr_assert_eq(reg("bank", own("n1", 11, 5)).r.status, ACT_COORD_OK);

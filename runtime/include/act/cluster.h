@@ -158,6 +158,8 @@ typedef struct act_cluster_config {
   const char *store;        /* NULL: none; postgres://..., dqlite://..., or "embedded": the
                                seeds run the store (store_embed.c) */
   const char *store_dir;    /* the embedded store's data directory; NULL: act.store.NODE */
+  int store_boot_alone;     /* the first seed, its directory empty, may make a new store
+                               without hearing from the other seeds (store_embed.c) */
   uint64_t schema;          /* the program's message-schema fingerprint */
 } act_cluster_config_t;
 

@@ -9,10 +9,14 @@
  * rname.c's peer protocol names actors as before.
  *
  * Store calls are answered on the node's loop; an actor that registers or
- * looks up blocks its worker meanwhile (act_blocking_enter), at most
- * wait_ms. Requests made before the node has joined the store wait for
- * the join (a register before then would be refused: only members hold
- * names).
+ * looks up blocks its worker meanwhile (act_blocking_enter). A lookup
+ * waits at most wait_ms. A register waits for the store's decision, as
+ * Erlang's global:register_name waits for its lock (docs/decisions.md):
+ * a call the store could not answer (no leader, unreachable) is made
+ * again every RETRY_MS, so false means "taken", never "the store was
+ * away"; only the node's leave (or fence) ends the wait, with false.
+ * Requests made before the node has joined the store wait for the join
+ * (a register before then would be refused: only members hold names).
  *
  * Lookups are cached: name → reference. The store tells only which node
  * holds a name; the reference (with its actor type) comes from that node
@@ -31,15 +35,18 @@
 #include "cluster/lang_int.h"
 #include "cluster/remote.h"
 
+#define RETRY_MS 250
+
 enum { Q_REG, Q_LOOKUP, Q_UNREG };
 
 typedef struct creq {
   struct creq *next;
   int kind, refs;             /* refs: the asker (if it waits) and the loop */
   int done, abandoned;
+  int waited;                 /* the store failed it once: said in the log */
   act_coord_status_t status;
-  char name[ACT_ADDR_MAX + 1];
   act_coord_owner_t own;      /* Q_REG, Q_UNREG: the holder; answered: who holds it */
+  char name[];                /* any length (§10 sets none), NUL-terminated */
 } creq_t;
 
 /* The names this node holds in the store, for unregister (by name only). */
@@ -67,8 +74,18 @@ static act_coord_t *store;
 static uv_async_t wake;
 static _Atomic int on;            /* this node's names are the store's */
 static int active;                /* under mu: requests are taken (until the leave) */
+static creq_t *retries;           /* under mu: registers the store failed, made again */
+static uv_timer_t retry_timer;    /* on the loop */
 static int joined;                /* on the loop */
 static int64_t wait_ms;
+
+static creq_t *creq_new(int kind, const char *name, size_t n) {
+  creq_t *q = calloc(1, sizeof *q + n + 1);
+  if (q == NULL) return NULL;
+  q->kind = kind;
+  memcpy(q->name, name, n);
+  return q;
+}
 
 static void unref(creq_t *q) {
   if (--q->refs == 0) free(q);   /* under mu */
@@ -77,10 +94,32 @@ static void unref(creq_t *q) {
 /* ---- the loop's side ---- */
 
 static void issue(creq_t *q);
+static void take(creq_t *list);
+
+static void on_retry(uv_timer_t *t) {
+  (void)t;
+  pthread_mutex_lock(&mu);
+  creq_t *list = active ? retries : NULL;
+  if (active) retries = NULL;
+  pthread_mutex_unlock(&mu);
+  take(list);
+}
 
 static void on_answer(void *arg, const act_coord_result_t *r) {
   creq_t *q = arg;
   pthread_mutex_lock(&mu);
+  if (r->status == ACT_COORD_ERROR && q->kind == Q_REG && active && !q->abandoned) {
+    /* The store could not decide (no leader, unreachable): ask again. */
+    if (!q->waited)
+      act__logf("act: cluster: register \"%.60s\" waits for the store: %s\n", q->name,
+                r->error ? r->error : "no answer");
+    q->waited = 1;
+    q->next = retries;
+    retries = q;
+    pthread_mutex_unlock(&mu);
+    if (!uv_is_active((uv_handle_t *)&retry_timer)) uv_timer_start(&retry_timer, on_retry, RETRY_MS, 0);
+    return;
+  }
   q->status = r->status;
   if (r->status == ACT_COORD_OK || r->status == ACT_COORD_TAKEN) q->own = r->owner;
   q->done = 1;
@@ -88,11 +127,9 @@ static void on_answer(void *arg, const act_coord_result_t *r) {
   pthread_cond_broadcast(&answered);
   pthread_mutex_unlock(&mu);
   if (undo) {   /* its asker gave up and said false: the name must not stay held */
-    creq_t *u = calloc(1, sizeof *u);
+    creq_t *u = creq_new(Q_UNREG, q->name, strlen(q->name));
     if (u) {
-      u->kind = Q_UNREG;
       u->refs = 1;
-      snprintf(u->name, sizeof u->name, "%s", q->name);
       u->own = r->owner;
       pthread_mutex_lock(&mu);
       int still = active;
@@ -147,6 +184,7 @@ void act__cnames_start(uv_loop_t *loop, act_coord_t *s, int64_t lease_ms) {
    * wait covers one leader election, which the lease sizes. */
   wait_ms = lease_ms * 2 > 5000 ? lease_ms * 2 : 5000;
   uv_async_init(loop, &wake, on_wake);
+  uv_timer_init(loop, &retry_timer);
   active = 1;
   atomic_store(&on, 1);
 }
@@ -167,25 +205,27 @@ void act__cnames_stop(void) {
     return;
   }
   active = 0;   /* no uv_async_send after this: submit sends under mu */
-  creq_t *list = queue;
-  queue = NULL;
-  for (creq_t *nx; list; list = nx) {
-    nx = list->next;
-    list->status = ACT_COORD_ERROR;
-    list->done = 1;
-    unref(list);
-  }
+  creq_t *lists[2] = {queue, retries};
+  queue = retries = NULL;
+  for (int i = 0; i < 2; i++)
+    for (creq_t *nx, *list = lists[i]; list; list = nx) {
+      nx = list->next;
+      list->status = ACT_COORD_ERROR;
+      list->done = 1;
+      unref(list);
+    }
   pthread_cond_broadcast(&answered);
   pthread_mutex_unlock(&mu);
   uv_close((uv_handle_t *)&wake, NULL);
+  uv_close((uv_handle_t *)&retry_timer, NULL);
 }
 
 /* ---- the askers' side ---- */
 
 int act__cnames_on(void) { return atomic_load(&on); }
 
-/* Queues q for the loop. With wait, blocks until answered or wait_ms
- * and returns the status; the asker then still holds q (release with
+/* Queues q for the loop. With wait, blocks until answered (a register)
+ * or until answered or wait_ms (the rest) and returns the status; the asker then still holds q (release with
  * done_with), whose answer, if it comes later, is the loop's to dispose
  * of. Without, q is the loop's at once. */
 static act_coord_status_t submit(act_ctx_t *cx, creq_t *q, int wait) {
@@ -210,7 +250,8 @@ static act_coord_status_t submit(act_ctx_t *cx, creq_t *q, int wait) {
   if (end.tv_nsec >= 1000000000) end.tv_sec++, end.tv_nsec -= 1000000000;
   pthread_mutex_lock(&mu);
   while (!q->done)
-    if (pthread_cond_timedwait(&answered, &mu, &end) != 0) break;
+    if (q->kind == Q_REG) pthread_cond_wait(&answered, &mu);   /* the store decides */
+    else if (pthread_cond_timedwait(&answered, &mu, &end) != 0) break;
   act_coord_status_t st = q->done ? q->status : ACT_COORD_ERROR;
   if (!q->done) q->abandoned = 1;
   pthread_mutex_unlock(&mu);
@@ -226,16 +267,12 @@ static void done_with(creq_t *q) {
 
 static creq_t *request(int kind, act_str_t *name) {
   size_t n = act_str_len(name);
-  if (n > (size_t)ACT_ADDR_MAX) {
-    act__logf("act: cluster: the name \"%.40s...\" is longer than the store keeps (%d bytes)\n",
-              act_str_data(name), ACT_ADDR_MAX);
+  if (memchr(act_str_data(name), 0, n)) {   /* the store keeps text: never cut short */
+    act__logf("act: cluster: the name \"%.40s...\" holds a NUL byte, which the store cannot "
+              "keep; not registered\n", act_str_data(name));
     return NULL;
   }
-  creq_t *q = calloc(1, sizeof *q);
-  if (q == NULL) return NULL;
-  q->kind = kind;
-  memcpy(q->name, act_str_data(name), n);
-  return q;
+  return creq_new(kind, act_str_data(name), n);
 }
 
 static int same_name(const char *s, act_str_t *name) {

@@ -83,7 +83,8 @@ struct op {
   int started;          /* begun: a call submitted from a callback starts at once */
   act_coord_cb cb;
   void *arg;
-  char node[ACT_NAME_MAX + 1], addr[ACT_ADDR_MAX + 1], key[ACT_ADDR_MAX + 1];
+  char node[ACT_NAME_MAX + 1], addr[ACT_ADDR_MAX + 1];
+  char *key;            /* a name or a journal key (malloc'd: a name has any length) */
   uint64_t inc, actor, epoch, seq;
   int64_t lease_ms;
   uint32_t shard;
@@ -186,6 +187,7 @@ static void done(op_t *o, act_coord_result_t *res) {
   }
   if (o->cb) o->cb(o->arg, res);
   free(o->data);
+  free(o->key);
   free(o);
   if (c->head && !c->head->started && !c->closing) {
     c->head->started = 1;
@@ -555,6 +557,14 @@ static op_t *new_op(act_coord_t *base, int kind, act_coord_cb cb, void *arg) {
   return o;
 }
 
+/* A name or journal key for o (copied); 0: answered with an error. */
+static int set_key(op_t *o, const char *key) {
+  if ((o->key = strdup(key)) != NULL) return 1;
+  act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
+  done(o, &res);
+  return 0;
+}
+
 static act_coord_t *dq_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap) {
   dqc_t *c = calloc(1, sizeof *c);
   if (c == NULL) {
@@ -620,7 +630,7 @@ static void name_op(act_coord_t *b, int kind, const char *name, const act_coord_
                     act_coord_cb cb, void *arg) {
   op_t *o = new_op(b, kind, cb, arg);
   if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", name);
+  if (!set_key(o, name)) return;
   if (ow) {
     snprintf(o->node, sizeof o->node, "%s", ow->node);
     o->inc = ow->incarnation;
@@ -666,8 +676,7 @@ static void dq_release(act_coord_t *b, uint32_t shard, const char *node, uint64_
 static void journal_op(act_coord_t *b, int kind, const char *key, uint64_t epoch, uint64_t seq,
                        const void *data, size_t len, act_coord_cb cb, void *arg) {
   op_t *o = new_op(b, kind, cb, arg);
-  if (o == NULL) return;
-  snprintf(o->key, sizeof o->key, "%s", key);
+  if (o == NULL || !set_key(o, key)) return;
   o->epoch = epoch;
   o->seq = seq;
   if (len) {

@@ -60,6 +60,7 @@ struct act_dq {
   uv_timer_t *timer;
   conn_t *conn;
   int state, sent, next_server, hops, closing;
+  int answered;            /* some server answered `who leads` (even "nobody") */
   char servers[ACT_DQ_SERVERS_MAX][64];
   int nservers;
   char target[64];         /* the address being dialled */
@@ -321,6 +322,7 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     get_u64(&c);
     const char *leader = get_text(&c);
     if (c.bad) return lose(d, "a malformed leader answer"), -1;
+    d->answered = 1;
     if (*leader == 0) return lose(d, "no leader yet"), -1;
     if (strcmp(leader, d->target) != 0) {   /* dial the leader instead */
       if (d->hops++ > 2 || strlen(leader) >= sizeof d->target)
@@ -658,6 +660,8 @@ act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t c
   uv_unref((uv_handle_t *)d->timer);   /* enqueue() refs it while statements wait */
   return d;
 }
+
+int act__dq_answered(const act_dq_t *d) { return d->answered; }
 
 const char *act__dq_leader(const act_dq_t *d) { return d->state == D_READY ? d->target : NULL; }
 

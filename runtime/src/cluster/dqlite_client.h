@@ -71,6 +71,9 @@ void act__dq_transfer(act_dq_t *d, uint64_t id, act_dq_cb cb, void *arg);
 /* The leader's address while connected to it, else NULL (for tests and
  * logs). */
 const char *act__dq_leader(const act_dq_t *d);
+/* 1 once a server answered `who leads` at all, "nobody yet" included: it
+ * runs and is reachable (the embedded store's bootstrap rule). */
+int act__dq_answered(const act_dq_t *d);
 
 /* Numeric HOST:PORT or [V6]:PORT into sa: 0, or -1. */
 int act__dq_parse_addr(const char *s, struct sockaddr_storage *sa);

@@ -23,7 +23,7 @@ enum {
   RK_TELL = 1,     /* aid, sender ref, msg id, body */
   RK_ASK = 2,      /* aid, sender ref, ask id, msg id, body */
   RK_REPLY = 3,    /* ask id, ok, body or reason */
-  RK_SPAWN = 4,    /* aid, type name, parameters: the sender supervises it */
+  RK_SPAWN = 4,    /* aid, temporary (u8), type name, parameters: the sender supervises it */
   RK_STOP = 5,     /* aid */
   RK_MONITOR = 6,  /* aid: the sender wants RK_DOWN when it ends */
   RK_DOWN = 7,     /* aid, reason */
@@ -35,7 +35,13 @@ enum {
   RK_VMSG = 13,    /* epoch, ask id (0: a tell), type name, key, sender ref, msg id, body:
                       to the owner of the key's shard at that epoch (virtual/vcluster.c) */
   RK_VSTALE = 14,  /* a whole RK_VMSG envelope, refused: not the owner at its epoch */
-  RK_LAST = RK_VSTALE
+  /* A supervised child and its supervisor's node (rspawn.c): the child
+   * waits held on its node, its mailbox kept, for the supervisor's word. */
+  RK_FAILED = 15,  /* aid, reason: the child faulted and is held */
+  RK_HELD = 16,    /* aid: the child stopped for its group's restart (RK_HOLD) */
+  RK_RESTART = 17, /* aid: start the held child again, in place */
+  RK_HOLD = 18,    /* aid: stop the child for its group's restart, keep it held */
+  RK_LAST = RK_HOLD
 };
 
 /* A reference to an actor on another node. Sends to it are encoded and
@@ -64,6 +70,8 @@ typedef struct act_proxy {
   uint32_t hold_token;
   int holding;
   int lost;                   /* held after its node was lost: restart here */
+  int waiting;                /* held on its node (RK_FAILED, RK_HELD): restarted
+                                 there in place, same id, its mail kept */
 } act_proxy_t;
 
 static inline act_proxy_t *act__proxy(act_actor_t *a) { return (act_proxy_t *)a; }
@@ -78,6 +86,7 @@ act_aid_t act__fresh_aid(void);
 void act__export_as(act_actor_t *a, act_aid_t id);
 act_actor_t *act__exported(act_aid_t id);
 void act__proxy_rekey(act_proxy_t *p, act_aid_t id);
+act_proxy_t *act__proxy_of(act_aid_t id);       /* NULL: no proxy has that id */
 /* Encoding with refs and nodes (sets the codec extension meanwhile):
  * false if v holds something that cannot cross (*what: "a timer"). */
 bool act__wire_encode(act_buf_t *b, const act_type_t *t, const void *v, const char **what);
@@ -130,6 +139,13 @@ int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost);
 /* It ended because a group restart stopped it: 1 if it is held for the
  * restart (the plan is answered), 0 if it was not being held. */
 int act__child_held(act_proxy_t *p, act_str_t *reason, int lost);
+/* RK_FAILED, RK_HELD, RK_RESTART, RK_HOLD (both sides). */
+void act__on_child(const char *from, int kind, act_reader_t *r);
+/* A ctl message to a node's own proxy: what a child of that node's
+ * supervisor, held here, reports (CTL_CHILD_FAILED, CTL_PLAN_ACK). */
+void act__guest_report(act_proxy_t *node, act_ctl_t *c);
+/* The node is lost: children it supervised that wait held here stop. */
+void act__guests_node_down(const char *node);
 
 /* rname.c */
 void act__on_names(const char *from, int kind, act_reader_t *r);

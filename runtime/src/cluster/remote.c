@@ -309,6 +309,13 @@ act_proxy_t *act__node_proxy(const char *node, uint64_t inc) {
   return act__proxy_get(node, inc, none, node);
 }
 
+act_proxy_t *act__proxy_of(act_aid_t id) {
+  pthread_mutex_lock(&act__lang_mu);
+  act_proxy_t *p = act__idmap_get(&proxies, id.creator, id.serial);
+  pthread_mutex_unlock(&act__lang_mu);
+  return p;
+}
+
 void act__proxy_rekey(act_proxy_t *p, act_aid_t id) {
   pthread_mutex_lock(&act__lang_mu);
   act__idmap_del(&proxies, p->id.creator, p->id.serial);
@@ -660,6 +667,7 @@ void act__proxy_ended(act_proxy_t *p, act_str_t *reason, int lost) {
   act_actor_t *req = p->stop_req;
   int stopping = p->stopping;
   p->stop_req = NULL;
+  p->waiting = 0;   /* it is not held on its node any more */
   pthread_mutex_unlock(&act__lang_mu);
   if (act__child_held(p, reason, lost)) return;   /* a group restart stopped it */
   int normal = strcmp(reason->data, "normal") == 0;
@@ -802,6 +810,7 @@ static void on_kind(const char *from, const uint8_t *p, size_t n) {
   case RK_VMSG: case RK_VSTALE: act__virtual_arrived(from, kind, p, n); return;
   case RK_REPLY: on_reply(from, &r); return;
   case RK_SPAWN: act__on_spawn(from, &r); return;
+  case RK_FAILED: case RK_HELD: case RK_RESTART: case RK_HOLD: act__on_child(from, kind, &r); return;
   case RK_STOP:
     if (act__get_aid(&r, &id)) {
       act_actor_t *a = act__exported(id);
@@ -830,9 +839,7 @@ static void on_kind(const char *from, const uint8_t *p, size_t n) {
       act__log_drop(from, "a Down", r.err);
       return;
     }
-    pthread_mutex_lock(&act__lang_mu);
-    act_proxy_t *p = act__idmap_get(&proxies, id.creator, id.serial);
-    pthread_mutex_unlock(&act__lang_mu);
+    act_proxy_t *p = act__proxy_of(id);
     if (p && strcmp(p->node->data, from) == 0) act__proxy_ended(p, reason, 0);
     return;
   }
@@ -893,6 +900,7 @@ static void on_change(void *arg, const char *node, int up, const char *reason) {
     act__fail_future(NULL, pa->f, pa->asker, left ? "failed: its node left" : "unreachable");
   }
   act__names_node_down(node);
+  act__guests_node_down(node);
 }
 
 void act__remote_init(void) {

@@ -21,6 +21,10 @@ void act__remote_release(act_str_t *name);
 int act__remote_holds(void);
 /* SIGTERM: the actors other nodes spawned here stop with the tree. */
 void act__remote_stop_guests(void);
+/* A fault of an actor that another node spawned here and supervises
+ * (rspawn.c): held here with its mail, its supervisor's node decides.
+ * 1 if that is so (the fault is handled), 0 for any other actor. */
+int act__remote_child_fault(act_ctx_t *cx, act_actor_t *a, act_str_t *reason);
 
 /* Virtual actors across nodes (nodestore.c): ask the store who owns a
  * shard (0..63), claiming it when nobody live does; fn gets the answer

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,10 @@ static int seed_addrs(const char *seed, size_t len, char *node_addr, char *store
   return 0;
 }
 
-static act_store_node_t *embedded;   /* this process's store node, if it is a seed */
+/* this process's store node, if it is a seed (set by the bootstrap's
+ * thread when that decides late) */
+static act_store_node_t *_Atomic embedded;
+static char priv_addr[64];
 static char embedded_dir[512], embedded_addr[ACT_ADDR_MAX + 1], embedded_node[ACT_NAME_MAX + 1];
 
 #define ID_FILE "act-store-id"
@@ -94,30 +99,98 @@ static int files_in(const char *dir, int remove) {
   return n;
 }
 
+/* An id made from the store's address: never a seed's place + 1
+ * (1..SEEDS_MAX), so never the id that bootstraps. */
+static uint64_t joiner_id(void) {
+  uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+  for (const char *p = embedded_addr; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+  return h | (UINT64_C(1) << 32);
+}
+
 /* Which Raft id this seed's store has (docs/cluster.md, "Seed lists"):
  *  - the id kept in its directory, if it ran before;
  *  - position + 1, for a directory that holds Raft data but no id (made
  *    when the id was the seed's place in the list);
- *  - for an empty directory, 1 (dqlite bootstraps id 1: a new store) only
- *    when this is the first seed of its own list and none of the other
- *    listed stores has a leader within the probe; else an id made from
- *    its address, and it joins whichever store leads.
- * So a node started with another list (a superset, a subset, another
- * order) joins the running store rather than make a second one, as long
- * as its list names at least one store that runs. */
-static uint64_t store_id(const char *dir, int mine, const char *others, int64_t probe_ms,
-                         int *boot) {
+ *  - for an empty directory of a seed that is not the first of its own
+ *    list, an id made from its address: it joins whichever store leads;
+ *  - for an empty directory of the first seed: 1 (dqlite bootstraps id 1,
+ *    a new store) when it is the only seed; else 0, decided later by
+ *    boot_decide (or at once, by the old rule, with --act-store-bootstrap
+ *    first: 1 unless another store has a leader within the probe). */
+static uint64_t store_id(const char *dir, int mine, const char *others, int alone,
+                         int64_t probe_ms, int *boot) {
   *boot = 0;
   uint64_t id = read_id(dir);
   if (id) return id;
   if (files_in(dir, 0) > 0) return (uint64_t)mine + 1;
-  if (mine == 0 && (others[0] == 0 || !act__store_probe(others, probe_ms))) {
+  if (mine != 0) return joiner_id();
+  if (others[0] == 0 || (alone && !act__store_probe(others, probe_ms))) {
     *boot = 1;
     return 1;
   }
-  uint64_t h = 1469598103934665603ULL;   /* FNV-1a of the store's address */
-  for (const char *p = embedded_addr; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-  return h | (UINT64_C(1) << 32);   /* never a seed's place + 1 (1..SEEDS_MAX) */
+  return alone ? joiner_id() : 0;
+}
+
+/* The first seed with an empty directory makes a new store only when
+ * every other seed of its list has a store that answers and none of them
+ * leads (a new cluster, all its seeds up); if one leads, it joins that
+ * store. While a listed seed does not answer, it waits: that seed may
+ * hold the store (a partition, a seed down), and a second store made
+ * meanwhile would split the cluster (docs/decisions.md). 1: bootstrap,
+ * 0: join, -1: not yet (*quiet: the seeds that did not answer). */
+static int boot_decide(const char *others, int64_t probe_ms, char *quiet, size_t cap) {
+  int all = 1;
+  quiet[0] = 0;
+  if (act__store_probe(others, probe_ms)) return 0;   /* time for a running store to elect */
+  for (const char *s = others; *s;) {
+    size_t len = strcspn(s, ",");
+    char one[ACT_ADDR_MAX + 1];
+    snprintf(one, sizeof one, "%.*s", (int)len, s);
+    int answered;
+    if (act__store_probe_one(one, 1000, &answered)) return 0;
+    if (!answered) {
+      all = 0;
+      size_t at = strlen(quiet);
+      snprintf(quiet + at, cap - at, "%s%s", at ? ", " : "", one);
+    }
+    s += len + (s[len] == ',');
+  }
+  return all ? 1 : -1;
+}
+
+/* The wait for that decision, on a thread of its own: the node runs
+ * meanwhile (without a store of its own: its store clients find none
+ * until the seeds have one). */
+static pthread_t booter;
+static int booting;
+static atomic_int boot_stop;
+static act_store_node_config_t boot_cfg;
+static char boot_others[SEEDS_MAX * (ACT_ADDR_MAX + 2)];
+static int64_t boot_probe_ms;
+
+static int start_store(act_store_node_config_t *sc, int boot, char *err, size_t cap);
+
+static void *boot_wait(void *arg) {
+  (void)arg;
+  char quiet[SEEDS_MAX * (ACT_ADDR_MAX + 2)], said[sizeof quiet] = "";
+  for (;;) {
+    if (atomic_load(&boot_stop)) return NULL;
+    int d = boot_decide(boot_others, boot_probe_ms, quiet, sizeof quiet);
+    if (d >= 0) {
+      boot_cfg.id = d ? 1 : joiner_id();
+      char err[400];
+      if (!atomic_load(&boot_stop) && start_store(&boot_cfg, d, err, sizeof err) != 0)
+        act__logf("act: cluster: %s\n", err);
+      return NULL;
+    }
+    if (strcmp(quiet, said) != 0) {
+      act__logf("act: cluster: node %s does not bootstrap the embedded store while the stores "
+                "of seeds %s do not answer (one may hold it); it waits for them\n",
+                embedded_node, quiet);
+      snprintf(said, sizeof said, "%s", quiet);
+    }
+    for (int i = 0; i < 10 && !atomic_load(&boot_stop); i++) usleep(100000);
+  }
 }
 
 int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
@@ -212,27 +285,48 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
    * (at most lease / 10, below), short enough not to hold a new
    * cluster's first seed for long. */
   int boot;
-  uint64_t id = store_id(dir, mine, others, lease_ms / 5 > 1500 ? lease_ms / 5 : 1500, &boot);
+  int64_t probe_ms = lease_ms / 5 > 1500 ? lease_ms / 5 : 1500;
+  uint64_t id = store_id(dir, mine, others, cfg->store_boot_alone, probe_ms, &boot);
+  static char voters[sizeof others + 16];
+  snprintf(voters, sizeof voters, "%s", url + strlen("dqlite://"));
+  static char store_addr[ACT_ADDR_MAX + 1];
+  snprintf(store_addr, sizeof store_addr, "%s", stores[mine]);
   act_store_node_config_t sc = {
     .id = id,
-    .addr = stores[mine],
+    .addr = store_addr,
     .dir = dir,
-    .voters = url + strlen("dqlite://"),
+    .voters = voters,
     .latency_ms = latency,
     .join_timeout_ms = -1,   /* seeds start in any order: join in the background */
-    .bind = priv,
+    .bind = priv_addr,
     .connect = act__store_tls_dial,
   };
-  embedded = act_store_node_start(&sc, err, cap);
-  if (embedded == NULL) return -1;
-  if (write_id(dir, id) != 0)
-    act__logf("act: cluster: cannot keep the store's id in %s/" ID_FILE ": %s\n", dir,
-              strerror(errno));
+  snprintf(priv_addr, sizeof priv_addr, "%s", priv);
   act__logf("act: cluster: node %s runs the embedded store at %s (seed %d of %d, data in %s)\n",
             me->node, stores[mine], mine + 1, count, dir);
+  if (id != 0) return start_store(&sc, boot, err, cap);
+  boot_cfg = sc;
+  snprintf(boot_others, sizeof boot_others, "%s", others);
+  boot_probe_ms = probe_ms;
+  booting = pthread_create(&booter, NULL, boot_wait, NULL) == 0;
+  if (!booting) {
+    snprintf(err, cap, "cannot start the embedded store's bootstrap");
+    return -1;
+  }
+  return 0;
+}
+
+static int start_store(act_store_node_config_t *sc, int boot, char *err, size_t cap) {
+  act_store_node_t *s = act_store_node_start(sc, err, cap);
+  if (s == NULL) return -1;
+  if (write_id(sc->dir, sc->id) != 0)
+    act__logf("act: cluster: cannot keep the store's id in %s/" ID_FILE ": %s\n", sc->dir,
+              strerror(errno));
   if (boot)
-    act__logf("act: cluster: node %s bootstraps the embedded store (no other seed's store has a "
-              "leader)\n", me->node);
+    act__logf("act: cluster: node %s bootstraps the embedded store (%s)\n", embedded_node,
+              boot_cfg.id ? "every other seed's store answered, none leads"
+                          : "no other seed's store has a leader");
+  atomic_store(&embedded, s);
   return 0;
 }
 
@@ -242,9 +336,13 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
  * store, and starting again it joins as a new member (store_id). A voter
  * that could not be removed in time keeps its data. */
 void act__store_embed_leave(void) {
-  act_store_node_t *s = embedded;
+  if (booting) {   /* still waiting to bootstrap: that ends first */
+    atomic_store(&boot_stop, 1);
+    pthread_join(booter, NULL);
+    booting = 0;
+  }
+  act_store_node_t *s = atomic_exchange(&embedded, NULL);
   if (s == NULL) return;
-  embedded = NULL;
   char why[256];
   if (act__store_node_leave(s, ACT_STORE_LEAVE_MS, why, sizeof why)) {
     files_in(embedded_dir, 1);

@@ -51,6 +51,8 @@ typedef struct walk {
   const char *addr;        /* ... and address */
   uint64_t to;             /* leave: the voter that takes over the lead */
   int removed;             /* leave: the configuration no longer has this node */
+  int answered;            /* a server answered `who leads` (act__dq_answered) */
+  int until_answer;        /* probe_one: done once it answered at all */
   char why[256];
 } walk_t;
 
@@ -65,8 +67,19 @@ static void on_step(void *arg, const act_dq_res_t *r) {
   if (!w->done) w->next(w);
 }
 
+/* Raft writes to peers that may have died, and a walk's client writes
+ * into the store's tunnel, which closes when a peer cannot be reached:
+ * with SIGPIPE at its default either would end the process (the walks of
+ * the bootstrap rule run while the runtime starts, before act_main
+ * ignores it; a program that embeds the store alone must ignore it too). */
+static void quiet_sigpipe(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+}
+
 static int walk(walk_t *w, const char *servers, int64_t timeout_ms, atomic_int *stop, char *err,
                 size_t cap) {
+  quiet_sigpipe();
   uv_loop_init(&w->loop);
   w->dq = act__dq_open(&w->loop, servers, err, cap);
   if (w->dq == NULL) {
@@ -74,16 +87,20 @@ static int walk(walk_t *w, const char *servers, int64_t timeout_ms, atomic_int *
     return -1;
   }
   uint64_t until = uv_now(&w->loop) + (uint64_t)timeout_ms;
-  while (!w->done && uv_now(&w->loop) < until && !(stop && atomic_load(stop))) {
+  while (!w->done && uv_now(&w->loop) < until && !(stop && atomic_load(stop)) &&
+         !(w->until_answer && act__dq_answered(w->dq))) {
     w->failed = 0;
     w->step = 0;
     w->next(w);
-    while (!w->done && !w->failed && uv_now(&w->loop) < until) uv_run(&w->loop, UV_RUN_ONCE);
+    while (!w->done && !w->failed && uv_now(&w->loop) < until &&
+           !(w->until_answer && act__dq_answered(w->dq)))
+      uv_run(&w->loop, UV_RUN_ONCE);
     if (w->failed) {
       uv_sleep(100);
       uv_update_time(&w->loop);
     }
   }
+  w->answered = act__dq_answered(w->dq);
   act__dq_close(w->dq);
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
@@ -134,6 +151,14 @@ int act__store_probe(const char *servers, int64_t timeout_ms) {
   char err[256];
   walk_t w = {.next = probe_next, .took = probe_took};
   return walk(&w, servers, timeout_ms, NULL, err, sizeof err) == 0;
+}
+/* Does this one store answer at all (a leader or "nobody yet")? */
+int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered) {
+  char err[256];
+  walk_t w = {.next = probe_next, .took = probe_took, .until_answer = 1};
+  int led = walk(&w, server, timeout_ms, NULL, err, sizeof err) == 0;
+  *answered = led || w.answered;
+  return led;
 }
 
 /* The leave: where is this node in the configuration? If it is the only
@@ -216,11 +241,7 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
     snprintf(err, cap, "the embedded store's directory %s: %s", cfg->dir, strerror(errno));
     return NULL;
   }
-  /* Raft writes to peers that may have died: with SIGPIPE at its default a
-   * crashed peer would kill this node too (the runtime ignores it at start;
-   * a program that embeds the store alone must as well). */
-  struct sigaction old;
-  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  quiet_sigpipe();
   act_store_node_t *s = calloc(1, sizeof *s);
   if (s == NULL) {
     snprintf(err, cap, "out of memory");
@@ -286,6 +307,11 @@ void act_store_node_stop(act_store_node_t *s) { (void)s; }
 int act_store_node_available(void) { return 0; }
 int act__store_probe(const char *servers, int64_t timeout_ms) {
   (void)servers, (void)timeout_ms;
+  return 0;
+}
+int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered) {
+  (void)server, (void)timeout_ms;
+  *answered = 0;
   return 0;
 }
 int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap) {

@@ -127,6 +127,11 @@ static int set_store(const char *v) {
   return *v != 0;
 }
 static int set_store_dir(const char *v) { return *(cluster.store_dir = v) != 0; }
+static int set_store_bootstrap(const char *v) {
+  if (strcmp(v, "all") != 0 && strcmp(v, "first") != 0) return 0;
+  cluster.store_boot_alone = strcmp(v, "first") == 0;
+  return 1;
+}
 static int set_heartbeat(const char *v) {
   return duration(v, 10000000, 60000000000, &cluster.heartbeat_ns);
 }
@@ -178,6 +183,9 @@ static const option_t options[] = {
    "embedded (the seeds run it, at each seed's port + 1)", set_store},
   {"store-dir", "ACT_STORE_DIR", "PATH", "a directory (created if missing)",
    "PROGRAM.store.NODE in the working directory (seeds only)", set_store_dir},
+  {"store-bootstrap", "ACT_STORE_BOOTSTRAP", "WHO", "`all` or `first`",
+   "all (a new embedded store waits until every listed seed's store answers; first: the "
+   "first seed may make it alone)", set_store_bootstrap},
   {"gpu", "ACT_GPU", "MODE", "`auto`, `off` or `on`",
    "auto (the GPU when there is one; on: refuse to start without)", act__gpu_set_mode},
 };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "actor/actor.h"
+#include "cluster/remote.h"
 #include "supervise/supervise.h"
 
 static void crash_report(act_actor_t *a, act_str_t *reason, act_msg_t *m, const act_loc_t *loc) {
@@ -85,6 +86,9 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
     crash_report(a, reason, m, w->fault_loc);
     _exit(1);
   }
+  /* Spawned here by another node, which supervises it: it waits held,
+   * mail and all, for that node's decision (cluster/rspawn.c). */
+  if (!(a->flags & AF_TEMPORARY) && act__remote_child_fault(cx, a, reason)) return 0;
   char path[512];
   act__path(a, path, sizeof path);
   if ((a->flags & AF_TEMPORARY) || !act__may_restart(a->parent)) {
