@@ -73,6 +73,8 @@ struct act_peer {
   int64_t next_dial;
   uint64_t heard;                  /* loop time (ms) of its last frame, on any connection */
   int in_store;                    /* seen among the store's live members */
+  int64_t left_at;                 /* it said `BYE left`: gone when its data
+                                      connection ends, or at this time */
 };
 
 typedef struct seed {
@@ -236,6 +238,9 @@ static void free_waiting(act_peer_t *p) {
 }
 
 /* The peer is gone (reason: "unreachable", "left", "restarted"). */
+/* How long a peer that said `BYE left` may take to end its data connection. */
+#define LEFT_DRAIN (2 * 1000000000LL)
+
 static void peer_down(act_node_t *n, act_peer_t *p, const char *reason, const char *detail) {
   act__logf("act: cluster: node %s is %s%s\n", p->hello.node,
             strcmp(reason, "left") == 0 ? "gone: it left" : reason, detail);
@@ -396,9 +401,18 @@ void act__node_frame(act_conn_t *c, const act_frame_t *f) {
     }
     break;
   case ACT_FR_BYE:
-    if (p && c->kind == ACT_CONN_CONTROL && f->len == 4 && memcmp(f->payload, "left", 4) == 0)
+    if (p && c->kind == ACT_CONN_CONTROL && f->len == 4 && memcmp(f->payload, "left", 4) == 0) {
+      /* What it sent before leaving (a Down "normal", replies) comes on
+       * its data connection, which it closes after them: the node is gone
+       * once that has been read, so nothing it sent is overtaken by its
+       * own leave. */
+      act_conn_t *d = p->conn[ACT_CONN_DATA];
+      if (d && d->state == C_UP && p->left_at == 0) {
+        p->left_at = act__cluster_now() + LEFT_DRAIN;
+        break;
+      }
       peer_down(n, p, "left", "");
-    else
+    } else
       act__conn_close(c, 0, "");
     break;
   default:
@@ -431,6 +445,8 @@ void act__node_message(act_conn_t *c, const uint8_t *m, size_t len) {
 
 void act__node_closed(act_conn_t *c) {
   act_node_t *n = c->node;
+  act_peer_t *gone = c->kind == ACT_CONN_DATA && c->peer && c->peer->left_at &&
+                     c->peer->conn[ACT_CONN_DATA] == c ? c->peer : NULL;
   report_sent(c);
   if (c->kind == ACT_CONN_DATA) {   /* no worker finds it any more */
     pthread_mutex_lock(&n->mu);
@@ -446,6 +462,7 @@ void act__node_closed(act_conn_t *c) {
     }
   if (c->peer && c->peer->conn[c->kind] == c) c->peer->conn[c->kind] = NULL;
   c->peer = NULL;
+  if (gone) peer_down(n, gone, "left", "");   /* its last messages are delivered */
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -501,6 +518,10 @@ static void on_tick(uv_timer_t *t) {
   }
   for (act_peer_t *p = n->peers, *nx; p; p = nx) {
     nx = p->next;
+    if (p->left_at) {   /* leaving: its data connection has not ended yet */
+      if (now >= p->left_at) peer_down(n, p, "left", "");
+      continue;
+    }
     double phi = act_phi(&p->phi, now);
     /* Frames from it within a heartbeat's time prove it alive, whatever
      * its heartbeats are doing: while a large message streams in, a busy
@@ -534,7 +555,7 @@ static void on_tick(uv_timer_t *t) {
   }
   /* The lower name of a pair (re)dials what the pair lacks. */
   for (act_peer_t *p = n->peers; p; p = p->next) {
-    if (strcmp(n->me.node, p->hello.node) > 0 || now < p->next_dial) continue;
+    if (strcmp(n->me.node, p->hello.node) > 0 || now < p->next_dial || p->left_at) continue;
     act_conn_t *ctl = p->conn[ACT_CONN_CONTROL];
     if (ctl == NULL)
       dial(n, &p->sa, ACT_CONN_CONTROL);

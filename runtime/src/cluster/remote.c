@@ -908,4 +908,4 @@ void act__remote_init(void) {
   act_cluster_on_sent(on_sent);
 }
 
-int act__remote_holds(void) { return act_cluster_running() && !act__stop_signal(); }
+int act__remote_holds(void) { return act_cluster_running() && !act__stop_queued(); }

@@ -157,6 +157,7 @@ static inline act_rt_t *act__rt_of(act_actor_t *a) { return __atomic_load_n(&a->
 void act__unregister(act_actor_t *a);   /* registry.c: a is gone */
 act_actor_t *act__registered(act_str_t *name);   /* registry.c: this node's holder, or NULL */
 int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 */
+int act__stop_queued(void);             /* start.c: that signal's stops are queued */
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);
 act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg_t *m,

@@ -23,6 +23,11 @@ static act_actor_t *_Atomic root_actor;   /* read by the signal thread */
 act_actor_t *act__root(void) { return root_actor; }
 
 static _Atomic int stop_signal;
+/* Set once the signal's stops (the tree, the guests) are queued: until
+ * then a node is held open (act__remote_holds), or it could be found
+ * quiet between the two and leave before its guests stopped and said so
+ * to their watchers on other nodes. */
+static _Atomic int stop_queued;
 
 static sigset_t stop_signals;
 
@@ -58,6 +63,8 @@ static void *signal_main(void *arg) {
     if (root == NULL) _exit(128 + sig);
     act_stop(NULL, root);
     act__remote_stop_guests();   /* actors other nodes spawned here */
+    atomic_store(&stop_queued, 1);
+    act__quiescence_check();     /* both may have ended already */
     /* A second signal ends the process at once; otherwise the stop has a
      * grace period (the process exits by itself when it completes). */
     int64_t deadline = act_now() + act__stop_grace_ns;
@@ -170,3 +177,4 @@ ACT_NORETURN void act__leave(int code) {
 }
 
 int act__stop_signal(void) { return atomic_load(&stop_signal); }
+int act__stop_queued(void) { return atomic_load(&stop_queued); }
