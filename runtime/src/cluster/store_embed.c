@@ -120,8 +120,8 @@ static uint64_t store_id(const char *dir, int mine, const char *others, int64_t 
   return h | (UINT64_C(1) << 32);   /* never a seed's place + 1 (1..SEEDS_MAX) */
 }
 
-int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
-                     char *err, size_t cap) {
+static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
+                       char *err, size_t cap) {
   url[0] = 0;
   if (cfg->store == NULL) return 0;
   if (strcmp(cfg->store, "embedded") != 0) {
@@ -241,6 +241,18 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
  * leave one after the other). Its data goes too: it is no longer in the
  * store, and starting again it joins as a new member (store_id). A voter
  * that could not be removed in time keeps its data. */
+/* The node's store, for a journal kept there (`--act-journal store`). */
+static char store_url[1200];
+
+int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
+                     char *err, size_t cap) {
+  int rc = store_embed(n, cfg, url, ucap, err, cap);
+  snprintf(store_url, sizeof store_url, "%s", rc == 0 ? url : "");
+  return rc;
+}
+
+const char *act__store_url(void) { return store_url; }
+
 void act__store_embed_leave(void) {
   act_store_node_t *s = embedded;
   if (s == NULL) return;
