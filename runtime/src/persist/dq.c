@@ -295,14 +295,21 @@ static int dq_open(const act_journal_config_t *cfg, act_journal_t **out,
     code = act__jerr(err, ACT_JOURNAL_EINVAL, "journal %s: %s", s->where, m);
     goto fail;
   }
+  /* Every step is idempotent (CREATE IF NOT EXISTS, types made unless
+   * there), so an open the store failed (no leader yet, or a new one
+   * being elected) starts over, with what it read forgotten. */
   uint64_t until = uv_hrtime() / 1000000u + OPEN_WAIT_MS;
   for (;;) {
     s->store_failed = false;
+    act__jtypes_free(&s->types);
+    memset(&s->types, 0, sizeof s->types);
+    s->takeover[0] = 0;
     code = dq_tables(s, cfg, err);
+    if (code == ACT_JOURNAL_OK) code = dq_schema(s, cfg, err);
     if (code == ACT_JOURNAL_OK || !s->store_failed || uv_hrtime() / 1000000u >= until) break;
     usleep(200000);
   }
-  if (code || (code = dq_schema(s, cfg, err))) goto fail;
+  if (code) goto fail;
   if (s->takeover[0]) act__jwarn(&s->base, "%s", s->takeover);
   *out = &s->base;
   return ACT_JOURNAL_OK;
