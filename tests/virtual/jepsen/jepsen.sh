@@ -19,9 +19,11 @@
 #   pause      n3 stopped (SIGSTOP) for lease + 2 s, then continued: it
 #              must fence itself (exit 75)
 #   pgkill     PostgreSQL killed (immediate stop) and started again
-#   estore     the embedded store in the three seeds, the journal in it too
-#              (--act-journal store): the node of the store's leader killed
-#              with -9, then started again
+#   estore     the embedded store in the three seeds (the journal stays in
+#              PostgreSQL): the node of the store's leader killed with -9,
+#              then started again
+#   ejournal   estore with the journal in the embedded store too
+#              (--act-journal store, persist/dq.c)
 #   rolling    n1, n2, n3 each leave (SIGTERM) and are started again, one
 #              at a time
 #   joinleave  n5 joins mid-run, then n1 leaves (SIGTERM) and, later, comes back
@@ -33,7 +35,7 @@
 set -u
 ACTORC=$1
 shift
-SCENARIOS=${*:-partition ring pause pgkill estore rolling joinleave}
+SCENARIOS=${*:-partition ring pause pgkill estore ejournal rolling joinleave}
 TRANSFERS=${JEPSEN_TRANSFERS:-100}
 LEASE=${JEPSEN_LEASE:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -78,8 +80,9 @@ node() {
   local k=$1 name=$2 port=$3
   shift 3
   local store=(--act-store "$JURL" --act-journal "$JURL")
-  # The embedded store keeps the journal too (persist/dq.c).
-  [ "$STORE" = embedded ] &&
+  [ "$STORE" = embedded ] && store=(--act-store embedded --act-store-dir "$S/$name.store" --act-journal "$JURL")
+  # ejournal: the embedded store keeps the journal too (persist/dq.c).
+  [ "$STORE" = embedded ] && [ "$SC" = ejournal ] &&
     store=(--act-store embedded --act-store-dir "$S/$name.store" --act-journal store)
   ip netns exec "$NS_PREFIX$k" "$D/jbank" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500" --act-cookie-file "$D/cookie" \
@@ -196,7 +199,7 @@ scenario_end() {
   # nodes' TLS): there the audit's recovery is the check, which fails on a
   # gap in any account's events (act_journal_recover).
   local journal=()
-  if [ "$STORE" != embedded ]; then
+  if [ "$SC" != ejournal ]; then
     sql -F ' ' -c "SELECT encode(pid, 'hex'), count(*), min(seq), max(seq), count(DISTINCT seq)
                    FROM act_journal_events GROUP BY pid" >"$S/journal" || fail "$SC: cannot read the journal"
     journal=(--journal "$S/journal")
@@ -272,6 +275,8 @@ sc_estore() {
   node "$leader" "n$leader" 7500 teller "$leader" 2 "$TRANSFERS" 1
 }
 
+sc_ejournal() { sc_estore; }
+
 sc_rolling() {
   local k
   for k in 1 2 3; do
@@ -304,7 +309,7 @@ for sc in $SCENARIOS; do
   # lease / 10): at 2 s a start-up on a loaded 2-core machine lost its
   # leader while the seeds joined and every node fenced (known, in the
   # closing note of session 6); 3 s is what cluster_estore uses too.
-  [ "$sc" = estore ] && STORE_KIND=embedded && LEASE=${JEPSEN_LEASE:-3}
+  case $sc in estore | ejournal) STORE_KIND=embedded LEASE=${JEPSEN_LEASE:-3} ;; esac
   scenario_begin "$sc"
   "sc_$sc"
   scenario_end
