@@ -536,11 +536,13 @@ static void submit(op_t *o) {
    * claims and name registrations at once; a renewal behind them came
    * back after the lease's guard and the node fenced itself, which at a
    * 2 s lease happened to every node now and then as the seeds' stores
-   * merged (slower statements while a voter joins). Nothing else depends
-   * on the order of a renewal among the other calls. */
+   * merged (slower statements while a voter joins). It stays behind the
+   * membership calls (join, renew, leave) asked before it: only their
+   * order matters to it. */
   if (o->kind == K_RENEW && c->head && c->head->next) {
     op_t *at = c->head;
-    while (at->next && at->next->kind == K_RENEW) at = at->next;
+    for (op_t *q = c->head->next; q; q = q->next)
+      if (q->kind == K_JOIN || q->kind == K_RENEW || q->kind == K_LEAVE) at = q;
     o->next = at->next;
     at->next = o;
     if (o->next == NULL) c->tail = o;
