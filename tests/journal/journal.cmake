@@ -17,6 +17,14 @@ if(TARGET PkgConfig::CRITERION)
            $<TARGET_FILE:test_journal>)
   set_tests_properties(journal_tck_pg PROPERTIES LABELS runtime TIMEOUT 300
                        SKIP_RETURN_CODE 77)
+  # The same suites against the embedded store's journal (dqlite): one store
+  # node that dq_tck.sh starts and kills (skipped without libdqlite-dev).
+  if(TARGET store_node)
+    add_test(NAME journal_tck_dqlite COMMAND ${CMAKE_CURRENT_LIST_DIR}/dq_tck.sh
+             $<TARGET_FILE:test_journal> $<TARGET_FILE:store_node>)
+    set_tests_properties(journal_tck_dqlite PROPERTIES LABELS runtime TIMEOUT 300
+                         SKIP_RETURN_CODE 77)
+  endif()
 else()
   act_test_left_out("journal_tck" "Criterion (libcriterion-dev)")
 endif()

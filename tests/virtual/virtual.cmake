@@ -25,6 +25,12 @@ if(NOT ACT_SANITIZE)
            ${CMAKE_CURRENT_LIST_DIR}/pause.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_pause PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # Two nodes whose seeds name only themselves find each other through the
+  # store's membership rows (found.sh).
+  add_test(NAME virtual_found COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/found.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_found PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
   # stop(Cart[k]) from one node stops the activation on the other (stop.sh).
   add_test(NAME virtual_stop COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/stop.sh ${CMAKE_BINARY_DIR}/bin/actorc)

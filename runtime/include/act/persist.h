@@ -226,9 +226,12 @@ struct act_journal {
 extern const act_journal_ops_t act_journal_sqlite_ops;
 /* PostgreSQL (libpq; runtime/src/persist/pg.c, PERSIST.md). */
 extern const act_journal_ops_t act_journal_pg_ops;
+/* The embedded coordination store, dqlite://HOST:PORT,...[/DB]
+ * (runtime/src/persist/dq.c): shared by the nodes, fenced. */
+extern const act_journal_ops_t act_journal_dqlite_ops;
 
 /* The backend a location names: PostgreSQL for "postgres://" and
- * "postgresql://" URLs, else SQLite. */
+ * "postgresql://" URLs, dqlite for "dqlite://", else SQLite. */
 const act_journal_ops_t *act_journal_backend(const char *location);
 
 /* Convenience: the same calls through j->ops. */

@@ -143,6 +143,10 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
   if (m->flags & MF_CTL) {
     if (!control(w, a, (act_ctl_t *)m, &st)) return;
   } else if (m->flags & MF_REPLY) {
+    /* A reply resumes a handler of an activation: under the lease too, or
+     * an owner paused past it would run on from its awaits (vcluster.c). */
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_wait(a);
     if (!settle(w, a, m, &st)) return;
   } else {
     if (m->flags & MF_TIMER) {

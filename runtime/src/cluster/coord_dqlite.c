@@ -532,6 +532,24 @@ static void begin(op_t *o) {
 
 static void submit(op_t *o) {
   dqc_t *c = o->c;
+  /* A renewal goes ahead of the calls waiting (behind the one running and
+   * the renewals before it): one call runs at a time, a few statements
+   * through Raft each, and at start-up a node queues dozens of shard
+   * claims and name registrations at once; a renewal behind them came
+   * back after the lease's guard and the node fenced itself, which at a
+   * 2 s lease happened to every node now and then as the seeds' stores
+   * merged (slower statements while a voter joins). It stays behind the
+   * membership calls (join, renew, leave) asked before it: only their
+   * order matters to it. */
+  if (o->kind == K_RENEW && c->head && c->head->next) {
+    op_t *at = c->head;
+    for (op_t *q = c->head->next; q; q = q->next)
+      if (q->kind == K_JOIN || q->kind == K_RENEW || q->kind == K_LEAVE) at = q;
+    o->next = at->next;
+    at->next = o;
+    if (o->next == NULL) c->tail = o;
+    return;
+  }
   if (c->tail)
     c->tail->next = o;
   else

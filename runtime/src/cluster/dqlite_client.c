@@ -63,6 +63,7 @@ struct act_dq {
   int answered;            /* some server answered `who leads` (even "nobody") */
   char servers[ACT_DQ_SERVERS_MAX][64];
   int nservers;
+  char db[64];             /* the database opened on the leader */
   char target[64];         /* the address being dialled */
   char leader[64];         /* the last leader this client was connected to */
   uint64_t retry_at;       /* when no leader was found: when to look again */
@@ -336,7 +337,7 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     }
     buf_t m = {0};
     begin(&m, RQ_OPEN);
-    put_text(&m, "act");
+    put_text(&m, d->db);
     put_u64(&m, 0);
     put_text(&m, "volatile");
     seal(&m);
@@ -581,6 +582,32 @@ static void dial(act_dq_t *d) {
 
 /* Moves things on: dial if statements wait and nobody is connected, send
  * the next one when the leader is ready. */
+
+/* A write's rest, from a copy freed when libuv is done with it (also when
+ * the connection is closed first: the callback then says ECANCELED, and a
+ * lost connection is noticed by the read side). */
+typedef struct wrest {
+  uv_write_t w;
+  char data[];
+} wrest_t;
+
+static void on_rest_written(uv_write_t *w, int status) {
+  (void)status;
+  free(w);
+}
+
+static int write_rest(act_dq_t *d, const char *p, size_t n) {
+  wrest_t *q = malloc(sizeof *q + n);
+  if (q == NULL) return -1;
+  memcpy(q->data, p, n);
+  uv_buf_t b = uv_buf_init(q->data, (unsigned)n);
+  if (uv_write(&q->w, (uv_stream_t *)&d->conn->io, &b, 1, on_rest_written) != 0) {
+    free(q);
+    return -1;
+  }
+  return 0;
+}
+
 static void pump(act_dq_t *d) {
   if (d->closing || d->head == NULL) return;
   if (d->state == D_IDLE) {
@@ -593,11 +620,16 @@ static void pump(act_dq_t *d) {
   dreq_t *r = d->head;
   if (r->first == 0) r->first = now_ms(d);
   uv_buf_t ub = uv_buf_init((char *)r->msg.p, (unsigned)r->msg.n);
-  /* Requests are small; a full socket buffer is treated as a lost connection. */
   int rc = uv_try_write((uv_stream_t *)&d->conn->io, &ub, 1);
   d->sent = 1;
   r->since = now_ms(d);
-  if (rc != (int)ub.len) lose(d, "cannot write the request");
+  if (rc == UV_EAGAIN) rc = 0;
+  /* What the socket did not take at once (a journal's batch of large
+   * events) is queued from a copy: the request may be failed and freed
+   * before libuv is done with the bytes. */
+  if (rc >= 0 && (size_t)rc < ub.len && write_rest(d, ub.base + rc, ub.len - (size_t)rc) != 0)
+    rc = -1;
+  if (rc < 0) lose(d, "cannot write the request");
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -618,11 +650,22 @@ static void on_timer(uv_timer_t *t) {
 
 /* ---- the calls ---- */
 act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t cap) {
+  return act__dq_open_db(loop, servers, "act", err, cap);
+}
+
+act_dq_t *act__dq_open_db(uv_loop_t *loop, const char *servers, const char *db, char *err,
+                          size_t cap) {
   act_dq_t *d = calloc(1, sizeof *d);
   if (d == NULL) {
     snprintf(err, cap, "out of memory");
     return NULL;
   }
+  if (db == NULL || *db == 0 || strlen(db) >= sizeof d->db) {
+    snprintf(err, cap, "dqlite store: a database name needs 1..%zu bytes", sizeof d->db - 1);
+    free(d);
+    return NULL;
+  }
+  memcpy(d->db, db, strlen(db) + 1);
   for (const char *s = servers; *s;) {
     size_t len = strcspn(s, ",");
     struct sockaddr_storage sa;

@@ -51,6 +51,10 @@ typedef struct act_dq act_dq_t;
 /* servers: "HOST:PORT,HOST:PORT" (numeric addresses). NULL with err if the
  * list is unusable; nothing is dialled until the first statement. */
 act_dq_t *act__dq_open(uv_loop_t *loop, const char *servers, char *err, size_t cap);
+/* The same with another database than the store's ("act"): the journal
+ * keeps its own, so that its writes never hold the store's write lock. */
+act_dq_t *act__dq_open_db(uv_loop_t *loop, const char *servers, const char *db, char *err,
+                          size_t cap);
 /* Fails every waiting statement ("closed") and frees the client. */
 void act__dq_close(act_dq_t *d);
 /* One statement with n parameters (copied at once). */

@@ -493,6 +493,15 @@ void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t 
     else if (p->in_store)
       peer_down(n, p, "unreachable", " (its lease in the store lapsed)");
   }
+  /* A member this node is not connected to is dialled at the address its
+   * row gives, as a peer list's entry would be: a node restarted on
+   * another port is not in the seed list, and no peer may know it yet. */
+  for (size_t i = 0; i < count; i++) {
+    act_peer_entry_t e = {.incarnation = m[i].incarnation};
+    snprintf(e.node, sizeof e.node, "%s", m[i].node);
+    snprintf(e.addr, sizeof e.addr, "%s", m[i].addr);
+    on_peer_entry(n, &e);
+  }
 }
 
 static void on_tick(uv_timer_t *t) {

@@ -116,11 +116,32 @@ static void retry_later(act_nodestore_t *s, uint32_t shard) {
 typedef struct claim {
   uint32_t shard;
   act_coord_owner_t for_;   /* whom the claim was made for */
+  uint32_t gen;             /* the shard's releases sent before it */
 } claim_t;
+
+/* Per shard, the handoffs this node has asked for (act__shard_handoff,
+ * any thread; counted when asked, before the release goes out, so that an
+ * answer that comes in between is caught too). A claim sent before a
+ * handoff and answered after it describes the shard before
+ * this node let it go: an owner that took such a "yours, at E" as the
+ * handoff's answer kept the shard at E, and went on activating keys at E,
+ * while the claim sent after the release gave the shard to the target at
+ * E + 1 (jepsen estore: keys activated at epoch 2 after epoch 3, refused
+ * by the journal's fence). vcluster.c drops such an answer
+ * (act__shard_answer_stale, checked under the shard's lock, under which
+ * it also asks for the handoff): the claim that follows the release
+ * answers for it. */
+static _Atomic uint32_t released[64];
+static uint32_t answering;   /* the gen of the claim being answered (loop) */
+
+int act__shard_answer_stale(uint32_t shard) {
+  return shard < 64 && answering != atomic_load(&released[shard]);
+}
 
 static void on_claim(void *arg, const act_coord_result_t *r) {
   claim_t *c = arg;
   uint32_t shard = c->shard;
+  uint32_t gen = c->gen;
   act_coord_result_t ok = *r;
   if (r->status == ACT_COORD_OK) ok.owner = c->for_;   /* granted to whom it was asked for */
   free(c);
@@ -135,6 +156,7 @@ static void on_claim(void *arg, const act_coord_result_t *r) {
     retry_later(s, shard);
     return;
   }
+  answering = gen;   /* vcluster.c checks it under the shard's lock */
   if (shard_fn) shard_fn(shard, &ok);
 }
 
@@ -157,6 +179,7 @@ static void claim_now(act_nodestore_t *s) {
       continue;
     }
     c->shard = i;
+    c->gen = atomic_load(&released[i]);
     snprintf(c->for_.node, sizeof c->for_.node, "%s", s->name);
     c->for_.incarnation = s->inc;
     act__vshard_claimant(i, &c->for_);
@@ -191,6 +214,7 @@ int act__shard_handoff(uint32_t shard, act_shard_fn fn) {
   if (s == NULL || shard >= 64) return -1;
   shard_fn = fn;
   uint64_t bit = UINT64_C(1) << shard;
+  atomic_fetch_add(&released[shard], 1);   /* before the release: see `released` */
   atomic_fetch_or(&s->releases, bit);   /* before the claim's bit: claim_now sees both */
   atomic_fetch_or(&s->claims, bit);
   uv_async_send(&s->claim_wake);

@@ -37,6 +37,10 @@ int act__shard_claim(uint32_t shard, act_shard_fn fn, int later);   /* later: af
 /* Handoff: release the shard (held by this node), then claim it for the
  * target vcluster.c names; fn gets the answer as above. */
 int act__shard_handoff(uint32_t shard, act_shard_fn fn);
+/* In fn, on the loop: the claim being answered was sent before this node's
+ * last handoff of the shard was asked for, so it says nothing about the
+ * shard now (nodestore.c, `released`). */
+int act__shard_answer_stale(uint32_t shard);
 int act__shard_store(void);   /* 1 while the node has a store */
 int act__shard_lease_ok(void);   /* on the loop: the lease outlasts its guard */
 /* On the loop, from nodestore.c (virtual/vcluster.c): the store's live

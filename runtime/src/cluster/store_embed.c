@@ -193,8 +193,8 @@ static void *boot_wait(void *arg) {
   }
 }
 
-int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
-                     char *err, size_t cap) {
+static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
+                       char *err, size_t cap) {
   url[0] = 0;
   if (cfg->store == NULL) return 0;
   if (strcmp(cfg->store, "embedded") != 0) {
@@ -335,6 +335,18 @@ static int start_store(act_store_node_config_t *sc, int boot, char *err, size_t 
  * leave one after the other). Its data goes too: it is no longer in the
  * store, and starting again it joins as a new member (store_id). A voter
  * that could not be removed in time keeps its data. */
+/* The node's store, for a journal kept there (`--act-journal store`). */
+static char store_url[1200];
+
+int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
+                     char *err, size_t cap) {
+  int rc = store_embed(n, cfg, url, ucap, err, cap);
+  snprintf(store_url, sizeof store_url, "%s", rc == 0 ? url : "");
+  return rc;
+}
+
+const char *act__store_url(void) { return store_url; }
+
 void act__store_embed_leave(void) {
   if (booting) {   /* still waiting to bootstrap: that ends first */
     atomic_store(&boot_stop, 1);

@@ -90,6 +90,17 @@ void act__persist_start(const char *argv0) {
     fatal(m);
   }
   char *path = act_journal_default_path(argv0, opt_path);
+  if (path && strcmp(path, "store") == 0) {
+    /* The node's own coordination store (dqlite, or PostgreSQL), which
+     * every node of the cluster reaches. */
+    const char *url = act__store_url();
+    if (!act_cluster_running() || url == NULL || !*url)
+      fatal("--act-journal store: this program runs no node with a coordination store "
+            "(--act-node with --act-seeds or --act-store)");
+    free(path);
+    path = strdup(url);
+    if (path == NULL) fatal("out of memory");
+  }
   cfg.location = path;
   /* The program's name, as in the default journal path: a journal another
    * program wrote is refused rather than adopted (PERSIST.md). */
@@ -97,7 +108,7 @@ void act__persist_start(const char *argv0) {
   cfg.program = slash && slash[1] ? slash + 1 : argv0 && *argv0 ? argv0 : "act";
   cfg.types = schema;
   cfg.ntypes = nschema;
-  /* Nodes of a cluster share a journal that fences (PostgreSQL): each
+  /* Nodes of a cluster share a journal that fences (PostgreSQL, dqlite): each
    * persistent virtual actor writes only under the epoch it activated at. */
   cfg.shared = shared = act_cluster_running() && act_journal_backend(path)->fence != NULL;
   act_journal_err_t err;
@@ -208,7 +219,8 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
   int64_t epoch = (int64_t)act__virtual_epoch(self);
   if (epoch > 0 && !shared)   /* its state would stay on the node it left */
     act_fail(cx, act_str_from_cstr("a persistent virtual actor on a cluster needs a journal "
-                                   "the nodes share: --act-journal postgres://..."), NULL);
+                                   "the nodes share: --act-journal store (the cluster's store) or "
+                                   "postgres://..."), NULL);
   if (epoch > 0 && shared) {
     if (journal->ops->fence(journal, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
       act_fail(cx, act_str_from_cstr(err.msg), NULL);

@@ -204,6 +204,7 @@ const act_journal_ops_t *act_journal_backend(const char *location) {
   if (location && (strncmp(location, "postgres://", 11) == 0 ||
                    strncmp(location, "postgresql://", 13) == 0))
     return &act_journal_pg_ops;
+  if (location && strncmp(location, "dqlite://", 9) == 0) return &act_journal_dqlite_ops;
   return &act_journal_sqlite_ops;
 }
 

@@ -191,6 +191,9 @@ extern const char *act__activation_log_path;   /* --act-activation-log */
 void act__virtual_exit(void);   /* the process is ending: log it */
 /* An activation's shard epoch in a cluster (0: not an activation, or no cluster). */
 uint64_t act__virtual_epoch(const act_actor_t *a);
+/* The URL of this node's coordination store once it started, "" for none
+ * (cluster/store_embed.c): `--act-journal store` opens the journal there. */
+const char *act__store_url(void);
 /* start.c: the program ends with code (exit() or its end). */
 ACT_NORETURN void act__leave(int code);
 /* options.c: this node's name (before the `@` of --act-node), or "-". */

@@ -218,7 +218,10 @@ static int is_self(const act_coord_owner_t *o) {
 static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
   cshard_t *c = &shards[shard];
   pthread_mutex_lock(&c->mu);
-  if (c->state == S_ASKING && (r->status == ACT_COORD_OK || r->status == ACT_COORD_TAKEN)) {
+  /* An answer from before a handoff would give back the epoch being
+   * released; the claim sent after the release answers instead. */
+  if (c->state == S_ASKING && !act__shard_answer_stale(shard) &&
+      (r->status == ACT_COORD_OK || r->status == ACT_COORD_TAKEN)) {
     /* OK names whom the claim was for; TAKEN the holder; either may be
      * this node (a claim for another target that found it here). */
     c->epoch = r->epoch;
