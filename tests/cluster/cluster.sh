@@ -16,7 +16,13 @@ netns_up 3 || fail "cannot make network namespaces"
 
 # Sanitizer builds run several times slower (TLS and 5 MB copies under
 # ASan): a longer heartbeat keeps them from being taken for failures.
-HB=${CLUSTER_HEARTBEAT:-200ms}
+# ACT_TEST_SCALE (netns.sh's scaled) stretches it and every wait below.
+HB=${CLUSTER_HEARTBEAT:-$(scaled 200)ms}
+# The big messages shrink by the same factor: a node's loop thread opens
+# and reassembles them, 5 MB takes it about a second under TSan, and the
+# point is that heartbeats go on beside a big transfer, not that a build
+# 10x slower keeps up with the plain build's load (still several fragments).
+BIG=$((5000000 / ${ACT_TEST_SCALE:-1}))
 make_cookie "$D/cookie"
 head -c 48 /dev/urandom | base64 >"$D/other"
 chmod 600 "$D/other"
@@ -34,7 +40,7 @@ start() {
 }
 # wait_for FILE REGEX [SECONDS]
 wait_for() {
-  local end=$((SECONDS + ${3:-5}))
+  local end=$((SECONDS + $(scaled "${3:-5}")))
   until grep -Eq "$2" "$1" 2>/dev/null; do
     [ $SECONDS -ge $end ] && return 1
     sleep 0.05
@@ -42,7 +48,7 @@ wait_for() {
 }
 # wait_count FILE REGEX COUNT [SECONDS]: until COUNT lines match
 wait_count() {
-  local end=$((SECONDS + ${4:-5}))
+  local end=$((SECONDS + $(scaled "${4:-5}")))
   until [ "$(grep -Ec "$2" "$1" 2>/dev/null)" -ge "$3" ]; do
     [ $SECONDS -ge $end ] && return 1
     sleep 0.05
@@ -58,7 +64,7 @@ nodes_of() {   # the member list a node prints on SIGUSR1
 # ---- three nodes find each other from one seed ----------------------------
 t0=$(now_ms)
 start n1 1 7000 --act-cookie-file "$D/cookie"; N1=$LAST
-start n2 2 7000 --send n3:3:5000000 --act-cookie-file "$D/cookie"; N2=$LAST
+start n2 2 7000 --send n3:3:$BIG --act-cookie-file "$D/cookie"; N2=$LAST
 start n3 3 7000 --act-cookie-file "$D/cookie"; N3=$LAST
 for a in n1 n2 n3; do for b in n1 n2 n3; do
   [ $a = $b ] || wait_for "$D/$a.out" "up $b$" 5 || fail "$a did not see $b join"
@@ -70,8 +76,8 @@ echo "mesh of 3 formed in $(($(now_ms) - t0)) ms"
 # ---- 3 messages of 5 MB, in fragments, while heartbeats go on ---------------
 kill -USR2 $N2
 t0=$(now_ms)
-wait_count "$D/n3.out" "msg n2 5000000 ok" 3 10 || fail "n3 did not get 3 whole 5 MB messages"
-echo "3 messages of 5 MB from n2 to n3 in $(($(now_ms) - t0)) ms"
+wait_count "$D/n3.out" "msg n2 $BIG ok" 3 10 || fail "n3 did not get 3 whole messages of $BIG bytes"
+echo "3 messages of $BIG bytes from n2 to n3 in $(($(now_ms) - t0)) ms"
 grep -q "corrupt" "$D/n3.out" && fail "a reassembled message was corrupt"
 
 # ---- refusals: each logged by n1, and n1 unharmed ---------------------------
@@ -137,4 +143,5 @@ kill -HUP $N3
 wait_for "$D/n1.out" "down n3 left" 5 || fail "n1 did not see n3 leave"
 echo "restart rejoined, clean leave seen"
 kill -0 $N1 || fail "n1 died"
+sanitized
 echo "cluster_netns: ok"

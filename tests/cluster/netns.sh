@@ -13,6 +13,11 @@
 #   fail MSG...     says why, shows the tail of every .out/.err in $D, exit 1
 #   make_cookie F   a random cookie file only its owner can read
 #   expect_end PID S STATUS WHAT   PID ends within S seconds with STATUS
+#   sanitized       fails if a log in $D holds a sanitizer's report (the
+#                   nodes a test kills or leaves running are not waited for)
+#   scaled N        N times ACT_TEST_SCALE (an integer, default 1; make tsan
+#                   sets it): time limits for builds several times slower
+# NETNS_KEEP=DIR keeps a copy of $D there at the end (to read the logs).
 NS_PREFIX=act$$n
 
 harness_begin() {
@@ -26,6 +31,7 @@ harness_cleanup() {
   wait 2>/dev/null
   [ -n "${HARNESS_ATEXIT:-}" ] && $HARNESS_ATEXIT
   netns_down
+  [ -n "${NETNS_KEEP:-}" ] && rm -rf "$NETNS_KEEP" && cp -r "$D" "$NETNS_KEEP"
   rm -rf "$D"
 }
 
@@ -36,6 +42,17 @@ fail() {
   done
   exit 1
 }
+
+sanitized() {
+  local f
+  for f in "$D"/*.err; do
+    grep -q "^WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:" "$f" 2>/dev/null &&
+      { echo "--- $(basename "$f")"; sed -n '/WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:/,$p' "$f" | head -n 60; fail "a sanitizer reported in $(basename "$f")"; }
+  done
+  return 0
+}
+
+scaled() { echo $(($1 * ${ACT_TEST_SCALE:-1})); }
 
 make_cookie() {
   head -c 48 /dev/urandom | base64 >"$1"

@@ -20,10 +20,11 @@ CL=$HERE/../cluster
 . "$HERE/vnodes.sh"
 netns_skip_unless_able virtual_stop
 vtest_begin virtual_stop 55440 2 stop
-export VBIN=stop LEASE=2s SEEDS=10.77.0.1:7500,10.77.0.2:7500
+# the lease and waits stretch with ACT_TEST_SCALE (netns.sh) for slow builds
+export VBIN=stop LEASE=$(scaled 2)s SEEDS=10.77.0.1:7500,10.77.0.2:7500
 
 node 1 n1 7500 host
-wait_for n1 '^up' 30
+wait_for n1 '^up' "$(scaled 30)"
 node 2 n2 7500 drive
 wait "${pid[n2]}" || fail "the driver exited with $?"
 grep -q '^before [1-9][0-9]* after 0$' "$D/n2.out" || fail "a stopped key kept its count: $(cat "$D/n2.out")"
@@ -44,5 +45,6 @@ lat() {   # lat NODE: "median M ms, max X ms over N keys" of NODE's new keys
 }
 echo "virtual_stop: first ask to a new key from n2, activated on n1: $(lat n1); on n2: $(lat n2)"
 python3 "$HERE/check_activations.py" "$D"/n[12].log >"$D/summary" || fail "$(cat "$D/summary")"
+sanitized
 echo "virtual_stop: $(grep "^before" "$D/n2.out"); n1 stopped $stopped activations at n2's word; $(cat "$D/summary")"
 echo "virtual_stop: ok"

@@ -21,7 +21,7 @@ node() {
   shift 3
   ip netns exec "$NS_PREFIX$k" "$D/${VBIN:-cbank}" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "${SEEDS:-10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500}" --act-cookie-file "$D/cookie" \
-    --act-heartbeat 200ms --act-lease "${LEASE:-3s}" --act-store "${STORE:-$PG_URL}" --act-journal "$PG_URL" \
+    --act-heartbeat "$(scaled 200)ms" --act-lease "${LEASE:-3s}" --act-store "${STORE:-$PG_URL}" --act-journal "$PG_URL" \
     --act-activation-log "$D/$name.log" >"$D/$name.out" 2>"$D/$name.err" &
   pid[$name]=$!
   PIDS+=("$!")

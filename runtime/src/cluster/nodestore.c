@@ -45,7 +45,10 @@ struct act_nodestore {
 };
 
 static act_nodestore_t *_Atomic the_store;   /* claims go to it */
-static act_shard_fn shard_fn;
+/* Set by every claim and handoff (workers, under their shard's lock, and
+ * the loop), read by the loop when the store answers: atomic (TSan saw a
+ * worker's store race the loop's read). It is always the same function. */
+static _Atomic(act_shard_fn) shard_fn;
 
 /* _exit, not exit: other threads are running actors, and nothing of
  * theirs may happen after the fence (atexit work included). */
@@ -157,7 +160,8 @@ static void on_claim(void *arg, const act_coord_result_t *r) {
     return;
   }
   answering = gen;   /* vcluster.c checks it under the shard's lock */
-  if (shard_fn) shard_fn(shard, &ok);
+  act_shard_fn fn = atomic_load_explicit(&shard_fn, memory_order_acquire);
+  if (fn) fn(shard, &ok);
 }
 
 static void on_release(void *arg, const act_coord_result_t *r) {
@@ -199,7 +203,7 @@ static void on_claim_later(uv_async_t *a) {
 int act__shard_claim(uint32_t shard, act_shard_fn fn, int later) {
   act_nodestore_t *s = atomic_load(&the_store);
   if (s == NULL || shard >= 64) return -1;
-  shard_fn = fn;
+  atomic_store_explicit(&shard_fn, fn, memory_order_release);
   uint64_t bit = UINT64_C(1) << shard;
   if (later) {   /* the timer belongs to the loop: it is started there */
     if ((atomic_fetch_or(&s->later, bit) & bit) == 0) uv_async_send(&s->later_wake);
@@ -212,7 +216,7 @@ int act__shard_claim(uint32_t shard, act_shard_fn fn, int later) {
 int act__shard_handoff(uint32_t shard, act_shard_fn fn) {
   act_nodestore_t *s = atomic_load(&the_store);
   if (s == NULL || shard >= 64) return -1;
-  shard_fn = fn;
+  atomic_store_explicit(&shard_fn, fn, memory_order_release);
   uint64_t bit = UINT64_C(1) << shard;
   atomic_fetch_add(&released[shard], 1);   /* before the release: see `released` */
   atomic_fetch_or(&s->releases, bit);   /* before the claim's bit: claim_now sees both */

@@ -28,13 +28,30 @@
 struct act_store_node {
   dqlite_node *node;
   /* The background join (join_timeout_ms < 0): its thread, and the flag
-   * that ends it when the node stops first. */
+   * that ends it when the node stops first. joining (under joiners_mu):
+   * the thread is still to be joined. */
   pthread_t joiner;
   int joining;
   atomic_int stop;
   uint64_t id;
   char addr[128], voters[1024];
 };
+
+/* A join that ends by itself detaches its thread, for nobody may ever join
+ * it: a fenced node _exits without stopping its store (TSan reported the
+ * finished, unjoined thread as a leak). One still trying when the node
+ * stops is joined. The lock, static so that it outlives the node, decides
+ * which of the two happens. */
+static pthread_mutex_t joiners_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void end_join(act_store_node_t *s) {
+  pthread_mutex_lock(&joiners_mu);
+  atomic_store(&s->stop, 1);
+  int joinable = s->joining;
+  s->joining = 0;
+  pthread_mutex_unlock(&joiners_mu);
+  if (joinable) pthread_join(s->joiner, NULL);
+}
 
 /* ---- requests to the store's leader, driven on a private loop ----
  * A walk issues one request per step (next) and reads its answer (took);
@@ -204,11 +221,7 @@ static void leave_next(walk_t *w) {
 
 int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap) {
   if (s == NULL) return 0;
-  if (s->joining) {   /* a join still trying ends first */
-    atomic_store(&s->stop, 1);
-    pthread_join(s->joiner, NULL);
-    s->joining = 0;
-  }
+  end_join(s);   /* a join still trying ends first */
   walk_t w = {.id = s->id, .addr = s->addr, .next = leave_next, .took = leave_took};
   why[0] = 0;
   int ok = walk(&w, s->voters, timeout_ms, NULL, why, cap) == 0 && w.removed;
@@ -228,6 +241,12 @@ static void *join_later(void *arg) {
               s->addr, (unsigned long long)s->id);
   else if (!atomic_load(&s->stop))
     act__logf("act: cluster: %s\n", err);
+  pthread_mutex_lock(&joiners_mu);
+  if (s->joining) {   /* nobody stops the node yet: nobody will join this */
+    s->joining = 0;
+    pthread_detach(pthread_self());
+  }
+  pthread_mutex_unlock(&joiners_mu);   /* s may be freed from here on */
   return NULL;
 }
 
@@ -265,8 +284,11 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
   snprintf(s->addr, sizeof s->addr, "%s", cfg->addr);
   snprintf(s->voters, sizeof s->voters, "%s", cfg->voters ? cfg->voters : cfg->addr);
   if (cfg->id != 1 && cfg->join_timeout_ms < 0) {
-    s->joining = pthread_create(&s->joiner, NULL, join_later, s) == 0;
-    if (!s->joining) {
+    pthread_mutex_lock(&joiners_mu);   /* before the thread can end */
+    int started = pthread_create(&s->joiner, NULL, join_later, s) == 0;
+    s->joining = started;
+    pthread_mutex_unlock(&joiners_mu);
+    if (!started) {
       snprintf(err, cap, "cannot start the embedded store's join");
       act_store_node_stop(s);
       return NULL;
@@ -283,10 +305,7 @@ act_store_node_t *act_store_node_start(const act_store_node_config_t *cfg, char 
 
 void act_store_node_stop(act_store_node_t *s) {
   if (s == NULL) return;
-  if (s->joining) {
-    atomic_store(&s->stop, 1);
-    pthread_join(s->joiner, NULL);
-  }
+  end_join(s);
   dqlite_node_stop(s->node);
   dqlite_node_destroy(s->node);
   free(s);
