@@ -41,7 +41,7 @@ echo 'static inline long bonus(long x) { return x + 1; }' >"$tmp/bonus.h"
 # from the last part: its struct, message, function, actor, C function
 {
   echo "import shop"
-  "$gen" 3500 | sed '/^actor Main/,$d'
+  "$gen" 8000 | sed '/^actor Main/,$d'
   cat <<'ACT'
 actor Main(args: [string]) {
     init {

@@ -65,16 +65,18 @@ static void push_sanitize(args_t *a) {
 
 /* The optimisation flags: $ACT_OPT when set (`actorc build -O<level>`
  * sets it); else -O2 -g, except for a program whose generated C exceeds
- * LARGE_C bytes (some 40,000 lines of Act), which gets -Og -g. Measured on
- * bench/check's program (valgrind instruction counts of cc1, which the
- * shared machine's load does not disturb): -O2 costs about 1.65 times -O1
- * per line, -O1 about 1.8 times -O0, and -Og 16% less than -O1 (779
- * against 928 million instructions for 45 of its functions). -Og still
- * optimises (it is -O1 without the passes that make code hard to follow in
- * a debugger) and keeps every local visible under -g; a big program pays
- * its flags in every cold build, and `-O2` (or ACT_OPT) gets the faster
- * code when wanted. The Savina benchmarks and ordinary programs stay far
- * below the threshold and keep -O2. */
+ * LARGE_C bytes (some 40,000 lines of Act), which gets -O0 -g. Measured
+ * with valgrind instruction counts of cc1 (the shared machine's load does
+ * not disturb them) on a 1,000-line slice of bench/check's program, in
+ * millions: -O2 -g about 3,000, -O1 -g -fno-var-tracking 1,772, -Og -g
+ * 1,607, -Og -g -fno-var-tracking 1,388, -Og 1,305, -O0 -g 1,033, -O0
+ * 988. At that size a cold build is mostly the C compiler's optimiser,
+ * and the code it would optimise is mostly calls into the runtime
+ * (libact.a is always optimised): sends, dispatch and collections run at
+ * the same speed either way. -g stays, so a debugger sees every local. A
+ * big program built for production takes -O2 explicitly; the Savina
+ * benchmarks and ordinary programs stay far below the threshold and keep
+ * -O2. */
 enum { LARGE_C = 8 << 20 };
 
 static const char *opt_flags(const char *const *c_files) {
@@ -84,7 +86,7 @@ static const char *opt_flags(const char *const *c_files) {
   struct stat st;
   for (const char *const *f = c_files; *f; f++)
     if (stat(*f, &st) == 0) total += st.st_size;
-  return total > LARGE_C ? "-Og -g" : "-O2 -g";
+  return total > LARGE_C ? "-O0 -g" : "-O2 -g";
 }
 
 /* cc ... -c: everything but the file names. */
@@ -261,10 +263,40 @@ static int compile_all(unit_t **todo, int n, const args_t *cmd) {
   return failed;
 }
 
+/* Whether an executable named name is on $PATH. */
+static bool on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (path == NULL) return false;
+  char buf[PATH_MAX];
+  for (const char *p = path; *p;) {
+    size_t n = strcspn(p, ":");
+    if (n > 0 && snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, name) < (int)sizeof buf && access(buf, X_OK) == 0)
+      return true;
+    p += n;
+    if (*p == ':') p++;
+  }
+  return false;
+}
+
+/* The linker: $ACT_LD when set (a name for -fuse-ld=, or empty for the C
+ * compiler's own), else gold when it is installed. Every build links, even
+ * one that compiles nothing, and gold takes about a third of the CPU time
+ * of the default GNU ld (0.17 against 0.5 s for a 10,000-line program's
+ * objects; docs/actorc.md). */
+static void push_linker(args_t *a) {
+  const char *ld = getenv("ACT_LD");
+  if (ld == NULL) ld = on_path("ld.gold") ? "gold" : "";
+  if (*ld == '\0') return;
+  char buf[128];
+  snprintf(buf, sizeof buf, "-fuse-ld=%s", ld);
+  push(a, buf);
+}
+
 static int link_exe(unit_t *units, int n, const toolchain_t *tc, const char *exe, const char *c_flags) {
   args_t a = {0};
   push_words(&a, cc_name());
   push(&a, "-pthread");
+  push_linker(&a);
   push_sanitize(&a);
   for (int i = 0; i < n; i++) push(&a, units[i].obj);
   push_words(&a, c_flags);

@@ -56,7 +56,7 @@ static const char usage[] =
     "  --c-flags \"...\"    extra C compiler flags (include paths, libraries)\n"
     "  -O0 -O1 -O2 -O3 -Og -Os\n"
     "                     build/run: the C compiler's optimisation (with -g);\n"
-    "                     default -O2, -Og for very large programs;\n"
+    "                     default -O2, -O0 for very large programs;\n"
     "                     -O0 builds fastest (docs/actorc.md)\n"
     "  --dump-ast         print the AST after parsing (check only)\n"
     "  -q                 build/run: do not print the C compiler's command\n"

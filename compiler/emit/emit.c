@@ -77,22 +77,28 @@ static void emit_fn(em_t *e, strbuf_t *body, strbuf_t *protos, ast_t *fn, ast_t 
   free(sig.p);
 }
 
-/* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop.
- * An init is no function of its own (each function costs the C compiler
- * some 3 million instructions at -Og -g whatever its size): a plain init
- * returns its statements for the start function to end with; one that
- * awaits gets only its frame and resumable body, which start calls. */
+/* A handler, init or on-stop body. kind: 0 handler (ON), 1 init, 2 stop,
+ * 3 a handler that becomes a case of its actor's dispatch. An init is no
+ * function of its own (each function costs the C compiler some 3 million
+ * instructions at -Og -g whatever its size): a plain init returns its
+ * statements for the start function to end with; one that awaits gets
+ * only its frame and resumable body, which start calls. A handler that
+ * does not suspend (kind 3) likewise returns its statements, which
+ * dispatch runs in the message's case; one that suspends is emitted as
+ * kind 0 whatever was asked. */
 static char *emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const char *fname, int kind) {
   const char *an = decl_cname(actor);
-  ast_t *msg = kind == 0 ? owner->sym : NULL;
-  ast_t *blk = kind == 0 ? owner->kids[1] : owner->kids[0];
+  if (kind == 3 && owner->suspends) kind = 0;
+  int handler = kind == 0 || kind == 3;
+  ast_t *msg = handler ? owner->sym : NULL;
+  ast_t *blk = handler ? owner->kids[1] : owner->kids[0];
   const char *mstruct = msg ? msg_cname(msg) : NULL;
   int ask = msg && msg->kids[1] != NULL;
   e->ret = ask ? msg->kids[1]->type : NULL;
   e->is_handler = 1;
   e->is_ask = ask;
   e->reply_msg = ask ? decl_cname(msg) : NULL;
-  e->indent = 1;
+  e->indent = kind == 3 ? 2 : 1;
   strbuf_t body = {0};
   e->out = &body;
   if (owner->suspends && kind != 2) {
@@ -126,12 +132,14 @@ static char *emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const
     memset(&e->frame, 0, sizeof e->frame);
   } else {
     e->coro = 0;
-    if (kind == 0) {
+    if (handler) {
       ast_t *hp = owner->kids[0];
+      /* dispatch's m is the plain act_msg_t */
+      const char *m = kind == 3 ? xprintf("((%s *)m)", mstruct) : "m";
       for (int i = 0; i < hp->nkids; i++)
         if (strcmp(hp->kids[i]->name, "_") != 0) {
           hp->kids[i]->data = xprintf("l_%s_%d", hp->kids[i]->name, e->tmp++);
-          line(e, "%s %s = m->f_%s;", ctype(hp->kids[i]->type), (char *)hp->kids[i]->data, msg->kids[0]->kids[i]->name);
+          line(e, "%s %s = %s->f_%s;", ctype(hp->kids[i]->type), (char *)hp->kids[i]->data, m, msg->kids[0]->kids[i]->name);
           line(e, "(void)%s;", (char *)hp->kids[i]->data);
         }
     }
@@ -145,7 +153,7 @@ static char *emit_body(em_t *e, strbuf_t *out, ast_t *actor, ast_t *owner, const
                 fname, an, mstruct, body.p ? body.p : "");
     else {
       e->is_handler = 0;
-      return body.p ? body.p : xstrdup("");
+      return body.p ? body.p : xstrdup("");   /* init, or a handler's case */
     }
   }
   free(body.p);
@@ -268,11 +276,14 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
     ast_t *snap = member(a, AST_SNAPSHOT);
     emit_persist_actor(e, out, a, snap ? const_int(snap->kids[0], 0) : 0);
   }
-  /* handlers */
+  /* handlers: those that do not suspend become their message's case in
+   * dispatch (cases[i], for member i), one C function for all of them;
+   * a GPU actor's handlers stay functions, which its batches call */
+  char **cases = xcalloc((size_t)ms->nkids + 1, sizeof *cases);
   for (int i = 0; i < ms->nkids; i++) {
     ast_t *m = ms->kids[i];
     if (m->kind == AST_ON && m->sym)
-      emit_body(e, out, a, m, handler_cname(a, m->sym), 0);
+      cases[i] = emit_body(e, out, a, m, handler_cname(a, m->sym), (a->flags & ACTOR_GPU) ? 0 : 3);
   }
   ast_t *init = member(a, AST_INIT);
   char *init_text = init ? emit_body(e, out, a, init, xprintf("%s_init", an), 1) : NULL;
@@ -349,13 +360,19 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
       batched++;
       continue;
     }
-    strbuf_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
-              handler_cname(a, m->sym), msg_cname(m->sym));
+    if (cases[i])
+      strbuf_printf(out, "  case %s: {\n    cx->where = %s;\n%s    return ACT_DONE;\n  }\n", msg_id_name(m->sym), at,
+                    cases[i]);
+    else
+      strbuf_printf(out, "  case %s: cx->where = %s; return %s(cx, self, (%s *)m);\n", msg_id_name(m->sym), at,
+                    handler_cname(a, m->sym), msg_cname(m->sym));
+    free(cases[i]);
   }
   if (a->flags & ACTOR_GPU)
     strbuf_printf(out, "  case ACT_MSG_GPU_FLUSH: return act_gpu_flush(cx, base, &self->gpu_, &%s_gpu, m);\n", an);
   strbuf_printf(out, "  default: return ACT_UNHANDLED;\n  }\n}\n\n");
   }
+  free(cases);
 
   /* supervision clause */
   const char *strategy = "ACT_ONE_FOR_ONE";
@@ -463,8 +480,13 @@ static int is_literal_const(ast_t *x) {
  * from 0: an edit inside one function changes only its own part's text.
  * A part ends after a declaration whose C name hashes to 0 modulo CUT_EVERY
  * (so the cuts do not move when code elsewhere grows or shrinks), once it
- * holds PART_MIN bytes, or at PART_MAX bytes whatever the names. */
-enum { SPLIT_LINES = 3000, CUT_EVERY = 8, PART_MIN = 256 * 1024, PART_MAX = 1024 * 1024 };
+ * holds PART_MIN bytes, or at PART_MAX bytes whatever the names. Every
+ * unit costs a fixed 0.05-0.1 s of CPU (the runtime's headers, the C
+ * compiler's set-up, the assembler): parts of 256 KB to 1 MB made the
+ * 100,000-line program 54 units, of 640 KB to 2 MB 23, and its cold build
+ * 6 s of CPU shorter (bench/check/build.sh); a one-line change compiles
+ * one part, some 1.2 s of CPU at -O0 -g. */
+enum { SPLIT_LINES = 3000, CUT_EVERY = 8, PART_MIN = 640 * 1024, PART_MAX = 2048 * 1024 };
 
 static int module_lines(ast_t *mod) {
   int last = 0;
@@ -509,6 +531,7 @@ static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, strb
   memset(&e->locs, 0, sizeof e->locs);
   memset(protos, 0, sizeof *protos);
   memset(out, 0, sizeof *out);
+  strtab_clear(&e->strs);
   e->nlocs = 0;
   e->tmp = 0;
   if (ok) add_file(files, nfiles, path);
@@ -519,8 +542,10 @@ static bool write_part(em_t *e, ast_t *mod, const emit_opts_t *opts, int n, strb
  * earlier emit into the same directory left beyond the last are removed. */
 static bool emit_parts(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***files, int *nfiles) {
   strbuf_t saved = e->locs, out = {0}, protos = {0};
+  strtab_t saved_strs = e->strs;
   int saved_n = e->nlocs, n = 1;
   memset(&e->locs, 0, sizeof e->locs);
+  memset(&e->strs, 0, sizeof e->strs);
   e->nlocs = 0;
   e->tmp = 0;
   bool ok = true;
@@ -539,7 +564,9 @@ static bool emit_parts(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fil
     free(stale);
     if (gone) break;
   }
+  strtab_clear(&e->strs);
   e->locs = saved;
+  e->strs = saved_strs;
   e->nlocs = saved_n;
   return ok;
 }
@@ -583,6 +610,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
 
   strbuf_t out = {0}, protos = {0};
   memset(&e->locs, 0, sizeof e->locs);
+  strtab_clear(&e->strs);
   e->nlocs = 0;
   e->mod = mod;
   for (int i = 0; i < mod->nkids; i++) {
@@ -697,6 +725,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
   free(protos.p);
   free(e->locs.p);
   memset(&e->locs, 0, sizeof e->locs);
+  strtab_clear(&e->strs);
   add_file(files, nfiles, cpath);
   free(hpath);
   return true;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "emit/emit_int.h"
 #include "sema/sema.h"
 
@@ -69,11 +70,60 @@ static char *c_string(const char *s, size_t n) {
   return b.p;
 }
 
+void strtab_clear(strtab_t *t) {
+  for (size_t i = 0; i < t->cap; i++) free(t->keys[i]);
+  free(t->keys);
+  free(t->ids);
+  memset(t, 0, sizeof *t);
+}
+
+static size_t strtab_hash(const char *k) {
+  size_t h = 14695981039346656037u;
+  for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211u;
+  return h;
+}
+
+/* The slot of key in t (open addressing; the table is at most half full). */
+static size_t strtab_slot(const strtab_t *t, const char *key) {
+  size_t i = strtab_hash(key) & (t->cap - 1);
+  while (t->keys[i] && strcmp(t->keys[i], key) != 0) i = (i + 1) & (t->cap - 1);
+  return i;
+}
+
+static void strtab_grow(strtab_t *t) {
+  strtab_t old = *t;
+  t->cap = old.cap ? old.cap * 2 : 64;
+  t->keys = xcalloc(t->cap, sizeof *t->keys);
+  t->ids = xcalloc(t->cap, sizeof *t->ids);
+  for (size_t i = 0; i < old.cap; i++)
+    if (old.keys[i]) {
+      size_t j = strtab_slot(t, old.keys[i]);
+      t->keys[j] = old.keys[i];
+      t->ids[j] = old.ids[i];
+    }
+  free(old.keys);
+  free(old.ids);
+}
+
+/* A string literal: a static object of the unit, defined once among its
+ * locations for every use of the same text. In place, as a statement
+ * expression declaring the object, each use cost the C compiler a block,
+ * a static variable and their debug information. */
 static char *str_lit(em_t *e, const char *s, size_t n) {
-  (void)e;
   if (n == 0) return xprintf("((act_str_t *)0)");
   char *lit = c_string(s, n);
-  return xprintf("({ static const ACT_STR_LIT_T(%zu) s_ = ACT_STR_LIT(%s); ACT_STR(&s_); })", n + 1, lit);
+  strtab_t *t = &e->strs;
+  if (2 * (t->n + 1) > t->cap) strtab_grow(t);
+  size_t i = strtab_slot(t, lit);
+  if (t->keys[i] == NULL) {
+    t->keys[i] = lit;
+    t->ids[i] = e->nlocs++;
+    t->n++;
+    strbuf_printf(&e->locs, "static const ACT_STR_LIT_T(%zu) act_S%d = ACT_STR_LIT(%s);\n", n + 1, t->ids[i], lit);
+  } else {
+    free(lit);
+  }
+  return xprintf("ACT_STR(&act_S%d)", t->ids[i]);
 }
 
 /* A C floating literal that stays floating: "1.0", not "1" (which would

@@ -13,6 +13,16 @@ char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 typedef struct decls decls_t;   /* emit_decls.c */
 
+/* The string literals of the translation unit being written: each text
+ * becomes one static object among the unit's locations (str_lit in
+ * emit_expr.c), named act_S<id>, whatever the number of its uses. */
+typedef struct strtab {
+  char **keys;   /* the C literal, or NULL: a free slot */
+  int *ids;
+  size_t cap, n;
+} strtab_t;
+void strtab_clear(strtab_t *t);
+
 typedef struct em {
   diag_t *d;
   program_t *prog;
@@ -21,6 +31,7 @@ typedef struct em {
   strbuf_t *out;               /* current function body */
   strbuf_t locs;               /* static act_loc_t definitions */
   int nlocs;
+  strtab_t strs;               /* string literals among locs */
   int tmp;                 /* temporaries */
   int indent;
   /* the function being emitted */

@@ -206,6 +206,12 @@ static void emit_match(em_t *e, ast_t *s) {
   if (!first) line(e, "}");
 }
 
+/* A place without effects to compute: a name, or a field of one. */
+static bool simple_place(ast_t *n) {
+  while (n->kind == AST_DOT) n = n->kids[0];
+  return n->kind == AST_NAME;
+}
+
 static void emit_assign(em_t *e, ast_t *s) {
   ast_t *l = s->kids[0], *r = s->kids[1];
   type_t *t = l->type;
@@ -224,21 +230,30 @@ static void emit_assign(em_t *e, ast_t *s) {
   char *val = emit_expr(e, r);
   const char *op = s->op == OP_ADD ? "+" : s->op == OP_SUB ? "-" : s->op == OP_MUL ? "*" : s->op == OP_DIV ? "/" : "%";
   char *place = emit_place(e, l);
-  const char *p = new_temp(e, xprintf("%s *", ctype(t)));
-  line(e, "%s = &%s;", p, place);
+  /* A variable or a field of one is named twice (`x = x + v`); a place
+   * with an index is computed once, through a pointer, since its index
+   * may have effects. The pointer and its line cost the C compiler more
+   * than the operation itself. */
+  const char *p;
+  if (simple_place(l)) p = place;
+  else {
+    p = new_temp(e, xprintf("%s *", ctype(t)));
+    line(e, "%s = &%s;", p, place);
+    p = xprintf("*%s", p);
+  }
   if (t->kind == TY_STRING) {
-    line(e, "*%s = act_str_concat(*%s, %s);", p, p, val);
+    line(e, "%s = act_str_concat(%s, %s);", p, p, val);
   } else if (type_is_float(t)) {
-    if (s->op == OP_MOD) line(e, "*%s = fmod(*%s, %s);", p, p, val);
-    else line(e, "*%s = *%s %s (%s);", p, p, op, val);
+    if (s->op == OP_MOD) line(e, "%s = fmod(%s, %s);", p, p, val);
+    else line(e, "%s = %s %s (%s);", p, p, op, val);
   } else if (s->op == OP_DIV || s->op == OP_MOD) {
     static const char *sfx[] = {[TY_I8] = "i8", [TY_I16] = "i16", [TY_I32] = "i32", [TY_I64] = "i64",
                                 [TY_U8] = "u8", [TY_U16] = "u16", [TY_U32] = "u32", [TY_U64] = "u64"};
-    line(e, "*%s = act_%s_%s(cx, *%s, %s, %s);", p, s->op == OP_DIV ? "div" : "mod", sfx[t->kind], p, val,
+    line(e, "%s = act_%s_%s(cx, %s, %s, %s);", p, s->op == OP_DIV ? "div" : "mod", sfx[t->kind], p, val,
          emit_loc(e, s->loc));
   } else {
     const char *ut = t->kind == TY_I8 ? "uint8_t" : t->kind == TY_I16 ? "uint16_t" : t->kind == TY_I32 ? "uint32_t" : "uint64_t";
-    line(e, "*%s = (%s)((%s)*%s %s (%s)(%s));", p, ctype(t), ut, p, op, ut, val);
+    line(e, "%s = (%s)((%s)%s %s (%s)(%s));", p, ctype(t), ut, p, op, ut, val);
   }
 }
 
