@@ -6,6 +6,7 @@
 #define ACT_ACTOR_MAILBOX_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "act/act.h"
 
@@ -45,6 +46,16 @@ static inline int act__vq_empty(act_msg_t *_Atomic *head, act_msg_t *tail, act_m
   return tail == stub && atomic_load_explicit(&tail->next, memory_order_acquire) == NULL &&
          atomic_load_explicit(head, memory_order_acquire) == stub;
 }
+
+/* The actor's stub overlays other fields (act.h): only its `next` is its
+ * own, and the consumer's fields stay a cache line from the producers'. */
+_Static_assert(offsetof(act_actor_t, mq_stub.next) == offsetof(act_actor_t, mq_stub_link_),
+               "the stub's link is its own field");
+_Static_assert(offsetof(act_actor_t, mq_stub) + sizeof(act_msg_t) <= sizeof(act_actor_t),
+               "the stub lies inside the actor");
+_Static_assert(offsetof(act_actor_t, mq_tail) - offsetof(act_actor_t, mq_head) >= 64 &&
+                   offsetof(act_actor_t, mq_out) - offsetof(act_actor_t, mq_in) >= 64,
+               "the consumer's end on another cache line than the producers'");
 
 static inline void act__mq_init(act_actor_t *a) {
   atomic_store(&a->mq_stub.next, NULL);
