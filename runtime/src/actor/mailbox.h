@@ -57,9 +57,12 @@ _Static_assert(offsetof(act_actor_t, mq_tail) - offsetof(act_actor_t, mq_head) >
                    offsetof(act_actor_t, mq_out) - offsetof(act_actor_t, mq_in) >= 64,
                "the consumer's end on another cache line than the producers'");
 
+/* At spawn, on memory no other thread can see yet (the run queue's lock or
+ * the `next` exchange publishes the actor): plain stores. Sequentially
+ * consistent ones were two locked exchanges a spawn. */
 static inline void act__mq_init(act_actor_t *a) {
-  atomic_store(&a->mq_stub.next, NULL);
-  atomic_store(&a->mq_head, &a->mq_stub);
+  atomic_store_explicit(&a->mq_stub.next, NULL, memory_order_relaxed);
+  atomic_store_explicit(&a->mq_head, &a->mq_stub, memory_order_relaxed);
   a->mq_tail = &a->mq_stub;
 }
 
