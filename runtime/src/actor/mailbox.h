@@ -6,6 +6,7 @@
 #define ACT_ACTOR_MAILBOX_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "act/act.h"
 
@@ -46,9 +47,22 @@ static inline int act__vq_empty(act_msg_t *_Atomic *head, act_msg_t *tail, act_m
          atomic_load_explicit(head, memory_order_acquire) == stub;
 }
 
+/* The actor's stub overlays other fields (act.h): only its `next` is its
+ * own, and the consumer's fields stay a cache line from the producers'. */
+_Static_assert(offsetof(act_actor_t, mq_stub.next) == offsetof(act_actor_t, mq_stub_link_),
+               "the stub's link is its own field");
+_Static_assert(offsetof(act_actor_t, mq_stub) + sizeof(act_msg_t) <= sizeof(act_actor_t),
+               "the stub lies inside the actor");
+_Static_assert(offsetof(act_actor_t, mq_tail) - offsetof(act_actor_t, mq_head) >= 64 &&
+                   offsetof(act_actor_t, mq_out) - offsetof(act_actor_t, mq_in) >= 64,
+               "the consumer's end on another cache line than the producers'");
+
+/* At spawn, on memory no other thread can see yet (the run queue's lock or
+ * the `next` exchange publishes the actor): plain stores. Sequentially
+ * consistent ones were two locked exchanges a spawn. */
 static inline void act__mq_init(act_actor_t *a) {
-  atomic_store(&a->mq_stub.next, NULL);
-  atomic_store(&a->mq_head, &a->mq_stub);
+  atomic_store_explicit(&a->mq_stub.next, NULL, memory_order_relaxed);
+  atomic_store_explicit(&a->mq_head, &a->mq_stub, memory_order_relaxed);
   a->mq_tail = &a->mq_stub;
 }
 
