@@ -22,7 +22,7 @@ if(TARGET PkgConfig::CRITERION)
   if(TARGET store_node)
     add_test(NAME journal_tck_dqlite COMMAND ${CMAKE_CURRENT_LIST_DIR}/dq_tck.sh
              $<TARGET_FILE:test_journal> $<TARGET_FILE:store_node>)
-    set_tests_properties(journal_tck_dqlite PROPERTIES LABELS runtime TIMEOUT 300
+    set_tests_properties(journal_tck_dqlite PROPERTIES LABELS runtime TIMEOUT 600
                          SKIP_RETURN_CODE 77)
   endif()
 else()
