@@ -39,6 +39,24 @@ int act__jerr(act_journal_err_t *err, int code, const char *fmt, ...) {
   return code;
 }
 
+int act__jformat_check(act_journal_err_t *err, const char *where, const char *v, bool found,
+                       int readable) {
+  if (!found)
+    return act__jerr(err, ACT_JOURNAL_EFOREIGN,
+                     "journal %s is not an Act journal: its act_journal_meta has no format", where);
+  char *end;
+  long long f = strtoll(v, &end, 10);
+  if (*end || end == v || f < 1)
+    return act__jerr(err, ACT_JOURNAL_ECORRUPT, "journal %s is damaged: its format is `%s`", where,
+                     v);
+  if (f > readable)
+    return act__jerr(err, ACT_JOURNAL_EVERSION,
+                     "journal %s was written by a newer Act (journal format %lld; this "
+                     "program reads format %d)",
+                     where, f, readable);
+  return ACT_JOURNAL_OK;
+}
+
 void act__jerr_ok(act_journal_err_t *err) {
   if (err) {
     err->code = ACT_JOURNAL_OK;

@@ -11,6 +11,11 @@ int act__jerr(act_journal_err_t *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Clear err to OK. */
 void act__jerr_ok(act_journal_err_t *err);
+/* The format a journal's meta row gives (v; found: whether it had one),
+ * against the newest this backend reads: OK, or EFOREIGN, ECORRUPT or
+ * EVERSION with the message naming the journal (where). */
+int act__jformat_check(act_journal_err_t *err, const char *where, const char *v, bool found,
+                       int readable);
 /* Report a warning through j->warn (stderr if unset). */
 void act__jwarn(act_journal_t *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -514,21 +514,7 @@ static int pg_tables(pg_journal *s, const act_journal_config_t *cfg, act_journal
   char v[64];
   bool found;
   if ((code = meta_get(s, "format", v, sizeof v, &found, err))) return code;
-  if (!found)
-    return act__jerr(err, ACT_JOURNAL_EFOREIGN,
-                     "journal %s is not an Act journal: its act_journal_meta has no format",
-                     s->where);
-  char *end;
-  long long f = strtoll(v, &end, 10);
-  if (*end || end == v || f < 1)
-    return act__jerr(err, ACT_JOURNAL_ECORRUPT, "journal %s is damaged: its format is `%s`",
-                     s->where, v);
-  if (f > PG_FORMAT)
-    return act__jerr(err, ACT_JOURNAL_EVERSION,
-                     "journal %s was written by a newer Act (journal format %lld; this "
-                     "program reads format %d)",
-                     s->where, f, PG_FORMAT);
-  return ACT_JOURNAL_OK;
+  return act__jformat_check(err, s->where, v, found, PG_FORMAT);
 }
 
 static int pg_schema(pg_journal *s, const act_journal_config_t *cfg, act_journal_err_t *err) {
