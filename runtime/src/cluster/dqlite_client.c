@@ -583,25 +583,25 @@ static void dial(act_dq_t *d) {
 /* Moves things on: dial if statements wait and nobody is connected, send
  * the next one when the leader is ready. */
 
-/* A write's rest, from a copy freed when libuv is done with it (also when
- * the connection is closed first: the callback then says ECANCELED, and a
- * lost connection is noticed by the read side). */
-typedef struct wrest {
+/* A copy of p written to s, freed when libuv is done with it (also when
+ * the stream is closed first: the callback then says ECANCELED, and a lost
+ * connection is noticed by the read side). */
+typedef struct wcopy {
   uv_write_t w;
   char data[];
-} wrest_t;
+} wcopy_t;
 
-static void on_rest_written(uv_write_t *w, int status) {
+static void on_copy_written(uv_write_t *w, int status) {
   (void)status;
   free(w);
 }
 
-static int write_rest(act_dq_t *d, const char *p, size_t n) {
-  wrest_t *q = malloc(sizeof *q + n);
+int act__uv_write_copy(uv_stream_t *s, const void *p, size_t n) {
+  wcopy_t *q = malloc(sizeof *q + n);
   if (q == NULL) return -1;
   memcpy(q->data, p, n);
   uv_buf_t b = uv_buf_init(q->data, (unsigned)n);
-  if (uv_write(&q->w, (uv_stream_t *)&d->conn->io, &b, 1, on_rest_written) != 0) {
+  if (uv_write(&q->w, s, &b, 1, on_copy_written) != 0) {
     free(q);
     return -1;
   }
@@ -627,7 +627,7 @@ static void pump(act_dq_t *d) {
   /* What the socket did not take at once (a journal's batch of large
    * events) is queued from a copy: the request may be failed and freed
    * before libuv is done with the bytes. */
-  if (rc >= 0 && (size_t)rc < ub.len && write_rest(d, ub.base + rc, ub.len - (size_t)rc) != 0)
+  if (rc >= 0 && (size_t)rc < ub.len && act__uv_write_copy((uv_stream_t *)&d->conn->io, ub.base + rc, ub.len - (size_t)rc) != 0)
     rc = -1;
   if (rc < 0) lose(d, "cannot write the request");
 }

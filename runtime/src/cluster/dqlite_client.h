@@ -22,6 +22,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+/* Writes a copy of p[0..n) to s (freed once written or cancelled); the
+ * embedded store's TLS proxy uses it too. -1 if it cannot be queued. */
+int act__uv_write_copy(uv_stream_t *s, const void *p, size_t n);
+
 #define ACT_DQ_WAIT_MS 3000
 #define ACT_DQ_ANSWER_MS 5000
 #define ACT_DQ_SERVERS_MAX 16

@@ -124,34 +124,12 @@ static void close_tun(tun_t *t, const char *why) {
 }
 
 /* ---- writing ---- */
-typedef struct wreq {
-  uv_write_t w;
-  char data[];
-} wreq_t;
-
-static void on_written(uv_write_t *w, int status) {
-  (void)status;   /* a failed write shows up as a failed read too */
-  free(w);
-}
-
-static int send_bytes(uv_stream_t *s, const void *p, size_t n) {
-  wreq_t *w = malloc(sizeof *w + n);
-  if (w == NULL) return -1;
-  memcpy(w->data, p, n);
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
-  if (uv_write(&w->w, s, &b, 1, on_written) != 0) {
-    free(w);
-    return -1;
-  }
-  return 0;
-}
-
 /* What OpenSSL wrote into its memory BIO goes to the network. */
 static int flush_tls(tun_t *t) {
   char buf[16384];
   int n;
   while ((n = BIO_read(t->wbio, buf, sizeof buf)) > 0)
-    if (send_bytes((uv_stream_t *)&t->net, buf, (size_t)n) != 0) return -1;
+    if (act__uv_write_copy((uv_stream_t *)&t->net, buf, (size_t)n) != 0) return -1;
   return 0;
 }
 
@@ -231,7 +209,7 @@ static void on_net(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
   for (;;) {
     int r = SSL_read(t->ssl, buf, sizeof buf);
     if (r > 0) {
-      if (send_bytes((uv_stream_t *)&t->plain, buf, (size_t)r) != 0) break;
+      if (act__uv_write_copy((uv_stream_t *)&t->plain, buf, (size_t)r) != 0) break;
       continue;
     }
     int e = SSL_get_error(t->ssl, r);
