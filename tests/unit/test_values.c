@@ -384,7 +384,11 @@ Test(values, string_case_trim_bytes) {
 
   cr_expect_str_eq(C(act_str_lower(S("Hello, WORLD 42"))), "hello, world 42");
   cr_expect_str_eq(C(act_str_upper(S("Hello, world 42"))), "HELLO, WORLD 42");
-  cr_expect_str_eq(C(act_str_upper(S("\xc3\xa9t\xc3\xa9"))), "\xc3\xa9T\xc3\xa9");
+  cr_expect_str_eq(C(act_str_upper(S("\xc3\xa9t\xc3\xa9"))), "\xc3\x89T\xc3\x89");   /* été -> ÉTÉ */
+  /* bytes that are not UTF-8 (a lone continuation byte, an overlong '/',
+   * a cut sequence) are kept as they are, letters around them mapped */
+  cr_expect_str_eq(C(act_str_upper(S("a\x80b\xc0\xafc\xc3"))), "A\x80B\xc0\xafC\xc3");
+  cr_expect_str_eq(C(act_str_lower(S("\xc8\xba"))), "\xe2\xb1\xa5");  /* U+023A -> U+2C65: grows */
   act_str_t *low = S("already lower");
   cr_expect_eq(act_str_lower(low), low);
   cr_expect_null(act_str_lower(NULL));

@@ -8,7 +8,12 @@
  *
  * Decisions:
  *  - Everything is bytewise: len, find (a byte offset), cmp (memcmp order),
- *    trim/lower/upper (ASCII only; other bytes, UTF-8 included, are kept).
+ *    trim (ASCII white space).
+ *  - lower/upper map each code point by Unicode's simple (one to one) case
+ *    mapping, as Go's strings.ToUpper and Erlang's string:uppercase do for
+ *    all but a few special cases ("ß".upper() stays "ß"); bytes that are
+ *    not valid UTF-8 are kept. The tables are the C library's C.UTF-8
+ *    locale; where it has none, only ASCII letters change.
  *  - split(sep) is Python's str.split(sep): "a,,b" gives ["a", "", "b"],
  *    "" gives [""]. An empty separator (Python raises) gives [s].
  *  - parse_int accepts what an integer literal may spell: an optional sign,
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "act/act.h"
 #include "value_int.h"
@@ -183,17 +189,74 @@ act_str_t *act_str_trim(act_str_t *s) {
   return act_str_new(p, e - p);
 }
 
-static act_str_t *map_case(act_str_t *s, char lo, char hi, int delta) {
-  int64_t n = act_str_len(s), i = 0;
-  while (i < n && !(s->data[i] >= lo && s->data[i] <= hi)) i++;
-  if (i == n) return s;               /* nothing to change */
-  act_str_t *r = act_str_new(s->data, n);
-  for (; i < n; i++)
-    if (r->data[i] >= lo && r->data[i] <= hi) r->data[i] = (char)(r->data[i] + delta);
-  return r;
+/* One code point at p (n bytes left): its value and length, or -1 for a
+ * byte that does not begin well-formed UTF-8 (overlong, surrogate, cut). */
+static int32_t utf8_next(const unsigned char *p, int64_t n, int *len) {
+  unsigned c = p[0];
+  int k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (k == 0 || k > n) return -1;
+  uint32_t v = k == 1 ? c : c & (0x7f >> k);
+  for (int i = 1; i < k; i++) {
+    if ((p[i] & 0xc0) != 0x80) return -1;
+    v = v << 6 | (p[i] & 0x3f);
+  }
+  static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < least[k] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return -1;
+  *len = k;
+  return (int32_t)v;
 }
-act_str_t *act_str_lower(act_str_t *s) { return map_case(s, 'A', 'Z', 'a' - 'A'); }
-act_str_t *act_str_upper(act_str_t *s) { return map_case(s, 'a', 'z', 'A' - 'a'); }
+
+static int utf8_put(char *o, uint32_t v) {
+  if (v < 0x80) { o[0] = (char)v; return 1; }
+  if (v < 0x800) { o[0] = (char)(0xc0 | v >> 6); o[1] = (char)(0x80 | (v & 0x3f)); return 2; }
+  if (v < 0x10000) {
+    o[0] = (char)(0xe0 | v >> 12); o[1] = (char)(0x80 | (v >> 6 & 0x3f));
+    o[2] = (char)(0x80 | (v & 0x3f)); return 3;
+  }
+  o[0] = (char)(0xf0 | v >> 18); o[1] = (char)(0x80 | (v >> 12 & 0x3f));
+  o[2] = (char)(0x80 | (v >> 6 & 0x3f)); o[3] = (char)(0x80 | (v & 0x3f)); return 4;
+}
+
+static locale_t utf8_locale(void);
+
+static uint32_t case_of(uint32_t v, bool up) {
+  if (v < 0x80) {
+    if (up && v >= 'a' && v <= 'z') return v - ('a' - 'A');
+    if (!up && v >= 'A' && v <= 'Z') return v + ('a' - 'A');
+    return v;
+  }
+  locale_t l = utf8_locale();
+  if (l == (locale_t)0) return v;
+  wint_t w = up ? towupper_l((wint_t)v, l) : towlower_l((wint_t)v, l);
+  return w > 0x10ffff || (w >= 0xd800 && w <= 0xdfff) ? v : (uint32_t)w;
+}
+
+static act_str_t *map_case(act_str_t *s, bool up) {
+  int64_t n = act_str_len(s);
+  const unsigned char *p = (const unsigned char *)act_str_data(s);
+  int64_t i = 0;
+  for (;;) {                          /* find the first code point that changes */
+    if (i == n) return s;
+    int k = 1;
+    int32_t v = utf8_next(p + i, n - i, &k);
+    if (v >= 0 && case_of((uint32_t)v, up) != (uint32_t)v) break;
+    i += v < 0 ? 1 : k;
+  }
+  act_buf_t b;
+  act_buf_init(&b);
+  act_buf_put(&b, (const char *)p, i);
+  while (i < n) {
+    int k = 1;
+    int32_t v = utf8_next(p + i, n - i, &k);
+    char o[4];
+    if (v < 0) { act_buf_put(&b, (const char *)p + i, 1); i++; continue; }
+    act_buf_put(&b, o, utf8_put(o, case_of((uint32_t)v, up)));
+    i += k;
+  }
+  return act_buf_to_str(&b);
+}
+act_str_t *act_str_lower(act_str_t *s) { return map_case(s, false); }
+act_str_t *act_str_upper(act_str_t *s) { return map_case(s, true); }
 
 act_array_t *act_str_bytes(act_str_t *s) {
   int64_t n = act_str_len(s);
@@ -235,16 +298,15 @@ bool act_parse_int(act_str_t *s, int64_t *out) {
   return true;
 }
 
-/* strtod/strtof in the "C" locale whatever the program (or C code it
- * calls) set with setlocale. */
-static locale_t c_locale(void) {
-  static locale_t loc;
-  locale_t l = __atomic_load_n(&loc, __ATOMIC_ACQUIRE);
+/* A locale made once and shared by every thread (newlocale is not cheap,
+ * and a locale_t is read-only once made). */
+static locale_t shared_locale(locale_t *slot, int mask, const char *name) {
+  locale_t l = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
   if (l == (locale_t)0) {
-    locale_t n = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    locale_t n = newlocale(mask, name, (locale_t)0);
     if (n == (locale_t)0) return (locale_t)0;
     locale_t expected = (locale_t)0;
-    if (__atomic_compare_exchange_n(&loc, &expected, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    if (__atomic_compare_exchange_n(slot, &expected, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
       l = n;
     else {
       freelocale(n);
@@ -252,6 +314,19 @@ static locale_t c_locale(void) {
     }
   }
   return l;
+}
+
+/* strtod/strtof in the "C" locale whatever the program (or C code it
+ * calls) set with setlocale. */
+static locale_t c_locale(void) {
+  static locale_t loc;
+  return shared_locale(&loc, LC_ALL_MASK, "C");
+}
+
+/* Case tables for lower/upper, whatever locale the program set. */
+static locale_t utf8_locale(void) {
+  static locale_t loc;
+  return shared_locale(&loc, LC_CTYPE_MASK, "C.UTF-8");
 }
 
 double act__strtod_c(const char *s, char **end) {
