@@ -524,7 +524,6 @@ again:
         }
         t->kind = TK_IDENT;
         t->s = s;
-        t->len = (size_t)(lx->cur - lx->tok);
         return crossed;
       }
 

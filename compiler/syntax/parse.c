@@ -396,8 +396,9 @@ static void feed(parse_ctx_t *px, glue_t *g, int kind, tok_t *t) {
   px->tokno++;
   t->errs = px->errors;
   act_parser(g->parser, kind, *t);
-  px->prev = *t;
   px->prev.kind = kind;
+  px->prev.loc = t->loc;
+  px->prev.s = t->s;
 }
 
 static void feed_semi(parse_ctx_t *px, glue_t *g, const tok_t *at) {
@@ -496,17 +497,17 @@ static int indent_of(const src_file_t *f, int line) {
  * the skipping goes on to the lexer's next `}`, as for any error.
  * Returns the depth at which to resynchronise. */
 static int close_reopened(parse_ctx_t *px, glue_t *g, const tok_t *at,
-                          const tok_t *closer, loc_t error_at, int depth) {
+                          int closer_kind, loc_t closer_loc, loc_t error_at, int depth) {
   int r = act_parser_recovery_depth(g->parser);
   if (r <= depth)
     return r;
   tok_t open;
   act_parser_open_depth(g->parser, &open);
   /* a `}` that was itself a syntax error is no evidence */
-  int was_error = closer->loc.line == error_at.line && closer->loc.col == error_at.col;
-  if (closer->kind != TK_RBRACE || was_error || open.kind != TK_LBRACE || open.loc.file == NULL ||
-      (open.loc.line != closer->loc.line &&
-       closer->loc.col != indent_of(open.loc.file, open.loc.line)))
+  int was_error = closer_loc.line == error_at.line && closer_loc.col == error_at.col;
+  if (closer_kind != TK_RBRACE || was_error || open.kind != TK_LBRACE || open.loc.file == NULL ||
+      (open.loc.line != closer_loc.line &&
+       closer_loc.col != indent_of(open.loc.file, open.loc.line)))
     return r;
   feed_semi(px, g, at);
   while (!px->aborted && act_parser_open_depth(g->parser, &open) > depth && open.kind) {
@@ -563,7 +564,8 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
       if (px->aborted)
         break;
     }
-    tok_t last = px->prev;     /* the token before t */
+    int last_kind = px->prev.kind;  /* the token before t */
+    loc_t last_loc = px->prev.loc;
     feed(px, g, t.kind, &t);
     if (t.kind == 0 || px->aborted)
       break;
@@ -590,7 +592,7 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
         /* an opening error token's brackets are skipped whole */
         int before = depth - (is_opener(t.kind) ? 1 : 0);
         g->skipping = 1;
-        g->sync_depth = close_reopened(px, g, &t, &last, error_at, before);
+        g->sync_depth = close_reopened(px, g, &t, last_kind, last_loc, error_at, before);
       }
     }
   }
