@@ -27,7 +27,7 @@ void *ast_alloc(size_t size) {
     /* Pages fresh from the system are zero, so the nodes need no memset
      * each (a million of them for 100,000 lines); malloc, even calloc,
      * may hand back used memory and clear it. */
-    chunk_t *c = mmap(NULL, sizeof *c + cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    chunk_t *c = mmap(NULL, sizeof *c + cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (c == MAP_FAILED)
       xalloc_failed();
     c->next = arena;

@@ -650,8 +650,50 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
   return px.root_decls;
 }
 
+static int ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* `{name}` and `{p.field.field}`, most interpolations, as the grammar
+ * would build them (a NAME, then a DOT per field, each at its name) but
+ * without starting a lexer and a parser for them; NULL for anything else
+ * (spaces, calls, keywords, `_`), which the parser takes. */
+static ast_t *simple_fragment(const strpart_t *part) {
+  const char *s = part->s, *end = s + part->len;
+  const char *names[8];
+  int cols[8], n = 0;
+  for (const char *p = s;;) { /* check it all before building anything */
+    const char *w = p;
+    if (p == end || !ident_start(*p) || n == 8)
+      return NULL;
+    while (p < end && ident_char(*p))
+      p++;
+    names[n] = strtab_intern(w, (size_t)(p - w));
+    cols[n++] = (int)(w - s);
+    if (strtab_tag(names[n - 1]) != 0 || (p - w == 1 && *w == '_'))
+      return NULL; /* a keyword (`self`, `true`, ...) or `_` */
+    if (p == end)
+      break;
+    if (*p++ != '.')
+      return NULL;
+  }
+  ast_t *e = NULL;
+  for (int i = 0; i < n; i++) {
+    loc_t at = part->loc;
+    at.col += cols[i];
+    ast_t *k = ast_new(e ? AST_DOT : AST_NAME, at);
+    k->name = names[i];
+    if (e)
+      ast_add(k, e);
+    e = k;
+  }
+  return e;
+}
+
 /* Parse the source of an interpolated `{expr}` on its own. */
 static ast_t *parse_fragment(parse_ctx_t *px, const strpart_t *part) {
+  ast_t *simple = simple_fragment(part);
+  if (simple != NULL)
+    return simple;
   if (px->depth >= 8) {
     diag_error(px->diag, part->loc, "string interpolation nested too deeply");
     return NULL;
