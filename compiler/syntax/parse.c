@@ -719,9 +719,14 @@ typedef struct walk {
   int depth;
 } walk_t;
 
-static void limit_depth(ast_t *decl, diag_t *d) {
-  size_t cap = 256, n = 0;
-  walk_t *stack = xmalloc(cap * sizeof *stack);
+typedef struct walk_stack {  /* one for all the declarations of a module */
+  walk_t *v;
+  size_t cap;
+} walk_stack_t;
+
+static void limit_depth(ast_t *decl, diag_t *d, walk_stack_t *ws) {
+  size_t cap = ws->cap, n = 0;
+  walk_t *stack = ws->v;
   int reported = 0;
   stack[n++] = (walk_t){decl, 1};
   while (n > 0) {
@@ -740,6 +745,8 @@ static void limit_depth(ast_t *decl, diag_t *d) {
         w.node->kids[i] = NULL;
         continue;
       }
+      if (k->nkids == 0)
+        continue;   /* a leaf: nothing below it to cut */
       if (n == cap) {
         cap *= 2;
         stack = xrealloc(stack, cap * sizeof *stack);
@@ -747,7 +754,8 @@ static void limit_depth(ast_t *decl, diag_t *d) {
       stack[n++] = (walk_t){k, w.depth + 1};
     }
   }
-  free(stack);
+  ws->v = stack;
+  ws->cap = cap;
 }
 
 ast_t *parse_module(src_file_t *file, diag_t *d) {
@@ -764,11 +772,13 @@ ast_t *parse_module(src_file_t *file, diag_t *d) {
   /* a declaration was dropped by error recovery: names may be missing */
   if (decls != NULL && (decls->flags & AST_SYNTAX_ERROR))
     m->flags |= AST_SYNTAX_ERROR;
+  walk_stack_t ws = {xmalloc(256 * sizeof(walk_t)), 256};
   if (decls != NULL)
     for (int i = 0; i < decls->nkids; i++)
       if (decls->kids[i] != NULL) {
-        limit_depth(decls->kids[i], d);
+        limit_depth(decls->kids[i], d, &ws);
         ast_add(m, decls->kids[i]);
       }
+  free(ws.v);
   return m;
 }
