@@ -20,28 +20,33 @@ typedef struct chunk {
 
 static chunk_t *arena;
 
+/* A new chunk with room for size bytes; out of line, so that the
+ * allocation itself stays a few instructions. */
+static __attribute__((noinline)) void arena_grow(size_t size) {
+  /* Pages fresh from the system are zero, so the nodes need no memset
+   * each (a million of them for 100,000 lines); malloc, even calloc,
+   * may hand back used memory and clear it. Faulting those pages in is
+   * most of the cost of a large AST (a third of `actorc check` of
+   * 100,000 lines, more on a virtual machine), so after a first 1 MB,
+   * enough for most programs, chunks are 8 MB and ask for huge pages:
+   * one fault per 2 MB instead of 512. */
+  size_t want = arena == NULL ? (1u << 20) : (8u << 20);
+  size_t cap = size > want - sizeof(chunk_t) ? size : want - sizeof(chunk_t);
+  chunk_t *c = mmap(NULL, sizeof *c + cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (c == MAP_FAILED)
+    xalloc_failed();
+  if (arena != NULL)
+    madvise(c, sizeof *c + cap, MADV_HUGEPAGE); /* advice: failure changes nothing */
+  c->next = arena;
+  c->used = 0;
+  c->cap = cap;
+  arena = c;
+}
+
 void *ast_alloc(size_t size) {
   size = (size + 15) & ~(size_t)15;
-  if (arena == NULL || arena->used + size > arena->cap) {
-    /* Pages fresh from the system are zero, so the nodes need no memset
-     * each (a million of them for 100,000 lines); malloc, even calloc,
-     * may hand back used memory and clear it. Faulting those pages in is
-     * most of the cost of a large AST (a third of `actorc check` of
-     * 100,000 lines, more on a virtual machine), so after a first 1 MB,
-     * enough for most programs, chunks are 8 MB and ask for huge pages:
-     * one fault per 2 MB instead of 512. */
-    size_t want = arena == NULL ? (1u << 20) : (8u << 20);
-    size_t cap = size > want - sizeof(chunk_t) ? size : want - sizeof(chunk_t);
-    chunk_t *c = mmap(NULL, sizeof *c + cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (c == MAP_FAILED)
-      xalloc_failed();
-    if (arena != NULL)
-      madvise(c, sizeof *c + cap, MADV_HUGEPAGE); /* advice: failure changes nothing */
-    c->next = arena;
-    c->used = 0;
-    c->cap = cap;
-    arena = c;
-  }
+  if (arena == NULL || arena->used + size > arena->cap)
+    arena_grow(size);
   void *p = arena->mem + arena->used;
   arena->used += size;
   return p;
