@@ -33,24 +33,29 @@ void strbuf_puts(strbuf_t *b, const char *s) { strbuf_put(b, s, strlen(s)); }
  * generated C), and a second time only when that was too little: the
  * emitter's output is almost all strbuf_printf, and measuring every
  * string first doubled its time. */
-void strbuf_printf(strbuf_t *b, const char *fmt, ...) {
+void strbuf_vprintf(strbuf_t *b, const char *fmt, va_list ap) {
   reserve(b, 128);
   size_t room = b->cap - b->len;
-  va_list ap;
-  va_start(ap, fmt);
+  va_list again;
+  va_copy(again, ap);
   int n = vsnprintf(b->p + b->len, room, fmt, ap);
-  va_end(ap);
   if (n < 0) {
     b->p[b->len] = '\0';
-    return;
+  } else {
+    if ((size_t)n >= room) {
+      reserve(b, (size_t)n);
+      vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+    }
+    b->len += (size_t)n;
   }
-  if ((size_t)n >= room) {
-    reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-  }
-  b->len += (size_t)n;
+  va_end(again);
+}
+
+void strbuf_printf(strbuf_t *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  strbuf_vprintf(b, fmt, ap);
+  va_end(ap);
 }
 
 const char *strbuf_str(const strbuf_t *b) { return b->p ? b->p : ""; }
