@@ -81,11 +81,13 @@ static char *cw_finish(const char *text, const char *cname) {
       out_line++;
       act = NULL;
     } else if (act && !directive && !fresh && n > 0) {
-      strbuf_printf(&o, "%.*s\n", (int)act_n, act);
+      strbuf_put(&o, act, act_n);
+      strbuf_put(&o, "\n", 1);
       out_line++;
     }
     if (!glue) {
-      strbuf_printf(&o, "%.*s\n", (int)n, p);
+      strbuf_put(&o, p, n);   /* put, not printf: this is every line of the file */
+      strbuf_put(&o, "\n", 1);
       out_line++;
       fresh = directive;
       if (directive) {
