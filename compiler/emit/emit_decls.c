@@ -46,6 +46,11 @@ struct decls {
   int deps_n;               /* all.n when the deps were found */
   int *stamp;               /* per declaration: the last one whose deps
                                listed it, + 1 (no duplicates in a list) */
+  /* The first parts of the bases (`big` of big_Add0_msg), by hash: a name
+   * whose first part is none of them names no declaration, whatever its
+   * tails, and most names of generated code (locals, the runtime's act_
+   * API, C's own) are skipped with one test. */
+  unsigned char first_parts[1 << 13];
 };
 
 /* FNV-1a, one byte at a time, so that scan can hash an identifier once and
@@ -72,6 +77,17 @@ static size_t slot_at(const decls_t *ds, const char *s, size_t n, size_t h) {
 }
 
 static size_t slot_of(const decls_t *ds, const char *s, size_t n) { return slot_at(ds, s, n, hash(s, n)); }
+
+/* The bit of first_parts for the hash of a first part. */
+#define FIRST_BYTE(h) (((h) >> 3) & ((sizeof(((decls_t *)0)->first_parts)) - 1))
+#define FIRST_BIT(h) (1u << ((h) & 7))
+
+/* Length of the first part of name s (up to a `_` after its first byte). */
+static size_t first_part(const char *s) {
+  size_t n = 1;
+  while (s[n] && s[n] != '_') n++;
+  return s[0] ? n : 0;
+}
 
 static void grow_slots(decls_t *ds) {
   size_t n = ds->nslots ? ds->nslots * 2 : 1024;
@@ -119,6 +135,8 @@ static void add(decls_t *ds, char *base, char *text, int same) {
       free(text);
       return;
     }
+  size_t fh = hash(base, first_part(base));
+  ds->first_parts[FIRST_BYTE(fh)] |= (unsigned char)FIRST_BIT(fh);
   /* chained from the first of its base, which keeps the slot */
   decl_t d = {base, strlen(base), text, text ? ds->all.n : same, -1, NULL};
   VEC_PUSH(&ds->all, d);
@@ -209,6 +227,11 @@ static void scan(const decls_t *ds, const char *text, sink_t *to) {
         }
       }
       h = hash_byte(h, *q);
+    }
+    size_t fh = ncut ? cut_hash[0] : h; /* of the first part: to the first cut, or all */
+    if (!(ds->first_parts[FIRST_BYTE(fh)] & FIRST_BIT(fh))) {
+      p = q;
+      continue;
     }
     if (more) { /* a name of many parts: every cut after the first MAXCUT */
       for (const char *u = q - 1; u > p + cut_len[MAXCUT - 1]; u--)
