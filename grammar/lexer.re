@@ -70,8 +70,13 @@ static int line_indent(const lexer_t *lx, const char *text) {
   if (text == NULL || base == NULL || text < base || text >= base + lx->file->len)
     return -1;
   const char *p = text;
-  while (p > base && p[-1] != '\n')
-    p--;
+  /* the line being scanned starts at line_start, unless that is where a
+   * sub-lexer (an interpolation) began mid-line */
+  if (text >= lx->line_start && (lx->line != lx->base_line || lx->base_col == 0))
+    p = lx->line_start;
+  else
+    while (p > base && p[-1] != '\n')
+      p--;
   int n = 0;
   while (p + n < text && (p[n] == ' ' || p[n] == '\t'))
     n++;
@@ -166,6 +171,7 @@ static void check_underscores(lexer_t *lx, const tok_t *t, const char *p, const 
 }
 
 static void lex_int(lexer_t *lx, tok_t *t, int base) {
+  t->loc = here(lx, lx->tok);
   const char *p = lx->tok, *e = lx->cur;
   if (base != 10)
     p += 2;
@@ -179,6 +185,7 @@ static void lex_int(lexer_t *lx, tok_t *t, int base) {
 }
 
 static void lex_float(lexer_t *lx, tok_t *t) {
+  t->loc = here(lx, lx->tok);
   char buf[128];
   size_t n = 0;
   for (const char *p = lx->tok; p < lx->cur && n < sizeof buf - 1; p++)
@@ -191,6 +198,7 @@ static void lex_float(lexer_t *lx, tok_t *t) {
 }
 
 static void lex_duration(lexer_t *lx, tok_t *t) {
+  t->loc = here(lx, lx->tok);
   const char *p = lx->tok, *e = lx->cur, *u = p;
   while (u < e && ((*u >= '0' && *u <= '9') || *u == '_'))
     u++;
@@ -215,6 +223,7 @@ static void lex_duration(lexer_t *lx, tok_t *t) {
 /* A digit run with letters that make no literal (`12abc`, `0x`, `5min`,
  * `1.5s`): one error, and a harmless token so parsing goes on. */
 static void lex_bad_number(lexer_t *lx, tok_t *t) {
+  t->loc = here(lx, lx->tok);
   const char *p = lx->tok, *e = lx->cur;
   int len = (int)(e - p);
   const char *dot = memchr(p, '.', (size_t)len);
@@ -293,6 +302,7 @@ static strpart_t *add_part(strpart_t ***tail, int is_expr, sbuf_t *b, loc_t loc)
 /* Scan a string literal; lx->cur is just past the opening quote. Produces
  * literal and expression parts. Errors are reported and scanning goes on. */
 static void lex_string(lexer_t *lx, tok_t *t) {
+  t->loc = here(lx, lx->tok);
   const char *p = lx->cur, *lim = lx->lim;
   sbuf_t b = {0};
   strpart_t *head = NULL, **tail = &head;
@@ -470,10 +480,10 @@ static int raw_token(lexer_t *lx, tok_t *t) {
   int crossed = 0;
   const unsigned char *cur, *mar, *lim = (const unsigned char *)lx->lim;
   memset(t, 0, sizeof *t);
-again:
+again:   /* after blanks, newlines and comments: the token's location is
+          * set by lex_next, or first thing by an action that reports */
   cur = (const unsigned char *)lx->cur;
   lx->tok = lx->cur;
-  t->loc = here(lx, lx->tok);
 #define TOK(k) do { lx->cur = (const char *)cur; t->kind = (k); return crossed; } while (0)
   /*!re2c
   re2c:define:YYCTYPE = "unsigned char";
@@ -485,6 +495,7 @@ again:
     $ { lx->cur = (const char *)cur; t->kind = 0; return crossed; }
     * {
         lx->cur = (const char *)cur;
+        t->loc = here(lx, lx->tok);
         unsigned char c = *(const unsigned char *)lx->tok;
         if (c >= 0x80) {
           int n = utf8_len((const unsigned char *)lx->tok, lim);
@@ -500,7 +511,7 @@ again:
     [ \t\r\f\v]+ { lx->cur = (const char *)cur; goto again; }
     "\n" { lx->cur = (const char *)cur; newline_at(lx, lx->cur - 1); crossed = 1; goto again; }
     "//" [^\n\x00]* { lx->cur = (const char *)cur; goto again; }
-    "/*" { lx->cur = (const char *)cur; skip_block_comment(lx, t->loc); goto again; }
+    "/*" { lx->cur = (const char *)cur; skip_block_comment(lx, here(lx, lx->tok)); goto again; }
 
     dec = [0-9] [0-9_]*;
     dec "." [0-9] [0-9_]* ([eE] [+-]? [0-9]+)? { lx->cur = (const char *)cur; lex_float(lx, t); return crossed; }
@@ -524,7 +535,6 @@ again:
         }
         t->kind = TK_IDENT;
         t->s = s;
-        t->len = (size_t)(lx->cur - lx->tok);
         return crossed;
       }
 
@@ -623,6 +633,7 @@ void lex_next(lexer_t *lx, tok_t *t) {
     lx->npending--;
   } else {
     int crossed = raw_token(lx, t);
+    t->loc = here(lx, lx->tok);
     t->text = lx->tok;
     t->textlen = (int)(lx->cur - lx->tok);
     t->bol = crossed || lx->last_kind == 0;

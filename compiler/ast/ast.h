@@ -236,7 +236,10 @@ struct ast {
  * never freed one by one. */
 ast_t *ast_new(ast_kind_t kind, loc_t loc);
 void ast_add(ast_t *parent, ast_t *kid);       /* append; kid may be NULL */
-ast_t *ast_kid(const ast_t *n, int i);          /* NULL if out of range */
+/* NULL if out of range; inline, as every pass calls it for every node */
+static inline ast_t *ast_kid(const ast_t *n, int i) {
+  return n == NULL || i < 0 || i >= n->nkids ? NULL : n->kids[i];
+}
 const char *ast_kind_name(ast_kind_t kind);
 /* An operator as written in source ("+", "<<", "-" for OP_NEG). */
 const char *ast_op_name(ast_op_t op);

@@ -4,6 +4,7 @@
 #ifndef ACT_STRBUF_H
 #define ACT_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct strbuf {
@@ -12,6 +13,7 @@ typedef struct strbuf {
 } strbuf_t;
 
 void strbuf_printf(strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(strbuf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void strbuf_put(strbuf_t *b, const char *s, size_t len);
 void strbuf_puts(strbuf_t *b, const char *s);
 /* The text so far ("" when empty); valid until the next change. */

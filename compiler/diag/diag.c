@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/utf8.h"
 #include "common/xalloc.h"
@@ -116,11 +117,9 @@ typedef struct src_node {
 
 static src_node_t *files;
 
-src_file_t *src_from_string(const char *path, const char *text, size_t len) {
+/* Registers buf (malloc'd, len bytes and a NUL after them) as a file. */
+static src_file_t *src_adopt(const char *path, char *buf, size_t len) {
   src_node_t *n = xcalloc(1, sizeof *n);
-  char *buf = xmalloc(len + 1);
-  memcpy(buf, text, len);
-  buf[len] = '\0';
   n->f.path = xstrdup(path);
   n->f.text = buf;
   n->f.len = len;
@@ -129,25 +128,43 @@ src_file_t *src_from_string(const char *path, const char *text, size_t len) {
   return &n->f;
 }
 
+src_file_t *src_from_string(const char *path, const char *text, size_t len) {
+  char *buf = xmalloc(len + 1);
+  memcpy(buf, text, len);
+  buf[len] = '\0';
+  return src_adopt(path, buf, len);
+}
+
+/* Read into one buffer of the file's size (growing only if the file grows
+ * meanwhile): a 100,000-line program is megabytes, and every copy of it is
+ * memory first touched, which is what costs on a large check. */
 src_file_t *src_load(const char *path) {
   FILE *fp = fopen(path, "rb");
   if (fp == NULL)
     return NULL;
-  size_t cap = 1 << 16, len = 0;
+  struct stat st;
+  size_t cap = fstat(fileno(fp), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 1 << 16, len = 0;
   char *buf = xmalloc(cap);
   for (;;) {
-    size_t n = fread(buf + len, 1, cap - len, fp);
+    size_t n = fread(buf + len, 1, cap - 1 - len, fp);
     len += n;
-    if (len < cap)
+    if (len < cap - 1)
+      break;
+    int c = fgetc(fp);  /* at the size fstat gave: the end, or more */
+    if (c == EOF)
       break;
     buf = xrealloc(buf, cap * 2);
     cap *= 2;
+    buf[len++] = (char)c;
   }
   int err = ferror(fp);
   fclose(fp);
-  src_file_t *f = err ? NULL : src_from_string(path, buf, len);
-  free(buf);
-  return f;
+  if (err) {
+    free(buf);
+    return NULL;
+  }
+  buf[len] = '\0';
+  return src_adopt(path, buf, len);
 }
 
 void src_free_all(void) {

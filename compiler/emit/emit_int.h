@@ -106,7 +106,7 @@ void decls_take(decls_t *ds, const char *text);
  * #include, under each of its functions' names): text, or, when same_as
  * names one added before, another name for that one. */
 void decls_add(decls_t *ds, const char *base, const char *text, const char *same_as);
-char *decls_used(const decls_t *ds, const char *text);
+char *decls_used(decls_t *ds, const char *text);
 
 /* persistent actors (emit_persist.c) */
 void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every);

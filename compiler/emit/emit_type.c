@@ -6,13 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vec.h"
+#include "common/xalloc.h"
 #include "emit/emit_int.h"
 
+/* Formatted into a stack buffer, then copied at its size: most results
+ * are names, and vasprintf's growing buffer cost the emitter more. */
 char *xprintf(const char *fmt, ...) {
+  char buf[256];
   va_list ap;
   va_start(ap, fmt);
-  char *s = NULL;
-  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return NULL;
+  if ((size_t)n < sizeof buf) return xstrndup(buf, (size_t)n);
+  char *s = xmalloc((size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
   va_end(ap);
   return s;
 }
@@ -107,21 +117,33 @@ static int composite(type_t *t) {
          t->kind == TY_STRUCT || t->kind == TY_ENUM;
 }
 
+/* One question's memo: a type's answer by type id, and the ids set, so
+ * that the next question starts from a clean memo in the time of the types
+ * it touched (clearing one the size of all types, per question, was a
+ * tenth of emitting a 100,000-line program). */
+typedef struct shares_memo {
+  signed char *v;
+  int n;
+  VEC(int) touched;
+} shares_memo_t;
+
 /* The type holds arrays or maps (ACT_TF_SHARE). Memoised by type id, as
  * a recursive enum would ask about itself again. */
-static int shares_rec(type_t *t, signed char *memo) {
+static int shares_rec(type_t *t, shares_memo_t *m) {
+  signed char *memo = m->v;
   if (memo[t->id]) return memo[t->id] > 0;
   memo[t->id] = -1;                      /* in progress: no, so far */
+  VEC_PUSH(&m->touched, t->id);
   int r = 0;
   switch (t->kind) {
   case TY_ARRAY: case TY_MAP: r = 1; break;
-  case TY_OPTIONAL: r = shares_rec(t->elem, memo); break;
+  case TY_OPTIONAL: r = shares_rec(t->elem, m); break;
   case TY_STRUCT:
-    for (int i = 0; i < t->decl->nkids && !r; i++) r = shares_rec(t->decl->kids[i]->type, memo);
+    for (int i = 0; i < t->decl->nkids && !r; i++) r = shares_rec(t->decl->kids[i]->type, m);
     break;
   case TY_ENUM:
     for (int v = 0; v < t->decl->nkids && !r; v++)
-      for (int i = 0; i < t->decl->kids[v]->nkids && !r; i++) r = shares_rec(t->decl->kids[v]->kids[i]->type, memo);
+      for (int i = 0; i < t->decl->kids[v]->nkids && !r; i++) r = shares_rec(t->decl->kids[v]->kids[i]->type, m);
     break;
   default: break;
   }
@@ -130,11 +152,17 @@ static int shares_rec(type_t *t, signed char *memo) {
 }
 
 int type_shares(type_t *t) {
+  static shares_memo_t m;
   int n;
   type_all(&n);
-  signed char *memo = calloc((size_t)n + 1, 1);
-  int r = shares_rec(t, memo);
-  free(memo);
+  if (n + 1 > m.n) { /* more types since the last question: a larger memo */
+    free(m.v);
+    m.v = xcalloc((size_t)n + 1, 1);
+    m.n = n + 1;
+  }
+  int r = shares_rec(t, &m);
+  for (int i = 0; i < m.touched.n; i++) m.v[m.touched.v[i]] = 0;
+  m.touched.n = 0;
   return r;
 }
 

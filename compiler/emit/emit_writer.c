@@ -20,13 +20,14 @@
 #define GLUE_MARK "#line \001glue"
 
 void line(em_t *e, const char *fmt, ...) {
+  static const char blanks[] = "                                                                ";
+  for (int n = e->indent * 2; n > 0; n -= (int)sizeof blanks - 1)
+    strbuf_put(e->out, blanks, n < (int)sizeof blanks - 1 ? (size_t)n : sizeof blanks - 1);
   va_list ap;
   va_start(ap, fmt);
-  char *s = NULL;
-  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+  strbuf_vprintf(e->out, fmt, ap);
   va_end(ap);
-  strbuf_printf(e->out, "%*s%s\n", e->indent * 2, "", s ? s : "");
-  free(s);
+  strbuf_put(e->out, "\n", 1);
 }
 
 void open_block(em_t *e, const char *head) {
@@ -80,11 +81,13 @@ static char *cw_finish(const char *text, const char *cname) {
       out_line++;
       act = NULL;
     } else if (act && !directive && !fresh && n > 0) {
-      strbuf_printf(&o, "%.*s\n", (int)act_n, act);
+      strbuf_put(&o, act, act_n);
+      strbuf_put(&o, "\n", 1);
       out_line++;
     }
     if (!glue) {
-      strbuf_printf(&o, "%.*s\n", (int)n, p);
+      strbuf_put(&o, p, n);   /* put, not printf: this is every line of the file */
+      strbuf_put(&o, "\n", 1);
       out_line++;
       fresh = directive;
       if (directive) {

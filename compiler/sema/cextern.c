@@ -12,7 +12,8 @@
  * numbers and bools as the C type of the same width and signedness, a
  * string as `act_str_t *`, an array as `act_array_t *`, an actor reference
  * as `act_actor_t *`. Without libclang only the header's presence is
- * checked, by running the C compiler's preprocessor on it. */
+ * checked, by running the C compiler's preprocessor on it; so also when
+ * libclang cannot be loaded (clang_dl.h). */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <stdio.h>
@@ -27,15 +28,10 @@ static void bad_name(ast_t *ext, diag_t *d) {
   diag_hint(d, "write the file name as in an #include: extern \"C\" \"mylib.h\" { ... }");
 }
 
-#ifndef ACT_HAVE_LIBCLANG
-
-/* The preprocessor finds the header, or the block is reported. */
-void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_t *d) {
+/* The preprocessor finds the header (a valid name), or the block is
+ * reported: all that is checked without libclang. */
+static void check_with_cc(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_t *d) {
   const char *header = ext->lit.s;
-  if (!cimp_header_name_ok(header)) {
-    bad_name(ext, d);
-    return;
-  }
   char beside[PATH_MAX];
   snprintf(beside, sizeof beside, "%s/%s", mi->dir, header);
   if (header[0] != '/' && access(beside, R_OK) == 0) return;
@@ -55,6 +51,13 @@ void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_
   }
 }
 
+#ifndef ACT_HAVE_LIBCLANG
+
+void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_t *d) {
+  if (!cimp_header_name_ok(ext->lit.s)) bad_name(ext, d);
+  else check_with_cc(mi, ext, opts, d);
+}
+
 #else
 #include "sema/cimport_int.h"
 
@@ -62,9 +65,9 @@ void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_
  * NULL when t is not a pointer to a struct. */
 static char *pointee_record(CXType t) {
   if (t.kind != CXType_Pointer) return NULL;
-  CXType pt = clang_getCanonicalType(clang_getPointeeType(t));
+  CXType pt = act_clang.getCanonicalType(act_clang.getPointeeType(t));
   if (pt.kind != CXType_Record) return NULL;
-  return cmap_spell(clang_getCursorSpelling(clang_getTypeDeclaration(pt)));
+  return cmap_spell(act_clang.getCursorSpelling(act_clang.getTypeDeclaration(pt)));
 }
 
 static const char *prim_name(const type_t *t) {
@@ -95,7 +98,7 @@ static const char *record_of(const type_t *t) {
 
 /* Whether Act type t (NULL: no result) is passed as C type c. */
 static bool same(const type_t *t, CXType c) {
-  c = clang_getCanonicalType(c);
+  c = act_clang.getCanonicalType(c);
   if (t == NULL || t->kind == TY_VOID) return c.kind == CXType_Void;
   if (is_err(t)) return true;
   const char *p = prim_name(t);
@@ -109,7 +112,7 @@ static bool same(const type_t *t, CXType c) {
 
 /* The Act spelling of C type c, or NULL when hand-written Act has none. */
 static const char *act_spelling(CXType c) {
-  c = clang_getCanonicalType(c);
+  c = act_clang.getCanonicalType(c);
   const char *p = cmap_prim(c);
   if (p) return strcmp(p, "i64") == 0 ? "int" : strcmp(p, "f64") == 0 ? "float" : p;
   char *rec = pointee_record(c);
@@ -128,48 +131,48 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientD
   (void)parent;
   lookup_t *l = data;
   if (c.kind != CXCursor_FunctionDecl && c.kind != CXCursor_MacroDefinition) return CXChildVisit_Continue;
-  CXString cs = clang_getCursorSpelling(c);
-  bool hit = clang_getCString(cs) && strcmp(clang_getCString(cs), l->name) == 0;
-  clang_disposeString(cs);
+  CXString cs = act_clang.getCursorSpelling(c);
+  bool hit = act_clang.getCString(cs) && strcmp(act_clang.getCString(cs), l->name) == 0;
+  act_clang.disposeString(cs);
   if (hit && c.kind == CXCursor_MacroDefinition) l->macro = true;
-  else if (hit && clang_Cursor_isNull(l->fn)) l->fn = c;
+  else if (hit && act_clang.Cursor_isNull(l->fn)) l->fn = c;
   return CXChildVisit_Continue;
 }
 
 /* "int abs(int)" */
 static void c_prototype(strbuf_t *b, const char *name, CXCursor fn) {
-  CXType ft = clang_getCursorType(fn);
-  char *rt = cmap_spell(clang_getTypeSpelling(clang_getResultType(ft)));
+  CXType ft = act_clang.getCursorType(fn);
+  char *rt = cmap_spell(act_clang.getTypeSpelling(act_clang.getResultType(ft)));
   strbuf_printf(b, "%s %s(", rt, name);
   free(rt);
-  int n = clang_getNumArgTypes(ft);
+  int n = act_clang.getNumArgTypes(ft);
   for (int i = 0; i < n; i++) {
-    char *at = cmap_spell(clang_getTypeSpelling(clang_getArgType(ft, (unsigned)i)));
+    char *at = cmap_spell(act_clang.getTypeSpelling(act_clang.getArgType(ft, (unsigned)i)));
     strbuf_printf(b, "%s%s", i ? ", " : "", at);
     free(at);
   }
-  if (clang_isFunctionTypeVariadic(ft)) strbuf_printf(b, "%s...", n ? ", " : "");
+  if (act_clang.isFunctionTypeVariadic(ft)) strbuf_printf(b, "%s...", n ? ", " : "");
   strbuf_printf(b, ")");
 }
 
 /* "fn abs(x: i32) -> i32", keeping the Act parameter names; false when
  * some C type has no hand-written Act form. */
 static bool act_prototype(strbuf_t *b, ast_t *f, CXCursor fn) {
-  CXType ft = clang_getCursorType(fn);
+  CXType ft = act_clang.getCursorType(fn);
   ast_t *ps = ast_kid(f, 0);
-  int n = clang_getNumArgTypes(ft);
+  int n = act_clang.getNumArgTypes(ft);
   strbuf_printf(b, "fn %s(", f->name);
   for (int i = 0; i < n; i++) {
-    const char *t = act_spelling(clang_getArgType(ft, (unsigned)i));
+    const char *t = act_spelling(act_clang.getArgType(ft, (unsigned)i));
     if (t == NULL) return false;
     const char *pn = ps && i < ps->nkids && ps->kids[i] && ps->kids[i]->name ? ps->kids[i]->name : NULL;
-    char *cn = cmap_spell(clang_getCursorSpelling(clang_Cursor_getArgument(fn, (unsigned)i)));
+    char *cn = cmap_spell(act_clang.getCursorSpelling(act_clang.Cursor_getArgument(fn, (unsigned)i)));
     if (pn || cn[0]) strbuf_printf(b, "%s%s: %s", i ? ", " : "", pn ? pn : cn, t);
     else strbuf_printf(b, "%sa%d: %s", i ? ", " : "", i + 1, t);
     free(cn);
   }
   strbuf_printf(b, ")");
-  CXType rt = clang_getCanonicalType(clang_getResultType(ft));
+  CXType rt = act_clang.getCanonicalType(act_clang.getResultType(ft));
   if (rt.kind != CXType_Void) {
     const char *t = act_spelling(rt);
     if (t == NULL) return false;
@@ -179,24 +182,24 @@ static bool act_prototype(strbuf_t *b, ast_t *f, CXCursor fn) {
 }
 
 static bool matches(ast_t *f, CXCursor fn) {
-  CXType ft = clang_getCursorType(fn);
+  CXType ft = act_clang.getCursorType(fn);
   if (ft.kind == CXType_FunctionNoProto) return true; /* `int f()`: C checks nothing, neither can we */
   ast_t *ps = ast_kid(f, 0);
-  int n = ps ? ps->nkids : 0, cn = clang_getNumArgTypes(ft);
-  bool variadic = clang_isFunctionTypeVariadic(ft);
+  int n = ps ? ps->nkids : 0, cn = act_clang.getNumArgTypes(ft);
+  bool variadic = act_clang.isFunctionTypeVariadic(ft);
   if (variadic ? n < cn : n != cn) return false;
   for (int i = 0; i < cn; i++)
-    if (ps->kids[i] && !same(ps->kids[i]->type, clang_getArgType(ft, (unsigned)i))) return false;
+    if (ps->kids[i] && !same(ps->kids[i]->type, act_clang.getArgType(ft, (unsigned)i))) return false;
   for (int i = cn; i < n; i++) /* the variadic part: C promotes numbers */
     if (ps->kids[i] && ps->kids[i]->type && !is_err(ps->kids[i]->type) && !prim_name(ps->kids[i]->type)) return false;
   ast_t *rt = ast_kid(f, 1);
-  return same(rt ? rt->type : NULL, clang_getResultType(ft));
+  return same(rt ? rt->type : NULL, act_clang.getResultType(ft));
 }
 
 static void check_fn(cimp_t *ci, ast_t *f, const char *header, diag_t *d) {
-  lookup_t l = {.name = f->name, .fn = clang_getNullCursor()};
-  clang_visitChildren(clang_getTranslationUnitCursor(ci->tu), find_visit, &l);
-  if (clang_Cursor_isNull(l.fn)) {
+  lookup_t l = {.name = f->name, .fn = act_clang.getNullCursor()};
+  act_clang.visitChildren(act_clang.getTranslationUnitCursor(ci->tu), find_visit, &l);
+  if (act_clang.Cursor_isNull(l.fn)) {
     if (l.macro) return; /* a function-like macro: what it expands to is C's business */
     diag_error(d, f->loc, "C header `%s` declares no function `%s`", header, f->name);
     diag_hint(d, "check the name, or leave the header out (extern \"C\" { ... }) and actorc declares the function itself");
@@ -220,13 +223,17 @@ void cextern_check(module_info_t *mi, ast_t *ext, const sema_opts_t *opts, diag_
     bad_name(ext, d);
     return;
   }
+  if (act_clang_load()) { /* no libclang here: the header's presence is still checked */
+    check_with_cc(mi, ext, opts, d);
+    return;
+  }
   cimp_t ci = {.mi = mi, .imp = ext};
-  CXIndex idx = clang_createIndex(0, 0);
+  CXIndex idx = act_clang.createIndex(0, 0);
   if (cimp_parse(&ci, idx, header, opts, NULL, d))
     for (int k = 0; k < ext->nkids; k++)
       if (ext->kids[k] && ext->kids[k]->name) check_fn(&ci, ext->kids[k], header, d);
-  if (ci.tu) clang_disposeTranslationUnit(ci.tu);
-  clang_disposeIndex(idx);
+  if (ci.tu) act_clang.disposeTranslationUnit(ci.tu);
+  act_clang.disposeIndex(idx);
   free((char *)ci.act_dir);
 }
 

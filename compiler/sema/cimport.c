@@ -116,18 +116,18 @@ static int rank(enum CXCursorKind k) { return k == CXCursor_MacroDefinition ? 0 
 
 static void consider(found_t *f, CXCursor c) {
   CXFile file;
-  clang_getSpellingLocation(clang_getCursorLocation(c), &file, NULL, NULL, NULL);
+  act_clang.getSpellingLocation(act_clang.getCursorLocation(c), &file, NULL, NULL, NULL);
   if (file == NULL) return; /* the compiler's own macros */
-  CXString cs = clang_getCursorSpelling(c);
-  const char *s = clang_getCString(cs);
+  CXString cs = act_clang.getCursorSpelling(c);
+  const char *s = act_clang.getCString(cs);
   const char *name = s && *s ? strtab_cstr(s) : NULL;
-  clang_disposeString(cs);
+  act_clang.disposeString(cs);
   if (name == NULL || !wanted(f->scan, name)) return;
   for (int i = 0; i < f->v.n; i++)
     if (f->v.v[i].name == name) {
       /* a function or type beats a macro of the same name, and a
        * definition beats a declaration */
-      if (rank(c.kind) > rank(f->v.v[i].cur.kind) || (c.kind == f->v.v[i].cur.kind && clang_isCursorDefinition(c)))
+      if (rank(c.kind) > rank(f->v.v[i].cur.kind) || (c.kind == f->v.v[i].cur.kind && act_clang.isCursorDefinition(c)))
         f->v.v[i].cur = c;
       return;
     }
@@ -138,7 +138,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
   found_t *f = data;
   switch (c.kind) {
   case CXCursor_EnumDecl:
-    clang_visitChildren(c, top_visit, data); /* its constants */
+    act_clang.visitChildren(c, top_visit, data); /* its constants */
     consider(f, c);
     break;
   case CXCursor_FunctionDecl: case CXCursor_VarDecl: case CXCursor_TypedefDecl: case CXCursor_StructDecl:
@@ -159,9 +159,9 @@ typedef struct digest { CXTranslationUnit tu; uint64_t h; } digest_t;
 
 static void digest_visit(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
   digest_t *dg = data;
-  if (depth == 0 || clang_Location_isInSystemHeader(clang_getLocationForOffset(dg->tu, file, 0))) return;
+  if (depth == 0 || act_clang.Location_isInSystemHeader(act_clang.getLocationForOffset(dg->tu, file, 0))) return;
   size_t n = 0;
-  const char *text = clang_getFileContents(dg->tu, file, &n);
+  const char *text = act_clang.getFileContents(dg->tu, file, &n);
   for (size_t i = 0; text && i < n; i++) dg->h = (dg->h ^ (unsigned char)text[i]) * 1099511628211ull;
 }
 
@@ -169,32 +169,32 @@ static const char main_name[] = "act_import_c.c";
 
 /* Report what keeps the header from being read; true when nothing does. */
 static bool parse_ok(cimp_t *ci, diag_t *d, const char *header) {
-  unsigned n = clang_getNumDiagnostics(ci->tu), shown = 0;
+  unsigned n = act_clang.getNumDiagnostics(ci->tu), shown = 0;
   bool missing = false, failed = false;
   strbuf_t msgs = {0};
   for (unsigned i = 0; i < n; i++) {
-    CXDiagnostic g = clang_getDiagnostic(ci->tu, i);
-    if (clang_getDiagnosticSeverity(g) >= CXDiagnostic_Error) {
+    CXDiagnostic g = act_clang.getDiagnostic(ci->tu, i);
+    if (act_clang.getDiagnosticSeverity(g) >= CXDiagnostic_Error) {
       CXFile f;
       unsigned line, col;
-      clang_getSpellingLocation(clang_getDiagnosticLocation(g), &f, &line, &col, NULL);
-      CXString fn = clang_getFileName(f);
-      const char *fs = clang_getCString(fn);
+      act_clang.getSpellingLocation(act_clang.getDiagnosticLocation(g), &f, &line, &col, NULL);
+      CXString fn = act_clang.getFileName(f);
+      const char *fs = act_clang.getCString(fn);
       if (fs && strcmp(fs, main_name) == 0) {
         missing = true;
       } else if (shown < 3) {
-        CXString text = clang_getDiagnosticSpelling(g);
+        CXString text = act_clang.getDiagnosticSpelling(g);
         const char *shown_path = fs ? fs : "?";
         size_t dl = strlen(ci->act_dir);
         if (strncmp(shown_path, ci->act_dir, dl) == 0 && shown_path[dl] == '/') shown_path += dl + 1;
-        strbuf_printf(&msgs, "%s%s:%u:%u: %s", shown ? "; " : "", shown_path, line, col, clang_getCString(text));
-        clang_disposeString(text);
+        strbuf_printf(&msgs, "%s%s:%u:%u: %s", shown ? "; " : "", shown_path, line, col, act_clang.getCString(text));
+        act_clang.disposeString(text);
         shown++;
       }
-      clang_disposeString(fn);
+      act_clang.disposeString(fn);
       failed = true;
     }
-    clang_disposeDiagnostic(g);
+    act_clang.disposeDiagnostic(g);
   }
   if (missing) {
     diag_error(d, ci->imp->loc, "cannot find C header `%s`", header);
@@ -234,7 +234,7 @@ bool cimp_parse(cimp_t *ci, CXIndex idx, const char *header, const sema_opts_t *
   else strbuf_printf(&src, "#include <%s>\n", header);
   struct CXUnsavedFile uf = {main_name, strbuf_str(&src), (unsigned long)src.len};
   enum CXErrorCode ec =
-      clang_parseTranslationUnit2(idx, main_name, (const char *const *)args->v, args->n, &uf, 1,
+      act_clang.parseTranslationUnit2(idx, main_name, (const char *const *)args->v, args->n, &uf, 1,
                                   CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_SkipFunctionBodies, &ci->tu);
   bool ok = false;
   if (ec != CXError_Success || ci->tu == NULL) diag_error(d, ci->imp->loc, "libclang could not read C header `%s` (error %d)", header, (int)ec);
@@ -251,6 +251,11 @@ bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t
   if (!cimp_header_name_ok(header)) {
     diag_error(d, imp->loc, "`%s` is not a header name", header ? header : "");
     diag_hint(d, "write the file name as in an #include: import c \"zlib.h\"");
+    return false;
+  }
+  const char *no_clang = act_clang_load();
+  if (no_clang) {
+    diag_error(d, imp->loc, "`import c \"%s\"` needs libclang: %s", header, no_clang);
     return false;
   }
   strbuf_t cf = {0};
@@ -272,19 +277,19 @@ bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t
     strbuf_free(&lf);
   }
   cimp_t ci = {.mi = mi, .imp = imp};
-  CXIndex idx = clang_createIndex(0, 0);
+  CXIndex idx = act_clang.createIndex(0, 0);
   bool ok = false;
   if (cimp_parse(&ci, idx, header, opts, strbuf_str(&cf), d)) {
     scan_t s = {0};
     collect_used(mi->mod, &s);
     collect_own(mi->mod, &s);
     found_t f = {.scan = &s};
-    clang_visitChildren(clang_getTranslationUnitCursor(ci.tu), top_visit, &f);
+    act_clang.visitChildren(act_clang.getTranslationUnitCursor(ci.tu), top_visit, &f);
     ci.ext = ast_new(AST_EXTERN, imp->loc);
     ci.ext->flags |= IMPORT_C;
     ci.ext->lit.s = header;
     digest_t dg = {ci.tu, 1469598103934665603ull};
-    clang_getInclusions(ci.tu, digest_visit, &dg);
+    act_clang.getInclusions(ci.tu, digest_visit, &dg);
     ci.ext->lit.len = (size_t)dg.h;
     ast_add(mi->mod, ci.ext);
     /* types first, so that a struct gets the name the program uses */
@@ -312,8 +317,8 @@ bool cimport_load(module_info_t *mi, ast_t *imp, const sema_opts_t *opts, diag_t
     symtab_free(&s.own);
     ok = true;
   }
-  if (ci.tu) clang_disposeTranslationUnit(ci.tu);
-  clang_disposeIndex(idx);
+  if (ci.tu) act_clang.disposeTranslationUnit(ci.tu);
+  act_clang.disposeIndex(idx);
   VEC_FREE(&ci.structs);
   free((char *)ci.act_dir);
   strbuf_free(&cf);

@@ -4,7 +4,7 @@
 #ifndef ACT_CIMPORT_INT_H
 #define ACT_CIMPORT_INT_H
 
-#include <clang-c/Index.h>
+#include "sema/clang_dl.h"
 
 #include "sema/cimport.h"
 

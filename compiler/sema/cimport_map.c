@@ -29,16 +29,16 @@
 enum { CV_PLAIN, CV_STR, CV_ARRAY, CV_STRUCT };
 
 char *cmap_spell(CXString s) {
-  char *r = xstrdup(clang_getCString(s) ? clang_getCString(s) : "");
-  clang_disposeString(s);
+  char *r = xstrdup(act_clang.getCString(s) ? act_clang.getCString(s) : "");
+  act_clang.disposeString(s);
   return r;
 }
 
 char *cmap_where(cimp_t *ci, CXCursor cur) {
   CXFile f;
   unsigned line;
-  clang_getSpellingLocation(clang_getCursorLocation(cur), &f, &line, NULL, NULL);
-  char *path = f ? cmap_spell(clang_getFileName(f)) : xstrdup("?");
+  act_clang.getSpellingLocation(act_clang.getCursorLocation(cur), &f, &line, NULL, NULL);
+  char *path = f ? cmap_spell(act_clang.getFileName(f)) : xstrdup("?");
   size_t n = strlen(ci->act_dir);
   const char *shown = path;
   if (strncmp(path, ci->act_dir, n) == 0 && path[n] == '/') shown = path + n + 1;
@@ -65,14 +65,14 @@ const char *cmap_prim(CXType t) {
   case CXType_UShort: return "u16";
   case CXType_Int: return "i32";
   case CXType_UInt: return "u32";
-  case CXType_Long: return clang_Type_getSizeOf(t) == 8 ? "i64" : "i32";
-  case CXType_ULong: return clang_Type_getSizeOf(t) == 8 ? "u64" : "u32";
+  case CXType_Long: return act_clang.Type_getSizeOf(t) == 8 ? "i64" : "i32";
+  case CXType_ULong: return act_clang.Type_getSizeOf(t) == 8 ? "u64" : "u32";
   case CXType_LongLong: return "i64";
   case CXType_ULongLong: return "u64";
   case CXType_Float: return "f32";
   case CXType_Double: return "f64";
   case CXType_Enum:
-    return cmap_prim(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t))));
+    return cmap_prim(act_clang.getCanonicalType(act_clang.getEnumDeclIntegerType(act_clang.getTypeDeclaration(t))));
   default: return NULL;
   }
 }
@@ -82,27 +82,27 @@ static bool is_char(CXType t) { return t.kind == CXType_Char_S || t.kind == CXTy
 /* The Act struct for a C struct passed by value: made on first use, named
  * as the C code that uses it spells it (its typedef, else its tag). */
 static const char *struct_for(cimp_t *ci, CXType canon, CXType written, strbuf_t *why) {
-  CXCursor decl = clang_getTypeDeclaration(canon);
-  char *cs = cmap_spell(clang_getTypeSpelling(written));
+  CXCursor decl = act_clang.getTypeDeclaration(canon);
+  char *cs = cmap_spell(act_clang.getTypeSpelling(written));
   if (decl.kind == CXCursor_UnionDecl) {
     strbuf_printf(why, "`%s` is a union, which has no Act form", cs);
     free(cs);
     return NULL;
   }
-  CXCursor def = clang_getCursorDefinition(decl);
-  if (clang_Cursor_isNull(def)) {
+  CXCursor def = act_clang.getCursorDefinition(decl);
+  if (act_clang.Cursor_isNull(def)) {
     strbuf_printf(why, "struct `%s` is opaque (declared, never defined in the header)", cs);
     free(cs);
     return NULL;
   }
   for (int i = 0; i < ci->structs.n; i++)
-    if (clang_equalCursors(ci->structs.v[i].def, def)) {
+    if (act_clang.equalCursors(ci->structs.v[i].def, def)) {
       free(cs);
       return ci->structs.v[i].name;
     }
-  char *name = written.kind == CXType_Typedef ? cmap_spell(clang_getTypedefName(written)) : cmap_spell(clang_getCursorSpelling(def));
+  char *name = written.kind == CXType_Typedef ? cmap_spell(act_clang.getTypedefName(written)) : cmap_spell(act_clang.getCursorSpelling(def));
   free(cs);
-  bool ok = name[0] != '\0' && !clang_Cursor_isAnonymous(def);
+  bool ok = name[0] != '\0' && !act_clang.Cursor_isAnonymous(def);
   if (written.kind == CXType_Typedef) ok = name[0] != '\0';
   if (!ok) {
     strbuf_printf(why, "it uses an anonymous struct, which has no name in Act");
@@ -122,12 +122,12 @@ static const char *struct_for(cimp_t *ci, CXType canon, CXType written, strbuf_t
  * needs in *conv; NULL with the reason in why. A void result gives NULL and
  * no reason. */
 static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *why) {
-  CXType c = clang_getCanonicalType(t);
+  CXType c = act_clang.getCanonicalType(t);
   *conv = CV_PLAIN;
   const char *p = cmap_prim(c);
   if (p) return tname(ci, p);
   if (c.kind == CXType_Void && result) return NULL;
-  char *cs = cmap_spell(clang_getTypeSpelling(t));
+  char *cs = cmap_spell(act_clang.getTypeSpelling(t));
   ast_t *r = NULL;
   if (c.kind == CXType_Record) {
     const char *s = struct_for(ci, c, t, why);
@@ -136,8 +136,8 @@ static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *w
       r = tname(ci, s);
     }
   } else if (c.kind == CXType_Pointer) {
-    CXType pt = clang_getCanonicalType(clang_getPointeeType(c));
-    bool cst = clang_isConstQualifiedType(pt);
+    CXType pt = act_clang.getCanonicalType(act_clang.getPointeeType(c));
+    bool cst = act_clang.isConstQualifiedType(pt);
     const char *pe = cmap_prim(pt);
     if (is_char(pt) && cst) {
       *conv = CV_STR;
@@ -164,12 +164,12 @@ static ast_t *map_type(cimp_t *ci, CXType t, bool result, int *conv, strbuf_t *w
 }
 
 static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
-  CXType ft = clang_getCursorType(cur);
+  CXType ft = act_clang.getCursorType(cur);
   if (ft.kind == CXType_FunctionNoProto) {
     strbuf_printf(why, "it is declared without a prototype");
     return false;
   }
-  if (clang_isFunctionTypeVariadic(ft)) {
+  if (act_clang.isFunctionTypeVariadic(ft)) {
     strbuf_printf(why, "it takes a variable number of arguments");
     return false;
   }
@@ -177,12 +177,12 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
   fn->name = strtab_cstr(name);
   fn->flags |= FN_EXTERN;
   ast_t *ps = ast_new(AST_LIST, ci->imp->loc);
-  int n = clang_Cursor_getNumArguments(cur);
+  int n = act_clang.Cursor_getNumArguments(cur);
   bool glue = false;
   for (int i = 0; i < n; i++) {
-    CXCursor a = clang_Cursor_getArgument(cur, (unsigned)i);
-    char *an = cmap_spell(clang_getCursorSpelling(a));
-    CXType at = clang_getCursorType(a);
+    CXCursor a = act_clang.Cursor_getArgument(cur, (unsigned)i);
+    char *an = cmap_spell(act_clang.getCursorSpelling(a));
+    CXType at = act_clang.getCursorType(a);
     int conv;
     strbuf_t w = {0};
     ast_t *t = map_type(ci, at, false, &conv, &w);
@@ -200,12 +200,12 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
     p->name = strtab_cstr(strbuf_str(&pn));
     strbuf_free(&pn);
     free(an);
-    p->lit.s = cmap_spell(clang_getTypeSpelling(at));
+    p->lit.s = cmap_spell(act_clang.getTypeSpelling(at));
     ast_add(p, t);
     ast_add(ps, p);
     glue |= conv != CV_PLAIN;
   }
-  CXType rt = clang_getResultType(ft);
+  CXType rt = act_clang.getResultType(ft);
   int conv;
   strbuf_t w = {0};
   ast_t *r = map_type(ci, rt, true, &conv, &w);
@@ -216,7 +216,7 @@ static bool map_fn(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
   }
   strbuf_free(&w);
   glue |= conv != CV_PLAIN;
-  fn->lit.s = cmap_spell(clang_getTypeSpelling(rt));
+  fn->lit.s = cmap_spell(act_clang.getTypeSpelling(rt));
   if (glue) fn->flags |= IMPORT_C;
   ast_add(fn, ps);
   ast_add(fn, r);
@@ -243,15 +243,15 @@ static void make_const(cimp_t *ci, const char *name, const char *type, bool neg,
 }
 
 static bool map_enum_const(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
-  const char *t = cmap_prim(clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getCursorSemanticParent(cur))));
+  const char *t = cmap_prim(act_clang.getCanonicalType(act_clang.getEnumDeclIntegerType(act_clang.getCursorSemanticParent(cur))));
   if (t == NULL) {
     strbuf_printf(why, "its enum's integer type has no Act form");
     return false;
   }
   if (t[0] == 'u') {
-    make_const(ci, name, t, false, (uint64_t)clang_getEnumConstantDeclUnsignedValue(cur));
+    make_const(ci, name, t, false, (uint64_t)act_clang.getEnumConstantDeclUnsignedValue(cur));
   } else {
-    long long v = clang_getEnumConstantDeclValue(cur);
+    long long v = act_clang.getEnumConstantDeclValue(cur);
     make_const(ci, name, t, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
   }
   return true;
@@ -268,17 +268,17 @@ static const char *literal_type(uint64_t v, bool decimal, bool u, bool l) {
 }
 
 static bool map_macro(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
-  if (clang_Cursor_isMacroFunctionLike(cur)) {
+  if (act_clang.Cursor_isMacroFunctionLike(cur)) {
     strbuf_printf(why, "it is a function-like macro");
     return false;
   }
   CXToken *tk = NULL;
   unsigned nt = 0;
-  clang_tokenize(ci->tu, clang_getCursorExtent(cur), &tk, &nt);
+  act_clang.tokenize(ci->tu, act_clang.getCursorExtent(cur), &tk, &nt);
   /* tk[0] is the name; accept N, -N, (N), (-N) */
   char *text[6] = {0};
   unsigned nb = nt > 1 ? nt - 1 : 0;
-  for (unsigned i = 0; i < nb && i < 6; i++) text[i] = cmap_spell(clang_getTokenSpelling(ci->tu, tk[i + 1]));
+  for (unsigned i = 0; i < nb && i < 6; i++) text[i] = cmap_spell(act_clang.getTokenSpelling(ci->tu, tk[i + 1]));
   unsigned at = 0, end = nb;
   if (nb >= 3 && strcmp(text[0], "(") == 0 && nb <= 6 && strcmp(text[nb - 1], ")") == 0) {
     at = 1;
@@ -287,7 +287,7 @@ static bool map_macro(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why)
   bool neg = end - at == 2 && strcmp(text[at], "-") == 0;
   if (neg) at++;
   bool ok = false;
-  if (end - at == 1 && nb <= 6 && clang_getTokenKind(tk[at + 1]) == CXToken_Literal) {
+  if (end - at == 1 && nb <= 6 && act_clang.getTokenKind(tk[at + 1]) == CXToken_Literal) {
     const char *s = text[at];
     char *rest;
     errno = 0;
@@ -313,7 +313,7 @@ static bool map_macro(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why)
     else strbuf_printf(why, "the macro's value is not an integer literal");
   }
   for (unsigned i = 0; i < 6; i++) free(text[i]);
-  if (tk) clang_disposeTokens(ci->tu, tk, nt);
+  if (tk) act_clang.disposeTokens(ci->tu, tk, nt);
   return ok;
 }
 
@@ -327,12 +327,12 @@ typedef struct fields {
 static enum CXChildVisitResult field_visit(CXCursor c, CXCursor parent, CXClientData data) {
   fields_t *f = data;
   if (c.kind != CXCursor_FieldDecl) return CXChildVisit_Continue;
-  char *fname = cmap_spell(clang_getCursorSpelling(c));
-  CXType ft = clang_getCursorType(c);
-  const char *p = cmap_prim(clang_getCanonicalType(ft));
-  if (clang_Cursor_isBitField(c) || p == NULL || fname[0] == '\0') {
-    char *cs = cmap_spell(clang_getTypeSpelling(ft));
-    if (clang_Cursor_isBitField(c)) strbuf_printf(f->why, "its field `%s` is a bit-field", fname);
+  char *fname = cmap_spell(act_clang.getCursorSpelling(c));
+  CXType ft = act_clang.getCursorType(c);
+  const char *p = cmap_prim(act_clang.getCanonicalType(ft));
+  if (act_clang.Cursor_isBitField(c) || p == NULL || fname[0] == '\0') {
+    char *cs = cmap_spell(act_clang.getTypeSpelling(ft));
+    if (act_clang.Cursor_isBitField(c)) strbuf_printf(f->why, "its field `%s` is a bit-field", fname);
     else if (fname[0] == '\0') strbuf_printf(f->why, "it has an unnamed field");
     else strbuf_printf(f->why, "its field `%s` is a `%s`; only number and bool fields map", fname, cs);
     free(cs);
@@ -350,14 +350,14 @@ static enum CXChildVisitResult field_visit(CXCursor c, CXCursor parent, CXClient
 
 static bool map_struct(cimp_t *ci, const char *name, CXCursor def, strbuf_t *why) {
   for (int i = 0; i < ci->structs.n; i++)
-    if (clang_equalCursors(ci->structs.v[i].def, def)) {
+    if (act_clang.equalCursors(ci->structs.v[i].def, def)) {
       strbuf_printf(why, "the struct is already imported as `%s`; use that name", ci->structs.v[i].name);
       return false;
     }
   ast_t *st = ast_new(AST_STRUCT, ci->imp->loc);
   st->name = strtab_cstr(name);
   fields_t f = {ci, st, why, false};
-  clang_visitChildren(def, field_visit, &f);
+  act_clang.visitChildren(def, field_visit, &f);
   if (f.bad) return false;
   if (st->nkids == 0) {
     strbuf_printf(why, "the struct has no fields");
@@ -379,18 +379,18 @@ bool cmap_decl(cimp_t *ci, const char *name, CXCursor cur, strbuf_t *why) {
     strbuf_printf(why, "it is a C enum type; its constants are imported, and its values are integers");
     return false;
   case CXCursor_TypedefDecl: case CXCursor_StructDecl: {
-    CXType t = cur.kind == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(cur) : clang_getCursorType(cur);
-    CXType c = clang_getCanonicalType(t);
-    if (c.kind == CXType_Record && clang_getTypeDeclaration(c).kind == CXCursor_StructDecl) {
-      CXCursor def = clang_getCursorDefinition(clang_getTypeDeclaration(c));
-      if (clang_Cursor_isNull(def)) {
+    CXType t = cur.kind == CXCursor_TypedefDecl ? act_clang.getTypedefDeclUnderlyingType(cur) : act_clang.getCursorType(cur);
+    CXType c = act_clang.getCanonicalType(t);
+    if (c.kind == CXType_Record && act_clang.getTypeDeclaration(c).kind == CXCursor_StructDecl) {
+      CXCursor def = act_clang.getCursorDefinition(act_clang.getTypeDeclaration(c));
+      if (act_clang.Cursor_isNull(def)) {
         strbuf_printf(why, "the struct is opaque (declared, never defined in the header)");
         return false;
       }
       return map_struct(ci, name, def, why);
     }
     const char *p = cmap_prim(c);
-    char *cs = cmap_spell(clang_getTypeSpelling(c));
+    char *cs = cmap_spell(act_clang.getTypeSpelling(c));
     if (p) strbuf_printf(why, "it is the C type `%s`; write `%s` in Act", cs, p);
     else strbuf_printf(why, "it is the C type `%s`, which has no Act form", cs);
     free(cs);

@@ -16,16 +16,19 @@ typedef struct strpart {
   loc_t loc;            /* where the text/expression starts */
 } strpart_t;
 
+/* Tokens are copied at every step (lexer, glue, each Lemon shift), so
+ * the kinds' values share one union and the whole is 56 bytes. */
 typedef struct tok {
   int kind;             /* TK_* from act_parse.h, 0 at end of input */
+  int textlen;
   loc_t loc;
   const char *s;        /* identifier text (interned) */
-  size_t len;
-  uint64_t i;           /* INT value, DURATION nanoseconds */
-  double f;
-  strpart_t *parts;     /* STRING */
+  union {
+    uint64_t i;         /* INT value, DURATION nanoseconds */
+    double f;           /* FLOAT */
+    strpart_t *parts;   /* STRING */
+  };
   const char *text;     /* the token's source text (NULL for an inserted SEMI) */
-  int textlen;
   int bol;              /* first token on its line */
   int errs;             /* syntax errors reported before it was parsed */
 } tok_t;

@@ -396,8 +396,9 @@ static void feed(parse_ctx_t *px, glue_t *g, int kind, tok_t *t) {
   px->tokno++;
   t->errs = px->errors;
   act_parser(g->parser, kind, *t);
-  px->prev = *t;
   px->prev.kind = kind;
+  px->prev.loc = t->loc;
+  px->prev.s = t->s;
 }
 
 static void feed_semi(parse_ctx_t *px, glue_t *g, const tok_t *at) {
@@ -496,17 +497,17 @@ static int indent_of(const src_file_t *f, int line) {
  * the skipping goes on to the lexer's next `}`, as for any error.
  * Returns the depth at which to resynchronise. */
 static int close_reopened(parse_ctx_t *px, glue_t *g, const tok_t *at,
-                          const tok_t *closer, loc_t error_at, int depth) {
+                          int closer_kind, loc_t closer_loc, loc_t error_at, int depth) {
   int r = act_parser_recovery_depth(g->parser);
   if (r <= depth)
     return r;
   tok_t open;
   act_parser_open_depth(g->parser, &open);
   /* a `}` that was itself a syntax error is no evidence */
-  int was_error = closer->loc.line == error_at.line && closer->loc.col == error_at.col;
-  if (closer->kind != TK_RBRACE || was_error || open.kind != TK_LBRACE || open.loc.file == NULL ||
-      (open.loc.line != closer->loc.line &&
-       closer->loc.col != indent_of(open.loc.file, open.loc.line)))
+  int was_error = closer_loc.line == error_at.line && closer_loc.col == error_at.col;
+  if (closer_kind != TK_RBRACE || was_error || open.kind != TK_LBRACE || open.loc.file == NULL ||
+      (open.loc.line != closer_loc.line &&
+       closer_loc.col != indent_of(open.loc.file, open.loc.line)))
     return r;
   feed_semi(px, g, at);
   while (!px->aborted && act_parser_open_depth(g->parser, &open) > depth && open.kind) {
@@ -563,7 +564,8 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
       if (px->aborted)
         break;
     }
-    tok_t last = px->prev;     /* the token before t */
+    int last_kind = px->prev.kind;  /* the token before t */
+    loc_t last_loc = px->prev.loc;
     feed(px, g, t.kind, &t);
     if (t.kind == 0 || px->aborted)
       break;
@@ -590,7 +592,7 @@ static void run(parse_ctx_t *px, glue_t *g, int start_token) {
         /* an opening error token's brackets are skipped whole */
         int before = depth - (is_opener(t.kind) ? 1 : 0);
         g->skipping = 1;
-        g->sync_depth = close_reopened(px, g, &t, &last, error_at, before);
+        g->sync_depth = close_reopened(px, g, &t, last_kind, last_loc, error_at, before);
       }
     }
   }
@@ -648,8 +650,50 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
   return px.root_decls;
 }
 
+static int ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* `{name}` and `{p.field.field}`, most interpolations, as the grammar
+ * would build them (a NAME, then a DOT per field, each at its name) but
+ * without starting a lexer and a parser for them; NULL for anything else
+ * (spaces, calls, keywords, `_`), which the parser takes. */
+static ast_t *simple_fragment(const strpart_t *part) {
+  const char *s = part->s, *end = s + part->len;
+  const char *names[8];
+  int cols[8], n = 0;
+  for (const char *p = s;;) { /* check it all before building anything */
+    const char *w = p;
+    if (p == end || !ident_start(*p) || n == 8)
+      return NULL;
+    while (p < end && ident_char(*p))
+      p++;
+    names[n] = strtab_intern(w, (size_t)(p - w));
+    cols[n++] = (int)(w - s);
+    if (strtab_tag(names[n - 1]) != 0 || (p - w == 1 && *w == '_'))
+      return NULL; /* a keyword (`self`, `true`, ...) or `_` */
+    if (p == end)
+      break;
+    if (*p++ != '.')
+      return NULL;
+  }
+  ast_t *e = NULL;
+  for (int i = 0; i < n; i++) {
+    loc_t at = part->loc;
+    at.col += cols[i];
+    ast_t *k = ast_new(e ? AST_DOT : AST_NAME, at);
+    k->name = names[i];
+    if (e)
+      ast_add(k, e);
+    e = k;
+  }
+  return e;
+}
+
 /* Parse the source of an interpolated `{expr}` on its own. */
 static ast_t *parse_fragment(parse_ctx_t *px, const strpart_t *part) {
+  ast_t *simple = simple_fragment(part);
+  if (simple != NULL)
+    return simple;
   if (px->depth >= 8) {
     diag_error(px->diag, part->loc, "string interpolation nested too deeply");
     return NULL;
@@ -675,9 +719,14 @@ typedef struct walk {
   int depth;
 } walk_t;
 
-static void limit_depth(ast_t *decl, diag_t *d) {
-  size_t cap = 256, n = 0;
-  walk_t *stack = xmalloc(cap * sizeof *stack);
+typedef struct walk_stack {  /* one for all the declarations of a module */
+  walk_t *v;
+  size_t cap;
+} walk_stack_t;
+
+static void limit_depth(ast_t *decl, diag_t *d, walk_stack_t *ws) {
+  size_t cap = ws->cap, n = 0;
+  walk_t *stack = ws->v;
   int reported = 0;
   stack[n++] = (walk_t){decl, 1};
   while (n > 0) {
@@ -696,6 +745,8 @@ static void limit_depth(ast_t *decl, diag_t *d) {
         w.node->kids[i] = NULL;
         continue;
       }
+      if (k->nkids == 0)
+        continue;   /* a leaf: nothing below it to cut */
       if (n == cap) {
         cap *= 2;
         stack = xrealloc(stack, cap * sizeof *stack);
@@ -703,7 +754,8 @@ static void limit_depth(ast_t *decl, diag_t *d) {
       stack[n++] = (walk_t){k, w.depth + 1};
     }
   }
-  free(stack);
+  ws->v = stack;
+  ws->cap = cap;
 }
 
 ast_t *parse_module(src_file_t *file, diag_t *d) {
@@ -720,11 +772,13 @@ ast_t *parse_module(src_file_t *file, diag_t *d) {
   /* a declaration was dropped by error recovery: names may be missing */
   if (decls != NULL && (decls->flags & AST_SYNTAX_ERROR))
     m->flags |= AST_SYNTAX_ERROR;
+  walk_stack_t ws = {xmalloc(256 * sizeof(walk_t)), 256};
   if (decls != NULL)
     for (int i = 0; i < decls->nkids; i++)
       if (decls->kids[i] != NULL) {
-        limit_depth(decls->kids[i], d);
+        limit_depth(decls->kids[i], d, &ws);
         ast_add(m, decls->kids[i]);
       }
+  free(ws.v);
   return m;
 }

@@ -19,7 +19,11 @@ typedef struct parse_ctx {
   int errors;               /* syntax errors reported by this parse */
   long tokno;               /* tokens fed so far */
   long head_brace_tokno;
-  tok_t prev;               /* the token fed before the current one */
+  struct {                  /* the token fed before the current one */
+    int kind;
+    loc_t loc;
+    const char *s;
+  } prev;
   const lexer_t *lx;        /* for "expected `}`" at end of file */
   long lex_err_tokno;       /* token during whose scan a lexical error came */
 } parse_ctx_t;

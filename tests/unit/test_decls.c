@@ -46,7 +46,7 @@ static const char *const shop[] = {
 };
 
 /* What a part with this code carries, from ds. */
-static void expect_used(const decls_t *ds, const char *code, const char *want) {
+static void expect_used(decls_t *ds, const char *code, const char *want) {
   char *got = decls_used(ds, code);
   cr_assert_str_eq(got, want, "for: %s", code);
   free(got);
@@ -100,4 +100,21 @@ Test(decls, many_declarations) {
     pairs[2 * i + 1] = texts[i];
   }
   expect_used(header(pairs), "m_f4999(); m_f17_x;", "int m_f17(void);\nint m_f4999(void);\n");
+}
+
+/* What a declaration names is found once and kept; a declaration added
+ * after that (a later module's header) is still found through it. */
+Test(decls, a_later_declaration_is_found_through_an_earlier_one) {
+  decls_t *ds = header((const char *const[]){"a_f", "void a_f(b_T x);\n", NULL});
+  expect_used(ds, "a_f(x);", "void a_f(b_T x);\n");
+  add_header(ds, (const char *const[]){"b_T", "typedef int b_T;\n", NULL});
+  expect_used(ds, "a_f(x);", "void a_f(b_T x);\ntypedef int b_T;\n");
+}
+
+/* A name of more `_` parts than scan keeps hashes for: its shorter
+ * prefixes are looked up all the same. */
+Test(decls, a_name_of_many_parts) {
+  decls_t *ds = header((const char *const[]){"p_a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q", "int deep;\n",
+                                             "p_a", "int shallow;\n", NULL});
+  expect_used(ds, "p_a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s_t_u(); ", "int deep;\nint shallow;\n");
 }
