@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
     act_actor_t *n = a;
     if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
       act__q_push(&cx->worker->q, a);
-      act__wake_one();
+      act__wake_one(cx->worker);
     }
   }
 }
