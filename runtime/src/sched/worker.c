@@ -340,9 +340,6 @@ static void *worker_main(void *arg) {
   if (ss.ss_sp) sigaltstack(&ss, NULL);
   for (;;) {
     act_actor_t *a = NULL;
-    /* Back in the loop: not stuck, so its queue is its own again. */
-    if (atomic_load_explicit(&w->q_open, memory_order_relaxed))
-      atomic_store_explicit(&w->q_open, 0, memory_order_relaxed);
     /* Work from outside the workers (timer ticks, ask time-outs, journal
      * completions, stop signals, external sends) waits at most 32 rounds,
      * however busy the local queue and `next` are (Go checks its global
@@ -362,6 +359,11 @@ static void *worker_main(void *arg) {
         w->next_runs++;
       } else {
         w->next_runs = 0;
+        /* Back at its own queue: not stuck, so the queue is its own
+         * again. (Here rather than every round: a ping-pong pair in
+         * `next` pays nothing for it.) */
+        if (atomic_load_explicit(&w->q_open, memory_order_relaxed))
+          atomic_store_explicit(&w->q_open, 0, memory_order_relaxed);
         a = act__q_pop(&w->q);
       }
     }
