@@ -51,8 +51,8 @@ void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
 
 void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
-/* act_send's rare targets, out of line so that the path of every tell
- * saves and restores fewer registers. */
+/* act_send's rare targets, out of line: the path of every tell stays
+ * short (bench/results.md, perf6). */
 static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to->flags & AF_REMOTE) {
     act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
