@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
     act_actor_t *n = a;
     if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
       act__q_push(&cx->worker->q, a);
-      act__wake_one();
+      act__wake_one(cx->worker);
     }
   }
 }
@@ -51,21 +51,48 @@ void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
 
 void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
+/* act_send's rare targets, out of line: the path of every tell stays
+ * short (bench/results.md, perf6). */
+static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  if (to->flags & AF_REMOTE) {
+    act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
+  } else if (to->flags & AF_VIRTUAL) {
+    /* A key (virtual/virtual.c). It sends to the activation under its
+     * registry's lock: no help (act__help) may run other actors in there. */
+    act_worker_t *w = cx ? cx->worker : NULL;
+    if (w) w->nohelp++;
+    act__virtual_send(cx, to, m);
+    if (w) w->nohelp--;
+  } else if (m->future) {
+    act__fail_future(cx, m->future, m->sender, "failed: the target is gone");
+  }
+}
+
+/* After the push: the pools ran dry, or the receiver holds more than a
+ * quarter of its bound (queued != 0). Out of line, as send_rare. */
+static __attribute__((noinline)) void send_help(act_worker_t *w, act_actor_t *self, act_actor_t *to,
+                                                uint32_t queued) {
+  if (w->starved) {
+    /* The message pools ran dry: consumers hold every message. */
+    w->starved = 0;
+    if (self && self != to && !w->helping && w->nohelp == 0 && act__queued(self) <= act__bound_of(self))
+      act__help(w, NULL, 0);
+  }
+  if (queued != 0 && !w->helping && w->nohelp == 0) {
+    /* The pause comes only after this handler, which may send on for
+     * long: meanwhile this worker runs the consumers (act__help), from a
+     * quarter of the bound, so that a sender feeding many consumers
+     * keeps a quarter of their bounds queued, not all of them. */
+    uint32_t bound = act__bound_of(to);
+    act__help(w, to, bound / (2 * HELP_AT));
+    if (w->pause_on == to && act__queued(to) <= bound / 2) w->pause_on = NULL;
+  }
+}
+
 void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return;                  /* a sender outside any actor */
   if (to->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL)) {   /* one test on the hot path */
-    if (to->flags & AF_REMOTE) {
-      act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
-    } else if (to->flags & AF_VIRTUAL) {
-      /* A key (virtual/virtual.c). It sends to the activation under its
-       * registry's lock: no help (act__help) may run other actors in there. */
-      act_worker_t *w = cx ? cx->worker : NULL;
-      if (w) w->nohelp++;
-      act__virtual_send(cx, to, m);
-      if (w) w->nohelp--;
-    } else if (m->future) {
-      act__fail_future(cx, m->future, m->sender, "failed: the target is gone");
-    }
+    send_rare(cx, to, m);
     return;
   }
   /* Backpressure (LANGUAGE.md §7): the send always succeeds; a sender that
@@ -77,31 +104,22 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
    * soft by a few dozen messages then); small bounds every time. A sender
    * whose own mailbox is over its bound is never paused: actors filling
    * each other's mailboxes in a cycle slow down but cannot stop. */
+  act_worker_t *w = cx ? cx->worker : NULL;
+  if (w == NULL) {
+    enqueue(NULL, to, m);
+    return;
+  }
   uint32_t bound = act__bound_of(to);
-  act_actor_t *self = cx ? cx->self : NULL;
+  act_actor_t *self = cx->self;
   uint32_t queued = 0;
-  if (self && cx->worker && self != to && ((in & 63) == 0 || bound < 1024)) {
+  if (self && self != to && ((in & 63) == 0 || bound < 1024)) {
     queued = in - atomic_load_explicit(&to->mq_out, memory_order_relaxed);
     if (queued > bound / HELP_AT && act__queued(self) <= act__bound_of(self)) {
-      if (queued > bound) cx->worker->pause_on = to;
+      if (queued > bound) w->pause_on = to;
     } else {
       queued = 0;
     }
   }
-  enqueue(cx && cx->worker ? cx : NULL, to, m);
-  if (__builtin_expect(cx && cx->worker && cx->worker->starved, 0)) {
-    /* The message pools ran dry: consumers hold every message. */
-    act_worker_t *w = cx->worker;
-    w->starved = 0;
-    if (self && self != to && !w->helping && w->nohelp == 0 && act__queued(self) <= act__bound_of(self))
-      act__help(w, NULL, 0);
-  }
-  if (__builtin_expect(queued != 0, 0) && !cx->worker->helping && cx->worker->nohelp == 0) {
-    /* The pause comes only after this handler, which may send on for
-     * long: meanwhile this worker runs the consumers (act__help), from a
-     * quarter of the bound, so that a sender feeding many consumers
-     * keeps a quarter of their bounds queued, not all of them. */
-    act__help(cx->worker, to, bound / (2 * HELP_AT));
-    if (cx->worker->pause_on == to && act__queued(to) <= bound / 2) cx->worker->pause_on = NULL;
-  }
+  enqueue(cx, to, m);
+  if (__builtin_expect(w->starved || queued != 0, 0)) send_help(w, self, to, queued);
 }

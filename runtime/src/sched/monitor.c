@@ -49,12 +49,25 @@ void *act__monitor_main(void *arg) {
         pthread_mutex_lock(&act__sched_mu);
         int moved = atomic_compare_exchange_strong(&v->next, &nx, NULL);
         if (moved) {
+          atomic_store(&v->q_open, 1);   /* a lazy worker takes it too */
           act__q_push(&v->q, nx);
           pthread_cond_signal(&act__sched_cv);
         }
         pthread_mutex_unlock(&act__sched_mu);
         if (moved) nx = NULL;
       }
+      int64_t head = atomic_load_explicit(&v->q.head, memory_order_relaxed);
+      if (head == v->mon_head && act__q_len(&v->q) > 0) {
+        /* Its queue's front has not moved for a tick: its owner is in one
+         * long run and lazy workers leave short queues to their owners
+         * (worker.c, "Spinning that pays"). Open it to single steals and
+         * wake one. */
+        atomic_store(&v->q_open, 1);
+        pthread_mutex_lock(&act__sched_mu);
+        pthread_cond_signal(&act__sched_cv);
+        pthread_mutex_unlock(&act__sched_mu);
+      }
+      v->mon_head = head;
       v->mon_next = nx;
       v->mon_runs = r;
     }

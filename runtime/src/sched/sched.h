@@ -62,6 +62,16 @@ struct act_worker {
   uint32_t tick;              /* rounds of the loop: outside work every 32 */
   act_actor_t *mon_next;      /* the monitor's last look (monitor thread only) */
   uint64_t mon_runs;
+  int64_t mon_head;
+  /* Thieves take from this queue even a single actor: its owner is stuck
+   * in one long run (the monitor saw it) or in a blocking call. Cleared
+   * by the owner when it is back in its loop. */
+  _Atomic int q_open;
+  /* The idle spin's pay (worker.c, "Spinning that pays"). */
+  int credit;                 /* trickle steals left before this worker turns lazy */
+  int lazy;                   /* spins briefly and steals only batches and open queues */
+  int paid;                   /* the last idle look found outside work or its own */
+  int64_t found_ns;           /* when the last idle look found work */
   /* Free messages by size class (mem/msgpool.c). */
   act_msg_t **pool[POOL_CLASSES];
   uint32_t npool[POOL_CLASSES];
@@ -98,7 +108,9 @@ static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
   act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
   if (old) act__schedule_displaced(w, old);
 }
-void act__wake_one(void);
+/* An actor went into w's queue (w NULL: none in particular): wake a
+ * sleeping worker if one may take it (worker.c). */
+void act__wake_one(act_worker_t *w);
 /* A handler on w filled t's mailbox: w runs other actors (t among them)
  * inside the send until t holds at most `until` (t NULL: until w finds
  * nothing), w finds nothing to run, or a cap. worker.c. */

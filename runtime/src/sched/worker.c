@@ -51,13 +51,39 @@ _Atomic int act__program_started;
  * worker_main). */
 static _Atomic int spinning;
 
+/* Spinning that pays. An idle worker spins (~100 us) before it sleeps:
+ * that pays when work comes from outside the workers (journal
+ * completions, timer ticks, a peer node's messages: the injection queue;
+ * a sleeper would take tens of microseconds to wake) or when what it
+ * finds keeps it busy. It does not pay when all it finds is one short
+ * actor at a time, stolen from a worker that is awake and would run it
+ * anyway: fjcreate's thief took one Worker from the spawning init, ran it
+ * in under a microsecond and spun for the next (72% of its time; two
+ * threads cost 45-75% more CPU than one). So each worker keeps a credit:
+ * an idle spell that found outside work or its own, or whose work kept
+ * the worker busy PAYS_NS, refills it; one that found a short stolen
+ * trickle spends one. Out of credit a worker is lazy: it spins
+ * LAZY_ROUNDS, steals only from a queue of LAZY_BATCH or more (or an
+ * open one: its owner is stuck in a long run or a blocking call), and
+ * is woken only for such a queue. A short queue waits for its owner,
+ * who is awake; the monitor opens the queue of a worker that stays in
+ * one run for a millisecond. Outside work refills the credit at once. */
+#define PAYS_NS 1000000
+#define CREDIT 8
+#define LAZY_ROUNDS 2
+#define LAZY_BATCH 16
+
+static _Atomic int lazy_count;   /* workers that are lazy now */
+
 /* A worker that is spinning will find the queued actor itself: waking a
  * sleeper as well would only put a second thread on the run queue of a
  * machine that may have no core for it. (A wake-up missed here costs only
  * parallelism: the queue's owner is awake and runs it.) */
-void act__wake_one(void) {
+void act__wake_one(act_worker_t *w) {
   if (atomic_load_explicit(&spinning, memory_order_relaxed) == 0 &&
-      atomic_load_explicit(&act__sleeping, memory_order_relaxed) > 0) {
+      atomic_load_explicit(&act__sleeping, memory_order_relaxed) > 0 &&
+      (w == NULL || atomic_load_explicit(&lazy_count, memory_order_relaxed) == 0 ||
+       atomic_load_explicit(&w->q_open, memory_order_relaxed))) {
     pthread_mutex_lock(&act__sched_mu);
     pthread_cond_signal(&act__sched_cv);
     pthread_mutex_unlock(&act__sched_mu);
@@ -69,7 +95,7 @@ void act__schedule_displaced(act_worker_t *w, act_actor_t *old) {
   act__q_push(&w->q, old);
   /* Wake another worker only when this one has more than it runs next:
    * ping-pong pairs stay on one core. */
-  act__wake_one();
+  act__wake_one(w);
 }
 
 void act__schedule_inject(act_actor_t *a) {
@@ -81,12 +107,14 @@ void act__schedule_inject(act_actor_t *a) {
 
 /* Take one actor, or half of a long queue (at most 32) in one visit:
  * one lock round trip per batch instead of per actor when one producer
- * feeds many consumers. */
-static act_actor_t *steal(act_worker_t *self) {
+ * feeds many consumers. Queues shorter than min are left to their
+ * owners unless open. */
+static act_actor_t *steal(act_worker_t *self, int64_t min) {
   for (int i = 1; i < act__nworkers; i++) {
     act_worker_t *v = &act__workers[(self->id + i) % act__nworkers];
     runq_t *q = &v->q;
-    if (LD(q->tail) == LD(q->head)) continue;
+    int64_t seen = LD(q->tail) - LD(q->head);
+    if (seen <= 0 || (seen < min && !atomic_load_explicit(&v->q_open, memory_order_relaxed))) continue;
     act_actor_t *got[32];
     int n = 0;
     act__q_lock(q);
@@ -100,6 +128,9 @@ static act_actor_t *steal(act_worker_t *self) {
     ST(q->head, head);
     act__q_unlock(q);
     if (n == 0) continue;
+    /* An open queue lets one steal through; the monitor opens it again
+     * if its front stays still for another tick. */
+    if (seen < min) atomic_store_explicit(&v->q_open, 0, memory_order_relaxed);
     for (int k = 1; k < n; k++) act__q_push(&self->q, got[k]);
     return got[0];
   }
@@ -121,7 +152,7 @@ static act_actor_t *pick_now(act_worker_t *w) {
                        : NULL;
   if (a == NULL) a = act__q_pop(&w->q);
   if (a == NULL) a = act__q_pop(&act__inject);
-  if (a == NULL) a = steal(w);
+  if (a == NULL) a = steal(w, 1);
   return a;
 }
 
@@ -230,6 +261,71 @@ void act__quiescence_check(void) {
   pthread_mutex_unlock(&act__sched_mu);
 }
 
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void set_lazy(act_worker_t *w, int lazy) {
+  if (lazy == w->lazy) return;
+  w->lazy = lazy;
+  atomic_fetch_add_explicit(&lazy_count, lazy ? 1 : -1, memory_order_relaxed);
+}
+
+/* One look for work in an idle spell; w->paid says whether it was work
+ * that a spin is there for (see "Spinning that pays"). */
+static act_actor_t *idle_look(act_worker_t *w) {
+  act_actor_t *a = act__q_pop(&act__inject);
+  if (a == NULL) a = act__q_pop(&w->q);   /* the monitor may have moved our `next` there */
+  w->paid = a != NULL;
+  if (a == NULL) a = steal(w, w->lazy ? LAZY_BATCH : 1);
+  return a;
+}
+
+/* Nothing to run: spin, then sleep, until there is. */
+static act_actor_t *idle(act_worker_t *w) {
+  if (w->paid || now_ns() - w->found_ns >= PAYS_NS)
+    w->credit = CREDIT;
+  else if (w->credit > 0)
+    w->credit--;
+  set_lazy(w, w->credit == 0);
+  act_actor_t *a = NULL;
+  if (atomic_load_explicit(&spinning, memory_order_relaxed) == 0) {
+    /* Look again for a while before sleeping (work often appears within
+     * microseconds), with CPU pauses only and one worker at a time, as
+     * Go's scheduler does. It used to be every idle worker, and 200
+     * sched_yield calls after the pauses: on a shared machine a
+     * yielding worker never sleeps, so it stays on the kernel's run
+     * queue and burns a core (bench/persist at 10,000 events/s: 190,000
+     * slices and 1 s of CPU per worker in 3 s; with this, 10,000 and
+     * ~0.3 s), and when work does come it waits its turn behind every
+     * other runnable thread instead of being woken at once. */
+    int first = atomic_fetch_add(&spinning, 1) == 0;
+    int rounds = w->lazy ? LAZY_ROUNDS : SPIN_ROUNDS;
+    for (int spin = 0; first && spin < rounds && a == NULL; spin++) {
+      for (int p = 0; p < 32; p++) act__cpu_relax();
+      a = idle_look(w);
+    }
+    atomic_fetch_sub(&spinning, 1);
+  }
+  if (a == NULL) {
+    pthread_mutex_lock(&act__sched_mu);
+    act__idle_count++;
+    atomic_fetch_add(&act__sleeping, 1);
+    while ((a = idle_look(w)) == NULL) {
+      check_quiescent();
+      pthread_cond_wait(&act__sched_cv, &act__sched_mu);
+    }
+    atomic_fetch_sub(&act__sleeping, 1);
+    act__idle_count--;
+    act__monitor_poke();
+    pthread_mutex_unlock(&act__sched_mu);
+  }
+  w->found_ns = now_ns();
+  return a;
+}
+
 static void *worker_main(void *arg) {
   act_worker_t *w = arg;
   w->cx.worker = w;
@@ -263,43 +359,17 @@ static void *worker_main(void *arg) {
         w->next_runs++;
       } else {
         w->next_runs = 0;
+        /* Back at its own queue: not stuck, so the queue is its own
+         * again. (Here rather than every round: a ping-pong pair in
+         * `next` pays nothing for it.) */
+        if (atomic_load_explicit(&w->q_open, memory_order_relaxed))
+          atomic_store_explicit(&w->q_open, 0, memory_order_relaxed);
         a = act__q_pop(&w->q);
       }
     }
     if (a == NULL) a = act__q_pop(&act__inject);
-    if (a == NULL) a = steal(w);
-    if (a == NULL && atomic_load_explicit(&spinning, memory_order_relaxed) == 0) {
-      /* Look again for a while before sleeping (work often appears within
-       * microseconds), with CPU pauses only and one worker at a time, as
-       * Go's scheduler does. It used to be every idle worker, and 200
-       * sched_yield calls after the pauses: on a shared machine a
-       * yielding worker never sleeps, so it stays on the kernel's run
-       * queue and burns a core (bench/persist at 10,000 events/s: 190,000
-       * slices and 1 s of CPU per worker in 3 s; with this, 10,000 and
-       * ~0.3 s), and when work does come it waits its turn behind every
-       * other runnable thread instead of being woken at once. */
-      int first = atomic_fetch_add(&spinning, 1) == 0;
-      for (int spin = 0; first && spin < SPIN_ROUNDS && a == NULL; spin++) {
-        for (int p = 0; p < 32; p++) act__cpu_relax();
-        a = act__q_pop(&act__inject);
-        if (a == NULL) a = act__q_pop(&w->q);   /* the monitor may have moved our `next` there */
-        if (a == NULL) a = steal(w);
-      }
-      atomic_fetch_sub(&spinning, 1);
-    }
-    if (a == NULL) {
-      pthread_mutex_lock(&act__sched_mu);
-      act__idle_count++;
-      atomic_fetch_add(&act__sleeping, 1);
-      while ((a = act__q_pop(&act__inject)) == NULL && (a = act__q_pop(&w->q)) == NULL && (a = steal(w)) == NULL) {
-        check_quiescent();
-        pthread_cond_wait(&act__sched_cv, &act__sched_mu);
-      }
-      atomic_fetch_sub(&act__sleeping, 1);
-      act__idle_count--;
-      act__monitor_poke();
-      pthread_mutex_unlock(&act__sched_mu);
-    }
+    if (a == NULL) a = steal(w, w->lazy ? LAZY_BATCH : 1);
+    if (a == NULL) a = idle(w);
     act__run_actor(w, a);
   }
   return NULL;
@@ -319,11 +389,12 @@ void act__start_worker(int i) {
 void act_blocking_enter(act_ctx_t *cx) {
   act_worker_t *self = cx ? cx->worker : NULL;
   act_actor_t *nx = self ? atomic_exchange(&self->next, NULL) : NULL;
-  if (nx) {
-    /* This worker is about to block: its `next` goes where anyone can
-     * take it at once. */
-    act__q_push(&self->q, nx);
-    act__wake_one();
+  if (self) {
+    /* This worker is about to block: its `next` and its queue go where
+     * anyone, a lazy worker too, can take them at once. */
+    atomic_store(&self->q_open, 1);
+    if (nx) act__q_push(&self->q, nx);
+    if (act__q_len(&self->q) > 0) act__wake_one(self);
   }
   if (atomic_load(&act__sleeping) > 0) return;
   pthread_mutex_lock(&act__sched_mu);
