@@ -184,9 +184,12 @@ enum ast_flags {
   AST_PARENS = 1 << 9,      /* expression was written in parentheses */
   AST_CHECKED = 1 << 10,    /* checker: declaration already checked */
   AST_CHECKING = 1 << 11,   /* checker: in progress (cycle detection) */
-  AST_SYNTAX_ERROR = 1 << 12 /* parser: a syntax error inside (BLOCK, ACTOR)
+  AST_SYNTAX_ERROR = 1 << 12, /* parser: a syntax error inside (BLOCK, ACTOR)
                                 or a declaration lost (MODULE); the checker
                                 skips the part and its cascades */
+  ACTOR_READS_SENDER = 1 << 13, /* checker: `sender` appears in the actor */
+  MSG_SENDER_READ = 1 << 14  /* checker: some actor handling this MESSAGE
+                                reads `sender` (else tells of it carry none) */
 };
 
 struct type;

@@ -434,8 +434,9 @@ static void emit_message(FILE *h, strbuf_t *out, ast_t *m) {
                  "  .nfields = %d,\n  .fields = %s_fields%s,\n};\n", cn, m->name, st, fs->nkids, cn,
             body_shares(fs) ? ",\n  .flags = ACT_TF_SHARE" : "");
   strbuf_printf(out, "const act_msg_desc_t %s_desc = {\n  .type = {\n    .name = \"%s\",\n    .id = %s,\n    .size = sizeof(%s),\n"
-                 "    .print = act__msg_print,\n    .share = act__msg_share,\n  },\n  .body = &%s_body,\n};\n",
-            cn, m->name, msg_id_name(m), st, cn);
+                 "    .print = act__msg_print,\n    .share = act__msg_share,\n%s  },\n  .body = &%s_body,\n};\n",
+            cn, m->name, msg_id_name(m), st,
+            (m->flags & MSG_SENDER_READ) ? "" : "    .flags = ACT_MSGT_NO_SENDER,\n", cn);
   if (m->kids[1]) {
     type_t *rt = m->kids[1]->type;
     strbuf_printf(out, "static const act_field_t %s_reply_fields[] = {{.name = \"value\", .offset = offsetof(%s_reply, value), .type = %s}};\n",

@@ -532,5 +532,12 @@ void sema_actor_bodies(cx_t *c, ast_t *a) {
       break;
     }
   }
+  /* Tells of a message no handler's actor can name the sender of carry
+   * none (the emitter's ACT_MSGT_NO_SENDER): a sender that has stopped is
+   * then not kept alive by the mail it left behind (fjcreate's Acks). */
+  if (a->flags & ACTOR_READS_SENDER)
+    for (int i = 0; ms && i < ms->nkids; i++)
+      if (ms->kids[i] && ms->kids[i]->kind == AST_ON && ms->kids[i]->sym)
+        ms->kids[i]->sym->flags |= MSG_SENDER_READ;
   c->actor = NULL;
 }

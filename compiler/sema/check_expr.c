@@ -921,6 +921,7 @@ static type_t *expr_inner(cx_t *c, ast_t **slot, type_t *want) {
       diag_error(c->d, e->loc, "`sender` is only available inside an actor");
       return T(TY_ERROR);
     }
+    c->actor->flags |= ACTOR_READS_SENDER;
     return T(TY_ANYREF);
   case AST_NAME: return name_expr(c, e, want);
   case AST_DOT: return dot_expr(c, e);

@@ -16,10 +16,10 @@
 #include "act/act.h"
 
 typedef struct num_msg { act_msg_t h; int64_t n; } num_msg;
-static const act_msg_type_t num_type = {"Num", 16, sizeof(num_msg), NULL, NULL};
+static const act_msg_type_t num_type = {"Num", 16, sizeof(num_msg), NULL, NULL, 0};
 typedef struct get_reply { act_msg_t h; int64_t value; } get_reply;
-static const act_msg_type_t get_type = {"Get", 17, sizeof(act_msg_t), NULL, NULL};
-static const act_msg_type_t reply_type = {"Get reply", 0, sizeof(get_reply), NULL, NULL};
+static const act_msg_type_t get_type = {"Get", 17, sizeof(act_msg_t), NULL, NULL, 0};
+static const act_msg_type_t reply_type = {"Get reply", 0, sizeof(get_reply), NULL, NULL, 0};
 
 /* Counts messages and checks that each sender's numbers arrive in order. */
 typedef struct counter { act_actor_t base; int64_t count; int64_t last; int64_t disorder; } counter;
@@ -155,7 +155,7 @@ Test(sched, cancelled_timers_keep_nothing_alive) {
 /* Mailboxes are multi-producer: four threads send at once, and each
  * producer's messages still arrive in its order. */
 typedef struct tagged_msg { act_msg_t h; int64_t producer, n; } tagged_msg;
-static const act_msg_type_t tagged_type = {"Tagged", 18, sizeof(tagged_msg), NULL, NULL};
+static const act_msg_type_t tagged_type = {"Tagged", 18, sizeof(tagged_msg), NULL, NULL, 0};
 typedef struct multi { act_actor_t base; int64_t last[4]; int64_t count, disorder; } multi;
 static act_status_t multi_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
   multi *c = (multi *)self;
@@ -199,7 +199,7 @@ Test(mailbox, many_producers_keep_their_order) {
  * hop is a message from a worker's pool, handled (and recycled) by
  * whichever worker runs the next actor. */
 typedef struct hop_msg { act_msg_t h; int64_t left; } hop_msg;
-static const act_msg_type_t hop_type = {"Hop", 19, sizeof(hop_msg), NULL, NULL};
+static const act_msg_type_t hop_type = {"Hop", 19, sizeof(hop_msg), NULL, NULL, 0};
 typedef struct node { act_actor_t base; act_actor_t *next; int64_t seen; } node;
 static _Atomic int64_t hops_done;
 static act_status_t node_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {

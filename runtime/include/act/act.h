@@ -382,6 +382,10 @@ typedef enum act_status {
 } act_status_t;
 
 enum { ACT_MSG_DOWN = 1, ACT_MSG_FIRST_USER = 16 };
+/* No actor that handles the message reads `sender` (actorc knows): a tell
+ * of it carries no sender, so a stopped sender is not kept alive by mail
+ * it left behind. Asks always carry theirs (the reply goes there). */
+enum { ACT_MSGT_NO_SENDER = 1 };
 
 typedef struct act_msg_type {
   const char *name;
@@ -389,6 +393,7 @@ typedef struct act_msg_type {
   uint32_t size;                     /* sizeof the generated struct */
   void (*print)(act_buf_t *b, const act_msg_t *m);   /* "Ping(3)" */
   void (*share)(act_msg_t *m);       /* mark shared containers; may be NULL */
+  uint32_t flags;                    /* ACT_MSGT_* */
 } act_msg_type_t;
 /* A generated message type: the act_msg_type_t, then a struct descriptor
  * of its fields (offsets from the message's start; the wire codec's

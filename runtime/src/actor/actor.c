@@ -56,7 +56,7 @@ act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   return a;
 }
 
-static const act_msg_type_t control_type = {"<control>", 0, sizeof(act_ctl_t), NULL, NULL};
+static const act_msg_type_t control_type = {"<control>", 0, sizeof(act_ctl_t), NULL, NULL, 0};
 
 act_ctl_t *act__ctl_new(act_ctl_kind_t kind) {
   act_ctl_t *c = act_alloc(sizeof *c);

@@ -16,6 +16,7 @@ act_future_t *act_ask(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   f->msg_name = m->type->name;
   f->external = cx == NULL || cx->self == NULL;
   m->future = f;
+  if (m->sender == NULL && cx) m->sender = cx->self;   /* ACT_MSGT_NO_SENDER is for tells */
   act_send(cx, to, m);
   return f;
 }
@@ -47,7 +48,7 @@ void act__deliver_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_
   act__enqueue(cx && cx->worker ? cx : NULL, asker, r);
 }
 
-static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_failure_t), NULL, NULL};
+static const act_msg_type_t failure_type = {"<failure>", 0, sizeof(act_failure_t), NULL, NULL, 0};
 
 void act__fail_future_reason(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_str_t *reason) {
   act_failure_t *r = act_alloc(sizeof *r);

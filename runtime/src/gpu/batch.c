@@ -72,7 +72,7 @@ static void tick_print(act_buf_t *b, const act_msg_t *m) {
   act_buf_cstr(b, "<gpu batch flush>");
 }
 
-static const act_msg_type_t tick_type = {"<gpu batch flush>", ACT_MSG_GPU_FLUSH, sizeof(tick_t), tick_print, NULL};
+static const act_msg_type_t tick_type = {"<gpu batch flush>", ACT_MSG_GPU_FLUSH, sizeof(tick_t), tick_print, NULL, 0};
 
 /* The collector found the state unreachable: its device memory goes back
  * at the next lock (never here: this thread may hold the lock). */

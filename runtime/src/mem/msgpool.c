@@ -135,6 +135,6 @@ act_msg_t *act_msg_new(act_ctx_t *cx, const act_msg_type_t *t) {
     m = act_alloc(t->size);
   }
   m->type = t;
-  m->sender = cx ? cx->self : NULL;
+  m->sender = cx && !(t->flags & ACT_MSGT_NO_SENDER) ? cx->self : NULL;
   return m;
 }

@@ -256,7 +256,7 @@ typedef struct persist_op {
   char *data;
 } persist_op_t;
 
-static const act_msg_type_t persisted_type = {"<persisted>", 0, sizeof(act_failure_t), NULL, NULL};
+static const act_msg_type_t persisted_type = {"<persisted>", 0, sizeof(act_failure_t), NULL, NULL, 0};
 
 static void event_done(act_journal_req_t *req, int status) {
   persist_op_t *op = req->arg;

@@ -64,4 +64,4 @@ static void print_down(act_buf_t *b, const act_msg_t *m) {
   act_buf_cstr(b, ")");
 }
 
-const act_msg_type_t act_down_type = {"Down", ACT_MSG_DOWN, sizeof(act_down_msg_t), print_down, NULL};
+const act_msg_type_t act_down_type = {"Down", ACT_MSG_DOWN, sizeof(act_down_msg_t), print_down, NULL, 0};

@@ -14,7 +14,7 @@ typedef struct watch_msg {
   act__gone_fn gone;
 } watch_msg_t;
 
-static const act_msg_type_t watch_type = {"<watch>", 0, sizeof(watch_msg_t), NULL, NULL};
+static const act_msg_type_t watch_type = {"<watch>", 0, sizeof(watch_msg_t), NULL, NULL, 0};
 
 typedef struct entry {
   act_actor_t *who;   /* NULL: free; TOMB: deleted */
