@@ -164,7 +164,12 @@ static int boot_decide(const char *others, int64_t probe_ms, char *quiet, char *
 
 /* The wait for that decision, on a thread of its own: the node runs
  * meanwhile (without a store of its own: its store clients find none
- * until the seeds have one). */
+ * until the seeds have one). A wait that ends by itself detaches its
+ * thread, for nobody may ever join it (a node that crashes or is fenced
+ * exits without the leave; TSan reported the finished thread as leaked);
+ * one still waiting at the leave is stopped and joined. booting (under
+ * boot_mu): the thread is still to be joined. */
+static pthread_mutex_t boot_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t booter;
 static int booting;
 static atomic_int boot_stop;
@@ -174,19 +179,28 @@ static int64_t boot_probe_ms;
 
 static int start_store(act_store_node_config_t *sc, int boot, char *err, size_t cap);
 
+static void boot_done(void) {
+  pthread_mutex_lock(&boot_mu);
+  if (booting) {   /* nobody stops it yet: nobody will join it */
+    booting = 0;
+    pthread_detach(pthread_self());
+  }
+  pthread_mutex_unlock(&boot_mu);
+}
+
 static void *boot_wait(void *arg) {
   (void)arg;
   char quiet[SEEDS_MAX * (ACT_ADDR_MAX + 2)], said[sizeof quiet] = "";
   char kept[sizeof quiet], said_kept[sizeof quiet] = "";
   for (;;) {
-    if (atomic_load(&boot_stop)) return NULL;
+    if (atomic_load(&boot_stop)) break;
     int d = boot_decide(boot_others, boot_probe_ms, quiet, kept, sizeof quiet);
     if (d >= 0) {
       boot_cfg.id = d ? 1 : joiner_id();
       char err[400];
       if (!atomic_load(&boot_stop) && start_store(&boot_cfg, d, err, sizeof err) != 0)
         act__logf("act: cluster: %s\n", err);
-      return NULL;
+      break;
     }
     if (quiet[0] && strcmp(quiet, said) != 0)
       act__logf("act: cluster: node %s does not bootstrap the embedded store while the stores "
@@ -200,6 +214,8 @@ static void *boot_wait(void *arg) {
     snprintf(said_kept, sizeof said_kept, "%s", kept);
     for (int i = 0; i < 10 && !atomic_load(&boot_stop); i++) usleep(100000);
   }
+  boot_done();
+  return NULL;
 }
 
 static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
@@ -317,8 +333,11 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
   boot_cfg = sc;
   snprintf(boot_others, sizeof boot_others, "%s", others);
   boot_probe_ms = probe_ms;
+  pthread_mutex_lock(&boot_mu);   /* before the thread can end */
   booting = pthread_create(&booter, NULL, boot_wait, NULL) == 0;
-  if (!booting) {
+  int started = booting;
+  pthread_mutex_unlock(&boot_mu);
+  if (!started) {
     snprintf(err, cap, "cannot start the embedded store's bootstrap");
     return -1;
   }
@@ -357,11 +376,12 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
 const char *act__store_url(void) { return store_url; }
 
 void act__store_embed_leave(void) {
-  if (booting) {   /* still waiting to bootstrap: that ends first */
-    atomic_store(&boot_stop, 1);
-    pthread_join(booter, NULL);
-    booting = 0;
-  }
+  pthread_mutex_lock(&boot_mu);
+  atomic_store(&boot_stop, 1);
+  int waiting = booting;   /* still waiting to bootstrap: that ends first */
+  booting = 0;
+  pthread_mutex_unlock(&boot_mu);
+  if (waiting) pthread_join(booter, NULL);
   act_store_node_t *s = atomic_exchange(&embedded, NULL);
   if (s == NULL) return;
   char why[256];
