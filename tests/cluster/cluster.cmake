@@ -17,6 +17,9 @@
 #  cluster_esplit a first seed, its directory empty and cut off from the
 #                 seeds that hold the store, waits instead of making a second
 #                 one, and joins theirs once the partition heals (esplit.sh)
+#  cluster_eshort a first seed whose short list names only a voter of a
+#                 store without a leader waits instead of making a second
+#                 store, and joins it once its voters are back (eshort.sh)
 #  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
 #                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
 #  coord_tck_pg   the coordination store's conformance suite on a private
@@ -74,6 +77,12 @@ else()
   add_test(NAME cluster_esplit COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/esplit.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(cluster_esplit PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+  # A first seed with a short seed list, whose one other seed holds a
+  # store without a leader, makes no second store (eshort.sh).
+  add_test(NAME cluster_eshort COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/eshort.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_eshort PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
   add_test(NAME cluster_store COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)

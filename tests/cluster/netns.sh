@@ -13,8 +13,9 @@
 #   fail MSG...     says why, shows the tail of every .out/.err in $D, exit 1
 #   make_cookie F   a random cookie file only its owner can read
 #   expect_end PID S STATUS WHAT   PID ends within S seconds with STATUS
-#   sanitized       fails if a log in $D holds a sanitizer's report (the
-#                   nodes a test kills or leaves running are not waited for)
+#   sanitized       fails if a log in $D (or a folder in it) holds a
+#                   sanitizer's report (the nodes a test kills or leaves
+#                   running are not waited for)
 #   scaled N        N times ACT_TEST_SCALE (an integer, default 1; make tsan
 #                   sets it): time limits for builds several times slower
 # NETNS_KEEP=DIR keeps a copy of $D there at the end (to read the logs).
@@ -45,7 +46,7 @@ fail() {
 
 sanitized() {
   local f
-  for f in "$D"/*.err; do
+  for f in "$D"/*.err "$D"/*/*.err; do
     grep -q "^WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:" "$f" 2>/dev/null &&
       { echo "--- $(basename "$f")"; sed -n '/WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:/,$p' "$f" | head -n 60; fail "a sanitizer reported in $(basename "$f")"; }
   done

@@ -104,4 +104,5 @@ grep -q "node n2 leaves without the store's answer" "$D/n2.err" ||
   fail "n2 does not say it left without the store's answer"
 echo "cluster_store: SIGTERM with the store stopped -> exit: $(( (t4 - t3) / 1000000 )) ms"
 echo "cluster_store: SIGSTOP -> Down unreachable by lease (2 s, heartbeat 5 s): $(( (t2 - t1) / 1000000 )) ms"
+sanitized
 echo "cluster_store: ok ($((SECONDS - t0)) s)"

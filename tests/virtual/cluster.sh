@@ -120,4 +120,5 @@ for k in 1 2 3; do
 done
 echo "virtual_cluster: flood (3 nodes at once): $(sed -n 's/^flood //p' "$D"/f[123].out | tr '\n' ';')"
 python3 "$HERE/check_activations.py" "$D"/f[123].log >"$D/fsummary" || fail "$(cat "$D/fsummary")"
+sanitized
 echo "virtual_cluster: ok ($((SECONDS - t0)) s)"

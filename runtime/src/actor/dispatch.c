@@ -119,7 +119,7 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   case CTL_STOP:
     if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
     a->flags &= ~(uint32_t)AF_SUSPENDED;
-    act__graceful_stop(cx, a, from);
+    act__graceful_stop_why(cx, a, from, c->reason);
     return 0;
   case CTL_CHILD_DONE:
     if (a->flags & AF_WINDING) act__next_child(cx, a);

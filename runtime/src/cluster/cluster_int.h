@@ -208,8 +208,10 @@ void act__store_embed_leave(void);
 typedef struct act_store_node act_store_node_t;
 int act__store_probe(const char *servers, int64_t timeout_ms);
 /* One store: *answered: did it answer `who leads` at all within the
- * time (it runs and is reachable); 1 if it named a leader by then. */
-int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered);
+ * time (it runs and is reachable); 1 if it named a leader by then. One
+ * without a leader also says how many members its own configuration has
+ * (*members: 0 if it never belonged to a store, -1 if unknown). */
+int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered, int *members);
 int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap);
 
 #endif

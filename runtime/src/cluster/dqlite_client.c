@@ -27,7 +27,7 @@ enum { RS_FAILURE = 0, RS_SERVER = 1, RS_SERVERS = 3, RS_DB = 4, RS_RESULT = 6, 
 #define IS_BUSY(code) (((code)&0xff) == 5)
 #define BUSY_RETRY_MS 2
 
-enum { D_IDLE, D_CONNECTING, D_LEADER, D_OPENING, D_READY };
+enum { D_IDLE, D_CONNECTING, D_LEADER, D_MEMBERS, D_OPENING, D_READY };
 
 typedef struct buf {
   uint8_t *p;
@@ -61,6 +61,8 @@ struct act_dq {
   conn_t *conn;
   int state, sent, next_server, hops, closing;
   int answered;            /* some server answered `who leads` (even "nobody") */
+  int want_members;        /* ... then ask one without a leader for its configuration */
+  int members;             /* the most members such a server knew; -1: none said */
   char servers[ACT_DQ_SERVERS_MAX][64];
   int nservers;
   char db[64];             /* the database opened on the leader */
@@ -323,6 +325,18 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     get_u64(&c);
     const char *leader = get_text(&c);
     if (c.bad) return lose(d, "a malformed leader answer"), -1;
+    if (*leader == 0 && d->want_members) {   /* its own configuration: has it a store? */
+      buf_t m = {0};
+      begin(&m, RQ_CLUSTER);
+      put_u64(&m, 1);
+      seal(&m);
+      uv_buf_t ub = uv_buf_init((char *)m.p, (unsigned)m.n);
+      int rc = m.oom ? -1 : uv_try_write((uv_stream_t *)&d->conn->io, &ub, 1);
+      free(m.p);
+      if (rc != (int)ub.len) return lose(d, "cannot write"), -1;
+      d->state = D_MEMBERS;
+      return 0;
+    }
     d->answered = 1;
     if (*leader == 0) return lose(d, "no leader yet"), -1;
     if (strcmp(leader, d->target) != 0) {   /* dial the leader instead */
@@ -348,6 +362,13 @@ static int on_message(act_dq_t *d, uint8_t type, uint8_t *body, uint32_t len) {
     free(m.p);
     if (rc != (int)ub.len) return lose(d, "cannot write"), -1;
     return 0;
+  }
+  if (d->state == D_MEMBERS) {   /* dqlite answers from its own Raft configuration */
+    uint64_t n = type == RS_SERVERS ? get_u64(&c) : 0;
+    if (type != RS_SERVERS || c.bad) return lose(d, "an unexpected answer to `cluster`"), -1;
+    d->answered = 1;
+    if ((int64_t)n > d->members) d->members = n > 64 ? 64 : (int)n;
+    return lose(d, "no leader yet"), -1;
   }
   if (d->state == D_OPENING) {
     if (type == RS_FAILURE) {
@@ -691,6 +712,7 @@ act_dq_t *act__dq_open_db(uv_loop_t *loop, const char *servers, const char *db, 
     return NULL;
   }
   d->loop = loop;
+  d->members = -1;
   d->timer = malloc(sizeof *d->timer);
   if (d->timer == NULL) {
     snprintf(err, cap, "out of memory");
@@ -705,6 +727,9 @@ act_dq_t *act__dq_open_db(uv_loop_t *loop, const char *servers, const char *db, 
 }
 
 int act__dq_answered(const act_dq_t *d) { return d->answered; }
+
+void act__dq_want_members(act_dq_t *d) { d->want_members = 1; }
+int act__dq_members(const act_dq_t *d) { return d->members; }
 
 const char *act__dq_leader(const act_dq_t *d) { return d->state == D_READY ? d->target : NULL; }
 

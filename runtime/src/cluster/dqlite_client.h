@@ -82,6 +82,13 @@ const char *act__dq_leader(const act_dq_t *d);
 /* 1 once a server answered `who leads` at all, "nobody yet" included: it
  * runs and is reachable (the embedded store's bootstrap rule). */
 int act__dq_answered(const act_dq_t *d);
+/* After this, a server that answers "nobody yet" is asked for its own Raft
+ * configuration before the client looks on (dqlite answers that without a
+ * leader), and only then counts as answered. act__dq_members: the most
+ * members such a server knew (0: it never belonged to a store: an empty
+ * directory, not yet joined), -1 if none answered so. */
+void act__dq_want_members(act_dq_t *d);
+int act__dq_members(const act_dq_t *d);
 
 /* Numeric HOST:PORT or [V6]:PORT into sa: 0, or -1. */
 int act__dq_parse_addr(const char *s, struct sockaddr_storage *sa);

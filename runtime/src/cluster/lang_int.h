@@ -24,7 +24,7 @@ enum {
   RK_ASK = 2,      /* aid, sender ref, ask id, msg id, body */
   RK_REPLY = 3,    /* ask id, ok, body or reason */
   RK_SPAWN = 4,    /* aid, temporary (u8), type name, parameters: the sender supervises it */
-  RK_STOP = 5,     /* aid */
+  RK_STOP = 5,     /* aid [, reason: a child held after its fault ends with it] */
   RK_MONITOR = 6,  /* aid: the sender wants RK_DOWN when it ends */
   RK_DOWN = 7,     /* aid, reason */
   RK_CLAIM = 8,    /* request id, name, holder ref */
@@ -139,6 +139,8 @@ int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost);
 /* It ended because a group restart stopped it: 1 if it is held for the
  * restart (the plan is answered), 0 if it was not being held. */
 int act__child_held(act_proxy_t *p, act_str_t *reason, int lost);
+/* RK_STOP, on the actor's node. */
+void act__on_stop(const char *from, act_reader_t *r);
 /* RK_FAILED, RK_HELD, RK_RESTART, RK_HOLD (both sides). */
 void act__on_child(const char *from, int kind, act_reader_t *r);
 /* A ctl message to a node's own proxy: what a child of that node's

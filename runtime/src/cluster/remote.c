@@ -811,12 +811,7 @@ static void on_kind(const char *from, const uint8_t *p, size_t n) {
   case RK_REPLY: on_reply(from, &r); return;
   case RK_SPAWN: act__on_spawn(from, &r); return;
   case RK_FAILED: case RK_HELD: case RK_RESTART: case RK_HOLD: act__on_child(from, kind, &r); return;
-  case RK_STOP:
-    if (act__get_aid(&r, &id)) {
-      act_actor_t *a = act__exported(id);
-      if (a) act_stop(NULL, a);
-    }
-    return;
+  case RK_STOP: act__on_stop(from, &r); return;
   case RK_MONITOR: {
     if (!act__get_aid(&r, &id)) return;
     act_actor_t *a = act__exported(id);

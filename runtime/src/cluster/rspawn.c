@@ -14,7 +14,8 @@
  * mail, and RK_FAILED tells the supervisor's node, which decides —
  * RK_RESTART (it starts again in place: the same id, so every reference
  * to it on any node stays good, and its mail runs in order), or, to end
- * it (escalation, no supervisor), RK_STOP. A temporary child simply ends
+ * it (escalation, no supervisor), RK_STOP with its fault's reason, which
+ * its watchers on every node get. A temporary child simply ends
  * there, and its Down comes back. A child lost with its node failed with
  * "unreachable"; a permanent one is then restarted on the supervisor's
  * node, and its proxy forwards to the new local actor (mail in flight to
@@ -299,6 +300,10 @@ int act__child_ended(act_proxy_t *p, act_str_t *reason, int lost) {
     return 0;
   }
   if (!act__may_restart(sup)) {
+    /* It ends with its fault's reason: dead before the escalation, or the
+     * supervisor's own end could stop it first, as a normal stop (an
+     * RK_STOP without the reason, then Down "normal" on its node). */
+    act__proxy_dead(p, reason);
     char buf[1024];
     snprintf(buf, sizeof buf, "too many restarts of %s: %s", path, reason->data);
     act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
@@ -465,13 +470,35 @@ static void child_failed(act_proxy_t *p, act_str_t *reason) {
   }
   if (stopping) return;   /* RK_STOP is on its way: its Down ends it */
   if (p->base.parent && p->spawn_type && act__child_ended(p, reason, 0)) return;
-  /* It ends: here with its fault's reason, there (held) by RK_STOP. */
+  /* It ends with its fault's reason, here and there (held, by RK_STOP):
+   * its watchers on other nodes hear of it from its node (§8: "normal"
+   * only for a normal stop). */
   pthread_mutex_lock(&act__lang_mu);
   p->waiting = 0;
   pthread_mutex_unlock(&act__lang_mu);
-  send_aid(p->node->data, RK_STOP, p->id, NULL);
+  send_aid(p->node->data, RK_STOP, p->id, reason);
   act__proxy_dead(p, reason);
   act__notify_down(&p->base, reason);
+}
+
+void act__on_stop(const char *from, act_reader_t *r) {
+  act_aid_t id;
+  act_str_t *why = NULL;
+  if (!act__get_aid(r, &id) || (r->p != r->end && !act__get_str(r, &why))) {
+    act__log_drop(from, "a stop", r->err);
+    return;
+  }
+  act_actor_t *a = act__exported(id);
+  if (a == NULL) return;
+  if (why == NULL || (a->flags & (AF_DEAD | AF_REMOTE | AF_VIRTUAL))) {
+    act_stop(NULL, a);
+    return;
+  }
+  /* Its supervisor's node ended it after its fault: held here, it ends
+   * with that reason (act__graceful_stop_why). */
+  act_ctl_t *c = act__ctl_new(CTL_STOP);
+  c->reason = why;
+  act__enqueue(NULL, a, &c->h);
 }
 
 void act__on_child(const char *from, int kind, act_reader_t *r) {

@@ -132,35 +132,44 @@ static uint64_t store_id(const char *dir, int mine, const char *others, int alon
 }
 
 /* The first seed with an empty directory makes a new store only when
- * every other seed of its list has a store that answers and none of them
- * leads (a new cluster, all its seeds up); if one leads, it joins that
- * store. While a listed seed does not answer, it waits: that seed may
- * hold the store (a partition, a seed down), and a second store made
- * meanwhile would split the cluster (docs/decisions.md). 1: bootstrap,
- * 0: join, -1: not yet (*quiet: the seeds that did not answer). */
-static int boot_decide(const char *others, int64_t probe_ms, char *quiet, size_t cap) {
-  int all = 1;
-  quiet[0] = 0;
+ * every other seed of its list has a store that answers, none of them
+ * leads and none has ever belonged to a store (its Raft configuration is
+ * empty): a new cluster, all its seeds up. If one leads, it joins that
+ * store. While a listed seed does not answer, or answers without a
+ * leader but with a store's members (its voters cut off or down: a list
+ * shorter than the store's voters sees only some of them), it waits:
+ * the store exists, and a second one made meanwhile would split the
+ * cluster (docs/decisions.md). 1: bootstrap, 0: join, -1: not yet
+ * (*quiet: the seeds that did not answer; *kept: those that hold a
+ * store without a leader). */
+static int boot_decide(const char *others, int64_t probe_ms, char *quiet, char *kept,
+                       size_t cap) {
+  quiet[0] = kept[0] = 0;
   if (act__store_probe(others, probe_ms)) return 0;   /* time for a running store to elect */
   for (const char *s = others; *s;) {
     size_t len = strcspn(s, ",");
     char one[ACT_ADDR_MAX + 1];
     snprintf(one, sizeof one, "%.*s", (int)len, s);
-    int answered;
-    if (act__store_probe_one(one, 1000, &answered)) return 0;
-    if (!answered) {
-      all = 0;
-      size_t at = strlen(quiet);
-      snprintf(quiet + at, cap - at, "%s%s", at ? ", " : "", one);
+    int answered, members;
+    if (act__store_probe_one(one, 1000, &answered, &members)) return 0;
+    char *list = !answered ? quiet : members != 0 ? kept : NULL;
+    if (list) {
+      size_t at = strlen(list);
+      snprintf(list + at, cap - at, "%s%s", at ? ", " : "", one);
     }
     s += len + (s[len] == ',');
   }
-  return all ? 1 : -1;
+  return quiet[0] || kept[0] ? -1 : 1;
 }
 
 /* The wait for that decision, on a thread of its own: the node runs
  * meanwhile (without a store of its own: its store clients find none
- * until the seeds have one). */
+ * until the seeds have one). A wait that ends by itself detaches its
+ * thread, for nobody may ever join it (a node that crashes or is fenced
+ * exits without the leave; TSan reported the finished thread as leaked);
+ * one still waiting at the leave is stopped and joined. booting (under
+ * boot_mu): the thread is still to be joined. */
+static pthread_mutex_t boot_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t booter;
 static int booting;
 static atomic_int boot_stop;
@@ -170,27 +179,43 @@ static int64_t boot_probe_ms;
 
 static int start_store(act_store_node_config_t *sc, int boot, char *err, size_t cap);
 
+static void boot_done(void) {
+  pthread_mutex_lock(&boot_mu);
+  if (booting) {   /* nobody stops it yet: nobody will join it */
+    booting = 0;
+    pthread_detach(pthread_self());
+  }
+  pthread_mutex_unlock(&boot_mu);
+}
+
 static void *boot_wait(void *arg) {
   (void)arg;
   char quiet[SEEDS_MAX * (ACT_ADDR_MAX + 2)], said[sizeof quiet] = "";
+  char kept[sizeof quiet], said_kept[sizeof quiet] = "";
   for (;;) {
-    if (atomic_load(&boot_stop)) return NULL;
-    int d = boot_decide(boot_others, boot_probe_ms, quiet, sizeof quiet);
+    if (atomic_load(&boot_stop)) break;
+    int d = boot_decide(boot_others, boot_probe_ms, quiet, kept, sizeof quiet);
     if (d >= 0) {
       boot_cfg.id = d ? 1 : joiner_id();
       char err[400];
       if (!atomic_load(&boot_stop) && start_store(&boot_cfg, d, err, sizeof err) != 0)
         act__logf("act: cluster: %s\n", err);
-      return NULL;
+      break;
     }
-    if (strcmp(quiet, said) != 0) {
+    if (quiet[0] && strcmp(quiet, said) != 0)
       act__logf("act: cluster: node %s does not bootstrap the embedded store while the stores "
                 "of seeds %s do not answer (one may hold it); it waits for them\n",
                 embedded_node, quiet);
-      snprintf(said, sizeof said, "%s", quiet);
-    }
+    if (kept[0] && strcmp(kept, said_kept) != 0)
+      act__logf("act: cluster: node %s does not bootstrap the embedded store while the stores "
+                "of seeds %s have belonged to a store that has no leader; it waits for its "
+                "leader\n", embedded_node, kept);
+    snprintf(said, sizeof said, "%s", quiet);
+    snprintf(said_kept, sizeof said_kept, "%s", kept);
     for (int i = 0; i < 10 && !atomic_load(&boot_stop); i++) usleep(100000);
   }
+  boot_done();
+  return NULL;
 }
 
 static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
@@ -308,8 +333,11 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
   boot_cfg = sc;
   snprintf(boot_others, sizeof boot_others, "%s", others);
   boot_probe_ms = probe_ms;
+  pthread_mutex_lock(&boot_mu);   /* before the thread can end */
   booting = pthread_create(&booter, NULL, boot_wait, NULL) == 0;
-  if (!booting) {
+  int started = booting;
+  pthread_mutex_unlock(&boot_mu);
+  if (!started) {
     snprintf(err, cap, "cannot start the embedded store's bootstrap");
     return -1;
   }
@@ -348,11 +376,12 @@ int act__store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, 
 const char *act__store_url(void) { return store_url; }
 
 void act__store_embed_leave(void) {
-  if (booting) {   /* still waiting to bootstrap: that ends first */
-    atomic_store(&boot_stop, 1);
-    pthread_join(booter, NULL);
-    booting = 0;
-  }
+  pthread_mutex_lock(&boot_mu);
+  atomic_store(&boot_stop, 1);
+  int waiting = booting;   /* still waiting to bootstrap: that ends first */
+  booting = 0;
+  pthread_mutex_unlock(&boot_mu);
+  if (waiting) pthread_join(booter, NULL);
   act_store_node_t *s = atomic_exchange(&embedded, NULL);
   if (s == NULL) return;
   char why[256];

@@ -70,6 +70,7 @@ typedef struct walk {
   int removed;             /* leave: the configuration no longer has this node */
   int answered;            /* a server answered `who leads` (act__dq_answered) */
   int until_answer;        /* probe_one: done once it answered at all */
+  int members;             /* probe_one: how many members it knew, without a leader */
   char why[256];
 } walk_t;
 
@@ -103,6 +104,7 @@ static int walk(walk_t *w, const char *servers, int64_t timeout_ms, atomic_int *
     uv_loop_close(&w->loop);
     return -1;
   }
+  if (w->until_answer) act__dq_want_members(w->dq);
   uint64_t until = uv_now(&w->loop) + (uint64_t)timeout_ms;
   while (!w->done && uv_now(&w->loop) < until && !(stop && atomic_load(stop)) &&
          !(w->until_answer && act__dq_answered(w->dq))) {
@@ -118,6 +120,7 @@ static int walk(walk_t *w, const char *servers, int64_t timeout_ms, atomic_int *
     }
   }
   w->answered = act__dq_answered(w->dq);
+  w->members = act__dq_members(w->dq);
   act__dq_close(w->dq);
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
@@ -169,12 +172,14 @@ int act__store_probe(const char *servers, int64_t timeout_ms) {
   walk_t w = {.next = probe_next, .took = probe_took};
   return walk(&w, servers, timeout_ms, NULL, err, sizeof err) == 0;
 }
-/* Does this one store answer at all (a leader or "nobody yet")? */
-int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered) {
+/* Does this one store answer at all (a leader or "nobody yet"), and
+ * without a leader, has it belonged to a store? */
+int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered, int *members) {
   char err[256];
   walk_t w = {.next = probe_next, .took = probe_took, .until_answer = 1};
   int led = walk(&w, server, timeout_ms, NULL, err, sizeof err) == 0;
   *answered = led || w.answered;
+  *members = led ? -1 : w.members;
   return led;
 }
 
@@ -328,9 +333,10 @@ int act__store_probe(const char *servers, int64_t timeout_ms) {
   (void)servers, (void)timeout_ms;
   return 0;
 }
-int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered) {
+int act__store_probe_one(const char *server, int64_t timeout_ms, int *answered, int *members) {
   (void)server, (void)timeout_ms;
   *answered = 0;
+  *members = -1;
   return 0;
 }
 int act__store_node_leave(act_store_node_t *s, int64_t timeout_ms, char *why, size_t cap) {

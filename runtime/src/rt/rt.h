@@ -38,7 +38,7 @@ typedef struct act_ctl {
   act_msg_t h;
   act_ctl_kind_t kind;
   uint32_t token;        /* the plan step it starts or answers */
-  act_str_t *reason;     /* CTL_ESCALATE */
+  act_str_t *reason;     /* CTL_ESCALATE; CTL_STOP: a held actor ends with it, not "normal" */
 } act_ctl_t;
 
 /* A failed ask's (or persist's) reply. The reason travels in the reply and

@@ -78,6 +78,10 @@ int act__has_live_children(act_actor_t *a) {
 }
 
 void act__graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
+  act__graceful_stop_why(cx, a, requester, NULL);
+}
+
+void act__graceful_stop_why(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester, act_str_t *why) {
   if (a->flags & AF_DEAD) return;
   if (a->flags & AF_WINDING) {
     /* Already stopping its children: a stop wins over a restart or a
@@ -94,7 +98,7 @@ void act__graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester) {
   if (a->flags & AF_HELD) {
     /* Stopped already (or faulted): no second `on stop`. */
     a->flags &= ~(uint32_t)AF_HELD;
-    act__finish(cx, a, act__normal(), 0);
+    act__finish(cx, a, why ? why : act__normal(), 0);
     if (requester) act__ctl_send(cx, requester, CTL_CHILD_DONE, NULL, 0);
     return;
   }

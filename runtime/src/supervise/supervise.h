@@ -14,6 +14,10 @@ void act__finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop);
 void act__wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop);
 int act__has_live_children(act_actor_t *a);
 void act__graceful_stop(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester);
+/* The same, but an actor held after its fault ends with `why` (its
+ * supervisor on another node ended it: cluster/rspawn.c) rather than
+ * "normal"; NULL: "normal". */
+void act__graceful_stop_why(act_ctx_t *cx, act_actor_t *a, act_actor_t *requester, act_str_t *why);
 void act__drop_incarnation(act_actor_t *a);
 void act__next_child(act_ctx_t *cx, act_actor_t *a);
 /* plan.c: group restarts and ordered starts, one child at a time */

@@ -32,6 +32,9 @@
 # Usage: jepsen.sh ACTORC SCENARIO...   (all when none is named)
 # JEPSEN_TRANSFERS (per teller, default 100) and JEPSEN_LEASE (s, default 2)
 # make it longer (`make cluster-soak`); JEPSEN_KEEP=DIR keeps the logs.
+# ACT_TEST_SCALE (netns.sh's `scaled`, set by `make tsan`) stretches the
+# heartbeat, the default lease and the waits for a build that runs
+# several times slower.
 set -u
 ACTORC=$1
 shift
@@ -86,7 +89,7 @@ node() {
     store=(--act-store embedded --act-store-dir "$S/$name.store" --act-journal store)
   ip netns exec "$NS_PREFIX$k" "$D/jbank" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500" --act-cookie-file "$D/cookie" \
-    --act-heartbeat 200ms --act-lease "${LEASE}s" "${store[@]}" \
+    --act-heartbeat "$(scaled 200)ms" --act-lease "${LEASE}s" "${store[@]}" \
     --act-activation-log "$S/$name.log" >>"$S/$name.out" 2>>"$S/$name.err" &
   pid[$name]=$!
   nsof[$name]=$k
@@ -106,7 +109,7 @@ acks() { cat "$S"/*.out 2>/dev/null | grep -c '^ack '; }
 # wait_acks N: until the tellers have N more answered steps than now, or
 # every teller still running has finished.
 wait_acks() {
-  local want=$(($(acks) + $1)) end=$((SECONDS + 60)) name busy
+  local want=$(($(acks) + $1)) end=$((SECONDS + $(scaled 60))) name busy
   until [ "$(acks)" -ge $want ]; do
     busy=
     for name in "${!pid[@]}"; do
@@ -158,7 +161,7 @@ scenario_begin() {
   TELLERS=(1 2 3)
   sc_t0=$SECONDS
   for k in 1 2 3; do node $k n$k 7500 teller $k 2 "$TRANSFERS" 3; done
-  for k in 1 2 3; do wait_for n$k '^funded' 60; done
+  for k in 1 2 3; do wait_for n$k '^funded' "$(scaled 60)"; done
   wait_acks 30
 }
 # restart K: teller K again, on node nK.N (a new name: the dead node's lease
@@ -180,7 +183,7 @@ scenario_end() {
     [ -n "$up" ] || restart "$k"
   done
   for k in "${TELLERS[@]}"; do
-    local end=$((SECONDS + 90 + TRANSFERS / 10))
+    local end=$((SECONDS + $(scaled 90) + TRANSFERS / 10))
     until grep -q '^moved' "$S"/n$k.*out "$S/n$k.out" 2>/dev/null; do
       [ $SECONDS -ge $end ] && fail "$SC: teller $k did not finish"
       sleep 0.1
@@ -211,6 +214,7 @@ scenario_end() {
   local st=$?
   cat "$S/verdict" | sed "s/^/virtual_jepsen: $SC: /"
   [ $st = 0 ] || fail "$SC: the checker found a violation"
+  sanitized
   echo "virtual_jepsen: $SC: ok ($((SECONDS - sc_t0)) s)"
   pid=() nsof=()
 }
@@ -257,7 +261,7 @@ sc_pgkill() {
 sc_estore() {
   local leader
   for k in 1 2 3; do
-    local end=$((SECONDS + 30))
+    local end=$((SECONDS + $(scaled 30)))
     until grep -q "the store's leader is at" "$S/n$k.err"; do
       [ $SECONDS -ge $end ] && fail "$SC: n$k never logged the store's leader"
       sleep 0.1
@@ -285,7 +289,7 @@ sc_rolling() {
     [ $k = 1 ] && FAULT="n1=$t"
     wait_end "n$k" 30 143
     restart $k
-    wait_for "$LAST" '^funded' 60
+    wait_for "$LAST" '^funded' "$(scaled 60)"
     wait_acks 10
   done
 }
@@ -293,7 +297,7 @@ sc_rolling() {
 sc_joinleave() {
   node 5 n5 7500 teller 5 2 "$TRANSFERS" 1
   TELLERS+=(5)
-  wait_for n5 '^funded' 60
+  wait_for n5 '^funded' "$(scaled 60)"
   wait_acks 10
   FAULT="n1=$(signal_at "${pid[n1]}" 15)"
   wait_end n1 30 143
@@ -304,12 +308,12 @@ sc_joinleave() {
 for sc in $SCENARIOS; do
   declare -F "sc_$sc" >/dev/null || fail "no scenario $sc"
   STORE_KIND=
-  LEASE=${JEPSEN_LEASE:-2}
+  LEASE=${JEPSEN_LEASE:-$(scaled 2)}
   # The embedded store's Raft timings follow the lease (elections within
   # lease / 10): at 2 s a start-up on a loaded 2-core machine lost its
   # leader while the seeds joined and every node fenced (known, in the
   # closing note of session 6); 3 s is what cluster_estore uses too.
-  case $sc in estore | ejournal) STORE_KIND=embedded LEASE=${JEPSEN_LEASE:-3} ;; esac
+  case $sc in estore | ejournal) STORE_KIND=embedded LEASE=${JEPSEN_LEASE:-$(scaled 3)} ;; esac
   scenario_begin "$sc"
   "sc_$sc"
   scenario_end
