@@ -125,7 +125,7 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
     if (a->flags & AF_WINDING) act__next_child(cx, a);
     return 0;
   case CTL_PASSIVATE:
-    act__virtual_passivate(cx, a);
+    act__virtual_passivate(cx, a, c->token != 0);
     return 0;
   case CTL_ESCALATE:
     cx->msg = &c->h;
