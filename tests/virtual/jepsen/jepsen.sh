@@ -290,7 +290,7 @@ sc_ejournal() { sc_estore; }
 # estall: ejournal's set-up; the node whose store leads is stopped
 # (SIGSTOP) for 300 ms, then continued, eight times a second apart: the
 # stalls of a loaded machine, made on purpose. The store's election timeout
-# (lease / 8 to lease / 4, store_embed.c) outlasts them, so the leader
+# (lease / 10 to lease / 5, store_embed.c) outlasts them, so the leader
 # stays (at most two changes, for natural stalls on top) and no node is
 # fenced. With lease / 20 to lease / 10 (150-300 ms) most stalls deposed it.
 sc_estall() {
