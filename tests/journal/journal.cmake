@@ -9,6 +9,7 @@ if(TARGET PkgConfig::CRITERION)
   add_executable(test_journal ${CMAKE_CURRENT_LIST_DIR}/tck.c)
   target_link_libraries(test_journal PRIVATE act PkgConfig::SQLITE3 PkgConfig::CRITERION
                         PkgConfig::LIBPQ Threads::Threads)
+  target_include_directories(test_journal PRIVATE ${CMAKE_SOURCE_DIR}/runtime/src)
   add_test(NAME journal_tck COMMAND test_journal --jobs 1)
   set_tests_properties(journal_tck PROPERTIES LABELS runtime TIMEOUT 180)
   # The same suites (less the file-only `sqlite` one, plus `pg`) against a private

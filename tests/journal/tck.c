@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "persist/dqcall.h"   /* a dqlite-only test makes a half-made journal */
+
 /* ==== the backend under test ============================================ */
 
 typedef struct tck_backend {
@@ -397,6 +399,38 @@ Test(tck, bad_requests_are_refused) {
   cr_assert_eq(OPS->save_snapshot(j, "P:a", 3, 2, CREDITED, st, 5, &err), ACT_JOURNAL_EINVAL);
   cr_assert_eq(OPS->save_snapshot(j, "P:a", 3, 2, STATE, st, 5, &err), ACT_JOURNAL_OK, "%s",
                err.msg);
+  OPS->close(j);
+}
+
+/* Seeds that start together open the embedded store's journal at once:
+ * the first open's CREATE statements commit one by one, so another may find
+ * all five tables and no format row yet. It must finish them, not refuse
+ * the journal as "not an Act journal". */
+Test(tck, a_journal_half_made_by_another_open_is_finished) {
+  if (OPS != &act_journal_dqlite_ops) cr_skip_test("a dqlite journal's statements commit one by one");
+  char servers[512], err[256];
+  const char *at = g_loc + strlen("dqlite://"), *slash = strchr(at, '/');
+  cr_assert(slash);
+  snprintf(servers, sizeof servers, "%.*s", (int)(slash - at), at);
+  act_dqcall_t *c = act__dqcall_open(servers, slash + 1, err, sizeof err);
+  cr_assert(c, "%s", err);
+  act_dqans_t a;
+  act__dqcall(c, 0,
+              "CREATE TABLE act_journal_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+              "CREATE TABLE act_journal_types(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+              " name TEXT NOT NULL, fingerprint INTEGER NOT NULL, UNIQUE(kind, name));"
+              "CREATE TABLE act_journal_events(pid BLOB NOT NULL, seq INTEGER NOT NULL,"
+              " type INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(pid, seq));"
+              "CREATE TABLE act_journal_snapshots(pid BLOB NOT NULL, seq INTEGER NOT NULL,"
+              " type INTEGER NOT NULL, fingerprint INTEGER NOT NULL, crc INTEGER NOT NULL,"
+              " data BLOB NOT NULL, PRIMARY KEY(pid, seq));"
+              "CREATE TABLE act_journal_fences(pid BLOB PRIMARY KEY, epoch INTEGER NOT NULL);",
+              NULL, 0, &a);
+  cr_assert(a.ok, "%s", a.error);
+  act__dqans_free(&a);
+  act__dqcall_close(c);
+  act_journal_t *j = jopen();
+  append_ok(j, "W:a", 1, 2);
   OPS->close(j);
 }
 

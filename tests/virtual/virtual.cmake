@@ -19,6 +19,18 @@ if(NOT ACT_SANITIZE OR ACT_SANITIZE STREQUAL "thread")
            ${CMAKE_CURRENT_LIST_DIR}/join.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_join PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # A handoff finds handlers awaiting a 15 s reply: it deactivates them
+  # after its grace and moves their queued tells in order (handoff.sh).
+  add_test(NAME virtual_handoff COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/handoff.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_handoff PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
+  # A node SIGTERMed with transfers in flight leaves at once, not after its
+  # 5 s stop grace (leave.sh).
+  add_test(NAME virtual_leave COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/leave.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_leave PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
   # An owner SIGSTOPped past its lease runs none of its queued mail when
   # continued (pause.sh).
   add_test(NAME virtual_pause COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh

@@ -117,6 +117,10 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
     if (rt && rt->plan_wait && from == rt->plan_wait && c->token == rt->plan_token) act__plan_step(cx, a);
     return 0;
   case CTL_STOP:
+    /* A handler stopped in an await leaves no time-out armed: an armed
+     * timer keeps the program from quiescence, so a SIGTERM would wait
+     * out its whole grace for the asks that were in flight. */
+    if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
     if (rt) { rt->frame = NULL; rt->awaiting = NULL; }
     a->flags &= ~(uint32_t)AF_SUSPENDED;
     act__graceful_stop_why(cx, a, from, c->reason);
@@ -125,7 +129,7 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
     if (a->flags & AF_WINDING) act__next_child(cx, a);
     return 0;
   case CTL_PASSIVATE:
-    act__virtual_passivate(cx, a);
+    act__virtual_passivate(cx, a, c->token != 0);
     return 0;
   case CTL_ESCALATE:
     cx->msg = &c->h;

@@ -216,6 +216,24 @@ static void read_members(op_t *o) {
                 0, on_res, o);
 }
 
+/* A renewal that failed in the store (its leader lost or deposed while it
+ * ran, the connection dropped: what a process stalled on a loaded machine
+ * causes) is sent again at once, rather than a tenth of a lease later from
+ * lease.c, for as long as the lease's fence (ACT_LEASE_GUARD before its
+ * end, from the last renewal that succeeded) has not come: the client
+ * waits for the next leader itself, so this is no busy loop. Safe for the
+ * same reason as the first try: the holder counts its lease from when the
+ * renewal that succeeded was sent, never from an earlier one. */
+#define RENEW_TRIES 20
+static int renew_again(op_t *o) {
+  held_t *h = find_held(o->c, o->node, o->inc);
+  if (h == NULL || ++o->tries >= RENEW_TRIES ||
+      mono_ms() + (uint64_t)ACT_LEASE_GUARD(o->lease_ms) >= h->deadline)
+    return 0;
+  begin(o);
+  return 1;
+}
+
 /* A conditional write changed nothing: somebody else got there first. */
 static void retry(op_t *o) {
   if (++o->tries >= TRIES) {
@@ -371,6 +389,7 @@ static void read_answer(op_t *o, const act_dq_res_t *r) {
 static void advance(op_t *o, const act_dq_res_t *r) {
   dqc_t *c = o->c;
   if (!r->ok) {
+    if (o->kind == K_RENEW && renew_again(o)) return;
     fail(o, r->error);
     return;
   }

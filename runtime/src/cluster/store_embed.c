@@ -297,18 +297,26 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
     if (i != mine)
       at += snprintf(others + at, sizeof others - (size_t)at, "%s%s", at ? "," : "", stores[i]);
   /* Raft's election timeout is 15 × this (dqlite), randomised up to twice
-   * that: lease / 20 to lease / 10. After the leader dies or is cut off,
-   * the survivors have at most lease × 0.8 - lease / 3 (renewals go every
-   * lease / 3, the fence comes lease × 0.8 after the last one sent) to
-   * notice, elect, let the clients find the new leader and renew; on a
-   * loaded machine a fifth of the lease for the election was too much.
-   * dqlite's default (3-6 s) fenced every node with a lease under ~10 s.
-   * A restarted voter does not unseat a leader by campaigning early:
-   * dqlite's Raft pre-votes. */
-  int latency = (int)(lease_ms / 300 < 5 ? 5 : lease_ms / 300);
+   * that, and its heartbeat 1.5 ×: lease / 10 to lease / 5, heartbeats
+   * every lease / 100 (300-600 ms and 30 ms at a 3 s lease). A leader
+   * survives a stall of its process shorter than lease / 10: on a loaded
+   * machine the processes stall for hundreds of ms, and with lease / 20
+   * (150 ms) every such stall deposed the leader, and renewals failed
+   * while it was elected again (docs/cluster.md, "Timing follows the
+   * lease"). After the leader dies or is cut off, the survivors have
+   * lease × 0.8 - lease / 3 (renewals go every lease / 3, the fence comes
+   * lease × 0.8 after the last one sent) to notice (at most lease / 5),
+   * elect, let the clients find the new leader and renew, and a failed
+   * renewal is sent again at once (coord_dqlite.c). dqlite's default
+   * (3-6 s) fenced every node with a lease under ~10 s. A restarted voter
+   * does not unseat a leader by campaigning early: dqlite's Raft
+   * pre-votes. */
+  int latency = (int)(lease_ms / 150 < 5 ? 5 : lease_ms / 150);
   /* Long enough for a running store that lost its leader to elect one
-   * (at most lease / 10, below), short enough not to hold a new
-   * cluster's first seed for long. */
+   * (a timeout of at most lease / 5, above, and a vote), short enough not
+   * to hold a new cluster's first seed for long. (lease / 3 kept the
+   * seeds of cluster_estore, at a 10 s lease, from ever joining: not
+   * understood yet.) */
   int boot;
   int64_t probe_ms = lease_ms / 5 > 1500 ? lease_ms / 5 : 1500;
   uint64_t id = store_id(dir, mine, others, cfg->store_boot_alone, probe_ms, &boot);

@@ -175,6 +175,15 @@ static int dq_tables(dq_journal *s, const act_journal_config_t *cfg, act_journal
   char v[64];
   bool found;
   if ((code = dq_meta(s, "format", v, sizeof v, &found, err))) return code;
+  if (!found && have == 5 && !cfg->no_create) {
+    /* DQ_CREATE's statements commit one by one: a first open on another
+     * node may have made all five tables and not yet the format row
+     * (seeds that start together open the journal at once). Its statements
+     * are idempotent: finish them, then read again. */
+    if ((code = run(s, 0, DQ_CREATE, NULL, 0, &a, "creating its tables", err))) return code;
+    act__dqans_free(&a);
+    if ((code = dq_meta(s, "format", v, sizeof v, &found, err))) return code;
+  }
   return act__jformat_check(err, s->where, v, found, DQ_FORMAT);
 }
 

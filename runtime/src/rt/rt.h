@@ -198,8 +198,9 @@ const char *act__store_url(void);
 ACT_NORETURN void act__leave(int code);
 /* options.c: this node's name (before the `@` of --act-node), or "-". */
 const char *act__node_name(void);
-/* CTL_PASSIVATE, on the activation's worker. */
-void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a);
+/* CTL_PASSIVATE, on the activation's worker; force (the token) when a
+ * handoff's grace has passed (virtual.c). */
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force);
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
 extern int64_t act__stop_grace_ns;
 /* The first rand state of an actor spawned by parent (NULL: from outside

@@ -489,6 +489,53 @@ void act__vshard_claimant(uint32_t shard, act_coord_owner_t *o) {
   o->incarnation = t->inc;
 }
 
+/* virtual.c, on the worker of an activation a handoff deactivated: the
+ * mail that was queued to it goes first, in order, to whoever owns the
+ * shard next. Encoded as this node's own sends: an ask keeps its future
+ * (one from another node is answered there through remote.c as before).
+ * A message that cannot cross (a runtime one) fails its ask. */
+void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  vref_t v = {.reg = r, .hash = h, .key = *k};
+  wait_t *head = NULL, *last = NULL;
+  for (int i = 0; i < n; i++) {
+    act_buf_t b;
+    act__env_begin(&b);
+    encode_head(&b, RK_VMSG, act__vreg_type(r), k, false);
+    const act_remote_msg_t *rm;
+    if (!act__env_put_msg(NULL, &b, q[i], &rm)) {
+      if (q[i]->future)
+        act__fail_future(NULL, q[i]->future, q[i]->sender, "failed: its key was handed off and it cannot cross");
+      continue;
+    }
+    wait_t *w = waiting(&v, &b);
+    w->m = q[i];
+    w->rm = rm;
+    if (last) last->next = w;
+    else head = w;
+    last = w;
+  }
+  if (head == NULL) return;
+  pthread_mutex_lock(&c->mu);
+  if (c->state == S_MINE) {
+    /* The handoff was given up meanwhile: the key activates here again. */
+    for (wait_t *w = head; w; w = w->next) act__vlocal_send(NULL, r, h, k, c->epoch, w->m);
+  } else {
+    last->next = c->head;   /* ahead of what waited for the handoff */
+    if (c->head == NULL) c->tail = last;
+    c->head = head;
+    if (c->state == S_THEIRS) {
+      flush(c, shard);   /* the owner is known already: on they go */
+    } else if (c->state == S_NONE) {
+      c->state = S_ASKING;
+      act__shard_claim(shard, on_claimed, 0);
+    }
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
 /* virtual.c, from its sweeper: the shard has no activation left here. */
 void act__vshard_drained(uint32_t shard) {
   cshard_t *c = &shards[shard];
@@ -536,7 +583,12 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
     ncands = 0;
     return;
   }
+  /* A handler awaiting a reply holds its activation's handoff up for at
+   * most a quarter lease (ACT_VHANDOFF_GRACE): then it is given up and the
+   * activation deactivated (virtual.c). Two leases without an end (which
+   * the grace should make impossible) still give the drain up. */
   int64_t now = act_now(), give_up = 2 * lease_ms * INT64_C(1000000);
+  int64_t grace = ACT_VHANDOFF_GRACE(lease_ms) * INT64_C(1000000);
   int ending = act__stop_signal() || atomic_load(&act__vclosed);
   for (uint32_t i = 0; i < ACT_VSHARDS; i++) {
     const cand_t *t = target_of(i);
@@ -546,13 +598,13 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
     if (c->state == S_MINE && elsewhere && !ending) {
       c->state = S_DRAINING;
       c->drain_since = now;
-      if (act__vshard_drain(i, 1)) {   /* nothing active: hand it off now */
+      if (act__vshard_drain(i, 1, now + grace)) {   /* nothing active: hand it off now */
         c->state = S_ASKING;
         act__shard_handoff(i, on_claimed);
       }
     } else if (c->state == S_DRAINING && (!elsewhere || now - c->drain_since > give_up)) {
       c->state = S_MINE;   /* still this node's in the store: take it up again */
-      act__vshard_drain(i, 0);
+      act__vshard_drain(i, 0, 0);
       flush(c, i);
     }
     pthread_mutex_unlock(&c->mu);

@@ -49,6 +49,7 @@
 
 #include "act/cluster.h"
 #include "actor/actor.h"
+#include "actor/mailbox.h"
 #include "cluster/remote.h"
 #include "supervise/supervise.h"
 #include "virtual/virtual_int.h"
@@ -457,7 +458,56 @@ const act_virtual_type_t *act__vtype_by_name(const char *name, size_t len) {
 
 /* ---- passivation --------------------------------------------------------------- */
 
-void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
+/* A handoff's grace has passed and activation a, on its own worker, has
+ * still not passivated: it is awaiting a reply (or a persist), with mail
+ * queued behind the handler. The handler is given up — its ask fails, so
+ * that it is neither lost silently nor run a second time by the next owner —
+ * and the mail queued to it (the stash of a suspended actor, then the
+ * mailbox) goes back to vcluster.c in order, to the shard's next owner.
+ * Timer ticks and late replies stay behind: timers do not move with a key.
+ * Under s->mu the activation is marked ending, so no send reaches it after
+ * its mail was taken; the requeue is made before it ends, so the shard
+ * cannot be handed off before that mail waits for the new owner. A
+ * persistent activation may have a write in flight: it commits before the
+ * next owner's fence or not at all (the fence refuses it), so an event
+ * counts once either way. */
+static void deactivate(act_ctx_t *cx, act_actor_t *a, vnode_t *n) {
+  act_rt_t *rt = act__rt(a);
+  act_msg_t **q = NULL;
+  int nq = 0, cap = 0;
+  for (;;) {
+    act_msg_t *m = rt->stash_head;
+    if (m) {
+      rt->stash_head = atomic_load_explicit(&m->next, memory_order_relaxed);
+      if (rt->stash_head == NULL) rt->stash_tail = NULL;
+    } else if ((m = act__mq_pop(a)) == NULL) {
+      break;
+    }
+    if (m->flags & MF_COUNTED)   /* taken off the mailbox: paused senders may go */
+      atomic_store_explicit(&a->mq_out, atomic_load_explicit(&a->mq_out, memory_order_relaxed) + 1,
+                            memory_order_relaxed);
+    if (m->flags & (MF_REPLY | MF_CTL | MF_TIMER)) continue;
+    if (nq == cap) {
+      cap = cap ? cap * 2 : 16;
+      act_msg_t **g = act_alloc(sizeof *g * (size_t)cap);
+      if (nq) memcpy(g, q, sizeof *g * (size_t)nq);
+      q = g;
+    }
+    q[nq++] = m;
+  }
+  act_msg_t *cur = rt->cur_msg;
+  if (rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
+  rt->frame = NULL;
+  rt->awaiting = NULL;
+  a->flags &= ~(uint32_t)AF_SUSPENDED;
+  if (cur && cur->future)
+    act__fail_future(cx, cur->future, cur->sender,
+                     "failed: its key was handed off to another node while the handler awaited a reply");
+  if (nq) act__vshard_requeue(n->shard->reg, n->hash, &n->key, q, nq);
+  act__graceful_stop(cx, a, NULL);
+}
+
+void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
   act_rt_t *rt = act__rt_of(a);
   vnode_t *n = rt ? rt->vnode : NULL;
   if (n == NULL) return;
@@ -466,16 +516,21 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a) {
   pthread_mutex_lock(&s->mu);
   n->asked = 0;
   uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
-  if (n->linked && n->live == a && !n->ending && !(f & (AF_SUSPENDED | AF_STOPPING | AF_DEAD | AF_NOMAIL)) &&
+  int mine = n->linked && n->live == a && !n->ending && !(f & (AF_STOPPING | AF_DEAD));
+  if (mine && !(f & (AF_SUSPENDED | AF_NOMAIL)) &&
       atomic_load_explicit(&a->mq_in, memory_order_relaxed) ==
           atomic_load_explicit(&a->mq_out, memory_order_relaxed)) {
     n->ending = 1;
     go = 1;
+  } else if (mine && force && !(f & (AF_NOMAIL & ~AF_SUSPENDED))) {
+    n->ending = 1;   /* from now on its mail waits in n->pend, or in vcluster.c */
+    go = 2;
   } else {
     n->idle_since = act_now();
   }
   pthread_mutex_unlock(&s->mu);
-  if (go) act__graceful_stop(cx, a, NULL);
+  if (go == 1) act__graceful_stop(cx, a, NULL);
+  else if (go == 2) deactivate(cx, a, n);
 }
 
 /* An activation has ended (passivated, stopped or faulted; act__finish):
@@ -525,12 +580,14 @@ static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
 /* ---- draining a shard for its handoff (vcluster.c) ---------------------------- */
 
 static _Atomic uint64_t draining;   /* bit i: shard i is being handed off */
+static _Atomic int64_t force_at[NSHARDS];   /* when its activations are deactivated anyway */
 #define DRAIN_EVERY_NS 5000000      /* how often a draining shard is looked at */
 
-int act__vshard_drain(uint32_t shard, int on) {
+int act__vshard_drain(uint32_t shard, int on, int64_t force) {
   uint64_t bit = UINT64_C(1) << shard;
   pthread_mutex_lock(&regs_mu);
   int none = regs == NULL;   /* no registry, so no activation */
+  atomic_store(&force_at[shard], on ? force : 0);
   if (on && !none) atomic_fetch_or(&draining, bit);
   else atomic_fetch_and(&draining, ~bit);
   pthread_cond_signal(&sweep_cv);
@@ -540,32 +597,36 @@ int act__vshard_drain(uint32_t shard, int on) {
 
 /* The sweeper's look at one draining shard: each activation in it that is
  * not ending yet is asked to passivate (again, if it refused: it had mail
- * queued or was suspended); true when none is left in any registry. No
- * new one can start meanwhile: vcluster.c sends nothing here while the
- * shard drains, and mail that came while one ended restarts it only to
- * be asked again. */
-static int drain_shard(reg_t *list, uint32_t i) {
+ * queued or was suspended), and once the grace has passed to deactivate
+ * even if a handler is awaiting a reply; true when none is left in any
+ * registry. No new one can start meanwhile: vcluster.c sends nothing here
+ * while the shard drains, and mail that came while one ended restarts it
+ * only to be asked again. */
+static int drain_shard(reg_t *list, uint32_t i, int64_t now) {
   int left = 0;
+  int64_t f = atomic_load(&force_at[i]);
+  uint32_t force = f != 0 && now >= f;
   for (reg_t *r = list; r; r = r->next_reg) {
     shard_t *s = &r->shards[i];
     pthread_mutex_lock(&s->mu);
     left += (int)s->n;
     for (uint32_t b = 0; b < s->cap; b++)
       for (vnode_t *n = s->tab[b]; n; n = n->next)
-        if (!n->ending && !n->asked &&
+        if (!n->ending && (!n->asked || (force && n->asked == 1)) &&
             !(atomic_load_explicit(&n->live->flags, memory_order_acquire) & (AF_DEAD | AF_STOPPING))) {
-          n->asked = 1;
-          act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, 0);
+          n->asked = 1 + (int)force;   /* 2: the forced request is on its way */
+          act__ctl_send(NULL, n->live, CTL_PASSIVATE, NULL, force);
         }
     pthread_mutex_unlock(&s->mu);
   }
   return left == 0;
 }
 
-static void drain_all(reg_t *list) {
+static void drain_all(reg_t *list, int64_t now) {
   uint64_t m = atomic_load(&draining);
   for (uint32_t i = 0; m; i++, m >>= 1)
-    if ((m & 1) && drain_shard(list, i) && (atomic_fetch_and(&draining, ~(UINT64_C(1) << i)) & (UINT64_C(1) << i)))
+    if ((m & 1) && drain_shard(list, i, now) &&
+        (atomic_fetch_and(&draining, ~(UINT64_C(1) << i)) & (UINT64_C(1) << i)))
       act__vshard_drained(i);
 }
 
@@ -583,7 +644,7 @@ static void *sweeper(void *arg) {
     reg_t *list = regs;
     pthread_mutex_unlock(&regs_mu);
     int64_t now = act_now();
-    drain_all(list);
+    drain_all(list, now);
     for (reg_t *r = list; r; r = r->next_reg)
       for (int i = 0; i < NSHARDS; i++) sweep_shard(&r->shards[i], r->passivate_ns, now);
   }

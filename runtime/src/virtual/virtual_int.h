@@ -9,6 +9,12 @@
  * locks on one node, and the unit of ownership in the store. */
 #define ACT_VSHARDS 64
 
+/* How long a handoff waits for a handler that awaits a reply (ms, from
+ * the lease): after that the activation is deactivated and the handler
+ * given up (docs/cluster.md, "Handoff when a node joins"). A quarter lease
+ * keeps a handoff well inside the members read that follows (lease / 3). */
+#define ACT_VHANDOFF_GRACE(lease_ms) ((lease_ms) / 4)
+
 typedef struct act_virtual_reg act_vreg_t;
 
 /* A reference: looks like an actor to act_send (flags, type). */
@@ -39,9 +45,17 @@ void act__vcluster_stop(act_ctx_t *cx, vref_t *v);
 
 /* Handoff (vcluster.c asks, virtual.c's sweeper does it): while on, the
  * shard's activations are asked to passivate until none is left, then
- * act__vshard_drained(shard) is called, from the sweeper's thread. 1 (and
+ * act__vshard_drained(shard) is called, from the sweeper's thread. From
+ * force_at on (act_now() ns; 0: never) an activation that still has not
+ * passivated — a handler awaiting a reply — is deactivated anyway: the
+ * handler is given up (its ask fails), and the mail queued to it goes back
+ * to vcluster.c (act__vshard_requeue), ahead of what waits there. 1 (and
  * no call) when this node has no activation of any type to drain. */
-int act__vshard_drain(uint32_t shard, int on);
+int act__vshard_drain(uint32_t shard, int on, int64_t force_at);
 void act__vshard_drained(uint32_t shard);
+/* Mail that was queued to an activation deactivated by a handoff, in the
+ * order it was sent: it goes to the shard's next owner before anything
+ * that waited for the handoff. */
+void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n);
 
 #endif

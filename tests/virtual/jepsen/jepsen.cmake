@@ -13,7 +13,11 @@ if(NOT ACT_SANITIZE)
            ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc partition ring pause)
   add_test(NAME virtual_jepsen_nodes COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc pgkill estore rolling joinleave)
-  set_tests_properties(virtual_jepsen_net virtual_jepsen_nodes PROPERTIES TIMEOUT 400
+  # The embedded store's leader stopped for 300 ms eight times stays the
+  # leader and nobody is fenced (its election timeout outlasts such stalls).
+  add_test(NAME virtual_jepsen_stall COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc estall)
+  set_tests_properties(virtual_jepsen_net virtual_jepsen_nodes virtual_jepsen_stall PROPERTIES TIMEOUT 400
                        SKIP_RETURN_CODE 77 LABELS cluster RUN_SERIAL TRUE)
 elseif(ACT_SANITIZE STREQUAL "thread")
   # Under TSan (ACT_TEST_SCALE=3), run by name: its checker still finds
