@@ -15,6 +15,7 @@
  * the node vcluster.c names (the shard's target among the live members,
  * so that shards spread), and a handoff releases the shard first: the
  * store runs its calls in order, so the claim then finds it free. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +134,22 @@ typedef struct claim {
  * by the journal's fence). vcluster.c drops such an answer
  * (act__shard_answer_stale, checked under the shard's lock, under which
  * it also asks for the handoff): the claim that follows the release
- * answers for it. */
+ * answers for it.
+ *
+ * A claim's gen must also mean that the release it counts went out
+ * before the claim. The handoff (often the sweeper's thread) and
+ * claim_now (the loop) once took their bits without a common lock: the
+ * loop took the releases (none yet), the handoff then counted its gen,
+ * set both bits, and the loop took the claim bit with the new gen and
+ * sent the claim alone. The store answered "yours, at E" (not released
+ * yet), the gen matched, the shard became this node's at E again, and the
+ * release that followed let the target claim it at E + 1: the node went
+ * on activating keys at E for as long as it took the next members read
+ * to notice (jepsen partition and pause under TSan: epochs that went
+ * down). handoff_mu makes the count and the two bits one step for both. */
 static _Atomic uint32_t released[64];
 static uint32_t answering;   /* the gen of the claim being answered (loop) */
+static pthread_mutex_t handoff_mu = PTHREAD_MUTEX_INITIALIZER;
 
 int act__shard_answer_stale(uint32_t shard) {
   return shard < 64 && answering != atomic_load(&released[shard]);
@@ -171,10 +185,17 @@ static void on_release(void *arg, const act_coord_result_t *r) {
 
 static void claim_now(act_nodestore_t *s) {
   if (s->leaving) return;
+  /* One step against act__shard_handoff: a gen read here counts only the
+   * handoffs whose releases are taken here too, and so sent before the
+   * claims below (see `released`). */
+  uint32_t gen[64];
+  pthread_mutex_lock(&handoff_mu);
   uint64_t rel = atomic_exchange(&s->releases, 0);
+  uint64_t m = atomic_exchange(&s->claims, 0);
+  for (uint32_t i = 0; i < 64; i++) gen[i] = atomic_load(&released[i]);
+  pthread_mutex_unlock(&handoff_mu);
   for (uint32_t i = 0; rel; i++, rel >>= 1)
     if (rel & 1) act_coord_release(s->store, i, s->name, s->inc, on_release, NULL);
-  uint64_t m = atomic_exchange(&s->claims, 0);
   for (uint32_t i = 0; m; i++, m >>= 1) {
     if (!(m & 1)) continue;
     claim_t *c = calloc(1, sizeof *c);
@@ -183,7 +204,7 @@ static void claim_now(act_nodestore_t *s) {
       continue;
     }
     c->shard = i;
-    c->gen = atomic_load(&released[i]);
+    c->gen = gen[i];
     snprintf(c->for_.node, sizeof c->for_.node, "%s", s->name);
     c->for_.incarnation = s->inc;
     act__vshard_claimant(i, &c->for_);
@@ -218,9 +239,11 @@ int act__shard_handoff(uint32_t shard, act_shard_fn fn) {
   if (s == NULL || shard >= 64) return -1;
   atomic_store_explicit(&shard_fn, fn, memory_order_release);
   uint64_t bit = UINT64_C(1) << shard;
-  atomic_fetch_add(&released[shard], 1);   /* before the release: see `released` */
-  atomic_fetch_or(&s->releases, bit);   /* before the claim's bit: claim_now sees both */
+  pthread_mutex_lock(&handoff_mu);   /* claim_now takes all three or none: see `released` */
+  atomic_fetch_add(&released[shard], 1);
+  atomic_fetch_or(&s->releases, bit);
   atomic_fetch_or(&s->claims, bit);
+  pthread_mutex_unlock(&handoff_mu);
   uv_async_send(&s->claim_wake);
   return 0;
 }
