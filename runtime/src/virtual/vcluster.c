@@ -274,11 +274,30 @@ static wait_t *waiting(const vref_t *v, const act_buf_t *b) {
   return w;
 }
 
+static int lease_held(void);
+static void hold_lease(void);
+
+/* Locks c->mu; a shard of this node's is then one it may activate keys
+ * of: the lease outlasts its guard on this worker's clock. A process
+ * paused past its lease (SIGSTOP) woke up with its shards still "mine"
+ * and its actors' sends started activations at the old epoch before the
+ * loop's fence ran (jepsen pause under TSan: a key of n3 activated at
+ * epoch 1 a millisecond before n3's fence, after n2 had it at 2). Such a
+ * send waits, unlocked, as an activation's mail does (act__vlease_wait). */
+static void lock_mine(cshard_t *c) {
+  pthread_mutex_lock(&c->mu);
+  while (c->state == S_MINE && !lease_held()) {
+    pthread_mutex_unlock(&c->mu);
+    hold_lease();
+    pthread_mutex_lock(&c->mu);
+  }
+}
+
 void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   pthread_once(&shards_once, shards_init);
   uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
   cshard_t *c = &shards[shard];
-  pthread_mutex_lock(&c->mu);
+  lock_mine(c);
   if (c->state == S_MINE) {   /* under the lock: a handoff may begin at any time */
     act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
     pthread_mutex_unlock(&c->mu);
@@ -294,7 +313,7 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   wait_t *w = waiting(v, &b);
   w->m = m;
   w->rm = rm;
-  pthread_mutex_lock(&c->mu);
+  lock_mine(c);
   if (c->state == S_MINE) act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
   else route(c, shard, w, 0);
   pthread_mutex_unlock(&c->mu);
@@ -621,11 +640,19 @@ _Atomic int64_t act__vlease_fence_at;
  * the time on (the lease was still good in the store) or the fence, due
  * at that very time on the loop, ends the process; either way the message
  * never runs without the lease. */
-void act__vlease_wait(act_actor_t *a) {
-  act_rt_t *rt = act__rt_of(a);
-  if (rt == NULL || rt->vnode == NULL) return;
-  while (act_now() >= atomic_load_explicit(&act__vlease_fence_at, memory_order_acquire)) {
+static int lease_held(void) {
+  return act_now() < atomic_load_explicit(&act__vlease_fence_at, memory_order_acquire);
+}
+
+static void hold_lease(void) {
+  while (!lease_held()) {
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
+}
+
+void act__vlease_wait(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  if (rt == NULL || rt->vnode == NULL) return;
+  hold_lease();
 }
