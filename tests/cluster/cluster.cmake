@@ -20,6 +20,8 @@
 #  cluster_eshort a first seed whose short list names only a voter of a
 #                 store without a leader waits instead of making a second
 #                 store, and joins it once its voters are back (eshort.sh)
+#  cluster_elong  a 30 s lease: the first seed waits past a statement's wait
+#                 for a leader, and the store's tables are still made (elong.sh)
 #  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
 #                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
 #  coord_tck_pg   the coordination store's conformance suite on a private
@@ -83,6 +85,11 @@ else()
   add_test(NAME cluster_eshort COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/eshort.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(cluster_eshort PROPERTIES LABELS cluster TIMEOUT 240 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+  # A long lease: the store's tables are made after the bootstrap's long wait.
+  add_test(NAME cluster_elong COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/elong.sh $<TARGET_FILE:cluster_node>)
+  set_tests_properties(cluster_elong PROPERTIES LABELS cluster TIMEOUT 180 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
   add_test(NAME cluster_store COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)

@@ -67,6 +67,7 @@ typedef struct dqc {
   act_dq_t *dq;
   op_t *head, *tail;    /* calls: the head is running */
   int closing;
+  int schema;           /* the tables exist: SCHEMA succeeded once */
   seen_t *seen;
   size_t nseen;
   held_t *held;
@@ -484,8 +485,28 @@ static void advance(op_t *o, const act_dq_res_t *r) {
 
 /* ---- the calls: one at a time per store, in the order they were made,
  * so that a renewal queued behind a join sees the lease the join took ---- */
+/* The tables are made before a call's first statement, and made again
+ * until that succeeds: a statement that found no leader within
+ * ACT_DQ_WAIT_MS fails, and a new cluster's first seed may take longer
+ * than that to bootstrap the store (a fifth of the lease: 6 s at 30 s).
+ * Sent once at open, unanswered, the tables were never made and every
+ * join failed with "no such table" for as long as the node ran. */
+static void on_schema(void *arg, const act_dq_res_t *r) {
+  op_t *o = arg;
+  if (!r->ok) {
+    fail(o, r->error ? r->error : "coordination store: cannot make the tables");
+    return;
+  }
+  o->c->schema = 1;
+  begin(o);
+}
+
 static void begin(op_t *o) {
   dqc_t *c = o->c;
+  if (!c->schema) {
+    act__dq_exec(c->dq, SCHEMA, NULL, 0, on_schema, o);
+    return;
+  }
   switch (o->kind) {
   case K_JOIN: case K_MEMBERS: case K_REG: case K_LOOKUP: case K_CLAIM: case K_OWNER:
     read_members(o);
@@ -614,8 +635,7 @@ static act_coord_t *dq_open(struct uv_loop_s *loop, const char *url, char *err, 
     free(c);
     return NULL;
   }
-  act__dq_exec(c->dq, SCHEMA, NULL, 0, NULL, NULL);   /* queued first: every call runs after it */
-  return &c->base;
+  return &c->base;   /* the tables come with the first call (begin) */
 }
 
 static void dq_close(act_coord_t *base) {

@@ -314,9 +314,10 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
   int latency = (int)(lease_ms / 150 < 5 ? 5 : lease_ms / 150);
   /* Long enough for a running store that lost its leader to elect one
    * (a timeout of at most lease / 5, above, and a vote), short enough not
-   * to hold a new cluster's first seed for long. (lease / 3 kept the
-   * seeds of cluster_estore, at a 10 s lease, from ever joining: not
-   * understood yet.) */
+   * to hold a new cluster's first seed for long. (lease / 3 once kept
+   * the seeds of cluster_estore, at a 10 s lease, from ever joining: a
+   * wait longer than a statement's wait for a leader lost the store's
+   * tables, now made with each call until made: coord_dqlite.c.) */
   int boot;
   int64_t probe_ms = lease_ms / 5 > 1500 ? lease_ms / 5 : 1500;
   uint64_t id = store_id(dir, mine, others, cfg->store_boot_alone, probe_ms, &boot);
