@@ -463,6 +463,18 @@ static const char *extern_header(ast_t *mod, const char *header) {
   return full ? full : header;
 }
 
+/* The #include of an extern block's header, guarded by a name made from
+ * its path: two modules may name one header (`mathx.h` beside one,
+ * `lib/mathx.h` from another: one file), and a small header without a
+ * guard of its own was then defined twice in one translation unit. */
+static char *header_include(const char *hp) {
+  uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+  for (const char *p = hp; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+  unsigned long long g = (unsigned long long)h;
+  return hp[0] == '/' ? xprintf("#ifndef ACT_HEADER_%016llx\n#define ACT_HEADER_%016llx\n#include \"%s\"\n#endif\n", g, g, hp)
+                      : xprintf("#ifndef ACT_HEADER_%016llx\n#define ACT_HEADER_%016llx\n#include <%s>\n#endif\n", g, g, hp);
+}
+
 static int is_literal_const(ast_t *x) {
   if (x->kind == AST_INT || x->kind == AST_FLOAT || x->kind == AST_BOOL || x->kind == AST_DURATION) return 1;
   return x->kind == AST_UNARY && x->op == OP_NEG && is_literal_const(x->kids[0]);
@@ -604,8 +616,7 @@ static bool emit_module(em_t *e, ast_t *mod, const emit_opts_t *opts, char ***fi
     if (d && d->kind == AST_EXTERN && d->lit.s) {
       /* <h.h> unless found by path: a module named like the header (zlib.act
        * for zlib.h) writes a zlib.h of its own into the generated C's directory */
-      const char *hp = extern_header(mod, d->lit.s);
-      char *inc = xprintf(hp[0] == '/' ? "#include \"%s\"\n" : "#include <%s>\n", hp);
+      char *inc = header_include(extern_header(mod, d->lit.s));
       fputs(inc, h);
       /* a part includes it when it calls one of the block's functions */
       for (int k = 0; k < d->nkids; k++) decls_add(e->decls, d->kids[k]->name, inc, k ? d->kids[0]->name : NULL);
