@@ -78,8 +78,8 @@ static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, 
   }
 }
 
-/* After the push: the pools ran dry, or the receiver holds more than a
- * quarter of its bound (queued != 0). Out of line, as send_rare. */
+/* After the push: the pools ran dry, or the receiver holds more than
+ * help_from(its bound) (queued != 0). Out of line, as send_rare. */
 static __attribute__((noinline)) void send_help(act_worker_t *w, act_actor_t *self, act_actor_t *to,
                                                 uint32_t queued) {
   if (w->starved) {
