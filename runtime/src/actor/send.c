@@ -12,9 +12,19 @@
 #include "actor/mailbox.h"
 #include "cluster/remote.h"
 
-/* A sender helps (act__help) once it has queued more than 1/HELP_AT of
- * the receiver's bound. */
-#define HELP_AT 4
+/* A sender helps (act__help) once it has queued more than a quarter of
+ * the receiver's bound or HELP_MAX messages, whichever is fewer, and
+ * helps until the receiver holds half that. The cap keeps what a sender
+ * feeding many consumers has queued small enough to stay in cache:
+ * fjthroughput's 60 Workers held 512-1,024 messages each with the
+ * default bound (a quarter of 4,096), 2-3 MB that each message was read
+ * back from; at 64-128 each, one worker's CPU fell from 0.60 to 0.41 s
+ * (medians of 9 interleaved runs, bench/results.md perf7). */
+#define HELP_MAX 128
+
+static inline uint32_t help_from(uint32_t bound) {
+  return bound / 4 < HELP_MAX ? bound / 4 : HELP_MAX;
+}
 
 /* Inline in act_send, the path of every tell; act__enqueue for the rest. */
 static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
@@ -68,23 +78,29 @@ static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, 
   }
 }
 
-/* After the push: the pools ran dry, or the receiver holds more than a
- * quarter of its bound (queued != 0). Out of line, as send_rare. */
+/* After the push: the pools ran dry, or the receiver holds more than
+ * help_from(its bound) (queued != 0). Out of line, as send_rare. */
 static __attribute__((noinline)) void send_help(act_worker_t *w, act_actor_t *self, act_actor_t *to,
                                                 uint32_t queued) {
   if (w->starved) {
-    /* The message pools ran dry: consumers hold every message. */
+    /* The message pools ran dry: consumers hold every message. Whether
+     * or not the sender's own mailbox is over its bound: a help only runs
+     * others, it never waits, so the cycle rule of the pause (§7) does
+     * not apply. With that condition fjcreate's Main, whose mailbox fills
+     * with Acks, stopped helping after 4,096 Workers and queued the rest
+     * unrun, a million with their Go (213 MB peak with one worker; 151 MB
+     * without it, bench/results.md perf7). */
     w->starved = 0;
-    if (self && self != to && !w->helping && w->nohelp == 0 && act__queued(self) <= act__bound_of(self))
+    if (self && self != to && !w->helping && w->nohelp == 0)
       act__help(w, NULL, 0);
   }
   if (queued != 0 && !w->helping && w->nohelp == 0) {
     /* The pause comes only after this handler, which may send on for
-     * long: meanwhile this worker runs the consumers (act__help), from a
-     * quarter of the bound, so that a sender feeding many consumers
-     * keeps a quarter of their bounds queued, not all of them. */
+     * long: meanwhile this worker runs the consumers (act__help), from
+     * help_from(bound), so that a sender feeding many consumers keeps
+     * that much queued in each, not whole bounds. */
     uint32_t bound = act__bound_of(to);
-    act__help(w, to, bound / (2 * HELP_AT));
+    act__help(w, to, help_from(bound) / 2);
     if (w->pause_on == to && act__queued(to) <= bound / 2) w->pause_on = NULL;
   }
 }
@@ -114,7 +130,7 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   uint32_t queued = 0;
   if (self && self != to && ((in & 63) == 0 || bound < 1024)) {
     queued = in - atomic_load_explicit(&to->mq_out, memory_order_relaxed);
-    if (queued > bound / HELP_AT && act__queued(self) <= act__bound_of(self)) {
+    if (queued > help_from(bound) && act__queued(self) <= act__bound_of(self)) {
       if (queued > bound) w->pause_on = to;
     } else {
       queued = 0;
