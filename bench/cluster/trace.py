@@ -28,12 +28,12 @@ def main():
     hops = [
         ("n1 worker: encode, seal the ask", (1, ASK), (1, SEALED)),
         ("n1 send(2), veth, n2 loop wakes, reads", (1, SEALED), (2, RX_LOOP)),
-        ("n2 loop: TLS, decode, mailbox", (2, RX_LOOP), (2, QUEUED)),
-        ("n2 worker wakes, runs Echo", (2, QUEUED), (2, REPLY)),
+        ("n2 loop: TLS, decode", (2, RX_LOOP), (2, QUEUED)),
+        ("n2 mailbox, worker wakes, runs Echo", (2, QUEUED), (2, REPLY)),
         ("n2 worker: encode, seal the reply", (2, REPLY), (2, SEALED)),
         ("n2 send(2), veth, n1 loop wakes, reads", (2, SEALED), (1, RX_LOOP)),
-        ("n1 loop: TLS, decode, asker's mailbox", (1, RX_LOOP), (1, REPLIED)),
-        ("n1 asker resumes, asks again", (1, REPLIED), (1, ASK)),
+        ("n1 loop: TLS, decode", (1, RX_LOOP), (1, REPLIED)),
+        ("n1 mailbox, asker resumes, asks again", (1, REPLIED), (1, ASK)),
     ]
     side = [("n1 send(2) returns (after ask sealed)", (1, SEALED), (1, ASK_OUT)),
             ("n2 send(2) returns (after reply sealed)", (2, SEALED), (2, REPLY_OUT))]

@@ -762,8 +762,9 @@ static void on_msg(const char *from, int kind, act_reader_t *r) {
     }
     return;
   }
-  act_send(NULL, to, m);
+  /* Stamped before the send: the handler may answer before it returns. */
   if (ask) ACT_TRACE(ACT_TR_QUEUED);
+  act_send(NULL, to, m);
 }
 
 static void on_reply(const char *from, act_reader_t *r) {
@@ -792,8 +793,8 @@ static void on_reply(const char *from, act_reader_t *r) {
     return;
   }
   m->type = &pa->reply->type;
+  ACT_TRACE(ACT_TR_REPLIED);   /* before: the asker may run before it returns */
   act__deliver_reply(NULL, pa->f, pa->asker, m);
-  ACT_TRACE(ACT_TR_REPLIED);
 }
 
 static void on_kind(const char *from, const uint8_t *p, size_t n);

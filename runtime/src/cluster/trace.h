@@ -14,10 +14,10 @@ enum {
   ACT_TR_SEALED,      /* a worker's direct write: framed and sealed, before send(2) */
   ACT_TR_ASK_OUT,     /* ... the ask is written (or queued for the loop) */
   ACT_TR_RX_LOOP,     /* the loop thread's read callback, data connection */
-  ACT_TR_QUEUED,      /* an arrived ask is in its target's mailbox */
+  ACT_TR_QUEUED,      /* an arrived ask is decoded, about to go to its target's mailbox */
   ACT_TR_REPLY,       /* a worker begins to send a reply to another node */
   ACT_TR_REPLY_OUT,   /* ... written */
-  ACT_TR_REPLIED,     /* an arrived reply is in its asker's mailbox */
+  ACT_TR_REPLIED,     /* an arrived reply is decoded, about to go to its asker */
   ACT_TR_COUNT
 };
 
