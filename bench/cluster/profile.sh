@@ -4,8 +4,10 @@
 # remote message can be split between sender (n1) and receiver (n2):
 #   profile.sh TOOL OUT [SMALL BIG ASKS]
 # TOOL: callgrind (instruction counts, which a loaded machine does not
-# change), strace (system calls per thread, strace -c -f) or perf (perf
-# record -g). OUT receives n1.* and n2.* (callgrind.out, strace, perf.data).
+# change), strace (system calls per thread, strace -c -f), perf (perf
+# record -g) or trace (each step of every ask stamped, ACT_ASK_TRACE:
+# cluster/trace.h; then `trace.py OUT` splits the round trip into hops).
+# OUT receives n1.* and n2.* (callgrind.out, strace, perf.data, trace).
 # The heartbeat is long: under valgrind a node runs ~50x slower and must
 # not be declared unreachable meanwhile.
 set -euo pipefail
@@ -23,13 +25,18 @@ out=$(cd "$out" && pwd)
 netns_skip_unless_able cluster_profile || exit 0
 harness_begin   # $D; on exit what is left of the nodes is killed, the namespaces go
 netns_up 2
-"$actorc" build "$here/cluster.act" -o "$D/bench"
+if [ -n "${BENCH_BIN:-}" ]; then   # a prebuilt one, as run.sh takes
+  cp "$BENCH_BIN" "$D/bench"
+else
+  "$actorc" build "$here/cluster.act" -o "$D/bench"
+fi
 make_cookie "$D/cookie"
 wrap() {   # wrap NAME: the command prefix that profiles node NAME
   case $tool in
   callgrind) echo valgrind --tool=callgrind --callgrind-out-file="$out/$1.callgrind.out" ;;
   strace) echo strace -c -f -o "$out/$1.strace" ;;
   perf) echo perf record -g -o "$out/$1.perf.data" ;;
+  trace) echo env ACT_ASK_TRACE="$out/$1.trace" ;;
   *) echo "unknown tool $tool" >&2; exit 2 ;;
   esac
 }

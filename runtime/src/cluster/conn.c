@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include "cluster/cluster_int.h"
+#include "cluster/trace.h"
 #include "rt/rt.h"
 
 #define HANDSHAKE_NS (5 * 1000000000LL)
@@ -272,6 +273,7 @@ int act__conn_direct(act_conn_t *c, const void *p, size_t n) {
     pthread_mutex_unlock(&c->wmu);
     return -1;
   }
+  ACT_TRACE(ACT_TR_SEALED);
   size_t at = 0;
   while (at < c->io.out_len) {   /* the socket is non-blocking (libuv's) */
     ssize_t w = send(c->fd, c->io.out + at, c->io.out_len - at, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -608,6 +610,7 @@ static void on_alloc(uv_handle_t *h, size_t want, uv_buf_t *b) {
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
   act_conn_t *c = s->data;
+  if (c->kind == ACT_CONN_DATA && n > 0) ACT_TRACE(ACT_TR_RX_LOOP);
   if (c->state == C_CLOSING) return;
   if (n < 0) {
     close_now(c);

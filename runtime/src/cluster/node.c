@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "cluster/cluster_int.h"
+#include "cluster/trace.h"
 #include "rt/rt.h"
 
 #define PHI_THRESHOLD 8.0
@@ -883,6 +884,7 @@ static int configure(act_node_t *n, const act_cluster_config_t *cfg, char *err, 
 
 int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   if (g_node) return fail(err, cap, "%s", "this process is already a node");
+  act__trace_init();
   act_node_t *n = calloc(1, sizeof *n);
   if (n == NULL) return fail(err, cap, "%s", "out of memory");
   if (configure(n, cfg, err, cap) != 0) {

@@ -26,6 +26,7 @@
 #include "cluster/idmap.h"
 #include "cluster/lang_int.h"
 #include "cluster/remote.h"
+#include "cluster/trace.h"
 #include "sched/sched.h"
 #include "supervise/supervise.h"
 #include "value/codec_ext.h"
@@ -597,6 +598,7 @@ void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     if (m->type == &act_down_type) send_down(p, (act_down_msg_t *)m);
     return;
   }
+  if (m->future) ACT_TRACE(ACT_TR_ASK);
   act_buf_t b;
   act__env_begin(&b);
   act__put_u8(&b, m->future ? RK_ASK : RK_TELL);
@@ -608,12 +610,14 @@ void act__remote_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   uint64_t ask = act__ask_new(m, rm, p->node);
   if (ask) act__patch_u64(b.p + ask_at, ask);
   if (send_via(cx, p->gate, p->node->data, &b) != 0 && ask) act__ask_fail(cx, ask, "unreachable");
+  if (ask) ACT_TRACE(ACT_TR_ASK_OUT);
 }
 
 void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_msg_t *r) {
   (void)cx;
   act_proxy_t *p = act__proxy(asker);
   if ((asker->flags & AF_DEAD) || forwarded(p)) return;   /* the asker's incarnation is gone */
+  ACT_TRACE(ACT_TR_REPLY);
   act_buf_t b;
   act__env_begin(&b);
   act__put_u8(&b, RK_REPLY);
@@ -625,6 +629,7 @@ void act__remote_reply(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, act_m
     const act_msg_desc_t *d = (const act_msg_desc_t *)r->type;   /* a generated reply type */
     if (act__wire_encode(&b, d->body, r, &what)) {
       act__send_env(p->node->data, &b);
+      ACT_TRACE(ACT_TR_REPLY_OUT);
       return;
     }
     act__env_begin(&b);
@@ -757,6 +762,8 @@ static void on_msg(const char *from, int kind, act_reader_t *r) {
     }
     return;
   }
+  /* Stamped before the send: the handler may answer before it returns. */
+  if (ask) ACT_TRACE(ACT_TR_QUEUED);
   act_send(NULL, to, m);
 }
 
@@ -786,6 +793,7 @@ static void on_reply(const char *from, act_reader_t *r) {
     return;
   }
   m->type = &pa->reply->type;
+  ACT_TRACE(ACT_TR_REPLIED);   /* before: the asker may run before it returns */
   act__deliver_reply(NULL, pa->f, pa->asker, m);
 }
 

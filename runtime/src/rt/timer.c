@@ -12,6 +12,7 @@
 #include <gc/gc.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -116,8 +117,17 @@ static uv_async_t wake;
 
 static void on_timer(uv_timer_t *h);
 
+/* When the uv timer fires at the latest (act_now's clock), INT64_MAX when
+ * that is not known; under mu. A timer added with a later deadline needs
+ * no wake-up: the uv timer fires first and re-arms for it. Each ask arms a
+ * time-out and its reply cancels it, so one ask after another woke this
+ * thread once an ask: a thread switch per remote ask on a machine whose
+ * cores the ask's own threads wait for (docs/cluster.md, "Measured"). */
+static int64_t fires_at = INT64_MAX;
+
 static void fire_due(void) {
   pthread_mutex_lock(&mu);
+  fires_at = INT64_MAX;   /* woken, or the uv timer fired: armed again below */
   int64_t now = act_now();
   while (nheap > 0 && heap[0]->deadline <= now) {
     act_timer_t *t = heap_pop();
@@ -146,7 +156,10 @@ static void fire_due(void) {
     /* libuv counts milliseconds: round up, and re-check on wake-up, so a
      * timer never fires early. */
     int64_t left = heap[0]->deadline - now;
-    uv_timer_start(&uvt, on_timer, (uint64_t)((left + 999999) / 1000000), 0);
+    int64_t ms = (left + 999999) / 1000000;
+    uv_timer_start(&uvt, on_timer, (uint64_t)ms, 0);
+    /* libuv counts from the loop's time, which is not later than now */
+    fires_at = now + ms * 1000000;
   }
   int none = armed == 0;
   pthread_mutex_unlock(&mu);
@@ -185,8 +198,9 @@ act_timer_t *act__timer_add(int64_t ns, int64_t period, act_actor_t *to, act_msg
   pthread_mutex_lock(&mu);
   armed++;
   heap_push(t);
+  int sooner = t->deadline < fires_at;
   pthread_mutex_unlock(&mu);
-  uv_async_send(&wake);          /* the timer thread re-arms for the earliest */
+  if (sooner) uv_async_send(&wake);   /* the timer thread re-arms for the earliest */
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include <gc/gc.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,8 @@ static act_actor_t *pick_now(act_worker_t *w) {
 /* Rounds of 32 CPU pauses an idle worker looks for work before it sleeps:
  * about 100 us on current x86 (a pause is ~40 ns on Skylake and later). */
 #define SPIN_ROUNDS 64
+#define SPIN_NS 100000
+#define YIELD_EVERY 4
 
 /* LANGUAGE.md §7 pauses a flooding sender only after its handler, so a
  * handler that sends millions of messages (fjthroughput's Sender) queued
@@ -303,9 +306,22 @@ static act_actor_t *idle(act_worker_t *w) {
      * other runnable thread instead of being woken at once. */
     int first = atomic_fetch_add(&spinning, 1) == 0;
     int rounds = w->lazy ? LAZY_ROUNDS : SPIN_ROUNDS;
+    /* Every YIELD_EVERY rounds the core goes to any thread that is
+     * waiting for it: a spinner that held it for its whole ~100 us kept
+     * the threads that bring the work it waits for (a node's libuv loop
+     * reading a peer's reply, the peer node's own threads) off a loaded
+     * core; cluster asks spent 25-36 us on average between their loop
+     * thread's wake-up and its run (perf sched, docs/cluster.md). The
+     * spin stays bounded in time as well as in rounds, so a spinner that
+     * got the core back late does not spin on past SPIN_NS. */
+    int64_t spin_end = now_ns() + SPIN_NS;
     for (int spin = 0; first && spin < rounds && a == NULL; spin++) {
       for (int p = 0; p < 32; p++) act__cpu_relax();
       a = idle_look(w);
+      if (a == NULL && spin % YIELD_EVERY == YIELD_EVERY - 1) {
+        if (now_ns() >= spin_end) break;
+        sched_yield();
+      }
     }
     atomic_fetch_sub(&spinning, 1);
   }
