@@ -25,6 +25,13 @@ if(NOT ACT_SANITIZE OR ACT_SANITIZE STREQUAL "thread")
            ${CMAKE_CURRENT_LIST_DIR}/handoff.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_handoff PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # n2 tells keys of n1 while n3 joins: every tell counted once and in
+  # order at the new owner, and mail that waited for a key's next
+  # activation follows its shard (move.sh).
+  add_test(NAME virtual_move COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/move.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(virtual_move PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
   # A node SIGTERMed with transfers in flight leaves at once, not after its
   # 5 s stop grace (leave.sh).
   add_test(NAME virtual_leave COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh

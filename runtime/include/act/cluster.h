@@ -396,6 +396,9 @@ int64_t act_lease_left_ms(const act_lease_t *l);
  * stores 1: threads other than the loop's can check the lease with one
  * load and a clock read (virtual actors check it before each message). */
 void act_lease_publish(act_lease_t *l, _Atomic int64_t *fence_at_ns);
+/* The fence's time of the last lease held (CLOCK_MONOTONIC ns; 0 if it
+ * was never held): what act_lease_publish stored before a fence stored 1. */
+int64_t act_lease_fence_ns(const act_lease_t *l);
 
 /* ==== the embedded store: a dqlite node inside a seed node =============== */
 typedef struct act_store_node_config {

@@ -151,7 +151,10 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
      * an owner paused past it would run on from its awaits (vcluster.c). */
     if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
       act__vlease_wait(a);
-    if (!settle(w, a, m, &st)) return;
+    int go = settle(w, a, m, &st);
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_idle(a);   /* its handler is back: when, for vfence.c */
+    if (!go) return;
   } else {
     if (m->flags & MF_TIMER) {
       /* §7: after cancel(t) no tick of t is handled, queued or not. */
@@ -170,6 +173,8 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
       act__vlease_wait(a);
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_idle(a);
     if (st == ACT_UNHANDLED) {
       dead_letter(a, m);
       if (m->future) act__fail_future(cx, m->future, m->sender, "is not handled");
@@ -241,6 +246,8 @@ static int boundary(act_worker_t *w, act_actor_t *a) {
   act_actor_t *t = w->pause_on;
   w->pause_on = NULL;
   if ((a->flags & (AF_NOMAIL | AF_DEAD)) || !act__park(a, t)) return 0;
+  if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+    act__vlease_done(a);
   w->cx.self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   return 1;                            /* sched stays 1: t wakes us */
@@ -274,7 +281,13 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   if (a->flags & AF_START_PENDING) {
     a->flags &= ~(uint32_t)AF_START_PENDING;
     n++;
+    /* An activation's start (its init, its journal's fence and recovery)
+     * runs under the lease too (vcluster.c). */
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_wait(a);
     act_status_t st = act__run_start(cx, a);
+    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+      act__vlease_idle(a);
     cx->msg = NULL;
     if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
     if (w->pause_on && boundary(w, a)) return;
@@ -295,6 +308,10 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     drain_dead(cx, a);
   }
   act__wake_if_drained(cx, a);
+  /* An activation's worker lets go of it: a step that ended without its
+   * time (a fault, a stop) ends now, for vfence.c. */
+  if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
+    act__vlease_done(a);
   cx->self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   /* The producers' end, read before the emptiness check: any push after

@@ -176,6 +176,11 @@ int64_t act_lease_left_ms(const act_lease_t *l) {
   return (int64_t)l->valid_until - (int64_t)now_ms();
 }
 
+int64_t act_lease_fence_ns(const act_lease_t *l) {
+  if (l == NULL || l->valid_until == 0) return 0;
+  return (int64_t)(l->valid_until - (uint64_t)ACT_LEASE_GUARD(l->lease_ms)) * 1000000;
+}
+
 static void on_closed(uv_handle_t *h) {
   act_lease_t *l = h->data;
   if (--l->handles) return;

@@ -55,7 +55,11 @@ static _Atomic(act_shard_fn) shard_fn;
  * theirs may happen after the fence (atexit work included). */
 _Noreturn static void fail_stop(act_nodestore_t *s, const char *why) {
   act__logf("act: cluster: node %s fenced: %s; stopping (fail-stop)\n", s->name, why);
-  act__virtual_exit();   /* its activations end here, before its lease */
+  /* Its activations ended when the lease passed its guard, or now if this
+   * fence came first: their stop lines say when (virtual/vfence.c), then
+   * the exit line. */
+  act__vfence_end(act_lease_fence_ns(s->lease));
+  act__virtual_exit();
   _exit(ACT_EXIT_FENCED);
 }
 

@@ -18,6 +18,7 @@
 
 #include "act/cluster.h"
 #include "act/persist.h"
+#include "cluster/remote.h"
 #include "rt/rt.h"
 
 static act_journal_type_t *schema;
@@ -222,11 +223,18 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
                                    "the nodes share: --act-journal store (the cluster's store) or "
                                    "postgres://..."), NULL);
   if (epoch > 0 && shared) {
+    /* From here to the recovery's end the worker waits on the journal
+     * (replaying events into fields nobody reads yet), then on the lease's
+     * gate: no handler or init of the activation runs past its lease, and
+     * virtual/vfence.c dates a fenced one's end from here, not from the end
+     * of a wait that a pause of the process stretched. */
+    act__vlease_idle(self);
     if (journal->ops->fence(journal, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
       act_fail(cx, act_str_from_cstr(err.msg), NULL);
     ps->epoch = epoch;
   }
   int rc = act_journal_recover(journal, ps->pid, ps->pid_len, on_snapshot, on_event, &a, &out, &err);
+  if (epoch > 0 && shared && atomic_load(&act__vlease_fence_at) != 0) act__vlease_wait(self);
   if (rc == 2 && a.fault) {
     /* An `apply` faulted during replay: the actor's supervisor decides. */
     char m[1024];

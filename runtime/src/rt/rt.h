@@ -146,6 +146,10 @@ typedef struct act_rt {
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
   struct act_vnode *vnode;           /* an activation: its key's entry (virtual.c) */
+  /* An activation on a node with a store: 0 while its worker may be
+   * running its code (past the lease's gate), else when it last stopped
+   * (monotonic ns); vfence.c dates its end by it (virtual/vfence.c). */
+  _Atomic int64_t vran;
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;
@@ -201,6 +205,13 @@ const char *act__node_name(void);
 /* CTL_PASSIVATE, on the activation's worker; force (the token) when a
  * handoff's grace has passed (virtual.c). */
 void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force);
+/* A step of a ended (a handler, a resume, a start; dispatch.c): an
+ * activation's vran takes the time (virtual/vfence.c). act__vlease_done:
+ * the same where a step may have ended without that (a fault, a control
+ * message): only if vran still says running, since a later time there
+ * would say that it ran when it did not (a worker paused between steps). */
+void act__vlease_idle(act_actor_t *a);
+void act__vlease_done(act_actor_t *a);
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
 extern int64_t act__stop_grace_ns;
 /* The first rand state of an actor spawned by parent (NULL: from outside

@@ -415,6 +415,12 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
     deliver_in(from, &r, vt, h, &k, epoch, ask, stop);   /* under the lock: no handoff meanwhile */
   } else if (live && c->state == S_DRAINING && c->epoch == epoch) {
     hold_in(c, from, h, p, n);   /* settled when the handoff is */
+  } else if (live && c->state == S_ASKING && c->head != NULL) {
+    /* Envelopes this node held while it handed the shard off wait for the
+     * claim's answer, to be refused then (settle_in): a later one refused
+     * now would reach its sender first, and be resent first (virtual_move
+     * saw tells counted out of their sender's order). */
+    hold_in(c, from, h, p, n);
   } else if (live && epoch > c->epoch && c->state != S_MINE && c->state != S_DRAINING) {
     /* The sender knows of an epoch this node has not seen: most likely a
      * claim made for it by another node. The store says. */
@@ -453,8 +459,23 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   /* What this node believed when it sent is wrong: ask the store again
    * (unless an answer newer than that belief came meanwhile). */
   if (c->state == S_THEIRS && c->epoch <= epoch && strcmp(c->owner, from) == 0) c->state = S_NONE;
-  if (c->state == S_MINE) deliver_env(c->epoch, w);
-  else route(c, shard, w, 1);
+  if (c->state == S_MINE) {
+    deliver_env(c->epoch, w);
+  } else if (c->state == S_THEIRS && c->head == NULL) {
+    forward(c, shard, w);
+  } else {
+    /* It was sent before any of this node's own mail that waits: it goes
+     * ahead of that, behind what came back before it. */
+    wait_t **at = &c->head;
+    while (*at && !((*at)->m && (*at)->from == NULL)) at = &(*at)->next;
+    w->next = *at;
+    *at = w;
+    if (w->next == NULL) c->tail = w;
+    if (c->state == S_NONE) {
+      c->state = S_ASKING;
+      act__shard_claim(shard, on_claimed, 1);
+    }
+  }
   pthread_mutex_unlock(&c->mu);
 }
 
@@ -508,17 +529,12 @@ void act__vshard_claimant(uint32_t shard, act_coord_owner_t *o) {
   o->incarnation = t->inc;
 }
 
-/* virtual.c, on the worker of an activation a handoff deactivated: the
- * mail that was queued to it goes first, in order, to whoever owns the
- * shard next. Encoded as this node's own sends: an ask keeps its future
- * (one from another node is answered there through remote.c as before).
- * A message that cannot cross (a runtime one) fails its ask. */
-void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n) {
-  pthread_once(&shards_once, shards_init);
-  uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
-  cshard_t *c = &shards[shard];
+/* Mail of key k encoded as this node's own sends, in order (NULL if none
+ * can cross); *last its end. */
+static wait_t *encode_mail(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n, wait_t **last) {
   vref_t v = {.reg = r, .hash = h, .key = *k};
-  wait_t *head = NULL, *last = NULL;
+  wait_t *head = NULL;
+  *last = NULL;
   for (int i = 0; i < n; i++) {
     act_buf_t b;
     act__env_begin(&b);
@@ -532,26 +548,67 @@ void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg
     wait_t *w = waiting(&v, &b);
     w->m = q[i];
     w->rm = rm;
-    if (last) last->next = w;
+    if (*last) (*last)->next = w;
     else head = w;
-    last = w;
+    *last = w;
   }
+  return head;
+}
+
+/* Under c->mu, the shard not this node's (or its lease gone): head..last
+ * go ahead of what waits, to the owner once it is known. */
+static void requeue_ahead(cshard_t *c, uint32_t shard, wait_t *head, wait_t *last) {
+  last->next = c->head;
+  if (c->head == NULL) c->tail = last;
+  c->head = head;
+  if (c->state == S_THEIRS) {
+    flush(c, shard);   /* the owner is known already: on they go */
+  } else if (c->state == S_NONE) {
+    c->state = S_ASKING;
+    act__shard_claim(shard, on_claimed, 0);
+  }
+}
+
+/* virtual.c, on the worker of an activation a handoff deactivated: the
+ * mail that was queued to it goes first, in order, to whoever owns the
+ * shard next. Encoded as this node's own sends: an ask keeps its future
+ * (one from another node is answered there through remote.c as before).
+ * A message that cannot cross (a runtime one) fails its ask. */
+void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  wait_t *last, *head = encode_mail(r, h, k, q, n, &last);
   if (head == NULL) return;
   pthread_mutex_lock(&c->mu);
   if (c->state == S_MINE) {
     /* The handoff was given up meanwhile: the key activates here again. */
     for (wait_t *w = head; w; w = w->next) act__vlocal_send(NULL, r, h, k, c->epoch, w->m);
   } else {
-    last->next = c->head;   /* ahead of what waited for the handoff */
-    if (c->head == NULL) c->tail = last;
-    c->head = head;
-    if (c->state == S_THEIRS) {
-      flush(c, shard);   /* the owner is known already: on they go */
-    } else if (c->state == S_NONE) {
-      c->state = S_ASKING;
-      act__shard_claim(shard, on_claimed, 0);
-    }
+    requeue_ahead(c, shard, head, last);
   }
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* virtual.c: activation a of key k ended with mail waiting for the next.
+ * A restart is an activation like the first: only in a shard of this
+ * node's and under the lease (lock_mine waits for it: a renewal, or the
+ * fence, which ends the process), at the shard's epoch now. A shard being handed
+ * off, or another node's, gets that mail back here, ahead of what came
+ * later, to go where the shard goes (encoded under the lock, without a
+ * context, so nothing faults: what cannot cross fails its ask). */
+void act__vcluster_ended(act_ctx_t *cx, act_actor_t *a, act_vreg_t *r, uint64_t h, const act_vkey_t *k) {
+  pthread_once(&shards_once, shards_init);
+  uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
+  cshard_t *c = &shards[shard];
+  act_vkey_t key = *k;   /* k is the registry entry's, which may leave */
+  lock_mine(c);
+  act_msg_t **q;
+  int n = act__vended(cx, a, c->state == S_MINE ? c->epoch : 0, &q);
+  wait_t *last, *head = n ? encode_mail(r, h, &key, q, n, &last) : NULL;
+  if (head && c->state != S_MINE) requeue_ahead(c, shard, head, last);
+  /* S_MINE and still handed back: the activation was fenced (vfence.c),
+   * the process is ending, and the mail ends with it. */
   pthread_mutex_unlock(&c->mu);
 }
 
@@ -641,8 +698,10 @@ _Atomic int64_t act__vlease_fence_at;
  * at that very time on the loop, ends the process; either way the message
  * never runs without the lease. */
 static int lease_held(void) {
-  return act_now() < atomic_load_explicit(&act__vlease_fence_at, memory_order_acquire);
+  return act_now() < atomic_load(&act__vlease_fence_at);   /* seq_cst: see act__vlease_wait */
 }
+
+int act__vlease_held(void) { return lease_held(); }
 
 static void hold_lease(void) {
   while (!lease_held()) {
@@ -654,5 +713,13 @@ static void hold_lease(void) {
 void act__vlease_wait(act_actor_t *a) {
   act_rt_t *rt = act__rt_of(a);
   if (rt == NULL || rt->vnode == NULL) return;
-  hold_lease();
+  /* vran: 0 (running) from here on, else when its last step ended. It is
+   * stored before the lease is read, and the fence stores 1 before
+   * vfence.c reads vran: one of the two sees the other (all seq_cst). */
+  int64_t idle = atomic_exchange(&rt->vran, 0);
+  while (!lease_held()) {
+    atomic_store(&rt->vran, idle ? idle : act_now());
+    hold_lease();
+    idle = atomic_exchange(&rt->vran, 0);
+  }
 }

@@ -71,6 +71,7 @@ typedef struct act_vnode {
   act_msg_t **pend;         /* mail that came while live was ending */
   int npend, cappend;
   uint64_t epoch;           /* the shard's epoch when live started (0: no cluster) */
+  int fenced;               /* live's stop is logged: the lease passed its guard (vfence.c) */
   struct shard *shard;
 } vnode_t;
 
@@ -168,7 +169,8 @@ void act__virtual_exit(void) {
   pthread_mutex_unlock(&log_mu);
 }
 
-static void act__virtual_log(act_actor_t *a, const char *what) {
+/* at: the line's time (0: now). */
+static void act__virtual_log(act_actor_t *a, const char *what, int64_t at) {
   if (act__activation_log_path == NULL) return;
   pthread_once(&log_once, log_open);
   if (log_fd < 0) return;
@@ -191,7 +193,7 @@ static void act__virtual_log(act_actor_t *a, const char *what) {
   char line[512];
   /* The time is read under the shard lock that orders this key's lines. */
   int n = snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%s\t%s\t%016" PRIx64 "\t%" PRIu64 "\n",
-                   act_now(), what, a->type->name, key, act__node_name(), incarnation,
+                   at ? at : act_now(), what, a->type->name, key, act__node_name(), incarnation,
                    act__rt(a)->vnode->epoch);
   pthread_mutex_lock(&log_mu);
   if (!log_closed && n > 0 && write(log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
@@ -281,7 +283,10 @@ static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
   n->seen_out = 0;
   n->idle_since = act_now();
   n->asked = 0;
-  act__virtual_log(a, "start");
+  /* Idle until its start passes the lease's gate (dispatch.c). */
+  atomic_store(&act__rt(a)->vran, act_now());
+  n->fenced = 0;
+  act__virtual_log(a, "start", 0);
   act_spawn_start(cx, a, ACT_RESTART_TEMPORARY);
   return a;
 }
@@ -511,12 +516,18 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
   act_rt_t *rt = act__rt_of(a);
   vnode_t *n = rt ? rt->vnode : NULL;
   if (n == NULL) return;
+  /* Past the lease nothing of an activation runs, its stop included (the
+   * sweeper's request is a control message, which the lease's gate does
+   * not hold): the fence ends it (vfence.c). */
+  if (n->epoch != 0 && !act__vlease_held()) return;
   shard_t *s = n->shard;
   int go = 0;
   pthread_mutex_lock(&s->mu);
   n->asked = 0;
   uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
-  int mine = n->linked && n->live == a && !n->ending && !(f & (AF_STOPPING | AF_DEAD));
+  /* A fenced activation has ended (its stop is logged): nothing of it,
+   * not even an `on stop`, runs past the lease; the fence ends it. */
+  int mine = n->linked && n->live == a && !n->ending && !n->fenced && !(f & (AF_STOPPING | AF_DEAD));
   if (mine && !(f & (AF_SUSPENDED | AF_NOMAIL)) &&
       atomic_load_explicit(&a->mq_in, memory_order_relaxed) ==
           atomic_load_explicit(&a->mq_out, memory_order_relaxed)) {
@@ -528,6 +539,9 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
   } else {
     n->idle_since = act_now();
   }
+  /* Its stop runs code (an `on stop`): it is running again, for vfence.c,
+   * until its worker lets go of it. */
+  if (go) atomic_store(&act__rt(a)->vran, 0);
   pthread_mutex_unlock(&s->mu);
   if (go == 1) act__graceful_stop(cx, a, NULL);
   else if (go == 2) deactivate(cx, a, n);
@@ -535,26 +549,52 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
 
 /* An activation has ended (passivated, stopped or faulted; act__finish):
  * only now may its key have another, so two never overlap. Mail that came
- * meanwhile starts the next one; without any the key leaves the registry. */
+ * meanwhile starts the next one; without any the key leaves the registry.
+ * On a node of a cluster vcluster.c decides first, under the shard's lock
+ * and the lease, as for a first activation (act__vcluster_ended). */
 void act__virtual_ended(act_ctx_t *cx, act_actor_t *a) {
   vnode_t *n = act__rt(a)->vnode;
+  act__vlease_done(a);   /* all of it has run */
+  if (n->epoch != 0) {   /* activated at a shard's epoch: a cluster's */
+    act__vcluster_ended(cx, a, n->shard->reg, n->hash, &n->key);
+    return;
+  }
+  act_msg_t **q;
+  act__vended(cx, a, 0, &q);
+}
+
+int act__vended(act_ctx_t *cx, act_actor_t *a, uint64_t epoch, act_msg_t ***out) {
+  vnode_t *n = act__rt(a)->vnode;
   shard_t *s = n->shard;
+  int np = 0;
+  *out = NULL;
   pthread_mutex_lock(&s->mu);
-  act__virtual_log(a, "stop");
-  if (n->linked && n->live == a) {
-    if (n->npend) {
+  int live = n->linked && n->live == a;
+  if (!(live && n->fenced)) act__virtual_log(a, "stop", 0);   /* a fenced one's is logged */
+  if (live) {
+    if (n->npend && (epoch != 0 || n->epoch == 0) && !n->fenced) {
+      if (epoch) n->epoch = epoch;
       act_actor_t *next = activate(cx, s->reg, n);
-      int np = n->npend;
+      np = n->npend;
       act_msg_t **q = n->pend;
       n->pend = NULL;
       n->npend = n->cappend = 0;
       /* From no actor: nobody is paused for these. */
       for (int i = 0; i < np; i++) act_send(NULL, next, q[i]);
+      np = 0;
     } else {
+      /* Not this node's to activate any more (or the lease is gone for
+       * good): the key leaves, and its mail goes back to vcluster.c, to
+       * wherever the shard is now, ahead of what came later. */
+      *out = n->pend;
+      np = n->npend;
+      n->pend = NULL;
+      n->npend = n->cappend = 0;
       unlink_node(s, n);
     }
   }
   pthread_mutex_unlock(&s->mu);
+  return np;
 }
 
 static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
@@ -575,6 +615,54 @@ static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
       }
     }
   pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- the lease's end (vfence.c) ------------------------------------------------ */
+
+/* The node fences (vfence.c): every activation on it has ended. Each one
+ * its worker is not running (vran not 0) ran nothing since max(f, vran) —
+ * f is when the lease passed its guard (or the fence, if that came
+ * first), after which the lease's gate held its every start, message and
+ * reply (dispatch.c) — so its stop line carries that time, also when the
+ * process was paused (SIGSTOP) past its lease and writes it only now: the
+ * line says when the activation ended, not when the node could say so.
+ * It is marked fenced: nothing of it runs again, not even an `on stop`.
+ * One still running a step (a handler that began before f) is looked at
+ * again, `rounds` times a millisecond apart; if it still runs then, its
+ * process's exit line ends it. Returns how many are left that way. Mail
+ * stays queued: the process is ending, and the journal's fence refuses
+ * what a handler that ran on past f tries to persist. */
+int act__virtual_fenced(int64_t f, int rounds) {
+  pthread_mutex_lock(&regs_mu);
+  reg_t *list = regs;
+  pthread_mutex_unlock(&regs_mu);
+  int left = 0;
+  for (int round = 0; round < rounds; round++) {
+    if (round) {
+      struct timespec ts = {0, 1000000};
+      nanosleep(&ts, NULL);
+    }
+    left = 0;
+    for (reg_t *r = list; r; r = r->next_reg)
+      for (int i = 0; i < NSHARDS; i++) {
+        shard_t *s = &r->shards[i];
+        pthread_mutex_lock(&s->mu);
+        for (uint32_t b = 0; b < s->cap; b++)
+          for (vnode_t *n = s->tab[b]; n; n = n->next) {
+            if (n->fenced) continue;
+            int64_t ran = atomic_load(&act__rt(n->live)->vran);
+            if (ran == 0) {
+              left++;
+              continue;
+            }
+            n->fenced = 1;
+            act__virtual_log(n->live, "stop", ran > f ? ran : f);
+          }
+        pthread_mutex_unlock(&s->mu);
+      }
+    if (left == 0) break;
+  }
+  return left;
 }
 
 /* ---- draining a shard for its handoff (vcluster.c) ---------------------------- */
@@ -600,8 +688,8 @@ int act__vshard_drain(uint32_t shard, int on, int64_t force) {
  * queued or was suspended), and once the grace has passed to deactivate
  * even if a handler is awaiting a reply; true when none is left in any
  * registry. No new one can start meanwhile: vcluster.c sends nothing here
- * while the shard drains, and mail that came while one ended restarts it
- * only to be asked again. */
+ * while the shard drains, and mail that came while one ended goes back to
+ * it (act__vcluster_ended), to follow the shard. */
 static int drain_shard(reg_t *list, uint32_t i, int64_t now) {
   int left = 0;
   int64_t f = atomic_load(&force_at[i]);

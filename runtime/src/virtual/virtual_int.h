@@ -58,4 +58,20 @@ void act__vshard_drained(uint32_t shard);
  * that waited for the handoff. */
 void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg_t **q, int n);
 
+/* act__virtual_ended on a node of a cluster: under the shard's lock, and
+ * the lease like a first activation, the key activates again for the
+ * mail that came while its activation ended (if the shard is still this
+ * node's), or that mail goes on to the shard's owner (vcluster.c). */
+void act__vcluster_ended(act_ctx_t *cx, act_actor_t *a, act_vreg_t *r, uint64_t h, const act_vkey_t *k);
+/* Under that lock (virtual.c): the key's registry entry after activation
+ * a ended: activated again at epoch (not 0: the shard is this node's),
+ * or its waiting mail is handed back in *q (how many) and the key leaves. */
+int act__vended(act_ctx_t *cx, act_actor_t *a, uint64_t epoch, act_msg_t ***q);
+
+/* The lease's end (vfence.c): every activation on this node has ended;
+ * how many were still running after `rounds` looks (virtual.c). */
+int act__virtual_fenced(int64_t fence_at, int rounds);
+/* The lease outlasts its guard on this thread's clock (vcluster.c). */
+int act__vlease_held(void);
+
 #endif

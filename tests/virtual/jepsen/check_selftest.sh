@@ -37,11 +37,17 @@ grep -q "3 activations of 1 keys on 2 node incarnations (one clock), 1 keys move
 refuses "A\[1\] active twice at once" --one-clock "$tmp/o1.log" "$tmp/o2.log"
 # ... but clocks of different nodes are never compared without --one-clock,
 check "$tmp/o1.log" "$tmp/o2.log" || fail "compared two nodes' clocks: $(cat "$tmp/out")"
-# ... and with --known-paused n1 it is reported as KNOWN, not a violation.
-check --one-clock --known-paused n1 "$tmp/o1.log" "$tmp/o2.log" || fail "known: $(cat "$tmp/out")"
-grep -q "^KNOWN.*A\[1\] active twice" "$tmp/out" || fail "known: $(cat "$tmp/out")"
-# ... but only for that node.
-refuses "A\[1\] active twice at once" --one-clock --known-paused n2 "$tmp/o1.log" "$tmp/o2.log"
+# A node paused past its lease gets no excuse: its activation ends with
+# the stop line its fence dates at the lease's guard (vfence.c), before
+# n2's start, though its exit line comes later; without that line, or
+# with one after n2's start (a handler that ran on past the guard), it
+# overlaps.
+{ line 10 start A 1 n1 i1 1; line 35 stop A 1 n1 i1 1; line 50 exit - - n1 i1 0; } >"$tmp/f1.log"
+check --one-clock "$tmp/f1.log" "$tmp/o2.log" || fail "refused a fenced stop: $(cat "$tmp/out")"
+{ line 10 start A 1 n1 i1 1; line 45 stop A 1 n1 i1 1; line 50 exit - - n1 i1 0; } >"$tmp/f2.log"
+refuses "A\[1\] active twice at once" --one-clock "$tmp/f2.log" "$tmp/o2.log"
+python3 "$here/check.py" --one-clock --known-paused n1 "$tmp/o1.log" "$tmp/o2.log" >/dev/null 2>&1 &&
+  fail "check.py still takes --known-paused"
 # An overlap in one process, without --one-clock.
 { line 10 start A 1 n1 i1 1; line 15 start A 1 n1 i1 1; line 50 exit - - n1 i1 0; } >"$tmp/p.log"
 refuses "two activations of A\[1\] in one process" "$tmp/p.log"
