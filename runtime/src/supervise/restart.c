@@ -101,7 +101,9 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
       act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
       e->reason = act_str_from_cstr(buf);
       act__enqueue(cx, a->parent, &e->h);
-    } else if (a->rt && a->rt->vnode) {
+    } else if (act__rt_of(a) && act__rt_of(a)->vnode) {
+      /* act__rt_of: a monitor(spawn ...) on another worker may be making
+       * a->rt meanwhile (TSan, jepsen pgkill: a Move that faulted at once). */
       act__logf("act: %s failed: %.*s (the key's next message activates it again)\n", path,
                 (int)act_str_len(reason), act_str_data(reason));
     } else {

@@ -20,9 +20,8 @@ if(NOT ACT_SANITIZE)
   set_tests_properties(virtual_jepsen_net virtual_jepsen_nodes virtual_jepsen_stall PROPERTIES TIMEOUT 400
                        SKIP_RETURN_CODE 77 LABELS cluster RUN_SERIAL TRUE)
 elseif(ACT_SANITIZE STREQUAL "thread")
-  # Under TSan (ACT_TEST_SCALE=3), run by name: its checker still finds
-  # keys active on two nodes at once there (docs/testing.md, "The cluster
-  # under ThreadSanitizer"), so `make tsan` leaves it out.
+  # Under TSan (ACT_TEST_SCALE=3) `make tsan` runs these three: 72-98 s
+  # (docs/testing.md, "The cluster under ThreadSanitizer").
   add_test(NAME virtual_jepsen_tsan COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc partition pause pgkill)
   set_tests_properties(virtual_jepsen_tsan PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77

@@ -175,18 +175,26 @@ restart() {
 }
 # scenario_end: every teller finishes (those whose nodes all died run again),
 # the audit, every node leaves, the checker.
+# teller_up K: a node of teller K (nK or a restarted nK.N) still runs.
+teller_up() {
+  local name
+  for name in "${!pid[@]}"; do [ "${name%%.*}" = "n$1" ] && alive "$name" && return 0; done
+  return 1
+}
 scenario_end() {
   local k name
+  # A node may still end after the fault's own wait: one fenced a moment
+  # later (pgkill under TSan: all three fenced 3-5 s after this point, and
+  # their tellers, seen alive here, were never run again). So a teller whose
+  # nodes have all ended is started again while it is waited for, too.
   for k in "${TELLERS[@]}"; do
-    grep -q '^moved' "$S"/n$k.*out "$S/n$k.out" 2>/dev/null && continue
-    local up=
-    for name in "${!pid[@]}"; do [ "${name%%.*}" = "n$k" ] && alive "$name" && up=1; done
-    [ -n "$up" ] || restart "$k"
+    grep -q '^moved' "$S"/n$k.*out "$S/n$k.out" 2>/dev/null || teller_up "$k" || restart "$k"
   done
   for k in "${TELLERS[@]}"; do
     local end=$((SECONDS + $(scaled 90) + TRANSFERS / 10))
     until grep -q '^moved' "$S"/n$k.*out "$S/n$k.out" 2>/dev/null; do
       [ $SECONDS -ge $end ] && fail "$SC: teller $k did not finish"
+      teller_up "$k" || restart "$k"
       sleep 0.1
     done
   done
@@ -248,12 +256,19 @@ sc_pause() {
   wait_acks 20
 }
 
+# The nodes' store connections break with the server and coord_pg.c does
+# not open them again, so no node can renew: each fences itself (75) at its
+# lease's guard, and scenario_end runs their tellers again.
 sc_pgkill() {
   pg_down "$D"
   FAULT=
   sleep 1
   pg_start || fail "$SC: PostgreSQL did not start again"
-  wait_acks 20
+  local k
+  for k in 1 2 3; do
+    wait_end "n$k" $((LEASE + 20)) 75
+    grep -q "node n$k fenced" "$S/n$k.err" || fail "$SC: n$k's log does not say it was fenced"
+  done
 }
 
 # leaders_known: until every seed has logged where the store's leader is.
