@@ -3,6 +3,8 @@
 # never touched; everything is deleted on exit, failed or not.
 #   netns_up N      makes $NS_PREFIX1..N at 10.77.0.1..N/24
 #   netns_down      deletes them
+#   netns_sweep     deletes the namespaces of harnesses whose shell is gone
+#                   (netns_up does it first)
 #   in_ns I CMD...  runs CMD in namespace I
 #   netns_cut I J   cuts I and J apart (blackhole routes both ways: sends
 #                   fail at once, nothing arrives); netns_heal I J undoes it
@@ -72,8 +74,25 @@ netns_skip_unless_able() {
   ip netns del "${NS_PREFIX}probe"
 }
 
+# Namespaces of a harness whose shell is gone: one killed outright (ctest's
+# time-out, kill -9) never ran its exit trap, and its namespaces, and any
+# node still running in them, stayed behind (48 after one day of helpers'
+# runs). Their names carry the shell's PID; a live shell's are left alone.
+netns_sweep() {
+  local ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+    [[ $ns =~ ^act([0-9]+)n ]] || continue
+    pid=${BASH_REMATCH[1]}
+    [ "$pid" = $$ ] || [ -d "/proc/$pid" ] && continue
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  return 0
+}
+
 netns_up() {
   NS_COUNT=$1
+  netns_sweep
   ip netns add "${NS_PREFIX}sw" || return 1
   ip -n "${NS_PREFIX}sw" link add br0 type bridge || return 1
   ip -n "${NS_PREFIX}sw" link set br0 up
