@@ -1116,6 +1116,20 @@ static void cr_child(int fd) {
     }
     a->seq = rec.last_seq;
     a->fd = fd;
+    /* The snapshot due at an event is queued after it: a kill between the
+     * two commits the event and loses the snapshot, and a child starting
+     * past that event never took it again, so two such kills lost both of
+     * a key's snapshots (journal_tck_dqlite, about 1 run in 10: "snapshot
+     * at 0, events up to 50"). A child takes the snapshot still due, as
+     * before its first event, so at most the newest is ever missing. */
+    if (a->seq > 0 && a->seq % CR_SNAP == 0 && rec.snapshot_seq < a->seq) {
+      int n = snprintf(a->sdata, sizeof a->sdata, "%s@%lld", a->pid, (long long)a->seq);
+      if (OPS->save_snapshot(j, a->pid, strlen(a->pid), a->seq, STATE, a->sdata, (size_t)n,
+                             &err) != ACT_JOURNAL_OK) {
+        fprintf(stderr, "child: snapshot %s: %s\n", a->pid, err.msg);
+        _exit(9);
+      }
+    }
   }
   act_journal_writer_t *w = act_journal_writer_start(j, NULL, &err);
   if (!w) _exit(6);
