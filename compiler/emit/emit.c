@@ -468,11 +468,10 @@ static const char *extern_header(ast_t *mod, const char *header) {
  * `lib/mathx.h` from another: one file), and a small header without a
  * guard of its own was then defined twice in one translation unit. */
 static char *header_include(const char *hp) {
-  uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-  for (const char *p = hp; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-  unsigned long long g = (unsigned long long)h;
-  return hp[0] == '/' ? xprintf("#ifndef ACT_HEADER_%016llx\n#define ACT_HEADER_%016llx\n#include \"%s\"\n#endif\n", g, g, hp)
-                      : xprintf("#ifndef ACT_HEADER_%016llx\n#define ACT_HEADER_%016llx\n#include <%s>\n#endif\n", g, g, hp);
+  unsigned long long g = (unsigned long long)emit_hash(hp, strlen(hp));
+  int path = hp[0] == '/';
+  return xprintf("#ifndef ACT_HEADER_%016llx\n#define ACT_HEADER_%016llx\n#include %c%s%c\n#endif\n",
+                 g, g, path ? '"' : '<', hp, path ? '"' : '>');
 }
 
 static int is_literal_const(ast_t *x) {

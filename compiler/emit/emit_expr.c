@@ -77,15 +77,9 @@ void strtab_clear(strtab_t *t) {
   memset(t, 0, sizeof *t);
 }
 
-static size_t strtab_hash(const char *k) {
-  size_t h = 14695981039346656037u;
-  for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211u;
-  return h;
-}
-
 /* The slot of key in t (open addressing; the table is at most half full). */
 static size_t strtab_slot(const strtab_t *t, const char *key) {
-  size_t i = strtab_hash(key) & (t->cap - 1);
+  size_t i = emit_hash(key, strlen(key)) & (t->cap - 1);
   while (t->keys[i] && strcmp(t->keys[i], key) != 0) i = (i + 1) & (t->cap - 1);
   return i;
 }

@@ -10,6 +10,9 @@
 #include "sema/type.h"
 
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* FNV-1a of the n bytes at s: the emitter's tables and generated names
+ * (emit_names.c). */
+size_t emit_hash(const char *s, size_t n);
 
 typedef struct decls decls_t;   /* emit_decls.c */
 

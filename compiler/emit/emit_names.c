@@ -70,15 +70,15 @@ typedef struct names {
   size_t n, cap;   /* cap: a power of two, kept over twice n */
 } names_t;
 
-static size_t name_hash(const char *s, size_t len) {
+size_t emit_hash(const char *s, size_t n) {
   size_t h = 1469598103934665603u;   /* FNV-1a */
-  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
   return h;
 }
 
 /* The slot holding the first len bytes of x, or the empty slot for them. */
 static size_t names_slot(const names_t *s, const char *x, size_t len) {
-  size_t i = name_hash(x, len) & (s->cap - 1);
+  size_t i = emit_hash(x, len) & (s->cap - 1);
   while (s->v[i] && !(strlen(s->v[i]) == len && memcmp(s->v[i], x, len) == 0)) i = (i + 1) & (s->cap - 1);
   return i;
 }
