@@ -94,6 +94,9 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
   if ((a->flags & AF_TEMPORARY) || !act__may_restart(a->parent)) {
     int temporary = (a->flags & AF_TEMPORARY) != 0;
     act__finish(cx, a, reason, 0);
+    /* act__rt_of: a monitor(spawn ...) on another worker may be making
+     * a->rt meanwhile (TSan, jepsen pgkill: a Move that faulted at once). */
+    act_rt_t *rt = act__rt_of(a);
     if (!temporary) {
       char buf[1024];
       snprintf(buf, sizeof buf, "too many restarts of %s: %.*s", path, (int)act_str_len(reason),
@@ -101,9 +104,7 @@ int act__handle_fault(act_worker_t *w, act_actor_t *a) {
       act_ctl_t *e = act__ctl_new(CTL_ESCALATE);
       e->reason = act_str_from_cstr(buf);
       act__enqueue(cx, a->parent, &e->h);
-    } else if (act__rt_of(a) && act__rt_of(a)->vnode) {
-      /* act__rt_of: a monitor(spawn ...) on another worker may be making
-       * a->rt meanwhile (TSan, jepsen pgkill: a Move that faulted at once). */
+    } else if (rt && rt->vnode) {
       act__logf("act: %s failed: %.*s (the key's next message activates it again)\n", path,
                 (int)act_str_len(reason), act_str_data(reason));
     } else {
