@@ -138,6 +138,14 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   return 0;
 }
 
+/* Whether a node's lease gates activations (vcluster.c): read once per
+ * step, for the wait before it and the time after it. Once published the
+ * fence's time is never 0 again (lease.c), and an activation exists only
+ * under a lease, so a step that saw 0 belongs to no activation. */
+static inline int vlease_gated(void) {
+  return atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0;
+}
+
 /* Handle one message; the jump point for faults is set by the caller.
  * Inline: once per message, and its call, saved registers and return
  * were ~20 instructions of a counter's ~270 (callgrind). */
@@ -149,11 +157,10 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
   } else if (m->flags & MF_REPLY) {
     /* A reply resumes a handler of an activation: under the lease too, or
      * an owner paused past it would run on from its awaits (vcluster.c). */
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_wait(a);
+    int gated = vlease_gated();
+    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
     int go = settle(w, a, m, &st);
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_idle(a);   /* its handler is back: when, for vfence.c */
+    if (__builtin_expect(gated, 0)) act__vlease_idle(a);   /* its handler is back: when, for vfence.c */
     if (!go) return;
   } else {
     if (m->flags & MF_TIMER) {
@@ -169,12 +176,11 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
     }
     /* An activation of a virtual actor on a node with a store runs mail
      * only under its lease (vcluster.c): one load unless that is so. */
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_wait(a);
+    int gated = vlease_gated();
+    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_idle(a);
+    if (__builtin_expect(gated, 0)) act__vlease_idle(a);
     if (st == ACT_UNHANDLED) {
       dead_letter(a, m);
       if (m->future) act__fail_future(cx, m->future, m->sender, "is not handled");
@@ -246,8 +252,7 @@ static int boundary(act_worker_t *w, act_actor_t *a) {
   act_actor_t *t = w->pause_on;
   w->pause_on = NULL;
   if ((a->flags & (AF_NOMAIL | AF_DEAD)) || !act__park(a, t)) return 0;
-  if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-    act__vlease_done(a);
+  if (__builtin_expect(vlease_gated(), 0)) act__vlease_done(a);
   w->cx.self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   return 1;                            /* sched stays 1: t wakes us */
@@ -283,11 +288,10 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     n++;
     /* An activation's start (its init, its journal's fence and recovery)
      * runs under the lease too (vcluster.c). */
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_wait(a);
+    int gated = vlease_gated();
+    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
     act_status_t st = act__run_start(cx, a);
-    if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-      act__vlease_idle(a);
+    if (__builtin_expect(gated, 0)) act__vlease_idle(a);
     cx->msg = NULL;
     if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
     if (w->pause_on && boundary(w, a)) return;
@@ -310,8 +314,7 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   act__wake_if_drained(cx, a);
   /* An activation's worker lets go of it: a step that ended without its
    * time (a fault, a stop) ends now, for vfence.c. */
-  if (__builtin_expect(atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0, 0))
-    act__vlease_done(a);
+  if (__builtin_expect(vlease_gated(), 0)) act__vlease_done(a);
   cx->self = NULL;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   /* The producers' end, read before the emptiness check: any push after
