@@ -54,4 +54,7 @@ esac
 "$TCK" --jobs 1 || exit 1
 if [ "$BACKEND" = dqlite ]; then   # last: it kills the leading store node
   ACT_TEST_FAILOVER=1 "$TCK" --jobs 1 --filter 'failover/*'
+else   # last: it stops and starts the server (pg.sh's pg_halt, pg_serve)
+  ACT_TEST_PG_SH="$(cd "$(dirname "$0")" && pwd)/pg.sh" ACT_TEST_PG_DIR=$D ACT_TEST_PG_PORT=55432 \
+    "$TCK" --jobs 1 --filter 'restart/*'
 fi

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -865,4 +866,172 @@ Test(failover, the_store_survives_its_leader) {
   wait_for(&r, 1);
   cr_assert_eq(r.r.nentries, 2, "nothing committed was lost");
   cr_assert_arr_eq(r.r.entries[0].data, "before", 6);
+}
+
+/* ---- PostgreSQL: a connection that breaks is made again ----
+ * A session ended by the server (pg_terminate_backend: 57P01, as in a
+ * fast shutdown) with a statement in flight: the statement's outcome is
+ * unknown. One that may be sent twice (a claim) is answered as if the
+ * connection had not broken; one that may not (a release) fails. The
+ * statement is held in flight by a row lock another session keeps. */
+static PGconn *locker;
+static void lock_shard(uint32_t shard) {
+  locker = PQconnectdb(URL);
+  cr_assert_eq(PQstatus(locker), CONNECTION_OK, "%s", PQerrorMessage(locker));
+  char sql[128];
+  snprintf(sql, sizeof sql, "BEGIN; SELECT 1 FROM act_shards WHERE shard = %u FOR UPDATE", shard);
+  PGresult *r = PQexec(locker, sql);
+  cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(locker));
+  cr_assert_eq(PQntuples(r), 1);
+  PQclear(r);
+}
+/* Runs the loop until the call `a` waits on the lock, then ends its
+ * session and the lock; its answer comes after the connection is made
+ * again (the loop runs until then). */
+static void end_waiting_session(answer_t *a) {
+  int ended = 0;
+  for (uint64_t t0 = ms(); !ended && ms() - t0 < 10000;) {
+    uv_run(&loop, UV_RUN_NOWAIT);
+    PGresult *r = PQexec(locker, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(locker));
+    ended = PQntuples(r) == 1;
+    PQclear(r);
+    if (!ended) usleep(10 * 1000);
+  }
+  cr_assert(ended, "the call never waited on the lock");
+  cr_assert_eq(a->done, 0, "answered while it waited on the lock");
+  PQclear(PQexec(locker, "COMMIT"));
+  PQfinish(locker);
+  wait_for(a, 1);
+}
+
+static void pg_only(void) {
+  const char *url = getenv("ACT_TEST_STORE");
+  if (url && strncmp(url, "postgres", 8) != 0) cr_skip_test("PostgreSQL's connection only");
+  setup();
+}
+TestSuite(reconnect, .init = pg_only, .fini = teardown);
+
+/* n1 owns shard 9, whose row another session has locked. */
+static void own_locked_shard(void) {
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
+  cr_assert_eq(claim(S, 9, "n1", 11).r.epoch, 1);
+  lock_shard(9);
+}
+
+Test(reconnect, a_claim_in_flight_is_sent_again) {
+  own_locked_shard();
+  answer_t a = {0};
+  act_coord_claim(S, 9, "n1", 11, got, &a);
+  end_waiting_session(&a);
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+  cr_assert_eq(a.r.epoch, 1, "the owner's epoch, unchanged");
+  cr_assert_eq(renew("n1", 11), ACT_COORD_OK, "the connection works again");
+}
+
+Test(reconnect, a_release_in_flight_fails) {
+  own_locked_shard();
+  answer_t a = {0};
+  act_coord_release(S, 9, "n1", 11, got, &a);
+  end_waiting_session(&a);
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR, "a release whose outcome is unknown is no success");
+  cr_assert(strstr(a.error, "outcome is unknown") != NULL, "%s", a.error);
+  cr_assert_eq(owner_of(9).r.status, ACT_COORD_OK, "not released: the statement was ended");
+  cr_assert_eq(release(9, "n1", 11), ACT_COORD_OK, "released now, on a new connection");
+}
+
+/* ---- PostgreSQL stopped and started again (coord.sh runs this last,
+ * with ACT_TEST_PG_SH, _DIR and _PORT: pg.sh's pg_halt and pg_serve) ---- */
+static void restart_setup(void) {
+  if (getenv("ACT_TEST_PG_SH") == NULL) cr_skip_test("run by coord.sh after the suite");
+  setup();
+}
+TestSuite(restart, .init = restart_setup, .fini = teardown);
+
+/* Runs pg.sh's HALT or SERVE on the test's server after `delay` seconds,
+ * in a process of its own (the loop keeps running meanwhile); its pid. */
+#define HALT "pg_halt \"$ACT_TEST_PG_DIR\""
+#define SERVE "pg_serve \"$ACT_TEST_PG_DIR\" \"$ACT_TEST_PG_PORT\""
+static pid_t server(const char *what, double delay) {
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "sleep %.2f; . \"$ACT_TEST_PG_SH\" && %s", delay, what);
+    execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+static void join_for_a_minute(const char *node, uint64_t inc) {
+  answer_t a = {0};
+  act_coord_member_t m = member(node, inc);
+  act_coord_join(S, &m, 60000, got, &a);
+  wait_for(&a, 1);
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+}
+static void done(pid_t pid) {
+  int st;
+  cr_assert_eq(waitpid(pid, &st, 0), pid);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pg.sh failed");
+}
+
+/* A call made while the server is down is answered once it is back, if
+ * that is within the call's wait (3 s): here about 0.5 s. */
+Test(restart, a_call_waits_for_the_server) {
+  join_for_a_minute("n1", 11);
+  done(server(HALT, 0));
+  pid_t up = server(SERVE, 0.5);
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 60000, got, &a);
+  wait_for(&a, 1);
+  done(up);
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+  cr_log_info("restart: a renewal made with the server down answered OK after %llu ms",
+              (unsigned long long)(ms() - t0));
+  cr_assert_eq(claim(S2, 3, "n1", 11).r.status, ACT_COORD_OK, "every connection came back");
+}
+
+/* Down longer than a call's wait: the call fails, and the next one, once
+ * the server is back, succeeds. */
+Test(restart, a_server_down_too_long_fails_calls_then_serves_again) {
+  join_for_a_minute("n1", 11);
+  done(server(HALT, 0));
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 60000, got, &a);
+  wait_for(&a, 1);
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  cr_assert(ms() - t0 >= 2900, "failed after %llu ms, before its wait",
+            (unsigned long long)(ms() - t0));
+  done(server(SERVE, 0));
+  cr_assert_eq(renew("n1", 11), ACT_COORD_OK, "connected again");
+}
+
+/* The lease loop over a restart shorter than its lease: never fenced. */
+Test(restart, a_short_restart_does_not_fence) {
+  act_coord_on_fenced_clear();
+  act_coord_on_fenced(on_event, NULL);
+  memset(&EV, 0, sizeof EV);
+  act_coord_member_t me = member("n1", 11);
+  act_lease_t *l = act_lease_start(&loop, S, &me, 3000);
+  run_until(&EV.n[ACT_LEASE_HELD], 1, 5000);
+  cr_assert_eq(EV.n[ACT_LEASE_HELD], 1);
+  done(server(HALT, 0));
+  pid_t up = server(SERVE, 0.5);
+  run_for(2 * 3000);
+  done(up);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 0, "fenced by a restart shorter than the lease");
+  cr_assert(act_lease_left_ms(l) > 0);
+  /* Down longer than the lease: fenced, as ever. */
+  done(server(HALT, 0));
+  run_until(&EV.n[ACT_LEASE_FENCED], 1, 2 * 3000);
+  cr_assert_eq(EV.n[ACT_LEASE_FENCED], 1, "not fenced with the server down a whole lease");
+  done(server(SERVE, 0));
+  stopped = 0;
+  act_lease_stop(l, on_stopped, NULL);
+  run_until(&stopped, 1, 5000);
+  cr_assert(stopped);
 }

@@ -1,20 +1,35 @@
 # pg.sh (sourced): a PostgreSQL of its own for a test, on a unix socket in
 # a temporary directory (as the postgres user when root: initdb refuses
 # root). pg_up DIR PORT sets PG_URL, or returns 77 when the server is not
-# installed; pg_down DIR stops it; pg_begin (below) for harness tests.
+# installed; pg_down DIR stops it (immediate); pg_halt and pg_serve restart
+# it; pg_begin (below) for harness tests.
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pg_up() {
   local dir=$1 port=$2
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then PG_BIN=; return 77; fi
+  pg_bin || return 77
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   pg_as "$PG_BIN/initdb" -D "$dir/pg" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log"; return 1; }
   mkdir -p "$dir/sock" && [ "$(id -u)" = 0 ] && chown postgres "$dir/sock"
-  pg_as "$PG_BIN/pg_ctl" -D "$dir/pg" -w -l "$dir/pg.log" \
-    -o "-p $port -k $dir/sock -c listen_addresses='' -c fsync=off" start >/dev/null ||
-    { cat "$dir/pg.log"; return 1; }
+  pg_serve "$dir" "$port" || { cat "$dir/pg.log"; return 1; }
   PG_URL="postgres:///postgres?host=$dir/sock&port=$port&user=postgres"
+}
+# pg_bin: PG_BIN, the newest server's bin directory (1 if none).
+pg_bin() {
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || { PG_BIN=; return 1; }
+}
+# pg_serve DIR PORT / pg_halt DIR [MODE]: the server made by pg_up, started
+# again (waits until it takes connections) or stopped (fast by default:
+# sessions are ended with 57P01, as by an administrator's restart).
+pg_serve() {
+  [ -n "${PG_BIN:-}" ] || pg_bin || return 1
+  pg_as "$PG_BIN/pg_ctl" -D "$1/pg" -w -l "$1/pg.log" \
+    -o "-p $2 -k $1/sock -c listen_addresses='' -c fsync=off" start >/dev/null
+}
+pg_halt() {
+  [ -n "${PG_BIN:-}" ] || pg_bin || return 1
+  pg_as "$PG_BIN/pg_ctl" -D "$1/pg" -w -m "${2:-fast}" stop >/dev/null
 }
 pg_down() {
   [ -n "${PG_BIN:-}" ] && pg_as "$PG_BIN/pg_ctl" -D "$1/pg" -m immediate stop >/dev/null 2>&1

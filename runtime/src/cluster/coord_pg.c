@@ -8,9 +8,18 @@
  * `takeover` = expires + margin on); each call is a single statement, so
  * each is atomic, and the
  * conflicting ones (two joins of a name, two claims of a shard) are
- * serialised by the row lock of INSERT ... ON CONFLICT DO UPDATE. If the
- * connection fails, the call in flight and every queued one are answered
- * ACT_COORD_ERROR (reconnecting is the caller's decision). */
+ * serialised by the row lock of INSERT ... ON CONFLICT DO UPDATE.
+ *
+ * A connection that breaks (the server restarted, 57P01, a socket error)
+ * is closed and made again on the loop, PG_BACKOFF_MIN_MS after the loss,
+ * doubling to PG_BACKOFF_MAX_MS between attempts, so that a restart of
+ * the server shorter than a lease is invisible to the lease loop. Queued
+ * calls wait for it, each at most PG_WAIT_MS (then ACT_COORD_ERROR: the
+ * lease loop's fence timer, not this file, decides when a node stops).
+ * The statement in flight when the connection broke has an unknown
+ * outcome: it is sent again only where sending it twice gives the answer
+ * that sending it once would (AGAIN below), else answered
+ * ACT_COORD_ERROR — never success. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <libpq-fe.h>
@@ -20,6 +29,7 @@
 #include <uv.h>
 
 #include "act/cluster.h"
+#include "rt/rt.h"
 
 enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM, Q_OWNER,
        Q_RELEASE, Q_FENCE, Q_APPEND, Q_READ };
@@ -108,6 +118,27 @@ static const char *const SQL[] = {
                "ORDER BY seq LIMIT 1000",
 };
 
+/* Sent again after the connection broke with it in flight (committed or
+ * not, unknown): a second run finds its own first one and answers the
+ * same — join and renew by the same incarnation, register of the same
+ * actor, a claim of the same owner (its epoch unchanged), a fence to the
+ * same epoch, deletes without RETURNING, reads. Not so: unregister and
+ * release (RETURNING: the second finds nothing, NOTFOUND) and append (the
+ * second finds its own row, TAKEN); those are answered ACT_COORD_ERROR. */
+static const unsigned char AGAIN[] = {
+    [Q_SCHEMA] = 1, [Q_JOIN] = 1,  [Q_RENEW] = 1, [Q_LEAVE] = 1, [Q_MEMBERS] = 1, [Q_REG] = 1,
+    [Q_LOOKUP] = 1, [Q_CLAIM] = 1, [Q_OWNER] = 1, [Q_FENCE] = 1, [Q_READ] = 1,
+};
+
+/* Reconnection. A call waits for a connection at most PG_WAIT_MS (as the
+ * dqlite client's ACT_DQ_WAIT_MS); attempts start PG_BACKOFF_MIN_MS after
+ * a loss and double to PG_BACKOFF_MAX_MS; an attempt that has not
+ * connected within PG_ATTEMPT_MS (a host that does not answer) is given up. */
+#define PG_WAIT_MS 3000
+#define PG_BACKOFF_MIN_MS 50
+#define PG_BACKOFF_MAX_MS 1000
+#define PG_ATTEMPT_MS 2000
+
 #define MAXP 5
 
 typedef struct req {
@@ -115,6 +146,7 @@ typedef struct req {
   int kind;
   uint64_t epoch;       /* fence, append: the caller's */
   int again;            /* register, claim: sent a second time */
+  uint64_t deadline;    /* ms: answered ACT_COORD_ERROR if still unsent, with no connection */
   int nparams;
   char *params[MAXP];   /* malloc'd text */
   act_coord_cb cb;
@@ -124,9 +156,15 @@ typedef struct req {
 typedef struct pg {
   act_coord_t base;
   uv_loop_t *loop;
-  PGconn *conn;
+  char *url;
+  PGconn *conn;        /* NULL between a loss and the next attempt */
   uv_poll_t *poll;     /* on PQsocket(conn); replaced if libpq changes sockets */
-  int fd, connected, failed, closing;
+  uv_timer_t *timer;   /* the next attempt, an attempt's end, a waiting call's deadline */
+  int fd, connected, closing;
+  int ever;            /* was connected once: later connections are logged */
+  uint64_t lost_at;    /* ms: when the connection broke (0: not broken) */
+  uint64_t retry_at;   /* ms: the next attempt (conn == NULL) or when this one ends */
+  int backoff_ms;
   char error[256];
   req_t *head, *tail;  /* head is in flight once sent */
   int sent;
@@ -134,16 +172,22 @@ typedef struct pg {
 } pg_t;
 
 static void on_poll(uv_poll_t *h, int status, int events);
+static void on_timer(uv_timer_t *t);
 
-static void free_poll(uv_handle_t *h) { free(h); }
+static uint64_t now_ms(void) { return uv_hrtime() / 1000000u; }
+
+static void free_handle(uv_handle_t *h) { free(h); }
+
+static void unwatch(pg_t *p) {
+  if (p->poll == NULL) return;
+  uv_poll_stop(p->poll);
+  uv_close((uv_handle_t *)p->poll, free_handle);
+  p->poll = NULL;
+}
 
 static void watch(pg_t *p, int events) {
   int fd = PQsocket(p->conn);
-  if (p->poll && fd != p->fd) {   /* libpq moved to another socket */
-    uv_poll_stop(p->poll);
-    uv_close((uv_handle_t *)p->poll, free_poll);
-    p->poll = NULL;
-  }
+  if (p->poll && fd != p->fd) unwatch(p);   /* libpq moved to another socket */
   if (fd < 0) return;
   if (p->poll == NULL) {
     p->poll = malloc(sizeof *p->poll);
@@ -164,23 +208,126 @@ static void answer(req_t *r, act_coord_result_t *res) {
   free(r);
 }
 
-/* The store is unusable: everything waiting is answered with why. */
-static void fail_all(pg_t *p, const char *why) {
-  if (!p->failed) {
-    snprintf(p->error, sizeof p->error, "coordination store: %s", why);
-    size_t n = strlen(p->error);
-    while (n && p->error[n - 1] == '\n') p->error[--n] = 0;
-  }
-  p->failed = 1;
-  if (p->poll) uv_poll_stop(p->poll);
-  while (p->head) {
+/* p->error: "coordination store: " and libpq's first line (the rest is
+ * detail: CONTEXT, hints). */
+static void set_error(pg_t *p, const char *why) {
+  snprintf(p->error, sizeof p->error, "coordination store: %s", why);
+  p->error[strcspn(p->error, "\n")] = 0;
+}
+
+/* Takes r out of the queue (not the one in flight). */
+static void unlink_req(pg_t *p, req_t *r) {
+  req_t **at = &p->head, *prev = NULL;
+  while (*at != r) prev = *at, at = &(*at)->next;
+  *at = r->next;
+  if (p->tail == r) p->tail = prev;
+}
+
+/* With no connection: the calls past their deadline are answered with the
+ * last error (the schema waits for as long as the store is open). */
+static void expire(pg_t *p) {
+  uint64_t now = now_ms();
+  for (;;) {
     req_t *r = p->head;
-    p->head = r->next;
-    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = p->error};
+    while (r && (r->kind == Q_SCHEMA || r->deadline > now)) r = r->next;
+    if (r == NULL) return;
+    unlink_req(p, r);
+    char why[400];
+    snprintf(why, sizeof why, "coordination store: no connection to PostgreSQL within %d ms (%s)",
+             PG_WAIT_MS, p->error + strlen("coordination store: "));
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = why};
     answer(r, &res);
   }
-  p->tail = NULL;
-  p->sent = 0;
+}
+
+/* The timer's next moment: an attempt's start or end, or the first
+ * deadline of a waiting call; none while connected. */
+static void rearm(pg_t *p) {
+  if (p->closing) return;
+  if (p->connected) {
+    uv_timer_stop(p->timer);
+    return;
+  }
+  uint64_t at = p->retry_at;
+  for (req_t *r = p->head; r; r = r->next)
+    if (r->kind != Q_SCHEMA && r->deadline < at) at = r->deadline;
+  uint64_t now = now_ms();
+  uv_timer_start(p->timer, on_timer, at > now ? at - now : 0, 0);
+}
+
+/* One attempt to connect, driven by on_poll through PQconnectPoll. */
+static void attempt(pg_t *p) {
+  p->conn = PQconnectStart(p->url);
+  p->retry_at = now_ms() + PG_ATTEMPT_MS;
+  if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
+    set_error(p, p->conn ? PQerrorMessage(p->conn) : "out of memory");
+    PQfinish(p->conn);
+    p->conn = NULL;
+    p->retry_at = now_ms() + (uint64_t)p->backoff_ms;
+    if (p->backoff_ms < PG_BACKOFF_MAX_MS) p->backoff_ms *= 2;
+    return;
+  }
+  watch(p, UV_WRITABLE);   /* libpq's rule: start by waiting to write */
+}
+
+/* The connection broke, or an attempt failed: close it and try again
+ * after the backoff. The statement in flight has an unknown outcome: sent
+ * again only if AGAIN says it may be, else answered ACT_COORD_ERROR. */
+static void lost(pg_t *p, const char *why) {
+  uint64_t now = now_ms();
+  set_error(p, why);
+  if (p->connected) {
+    /* Each queued call gets its full wait from now on. */
+    for (req_t *r = p->head; r; r = r->next) r->deadline = now + PG_WAIT_MS;
+    p->lost_at = now;
+    p->backoff_ms = PG_BACKOFF_MIN_MS;
+    act__logf("act: cluster: the coordination store's connection broke (%s); connecting again\n",
+              p->error + strlen("coordination store: "));
+  }
+  unwatch(p);   /* before PQfinish closes the socket it watches */
+  PQclear(p->last);
+  p->last = NULL;
+  PQfinish(p->conn);
+  p->conn = NULL;
+  p->connected = 0;
+  p->retry_at = now + (uint64_t)p->backoff_ms;
+  if (p->backoff_ms < PG_BACKOFF_MAX_MS) p->backoff_ms *= 2;
+  if (p->sent) {
+    p->sent = 0;
+    req_t *r = p->head;
+    if (!AGAIN[r->kind]) {
+      unlink_req(p, r);
+      char e[400];
+      snprintf(e, sizeof e, "coordination store: the connection broke with the statement in "
+               "flight, whose outcome is unknown (%s)", p->error + strlen("coordination store: "));
+      act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = e};
+      answer(r, &res);
+    }
+  }
+  expire(p);
+  rearm(p);
+}
+
+static void on_timer(uv_timer_t *t) {
+  pg_t *p = t->data;
+  if (p->closing || p->connected) return;
+  expire(p);
+  if (now_ms() >= p->retry_at && p->conn == NULL) {
+    attempt(p);
+  } else if (now_ms() >= p->retry_at) {   /* the attempt in progress took too long */
+    char why[64];
+    snprintf(why, sizeof why, "no connection within %d ms", PG_ATTEMPT_MS);
+    lost(p, why);
+  }
+  rearm(p);
+}
+
+/* A failed statement that says the connection is gone (the server shut
+ * down: 57P01..57P03; class 08: connection exceptions). */
+static int connection_gone(pg_t *p, const PGresult *res) {
+  if (PQstatus(p->conn) != CONNECTION_OK) return 1;
+  const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  return st && (strncmp(st, "57P0", 4) == 0 || strncmp(st, "08", 2) == 0);
 }
 
 static uint64_t u64(const PGresult *r, int row, int col) {
@@ -314,7 +461,7 @@ static void finish(pg_t *p) {
 }
 
 static void send_next(pg_t *p) {
-  if (!p->connected || p->failed || p->sent || p->head == NULL || p->closing) return;
+  if (!p->connected || p->sent || p->head == NULL || p->closing) return;
   req_t *r = p->head;
   int ok;
   if (r->kind == Q_SCHEMA) {
@@ -324,46 +471,64 @@ static void send_next(pg_t *p) {
     for (int i = 0; i < r->nparams; i++) v[i] = r->params[i];
     ok = PQsendQueryParams(p->conn, SQL[r->kind], r->nparams, NULL, v, NULL, NULL, 0);
   }
-  if (!ok) {
-    fail_all(p, PQerrorMessage(p->conn));
+  if (!ok) {   /* nothing was sent: the call waits for the next connection */
+    lost(p, PQerrorMessage(p->conn));
     return;
   }
   p->sent = 1;
   watch(p, UV_READABLE | (PQflush(p->conn) == 1 ? UV_WRITABLE : 0));
 }
 
+/* The attempt in progress moves on (on_poll, while not connected). */
+static void connecting(pg_t *p) {
+  switch (PQconnectPoll(p->conn)) {
+  case PGRES_POLLING_READING: watch(p, UV_READABLE); return;
+  case PGRES_POLLING_WRITING: watch(p, UV_WRITABLE); return;
+  case PGRES_POLLING_FAILED: lost(p, PQerrorMessage(p->conn)); return;
+  default: break;
+  }
+  p->connected = 1;
+  p->backoff_ms = PG_BACKOFF_MIN_MS;
+  if (p->ever && p->lost_at)
+    act__logf("act: cluster: the coordination store is connected again (%llu ms after the "
+              "connection broke)\n", (unsigned long long)(now_ms() - p->lost_at));
+  p->ever = 1;
+  p->lost_at = 0;
+  rearm(p);
+  PQsetnonblocking(p->conn, 1);
+  watch(p, UV_READABLE);
+  send_next(p);
+}
+
 static void on_poll(uv_poll_t *h, int status, int events) {
   pg_t *p = h->data;
-  if (p->failed || p->closing) return;
+  if (p->closing || p->conn == NULL) return;
   if (status < 0) {
-    fail_all(p, uv_strerror(status));
+    lost(p, uv_strerror(status));
     return;
   }
   if (!p->connected) {
-    switch (PQconnectPoll(p->conn)) {
-    case PGRES_POLLING_READING: watch(p, UV_READABLE); return;
-    case PGRES_POLLING_WRITING: watch(p, UV_WRITABLE); return;
-    case PGRES_POLLING_FAILED: fail_all(p, PQerrorMessage(p->conn)); return;
-    default: break;
-    }
-    p->connected = 1;
-    PQsetnonblocking(p->conn, 1);
-    watch(p, UV_READABLE);
-    send_next(p);
+    connecting(p);
     return;
   }
   if ((events & UV_WRITABLE) && PQflush(p->conn) == 0) watch(p, UV_READABLE);
   if (!(events & UV_READABLE)) return;
-  if (!PQconsumeInput(p->conn)) {
-    fail_all(p, PQerrorMessage(p->conn));
+  if (!PQconsumeInput(p->conn) || PQstatus(p->conn) != CONNECTION_OK) {
+    lost(p, PQerrorMessage(p->conn));
     return;
   }
   while (p->sent && !PQisBusy(p->conn)) {
     PGresult *res = PQgetResult(p->conn);
     if (res == NULL) {   /* the statement is over */
+      if (p->last && PQresultStatus(p->last) == PGRES_FATAL_ERROR && connection_gone(p, p->last)) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", PQresultErrorMessage(p->last));
+        lost(p, why);
+        return;
+      }
       finish(p);
       send_next(p);
-      if (p->failed || p->closing) return;
+      if (!p->connected || p->closing) return;
       continue;
     }
     /* A script (the schema) yields several results: keep the first failure, else the last. */
@@ -377,7 +542,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 }
 
 /* Queues a statement with n text parameters (epoch: the caller's, for
- * fence and append); answers at once if the store has failed. */
+ * fence and append); it waits PG_WAIT_MS at most for a connection. */
 static void push(pg_t *p, int kind, uint64_t epoch, act_coord_cb cb, void *arg, int n, ...) {
   req_t *r = calloc(1, sizeof *r);
   if (r == NULL) {
@@ -403,55 +568,74 @@ static void push(pg_t *p, int kind, uint64_t epoch, act_coord_cb cb, void *arg, 
     }
   }
   va_end(ap);
-  if (p->failed) {
-    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = p->error};
+  if (p->closing) {
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: closed"};
     answer(r, &res);
     return;
   }
+  r->deadline = now_ms() + PG_WAIT_MS;
   if (p->tail)
     p->tail->next = r;
   else
     p->head = r;
   p->tail = r;
-  send_next(p);
+  if (p->connected)
+    send_next(p);
+  else
+    rearm(p);
 }
 
 #define NUM(buf, v) (snprintf(buf, sizeof buf, "%" PRId64, (int64_t)(v)), buf)
 
 static act_coord_t *pg_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap) {
+  /* A URL libpq cannot parse is refused here; a server that cannot be
+   * reached is tried again, like one that went away. */
+  char *perr = NULL;
+  PQconninfoOption *opts = PQconninfoParse(url, &perr);
+  if (opts == NULL) {
+    snprintf(err, cap, "coordination store %s: %s", "postgres", perr ? perr : "out of memory");
+    size_t n = strlen(err);
+    while (n && err[n - 1] == '\n') err[--n] = 0;
+    PQfreemem(perr);
+    return NULL;
+  }
+  PQconninfoFree(opts);
   pg_t *p = calloc(1, sizeof *p);
-  if (p == NULL) {
+  if (p == NULL || (p->url = strdup(url)) == NULL || (p->timer = malloc(sizeof *p->timer)) == NULL) {
+    if (p) free(p->url);
+    free(p);
     snprintf(err, cap, "out of memory");
     return NULL;
   }
   p->base.ops = &act_coord_pg_ops;
   p->loop = loop;
   p->fd = -1;
-  p->conn = PQconnectStart(url);
-  if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
-    snprintf(err, cap, "coordination store %s: %s", "postgres",
-             p->conn ? PQerrorMessage(p->conn) : "out of memory");
-    size_t n = strlen(err);
-    while (n && err[n - 1] == '\n') err[--n] = 0;
-    PQfinish(p->conn);
-    free(p);
-    return NULL;
-  }
-  watch(p, UV_WRITABLE);   /* libpq's rule: start by waiting to write */
+  p->backoff_ms = PG_BACKOFF_MIN_MS;
+  uv_timer_init(loop, p->timer);
+  p->timer->data = p;
   push(p, Q_SCHEMA, 0, NULL, NULL, 0);
+  attempt(p);
+  rearm(p);
   return &p->base;
 }
 
 static void pg_close(act_coord_t *c) {
   pg_t *p = (pg_t *)c;
   p->closing = 1;
-  fail_all(p, "closed");
-  if (p->poll) {
-    uv_poll_stop(p->poll);
-    uv_close((uv_handle_t *)p->poll, free_poll);
+  p->sent = 0;
+  while (p->head) {
+    req_t *r = p->head;
+    p->head = r->next;
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: closed"};
+    answer(r, &res);
   }
+  p->tail = NULL;
+  unwatch(p);
+  uv_timer_stop(p->timer);
+  uv_close((uv_handle_t *)p->timer, free_handle);
   PQclear(p->last);
   PQfinish(p->conn);
+  free(p->url);
   free(p);
 }
 
