@@ -24,6 +24,9 @@
 #                 for a leader, and the store's tables are still made (elong.sh)
 #  cluster_store  the node with --act-store on a private PostgreSQL (store.sh):
 #                 a SIGSTOPped node's lease lapses (Down "unreachable"), it is fenced
+#  cluster_store_restart  three nodes on a private PostgreSQL (pgrestart.sh):
+#                 a restart of the server shorter than the lease fences nobody,
+#                 an outage longer than it fences every node
 #  coord_tck_pg   the coordination store's conformance suite on a private
 #                 PostgreSQL started by the test (skipped without initdb)
 #  coord_tck_dqlite  the same suite on three embedded store nodes (dqlite),
@@ -95,6 +98,10 @@ else()
            ${CMAKE_CURRENT_LIST_DIR}/store.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(cluster_store PROPERTIES LABELS cluster TIMEOUT 120 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
+  add_test(NAME cluster_store_restart COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/pgrestart.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_store_restart PROPERTIES LABELS cluster TIMEOUT 180
+                       SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 endif()
 if(TARGET PkgConfig::CRITERION)
   add_executable(test_cluster_wire ${CMAKE_CURRENT_LIST_DIR}/wire.c)

@@ -947,7 +947,14 @@ static void restart_setup(void) {
   if (getenv("ACT_TEST_PG_SH") == NULL) cr_skip_test("run by coord.sh after the suite");
   setup();
 }
-TestSuite(restart, .init = restart_setup, .fini = teardown);
+/* The server runs after each test, even one that failed with it stopped. */
+static void restart_teardown(void) {
+  teardown();
+  if (system(". \"$ACT_TEST_PG_SH\" && { pg_serve \"$ACT_TEST_PG_DIR\" \"$ACT_TEST_PG_PORT\" "
+             ">/dev/null 2>&1 || true; }") != 0)
+    cr_log_warn("could not check that the server runs");
+}
+TestSuite(restart, .init = restart_setup, .fini = restart_teardown);
 
 /* Runs pg.sh's HALT or SERVE on the test's server after `delay` seconds,
  * in a process of its own (the loop keeps running meanwhile); its pid. */

@@ -15,25 +15,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
 netns_skip_unless_able cluster_store
 
-pg_cleanup() { pg_down "$D"; }
-HARNESS_ATEXIT=pg_cleanup
-harness_begin
-pg_begin cluster_store 55433
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-"$ACTORC" build "$HERE/store/lapse.act" -o "$D/lapse" 2>"$D/build.err" || fail "build failed"
-
-port=7480
+pg_harness cluster_store 55433 3 "$HERE/store/lapse.act"
 declare -A pid=()
-node() {   # node K [ARGS]
-  local k=$1
-  shift
-  ip netns exec "$NS_PREFIX$k" "$D/lapse" "$@" --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "10.77.0.1:$port,10.77.0.2:$port" --act-cookie-file "$D/cookie" \
-    --act-heartbeat 5s --act-lease 2s --act-store "$PG_URL" >"$D/n$k.out" 2>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+PG_NODE_PORT=7480
+PG_NODE_OPTS=(--act-heartbeat 5s --act-lease 2s)
+node() { pg_node "$@"; }
 # wait_joined K WHY: until nK (restarted) logs joining the store, at most
 # 15 s; WHY is the failure if it ends first.
 wait_joined() {
@@ -45,7 +31,7 @@ wait_joined() {
   done
 }
 # A store that cannot be opened is refused at start (status 2).
-ip netns exec "${NS_PREFIX}1" "$D/lapse" --act-node "n9@10.77.0.1:7999" \
+ip netns exec "${NS_PREFIX}1" "$D/prog" --act-node "n9@10.77.0.1:7999" \
   --act-cookie-file "$D/cookie" --act-store "mysql://x" >/dev/null 2>"$D/bad.err"
 [ $? = 2 ] && grep -q "no coordination store takes" "$D/bad.err" || fail "a bad --act-store was not refused"
 

@@ -1,0 +1,78 @@
+#!/bin/bash
+# A PostgreSQL restart shorter than the lease fences nobody; an outage
+# longer than the lease fences every node (docs/cluster.md, "Backends").
+# Three nodes in network namespaces (netns.sh) share a private PostgreSQL
+# (pg.sh) as their store, lease 5 s; n1 runs rounds (store/blip.act: a
+# remote ask, a name registered on n3 and looked up from n1). The server is
+# stopped (fast: sessions end with 57P01) and started again about 0.5 s
+# later: every node must log that its store connection came back, none may
+# be fenced or see a peer's lease lapse, and rounds must go on with three
+# nodes. Then the server is stopped for good: each node must fence itself
+# and exit 75 (fail-stop) within the lease and a margin.
+# Usage: pgrestart.sh ACTORC
+set -u
+ACTORC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/netns.sh"
+. "$HERE/pg.sh"
+netns_skip_unless_able cluster_store_restart
+
+PGPORT=55448
+pg_harness cluster_store_restart $PGPORT 3 "$HERE/store/blip.act"
+declare -A pid=()
+PG_NODE_PORT=7490
+PG_NODE_OPTS=(--act-lease 5s)
+node() { pg_node "$@"; }
+rounds() { grep -c '^round ' "$D/n1.out" 2>/dev/null; }
+# wait_rounds N SECS: until n1 has printed N rounds, every node running.
+wait_rounds() {
+  local end=$((SECONDS + $2))
+  until [ "$(rounds)" -ge "$1" ]; do
+    alive 1 2 3
+    [ $SECONDS -ge $end ] && fail "n1 printed $(rounds) rounds, not $1, within $2 s"
+    sleep 0.05
+  done
+}
+
+t0=$SECONDS
+node 2 serve
+node 3 serve
+node 1
+wait_rounds 3 "$(scaled 40)"
+
+# A restart of about a second, counted from the stop's start to the end
+# of the start (pg_serve waits until the server takes connections).
+before=$(rounds)
+r0=$(date +%s%N)
+pg_halt "$D" || fail "cannot stop PostgreSQL"
+sleep 0.5
+pg_serve "$D" $PGPORT || fail "cannot start PostgreSQL again: $(tail -n 5 "$D/pg.log")"
+r1=$(date +%s%N)
+wait_rounds $((before + 5)) "$(scaled 30)"
+# Two leases after the restart: any fence it caused has happened by now.
+sleep 10
+alive 1 2 3
+for k in 1 2 3; do
+  grep -q "coordination store is connected again" "$D/n$k.err" ||
+    fail "n$k's log does not say its store connection came back"
+  grep -q "fenced" "$D/n$k.err" && fail "n$k was fenced by a restart shorter than its lease"
+  grep -q "unreachable" "$D/n$k.err" && fail "n$k saw a peer's lease lapse"
+done
+after=$(rounds)
+for i in $(seq $((before + 1)) "$after"); do
+  grep -qx "round $i: hello from n2; round-$i registered true, found 7; 3 nodes" "$D/n1.out" ||
+    fail "round $i is missing or wrong after the restart"
+done
+
+# Down for good: renewals fail until the lease's guard, then fail-stop.
+s0=$(date +%s%N)
+pg_halt "$D" || fail "cannot stop PostgreSQL"
+for k in 1 2 3; do
+  expect_end "${pid[$k]}" "$(scaled 15)" 75 "n$k with the store down for good (75: fenced)"
+  grep -q "node n$k fenced: .*stopping (fail-stop)" "$D/n$k.err" || fail "n$k's log does not say it was fenced"
+done
+s1=$(date +%s%N)
+sanitized
+echo "cluster_store_restart: PostgreSQL down and up again in $(( (r1 - r0) / 1000000 )) ms: no fence, rounds $before -> $after"
+echo "cluster_store_restart: PostgreSQL down for good: all three fenced within $(( (s1 - s0) / 1000000 )) ms (lease 5 s)"
+echo "cluster_store_restart: ok ($((SECONDS - t0)) s)"
