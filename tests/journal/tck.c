@@ -1635,6 +1635,35 @@ Test(pg, a_damaged_event_and_snapshot_fail_their_checksums) {
   free(n);
 }
 
+/* The server stopped (fast: every session ended with 57P01) and started
+ * again 0.5 s later, between two batches: the writer waits for it (up to
+ * 3 s) and the next append commits, on a connection made again; a reader
+ * whose connection the server ended reads again too. pg_tck.sh gives the
+ * commands (ACT_TCK_PG_STOP, ACT_TCK_PG_START). */
+Test(pg, a_restart_between_batches_is_waited_for) {
+  need_pg();
+  const char *stop = getenv("ACT_TCK_PG_STOP"), *start = getenv("ACT_TCK_PG_START");
+  if (!stop || !start) cr_skip_test("run by pg_tck.sh, which can restart the server");
+  act_journal_t *j = jopen();
+  append_ok(j, "W:r", 1, 3);
+  cr_assert_eq(replay_check(j, "W:r", 1, -1), 3);   /* a reader in the pool */
+  cr_assert_eq(system(stop), 0, "%s", stop);
+  pid_t up = fork();
+  cr_assert(up >= 0);
+  if (up == 0) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "sleep 0.5; %s", start);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  append_ok(j, "W:r", 4, 3);
+  int st;
+  cr_assert_eq(waitpid(up, &st, 0), up);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", start);
+  cr_assert_eq(replay_check(j, "W:r", 1, -1), 6);
+  OPS->close(j);
+}
+
 /* ==== sqlite: damaged, truncated and foreign files ============================== */
 
 TestSuite(sqlite, .init = setup, .fini = teardown, .timeout = 60);

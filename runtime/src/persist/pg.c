@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PG_FORMAT 1
 #define PG_LOCK_CLASS 1097036874   /* "ActJ": advisory lock class of journals
@@ -399,12 +400,37 @@ static int pg_session(pg_journal *s, bool prepare, act_journal_err_t *err) {
   return ACT_JOURNAL_OK;
 }
 
+/* An idle connection the server ended (a restart: 57P01, then EOF) is
+ * known to be so only once its input is read; libpq's socket never blocks. */
+static bool pg_alive(PGconn *c) {
+  if (PQstatus(c) == CONNECTION_OK) PQconsumeInput(c);
+  return PQstatus(c) == CONNECTION_OK;
+}
+
+/* The connection made again, on the calling thread (the writer, or a
+ * reader, which may wait): tried PG_RESET_FIRST_MS apart, doubling to 1 s,
+ * for PG_RESET_WAIT_MS at most (as the coordination store waits), so that
+ * a server restarted in a moment is waited for instead of failing writes. */
+#define PG_RESET_FIRST_MS 50
+#define PG_RESET_WAIT_MS 3000
+static bool pg_reset(PGconn *c) {
+  long waited = 0, pause = PG_RESET_FIRST_MS;
+  for (;;) {
+    PQreset(c);
+    if (PQstatus(c) == CONNECTION_OK) return true;
+    if (waited + pause > PG_RESET_WAIT_MS) return false;
+    struct timespec ts = {pause / 1000, (pause % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+    waited += pause;
+    pause = pause * 2 > 1000 ? 1000 : pause * 2;
+  }
+}
+
 /* The writer connection works, or is made again (the server restarted):
  * what was cached about heads is forgotten. */
 static int pg_ready(pg_journal *s, act_journal_err_t *err) {
-  if (PQstatus(s->w) == CONNECTION_OK) return ACT_JOURNAL_OK;
-  PQreset(s->w);
-  if (PQstatus(s->w) != CONNECTION_OK) {
+  if (pg_alive(s->w)) return ACT_JOURNAL_OK;
+  if (!pg_reset(s->w)) {
     char m[300];
     snprintf(m, sizeof m, "%s", PQerrorMessage(s->w));
     m[strcspn(m, "\n")] = 0;
@@ -419,12 +445,18 @@ static int pg_ready(pg_journal *s, act_journal_err_t *err) {
   return code ? code : pg_session(s, true, err);
 }
 
+/* A reader's first statement failed: if the server had ended the idle
+ * connection (nothing ran), it is made again for one more try. */
+static bool again(PGconn *c) {
+  return PQstatus(c) != CONNECTION_OK && pg_reset(c);
+}
+
 static int reader_get(pg_journal *s, pg_reader **out, act_journal_err_t *err) {
   pthread_mutex_lock(&s->rmu);
   pg_reader *r = s->free_readers;
   if (r) s->free_readers = r->next;
   pthread_mutex_unlock(&s->rmu);
-  if (r && PQstatus(r->c) != CONNECTION_OK) PQreset(r->c);
+  if (r && !pg_alive(r->c)) pg_reset(r->c);   /* if it fails, the query says why */
   if (r) {
     *out = r;
     return ACT_JOURNAL_OK;
@@ -455,6 +487,10 @@ static int reader_pid_query(pg_journal *s, const char *sql, const char *pid, siz
   int lens[1] = {(int)pid_len}, fmt[1] = {1};
   Oid types[1] = {OID_BYTEA};
   *out = PQexecParams((*rd)->c, sql, 1, types, v, lens, fmt, 1);
+  if (PQresultStatus(*out) != PGRES_TUPLES_OK && again((*rd)->c)) {
+    PQclear(*out);
+    *out = PQexecParams((*rd)->c, sql, 1, types, v, lens, fmt, 1);
+  }
   if ((code = pg_check(s, err, (*rd)->c, *out, what))) reader_put(s, *rd);
   return code;
 }
@@ -998,8 +1034,9 @@ static int pg_replay(act_journal_t *j, const char *pid, size_t pid_len, int64_t 
   int code = reader_get(s, &rd, err);
   if (code) return code;
   /* one snapshot of the journal for every page */
-  code = pg_do(s, rd->c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "reading events",
-               err);
+  static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  code = pg_do(s, rd->c, begin, "reading events", err);
+  if (code && again(rd->c)) code = pg_do(s, rd->c, begin, "reading events", err);
   int64_t next = from;
   bool more = code == ACT_JOURNAL_OK;
   while (more && code == ACT_JOURNAL_OK && next <= to) {
