@@ -321,7 +321,9 @@ extern const act_coord_ops_t act_coord_pg_ops;
 extern const act_coord_ops_t act_coord_dqlite_ops;
 
 /* Opens the store the URL names (NULL with err if no backend takes it or
- * the URL is unusable; a server that cannot be reached fails the calls). */
+ * the URL is unusable; a server that cannot be reached fails the calls,
+ * each after a short wait for it: both backends connect again on their
+ * own, docs/cluster.md "Backends"). */
 act_coord_t *act_coord_open(struct uv_loop_s *loop, const char *url, char *err, size_t cap);
 void act_coord_close(act_coord_t *c);
 void act_coord_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
