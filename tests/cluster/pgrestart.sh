@@ -2,12 +2,14 @@
 # A PostgreSQL restart shorter than the lease fences nobody; an outage
 # longer than the lease fences every node (docs/cluster.md, "Backends").
 # Three nodes in network namespaces (netns.sh) share a private PostgreSQL
-# (pg.sh) as their store, lease 5 s; n1 runs rounds (store/blip.act: a
+# (pg.sh) as their store, lease 8 s; n1 runs rounds (store/blip.act: a
 # remote ask, a name registered on n3 and looked up from n1). The server is
 # stopped (fast: sessions end with 57P01) and started again about 0.5 s
 # later: every node must log that its store connection came back, none may
 # be fenced or see a peer's lease lapse, and rounds must go on with three
-# nodes. Then the server is stopped for good: each node must fence itself
+# nodes. (An outage up to 7/15 of the lease less the reconnection's 0.5 s,
+# 3.2 s here, is always within the lease, docs/cluster.md "Backends"; one
+# that took longer on a loaded machine is reported as such.) Then the server is stopped for good: each node must fence itself
 # and exit 75 (fail-stop) within the lease and a margin.
 # Usage: pgrestart.sh ACTORC
 set -u
@@ -21,7 +23,7 @@ PGPORT=55448
 pg_harness cluster_store_restart $PGPORT 3 "$HERE/store/blip.act"
 declare -A pid=()
 PG_NODE_PORT=7490
-PG_NODE_OPTS=(--act-lease 5s)
+PG_NODE_OPTS=(--act-lease 8s)
 node() { pg_node "$@"; }
 rounds() { grep -c '^round ' "$D/n1.out" 2>/dev/null; }
 # wait_rounds N SECS: until n1 has printed N rounds, every node running.
@@ -49,8 +51,12 @@ sleep 0.5
 pg_serve "$D" $PGPORT || fail "cannot start PostgreSQL again: $(tail -n 5 "$D/pg.log")"
 r1=$(date +%s%N)
 wait_rounds $((before + 5)) "$(scaled 30)"
-# Two leases after the restart: any fence it caused has happened by now.
-sleep 10
+# A lease after the restart: any fence it caused has happened by now.
+sleep 8
+outage=$(( (r1 - r0) / 1000000 ))
+[ $outage -le 3200 ] || for k in 1 2 3; do
+  grep -q "fenced" "$D/n$k.err" && fail "n$k was fenced, but the restart took $outage ms (over 3.2 s): too slow to judge"
+done
 alive 1 2 3
 for k in 1 2 3; do
   grep -q "coordination store is connected again" "$D/n$k.err" ||
@@ -73,6 +79,6 @@ for k in 1 2 3; do
 done
 s1=$(date +%s%N)
 sanitized
-echo "cluster_store_restart: PostgreSQL down and up again in $(( (r1 - r0) / 1000000 )) ms: no fence, rounds $before -> $after"
-echo "cluster_store_restart: PostgreSQL down for good: all three fenced within $(( (s1 - s0) / 1000000 )) ms (lease 5 s)"
+echo "cluster_store_restart: PostgreSQL down and up again in $outage ms: no fence, rounds $before -> $after"
+echo "cluster_store_restart: PostgreSQL down for good: all three fenced within $(( (s1 - s0) / 1000000 )) ms (lease 8 s)"
 echo "cluster_store_restart: ok ($((SECONDS - t0)) s)"

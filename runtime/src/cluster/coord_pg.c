@@ -136,7 +136,7 @@ static const unsigned char AGAIN[] = {
  * connected within PG_ATTEMPT_MS (a host that does not answer) is given up. */
 #define PG_WAIT_MS 3000
 #define PG_BACKOFF_MIN_MS 50
-#define PG_BACKOFF_MAX_MS 1000
+#define PG_BACKOFF_MAX_MS 500
 #define PG_ATTEMPT_MS 2000
 
 #define MAXP 5
@@ -601,7 +601,8 @@ static act_coord_t *pg_open(struct uv_loop_s *loop, const char *url, char *err, 
   }
   PQconninfoFree(opts);
   pg_t *p = calloc(1, sizeof *p);
-  if (p == NULL || (p->url = strdup(url)) == NULL || (p->timer = malloc(sizeof *p->timer)) == NULL) {
+  if (p == NULL || (p->url = strdup(url)) == NULL ||
+      (p->timer = malloc(sizeof *p->timer)) == NULL) {
     if (p) free(p->url);
     free(p);
     snprintf(err, cap, "out of memory");

@@ -408,7 +408,7 @@ static bool pg_alive(PGconn *c) {
 }
 
 /* The connection made again, on the calling thread (the writer, or a
- * reader, which may wait): tried PG_RESET_FIRST_MS apart, doubling to 1 s,
+ * reader, which may wait): tried PG_RESET_FIRST_MS apart, doubling to 0.5 s,
  * for PG_RESET_WAIT_MS at most (as the coordination store waits), so that
  * a server restarted in a moment is waited for instead of failing writes. */
 #define PG_RESET_FIRST_MS 50
@@ -422,7 +422,7 @@ static bool pg_reset(PGconn *c) {
     struct timespec ts = {pause / 1000, (pause % 1000) * 1000000};
     nanosleep(&ts, NULL);
     waited += pause;
-    pause = pause * 2 > 1000 ? 1000 : pause * 2;
+    pause = pause * 2 > 500 ? 500 : pause * 2;
   }
 }
 
