@@ -17,24 +17,13 @@ set -u
 ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_eleave
-harness_begin
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-cd "$D" || fail "no temporary folder"
+harness_up cluster_eleave 3
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/seed" 2>"$D/build.err" || fail "build failed"
 
 port=7660
 LEASE_S=4
 declare -A pid=()
-node() {   # node K SEEDS: nK in namespace K with the default (embedded) store
-  local k=$1
-  ip netns exec "$NS_PREFIX$k" "$D/seed" serve --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$2" --act-cookie-file "$D/cookie" --act-lease "${LEASE_S}s" \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+node() { node_start "$1" "$port" "$2" "$D/seed" serve --act-lease "${LEASE_S}s"; }   # node K SEEDS
 s() { echo "10.77.0.$1:$port"; }
 leave() {   # leave K: SIGTERM, 143 within the bound, its voter out of the store
   local t=$(date +%s%N)
