@@ -12,6 +12,10 @@
 #      reverse — and both join the running store instead of making one:
 #      neither bootstraps, both join as voters, and the last original seed
 #      can then take its own voter out (it is not the only voter).
+#   3. One of the last two is killed (-9) and the other, left without a
+#      quorum, gets SIGTERM: its waits for the store (its row, its voter)
+#      stay inside the stop's grace, so it exits 143 by itself rather than
+#      being cut off at the grace as a stop that hung.
 # Usage: eleave.sh ACTORC
 set -u
 ACTORC=$1
@@ -23,7 +27,7 @@ harness_up cluster_eleave 3
 port=7660
 LEASE_S=4
 declare -A pid=()
-node() { node_start "$1" "$port" "$2" "$D/seed" serve --act-lease "${LEASE_S}s"; }   # node K SEEDS
+node() { node_start "$1" "$port" "$2" "$D/seed" serve --act-lease "${LEASE_S}s" --act-stop-grace 3s; }   # node K SEEDS
 s() { echo "10.77.0.$1:$port"; }
 leave() {   # leave K: SIGTERM, 143 within the bound, its voter out of the store
   local t=$(date +%s%N)
@@ -69,4 +73,14 @@ leave "$r"
 sleep $((LEASE_S + 2))
 alive "$a" "$b"
 for k in $a $b; do grep -q "fenced" "$D/n$k.err" && fail "n$k was fenced after n$r left"; done
+
+# 3. No quorum left: the leave stays inside the stop's grace (3 s here,
+# as long as the wait for the voter alone).
+kill -9 "${pid[$a]}"
+sleep 1
+t3=$SECONDS
+kill -TERM "${pid[$b]}"
+expect_end "${pid[$b]}" 6 143 "n$b's leave without a quorum"
+grep -qF "did not finish stopping" "$D/n$b.err" && fail "n$b's leave ran past the stop's grace"
+echo "cluster_eleave: the seed without a quorum left in $((SECONDS - t3)) s"
 echo "cluster_eleave: ok ($((SECONDS - t0)) s)"
