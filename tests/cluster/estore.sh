@@ -11,6 +11,8 @@
 #     fenced and exits 75, the majority reports it unreachable;
 #   - a node with another cookie cannot reach the store (its TLS handshake
 #     is refused and logged by the seeds), and plain bytes get nothing back.
+# First, two refusals at start (status 2): no seeds, and seeds on
+# consecutive ports of one host (one's store port is the other's node port).
 # Usage: estore.sh CLUSTER_NODE
 set -u
 NODE=$1
@@ -32,6 +34,12 @@ node() { local k=$1; shift; node_start "$k" "$port" "$seeds" "$NODE" "$@" --act-
 ip netns exec "${NS_PREFIX}1" "$NODE" --act-node "n9@10.77.0.1:7999" \
   --act-cookie-file "$D/cookie" >/dev/null 2>"$D/noseeds.err"
 [ $? = 2 ] && grep -q "give --act-seeds" "$D/noseeds.err" || fail "a store without seeds was not refused"
+# Consecutive ports on one host: the first seed's store (port + 1) would be
+# the second seed's node port: refused (status 2) with the rule.
+ip netns exec "${NS_PREFIX}1" "$NODE" --act-node "n9@10.77.0.1:7990" \
+  --act-seeds 10.77.0.1:7990,10.77.0.1:7991 --act-cookie-file "$D/cookie" >/dev/null 2>"$D/clash.err"
+[ $? = 2 ] && grep -q "would listen on 10.77.0.1:7991, the address of seed 10.77.0.1:7991" "$D/clash.err" ||
+  fail "seeds on consecutive ports were not refused: $(cat "$D/clash.err")"
 
 # 1. Seeds in the wrong order: voters 3 and 2 wait for voter 1.
 t0=$SECONDS
