@@ -152,7 +152,7 @@ static const option_t options[] = {
    "one per core", set_threads},
   {"mailbox", "ACT_MAILBOX", "N", "a whole number from 1 to " STR(ACT_MAILBOX_MAX),
    "4096 (the bound of actors that declare no `mailbox`)", set_mailbox},
-  {"journal", "ACT_JOURNAL", "PATH|URL", "a file path, a postgres:// URL, or `store`",
+  {"journal", "ACT_JOURNAL", "PATH|URL", "a file path, a postgres:// URL, or store",
    "PROGRAM.journal.db in the working directory (persistent virtual actors on a node with a store: the store)",
    set_journal},
   {"journal-sync", "ACT_JOURNAL_SYNC", "MODE", "`normal` or `full`",
