@@ -102,8 +102,17 @@ static void open_jr(jr_t *jr, char *path, const char *argv0, act_journal_config_
    * persistent virtual actor writes only under the epoch it activated at. */
   cfg.shared = jr->shared = act_cluster_running() && act_journal_backend(path)->fence != NULL;
   act_journal_err_t err;
-  if (act_journal_open(act_journal_backend(path), &cfg, &jr->j, &err) != ACT_JOURNAL_OK)
+  if (act_journal_open(act_journal_backend(path), &cfg, &jr->j, &err) != ACT_JOURNAL_OK) {
+    /* Nodes started side by side in one directory (a first cluster on one
+     * machine) meet here: each node's persistent actors are its own. */
+    if (err.code == ACT_JOURNAL_EBUSY && act_cluster_running()) {
+      char m[700];
+      snprintf(m, sizeof m, "%s: is another node running in this directory? Give each node its "
+               "own --act-journal", err.msg);
+      fatal(m);
+    }
     fatal(err.msg);
+  }
   jr->j->warn = journal_warn;
   act_journal_writer_opts_t o;
   memset(&o, 0, sizeof o);
