@@ -51,7 +51,7 @@ want="act: --act-mailbox takes $mailbox, not \`-5\`";    refused --act-mailbox -
 want="act: --act-mailbox takes $mailbox, not \`0\`";     refused --act-mailbox=0
 want="act: --act-mailbox takes $mailbox, not \`2147483648\`"; refused --act-mailbox 2147483648
 want="act: --act-mailbox takes $mailbox, not \`99999999999999999999999\`"; refused --act-mailbox 99999999999999999999999
-want="act: --act-journal needs a value: a file path or a postgres:// URL";    refused --act-journal
+want="act: --act-journal needs a value: a file path, a postgres:// URL, or store";    refused --act-journal
 want="act: --act-journal-sync takes \`normal\` or \`full\`, not \`fast\`"; refused --act-journal-sync fast
 want="act: --act-heartbeat takes a duration from 10ms to 60s (\`ms\`, \`s\`, \`m\`), not \`5x\`"; refused --act-heartbeat 5x
 want="act: --act-heartbeat takes a duration from 10ms to 60s (\`ms\`, \`s\`, \`m\`), not \`1ms\`"; refused --act-heartbeat 1ms

@@ -204,7 +204,8 @@ void emit_persist_actor(em_t *e, strbuf_t *out, ast_t *a, int64_t snapshot_every
       canon_at(&c, ms->kids[i]->type, NULL);
     }
   strbuf_printf(&c, ")");
-  strbuf_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s},\n};\n", a->name, c_string(c.p));
+  strbuf_printf(out, "  {.kind = 2, .name = \"%s\", .canonical = %s%s},\n};\n", a->name, c_string(c.p),
+                (a->flags & ACTOR_VIRTUAL) ? ", .virt = 1" : "");
   free(c.p);
   strbuf_printf(out, "__attribute__((constructor)) static void %s_declare_schema(void) {\n  act_persist_schema(%s_schema, sizeof %s_schema / sizeof %s_schema[0]);\n}\n\n",
             an, an, an, an);

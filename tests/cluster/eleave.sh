@@ -12,29 +12,22 @@
 #      reverse — and both join the running store instead of making one:
 #      neither bootstraps, both join as voters, and the last original seed
 #      can then take its own voter out (it is not the only voter).
+#   3. One of the last two is killed (-9) and the other, left without a
+#      quorum, gets SIGTERM: its waits for the store (its row, its voter)
+#      stay inside the stop's grace, so it exits 143 by itself rather than
+#      being cut off at the grace as a stop that hung.
 # Usage: eleave.sh ACTORC
 set -u
 ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_eleave
-harness_begin
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-cd "$D" || fail "no temporary folder"
+harness_up cluster_eleave 3
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/seed" 2>"$D/build.err" || fail "build failed"
 
 port=7660
 LEASE_S=4
 declare -A pid=()
-node() {   # node K SEEDS: nK in namespace K with the default (embedded) store
-  local k=$1
-  ip netns exec "$NS_PREFIX$k" "$D/seed" serve --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$2" --act-cookie-file "$D/cookie" --act-lease "${LEASE_S}s" \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+node() { node_start "$1" "$port" "$2" "$D/seed" serve --act-lease "${LEASE_S}s" --act-stop-grace 3s; }   # node K SEEDS
 s() { echo "10.77.0.$1:$port"; }
 leave() {   # leave K: SIGTERM, 143 within the bound, its voter out of the store
   local t=$(date +%s%N)
@@ -80,4 +73,14 @@ leave "$r"
 sleep $((LEASE_S + 2))
 alive "$a" "$b"
 for k in $a $b; do grep -q "fenced" "$D/n$k.err" && fail "n$k was fenced after n$r left"; done
+
+# 3. No quorum left: the leave stays inside the stop's grace (3 s here,
+# as long as the wait for the voter alone).
+kill -9 "${pid[$a]}"
+sleep 1
+t3=$SECONDS
+kill -TERM "${pid[$b]}"
+expect_end "${pid[$b]}" 6 143 "n$b's leave without a quorum"
+grep -qF "did not finish stopping" "$D/n$b.err" && fail "n$b's leave ran past the stop's grace"
+echo "cluster_eleave: the seed without a quorum left in $((SECONDS - t3)) s"
 echo "cluster_eleave: ok ($((SECONDS - t0)) s)"

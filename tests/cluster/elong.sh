@@ -12,21 +12,11 @@ set -u
 NODE=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_elong
-harness_begin
-netns_up 4 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-cd "$D" || fail "no temporary folder"
+harness_up cluster_elong 4
 
 port=7600
 seeds="10.77.0.1:$port,10.77.0.2:$port,10.77.0.3:$port"
-node() {   # node K: nK in namespace K, with a 30 s lease
-  local k=$1
-  ip netns exec "$NS_PREFIX$k" "$NODE" --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$seeds" --act-cookie-file "$D/cookie" --act-lease 30s \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  PIDS+=("$!")
-}
+node() { node_start "$1" "$port" "$seeds" "$NODE" --act-lease 30s; }   # node K
 
 t0=$SECONDS
 node 4

@@ -15,23 +15,12 @@ set -u
 ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_eshort
-harness_begin
-netns_up 4 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-cd "$D" || fail "no temporary folder"
+harness_up cluster_eshort 4
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/seed" 2>"$D/build.err" || fail "build failed"
 
 port=7690
 declare -A pid=()
-node() {   # node K SEEDS: nK in namespace K, the default (embedded) store
-  local k=$1
-  ip netns exec "$NS_PREFIX$k" "$D/seed" serve --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$2" --act-cookie-file "$D/cookie" --act-lease 4s \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+node() { node_start "$1" "$port" "$2" "$D/seed" serve --act-lease 4s; }   # node K SEEDS
 
 t0=$SECONDS
 three="10.77.0.1:$port,10.77.0.2:$port,10.77.0.3:$port"

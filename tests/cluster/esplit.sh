@@ -14,24 +14,13 @@ set -u
 ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_esplit
-harness_begin
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
-cd "$D" || fail "no temporary folder"
+harness_up cluster_esplit 3
 "$ACTORC" build "$HERE/store/lapse.act" -o "$D/seed" 2>"$D/build.err" || fail "build failed"
 
 port=7680
 declare -A pid=()
 seeds="10.77.0.1:$port,10.77.0.2:$port,10.77.0.3:$port"
-node() {   # node K: nK in namespace K, a seed of the default (embedded) store
-  local k=$1
-  ip netns exec "$NS_PREFIX$k" "$D/seed" serve --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$seeds" --act-cookie-file "$D/cookie" --act-lease 4s \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+node() { node_start "$1" "$port" "$seeds" "$D/seed" serve --act-lease 4s; }   # node K
 
 t0=$SECONDS
 for k in 1 2 3; do node $k; done

@@ -11,39 +11,35 @@
 #     fenced and exits 75, the majority reports it unreachable;
 #   - a node with another cookie cannot reach the store (its TLS handshake
 #     is refused and logged by the seeds), and plain bytes get nothing back.
+# First, two refusals at start (status 2): no seeds, and seeds on
+# consecutive ports of one host (one's store port is the other's node port).
 # Usage: estore.sh CLUSTER_NODE
 set -u
 NODE=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
-netns_skip_unless_able cluster_estore
 # ESTORE_KEEP=DIR keeps the logs there (with LIBRAFT_TRACE=1 LIBDQLITE_TRACE=1
 # in the environment they hold dqlite's own trace too).
 keep_logs() { [ -n "${ESTORE_KEEP:-}" ] && rm -rf "$ESTORE_KEEP" && cp -r "$D" "$ESTORE_KEEP"; return 0; }
 HARNESS_ATEXIT=keep_logs
-harness_begin
-netns_up 3 || fail "cannot make network namespaces"
-make_cookie "$D/cookie"
+harness_up cluster_estore 3
 make_cookie "$D/other"
-cd "$D" || fail "no temporary folder"
 
 port=7600
 seeds="10.77.0.1:$port,10.77.0.2:$port,10.77.0.3:$port"
 declare -A pid=()
-node() {   # node K [ARGS]: nK in namespace K, a seed, with the default store
-  local k=$1
-  shift
-  ip netns exec "$NS_PREFIX$k" "$NODE" "$@" --act-node "n$k@10.77.0.$k:$port" \
-    --act-seeds "$seeds" --act-cookie-file "$D/cookie" --act-heartbeat 20s \
-    >>"$D/n$k.out" 2>>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
-}
+node() { local k=$1; shift; node_start "$k" "$port" "$seeds" "$NODE" "$@" --act-heartbeat 20s; }   # node K [ARGS]
 
 # Without seeds the embedded store has nowhere to run: refused (status 2).
 ip netns exec "${NS_PREFIX}1" "$NODE" --act-node "n9@10.77.0.1:7999" \
   --act-cookie-file "$D/cookie" >/dev/null 2>"$D/noseeds.err"
 [ $? = 2 ] && grep -q "give --act-seeds" "$D/noseeds.err" || fail "a store without seeds was not refused"
+# Consecutive ports on one host: the first seed's store (port + 1) would be
+# the second seed's node port: refused (status 2) with the rule.
+ip netns exec "${NS_PREFIX}1" "$NODE" --act-node "n9@10.77.0.1:7990" \
+  --act-seeds 10.77.0.1:7990,10.77.0.1:7991 --act-cookie-file "$D/cookie" >/dev/null 2>"$D/clash.err"
+[ $? = 2 ] && grep -q "would listen on 10.77.0.1:7991, the address of seed 10.77.0.1:7991" "$D/clash.err" ||
+  fail "seeds on consecutive ports were not refused: $(cat "$D/clash.err")"
 
 # 1. Seeds in the wrong order: voters 3 and 2 wait for voter 1.
 t0=$SECONDS

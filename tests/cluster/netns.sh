@@ -12,6 +12,12 @@
 #   harness_begin   $D a new temporary folder, $PIDS the processes started;
 #                   on exit they are killed (continued first if stopped),
 #                   $HARNESS_ATEXIT runs, the namespaces and $D go
+#   harness_up NAME N   all of a node test's start: skipped (77) unless
+#                   able, harness_begin, N namespaces, $D/cookie, cd $D
+#   node_start K PORT SEEDS CMD...   CMD (a node program and its own
+#                   arguments) as nK in namespace K at 10.77.0.K:PORT, with
+#                   SEEDS and $D/cookie, logging to $D/nK.out and .err;
+#                   its PID in pid[K] and $PIDS
 #   fail MSG...     says why, shows the tail of every .out/.err in $D, exit 1
 #   make_cookie F   a random cookie file only its owner can read
 #   expect_end PID S STATUS WHAT   PID ends within S seconds with STATUS
@@ -137,6 +143,23 @@ expect_end() {
   wait "$1"
   st=$?
   [ "$st" = "$3" ] || fail "$4: ended with status $st, not $3"
+}
+
+harness_up() {
+  netns_skip_unless_able "$1"
+  harness_begin
+  netns_up "$2" || fail "cannot make network namespaces"
+  make_cookie "$D/cookie"
+  cd "$D" || fail "no temporary folder"
+}
+
+node_start() {
+  local k=$1 port=$2 seeds=$3
+  shift 3
+  ip netns exec "$NS_PREFIX$k" "$@" --act-node "n$k@10.77.0.$k:$port" --act-seeds "$seeds" \
+    --act-cookie-file "$D/cookie" >>"$D/n$k.out" 2>>"$D/n$k.err" &
+  pid[$k]=$!
+  PIDS+=("$!")
 }
 
 # For scripts whose node K logs to $D/nK.err and has its pid in pid[K]:

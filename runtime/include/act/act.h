@@ -588,11 +588,14 @@ typedef struct act_persist_type {
 
 /* One entry of a program's journal schema: kind 1 an event ("Wallet.Credited"),
  * 2 an actor's state ("Wallet"); canonical: the definition's text, whose
- * fingerprint the journal compares at open. */
+ * fingerprint the journal compares at open; virt: the state entry of a
+ * `persistent virtual actor` (on a node with a store, its journal is the
+ * store's unless --act-journal names one). */
 typedef struct act_persist_schema {
   int kind;
   const char *name;
   const char *canonical;
+  int virt;
 } act_persist_schema_t;
 
 /* Declares schema entries (generated constructors call it before main);

@@ -526,13 +526,13 @@ static void on_connect(uv_connect_t *cr, int status) {
   put_u64(&m, PROTOCOL_VERSION);
   size_t at = m.n;
   put_u64(&m, 0);   /* header, sealed below */
-  m.p[at + 4] = RQ_LEADER;
   put_u64(&m, 0);
-  m.p[at] = 1;      /* a one-word body */
-  if (m.oom) {
+  if (m.oom) {      /* before the header is written: m.p may be NULL */
     lose(d, "out of memory");
     return;
   }
+  m.p[at + 4] = RQ_LEADER;
+  m.p[at] = 1;      /* a one-word body */
   uv_buf_t ub = uv_buf_init((char *)m.p, (unsigned)m.n);
   int rc = uv_try_write((uv_stream_t *)&c->io, &ub, 1);
   free(m.p);

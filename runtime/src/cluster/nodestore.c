@@ -42,6 +42,7 @@ struct act_nodestore {
   uint64_t inc;
   int64_t lease_ms;
   int held, leaving, busy, closing;
+  int leave_ms;   /* how long the leave waits for the store */
   char name[ACT_NAME_MAX + 1];
 };
 
@@ -323,7 +324,7 @@ static void on_lease_gone(void *arg) {
 static void on_bound(uv_timer_t *t) {
   act_nodestore_t *s = t->data;
   act__logf("act: cluster: node %s leaves without the store's answer (none within %d ms)\n",
-            s->name, ACT_NODESTORE_LEAVE_MS);
+            s->name, s->leave_ms);
   uv_stop(t->loop);
 }
 
@@ -343,7 +344,8 @@ void act__nodestore_leave(act_nodestore_t *s) {
   act__cnames_stop();
   uv_timer_stop(&s->watch);
   uv_timer_stop(&s->claim_retry);
-  uv_timer_start(&s->bound, on_bound, ACT_NODESTORE_LEAVE_MS, 0);
+  s->leave_ms = act__stop_budget_ms(ACT_NODESTORE_LEAVE_MS);   /* inside a stop's grace */
+  uv_timer_start(&s->bound, on_bound, (uint64_t)s->leave_ms, 0);
   s->closing = 4;
   uv_close((uv_handle_t *)&s->watch, on_watch_closed);
   uv_close((uv_handle_t *)&s->claim_wake, on_watch_closed);

@@ -218,6 +218,25 @@ static void *boot_wait(void *arg) {
   return NULL;
 }
 
+/* Seeds on one host with consecutive ports (7001, 7002, ...) are what a
+ * first try on a laptop looks like, and each seed's store takes its port
+ * + 1: the nodes would then connect to stores and the stores to nodes,
+ * and one of them would fail to listen. Said at start, with the rule. */
+static int port_clash(char nodes[][ACT_ADDR_MAX + 1], char stores[][ACT_ADDR_MAX + 1], int count,
+                      const char *me, char *err, size_t cap) {
+  for (int i = 0; i < count; i++)
+    for (int j = -1; j < count; j++) {
+      const char *node = j < 0 ? me : nodes[j];
+      if (strcmp(stores[i], node) != 0) continue;
+      snprintf(err, cap, "the embedded store of seed %s would listen on %s, the address of %s%s: "
+               "each seed's store takes its node's port + 1, so give nodes on one host ports "
+               "at least 2 apart (7000, 7010, 7020, ...)", nodes[i], stores[i],
+               j < 0 ? "this node" : "seed ", j < 0 ? "" : node);
+      return 1;
+    }
+  return 0;
+}
+
 static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url, size_t ucap,
                        char *err, size_t cap) {
   url[0] = 0;
@@ -227,11 +246,11 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
     return 0;
   }
   const act_hello_t *me = act__node_me(n, ACT_CONN_CONTROL);
-  char stores[SEEDS_MAX][ACT_ADDR_MAX + 1];
+  char stores[SEEDS_MAX][ACT_ADDR_MAX + 1], nodes[SEEDS_MAX][ACT_ADDR_MAX + 1];
   int count = 0, mine = -1;
   for (const char *s = cfg->seeds; s && *s;) {
     size_t len = strcspn(s, ",");
-    char node_addr[ACT_ADDR_MAX + 1];
+    char *node_addr = nodes[count < SEEDS_MAX ? count : 0];
     if (count == SEEDS_MAX) {
       snprintf(err, cap, "the embedded store takes at most %d seeds (or use --act-store "
                "postgres://...)", SEEDS_MAX);
@@ -251,6 +270,7 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
              "--act-store none for a cluster without a store)");
     return -1;
   }
+  if (port_clash(nodes, stores, count, me->addr, err, cap)) return -1;
   size_t at = (size_t)snprintf(url, ucap, "dqlite://");
   for (int i = 0; i < count && at < ucap; i++)
     at += (size_t)snprintf(url + at, ucap - at, "%s%s", i ? "," : "", stores[i]);
@@ -393,8 +413,13 @@ void act__store_embed_leave(void) {
   if (waiting) pthread_join(booter, NULL);
   act_store_node_t *s = atomic_exchange(&embedded, NULL);
   if (s == NULL) return;
+  /* After a stop signal both of a node's leaving waits (its row, then its
+   * voter) end before the signal's grace does: a store without quorum
+   * made each wait its whole 3 s, and the process was cut off at 5 s as
+   * if a handler had hung. What the voter cannot do in time, it leaves
+   * undone (as when the store does not answer). */
   char why[256];
-  if (act__store_node_leave(s, ACT_STORE_LEAVE_MS, why, sizeof why)) {
+  if (act__store_node_leave(s, act__stop_budget_ms(ACT_STORE_LEAVE_MS), why, sizeof why)) {
     files_in(embedded_dir, 1);
     act__logf("act: cluster: node %s took its voter out of the embedded store\n", embedded_node);
   } else {

@@ -382,7 +382,8 @@ int act__store_tls_start(act_tls_t *tls, const char *listen, const char *priv,
     int r = uv_tcp_bind(&T.listener, (struct sockaddr *)&sa, 0);
     if (r == 0) r = uv_listen((uv_stream_t *)&T.listener, 128, on_accept);
     if (r != 0) {
-      snprintf(err, cap, "the embedded store cannot listen on %s: %s", listen, uv_strerror(r));
+      snprintf(err, cap, "the embedded store cannot listen on %s (its node's port + 1): %s", listen,
+               uv_strerror(r));
       uv_close((uv_handle_t *)&T.listener, NULL);
       uv_close((uv_handle_t *)&T.wake, NULL);
       uv_run(&T.loop, UV_RUN_DEFAULT);

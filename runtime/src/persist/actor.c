@@ -24,9 +24,19 @@
 static act_journal_type_t *schema;
 static size_t nschema, capschema;
 static const char *opt_path, *opt_sync;
-static act_journal_t *journal;
-static act_journal_writer_t *writer;
-static bool shared;   /* opened shared: written by several nodes, under fences */
+/* A journal and its writer. A program has one, but for a node with a
+ * coordination store and no --act-journal: there persistent virtual
+ * actors journal in the store (LANGUAGE.md §9: shared and fenced, so a
+ * key's state moves with it) and the others in the local file, which only
+ * this node writes. */
+typedef struct jr {
+  act_journal_t *j;
+  act_journal_writer_t *w;
+  bool shared;   /* opened shared: written by several nodes, under fences */
+} jr_t;
+static jr_t jrs[2];
+static jr_t *plain_jr, *virt_jr;   /* NULL: that kind of actor has no journal */
+static size_t nvirt, nplain;       /* persistent actor types of each kind */
 /* Writes queued and not yet answered: the program is not quiescent while
  * the journal still owes an actor its answer. */
 static _Atomic int inflight;
@@ -46,6 +56,7 @@ void act_persist_schema(const act_persist_schema_t *types, size_t n) {
     }
     act_journal_type_t *t = &schema[nschema++];
     t->kind = types[i].kind == 1 ? ACT_JOURNAL_EVENT : ACT_JOURNAL_STATE;
+    if (types[i].kind == 2) ++*(types[i].virt ? &nvirt : &nplain);
     t->name = types[i].name;
     t->fingerprint = act_journal_fingerprint(types[i].canonical, strlen(types[i].canonical));
   }
@@ -79,29 +90,7 @@ static void journal_warn(void *arg, const char *msg) {
   act__logf("act: warning: %s\n", msg);
 }
 
-void act__persist_start(const char *argv0) {
-  if (nschema == 0 || journal) return;   /* no persistent actors: no file */
-  const char *sync = opt_sync ? opt_sync : getenv("ACT_JOURNAL_SYNC");
-  act_journal_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  if (sync && strcmp(sync, "full") == 0) cfg.sync = ACT_JOURNAL_SYNC_FULL;
-  else if (sync && *sync && strcmp(sync, "normal") != 0) {
-    char m[300];
-    snprintf(m, sizeof m, "--act-journal-sync takes `normal` or `full`, not `%.200s`", sync);
-    fatal(m);
-  }
-  char *path = act_journal_default_path(argv0, opt_path);
-  if (path && strcmp(path, "store") == 0) {
-    /* The node's own coordination store (dqlite, or PostgreSQL), which
-     * every node of the cluster reaches. */
-    const char *url = act__store_url();
-    if (!act_cluster_running() || url == NULL || !*url)
-      fatal("--act-journal store: this program runs no node with a coordination store "
-            "(--act-node with --act-seeds or --act-store)");
-    free(path);
-    path = strdup(url);
-    if (path == NULL) fatal("out of memory");
-  }
+static void open_jr(jr_t *jr, char *path, const char *argv0, act_journal_config_t cfg) {
   cfg.location = path;
   /* The program's name, as in the default journal path: a journal another
    * program wrote is refused rather than adopted (PERSIST.md). */
@@ -111,17 +100,63 @@ void act__persist_start(const char *argv0) {
   cfg.ntypes = nschema;
   /* Nodes of a cluster share a journal that fences (PostgreSQL, dqlite): each
    * persistent virtual actor writes only under the epoch it activated at. */
-  cfg.shared = shared = act_cluster_running() && act_journal_backend(path)->fence != NULL;
+  cfg.shared = jr->shared = act_cluster_running() && act_journal_backend(path)->fence != NULL;
   act_journal_err_t err;
-  if (act_journal_open(act_journal_backend(path), &cfg, &journal, &err) != ACT_JOURNAL_OK)
+  if (act_journal_open(act_journal_backend(path), &cfg, &jr->j, &err) != ACT_JOURNAL_OK) {
+    /* Nodes started side by side in one directory (a first cluster on one
+     * machine) meet here: each node's persistent actors are its own. */
+    if (err.code == ACT_JOURNAL_EBUSY && act_cluster_running()) {
+      char m[700];
+      snprintf(m, sizeof m, "%s: is another node running in this directory? Give each node its "
+               "own --act-journal", err.msg);
+      fatal(m);
+    }
     fatal(err.msg);
-  journal->warn = journal_warn;
+  }
+  jr->j->warn = journal_warn;
   act_journal_writer_opts_t o;
   memset(&o, 0, sizeof o);
   o.thread_start = writer_thread_start;
   o.thread_stop = writer_thread_stop;
-  writer = act_journal_writer_start(journal, &o, &err);
-  if (writer == NULL) fatal(err.msg);
+  jr->w = act_journal_writer_start(jr->j, &o, &err);
+  if (jr->w == NULL) fatal(err.msg);
+}
+
+void act__persist_start(const char *argv0) {
+  if (nschema == 0 || plain_jr || virt_jr) return;   /* no persistent actors: no file */
+  const char *sync = opt_sync ? opt_sync : getenv("ACT_JOURNAL_SYNC");
+  act_journal_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  if (sync && strcmp(sync, "full") == 0) cfg.sync = ACT_JOURNAL_SYNC_FULL;
+  else if (sync && *sync && strcmp(sync, "normal") != 0) {
+    char m[300];
+    snprintf(m, sizeof m, "--act-journal-sync takes `normal` or `full`, not `%.200s`", sync);
+    fatal(m);
+  }
+  const char *env = getenv("ACT_JOURNAL");
+  const char *url = act__store_url();
+  bool chosen = (opt_path && *opt_path) || (env && *env);
+  if (!chosen && nvirt > 0 && act_cluster_running() && url && *url) {
+    char *in_store = strdup(url);
+    if (in_store == NULL) fatal("out of memory");
+    open_jr(&jrs[1], in_store, argv0, cfg);
+    virt_jr = &jrs[1];
+    if (nplain == 0) return;   /* no local file for a node that needs none */
+  }
+  char *path = act_journal_default_path(argv0, opt_path);
+  if (path && strcmp(path, "store") == 0) {
+    /* The node's own coordination store (dqlite, or PostgreSQL), which
+     * every node of the cluster reaches. */
+    if (!act_cluster_running() || url == NULL || !*url)
+      fatal("--act-journal store: this program runs no node with a coordination store "
+            "(--act-node with --act-seeds or --act-store)");
+    free(path);
+    path = strdup(url);
+  }
+  if (path == NULL) fatal("out of memory");
+  open_jr(&jrs[0], path, argv0, cfg);
+  plain_jr = &jrs[0];
+  if (virt_jr == NULL) virt_jr = plain_jr;
 }
 
 /* ---- per actor ----------------------------------------------------------- */
@@ -132,6 +167,7 @@ typedef struct pstate {
   int64_t seq;        /* the last event written (or queued) */
   int64_t snap_seq;   /* the event the newest snapshot covers */
   int64_t epoch;      /* a virtual actor's shard epoch in a shared journal: its fence (0: none) */
+  jr_t *jr;           /* its journal */
 } pstate_t;
 
 static pstate_t *state_of(act_actor_t *self, const act_persist_type_t *pt) {
@@ -145,6 +181,7 @@ static pstate_t *state_of(act_actor_t *self, const act_persist_type_t *pt) {
   ps = act_alloc(sizeof *ps);
   ps->pid = act_alloc_atomic(cap);
   ps->pid_len = act_journal_pid(ps->pid, cap, pt->name, k.p, (size_t)k.len);
+  ps->jr = plain_jr ? plain_jr : virt_jr;   /* act_persist_recover says which */
   rt->persist = ps;
   return ps;
 }
@@ -172,7 +209,7 @@ static int on_snapshot(void *arg, int64_t seq, const char *type, uint64_t fp, co
   act_reader_t r = act_reader(data, len);
   if (!a->pt->dec_state(&r, a->self) || r.p != r.end) {
     snprintf(a->msg, sizeof a->msg, "journal %s: the snapshot of `%s` at event %lld cannot be decoded",
-             journal->location, a->ps->pid, (long long)seq);
+             a->ps->jr->j->location, a->ps->pid, (long long)seq);
     return 1;
   }
   return 0;
@@ -196,7 +233,7 @@ static int on_event(void *arg, const char *pid, size_t pid_len, int64_t seq, con
     return 2;
   }
   if (a->rc == -2 || (a->rc == 0 && a->r.p != a->r.end) || a->rc == -1) {
-    snprintf(a->msg, sizeof a->msg, "journal %s: event %lld of `%s` (%s) %s", journal->location,
+    snprintf(a->msg, sizeof a->msg, "journal %s: event %lld of `%s` (%s) %s", a->ps->jr->j->location,
              (long long)seq, a->ps->pid, type,
              a->rc == -2 ? "is of a type this actor does not declare" : "cannot be decoded");
     return 1;
@@ -205,8 +242,14 @@ static int on_event(void *arg, const char *pid, size_t pid_len, int64_t seq, con
 }
 
 void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_type_t *pt) {
-  if (journal == NULL) fatal("a persistent actor started but no journal is open");
+  /* An activation at epoch E fences its key first: a stale owner's writes
+   * are refused from now on, and what it committed before is read below. */
+  int64_t epoch = (int64_t)act__virtual_epoch(self);
+  jr_t *jr = epoch > 0 || plain_jr == NULL ? virt_jr : plain_jr;
+  if (jr == NULL) fatal("a persistent actor started but no journal is open");
   pstate_t *ps = state_of(self, pt);
+  ps->jr = jr;
+  bool shared = jr->shared;
   recover_arg_t a;
   memset(&a, 0, sizeof a);
   a.cx = cx;
@@ -215,9 +258,6 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
   a.ps = ps;
   act_journal_recovery_t out;
   act_journal_err_t err;
-  /* An activation at epoch E fences its key first: a stale owner's writes
-   * are refused from now on, and what it committed before is read below. */
-  int64_t epoch = (int64_t)act__virtual_epoch(self);
   if (epoch > 0 && !shared)   /* its state would stay on the node it left */
     act_fail(cx, act_str_from_cstr("a persistent virtual actor on a cluster needs a journal "
                                    "the nodes share: --act-journal store (the cluster's store) or "
@@ -229,11 +269,11 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
      * virtual/vfence.c dates a fenced one's end from here, not from the end
      * of a wait that a pause of the process stretched. */
     act__vlease_idle(self);
-    if (journal->ops->fence(journal, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
+    if (jr->j->ops->fence(jr->j, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
       act_fail(cx, act_str_from_cstr(err.msg), NULL);
     ps->epoch = epoch;
   }
-  int rc = act_journal_recover(journal, ps->pid, ps->pid_len, on_snapshot, on_event, &a, &out, &err);
+  int rc = act_journal_recover(jr->j, ps->pid, ps->pid_len, on_snapshot, on_event, &a, &out, &err);
   if (epoch > 0 && shared && atomic_load(&act__vlease_fence_at) != 0) act__vlease_wait(self);
   if (rc == 2 && a.fault) {
     /* An `apply` faulted during replay: the actor's supervisor decides. */
@@ -295,7 +335,7 @@ act_future_t *act_persist_event(act_ctx_t *cx, const act_persist_type_t *pt, con
                         event_done, op);
   op->req.w.epoch = ps->epoch;
   atomic_fetch_add(&inflight, 1);
-  act_journal_submit(writer, &op->req);
+  act_journal_submit(ps->jr->w, &op->req);
   return &op->f;
 }
 
@@ -343,6 +383,6 @@ void act_persist_applied(act_ctx_t *cx, const act_persist_type_t *pt) {
                            snapshot_done, op);
   op->req.w.epoch = ps->epoch;
   atomic_fetch_add(&inflight, 1);
-  act_journal_submit(writer, &op->req);
+  act_journal_submit(ps->jr->w, &op->req);
   ps->snap_seq = ps->seq;
 }

@@ -214,6 +214,10 @@ void act__vlease_idle(act_actor_t *a);
 void act__vlease_done(act_actor_t *a);
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
 extern int64_t act__stop_grace_ns;
+/* How long a leaving step that waits for others (the store) may wait:
+ * want_ms, or less after a stop signal, so that the steps end before the
+ * signal's grace does (100 ms at least). */
+int act__stop_budget_ms(int want_ms);
 /* The first rand state of an actor spawned by parent (NULL: from outside
  * any actor); moves parent's generator on. */
 uint64_t act__rng_seed(act_actor_t *parent);

@@ -23,6 +23,7 @@ static act_actor_t *_Atomic root_actor;   /* read by the signal thread */
 act_actor_t *act__root(void) { return root_actor; }
 
 static _Atomic int stop_signal;
+static _Atomic int64_t stop_deadline;
 /* Set once the signal's stops (the tree, the guests) are queued: until
  * then a node is held open (act__remote_holds), or it could be found
  * quiet between the two and leave before its guests stopped and said so
@@ -68,6 +69,7 @@ static void *signal_main(void *arg) {
     /* A second signal ends the process at once; otherwise the stop has a
      * grace period (the process exits by itself when it completes). */
     int64_t deadline = act_now() + act__stop_grace_ns;
+    atomic_store(&stop_deadline, deadline);
     for (int64_t left; (left = deadline - act_now()) > 0;) {
       struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
       int again = sigtimedwait(&stop_signals, NULL, &ts);
@@ -177,4 +179,10 @@ ACT_NORETURN void act__leave(int code) {
 }
 
 int act__stop_signal(void) { return atomic_load(&stop_signal); }
+int act__stop_budget_ms(int want_ms) {
+  int64_t end = atomic_load(&stop_deadline);
+  if (end == 0) return want_ms;
+  int64_t left_ms = (end - act_now()) / 1000000 - 300;
+  return left_ms >= want_ms ? want_ms : left_ms < 100 ? 100 : (int)left_ms;
+}
 int act__stop_queued(void) { return atomic_load(&stop_queued); }

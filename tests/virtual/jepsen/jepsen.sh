@@ -27,8 +27,9 @@
 #              then started again
 #   ejournal   estore with the journal in the embedded store too
 #              (--act-journal store, persist/dq.c)
-#   estall     ejournal's nodes; the store leader's node stopped for 300 ms
-#              eight times: the leader stays, nobody is fenced
+#   estall     ejournal's nodes, with the journal in the store by default
+#              (no --act-journal); the store leader's node stopped for 300
+#              ms eight times: the leader stays, nobody is fenced
 #   rolling    n1, n2, n3 each leave (SIGTERM) and are started again, one
 #              at a time
 #   joinleave  n5 joins mid-run, then n1 leaves (SIGTERM) and, later, comes back
@@ -89,9 +90,13 @@ node() {
   shift 3
   local store=(--act-store "$JURL" --act-journal "$JURL")
   [ "$STORE" = embedded ] && store=(--act-store embedded --act-store-dir "$S/$name.store" --act-journal "$JURL")
-  # ejournal: the embedded store keeps the journal too (persist/dq.c).
-  [ "$STORE" = embedded ] && [ "$SC" = ejournal -o "$SC" = estall ] &&
+  # ejournal: the embedded store keeps the journal too (persist/dq.c);
+  # estall: the same without --act-journal, the default on a node with a
+  # store (persistent virtual actors journal in the store).
+  [ "$STORE" = embedded ] && [ "$SC" = ejournal ] &&
     store=(--act-store embedded --act-store-dir "$S/$name.store" --act-journal store)
+  [ "$STORE" = embedded ] && [ "$SC" = estall ] &&
+    store=(--act-store embedded --act-store-dir "$S/$name.store")
   ip netns exec "$NS_PREFIX$k" "$D/jbank" "$@" --act-node "$name@10.77.0.$k:$port" \
     --act-seeds "10.77.0.1:7500,10.77.0.2:7500,10.77.0.3:7500" --act-cookie-file "$D/cookie" \
     --act-heartbeat "$(scaled 200)ms" --act-lease "${LEASE}s" "${store[@]}" \
