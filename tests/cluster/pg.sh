@@ -48,27 +48,25 @@ pg_begin() {
 }
 
 # pg_harness NAME PGPORT N SOURCE: for nodes on PostgreSQL in namespaces:
-# harness_begin (netns.sh) with the server stopped at exit, pg_begin,
-# namespaces 1..N, the cookie $D/cookie, SOURCE built into $D/prog.
+# netns.sh's harness_up NAME N with the server stopped at exit, pg_begin,
+# SOURCE built into $D/prog.
 pg_harness() {
+  ACTORC=$(realpath "$ACTORC")   # harness_up moves into $D
   HARNESS_ATEXIT=pg_harness_end
-  harness_begin
+  harness_up "$1" "$3"
   pg_begin "$1" "$2"
-  netns_up "$3" || fail "cannot make network namespaces"
-  make_cookie "$D/cookie"
   "$ACTORC" build "$4" -o "$D/prog" 2>"$D/build.err" || fail "$(basename "$4") does not build"
 }
 pg_harness_end() { pg_down "$D"; }
 
-# pg_node K [ARGS]: $D/prog in namespace K as node nK at $PG_NODE_PORT,
-# seeds n1 and n2, $PG_URL its store, the options in PG_NODE_OPTS; output
-# in $D/nK.out and .err, its pid in pid[K] and PIDS.
+# pg_node K [ARGS]: $D/prog as nK (netns.sh's node_start) at $PG_NODE_PORT,
+# seeds n1 and n2, $PG_URL its store, the options in PG_NODE_OPTS. Its logs
+# start afresh: a restarted node's join is waited for in them.
 pg_node() {
   local k=$1
   shift
-  ip netns exec "$NS_PREFIX$k" "$D/prog" "$@" --act-node "n$k@10.77.0.$k:$PG_NODE_PORT" \
-    --act-seeds "10.77.0.1:$PG_NODE_PORT,10.77.0.2:$PG_NODE_PORT" --act-cookie-file "$D/cookie" \
-    --act-store "$PG_URL" "${PG_NODE_OPTS[@]}" >"$D/n$k.out" 2>"$D/n$k.err" &
-  pid[$k]=$!
-  PIDS+=("$!")
+  : >"$D/n$k.out"
+  : >"$D/n$k.err"
+  node_start "$k" "$PG_NODE_PORT" "10.77.0.1:$PG_NODE_PORT,10.77.0.2:$PG_NODE_PORT" "$D/prog" "$@" \
+    --act-store "$PG_URL" "${PG_NODE_OPTS[@]}"
 }

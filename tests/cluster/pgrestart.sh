@@ -9,15 +9,15 @@
 # be fenced or see a peer's lease lapse, and rounds must go on with three
 # nodes. (An outage up to 7/15 of the lease less the reconnection's 0.5 s,
 # 3.2 s here, is always within the lease, docs/cluster.md "Backends"; one
-# that took longer on a loaded machine is reported as such.) Then the server is stopped for good: each node must fence itself
-# and exit 75 (fail-stop) within the lease and a margin.
+# that took longer on a loaded machine is reported as such.) Then the
+# server is stopped for good: each node must fence itself and exit 75
+# (fail-stop) within the lease and a margin.
 # Usage: pgrestart.sh ACTORC
 set -u
 ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
 . "$HERE/pg.sh"
-netns_skip_unless_able cluster_store_restart
 
 PGPORT=55448
 pg_harness cluster_store_restart $PGPORT 3 "$HERE/store/blip.act"

@@ -13,7 +13,6 @@ ACTORC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
 . "$HERE/pg.sh"
-netns_skip_unless_able cluster_store
 
 pg_harness cluster_store 55433 3 "$HERE/store/lapse.act"
 declare -A pid=()
