@@ -2,8 +2,8 @@
 # A node SIGSTOPped past its lease, then continued (docs/cluster.md, "The
 # lease's end ends the activations"). A private PostgreSQL (pg.sh) is the
 # store and the journal; two nodes in network namespaces (netns.sh) run
-# midrun.act; n2 is stopped for its lease plus 2 s, and n1 takes its keys
-# over meanwhile. Checked, in either mode: n2 ends fenced (75, and says
+# midrun.act; n2 is stopped for its lease (4 s) plus 2 s, and n1 takes its
+# keys over meanwhile. Checked, in every mode: n2 ends fenced (75, and says
 # so), and the two nodes' activation logs pass check_activations.py (no
 # key active twice at once, on one clock).
 #   busy  n2's handlers are each in the middle of ~2 s of work when it is
@@ -14,16 +14,17 @@
 #         after n1 had started the key (the checker's overlap), and the
 #         handler went on printing and telling until the process ended.
 #   stop  n2's Main stops a key of its own every 100 ms. gdb stops n2
-#         where that stop begins (act__vcluster_stop), for 4 s: the stop
-#         must not run the key's `on stop` past the lease (it used to: the
-#         stop went to the activation without the lease's check, and a
-#         stop is a control message, which the gate did not hold).
+#         where that stop begins (act__vcluster_stop), for the lease plus
+#         2 s: the stop must not run the key's `on stop` past the lease
+#         (it used to: the stop went to the activation without the
+#         lease's check, and a stop is a control message, which the gate
+#         did not hold).
 #   vref  n2 exported a reference to a key it owns to a Flooder on n1, which
 #         tells it every 5 ms: n2's loop sends that mail to the reference
-#         (remote.c's on_msg). gdb stops n2 there for 4 s (needs gdb, else
-#         skipped), so the loop goes on past the lease. The send used to
-#         wait on the loop for a renewal that only the loop could make: n2
-#         never fenced and never ended.
+#         (remote.c's on_msg). gdb stops n2 there for the lease plus 2 s
+#         (needs gdb, else skipped), so the loop goes on past the lease.
+#         The send used to wait on the loop for a renewal that only the
+#         loop could make: n2 never fenced and never ended.
 # Usage: midrun.sh ACTORC busy|stop|vref
 set -u
 ACTORC=$1
@@ -35,7 +36,12 @@ CL=$HERE/../cluster
 . "$HERE/vnodes.sh"
 netns_skip_unless_able "virtual_midrun_$MODE"
 vtest_begin "virtual_midrun_$MODE" 55442 2 midrun
-export VBIN=midrun LEASE=2s SEEDS=10.77.0.1:7500,10.77.0.2:7500
+# The lease (and the pause past it) stretch with ACT_TEST_SCALE (netns.sh).
+# 4 s: gdb's attach stops n2 too, for 1-3 s on a loaded machine, and at a
+# 2 s lease n2 was once fenced by that attach alone.
+LEASE_S=$(scaled 4)
+PAUSE_S=$((LEASE_S + 2))
+export VBIN=midrun LEASE=${LEASE_S}s SEEDS=10.77.0.1:7500,10.77.0.2:7500
 node 1 n1 7500 peer --act-threads 4
 node 2 n2 7500 "$MODE" --act-threads 8
 n2=${pid[n2]}
@@ -52,7 +58,7 @@ if [ "$MODE" = busy ]; then
   done
   kill -STOP "$n2"
   stop_at=$(mono)
-  sleep 4
+  sleep "$PAUSE_S"
   # The time is read before the signal: an effect stamped at or after it
   # was made after SIGCONT, long past the lease's guard.
   cont_at=$(python3 -c 'import os, sys, time; t = time.monotonic_ns(); os.kill(int(sys.argv[1]), 18); print(t)' "$n2")
@@ -60,8 +66,8 @@ else
   # A SIGSTOP mostly finds the loop in epoll_wait, which returns EINTR
   # when continued, and the fence's timer runs before any mail is read;
   # it finds a worker anywhere. The debugger stops n2 where the path under
-  # test begins instead, for 4 s, and lets it go on from there, past its
-  # lease: vref, where its loop sends mail to the reference
+  # test begins instead, for the lease plus 2 s, and lets it go on from
+  # there, past its lease: vref, where its loop sends mail to the reference
   # (act__vcluster_send: nothing else of n2 sends to a Probe key now);
   # stop, where Main's worker takes `stop(Busy[k])` to the key's shard.
   at=act__vcluster_send
@@ -76,7 +82,7 @@ else
   [ "$MODE" = stop ] && more=(-ex 'set scheduler-locking on' -ex 'break act_print' -ex 'break nanosleep' -ex continue)
   mono_to() { echo "shell python3 -c 'import time; print(time.monotonic_ns())' >$D/$1"; }
   timeout "$(scaled 60)" gdb -p "$n2" -batch -nx -ex 'set pagination off' -ex "break $at" \
-    -ex continue -ex delete -ex "$(mono_to held_at)" -ex 'shell sleep 4' "${more[@]}" \
+    -ex continue -ex delete -ex "$(mono_to held_at)" -ex "shell sleep $PAUSE_S" "${more[@]}" \
     -ex "$(mono_to cont_at)" -ex detach >"$D/gdb.out" 2>&1
   grep -q 'Breakpoint 1, ' "$D/gdb.out" || fail "gdb did not stop n2 in $at: $(tail -5 "$D/gdb.out")"
   cont_at=$(cat "$D/cont_at")
@@ -114,8 +120,8 @@ else
   key=$(awk '$1 == "stopping" { print $2 }' "$D/n2.out")
   # Without the fix gdb caught the `on stop` printing (which the fence may
   # then cut short); with it, the stop waiting for the lease.
-  ! grep -q 'hit Breakpoint 2, .*act_print' "$D/gdb.out" || fail "n2 ran Busy[$key]'s on stop past its lease (gdb caught it printing)"
-  grep -q 'hit Breakpoint 3, .*nanosleep' "$D/gdb.out" || fail "the stop did not wait for the lease: $(grep -a 'hit Breakpoint' "$D/gdb.out" | tail -2)"
+  ! grep -q 'hit Breakpoint 2[.0-9]*, .*act_print' "$D/gdb.out" || fail "n2 ran Busy[$key]'s on stop past its lease (gdb caught it printing)"
+  grep -q 'hit Breakpoint 3[.0-9]*, .*nanosleep' "$D/gdb.out" || fail "the stop did not wait for the lease: $(grep -a 'hit Breakpoint' "$D/gdb.out" | tail -2)"
   late=$(awk -v t="$held_at" '$1 == "stopped" && $3 >= t' "$D/n2.out")
   [ -z "$late" ] || fail "n2 ran on stop past its lease: $late"
   last=$(awk -F'\t' -v k="$key" '$3 == "Busy" && $4 == k' "$D/n2.log" | tail -n 1)
