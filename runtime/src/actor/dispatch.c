@@ -276,8 +276,12 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   volatile int restart = 0;
   volatile int vgate = cx->vgate;
   if (act__setjmp(w->jb) != 0) {
-    restart = act__handle_fault(w, a);
     cx->vgate = vgate;                 /* a fault out of a path that had it off */
+    /* A fault is reported to others (its ask fails, its supervisor hears):
+     * an activation's report waits for the lease like its other effects.
+     * No lock is held here: nothing faults under one. */
+    if (vgate) act__vgate(cx);
+    restart = act__handle_fault(w, a);
     cx->msg = NULL;
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
     w->nohelp = 0;                     /* a fault out of a send to a virtual actor */

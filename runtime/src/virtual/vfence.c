@@ -13,7 +13,8 @@
  * spawn) came after its successor on another node had started. So
  * everything an activation's handler makes others see passes a gate of
  * its own first (act__vgate: tells and asks, replies, spawns here or on
- * another node, persists, timers, stops of others, prints; cx->vgate
+ * another node, persists, timers, stops of others, prints, a fault's
+ * report; cx->vgate
  * says the worker runs an activation on a node with a store). Past F it
  * waits: a renewal moves F on (the lease was still good in the store) and
  * the effect is made under the lease, or the fence ends the process and
