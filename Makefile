@@ -36,7 +36,8 @@ sanitize: deps-test
 # The cluster runs too: example_cluster and the TSAN_CLUSTER namespace tests
 # (they need root and `ip netns`, else they skip). ACT_TEST_SCALE stretches
 # their harnesses' time limits for a build 5-15x slower; tests/tsan.supp
-# holds the suppressions, third-party code only.
+# holds the suppressions, third-party code only. virtual_jepsen_tsan also
+# matches virtual_jepsen_tsan_ring, _rolling and _joinleave.
 TSAN_CLUSTER = cluster_netns|cluster_lang_remote|cluster_lang_down|virtual_stop|cluster_store|cluster_bigload|virtual_cluster|virtual_jepsen_tsan
 tsan: deps-test
 	@cmake -S . -B build-tsan -DACT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -18,7 +18,7 @@ libclang-dev:file:/usr/lib/llvm-14/include/clang-c/Index.h zlib1g-dev:pc:zlib
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 vim:cmd:vim emacs-nox:cmd:emacs nodejs:cmd:node npm:cmd:npm spin:cmd:spin
 postgresql-15:file:/usr/lib/postgresql/15/bin/initdb iproute2:cmd:ip
-curl:cmd:curl netcat-openbsd:cmd:nc"
+curl:cmd:curl netcat-openbsd:cmd:nc gdb:cmd:gdb"
 bench_pkgs="gnuplot-nox:cmd:gnuplot time:file:/usr/bin/time bc:cmd:bc wrk:cmd:wrk golang-go:cmd:go erlang-base:cmd:erl"
 
 case "$what" in

@@ -44,6 +44,17 @@ if(NOT ACT_SANITIZE OR ACT_SANITIZE STREQUAL "thread")
            ${CMAKE_CURRENT_LIST_DIR}/pause.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_pause PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # An owner paused past its lease (midrun.sh): a handler caught mid-run
+  # makes nothing seen after the guard and its stop line is the guard's;
+  # `stop(Cart[k])` does not run `on stop` past the lease; mail read on the
+  # loop for an exported reference does not wait there (stop and vref stop
+  # n2 with gdb, and are skipped without it).
+  foreach(mode busy stop vref)
+    add_test(NAME virtual_midrun_${mode} COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+             ${CMAKE_CURRENT_LIST_DIR}/midrun.sh ${CMAKE_BINARY_DIR}/bin/actorc ${mode})
+    set_tests_properties(virtual_midrun_${mode} PROPERTIES TIMEOUT 150 SKIP_RETURN_CODE 77 LABELS cluster
+                         RUN_SERIAL TRUE)
+  endforeach()
   # Two nodes whose seeds name only themselves find each other through the
   # store's membership rows (found.sh).
   add_test(NAME virtual_found COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh

@@ -498,6 +498,11 @@ struct act_ctx {
   act_msg_t *msg;                    /* the message being handled */
   struct act_worker *worker;
   const act_loc_t *where;            /* the handler running (crash reports) */
+  /* Set while a worker runs a virtual activation on a node with a store:
+   * what the handler makes others see (tells, asks, replies, spawns,
+   * persists, timers, stops, prints) passes the lease's gate first
+   * (virtual/vfence.c). One load and a branch where it is 0. */
+  int vgate;
 };
 
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t);

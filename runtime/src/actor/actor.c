@@ -85,6 +85,9 @@ void act__push_actor(act_actor_t ***arr, int *n, int *cap, act_actor_t *a) {
 }
 
 void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
+  /* A virtual activation's spawn: under its lease (an activation's own
+   * start comes here from virtual.c with the gate off). */
+  act__vgate_check(cx);
   /* Nobody else can see the actor yet: plain stores, no locked ops. */
   uint32_t f = atomic_load_explicit(&a->flags, memory_order_relaxed);
   if (restart == ACT_RESTART_TEMPORARY) f |= AF_TEMPORARY;

@@ -67,6 +67,7 @@ void act__fail_future(act_ctx_t *cx, act_future_t *f, act_actor_t *asker, const 
 }
 
 void act_reply(act_ctx_t *cx, act_msg_t *r) {
+  act__vgate_check(cx);   /* a virtual activation's reply: under its lease */
   act_msg_t *m = cx->msg;
   if (m == NULL || m->future == NULL) return;
   if (r->type->share) r->type->share(r);

@@ -30,6 +30,14 @@ act_status_t act__run_start(act_ctx_t *cx, act_actor_t *a) {
   return a->type->start(cx, a);
 }
 
+/* Whether a node's lease gates activations (vcluster.c): read once per
+ * step, for the wait before it. Once published the fence's time is never
+ * 0 again (lease.c), and an activation exists only under a lease, so a
+ * step that saw 0 belongs to no activation. */
+static inline int vlease_gated(void) {
+  return atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0;
+}
+
 /* A reply or a time-out settles its future; the handler suspended on it
  * resumes. Returns 0 when nothing resumed (a late or unawaited answer). */
 static int settle(act_worker_t *w, act_actor_t *a, act_msg_t *m, act_status_t *st) {
@@ -80,6 +88,8 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   act_actor_t *from = c->h.sender;
   switch (c->kind) {
   case CTL_TIMEOUT:
+    /* A time-out resumes a handler, as a reply does: under the lease. */
+    if (__builtin_expect(vlease_gated(), 0)) act__vlease_wait(a);
     return settle(w, a, &c->h, st);
   case CTL_RESTART:
     if (from) {   /* a supervisor waits for this init (a fault answers too) */
@@ -117,6 +127,10 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
     if (rt && rt->plan_wait && from == rt->plan_wait && c->token == rt->plan_token) act__plan_step(cx, a);
     return 0;
   case CTL_STOP:
+    /* An activation's `on stop` runs only under its lease, as its mail
+     * does (`stop(Cart[k])`, a stopping node's top-down stop): past it,
+     * the fence ends the activation instead (vcluster.c). */
+    if (__builtin_expect(vlease_gated(), 0)) act__vlease_wait(a);
     /* A handler stopped in an await leaves no time-out armed: an armed
      * timer keeps the program from quiescence, so a SIGTERM would wait
      * out its whole grace for the asks that were in flight. */
@@ -138,14 +152,6 @@ static int control(act_worker_t *w, act_actor_t *a, act_ctl_t *c, act_status_t *
   return 0;
 }
 
-/* Whether a node's lease gates activations (vcluster.c): read once per
- * step, for the wait before it and the time after it. Once published the
- * fence's time is never 0 again (lease.c), and an activation exists only
- * under a lease, so a step that saw 0 belongs to no activation. */
-static inline int vlease_gated(void) {
-  return atomic_load_explicit(&act__vlease_fence_at, memory_order_relaxed) != 0;
-}
-
 /* Handle one message; the jump point for faults is set by the caller.
  * Inline: once per message, and its call, saved registers and return
  * were ~20 instructions of a counter's ~270 (callgrind). */
@@ -157,11 +163,8 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
   } else if (m->flags & MF_REPLY) {
     /* A reply resumes a handler of an activation: under the lease too, or
      * an owner paused past it would run on from its awaits (vcluster.c). */
-    int gated = vlease_gated();
-    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
-    int go = settle(w, a, m, &st);
-    if (__builtin_expect(gated, 0)) act__vlease_idle(a);   /* its handler is back: when, for vfence.c */
-    if (!go) return;
+    if (__builtin_expect(vlease_gated(), 0)) act__vlease_wait(a);
+    if (!settle(w, a, m, &st)) return;
   } else {
     if (m->flags & MF_TIMER) {
       /* §7: after cancel(t) no tick of t is handled, queued or not. */
@@ -176,11 +179,9 @@ static inline __attribute__((always_inline)) void dispatch_one(act_worker_t *w, 
     }
     /* An activation of a virtual actor on a node with a store runs mail
      * only under its lease (vcluster.c): one load unless that is so. */
-    int gated = vlease_gated();
-    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
+    if (__builtin_expect(vlease_gated(), 0)) act__vlease_wait(a);
     cx->msg = m;
     st = a->type->dispatch(cx, a, m);
-    if (__builtin_expect(gated, 0)) act__vlease_idle(a);
     if (st == ACT_UNHANDLED) {
       dead_letter(a, m);
       if (m->future) act__fail_future(cx, m->future, m->sender, "is not handled");
@@ -252,8 +253,8 @@ static int boundary(act_worker_t *w, act_actor_t *a) {
   act_actor_t *t = w->pause_on;
   w->pause_on = NULL;
   if ((a->flags & (AF_NOMAIL | AF_DEAD)) || !act__park(a, t)) return 0;
-  if (__builtin_expect(vlease_gated(), 0)) act__vlease_done(a);
   w->cx.self = NULL;
+  w->cx.vgate = 0;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   return 1;                            /* sched stays 1: t wakes us */
 }
@@ -265,9 +266,21 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
   cx->self = a;
   atomic_store_explicit(&w->running, a, memory_order_relaxed);
   w->pause_on = NULL;
+  /* A virtual activation on a node with a store: what its steps make
+   * others see passes the lease's gate (cx->vgate; virtual/vfence.c). */
+  if (__builtin_expect(vlease_gated(), 0)) {
+    act_rt_t *vr = act__rt_of(a);
+    cx->vgate = vr != NULL && vr->vnode != NULL;
+  }
   volatile int n = 0;
   volatile int restart = 0;
+  volatile int vgate = cx->vgate;
   if (act__setjmp(w->jb) != 0) {
+    cx->vgate = vgate;                 /* a fault out of a path that had it off */
+    /* A fault is reported to others (its ask fails, its supervisor hears):
+     * an activation's report waits for the lease like its other effects.
+     * No lock is held here: nothing faults under one. */
+    if (vgate) act__vgate(cx);
     restart = act__handle_fault(w, a);
     cx->msg = NULL;
     w->pause_on = NULL;                /* the faulted handler's sends pause nobody */
@@ -288,10 +301,8 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     n++;
     /* An activation's start (its init, its journal's fence and recovery)
      * runs under the lease too (vcluster.c). */
-    int gated = vlease_gated();
-    if (__builtin_expect(gated, 0)) act__vlease_wait(a);
+    if (__builtin_expect(vlease_gated(), 0)) act__vlease_wait(a);
     act_status_t st = act__run_start(cx, a);
-    if (__builtin_expect(gated, 0)) act__vlease_idle(a);
     cx->msg = NULL;
     if (st == ACT_DONE && (a->flags & AF_STOPPING)) act__graceful_stop(cx, a, NULL);
     if (w->pause_on && boundary(w, a)) return;
@@ -312,10 +323,8 @@ void act__run_actor(act_worker_t *w, act_actor_t *a) {
     drain_dead(cx, a);
   }
   act__wake_if_drained(cx, a);
-  /* An activation's worker lets go of it: a step that ended without its
-   * time (a fault, a stop) ends now, for vfence.c. */
-  if (__builtin_expect(vlease_gated(), 0)) act__vlease_done(a);
   cx->self = NULL;
+  cx->vgate = 0;
   atomic_store_explicit(&w->running, NULL, memory_order_relaxed);
   /* The producers' end, read before the emptiness check: any push after
    * this point changes it. */

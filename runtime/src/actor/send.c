@@ -64,6 +64,9 @@ void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 /* act_send's rare targets, out of line: the path of every tell stays
  * short (bench/results.md, perf6). */
 static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
+  /* A virtual activation's tell passes the lease's gate here, once: the
+   * paths below take registry and shard locks (rt.h, act__vgate_begin). */
+  int g = act__vgate_begin(cx);
   if (to->flags & AF_REMOTE) {
     act__remote_send(cx, to, m);       /* on another node (cluster/remote.c) */
   } else if (to->flags & AF_VIRTUAL) {
@@ -76,6 +79,7 @@ static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, 
   } else if (m->future) {
     act__fail_future(cx, m->future, m->sender, "failed: the target is gone");
   }
+  act__vgate_end(cx, g);
 }
 
 /* After the push: the pools ran dry, or the receiver holds more than
@@ -125,6 +129,9 @@ void act_send(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
     enqueue(NULL, to, m);
     return;
   }
+  /* A virtual activation's tell waits while its lease is past its guard
+   * (virtual/vfence.c); one load and a branch for every other sender. */
+  if (__builtin_expect(cx->vgate, 0)) act__vgate(cx);
   uint32_t bound = act__bound_of(to);
   act_actor_t *self = cx->self;
   uint32_t queued = 0;

@@ -58,8 +58,8 @@ extern _Atomic int64_t act__vlease_fence_at;
  * published fence time has passed (the fence then ends the process). */
 void act__vlease_wait(act_actor_t *a);
 /* The fence (nodestore.c's fail-stop), before the activation log's exit
- * line: every activation on this node ended at min(now, fence_ns), or
- * when its last step ended if later (virtual/vfence.c). */
+ * line: every activation on this node ended at min(now, fence_ns), its
+ * visible life held at that time by the lease's gates (virtual/vfence.c). */
 void act__vfence_end(int64_t fence_ns);
 /* RK_VMSG and RK_VSTALE envelopes, whole (virtual/vcluster.c). */
 void act__virtual_arrived(const char *from, int kind, const uint8_t *p, size_t n);

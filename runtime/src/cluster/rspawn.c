@@ -234,6 +234,7 @@ static int is_node(const act_str_t *node, const char *name) {
 
 act_actor_t *act_spawn_on(act_ctx_t *cx, void *node, const act_remote_actor_t *t,
                           const act_actor_t *tmpl, int restart, const act_loc_t *loc) {
+  act__vgate_check(cx);   /* a virtual activation's spawn: under its lease (rt.h) */
   act_str_t *n = node;
   const char *me = act_cluster_self(NULL);
   if (me == NULL || is_node(n, me)) {   /* here: an ordinary spawn */

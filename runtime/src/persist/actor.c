@@ -265,10 +265,7 @@ void act_persist_recover(act_ctx_t *cx, act_actor_t *self, const act_persist_typ
   if (epoch > 0 && shared) {
     /* From here to the recovery's end the worker waits on the journal
      * (replaying events into fields nobody reads yet), then on the lease's
-     * gate: no handler or init of the activation runs past its lease, and
-     * virtual/vfence.c dates a fenced one's end from here, not from the end
-     * of a wait that a pause of the process stretched. */
-    act__vlease_idle(self);
+     * gate: no handler or init of the activation runs past its lease. */
     if (jr->j->ops->fence(jr->j, ps->pid, ps->pid_len, epoch, &err) != ACT_JOURNAL_OK)
       act_fail(cx, act_str_from_cstr(err.msg), NULL);
     ps->epoch = epoch;
@@ -324,6 +321,9 @@ static void event_done(act_journal_req_t *req, int status) {
 
 act_future_t *act_persist_event(act_ctx_t *cx, const act_persist_type_t *pt, const char *type,
                                 act_buf_t *data) {
+  /* A virtual activation persists under its lease (rt.h, act__vgate); the
+   * journal's fence refuses a stale owner's write besides. */
+  act__vgate_check(cx);
   act_actor_t *self = cx->self;
   pstate_t *ps = state_of(self, pt);
   persist_op_t *op = act_alloc(sizeof *op);

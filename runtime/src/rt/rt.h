@@ -146,10 +146,6 @@ typedef struct act_rt {
   act_actor_t *start_req;            /* child side: who waits for our init */
   uint32_t start_token;
   struct act_vnode *vnode;           /* an activation: its key's entry (virtual.c) */
-  /* An activation on a node with a store: 0 while its worker may be
-   * running its code (past the lease's gate), else when it last stopped
-   * (monotonic ns); vfence.c dates its end by it (virtual/vfence.c). */
-  _Atomic int64_t vran;
 } act_rt_t;
 
 typedef struct act_worker act_worker_t;
@@ -205,13 +201,27 @@ const char *act__node_name(void);
 /* CTL_PASSIVATE, on the activation's worker; force (the token) when a
  * handoff's grace has passed (virtual.c). */
 void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force);
-/* A step of a ended (a handler, a resume, a start; dispatch.c): an
- * activation's vran takes the time (virtual/vfence.c). act__vlease_done:
- * the same where a step may have ended without that (a fault, a control
- * message): only if vran still says running, since a later time there
- * would say that it ran when it did not (a worker paused between steps). */
-void act__vlease_idle(act_actor_t *a);
-void act__vlease_done(act_actor_t *a);
+/* The lease's gate for what a virtual activation makes others see
+ * (cx->vgate set; virtual/vfence.c): returns at once while the lease
+ * outlasts its guard; past the guard it waits until a renewal moves the
+ * guard on, or the fence ends the process, so that nothing the activation
+ * makes is seen after the time its stop line carries. */
+void act__vgate(act_ctx_t *cx);
+static inline void act__vgate_check(act_ctx_t *cx) {
+  if (__builtin_expect(cx != NULL && cx->vgate, 0)) act__vgate(cx);
+}
+/* The gate passed, the runtime's own work that follows runs with it off
+ * (under registry and shard locks, where a wait would hold up the fence
+ * itself): begin returns what end restores. */
+static inline int act__vgate_begin(act_ctx_t *cx) {
+  if (__builtin_expect(cx == NULL || !cx->vgate, 1)) return 0;
+  act__vgate(cx);
+  cx->vgate = 0;
+  return 1;
+}
+static inline void act__vgate_end(act_ctx_t *cx, int g) {
+  if (g) cx->vgate = 1;
+}
 /* How long a stop after SIGTERM/SIGINT may take (--act-stop-grace). */
 extern int64_t act__stop_grace_ns;
 /* How long a leaving step that waits for others (the store) may wait:

@@ -254,8 +254,11 @@ static void mark_tick(act_msg_t *m) { m->flags |= MF_TIMER; }
 
 int act__tick_cancelled(act_msg_t *m) { return atomic_load(&m->timer->cancelled); }
 
+/* A timer armed by a virtual activation is a tell to come: under its
+ * lease, as a tell (rt.h, act__vgate). */
 act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return NULL;
+  act__vgate_check(cx);
   mark_tick(m);
   act_timer_t *t = act__timer_add(ns, 0, to, m, NULL);
   remember(cx, to, t);
@@ -264,6 +267,7 @@ act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
 
 act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m) {
   if (to == NULL) return NULL;
+  act__vgate_check(cx);
   if (ns <= 0) ns = 1;
   mark_tick(m);
   act_timer_t *t = act__timer_add(ns, ns, to, m, NULL);

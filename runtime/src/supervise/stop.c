@@ -191,6 +191,10 @@ void act_stop_self(act_ctx_t *cx) { cx->self->flags |= AF_STOPPING; }
 void act_stop(act_ctx_t *cx, act_actor_t *a) {
   if (a == NULL) return;
   if (cx && a == cx->self) { act_stop_self(cx); return; }
-  if (a->flags & AF_VIRTUAL) { act__virtual_stop(cx, a); return; }
-  if (!(a->flags & AF_DEAD)) act__ctl_send(cx && cx->worker ? cx : NULL, a, CTL_STOP, NULL, 0);
+  /* Stopping another actor is seen: a virtual activation does it only
+   * under its lease (rt.h, act__vgate_begin; the virtual path locks). */
+  int g = act__vgate_begin(cx);
+  if (a->flags & AF_VIRTUAL) act__virtual_stop(cx, a);
+  else if (!(a->flags & AF_DEAD)) act__ctl_send(cx && cx->worker ? cx : NULL, a, CTL_STOP, NULL, 0);
+  act__vgate_end(cx, g);
 }

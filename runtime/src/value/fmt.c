@@ -263,7 +263,10 @@ static void write_line(int fd, act_str_t *s) {
   if (p != small) free(p);
 }
 
-void act_print(act_ctx_t *cx, act_str_t *s) { (void)cx; write_line(1, s); }
+void act_print(act_ctx_t *cx, act_str_t *s) {
+  act__vgate_check(cx);   /* a virtual activation's output: under its lease (rt.h) */
+  write_line(1, s);
+}
 void act_eprint(act_ctx_t *cx, act_str_t *s) { (void)cx; write_line(2, s); }
 
 /* ---- scalar descriptors ------------------------------------------------ */

@@ -189,8 +189,13 @@ static void settle_in(cshard_t *c, wait_t *w) {
   if (read_head(&r, &epoch, &ask, &vt, &k, &stop)) deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask, stop);
 }
 
-/* Under c->mu: what waited goes now that the owner is known. */
+static int lease_held(void);
+
+/* Under c->mu: what waited goes now that the owner is known. A shard of
+ * this node's takes it only under the lease: past its guard it stays, in
+ * order, until the lease is back (mine_now) or the fence ends the process. */
 static void flush(cshard_t *c, uint32_t shard) {
+  if (c->state == S_MINE && !lease_held()) return;
   wait_t *w = c->head;
   c->head = c->tail = NULL;
   while (w) {
@@ -241,6 +246,7 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
  * owner, behind what already waits, or waits for the store's answer to a
  * claim (`later`: the claim after lease / 10, the owner having refused). */
 static void route(cshard_t *c, uint32_t shard, wait_t *w, int later) {
+  /* (S_MINE here: past the lease on a thread that never waits; lock_mine.) */
   if (c->state == S_THEIRS && c->head == NULL) {
     forward(c, shard, w);
     return;
@@ -274,19 +280,42 @@ static wait_t *waiting(const vref_t *v, const act_buf_t *b) {
   return w;
 }
 
-static int lease_held(void);
 static void hold_lease(void);
 
-/* Locks c->mu; a shard of this node's is then one it may activate keys
- * of: the lease outlasts its guard on this worker's clock. A process
- * paused past its lease (SIGSTOP) woke up with its shards still "mine"
- * and its actors' sends started activations at the old epoch before the
- * loop's fence ran (jepsen pause under TSan: a key of n3 activated at
- * epoch 1 a millisecond before n3's fence, after n2 had it at 2). Such a
- * send waits, unlocked, as an activation's mail does (act__vlease_wait). */
-static void lock_mine(cshard_t *c) {
+/* Under c->mu, the shard this node's: whether it may take mail now (the
+ * lease outlasts its guard on this thread's clock). Mail held while it
+ * could not goes first, in order. */
+static int mine_now(cshard_t *c) {
+  if (!lease_held()) return 0;
+  if (c->head) flush(c, (uint32_t)(c - shards));
+  return 1;
+}
+
+/* Locks c->mu; true when the shard is this node's and the lease lets it
+ * take mail now. A process paused past its lease (SIGSTOP) woke up with
+ * its shards still "mine" and its actors' sends started activations at
+ * the old epoch before the loop's fence ran (jepsen pause under TSan: a
+ * key of n3 activated at epoch 1 a millisecond before n3's fence, after
+ * n2 had it at 2). A worker waits, unlocked, as an activation's mail does
+ * (act__vlease_wait), for a renewal or the fence. Any other thread never
+ * waits: false, with the shard still S_MINE, and the caller holds the
+ * mail in the shard (mine_now sends it on). Above all the cluster's loop,
+ * which reaches here with mail from another node to a virtual reference
+ * this node exported (remote.c's on_msg: act_send to the reference): the
+ * renewal and the fence that would end the wait run on that loop, so it
+ * would wait forever (virtual_midrun, vref). */
+static int lock_mine(cshard_t *c) {
   pthread_mutex_lock(&c->mu);
-  while (c->state == S_MINE && !lease_held()) {
+  for (;;) {
+    if (c->state != S_MINE) return 0;
+    if (mine_now(c)) return 1;
+    if (act__current_worker() == NULL) {
+      static atomic_flag said = ATOMIC_FLAG_INIT;
+      if (!atomic_flag_test_and_set(&said))
+        act__logf("act: cluster: mail for a key of shard %u held on a thread that cannot wait for "
+                  "the lease (past its guard) until a renewal, or the fence\n", (unsigned)(c - shards));
+      return 0;
+    }
     pthread_mutex_unlock(&c->mu);
     hold_lease();
     pthread_mutex_lock(&c->mu);
@@ -297,8 +326,7 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   pthread_once(&shards_once, shards_init);
   uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
   cshard_t *c = &shards[shard];
-  lock_mine(c);
-  if (c->state == S_MINE) {   /* under the lock: a handoff may begin at any time */
+  if (lock_mine(c)) {   /* under the lock: a handoff may begin at any time */
     act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
     pthread_mutex_unlock(&c->mu);
     return;
@@ -313,14 +341,16 @@ void act__vcluster_send(act_ctx_t *cx, vref_t *v, act_msg_t *m) {
   wait_t *w = waiting(v, &b);
   w->m = m;
   w->rm = rm;
-  lock_mine(c);
-  if (c->state == S_MINE) act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
+  if (lock_mine(c)) act__vlocal_send(cx, v->reg, v->hash, &v->key, c->epoch, m);
   else route(c, shard, w, 0);
   pthread_mutex_unlock(&c->mu);
 }
 
 /* `stop(Cart[k])`: on the key's owner, behind what this node sent the key
- * before it, like a message with no body. */
+ * before it, like a message with no body, and under the same checks: here
+ * only under the lease (lock_mine; the activation's `on stop` is gated
+ * too, dispatch.c), and a shard that is another node's, being handed off
+ * or not known takes the stop where its mail goes. */
 void act__vcluster_stop(act_ctx_t *cx, vref_t *v) {
   pthread_once(&shards_once, shards_init);
   uint32_t shard = (uint32_t)(v->hash & (ACT_VSHARDS - 1));
@@ -329,8 +359,7 @@ void act__vcluster_stop(act_ctx_t *cx, vref_t *v) {
   act__env_begin(&b);
   encode_head(&b, RK_VMSG, act__vreg_type(v->reg), &v->key, true);
   wait_t *w = waiting(v, &b);
-  pthread_mutex_lock(&c->mu);
-  if (c->state == S_MINE) act__vlocal_stop(cx, v->reg, v->hash, &v->key);
+  if (lock_mine(c)) act__vlocal_stop(cx, v->reg, v->hash, &v->key);
   else route(c, shard, w, 0);
   pthread_mutex_unlock(&c->mu);
 }
@@ -411,7 +440,7 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
    * nor does one whose lease is about to end (paused past it, say). */
   int live = !act__stop_signal() && !atomic_load(&act__vclosed) && act__shard_lease_ok();
   pthread_mutex_lock(&c->mu);
-  if (live && c->state == S_MINE && c->epoch == epoch) {
+  if (live && c->state == S_MINE && c->epoch == epoch && mine_now(c)) {
     deliver_in(from, &r, vt, h, &k, epoch, ask, stop);   /* under the lock: no handoff meanwhile */
   } else if (live && c->state == S_DRAINING && c->epoch == epoch) {
     hold_in(c, from, h, p, n);   /* settled when the handoff is */
@@ -459,7 +488,7 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   /* What this node believed when it sent is wrong: ask the store again
    * (unless an answer newer than that belief came meanwhile). */
   if (c->state == S_THEIRS && c->epoch <= epoch && strcmp(c->owner, from) == 0) c->state = S_NONE;
-  if (c->state == S_MINE) {
+  if (c->state == S_MINE && mine_now(c)) {
     deliver_env(c->epoch, w);
   } else if (c->state == S_THEIRS && c->head == NULL) {
     forward(c, shard, w);
@@ -555,8 +584,9 @@ static wait_t *encode_mail(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_m
   return head;
 }
 
-/* Under c->mu, the shard not this node's (or its lease gone): head..last
- * go ahead of what waits, to the owner once it is known. */
+/* Under c->mu, the shard not this node's (or its lease past its guard:
+ * then they wait for mine_now): head..last go ahead of what waits, to the
+ * owner once it is known. */
 static void requeue_ahead(cshard_t *c, uint32_t shard, wait_t *head, wait_t *last) {
   last->next = c->head;
   if (c->head == NULL) c->tail = last;
@@ -580,8 +610,7 @@ void act__vshard_requeue(act_vreg_t *r, uint64_t h, const act_vkey_t *k, act_msg
   cshard_t *c = &shards[shard];
   wait_t *last, *head = encode_mail(r, h, k, q, n, &last);
   if (head == NULL) return;
-  pthread_mutex_lock(&c->mu);
-  if (c->state == S_MINE) {
+  if (lock_mine(c)) {
     /* The handoff was given up meanwhile: the key activates here again. */
     for (wait_t *w = head; w; w = w->next) act__vlocal_send(NULL, r, h, k, c->epoch, w->m);
   } else {
@@ -602,12 +631,12 @@ void act__vcluster_ended(act_ctx_t *cx, act_actor_t *a, act_vreg_t *r, uint64_t 
   uint32_t shard = (uint32_t)(h & (ACT_VSHARDS - 1));
   cshard_t *c = &shards[shard];
   act_vkey_t key = *k;   /* k is the registry entry's, which may leave */
-  lock_mine(c);
+  int mine = lock_mine(c);
   act_msg_t **q;
-  int n = act__vended(cx, a, c->state == S_MINE ? c->epoch : 0, &q);
+  int n = act__vended(cx, a, mine ? c->epoch : 0, &q);
   wait_t *last, *head = n ? encode_mail(r, h, &key, q, n, &last) : NULL;
-  if (head && c->state != S_MINE) requeue_ahead(c, shard, head, last);
-  /* S_MINE and still handed back: the activation was fenced (vfence.c),
+  if (head && !mine) requeue_ahead(c, shard, head, last);
+  /* Mine and still handed back: the activation was fenced (vfence.c),
    * the process is ending, and the mail ends with it. */
   pthread_mutex_unlock(&c->mu);
 }
@@ -682,6 +711,8 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
       c->state = S_MINE;   /* still this node's in the store: take it up again */
       act__vshard_drain(i, 0, 0);
       flush(c, i);
+    } else if (c->state == S_MINE && c->head) {
+      mine_now(c);   /* mail held past the guard, and the lease is back */
     }
     pthread_mutex_unlock(&c->mu);
   }
@@ -710,16 +741,10 @@ static void hold_lease(void) {
   }
 }
 
+void act__vlease_hold(void) { hold_lease(); }
+
 void act__vlease_wait(act_actor_t *a) {
   act_rt_t *rt = act__rt_of(a);
   if (rt == NULL || rt->vnode == NULL) return;
-  /* vran: 0 (running) from here on, else when its last step ended. It is
-   * stored before the lease is read, and the fence stores 1 before
-   * vfence.c reads vran: one of the two sees the other (all seq_cst). */
-  int64_t idle = atomic_exchange(&rt->vran, 0);
-  while (!lease_held()) {
-    atomic_store(&rt->vran, idle ? idle : act_now());
-    hold_lease();
-    idle = atomic_exchange(&rt->vran, 0);
-  }
+  hold_lease();
 }

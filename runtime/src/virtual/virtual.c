@@ -283,8 +283,6 @@ static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
   n->seen_out = 0;
   n->idle_since = act_now();
   n->asked = 0;
-  /* Idle until its start passes the lease's gate (dispatch.c). */
-  atomic_store(&act__rt(a)->vran, act_now());
   n->fenced = 0;
   act__virtual_log(a, "start", 0);
   act_spawn_start(cx, a, ACT_RESTART_TEMPORARY);
@@ -539,9 +537,6 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
   } else {
     n->idle_since = act_now();
   }
-  /* Its stop runs code (an `on stop`): it is running again, for vfence.c,
-   * until its worker lets go of it. */
-  if (go) atomic_store(&act__rt(a)->vran, 0);
   pthread_mutex_unlock(&s->mu);
   if (go == 1) act__graceful_stop(cx, a, NULL);
   else if (go == 2) deactivate(cx, a, n);
@@ -554,13 +549,17 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force) {
  * and the lease, as for a first activation (act__vcluster_ended). */
 void act__virtual_ended(act_ctx_t *cx, act_actor_t *a) {
   vnode_t *n = act__rt(a)->vnode;
-  act__vlease_done(a);   /* all of it has run */
+  /* The runtime's work from here on, not the activation's: its lease is
+   * lock_mine's to check, under locks the gate must not wait in. */
+  int g = cx ? cx->vgate : 0;
+  if (cx) cx->vgate = 0;
   if (n->epoch != 0) {   /* activated at a shard's epoch: a cluster's */
     act__vcluster_ended(cx, a, n->shard->reg, n->hash, &n->key);
-    return;
+  } else {
+    act_msg_t **q;
+    act__vended(cx, a, 0, &q);
   }
-  act_msg_t **q;
-  act__vended(cx, a, 0, &q);
+  act__vgate_end(cx, g);
 }
 
 int act__vended(act_ctx_t *cx, act_actor_t *a, uint64_t epoch, act_msg_t ***out) {
@@ -619,50 +618,35 @@ static void sweep_shard(shard_t *s, int64_t after, int64_t now) {
 
 /* ---- the lease's end (vfence.c) ------------------------------------------------ */
 
-/* The node fences (vfence.c): every activation on it has ended. Each one
- * its worker is not running (vran not 0) ran nothing since max(f, vran) —
- * f is when the lease passed its guard (or the fence, if that came
- * first), after which the lease's gate held its every start, message and
- * reply (dispatch.c) — so its stop line carries that time, also when the
- * process was paused (SIGSTOP) past its lease and writes it only now: the
- * line says when the activation ended, not when the node could say so.
- * It is marked fenced: nothing of it runs again, not even an `on stop`.
- * One still running a step (a handler that began before f) is looked at
- * again, `rounds` times a millisecond apart; if it still runs then, its
- * process's exit line ends it. Returns how many are left that way. Mail
- * stays queued: the process is ending, and the journal's fence refuses
- * what a handler that ran on past f tries to persist. */
-int act__virtual_fenced(int64_t f, int rounds) {
+/* The node fences (vfence.c): every activation on it has ended, at f —
+ * when the lease passed its guard (or the fence, if that came first).
+ * From f on the lease's gates held its every start, message and reply
+ * (dispatch.c) and everything its handlers make others see (rt.h,
+ * act__vgate), so nothing of it was seen after f, also when the process
+ * was paused (SIGSTOP) past its lease and writes the line only now, and
+ * also for a handler still running: the line says when the activation's
+ * visible life ended, not when the node could say so. It is marked
+ * fenced: nothing of it runs again, not even an `on stop`. Mail stays
+ * queued: the process is ending. Returns how many ended so. */
+int act__virtual_fenced(int64_t f) {
   pthread_mutex_lock(&regs_mu);
   reg_t *list = regs;
   pthread_mutex_unlock(&regs_mu);
-  int left = 0;
-  for (int round = 0; round < rounds; round++) {
-    if (round) {
-      struct timespec ts = {0, 1000000};
-      nanosleep(&ts, NULL);
+  int ended = 0;
+  for (reg_t *r = list; r; r = r->next_reg)
+    for (int i = 0; i < NSHARDS; i++) {
+      shard_t *s = &r->shards[i];
+      pthread_mutex_lock(&s->mu);
+      for (uint32_t b = 0; b < s->cap; b++)
+        for (vnode_t *n = s->tab[b]; n; n = n->next) {
+          if (n->fenced) continue;
+          n->fenced = 1;
+          ended++;
+          act__virtual_log(n->live, "stop", f);
+        }
+      pthread_mutex_unlock(&s->mu);
     }
-    left = 0;
-    for (reg_t *r = list; r; r = r->next_reg)
-      for (int i = 0; i < NSHARDS; i++) {
-        shard_t *s = &r->shards[i];
-        pthread_mutex_lock(&s->mu);
-        for (uint32_t b = 0; b < s->cap; b++)
-          for (vnode_t *n = s->tab[b]; n; n = n->next) {
-            if (n->fenced) continue;
-            int64_t ran = atomic_load(&act__rt(n->live)->vran);
-            if (ran == 0) {
-              left++;
-              continue;
-            }
-            n->fenced = 1;
-            act__virtual_log(n->live, "stop", ran > f ? ran : f);
-          }
-        pthread_mutex_unlock(&s->mu);
-      }
-    if (left == 0) break;
-  }
-  return left;
+  return ended;
 }
 
 /* ---- draining a shard for its handoff (vcluster.c) ---------------------------- */

@@ -68,10 +68,13 @@ void act__vcluster_ended(act_ctx_t *cx, act_actor_t *a, act_vreg_t *r, uint64_t 
  * or its waiting mail is handed back in *q (how many) and the key leaves. */
 int act__vended(act_ctx_t *cx, act_actor_t *a, uint64_t epoch, act_msg_t ***q);
 
-/* The lease's end (vfence.c): every activation on this node has ended;
- * how many were still running after `rounds` looks (virtual.c). */
-int act__virtual_fenced(int64_t fence_at, int rounds);
-/* The lease outlasts its guard on this thread's clock (vcluster.c). */
+/* The lease's end (vfence.c): every activation on this node has ended at
+ * fence_at; how many (virtual.c). */
+int act__virtual_fenced(int64_t fence_at);
+/* The lease outlasts its guard on this thread's clock (vcluster.c);
+ * hold: wait until it does again (a renewal), or the fence ends the
+ * process. */
 int act__vlease_held(void);
+void act__vlease_hold(void);
 
 #endif

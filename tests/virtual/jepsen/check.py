@@ -22,9 +22,9 @@ and asserts the promises of LANGUAGE.md section 10 and issue 14:
                plus one Funded event per account.
 
 A node paused past its lease (jepsen.sh, scenario pause) is judged like
-any other: its activations' stop lines say when each ended (the lease's
-guard, or the end of a handler that ran past it), and such a handler is an
-overlap (runtime/src/virtual/vfence.c).
+any other: its activations' stop lines say when each ended, the lease's
+guard, after which nothing of them is seen, a handler the pause caught
+mid-run included (runtime/src/virtual/vfence.c).
 Prints one summary; exits 1 on any violation."""
 import argparse
 import sys

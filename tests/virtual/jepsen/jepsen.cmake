@@ -5,7 +5,8 @@
 # `make cluster-soak` runs them longer. Timing-bound like the cluster
 # tests: serial, retried once loudly, skipped without root, `ip netns` or
 # PostgreSQL, left out of the ASan build; under TSan three of them are
-# virtual_jepsen_tsan. virtual_jepsen_check proves
+# virtual_jepsen_tsan, and ring, rolling and joinleave an entry each.
+# virtual_jepsen_check proves
 # the checker refuses each violation it names.
 add_test(NAME virtual_jepsen_check COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_selftest.sh)
 if(NOT ACT_SANITIZE)
@@ -26,4 +27,13 @@ elseif(ACT_SANITIZE STREQUAL "thread")
            ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc partition pause pgkill)
   set_tests_properties(virtual_jepsen_tsan PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77
                        LABELS cluster RUN_SERIAL TRUE)
+  # One scenario each, under 60 s each there (33-58 s, 2 runs each at load
+  # 10-12; session 10): `make tsan` runs them too (TSAN_CLUSTER's
+  # virtual_jepsen_tsan matches). ejournal (115 s) stays out.
+  foreach(sc ring rolling joinleave)
+    add_test(NAME virtual_jepsen_tsan_${sc} COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
+             ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc ${sc})
+    set_tests_properties(virtual_jepsen_tsan_${sc} PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77
+                         LABELS cluster RUN_SERIAL TRUE)
+  endforeach()
 endif()
