@@ -11,7 +11,7 @@
  * membership lease lives (lease.c fences the whole process before the
  * lease can lapse, so it never outlives it) or until it hands it off.
  *
- * Spreading. Every lease / 3 the node reads the store's live members
+ * Spreading. Every lease / 10 the node reads the store's live members
  * (nodestore.c); those it is connected to, and itself, are the candidates,
  * and each shard's target is the candidate with the highest rendezvous
  * score (a hash of its name and the shard), so nodes that read the same
@@ -227,6 +227,7 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
     c->epoch = r->epoch;
     if (is_self(&r->owner)) {
       c->state = S_MINE;
+      act__vclaim_log(shard, r->epoch);
     } else {
       c->state = S_THEIRS;
       snprintf(c->owner, sizeof c->owner, "%s", r->owner.node);
@@ -496,6 +497,9 @@ typedef struct cand {
 /* The candidates of the last members read; the loop thread's alone. */
 static cand_t *cands;
 static size_t ncands, capcands;
+/* Those of the read before, to see who left. */
+static cand_t *was;
+static size_t nwas, capwas;
 
 static uint64_t mix64(uint64_t h) {
   h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
@@ -659,6 +663,18 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
     ncands = 0;
     return;
   }
+  int lost = 0;   /* a candidate of the last read is gone (dead, left, cut off) */
+  for (size_t i = 0; i < nwas && !lost; i++) {
+    lost = 1;
+    for (size_t j = 0; j < ncands && lost; j++)
+      lost = !(cands[j].inc == was[i].inc && strcmp(cands[j].node, was[i].node) == 0);
+  }
+  if (ncands > capwas) {
+    cand_t *p = realloc(was, ncands * sizeof *p);
+    if (p) was = p, capwas = ncands;
+  }
+  nwas = ncands <= capwas ? ncands : 0;
+  if (nwas) memcpy(was, cands, nwas * sizeof *was);
   /* A handler awaiting a reply holds its activation's handoff up for at
    * most a quarter lease (ACT_VHANDOFF_GRACE): then it is given up and the
    * activation deactivated (virtual.c). Two leases without an end (which
@@ -682,6 +698,18 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
       c->state = S_MINE;   /* still this node's in the store: take it up again */
       act__vshard_drain(i, 0, 0);
       flush(c, i);
+    } else if (lost && !elsewhere && !ending && (c->state == S_NONE || (c->state == S_THEIRS &&
+               act_cluster_incarnation(c->owner) != c->owner_inc))) {
+      /* A member is gone: every shard whose target this node now is, and
+       * whose owner is unknown or unreachable, is claimed at once, without
+       * waiting for mail to it. The store grants a dead owner's shards
+       * only once its lease has lapsed (+ margin); until then the answer
+       * names it, unreachable, and the claims go again a tenth of a lease
+       * later, all in one batch (nodestore.c). So the dead member's keys
+       * move lease + margin after its last renewal, each claimed by the
+       * survivor that is its target, none left for the first mail. */
+      c->state = S_ASKING;
+      act__shard_claim(i, on_claimed, 0);
     }
     pthread_mutex_unlock(&c->mu);
   }
