@@ -47,12 +47,13 @@ for store in ${STORES:-embedded postgres}; do
     python3 - "$killed" "$run" "$store" "$r" "$(uptime | sed 's/.*load average: //')" <<'PY'
 import sys, glob, statistics
 killed, d, store, run, load = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-held, claimed = set(), {}
-for line in open(f"{d}/claims.log"):
+last, claimed = {}, {}   # held at the kill: the last node a shard became its own before it was n3
+for line in sorted(open(f"{d}/claims.log"), key=lambda l: int(l.split("\t")[0])):
     t, _, shard, node, epoch = line.split("\t")
     t, shard = int(t), int(shard)
-    if node == "n3" and t < killed: held.add(shard)
+    if t < killed: last[shard] = node
     if node != "n3" and t > killed and shard not in claimed: claimed[shard] = t
+held = {s for s, n in last.items() if n == "n3"}
 on, moved = {}, {}
 for f in sorted(glob.glob(f"{d}/n[123].log")):
     for line in open(f):
