@@ -495,11 +495,11 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
    * nor does one whose lease is about to end (paused past it, say). */
   int live = !act__stop_signal() && !atomic_load(&act__vclosed) && act__shard_lease_ok();
   pthread_mutex_lock(&c->mu);
-  int held = 0;
-  for (wait_t *q = c->head; q && !held; q = q->next) held = q->from != NULL;
   if (flags & TAG_PROBE) {
     /* Back to its sender behind everything of the shard's this node
      * holds (refused in order when the store answers), else at once. */
+    int held = 0;
+    for (wait_t *q = c->head; q && !held; q = q->next) held = q->from != NULL;
     if (held) hold_in(c, from, h, p, n);
     else refuse(from, p, n);
   } else if (live && c->state == S_MINE && c->epoch == epoch) {
