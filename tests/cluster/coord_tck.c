@@ -410,19 +410,25 @@ Test(coord, shard_owner_and_release) {
   cr_assert_eq(owner_of(7).r.owner.incarnation, 21);
 }
 
-/* Four stores claim the same shards at once for four live nodes: per
- * shard exactly one wins, every other is told who won and at which epoch,
- * and owner() agrees — at most one owner, whatever the interleaving. */
-Test(coord, concurrent_claims_have_at_most_one_owner) {
-  act_coord_t *s[4] = {S, S2, S3, S4};
-  const char *names[4] = {"m1", "m2", "m3", "m4"};
-  for (int i = 0; i < 4; i++) {
+/* Node names[i] joins through store s[i], with a long lease (the tests
+ * that use it are about races, not lapses). */
+static void join_each(act_coord_t **s, const char **names, int n) {
+  for (int i = 0; i < n; i++) {
     answer_t j = {0};
     act_coord_member_t m = member(names[i], 100 + (uint64_t)i);
     act_coord_join(s[i], &m, 10000, got, &j);
     wait_for(&j, 1);
     cr_assert_eq(j.r.status, ACT_COORD_OK);
   }
+}
+
+/* Four stores claim the same shards at once for four live nodes: per
+ * shard exactly one wins, every other is told who won and at which epoch,
+ * and owner() agrees — at most one owner, whatever the interleaving. */
+Test(coord, concurrent_claims_have_at_most_one_owner) {
+  act_coord_t *s[4] = {S, S2, S3, S4};
+  const char *names[4] = {"m1", "m2", "m3", "m4"};
+  join_each(s, names, 4);
   enum { SHARDS = 15 };
   static answer_t a[SHARDS][4];
   memset(a, 0, sizeof a);
@@ -445,6 +451,109 @@ Test(coord, concurrent_claims_have_at_most_one_owner) {
     }
     answer_t o = owner_of(500 + sh);
     cr_assert_str_eq(o.r.owner.node, names[winner]);
+  }
+}
+
+/* A batch claim: each shard answered as a claim of it alone would be. */
+typedef struct claims_answer {
+  int done, status;
+  act_coord_claim_t v[16];
+  size_t n;
+} claims_answer_t;
+
+static void got_claims(void *arg, const act_coord_result_t *r) {
+  claims_answer_t *a = arg;
+  a->status = r->status;
+  a->n = r->nclaims;
+  for (size_t i = 0; i < r->nclaims && i < 16; i++) a->v[i] = r->claims[i];
+  a->done++;
+}
+
+static claims_answer_t claims(act_coord_t *s, const char *node, uint64_t inc, const uint32_t *shards,
+                              size_t n) {
+  act_coord_claim_t v[16] = {{0}};
+  for (size_t i = 0; i < n; i++) v[i].shard = shards[i], v[i].for_ = own(node, inc, 0);
+  claims_answer_t a = {0};
+  act_coord_claims(s, v, n, got_claims, &a);
+  while (!a.done) uv_run(&loop, UV_RUN_ONCE);
+  cr_assert_eq(a.done, 1, "answered once");
+  cr_assert_eq(a.status, ACT_COORD_OK);
+  cr_assert_eq(a.n, n, "one answer per shard");
+  for (size_t i = 0; i < n; i++) cr_assert_eq(a.v[i].shard, shards[i], "in the order asked");
+  return a;
+}
+
+Test(coord, batch_claims_answer_each_shard_as_alone) {
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK);
+  cr_assert_eq(join(S, "n2", 21), ACT_COORD_OK);
+  const uint32_t mine[] = {20, 21, 22};
+  claims_answer_t a = claims(S, "n1", 11, mine, 3);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(a.v[i].status, ACT_COORD_OK, "shard %u: %d", mine[i], a.v[i].status);
+    cr_assert_eq(a.v[i].epoch, 1, "created at epoch 1");
+  }
+  cr_assert_eq(claim(S, 21, "n1", 11).r.epoch, 1, "single and batch claims agree");
+  const uint32_t mixed[] = {20, 23, 22};
+  a = claims(S2, "n2", 21, mixed, 3);
+  cr_assert_eq(a.v[0].status, ACT_COORD_TAKEN, "a live holder keeps its shard");
+  cr_assert_str_eq(a.v[0].owner.node, "n1");
+  cr_assert_eq(a.v[0].owner.incarnation, 11);
+  cr_assert_eq(a.v[0].epoch, 1);
+  cr_assert_eq(a.v[1].status, ACT_COORD_OK, "a free shard is created in the same batch");
+  cr_assert_eq(a.v[1].epoch, 1);
+  cr_assert_eq(a.v[2].status, ACT_COORD_TAKEN);
+  a = claims(S, "n1", 11, mine, 3);
+  for (int i = 0; i < 3; i++) cr_assert_eq(a.v[i].epoch, 1, "the owner's claim keeps its epoch");
+  for (int i = 0; i < 5; i++) {   /* n1 lapses while n2 renews */
+    usleep(LEASE / 3 * 1000);
+    cr_assert_eq(renew("n2", 21), ACT_COORD_OK);
+  }
+  const uint32_t all[] = {20, 21, 22, 23};
+  a = claims(S2, "n2", 21, all, 4);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(a.v[i].status, ACT_COORD_OK, "shard %u taken over: %d", all[i], a.v[i].status);
+    cr_assert_eq(a.v[i].epoch, 2, "a takeover raises the epoch");
+    cr_assert_str_eq(a.v[i].owner.node, "n2");
+  }
+  cr_assert_eq(a.v[3].status, ACT_COORD_OK);
+  cr_assert_eq(a.v[3].epoch, 1, "its own shard keeps its epoch");
+  cr_assert_eq(owner_of(20).r.owner.incarnation, 21);
+  cr_assert_eq(release(23, "n2", 21), ACT_COORD_OK);
+  const uint32_t freed[] = {23};
+  a = claims(S2, "n2", 21, freed, 1);
+  cr_assert_eq(a.v[0].status, ACT_COORD_OK);
+  cr_assert_eq(a.v[0].epoch, 2, "a released shard is claimed at epoch + 1");
+  a = claims(S, "n1", 11, mine, 3);
+  for (int i = 0; i < 3; i++) cr_assert_eq(a.v[i].status, ACT_COORD_LOST, "the lapsed owner is fenced");
+}
+
+/* Four stores batch-claim the same shards at once: per shard one owner. */
+Test(coord, concurrent_batch_claims_have_at_most_one_owner) {
+  act_coord_t *s[4] = {S, S2, S3, S4};
+  const char *names[4] = {"m1", "m2", "m3", "m4"};
+  join_each(s, names, 4);
+  enum { SHARDS = 12 };
+  static claims_answer_t a[4];
+  memset(a, 0, sizeof a);
+  for (int i = 0; i < 4; i++) {
+    act_coord_claim_t v[SHARDS] = {{0}};
+    for (uint32_t sh = 0; sh < SHARDS; sh++) v[sh].shard = 600 + sh, v[sh].for_ = own(names[i], 100 + (uint64_t)i, 0);
+    act_coord_claims(s[i], v, SHARDS, got_claims, &a[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    while (!a[i].done) uv_run(&loop, UV_RUN_ONCE);
+  for (uint32_t sh = 0; sh < SHARDS; sh++) {
+    int wins = 0, winner = -1;
+    for (int i = 0; i < 4; i++) {
+      cr_assert_eq(a[i].status, ACT_COORD_OK);
+      if (a[i].v[sh].status == ACT_COORD_OK) wins++, winner = i;
+    }
+    cr_assert_eq(wins, 1, "shard %u: %d owners", 600 + sh, wins);
+    for (int i = 0; i < 4; i++) {
+      cr_assert_str_eq(a[i].v[sh].owner.node, names[winner], "store %d, shard %u", i, 600 + sh);
+      cr_assert_eq(a[i].v[sh].epoch, 1);
+    }
+    cr_assert_str_eq(owner_of(600 + sh).r.owner.node, names[winner]);
   }
 }
 

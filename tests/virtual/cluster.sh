@@ -17,7 +17,8 @@
 # activation logs of all nodes, merged
 # (check_activations.py), show no key active twice at once, epochs that
 # only rise and a new epoch for every new owner, and keys that did move
-# from n3 to the others; no node logged a refused fenced write. Then flood:
+# from n3 to the others, and every shard n3 held claimed by another node
+# (ACT_VSHARD_LOG); no node logged a refused fenced write. Then flood:
 # three fresh nodes tell non-persistent virtual counters at once, each
 # counting exactly its own tells; the times are the measure in
 # docs/cluster.md.
@@ -50,6 +51,7 @@ grep -q "needs a journal the nodes share" "$D/ownjournal.err" ||
   fail "a persistent virtual actor ran on a journal of its node's own: $(tail -3 "$D/ownjournal.err")"
 
 t0=$SECONDS
+export ACT_VSHARD_LOG=$D/claims.log   # when each node learnt a shard was its own
 node 3 n3 7500 serve
 wait_for n3 '^funded' 40
 node 1 n1 7500 teller a 2 "$TRANSFERS"
@@ -97,7 +99,15 @@ moved_ms=$(sort -n "$D"/n[123].log | awk -F'\t' -v k="$killed_at" '
     done[$3 $4] = 1; n++; if (!first) first = $1; last = $1 }
   END { if (n) printf "%d ms (first key), %d ms (last of %d)", (first - k) / 1e6, (last - k) / 1e6, n }')
 [ -n "$moved_ms" ] || fail "no key of n3's started elsewhere after the kill"
-echo "virtual_cluster: kill -9 of the owner -> its keys active elsewhere after $moved_ms (lease 3 s); transfers repeated: $retried"
+# ... and the move itself: each shard n3 held, claimed by a survivor.
+# Held at the kill: the last node a shard became its own before it was n3.
+claimed_ms=$(sort -n "$D/claims.log" | awk -F'\t' -v k="$killed_at" '
+  $1 < k { last[$3] = $4 }
+  $4 != "n3" && $1 > k && !($3 in got) { got[$3] = $1 }
+  END { for (s in last) if (last[s] == "n3") { h++; if (s in got) { n++; d = (got[s] - k) / 1e6; if (!f || d < f) f = d; if (d > l) l = d } }
+        if (n) printf "%d ms (first), %d ms (last of %d of its %d)", f, l, n, h }')
+[ -n "$claimed_ms" ] || fail "no shard of n3's was claimed by another node after the kill"
+echo "virtual_cluster: kill -9 of the owner -> its shards claimed by the others after $claimed_ms; its keys active elsewhere after $moved_ms (lease 3 s); transfers repeated: $retried"
 echo "virtual_cluster: $(cat "$D/summary"); journal: $fences"
 
 # Flood: three fresh nodes tell their own 64 counters at once; each counts

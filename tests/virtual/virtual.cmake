@@ -32,6 +32,13 @@ if(NOT ACT_SANITIZE OR ACT_SANITIZE STREQUAL "thread")
            ${CMAKE_CURRENT_LIST_DIR}/move.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(virtual_move PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
                        RUN_SERIAL TRUE)
+  # The same with n1's way out slowed (tc tbf): what n1 refuses comes back
+  # to n2 after n2 has learnt the new owner; still in order (the probe,
+  # vcluster.c).
+  add_test(NAME virtual_move_slow COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/move.sh ${CMAKE_BINARY_DIR}/bin/actorc slow)
+  set_tests_properties(virtual_move_slow PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS cluster
+                       RUN_SERIAL TRUE)
   # A node SIGTERMed with transfers in flight leaves at once, not after its
   # 5 s stop grace (leave.sh).
   add_test(NAME virtual_leave COMMAND ${CMAKE_CURRENT_LIST_DIR}/../cluster/cluster_retry.sh

@@ -273,6 +273,21 @@ typedef struct act_coord_entry {   /* one journal entry */
 
 #define ACT_COORD_READ_MAX 1000    /* entries one read answers at most */
 
+/* One shard of a batch claim (act_coord_claims): in, the shard and whom it
+ * is claimed for; out, what act_coord_claim would have answered for that
+ * shard alone (status, owner, epoch) and, when TAKEN, in how many ms the
+ * holder's lease (+ margin) ends as the store judges it now, if no
+ * renewal comes (takeover_ms; -1 unknown), so a claim of a dead member's
+ * shard can be made again right then. */
+typedef struct act_coord_claim {
+  uint32_t shard;
+  act_coord_owner_t for_;
+  int status;
+  act_coord_owner_t owner;
+  uint64_t epoch;
+  int64_t takeover_ms;
+} act_coord_claim_t;
+
 typedef struct act_coord_result {
   int status;
   const char *error;
@@ -282,6 +297,8 @@ typedef struct act_coord_result {
   uint64_t epoch;                      /* claim, owner, fence/append when LOST */
   const act_coord_entry_t *entries;    /* read() */
   size_t nentries;
+  const act_coord_claim_t *claims;     /* claims(): one per shard asked, in that order */
+  size_t nclaims;
 } act_coord_result_t;
 
 typedef void (*act_coord_cb)(void *arg, const act_coord_result_t *r);
@@ -310,6 +327,8 @@ typedef struct act_coord_ops {
   void (*append)(act_coord_t *c, const char *key, uint64_t epoch, uint64_t seq, const void *data,
                  size_t len, act_coord_cb cb, void *arg);
   void (*read)(act_coord_t *c, const char *key, uint64_t after, act_coord_cb cb, void *arg);
+  /* NULL: act_coord_claims makes one claim per shard. */
+  void (*claims)(act_coord_t *c, const act_coord_claim_t *v, size_t n, act_coord_cb cb, void *arg);
 } act_coord_ops_t;
 
 /* Every store starts with its ops, so the calls below can dispatch. */
@@ -345,6 +364,16 @@ void act_coord_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t 
 void act_coord_owner(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg);
 void act_coord_release(act_coord_t *c, uint32_t shard, const char *node, uint64_t inc,
                        act_coord_cb cb, void *arg);
+/* Many claims in one call, each exactly as act_coord_claim would make it
+ * (atomic per shard: created at epoch 1, the owner's unchanged epoch, or
+ * taken over from a lapsed or released holder at epoch + 1), answered
+ * together: r->claims[i] for v[i] (shards distinct, at most ACT_COORD_CLAIMS_MAX).
+ * A node that finds a member gone claims all its shards at once this way
+ * (a few statements for the batch, not a few per shard). r->status is
+ * ERROR (and no claims) if the store failed. */
+#define ACT_COORD_CLAIMS_MAX 1024
+void act_coord_claims(act_coord_t *c, const act_coord_claim_t *v, size_t n, act_coord_cb cb,
+                      void *arg);
 /* The fenced journal (keys up to ACT_ADDR_MAX bytes): fence answers OK
  * when the key's epoch is now `epoch`, LOST when it is already higher;
  * append answers OK, LOST (stale epoch: nothing written) or TAKEN (that

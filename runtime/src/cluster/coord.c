@@ -1,6 +1,7 @@
 /* coord.c: the coordination store's calls, dispatched to the backend the
  * URL names (act/cluster.h describes the contract). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "act/cluster.h"
@@ -53,6 +54,68 @@ void act_coord_release(act_coord_t *c, uint32_t shard, const char *node, uint64_
                        act_coord_cb cb, void *arg) {
   c->ops->release(c, shard, node, inc, cb, arg);
 }
+/* A backend without a batch claim: one claim per shard, all queued at
+ * once (the backend runs them in order), answered together. */
+typedef struct each each_t;
+typedef struct slot {
+  each_t *all;
+  size_t i;
+} slot_t;
+struct each {
+  act_coord_claim_t *v;
+  slot_t *slots;
+  size_t n, left;
+  act_coord_cb cb;
+  void *arg;
+};
+
+static void on_each(void *arg, const act_coord_result_t *r) {
+  slot_t *s = arg;
+  each_t *e = s->all;
+  act_coord_claim_t *c = &e->v[s->i];
+  c->status = r->status;
+  c->owner = r->owner;
+  c->epoch = r->epoch;
+  c->takeover_ms = -1;
+  if (--e->left) return;
+  act_coord_result_t res = {.status = ACT_COORD_OK, .claims = e->v, .nclaims = e->n};
+  if (e->cb) e->cb(e->arg, &res);
+  free(e->v);
+  free(e->slots);
+  free(e);
+}
+
+void act_coord_claims(act_coord_t *c, const act_coord_claim_t *v, size_t n, act_coord_cb cb,
+                      void *arg) {
+  act_coord_result_t res = {.status = ACT_COORD_OK};
+  if (n == 0 || n > ACT_COORD_CLAIMS_MAX) {
+    if (n) res.status = ACT_COORD_ERROR, res.error = "coordination store: too many claims at once";
+    if (cb) cb(arg, &res);
+    return;
+  }
+  if (c->ops->claims) {
+    c->ops->claims(c, v, n, cb, arg);
+    return;
+  }
+  each_t *e = calloc(1, sizeof *e);
+  if (e) e->v = malloc(n * sizeof *v), e->slots = malloc(n * sizeof *e->slots);
+  if (e == NULL || e->v == NULL || e->slots == NULL) {
+    if (e) free(e->v), free(e->slots);
+    free(e);
+    res.status = ACT_COORD_ERROR, res.error = "coordination store: out of memory";
+    if (cb) cb(arg, &res);
+    return;
+  }
+  memcpy(e->v, v, n * sizeof *v);
+  e->n = e->left = n;
+  e->cb = cb;
+  e->arg = arg;
+  for (size_t i = 0; i < n; i++) e->slots[i] = (slot_t){e, i};
+  /* Answers may come at once (a failed store): e lives until the last. */
+  for (size_t i = 0; i < n; i++)
+    c->ops->claim(c, v[i].shard, v[i].for_.node, v[i].for_.incarnation, on_each, &e->slots[i]);
+}
+
 /* Keys travel as SQL parameters of bounded size in every backend. */
 static int key_ok(const char *key, act_coord_cb cb, void *arg) {
   if (key && *key && strlen(key) <= ACT_ADDR_MAX) return 1;

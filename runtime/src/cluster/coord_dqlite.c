@@ -18,6 +18,7 @@
  * whose WHERE repeats every condition the decision was made on. A write
  * that changed nothing lost a race: the call starts over (a few times). */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,10 @@ typedef struct dqc {
 } dqc_t;
 
 enum { K_JOIN, K_RENEW, K_LEAVE, K_MEMBERS, K_REG, K_LOOKUP, K_UNREG, K_CLAIM, K_OWNER,
-       K_RELEASE, K_FENCE, K_APPEND, K_READ };
+       K_RELEASE, K_FENCE, K_APPEND, K_READ, K_CLAIMS };
+
+/* A batch claim's shard as decided from the rows read (claims_decide). */
+typedef struct pick pick_t;
 
 struct op {
   op_t *next;
@@ -95,6 +99,9 @@ struct op {
   int have;             /* the row read: is there one, and what it holds */
   char hnode[ACT_NAME_MAX + 1];
   uint64_t hinc, hval;
+  act_coord_claim_t *cl;   /* K_CLAIMS: the shards, answered in place */
+  pick_t *pick;
+  size_t ncl;
 };
 
 static uint64_t mono_ms(void) { return uv_hrtime() / 1000000u; }
@@ -189,6 +196,8 @@ static void done(op_t *o, act_coord_result_t *res) {
   if (o->cb) o->cb(o->arg, res);
   free(o->data);
   free(o->key);
+  free(o->cl);
+  free(o->pick);
   free(o);
   if (c->head && !c->head->started && !c->closing) {
     c->head->started = 1;
@@ -385,6 +394,183 @@ static void read_answer(op_t *o, const act_dq_res_t *r) {
   free(e);
 }
 
+/* ---- batch claims: one members read, one read of every shard row, at
+ * most two conditional writes for all the shards (json_each of one
+ * parameter), one read of the rows again to answer. Each shard's write
+ * repeats the conditions its single claim would (the claimant is a
+ * member; the holder is the one read, at the epoch read, and has not
+ * renewed since this client saw it), so each shard changes hands at most
+ * once, at epoch + 1, whatever races it. ---- */
+enum { P_DONE, P_INSERT, P_TAKE };
+struct pick {
+  int what;
+  char hnode[ACT_NAME_MAX + 1];
+  uint64_t hinc, hval;
+  int64_t ver;
+};
+
+/* The JSON of a batch's writes, in a buffer made big enough for it at
+ * once (jbound): no entry is longer than JENTRY. */
+#define JENTRY (2 * (6 * ACT_NAME_MAX + 2) + 8 * 24)
+typedef struct jbuf {
+  char *p;
+  size_t len, cap;
+} jbuf_t;
+
+static void jput(jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jput(jbuf_t *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+  va_end(ap);
+  if (n > 0) b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - b->len - 1;
+}
+
+/* A node name as a JSON string (names are printable; escaped anyway: at
+ * most 6 bytes a byte). */
+static void jstr(jbuf_t *b, const char *s) {
+  jput(b, "\"");
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') jput(b, "\\%c", ch);
+    else if (ch < 0x20) jput(b, "\\u%04x", ch);
+    else jput(b, "%c", ch);
+  }
+  jput(b, "\"");
+}
+
+/* The shard rows just read, as (node, incarnation, epoch) by shard. */
+static const act_dq_val_t *row_of(const act_dq_res_t *r, uint32_t shard) {
+  for (size_t i = 0; i < r->nrows; i++)
+    if ((uint32_t)r->v[i * 4].i == shard) return &r->v[i * 4];
+  return NULL;
+}
+
+static void read_shards(op_t *o) {
+  act__dq_query(o->c->dq, "SELECT shard, node, incarnation, epoch FROM act_shards", NULL, 0, on_res, o);
+}
+
+static void claims_write(op_t *o, int what);
+
+/* The rows are read: each shard is answered now (mine, taken, the
+ * claimant no member) or written below. */
+static void claims_decide(op_t *o, const act_dq_res_t *r) {
+  dqc_t *c = o->c;
+  for (size_t i = 0; i < o->ncl; i++) {
+    act_coord_claim_t *cl = &o->cl[i];
+    pick_t *p = &o->pick[i];
+    p->what = P_DONE;
+    cl->takeover_ms = -1;
+    const act_dq_val_t *v = row_of(r, cl->shard);
+    if (!live(c, cl->for_.node, cl->for_.incarnation)) {
+      cl->status = ACT_COORD_LOST;
+      continue;
+    }
+    if (v == NULL) {
+      p->what = P_INSERT;
+      continue;
+    }
+    snprintf(p->hnode, sizeof p->hnode, "%s", v[1].s ? v[1].s : "");
+    p->hinc = (uint64_t)v[2].i;
+    p->hval = (uint64_t)v[3].i;
+    snprintf(cl->owner.node, sizeof cl->owner.node, "%s", p->hnode);
+    cl->owner.incarnation = p->hinc;
+    cl->epoch = p->hval;
+    if (p->hinc == cl->for_.incarnation && strcmp(p->hnode, cl->for_.node) == 0) {
+      cl->status = ACT_COORD_OK;
+    } else if (p->hnode[0] == 0 || takeable(c, p->hnode, p->hinc)) {
+      p->what = P_TAKE;
+      p->ver = ver_of(c, p->hnode, p->hinc);
+    } else {
+      cl->status = ACT_COORD_TAKEN;
+      /* takeable() once left <= -margin on this client's clock */
+      int64_t l = left(c, p->hnode, p->hinc);
+      seen_t *sn = find_seen(c, p->hnode);
+      if (l != INT64_MIN && sn) cl->takeover_ms = l + ACT_COORD_MARGIN(sn->lease_ms);
+    }
+  }
+  claims_write(o, P_INSERT);
+}
+
+/* One conditional statement for the shards picked `what` (step 2: the
+ * inserts, step 3: the takeovers); with none, the next step, and after
+ * the takeovers the rows are read again (step 4). */
+static void claims_write(op_t *o, int what) {
+  jbuf_t b = {.cap = o->ncl * JENTRY + 8};
+  if ((b.p = malloc(b.cap)) == NULL) {
+    fail(o, "coordination store: out of memory");
+    return;
+  }
+  int any = 0;
+  jput(&b, "[");
+  for (size_t i = 0; i < o->ncl; i++) {
+    const pick_t *p = &o->pick[i];
+    if (p->what != what) continue;
+    const act_coord_claim_t *cl = &o->cl[i];
+    jput(&b, "%s[%" PRIu32 ",", any++ ? "," : "", cl->shard);
+    jstr(&b, cl->for_.node);
+    jput(&b, ",%" PRId64, (int64_t)cl->for_.incarnation);
+    if (what == P_TAKE) {
+      jput(&b, ",%" PRId64 ",", (int64_t)p->hval);
+      jstr(&b, p->hnode);
+      jput(&b, ",%" PRId64 ",%" PRId64, (int64_t)p->hinc, p->ver);
+    }
+    jput(&b, "]");
+  }
+  jput(&b, "]");
+  o->step = what == P_INSERT ? 2 : 3;
+  if (!any) {
+    free(b.p);
+    if (what == P_INSERT) {
+      claims_write(o, P_TAKE);
+    } else {
+      o->step = 4;
+      read_shards(o);
+    }
+    return;
+  }
+  /* $[0] shard, $[1] node, $[2] incarnation (the claimant); takeovers
+   * also $[3] the epoch read, $[4] and $[5] its holder, $[6] the holder's
+   * counter as seen (-1: seen gone). */
+#define J(i) "json_extract(j.value, '$[" #i "]')"
+#define MEMBER(n, i) "EXISTS (SELECT 1 FROM act_members m WHERE m.node = " n " AND m.incarnation = " i ")"
+  act_dq_val_t p[] = {T(b.p)};
+  act__dq_exec(o->c->dq,
+               what == P_INSERT
+                   ? "INSERT INTO act_shards SELECT " J(0) ", " J(1) ", " J(2) ", 1 FROM json_each(?1) AS j "
+                     "WHERE " MEMBER(J(1), J(2)) " ON CONFLICT (shard) DO NOTHING"
+                   : "UPDATE act_shards SET node = " J(1) ", incarnation = " J(2) ", epoch = " J(3) " + 1 "
+                     "FROM json_each(?1) AS j WHERE act_shards.shard = " J(0) " AND act_shards.node = " J(4)
+                     " AND act_shards.incarnation = " J(5) " AND act_shards.epoch = " J(3) " AND "
+                     MEMBER(J(1), J(2)) " AND NOT EXISTS (SELECT 1 FROM act_members m WHERE m.node = " J(4)
+                     " AND m.incarnation = " J(5) " AND m.ver <> " J(6) ")",
+               p, 1, on_res, o);
+#undef J
+#undef MEMBER
+  free(b.p);   /* the client copied it */
+}
+
+/* Step 4: what the rows say now answers every shard that was written. */
+static void claims_answer(op_t *o, const act_dq_res_t *r) {
+  for (size_t i = 0; i < o->ncl; i++) {
+    if (o->pick[i].what == P_DONE) continue;
+    act_coord_claim_t *cl = &o->cl[i];
+    const act_dq_val_t *v = row_of(r, cl->shard);
+    cl->takeover_ms = -1;
+    if (v == NULL) {   /* the claimant stopped being a member meanwhile */
+      cl->status = ACT_COORD_LOST;
+      continue;
+    }
+    snprintf(cl->owner.node, sizeof cl->owner.node, "%s", v[1].s ? v[1].s : "");
+    cl->owner.incarnation = (uint64_t)v[2].i;
+    cl->epoch = (uint64_t)v[3].i;
+    int mine = cl->owner.incarnation == cl->for_.incarnation && strcmp(cl->owner.node, cl->for_.node) == 0;
+    cl->status = mine ? ACT_COORD_OK : ACT_COORD_TAKEN;
+  }
+  act_coord_result_t res = {.status = ACT_COORD_OK, .claims = o->cl, .nclaims = o->ncl};
+  done(o, &res);
+}
+
 /* step 0: the members were read (calls that judge leases) or the first
  * statement answered; later steps per call. */
 static void advance(op_t *o, const act_dq_res_t *r) {
@@ -480,6 +666,21 @@ static void advance(op_t *o, const act_dq_res_t *r) {
     }
     return;
   case K_READ: read_answer(o, r); return;
+  case K_CLAIMS:
+    if (o->step == 0) {
+      o->step = 1;
+      read_shards(o);
+    } else if (o->step == 1) {
+      claims_decide(o, r);
+    } else if (o->step == 2) {
+      claims_write(o, P_TAKE);
+    } else if (o->step == 3) {
+      o->step = 4;
+      read_shards(o);
+    } else {
+      claims_answer(o, r);
+    }
+    return;
   }
 }
 
@@ -508,7 +709,7 @@ static void begin(op_t *o) {
     return;
   }
   switch (o->kind) {
-  case K_JOIN: case K_MEMBERS: case K_REG: case K_LOOKUP: case K_CLAIM: case K_OWNER:
+  case K_JOIN: case K_MEMBERS: case K_REG: case K_LOOKUP: case K_CLAIM: case K_OWNER: case K_CLAIMS:
     read_members(o);
     return;
   case K_RENEW: {
@@ -729,6 +930,21 @@ static void dq_release(act_coord_t *b, uint32_t shard, const char *node, uint64_
   shard_op(b, K_RELEASE, shard, node, inc, cb, arg);
 }
 
+static void dq_claims(act_coord_t *b, const act_coord_claim_t *v, size_t n, act_coord_cb cb,
+                      void *arg) {
+  op_t *o = new_op(b, K_CLAIMS, cb, arg);
+  if (o == NULL) return;
+  o->cl = malloc(n * sizeof *o->cl);
+  o->pick = calloc(n, sizeof *o->pick);
+  if (o->cl == NULL || o->pick == NULL) {
+    fail(o, "coordination store: out of memory");
+    return;
+  }
+  memcpy(o->cl, v, n * sizeof *v);
+  o->ncl = n;
+  submit(o);
+}
+
 /* The journal: the key, the caller's epoch, a sequence number, the data. */
 static void journal_op(act_coord_t *b, int kind, const char *key, uint64_t epoch, uint64_t seq,
                        const void *data, size_t len, act_coord_cb cb, void *arg) {
@@ -762,4 +978,5 @@ static void dq_read(act_coord_t *b, const char *key, uint64_t after, act_coord_c
 const act_coord_ops_t act_coord_dqlite_ops = {
     "dqlite://", dq_open,  dq_close,   dq_join,  dq_renew,  dq_leave, dq_members, dq_reg,
     dq_lookup,   dq_unreg, dq_claim,   dq_owner, dq_release, dq_fence, dq_append, dq_read,
+    dq_claims,
 };

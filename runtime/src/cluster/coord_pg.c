@@ -32,7 +32,7 @@
 #include "rt/rt.h"
 
 enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM, Q_OWNER,
-       Q_RELEASE, Q_FENCE, Q_APPEND, Q_READ };
+       Q_RELEASE, Q_FENCE, Q_APPEND, Q_READ, Q_CLAIMS };
 
 /* Live: the member row of (node, incarnation) has a lease in the future. */
 #define LIVE(n, i) \
@@ -95,6 +95,24 @@ static const char *const SQL[] = {
                 "SELECT node, incarnation, epoch, 1 FROM up UNION ALL "
                 "SELECT s.node, s.incarnation, s.epoch, 0 FROM act_shards s WHERE s.shard = $1 "
                 "AND NOT EXISTS (SELECT 1 FROM up) AND " LIVE("$2", "$3"),
+    /* Q_CLAIM for many shards in one statement: the shards, claimants and
+     * incarnations as three arrays; a row per shard written, or per shard
+     * left as it was (its holder, 0, and the ms until its takeover time),
+     * none for a claimant that is no live member. Each row is decided under
+     * its own row lock, as in Q_CLAIM. */
+    [Q_CLAIMS] = "WITH q AS (SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[]) AS q(shard, node, incarnation)), "
+                 "up AS (INSERT INTO act_shards AS s (shard, node, incarnation, epoch) "
+                 "SELECT q.shard, q.node, q.incarnation, 1 FROM q WHERE " LIVE("q.node", "q.incarnation") " "
+                 "ON CONFLICT (shard) DO UPDATE SET node = EXCLUDED.node, incarnation = "
+                 "EXCLUDED.incarnation, epoch = CASE WHEN s.node = EXCLUDED.node AND "
+                 "s.incarnation = EXCLUDED.incarnation THEN s.epoch ELSE s.epoch + 1 END "
+                 "WHERE (s.node = EXCLUDED.node AND s.incarnation = EXCLUDED.incarnation) OR NOT "
+                 HELD("s.node", "s.incarnation") " RETURNING shard, node, incarnation, epoch) "
+                 "SELECT shard, node, incarnation, epoch, 1, -1::bigint FROM up UNION ALL "
+                 "SELECT s.shard, s.node, s.incarnation, s.epoch, 0, COALESCE((SELECT (extract(epoch FROM "
+                 "m.takeover - now()) * 1000)::bigint FROM act_members m WHERE m.node = s.node AND "
+                 "m.incarnation = s.incarnation), -1) FROM act_shards s JOIN q ON s.shard = q.shard "
+                 "WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.shard = s.shard) AND " LIVE("q.node", "q.incarnation"),
     [Q_OWNER] = "SELECT s.node, s.incarnation, s.epoch, CASE WHEN s.node <> '' AND "
                 LIVE("s.node", "s.incarnation") " THEN 1 ELSE 0 END FROM act_shards s "
                 "WHERE s.shard = $1",
@@ -121,13 +139,14 @@ static const char *const SQL[] = {
 /* Sent again after the connection broke with it in flight (committed or
  * not, unknown): a second run finds its own first one and answers the
  * same — join and renew by the same incarnation, register of the same
- * actor, a claim of the same owner (its epoch unchanged), a fence to the
- * same epoch, deletes without RETURNING, reads. Not so: unregister and
+ * actor, a claim (or a batch of them) of the same owner (its epoch
+ * unchanged), a fence to the same epoch, deletes without RETURNING,
+ * reads. Not so: unregister and
  * release (RETURNING: the second finds nothing, NOTFOUND) and append (the
  * second finds its own row, TAKEN); those are answered ACT_COORD_ERROR. */
 static const unsigned char AGAIN[] = {
     [Q_SCHEMA] = 1, [Q_JOIN] = 1,  [Q_RENEW] = 1, [Q_LEAVE] = 1, [Q_MEMBERS] = 1, [Q_REG] = 1,
-    [Q_LOOKUP] = 1, [Q_CLAIM] = 1, [Q_OWNER] = 1, [Q_FENCE] = 1, [Q_READ] = 1,
+    [Q_LOOKUP] = 1, [Q_CLAIM] = 1, [Q_OWNER] = 1, [Q_FENCE] = 1, [Q_READ] = 1, [Q_CLAIMS] = 1,
 };
 
 /* Reconnection. A call waits for a connection at most PG_WAIT_MS (as the
@@ -147,6 +166,8 @@ typedef struct req {
   uint64_t epoch;       /* fence, append: the caller's */
   int again;            /* register, claim: sent a second time */
   uint64_t deadline;    /* ms: answered ACT_COORD_ERROR if still unsent, with no connection */
+  act_coord_claim_t *cl;   /* claims: the shards, answered in place */
+  size_t ncl;
   int nparams;
   char *params[MAXP];   /* malloc'd text */
   act_coord_cb cb;
@@ -205,6 +226,7 @@ static void watch(pg_t *p, int events) {
 static void answer(req_t *r, act_coord_result_t *res) {
   if (r->cb) r->cb(r->arg, res);
   for (int i = 0; i < r->nparams; i++) free(r->params[i]);
+  free(r->cl);
   free(r);
 }
 
@@ -357,6 +379,36 @@ static int read_entries(const PGresult *res, int rows, act_coord_result_t *out,
   return 0;
 }
 
+/* Q_CLAIMS' rows into its claims. A shard without a row, its claimant
+ * live, was written by another claim that committed after the
+ * statement's snapshot (as for Q_CLAIM): the statement runs once more,
+ * and then a shard without a row has a claimant that is no member.
+ * 1: sent again. */
+static int claims_rows(pg_t *p, req_t *r, PGresult *res, int rows) {
+  int missing = 0;
+  for (size_t i = 0; i < r->ncl; i++) {
+    act_coord_claim_t *cl = &r->cl[i];
+    cl->status = ACT_COORD_LOST;
+    cl->takeover_ms = -1;
+    for (int k = 0; k < rows; k++) {
+      if ((uint32_t)u64(res, k, 0) != cl->shard) continue;
+      snprintf(cl->owner.node, sizeof cl->owner.node, "%s", PQgetvalue(res, k, 1));
+      cl->owner.incarnation = u64(res, k, 2);
+      cl->epoch = u64(res, k, 3);
+      cl->status = strcmp(PQgetvalue(res, k, 4), "1") == 0 ? ACT_COORD_OK : ACT_COORD_TAKEN;
+      cl->takeover_ms = (int64_t)u64(res, k, 5);
+    }
+    missing += cl->status == ACT_COORD_LOST;
+  }
+  if (!missing || r->again) return 0;
+  r->again = 1;
+  r->next = p->head;
+  p->head = r;
+  if (p->tail == NULL) p->tail = r;
+  PQclear(res);
+  return 1;
+}
+
 /* The statement in flight is over: turn its rows into the answer. */
 static void finish(pg_t *p) {
   req_t *r = p->head;
@@ -407,6 +459,11 @@ static void finish(pg_t *p) {
       owner(res, 0, &out.owner);
       if (r->kind == Q_CLAIM) out.epoch = out.owner.actor, out.owner.actor = 0;
       out.status = strcmp(PQgetvalue(res, 0, 3), "1") == 0 ? ACT_COORD_OK : ACT_COORD_TAKEN;
+      break;
+    case Q_CLAIMS:
+      if (claims_rows(p, r, res, rows)) return;   /* sent once more */
+      out.claims = r->cl;
+      out.nclaims = r->ncl;
       break;
     case Q_RELEASE: out.status = rows ? ACT_COORD_OK : ACT_COORD_NOTFOUND; break;
     case Q_OWNER:
@@ -542,14 +599,20 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 }
 
 /* Queues a statement with n text parameters (epoch: the caller's, for
- * fence and append); it waits PG_WAIT_MS at most for a connection. */
-static void push(pg_t *p, int kind, uint64_t epoch, act_coord_cb cb, void *arg, int n, ...) {
+ * fence and append; cl: a batch of claims, answered in place and freed
+ * with the request, whatever happens to it); it waits PG_WAIT_MS at most
+ * for a connection. */
+static void push_cl(pg_t *p, int kind, uint64_t epoch, act_coord_claim_t *cl, size_t ncl,
+                    act_coord_cb cb, void *arg, int n, ...) {
   req_t *r = calloc(1, sizeof *r);
   if (r == NULL) {
+    free(cl);
     act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
     if (cb) cb(arg, &res);
     return;
   }
+  r->cl = cl;
+  r->ncl = ncl;
   r->kind = kind;
   r->epoch = epoch;
   r->cb = cb;
@@ -584,6 +647,7 @@ static void push(pg_t *p, int kind, uint64_t epoch, act_coord_cb cb, void *arg, 
   else
     rearm(p);
 }
+#define push(p, kind, epoch, cb, arg, ...) push_cl(p, kind, epoch, NULL, 0, cb, arg, __VA_ARGS__)
 
 #define NUM(buf, v) (snprintf(buf, sizeof buf, "%" PRId64, (int64_t)(v)), buf)
 
@@ -680,6 +744,47 @@ static void pg_claim(act_coord_t *c, uint32_t shard, const char *node, uint64_t 
   push((pg_t *)c, Q_CLAIM, 0, cb, arg, 3, NUM(sh, shard), node, NUM(inc, incarnation));
 }
 
+/* A PostgreSQL array literal of the claimants' names ({"n1","n2"}). */
+static char *name_array(const act_coord_claim_t *v, size_t n) {
+  char *a = malloc(n * (2 * ACT_NAME_MAX + 4) + 3), *o = a;
+  if (a == NULL) return NULL;
+  *o++ = '{';
+  for (size_t i = 0; i < n; i++) {
+    if (i) *o++ = ',';
+    *o++ = '"';
+    for (const char *s = v[i].for_.node; *s; s++) {
+      if (*s == '"' || *s == '\\') *o++ = '\\';
+      *o++ = *s;
+    }
+    *o++ = '"';
+  }
+  *o++ = '}';
+  *o = 0;
+  return a;
+}
+
+static void pg_claims(act_coord_t *c, const act_coord_claim_t *v, size_t n, act_coord_cb cb,
+                      void *arg) {
+  char *shards = malloc(n * 12 + 3), *incs = malloc(n * 22 + 3), *names = name_array(v, n);
+  act_coord_claim_t *cl = malloc(n * sizeof *cl);
+  if (shards == NULL || incs == NULL || names == NULL || cl == NULL) {
+    free(shards), free(incs), free(names), free(cl);
+    act_coord_result_t res = {.status = ACT_COORD_ERROR, .error = "coordination store: out of memory"};
+    if (cb) cb(arg, &res);
+    return;
+  }
+  memcpy(cl, v, n * sizeof *v);
+  size_t a = 0, b = 0;
+  shards[a++] = '{', incs[b++] = '{';
+  for (size_t i = 0; i < n; i++) {
+    a += (size_t)sprintf(shards + a, "%s%" PRIu32, i ? "," : "", v[i].shard);
+    b += (size_t)sprintf(incs + b, "%s%" PRId64, i ? "," : "", (int64_t)v[i].for_.incarnation);
+  }
+  strcpy(shards + a, "}"), strcpy(incs + b, "}");
+  push_cl((pg_t *)c, Q_CLAIMS, 0, cl, n, cb, arg, 3, shards, names, incs);
+  free(shards), free(incs), free(names);
+}
+
 static void pg_owner(act_coord_t *c, uint32_t shard, act_coord_cb cb, void *arg) {
   char sh[24];
   push((pg_t *)c, Q_OWNER, 0, cb, arg, 1, NUM(sh, shard));
@@ -719,4 +824,5 @@ static void pg_read(act_coord_t *c, const char *key, uint64_t after, act_coord_c
 const act_coord_ops_t act_coord_pg_ops = {
     "postgres://", pg_open, pg_close, pg_join, pg_renew, pg_leave, pg_members,
     pg_reg,        pg_lookup, pg_unreg, pg_claim,  pg_owner, pg_release, pg_fence, pg_append, pg_read,
+    pg_claims,
 };

@@ -4,7 +4,7 @@
  * cannot renew in time is fenced and stops (fail-stop): its peers, and
  * supervisors that restart its children elsewhere, may already treat it
  * as gone, so it must not keep running what they replace. It also reads
- * the live members every lease / 3: a peer whose lease lapsed is reported
+ * the live members every lease / 10: a peer whose lease lapsed is reported
  * unreachable even while its heartbeats are still believed.
  *
  * Virtual actors' shards (docs/cluster.md, "Virtual actors across nodes")
@@ -35,6 +35,7 @@ struct act_nodestore {
   uv_async_t claim_wake;       /* act__shard_claim from any thread */
   uv_async_t later_wake;       /* ... asking for a claim a little later */
   uv_timer_t claim_retry;
+  uint64_t retry_due;          /* the loop's ms when claim_retry fires */
   uv_timer_t bound;            /* the leave's: a store that does not answer is left behind */
   _Atomic uint64_t claims;     /* shards to ask about: bit i is shard i */
   _Atomic uint64_t later;      /* shards to ask about after claim_retry */
@@ -114,19 +115,29 @@ static void claim_now(act_nodestore_t *s);
 
 static void on_retry(uv_timer_t *t) { claim_now(t->data); }
 
-static void retry_later(act_nodestore_t *s, uint32_t shard) {
+/* The shard is claimed again in ms (all that are due then, in one batch),
+ * or sooner if the timer is due sooner already. */
+static void retry_in(act_nodestore_t *s, uint32_t shard, uint64_t ms) {
   atomic_fetch_or(&s->claims, UINT64_C(1) << shard);
-  if (!uv_is_active((uv_handle_t *)&s->claim_retry)) {
-    uint64_t again = (uint64_t)(s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1);
-    uv_timer_start(&s->claim_retry, on_retry, again, 0);
+  uint64_t due = uv_now(s->claim_retry.loop) + ms;
+  if (!uv_is_active((uv_handle_t *)&s->claim_retry) || due < s->retry_due) {
+    s->retry_due = due;
+    uv_timer_start(&s->claim_retry, on_retry, ms, 0);
   }
 }
 
-typedef struct claim {
-  uint32_t shard;
-  act_coord_owner_t for_;   /* whom the claim was made for */
-  uint32_t gen;             /* the shard's releases sent before it */
-} claim_t;
+static void retry_later(act_nodestore_t *s, uint32_t shard) {
+  retry_in(s, shard, (uint64_t)(s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1));
+}
+
+/* The claims of one claim_now, made as one batch (act_coord_claims): the
+ * shards a node must claim at once (all of a dead member's, once its lease
+ * lapses) cost the store a few statements, not a few each. */
+typedef struct batch {
+  size_t n;
+  uint32_t gen[64];           /* each shard's releases sent before it */
+  act_coord_claim_t v[64];    /* the shard and whom it is claimed for */
+} batch_t;
 
 /* Per shard, the handoffs this node has asked for (act__shard_handoff,
  * any thread; counted when asked, before the release goes out, so that an
@@ -160,27 +171,41 @@ int act__shard_answer_stale(uint32_t shard) {
   return shard < 64 && answering != atomic_load(&released[shard]);
 }
 
-static void on_claim(void *arg, const act_coord_result_t *r) {
-  claim_t *c = arg;
-  uint32_t shard = c->shard;
-  uint32_t gen = c->gen;
-  act_coord_result_t ok = *r;
-  if (r->status == ACT_COORD_OK) ok.owner = c->for_;   /* granted to whom it was asked for */
-  free(c);
-  act_nodestore_t *s = atomic_load(&the_store);
-  if (s == NULL || s->leaving) return;
+/* One shard's answer, as if it had been claimed alone. */
+static void on_claim(act_nodestore_t *s, uint32_t shard, uint32_t gen, const act_coord_claim_t *c) {
+  act_coord_result_t ok = {.status = c->status, .owner = c->owner, .epoch = c->epoch};
+  if (c->status == ACT_COORD_OK) ok.owner = c->for_;   /* granted to whom it was asked for */
   /* Not joined yet, the store failed, or the owner is a node this one
    * cannot reach (dead, until its lease lapses): ask again a little later
    * rather than send where nothing arrives. */
-  if (r->status == ACT_COORD_ERROR || r->status == ACT_COORD_LOST ||
-      ((r->status == ACT_COORD_TAKEN || r->status == ACT_COORD_OK) &&
+  if (c->status == ACT_COORD_ERROR || c->status == ACT_COORD_LOST ||
+      ((c->status == ACT_COORD_TAKEN || c->status == ACT_COORD_OK) &&
        act_cluster_incarnation(ok.owner.node) != ok.owner.incarnation)) {
-    retry_later(s, shard);
+    /* A dead holder's lease ends, as the store judges it, in takeover_ms:
+     * the claim goes again right after that (a renewal meanwhile just
+     * answers TAKEN once more), not up to a tenth of a lease later. */
+    int64_t again = s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1;
+    if (c->status == ACT_COORD_TAKEN && c->takeover_ms >= 0 && c->takeover_ms + 2 < again)
+      again = c->takeover_ms + 2;
+    retry_in(s, shard, (uint64_t)again);
     return;
   }
   answering = gen;   /* vcluster.c checks it under the shard's lock */
   act_shard_fn fn = atomic_load_explicit(&shard_fn, memory_order_acquire);
   if (fn) fn(shard, &ok);
+}
+
+static void on_claims(void *arg, const act_coord_result_t *r) {
+  batch_t *b = arg;
+  act_nodestore_t *s = atomic_load(&the_store);
+  if (s && !s->leaving) {
+    for (size_t i = 0; i < b->n; i++) {
+      act_coord_claim_t failed = b->v[i];
+      failed.status = ACT_COORD_ERROR;
+      on_claim(s, b->v[i].shard, b->gen[i], r->status == ACT_COORD_OK && i < r->nclaims ? &r->claims[i] : &failed);
+    }
+  }
+  free(b);
 }
 
 static void on_release(void *arg, const act_coord_result_t *r) {
@@ -201,20 +226,23 @@ static void claim_now(act_nodestore_t *s) {
   pthread_mutex_unlock(&handoff_mu);
   for (uint32_t i = 0; rel; i++, rel >>= 1)
     if (rel & 1) act_coord_release(s->store, i, s->name, s->inc, on_release, NULL);
+  if (m == 0) return;
+  batch_t *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    for (uint32_t i = 0; m; i++, m >>= 1)
+      if (m & 1) retry_later(s, i);
+    return;
+  }
   for (uint32_t i = 0; m; i++, m >>= 1) {
     if (!(m & 1)) continue;
-    claim_t *c = calloc(1, sizeof *c);
-    if (c == NULL) {
-      retry_later(s, i);
-      continue;
-    }
+    act_coord_claim_t *c = &b->v[b->n];
+    b->gen[b->n++] = gen[i];
     c->shard = i;
-    c->gen = gen[i];
     snprintf(c->for_.node, sizeof c->for_.node, "%s", s->name);
     c->for_.incarnation = s->inc;
     act__vshard_claimant(i, &c->for_);
-    act_coord_claim(s->store, i, c->for_.node, c->for_.incarnation, on_claim, c);
   }
+  act_coord_claims(s->store, b->v, b->n, on_claims, b);
 }
 
 static void on_claim_wake(uv_async_t *a) { claim_now(a->data); }
@@ -293,8 +321,13 @@ act_nodestore_t *act__nodestore_start(act_node_t *n, uv_loop_t *loop, const char
   act_lease_publish(s->lease, &act__vlease_fence_at);
   uv_timer_init(loop, &s->watch);
   s->watch.data = s;
-  uint64_t every = (uint64_t)lease_ms / 3;
-  uv_timer_start(&s->watch, on_watch, every, every ? every : 1);
+  /* Every lease / 10: a store without one clock (dqlite) counts a dead
+   * member's lease from when this node first SAW its last renewal, so the
+   * time between reads is added to every takeover of its shards (at a
+   * third of the lease, its keys moved up to lease + 1.4 s after a kill -9
+   * at 3 s; now lease + margin + 0.3 s at most, bench/cluster/vmove.sh). */
+  uint64_t every = (uint64_t)lease_ms / 10;
+  uv_timer_start(&s->watch, on_watch, every ? every : 1, every ? every : 1);
   uv_async_init(loop, &s->claim_wake, on_claim_wake);
   s->claim_wake.data = s;
   uv_async_init(loop, &s->later_wake, on_claim_later);

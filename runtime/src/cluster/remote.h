@@ -44,7 +44,7 @@ int act__shard_answer_stale(uint32_t shard);
 int act__shard_store(void);   /* 1 while the node has a store */
 int act__shard_lease_ok(void);   /* on the loop: the lease outlasts its guard */
 /* On the loop, from nodestore.c (virtual/vcluster.c): the store's live
- * members, read every lease / 3 (shards are spread over them); whom a
+ * members, read every lease / 10 (shards are spread over them); whom a
  * claim of the shard is made for (o holds this node; vcluster.c may name
  * the shard's target instead); the fence's time that the lease publishes
  * (CLOCK_MONOTONIC ns; 0 without a store), read before each message of an

@@ -11,7 +11,7 @@
  * membership lease lives (lease.c fences the whole process before the
  * lease can lapse, so it never outlives it) or until it hands it off.
  *
- * Spreading. Every lease / 3 the node reads the store's live members
+ * Spreading. Every lease / 10 the node reads the store's live members
  * (nodestore.c); those it is connected to, and itself, are the candidates,
  * and each shard's target is the candidate with the highest rendezvous
  * score (a hash of its name and the shard), so nodes that read the same
@@ -90,6 +90,22 @@ typedef struct cshard {
   uint64_t owner_inc;
   int64_t drain_since;   /* S_DRAINING: when it began (ns) */
   wait_t *head, *tail;
+  /* Order across a move (docs/cluster.md, "Order across a handoff"): the
+   * node this one last forwarded the shard's mail to, at which epoch, and
+   * that envelope (its head makes the probe). Before mail goes anywhere
+   * else, a probe goes there and comes back refused behind everything sent
+   * before it (what was refused included); the answer that names the new
+   * owner waits (pend_*) until it is back. */
+  char sent_to[ACT_NAME_MAX + 1];
+  uint64_t sent_inc, sent_epoch;
+  const char *sent_env;
+  int64_t sent_len;
+  int probing;           /* a probe is out */
+  uint64_t probe_seq;    /* its number (in its ask field), so a late one is known */
+  int64_t probe_since;   /* ns */
+  int pend, pend_mine;
+  char pend_owner[ACT_NAME_MAX + 1];
+  uint64_t pend_inc, pend_epoch;
 } cshard_t;
 
 static cshard_t shards[ACT_VSHARDS];
@@ -107,13 +123,14 @@ static void shards_init(void) {
 #define ENV_ASK 9
 #define TAG_STR 1
 #define TAG_STOP 2
+#define TAG_PROBE 4   /* no message: refused back to its sender, in order (see sent_to) */
 
 static void on_claimed(uint32_t shard, const act_coord_result_t *r);
 static void refuse(const char *from, const uint8_t *p, size_t n);
 static void deliver_in(const char *from, act_reader_t *r, const act_virtual_type_t *vt, uint64_t h,
                        const act_vkey_t *k, uint64_t epoch, uint64_t ask, bool stop);
 static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
-                      act_vkey_t *k, bool *stop);
+                      act_vkey_t *k, int *flags);
 
 /* ---- sending ---------------------------------------------------------------- */
 
@@ -140,7 +157,15 @@ static void forward(cshard_t *c, uint32_t shard, wait_t *w) {
     c->state = S_ASKING;
     push_wait(c, w);
     act__shard_claim(shard, on_claimed, 1);
+    return;
   }
+  if (c->sent_to[0] == 0 || c->sent_inc != c->owner_inc || c->sent_epoch != c->epoch) {
+    snprintf(c->sent_to, sizeof c->sent_to, "%s", c->owner);   /* once per owner and epoch */
+    c->sent_inc = c->owner_inc;
+    c->sent_epoch = c->epoch;
+  }
+  c->sent_env = w->env;
+  c->sent_len = w->len;
 }
 
 static void push_wait(cshard_t *c, wait_t *w) {
@@ -157,9 +182,10 @@ static void deliver_env(uint64_t epoch, wait_t *w) {
   uint64_t e, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  bool stop;
-  if (!read_head(&r, &e, &ask, &vt, &k, &stop)) return;   /* it was encoded here: cannot happen */
-  if (stop) {
+  int flags;
+  /* Encoded here (no probe waits here): cannot fail. */
+  if (!read_head(&r, &e, &ask, &vt, &k, &flags) || (flags & TAG_PROBE)) return;
+  if (flags & TAG_STOP) {
     act__vlocal_stop(NULL, w->reg, w->hash, &w->key);
     return;
   }
@@ -177,16 +203,17 @@ static void deliver_env(uint64_t epoch, wait_t *w) {
  * the activation here (the shard being this node's), or back to that
  * node as stale, so that it resends it where the store now says. */
 static void settle_in(cshard_t *c, wait_t *w) {
-  if (c->state != S_MINE) {
-    refuse(w->from, (const uint8_t *)w->env, (size_t)w->len);
-    return;
-  }
   act_reader_t r = act_reader((const uint8_t *)w->env, (size_t)w->len);
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  bool stop;
-  if (read_head(&r, &epoch, &ask, &vt, &k, &stop)) deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask, stop);
+  int flags;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &flags)) return;   /* read once already: cannot happen */
+  if (c->state != S_MINE || (flags & TAG_PROBE)) {   /* a probe always goes back, behind the rest */
+    refuse(w->from, (const uint8_t *)w->env, (size_t)w->len);
+    return;
+  }
+  deliver_in(w->from, &r, vt, w->hash, &k, c->epoch, ask, flags & TAG_STOP);
 }
 
 static int lease_held(void);
@@ -220,6 +247,70 @@ static int is_self(const act_coord_owner_t *o) {
   return me && o->incarnation == inc && strcmp(o->node, me) == 0;
 }
 
+/* Under c->mu: a probe to the node this shard's mail last went to (its
+ * head is that envelope's, tagged TAG_PROBE). 0 if it cannot go (the node
+ * is gone: what was sent there is lost or comes back on its own). */
+static int send_probe(cshard_t *c) {
+  if (c->probing) return 1;
+  if (c->sent_to[0] == 0 || act_cluster_incarnation(c->sent_to) != c->sent_inc) return 0;
+  act_reader_t r = act_reader((const uint8_t *)c->sent_env, (size_t)c->sent_len);
+  uint8_t kind, tag;
+  uint64_t u;
+  act_str_t *type;
+  if (!act__get_u8(&r, &kind) || !act__get_u64(&r, &u) || !act__get_u64(&r, &u) || !act__get_str(&r, &type))
+    return 0;
+  size_t at = (size_t)(r.p - (const uint8_t *)c->sent_env);   /* the tag */
+  act_vkey_t k;
+  if (!act__get_u8(&r, &tag) || !((tag & TAG_STR) ? act__get_str(&r, &k.s) : act_decode(&r, &act_type_i64, &k.i)))
+    return 0;
+  act_buf_t b;
+  act__env_begin(&b);
+  act_buf_put(&b, c->sent_env, (int64_t)(r.p - (const uint8_t *)c->sent_env));
+  b.p[at] = (char)((tag & TAG_STR) | TAG_PROBE);
+  act__patch_u64(b.p + ENV_ASK, ++c->probe_seq);
+  if (act__send_env_from(NULL, c->sent_to, &b) != 0) return 0;
+  c->probing = 1;
+  c->probe_since = act_now();
+  return 1;
+}
+
+/* Under c->mu: the shard's owner is known (this node, or owner/inc), at
+ * epoch; what waited goes there. Unless mail went elsewhere before: then
+ * a probe goes there first and this waits, in pend, for it to come back
+ * (an envelope refused after this node had sent what waited to the new
+ * owner used to be resent behind it). */
+static void settle_owner(cshard_t *c, uint32_t shard, int mine, const char *owner, uint64_t inc, uint64_t epoch) {
+  int moved = c->sent_to[0] && (mine || strcmp(c->sent_to, owner) != 0 || c->sent_inc != inc || c->sent_epoch != epoch);
+  if (moved && send_probe(c)) {
+    c->pend = 1;
+    c->pend_mine = mine;
+    snprintf(c->pend_owner, sizeof c->pend_owner, "%s", mine ? "" : owner);
+    c->pend_inc = inc;
+    c->pend_epoch = epoch;
+    return;
+  }
+  if (moved) c->sent_to[0] = 0;   /* gone: nothing more comes back from it */
+  c->epoch = epoch;
+  if (mine) {
+    c->state = S_MINE;
+    act__vclaim_log(shard, epoch);
+  } else {
+    c->state = S_THEIRS;
+    snprintf(c->owner, sizeof c->owner, "%s", owner);
+    c->owner_inc = inc;
+  }
+  flush(c, shard);
+}
+
+/* Under c->mu: the probes are back (or given up): the answer that waited. */
+static void probes_done(cshard_t *c, uint32_t shard) {
+  c->probing = 0;
+  c->sent_to[0] = 0;
+  if (!c->pend || c->state != S_ASKING) return;
+  c->pend = 0;
+  settle_owner(c, shard, c->pend_mine, c->pend_owner, c->pend_inc, c->pend_epoch);
+}
+
 static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
   cshard_t *c = &shards[shard];
   pthread_mutex_lock(&c->mu);
@@ -229,15 +320,7 @@ static void on_claimed(uint32_t shard, const act_coord_result_t *r) {
       (r->status == ACT_COORD_OK || r->status == ACT_COORD_TAKEN)) {
     /* OK names whom the claim was for; TAKEN the holder; either may be
      * this node (a claim for another target that found it here). */
-    c->epoch = r->epoch;
-    if (is_self(&r->owner)) {
-      c->state = S_MINE;
-    } else {
-      c->state = S_THEIRS;
-      snprintf(c->owner, sizeof c->owner, "%s", r->owner.node);
-      c->owner_inc = r->owner.incarnation;
-    }
-    flush(c, shard);
+    settle_owner(c, shard, is_self(&r->owner), r->owner.node, r->owner.incarnation, r->epoch);
   }
   pthread_mutex_unlock(&c->mu);
 }
@@ -374,20 +457,21 @@ static void refuse(const char *from, const uint8_t *p, size_t n) {
   act__send_env(from, &b);
 }
 
-/* The head of an RK_VMSG: false if malformed (r->err says why). */
+/* The head of an RK_VMSG: false if malformed (r->err says why); flags:
+ * TAG_STOP, TAG_PROBE or neither. */
 static bool read_head(act_reader_t *r, uint64_t *epoch, uint64_t *ask, const act_virtual_type_t **vt,
-                      act_vkey_t *k, bool *stop) {
+                      act_vkey_t *k, int *flags) {
   uint8_t kind, tag;
   act_str_t *type;
   memset(k, 0, sizeof *k);
   if (!act__get_u8(r, &kind) || !act__get_u64(r, epoch) || !act__get_u64(r, ask) ||
       !act__get_str(r, &type) || !act__get_u8(r, &tag))
     return false;
-  if (kind != RK_VMSG || tag > (TAG_STR | TAG_STOP)) {
+  if (kind != RK_VMSG || tag > (TAG_STR | TAG_STOP | TAG_PROBE) || (tag & (TAG_STOP | TAG_PROBE)) == (TAG_STOP | TAG_PROBE)) {
     r->err = "not a message to a virtual actor";
     return false;
   }
-  *stop = (tag & TAG_STOP) != 0;
+  *flags = tag & (TAG_STOP | TAG_PROBE);
   if (!((tag & TAG_STR) ? act__get_str(r, &k->s) : act_decode(r, &act_type_i64, &k->i))) return false;
   *vt = act__vtype_by_name(type->data, (size_t)type->len);
   if (*vt == NULL) {
@@ -428,8 +512,8 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  bool stop;
-  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
+  int flags;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &flags)) {
     act__log_drop(from, "a message to a virtual actor", r.err);
     return;
   }
@@ -440,8 +524,15 @@ static void on_vmsg(const char *from, const uint8_t *p, size_t n) {
    * nor does one whose lease is about to end (paused past it, say). */
   int live = !act__stop_signal() && !atomic_load(&act__vclosed) && act__shard_lease_ok();
   pthread_mutex_lock(&c->mu);
-  if (live && c->state == S_MINE && c->epoch == epoch && mine_now(c)) {
-    deliver_in(from, &r, vt, h, &k, epoch, ask, stop);   /* under the lock: no handoff meanwhile */
+  if (flags & TAG_PROBE) {
+    /* Back to its sender behind everything of the shard's this node
+     * holds (refused in order when the store answers), else at once. */
+    int held = 0;
+    for (wait_t *q = c->head; q && !held; q = q->next) held = q->from != NULL;
+    if (held) hold_in(c, from, h, p, n);
+    else refuse(from, p, n);
+  } else if (live && c->state == S_MINE && c->epoch == epoch && mine_now(c)) {
+    deliver_in(from, &r, vt, h, &k, epoch, ask, flags & TAG_STOP);   /* under the lock: no handoff meanwhile */
   } else if (live && c->state == S_DRAINING && c->epoch == epoch) {
     hold_in(c, from, h, p, n);   /* settled when the handoff is */
   } else if (live && c->state == S_ASKING && c->head != NULL) {
@@ -469,8 +560,8 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   uint64_t epoch, ask;
   const act_virtual_type_t *vt;
   act_vkey_t k;
-  bool stop;
-  if (!read_head(&r, &epoch, &ask, &vt, &k, &stop)) {
+  int flags;
+  if (!read_head(&r, &epoch, &ask, &vt, &k, &flags)) {
     act__log_drop(from, "a refused message to a virtual actor", r.err);
     return;
   }
@@ -485,9 +576,18 @@ static void on_stale(const char *from, const uint8_t *p, size_t n) {
   cshard_t *c = &shards[shard];
   w->from = NULL;
   pthread_mutex_lock(&c->mu);
+  if (flags & TAG_PROBE) {   /* everything sent there before it is back (or was taken) */
+    if (c->probing && ask == c->probe_seq && strcmp(from, c->sent_to) == 0) probes_done(c, shard);
+    pthread_mutex_unlock(&c->mu);
+    return;
+  }
   /* What this node believed when it sent is wrong: ask the store again
    * (unless an answer newer than that belief came meanwhile). */
   if (c->state == S_THEIRS && c->epoch <= epoch && strcmp(c->owner, from) == 0) c->state = S_NONE;
+  /* More may still come back from there: the probe goes now, so it is
+   * usually back before the store answers. */
+  if (c->state != S_MINE && c->state != S_THEIRS && c->sent_to[0] && strcmp(c->sent_to, from) == 0)
+    send_probe(c);
   if (c->state == S_MINE && mine_now(c)) {
     deliver_env(c->epoch, w);
   } else if (c->state == S_THEIRS && c->head == NULL) {
@@ -525,6 +625,9 @@ typedef struct cand {
 /* The candidates of the last members read; the loop thread's alone. */
 static cand_t *cands;
 static size_t ncands, capcands;
+/* Those of the read before, to see who left. */
+static cand_t *was;
+static size_t nwas, capwas;
 
 static uint64_t mix64(uint64_t h) {
   h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
@@ -688,6 +791,18 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
     ncands = 0;
     return;
   }
+  int lost = 0;   /* a candidate of the last read is gone (dead, left, cut off) */
+  for (size_t i = 0; i < nwas && !lost; i++) {
+    lost = 1;
+    for (size_t j = 0; j < ncands && lost; j++)
+      lost = !(cands[j].inc == was[i].inc && strcmp(cands[j].node, was[i].node) == 0);
+  }
+  if (ncands > capwas) {
+    cand_t *p = realloc(was, ncands * sizeof *p);
+    if (p) was = p, capwas = ncands;
+  }
+  nwas = ncands <= capwas ? ncands : 0;
+  if (nwas) memcpy(was, cands, nwas * sizeof *was);
   /* A handler awaiting a reply holds its activation's handoff up for at
    * most a quarter lease (ACT_VHANDOFF_GRACE): then it is given up and the
    * activation deactivated (virtual.c). Two leases without an end (which
@@ -713,6 +828,21 @@ void act__vcluster_members(const act_coord_member_t *m, size_t n, int64_t lease_
       flush(c, i);
     } else if (c->state == S_MINE && c->head) {
       mine_now(c);   /* mail held past the guard, and the lease is back */
+    } else if (c->probing && (act_cluster_incarnation(c->sent_to) != c->sent_inc ||
+                              now - c->probe_since > give_up / 2)) {
+      probes_done(c, i);   /* its node is gone, or it is lost: what waits goes on */
+    } else if (lost && !elsewhere && !ending && (c->state == S_NONE || (c->state == S_THEIRS &&
+               act_cluster_incarnation(c->owner) != c->owner_inc))) {
+      /* A member is gone: every shard whose target this node now is, and
+       * whose owner is unknown or unreachable, is claimed at once, without
+       * waiting for mail to it. The store grants a dead owner's shards
+       * only once its lease has lapsed (+ margin); until then the answer
+       * names it, unreachable, and the claims go again a tenth of a lease
+       * later, all in one batch (nodestore.c). So the dead member's keys
+       * move lease + margin after its last renewal, each claimed by the
+       * survivor that is its target, none left for the first mail. */
+      c->state = S_ASKING;
+      act__shard_claim(i, on_claimed, 0);
     }
     pthread_mutex_unlock(&c->mu);
   }

@@ -53,6 +53,9 @@ void act__vcluster_stop(act_ctx_t *cx, vref_t *v);
  * no call) when this node has no activation of any type to drain. */
 int act__vshard_drain(uint32_t shard, int on, int64_t force_at);
 void act__vshard_drained(uint32_t shard);
+/* vcluster.c: the store gave this node the shard at epoch (a line in
+ * ACT_VSHARD_LOG when it is set; vclaimlog.c). */
+void act__vclaim_log(uint32_t shard, uint64_t epoch);
 /* Mail that was queued to an activation deactivated by a handoff, in the
  * order it was sent: it goes to the shard's next owner before anything
  * that waited for the handoff. */
