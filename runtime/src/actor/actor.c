@@ -9,6 +9,7 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "mem/mem.h"
 #include "supervise/supervise.h"
 
 /* The mailbox bound when an actor declares none (--act-mailbox N,
@@ -76,7 +77,7 @@ static inline uint64_t xorshift(uint64_t x) {   /* never 0 from a state that is 
 void act_spawn_name(act_actor_t *a, const char *name) { act__rt(a)->name = name; }
 
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
-  act_actor_t *a = act_alloc(t->size);
+  act_actor_t *a = act__alloc_actor(cx ? cx->worker : NULL, t->size);
   act__mq_init(a);
   a->type = t;
   act_actor_t *p = cx ? cx->self : NULL;
