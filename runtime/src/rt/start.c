@@ -13,6 +13,7 @@
 #include "actor/actor.h"
 #include "act/cluster.h"
 #include "cluster/remote.h"
+#include "mem/mem.h"
 #include "supervise/supervise.h"
 
 /* SIGINT/SIGTERM: stop the tree from the root down (children first, then
@@ -132,6 +133,7 @@ int act_runtime_start(int argc, char **argv) {
    * short strings took 0.80 s of CPU instead of 0.40 s (page faults, and
    * garbage out of cache). The collector grows the heap as the live data
    * grows (bench/results.md, branch fjc). */
+  act__heap_advise_init();   /* mem/hugepage.c: the heap in 2 MB pages */
   if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)4 << 20);
   /* A heap growing with its live data is collected after it allocates a
    * half of what is live (the collector's default: a third). fjcreate,
