@@ -31,8 +31,10 @@
 
 typedef struct { uintptr_t lo, hi; } range_t;
 
-/* Under the collector's lock (its callback): one caller at a time. */
-static range_t seen[MAXMAPS];
+/* Under the collector's lock (its callback): one caller at a time. The
+ * two arrays hold the heap's own addresses, which the collector would
+ * take for pointers in its roots: they are excluded from them. */
+static range_t seen[MAXMAPS], now[MAXMAPS];
 static int nseen;
 static size_t heap_was;
 
@@ -93,7 +95,6 @@ static void advise_new(uintptr_t lo, uintptr_t hi, size_t want) {
 }
 
 static void on_heap_resize(GC_word size) {
-  static range_t now[MAXMAPS];
   int n = read_maps(now, MAXMAPS);
   if (size > heap_was && nseen > 0)
     for (int i = 0; i < n; i++) advise_new(now[i].lo, now[i].hi, size - heap_was);
@@ -103,6 +104,8 @@ static void on_heap_resize(GC_word size) {
 }
 
 void act__heap_advise_init(void) {
+  GC_exclude_static_roots(seen, seen + MAXMAPS);
+  GC_exclude_static_roots(now, now + MAXMAPS);
   nseen = read_maps(seen, MAXMAPS);
   heap_was = GC_get_heap_size();
   GC_set_on_heap_resize(on_heap_resize);
