@@ -10,14 +10,23 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 cat >"$tmp/opts.act" <<'ACT'
 message Draw
-actor Drawer(id: int) {
-    on Draw { print("actor {id}: {rand(1_000_000_000)} {rand(1_000_000_000)}") }
+// Each Drawer draws, spawns one of its own (which draws too) and draws
+// again: seeds reach grandchildren through parents that used rand.
+actor Drawer(id: int, depth: int) {
+    on Draw {
+        let first = rand(1_000_000_000)
+        if depth > 0 {
+            let d = spawn Drawer(id * 10 + 1, depth - 1)
+            d ! Draw
+        }
+        print("actor {id}: {first} {rand(1_000_000_000)}")
+    }
 }
 actor Main(args: [string]) {
     init {
         print("main args {args}")
-        for i in 0..8 {
-            let d = spawn Drawer(i)
+        for i in 1..9 {
+            let d = spawn Drawer(i, 1)
             d ! Draw
         }
     }
@@ -101,19 +110,21 @@ done
 [ "$(grep -c 'default: ' help)" = "$(grep -Ec '^  --act-[a-z-]+ [A-Z]' help)" ] || { echo "FAIL --act-help: a default is missing"; cat help; fail=1; }
 
 # --act-seed: the same numbers in every actor on every run, with 4 workers
-# interleaving 8 actors however they like; without it, other numbers.
+# interleaving 16 actors however they like; without it, other numbers; no
+# two actors (brothers, or a parent and its child) alike.
 for run in 1 2 3; do ./opts --act-threads 4 --act-seed 42 | sort >seeded$run; done
 ./opts --act-threads 4 | sort >fresh1
 ./opts --act-threads 4 | sort >fresh2
 ACT_SEED=42 ./opts --act-threads 4 | sort >seeded_env
 ./opts --act-threads 4 --act-seed 43 | sort >seeded43
-[ "$(grep -c '^actor' seeded1)" = 8 ] || { echo "FAIL seeded run: $(cat seeded1)"; fail=1; }
+[ "$(grep -c '^actor' seeded1)" = 16 ] || { echo "FAIL seeded run: $(cat seeded1)"; fail=1; }
 cmp -s seeded1 seeded2 && cmp -s seeded1 seeded3 && cmp -s seeded1 seeded_env ||
   { echo "FAIL --act-seed 42 runs differ"; diff seeded1 seeded2; diff seeded1 seeded3; fail=1; }
 cmp -s seeded1 seeded43 && { echo "FAIL seeds 42 and 43 give the same numbers"; fail=1; }
 cmp -s fresh1 fresh2 && { echo "FAIL two unseeded runs give the same numbers"; fail=1; }
-# Brothers draw different numbers.
-[ "$(grep "^actor" seeded1 | cut -d: -f2 | sort -u | wc -l)" = 8 ] || { echo "FAIL actors share numbers"; cat seeded1; fail=1; }
+# Brothers, and parents and their children, draw different numbers.
+[ -z "$(awk '/^actor/ { print $3; print $4 }' seeded1 | sort | uniq -d)" ] ||
+  { echo "FAIL actors share numbers"; cat seeded1; fail=1; }
 
 # `actorc run FILE --act-...`: the runtime options and what follows go to
 # the program; to `actorc build` such an option is a usage error.

@@ -342,7 +342,7 @@ static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
   if (k->kind == AST_CALL)
     for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
       strbuf_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
-  if (child) strbuf_printf(&b, "a_->base.name = \"%s\"; ", child);   /* shown in supervision paths */
+  if (child) strbuf_printf(&b, "act_spawn_name(&a_->base, \"%s\"); ", child);   /* shown in supervision paths */
   strbuf_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
   return b.p;
 }

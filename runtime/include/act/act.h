@@ -462,33 +462,33 @@ enum { ACT_DEFAULT_MAX_RESTARTS = 3 };
 /* The header of every actor's state (generated structs: member `base`).
  * Its fields are the runtime's. */
 struct act_actor {
-  /* What senders touch (first 48 bytes, and the stub's link) ... */
+  /* What senders touch (first 40 bytes, and the stub's link) ... */
   act_msg_t *_Atomic mq_head;        /* MPSC mailbox: producers push here */
-  _Atomic uint32_t sched;            /* 1 while queued or running */
   _Atomic uint32_t mq_in;            /* user messages sent (producers) */
+  _Atomic uint32_t sched;            /* 1 while queued or running */
   _Atomic uint32_t flags;            /* AF_* (runtime private), read across threads */
   uint32_t _pad;
   const act_actor_type_t *type;
-  act_actor_t *parent;
   struct act_rt *rt;                 /* lazily allocated bookkeeping */
   /* The mailbox's stub node (runtime/src/actor/mailbox.h) is a whole
    * message, but the queue only ever reads and writes its `next`: the
    * rest of it lies over the fields below, which are never read through
-   * the stub. That saves 32 of an actor's 120 bytes (every idle actor;
-   * fjcreate keeps a million dead ones alive through their Acks'
-   * `sender`). */
+   * the stub. That saves 40 bytes of every actor: 80, not 120 (a
+   * supervisor's `child` name lives in the bookkeeping, act_rt_t, for
+   * the same reason: at 88 bytes an actor with one field took the
+   * collector's 112-byte class, at 80 its 96-byte one). */
   union {
     act_msg_t mq_stub;
     struct {
       act_msg_t *_Atomic mq_stub_link_;   /* = mq_stub.next; use mq_stub */
       uint64_t rng;
-      const char *name;              /* a supervisor's `child` name, or NULL */
+      act_actor_t *parent;
       /* ... apart from what the running actor writes for every message
        * (at least 64 bytes from mq_head and mq_in), so a busy producer
        * and consumer do not fight over one cache line. */
       act_msg_t *mq_tail;            /* consumer end */
       _Atomic uint32_t mq_out;       /* user messages taken (consumer) */
-      uint32_t _pad2;
+      uint32_t rng_raw;              /* rng is a ticket, mixed on first use (actor.c) */
     };
   };
 };
@@ -507,6 +507,9 @@ struct act_ctx {
 
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t);
 void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart);
+/* A supervisor's child, between the two: its `child` name, shown in
+ * supervision paths (static storage, or the collector's). */
+void act_spawn_name(act_actor_t *a, const char *name);
 
 /* Virtual actors (LANGUAGE.md §10): addressed by key, activated when a
  * message reaches a key with no activation, passivated when idle.

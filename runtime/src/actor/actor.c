@@ -9,6 +9,7 @@
 
 #include "actor/actor.h"
 #include "actor/mailbox.h"
+#include "mem/mem.h"
 #include "supervise/supervise.h"
 
 /* The mailbox bound when an actor declares none (--act-mailbox N,
@@ -39,7 +40,10 @@ act_rt_t *act__rt(act_actor_t *a) {
 const char *act__path(act_actor_t *a, char *buf, size_t n) {
   const char *names[32];
   int k = 0;
-  for (act_actor_t *p = a; p && k < 32; p = p->parent) names[k++] = p->name ? p->name : p->type->name;
+  for (act_actor_t *p = a; p && k < 32; p = p->parent) {
+    act_rt_t *rt = act__rt_of(p);
+    names[k++] = rt && rt->name ? rt->name : p->type->name;
+  }
   size_t off = 0;
   buf[0] = '\0';
   for (int i = k - 1; i >= 0 && off < n; i--)
@@ -47,12 +51,47 @@ const char *act__path(act_actor_t *a, char *buf, size_t n) {
   return buf;
 }
 
+/* rand's state of an actor, seeded on first use: a spawn used to mix
+ * two seeds (the child's and its parent's next), 42 instructions of
+ * fjcreate's ~1,400 an actor, for actors that mostly never call rand. Now
+ * a spawn hands the child a ticket, the parent's state, and moves the
+ * parent on by one step of its generator, as a rand() would; the child
+ * mixes its ticket when it first calls rand or spawns. With --act-seed an
+ * actor's numbers still depend only on the seed and on what its ancestors
+ * did before spawning it (options.c). */
+static inline uint64_t *rng_seeded(act_actor_t *a) {
+  if (__builtin_expect(a->rng_raw, 0)) {
+    a->rng = act__rng_mix(a->rng);
+    a->rng_raw = 0;
+  }
+  return &a->rng;
+}
+
+static inline uint64_t xorshift(uint64_t x) {   /* never 0 from a state that is not 0 */
+  x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+  return x;
+}
+
+/* In the bookkeeping, not the actor: few actors have a name, and 8 more
+ * bytes took every actor with a field into a larger size class (act.h). */
+void act_spawn_name(act_actor_t *a, const char *name) { act__rt(a)->name = name; }
+
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
-  act_actor_t *a = act_alloc(t->size);
+  act_actor_t *a = act__alloc_actor(cx ? cx->worker : NULL, t->size);
   act__mq_init(a);
   a->type = t;
-  a->parent = cx ? cx->self : NULL;
-  a->rng = act__rng_seed(cx ? cx->self : NULL);   /* options.c: --act-seed */
+  act_actor_t *p = cx ? cx->self : NULL;
+  a->parent = p;
+  if (p) {
+    /* The parent's state is mixed (seeded) before it hands out tickets:
+     * two tickets from unmixed states could be related. */
+    uint64_t *s = rng_seeded(p), x = *s;
+    *s = xorshift(x);
+    a->rng = x ^ 0xD1B54A32D192ED03ull;   /* unlike the parent's next state */
+    a->rng_raw = 1;
+  } else {
+    a->rng = act__rng_seed();   /* options.c: --act-seed */
+  }
   return a;
 }
 
@@ -142,10 +181,9 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
 
 int64_t act_rand(act_ctx_t *cx, int64_t n) {
   if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
-  uint64_t *s = cx && cx->self ? &cx->self->rng : NULL;
+  uint64_t *s = cx && cx->self ? rng_seeded(cx->self) : NULL;
   if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
-  uint64_t x = *s;
-  x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+  uint64_t x = xorshift(*s);
   *s = x;
   return (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)n);
 }

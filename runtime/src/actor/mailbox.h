@@ -56,6 +56,7 @@ _Static_assert(offsetof(act_actor_t, mq_stub) + sizeof(act_msg_t) <= sizeof(act_
 _Static_assert(offsetof(act_actor_t, mq_tail) - offsetof(act_actor_t, mq_head) >= 64 &&
                    offsetof(act_actor_t, mq_out) - offsetof(act_actor_t, mq_in) >= 64,
                "the consumer's end on another cache line than the producers'");
+_Static_assert(sizeof(act_actor_t) == 80, "an actor with one field in the collector's 96-byte class (act.h)");
 
 /* At spawn, on memory no other thread can see yet (the run queue's lock or
  * the `next` exchange publishes the actor): plain stores. Sequentially

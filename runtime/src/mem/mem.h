@@ -33,6 +33,8 @@ static inline void act__pool_clear(act_msg_t *m, int k) {
 }
 
 void act__pool_spill(act_worker_t *w, int k);
+void *act__alloc_actor(act_worker_t *w, uint32_t size);   /* alloc.c: w may be NULL */
+void act__heap_advise_init(void);   /* hugepage.c: before the heap first grows */
 void act__pool_first(act_worker_t *w, act_msg_t *m);
 
 /* The handler of m finished: its memory can be used again. Inline: once

@@ -75,8 +75,12 @@ static int pool_refill(act_worker_t *w, int k) {
    * collector growing its heap for new ones. */
   if (w->fresh >= STARVED_AFTER) w->starved = 1;
   /* Fresh memory from the collector: a list linked through the first
-   * word (which is `next`), otherwise zeroed. */
-  act_msg_t *list = GC_malloc_many(class_bytes(k));
+   * word (which is `next`), otherwise zeroed. One byte less than the
+   * class: the collector adds one to every request (so that a pointer
+   * just past an object keeps it alive), which took a 48-byte message
+   * into the 64-byte class (fjcreate's million queued Acks: 64 MB, not
+   * 48). A message is only ever held by its start. */
+  act_msg_t *list = GC_malloc_many(class_bytes(k) - 1);
   uint32_t n = 0;
   while (list && n < POOL_CAP) {
     act_msg_t *m = list;

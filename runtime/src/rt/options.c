@@ -298,13 +298,6 @@ static void parse(int *argc, char **argv) {
 
 /* ---- rand's seeds ----------------------------------------------------- */
 
-static uint64_t mix(uint64_t z) {   /* splitmix64's finaliser */
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return z ? z : 0x9E3779B97F4A7C15ull;   /* xorshift must not start at 0 */
-}
-
 static uint64_t fresh_seed(void) {
   uint64_t s = 0;
   if (getrandom(&s, sizeof s, GRND_NONBLOCK) == (ssize_t)sizeof s) return s;
@@ -316,25 +309,21 @@ static uint64_t fresh_seed(void) {
 static _Atomic uint64_t root_spawns;
 
 /* An actor spawned by another takes its seed from its parent's generator
- * (and moves that generator on, so brothers differ): with --act-seed, an
- * actor's numbers depend only on the seed and on what its ancestors did
- * before spawning it, not on how workers interleave. Actors spawned from
- * outside any actor (Main, embedding code) are numbered in spawn order. */
-uint64_t act__rng_seed(act_actor_t *parent) {
-  if (parent) {
-    uint64_t s = parent->rng;
-    parent->rng = mix(s + 0x632BE59BD9B4E019ull);
-    return mix(s ^ 0xD1B54A32D192ED03ull);
-  }
+ * (and moves that generator on, so brothers differ; actor.c, where the
+ * seed is mixed on first use): with --act-seed, an actor's numbers depend
+ * only on the seed and on what its ancestors did before spawning it, not
+ * on how workers interleave. Actors spawned from outside any actor (Main,
+ * embedding code) are numbered in spawn order, here. */
+uint64_t act__rng_seed(void) {
   uint64_t k = atomic_fetch_add(&root_spawns, 1);
-  return mix(seed + 0x9E3779B97F4A7C15ull * (k + 1));
+  return act__rng_mix(seed + 0x9E3779B97F4A7C15ull * (k + 1));
 }
 
 /* rand called where there is no actor (C code around an embedded
  * runtime): one generator per thread, seeded like a root actor. */
 uint64_t *act__rng_thread(void) {
   static _Thread_local uint64_t s;
-  if (s == 0) s = act__rng_seed(NULL);
+  if (s == 0) s = act__rng_seed();
   return &s;
 }
 

@@ -104,6 +104,7 @@ typedef struct act_rt {
   act_msg_t *_Atomic ctl_head;
   act_msg_t *ctl_tail;
   act_msg_t ctl_stub;
+  const char *name;        /* a supervisor's `child` name (act_spawn_name), or NULL */
   act_actor_t **children;  /* in start order; NULL slots for stopped ones */
   int nchildren, capchildren;
   int index_in_parent;
@@ -230,7 +231,13 @@ extern int64_t act__stop_grace_ns;
 int act__stop_budget_ms(int want_ms);
 /* The first rand state of an actor spawned by parent (NULL: from outside
  * any actor); moves parent's generator on. */
-uint64_t act__rng_seed(act_actor_t *parent);
+uint64_t act__rng_seed(void);       /* options.c: an actor spawned from outside any actor */
+static inline uint64_t act__rng_mix(uint64_t z) {   /* splitmix64's finaliser */
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return z ? z : 0x9E3779B97F4A7C15ull;   /* xorshift must not start at 0 */
+}
 uint64_t *act__rng_thread(void);   /* rand's state where there is no actor */
 void act__persist_start(const char *argv0);
 int act__persist_inflight(void);   /* journal writes not yet answered */

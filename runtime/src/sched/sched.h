@@ -75,6 +75,9 @@ struct act_worker {
   /* Free messages by size class (mem/msgpool.c). */
   act_msg_t **pool[POOL_CLASSES];
   uint32_t npool[POOL_CLASSES];
+  /* Fresh actor memory by size class, linked through the first word
+   * (mem/alloc.c, act__alloc_actor). */
+  void *actors[POOL_CLASSES];
 };
 
 extern act_worker_t *act__workers;

@@ -49,10 +49,17 @@ void act__finish(act_ctx_t *cx, act_actor_t *a, act_str_t *reason, int on_stop) 
   /* Before AF_DEAD: a monitor that sees the actor dead reads the reason. */
   if (reason != act__normal()) act__rt(a)->end_reason = reason;
   act__block_mail(cx, a, AF_DEAD);          /* nobody waits on a dead mailbox */
-  if (rt && rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
+  /* Looked at after the flag and block_mail's fence: bookkeeping made
+   * since (a watcher, a paused sender) was made by someone who sees the
+   * actor dead and answers for itself (act_monitor, act__park). Without
+   * it there is no name, watcher or activation: most actors, which so
+   * skip three calls that would each find nothing. */
+  rt = act__rt_of(a);
+  if (rt == NULL) return;
+  if (rt->awaiting && rt->awaiting->timer) act__timer_cancel(rt->awaiting->timer);
   act__unregister(a);
   act__notify_down(a, reason);
-  if (rt && rt->vnode) act__virtual_ended(cx, a);   /* its key may activate again */
+  if (rt->vnode) act__virtual_ended(cx, a);   /* its key may activate again */
 }
 
 void act__wind(act_ctx_t *cx, act_actor_t *a, int mode, int on_stop) {

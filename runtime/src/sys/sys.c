@@ -37,8 +37,8 @@ int64_t act_sys_vmrss_kib(void) { return status_field_kib("VmRSS"); }
 int64_t act_sys_cpus(void) { return (int64_t)sysconf(_SC_NPROCESSORS_ONLN); }
 
 /* Resident memory counts every page the collector has touched since the
- * start, garbage included: the heap starts at 128 MiB (rt/start.c) and
- * free blocks go back to the system only after several collections. So a
+ * start, garbage included (the heap starts at 4 MiB, rt/start.c, and
+ * grows between collections), and free blocks go back to the system only after several collections. So a
  * measurement collects first, and unmaps what is free, to see what the
  * program holds. */
 int64_t act_sys_collect(void) {

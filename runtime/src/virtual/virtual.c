@@ -276,7 +276,7 @@ static act_actor_t *ref_new(const act_virtual_type_t *vt, act_vkey_t k);
 static act_actor_t *activate(act_ctx_t *cx, reg_t *r, vnode_t *n) {
   act_actor_t *a = r->vt->activate(cx, &n->key);
   a->parent = act__root();   /* activations are its temporary children */
-  a->name = key_name(r->vt->type->name, &n->key);
+  act_spawn_name(a, key_name(r->vt->type->name, &n->key));
   act__rt(a)->vnode = n;
   n->live = a;
   n->ending = 0;
