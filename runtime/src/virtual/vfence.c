@@ -71,7 +71,10 @@ void act__vgate(act_ctx_t *cx) {
   atomic_fetch_sub(&held_now, 1);
   /* The lease was renewed after all (a stall shorter than the lease):
    * said, a few times, since the effect came late. */
-  if (atomic_fetch_add(&held_total, 1) < 8)
+  if (atomic_fetch_add(&held_total, 1) < 8) {
+    char path[256];
     act__logf("act: cluster: an effect of %s waited %" PRId64 " ms at the lease's guard for a renewal\n",
-              cx->self && cx->self->name ? cx->self->name : "a virtual activation", (act_now() - t0) / 1000000);
+              cx->self ? act__path(cx->self, path, sizeof path) : "a virtual activation",
+              (act_now() - t0) / 1000000);
+  }
 }
