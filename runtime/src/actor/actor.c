@@ -16,7 +16,7 @@
  * ACT_MAILBOX). 4,096 keeps a flooding producer's queued messages (and
  * so the memory they take) flat and inside the message pools: at 65,536
  * counting queued 65K messages, overflowed the pools into the collector
- * and peaked at 147 MB RSS, 2.5x slower than at 4,096 (bench/results.md).
+ * and peaked at 147 MB RSS, 2.5x slower than at 4,096 (bench/history.md).
  * Parking every 2,048 messages costs the producer little. */
 uint32_t act__default_bound = 4096;
 

@@ -19,7 +19,7 @@
  * fjthroughput's 60 Workers held 512-1,024 messages each with the
  * default bound (a quarter of 4,096), 2-3 MB that each message was read
  * back from; at 64-128 each, one worker's CPU fell from 0.60 to 0.41 s
- * (medians of 9 interleaved runs, bench/results.md perf7). */
+ * (medians of 9 interleaved runs, bench/history.md perf7). */
 #define HELP_MAX 128
 
 static inline uint32_t help_from(uint32_t bound) {
@@ -62,7 +62,7 @@ void act__enqueue(act_ctx_t *cx, act_actor_t *a, act_msg_t *m) {
 void act__push(act_actor_t *a, act_msg_t *m) { act__enqueue(NULL, a, m); }
 
 /* act_send's rare targets, out of line: the path of every tell stays
- * short (bench/results.md, perf6). */
+ * short (bench/history.md, perf6). */
 static __attribute__((noinline)) void send_rare(act_ctx_t *cx, act_actor_t *to, act_msg_t *m) {
   /* A virtual activation's tell passes the lease's gate here, once: the
    * paths below take registry and shard locks (rt.h, act__vgate_begin). */
@@ -93,7 +93,7 @@ static __attribute__((noinline)) void send_help(act_worker_t *w, act_actor_t *se
      * not apply. With that condition fjcreate's Main, whose mailbox fills
      * with Acks, stopped helping after 4,096 Workers and queued the rest
      * unrun, a million with their Go (213 MB peak with one worker; 151 MB
-     * without it, bench/results.md perf7). */
+     * without it, bench/history.md perf7). */
     w->starved = 0;
     if (self && self != to && !w->helping && w->nohelp == 0)
       act__help(w, NULL, 0);

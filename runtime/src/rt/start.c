@@ -134,7 +134,7 @@ int act_runtime_start(int argc, char **argv) {
    * touched: fjcreate peaked at 154 MB (98 MB at 4 MB), and a loop building
    * short strings took 0.80 s of CPU instead of 0.40 s (page faults, and
    * garbage out of cache). The collector grows the heap as the live data
-   * grows (bench/results.md, branch fjc). */
+   * grows (bench/history.md, branch fjc). */
   act__heap_advise_init();   /* mem/hugepage.c: the heap in 2 MB pages */
   if (getenv("GC_INITIAL_HEAP_SIZE") == NULL) GC_expand_hp((size_t)4 << 20);
   /* A heap growing with its live data is collected after it allocates a
