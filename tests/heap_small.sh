@@ -24,12 +24,8 @@ actor Main(args: [string]) {
 }
 ACT
 "$actorc" build -q "$tmp/churn.act" -o "$tmp/churn" || { echo "FAIL: build"; exit 1; }
-# Peak RSS of the child in KiB (getrusage), and its output.
-out=$(python3 -c '
-import resource, subprocess, sys
-r = subprocess.run([sys.argv[1]], capture_output=True, text=True)
-print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stdout.strip())
-' "$tmp/churn") || { echo "FAIL: could not run"; exit 1; }
+# Its exit status, peak RSS in KiB and output.
+out=$(python3 "$(dirname "$0")/peak_rss.py" "$tmp/churn") || { echo "FAIL: could not run"; exit 1; }
 set -- $out
 status=$1 rss=$2
 shift 2
