@@ -35,7 +35,6 @@ struct act_nodestore {
   uv_async_t claim_wake;       /* act__shard_claim from any thread */
   uv_async_t later_wake;       /* ... asking for a claim a little later */
   uv_timer_t claim_retry;
-  uint64_t retry_due;          /* the loop's ms when claim_retry fires */
   uv_timer_t bound;            /* the leave's: a store that does not answer is left behind */
   _Atomic uint64_t claims;     /* shards to ask about: bit i is shard i */
   _Atomic uint64_t later;      /* shards to ask about after claim_retry */
@@ -119,16 +118,14 @@ static void on_retry(uv_timer_t *t) { claim_now(t->data); }
  * or sooner if the timer is due sooner already. */
 static void retry_in(act_nodestore_t *s, uint32_t shard, uint64_t ms) {
   atomic_fetch_or(&s->claims, UINT64_C(1) << shard);
-  uint64_t due = uv_now(s->claim_retry.loop) + ms;
-  if (!uv_is_active((uv_handle_t *)&s->claim_retry) || due < s->retry_due) {
-    s->retry_due = due;
+  if (!uv_is_active((uv_handle_t *)&s->claim_retry) || ms < uv_timer_get_due_in(&s->claim_retry))
     uv_timer_start(&s->claim_retry, on_retry, ms, 0);
-  }
 }
 
-static void retry_later(act_nodestore_t *s, uint32_t shard) {
-  retry_in(s, shard, (uint64_t)(s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1));
-}
+/* A claim that failed goes again a tenth of a lease later. */
+static int64_t retry_ms(const act_nodestore_t *s) { return s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1; }
+
+static void retry_later(act_nodestore_t *s, uint32_t shard) { retry_in(s, shard, (uint64_t)retry_ms(s)); }
 
 /* The claims of one claim_now, made as one batch (act_coord_claims): the
  * shards a node must claim at once (all of a dead member's, once its lease
@@ -184,7 +181,7 @@ static void on_claim(act_nodestore_t *s, uint32_t shard, uint32_t gen, const act
     /* A dead holder's lease ends, as the store judges it, in takeover_ms:
      * the claim goes again right after that (a renewal meanwhile just
      * answers TAKEN once more), not up to a tenth of a lease later. */
-    int64_t again = s->lease_ms / 10 > 0 ? s->lease_ms / 10 : 1;
+    int64_t again = retry_ms(s);
     if (c->status == ACT_COORD_TAKEN && c->takeover_ms >= 0 && c->takeover_ms + 2 < again)
       again = c->takeover_ms + 2;
     retry_in(s, shard, (uint64_t)again);

@@ -250,18 +250,17 @@ static int store_embed(act_node_t *n, const act_cluster_config_t *cfg, char *url
   int count = 0, mine = -1;
   for (const char *s = cfg->seeds; s && *s;) {
     size_t len = strcspn(s, ",");
-    char *node_addr = nodes[count < SEEDS_MAX ? count : 0];
     if (count == SEEDS_MAX) {
       snprintf(err, cap, "the embedded store takes at most %d seeds (or use --act-store "
                "postgres://...)", SEEDS_MAX);
       return -1;
     }
-    if (seed_addrs(s, len, node_addr, stores[count], sizeof stores[count]) != 0) {
+    if (seed_addrs(s, len, nodes[count], stores[count], sizeof stores[count]) != 0) {
       snprintf(err, cap, "--act-seeds: `%.*s` has no store address (its port + 1)",
                (int)(len > 80 ? 80 : len), s);
       return -1;
     }
-    if (strcmp(node_addr, me->addr) == 0) mine = count;
+    if (strcmp(nodes[count], me->addr) == 0) mine = count;
     count++;
     s += len + (s[len] == ',');
   }
