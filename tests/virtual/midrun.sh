@@ -13,6 +13,11 @@
 #         waited 20 ms for such a handler and left it to the exit line,
 #         after n1 had started the key (the checker's overlap), and the
 #         handler went on printing and telling until the process ended.
+#         Each tick's line appended to a file (a blocking call) comes
+#         before its print, so the file shows a write the gate missed.
+#         One more key is crunching (2 s, no effect) when n2 is stopped and
+#         fails right after SIGCONT: the fault's report (the Asker's await
+#         fails, Main on n2 hears Down) must never be made either.
 #   stop  n2's Main stops a key of its own every 100 ms. gdb stops n2
 #         where that stop begins (act__vcluster_stop), for the lease plus
 #         2 s: the stop must not run the key's `on stop` past the lease
@@ -43,7 +48,9 @@ LEASE_S=$(scaled 4)
 PAUSE_S=$((LEASE_S + 2))
 export VBIN=midrun LEASE=${LEASE_S}s SEEDS=10.77.0.1:7500,10.77.0.2:7500
 node 1 n1 7500 peer --act-threads 4
-node 2 n2 7500 "$MODE" --act-threads 8
+files=()
+[ "$MODE" = busy ] && files=("$D/n2.files")
+node 2 n2 7500 "$MODE" "${files[@]}" --act-threads 8
 n2=${pid[n2]}
 mono() { python3 -c 'import time; print(time.monotonic_ns())'; }
 
@@ -56,6 +63,14 @@ if [ "$MODE" = busy ]; then
     [ $SECONDS -ge $end ] && fail "n2's handlers did not begin"
     sleep 0.02
   done
+  # n2 owns more than the Work keys (almost always: 16 keys, 2 nodes).
+  asked=$(awk '$1 == "asked" { print $2 }' "$D/n2.out")
+  if [ -n "$asked" ]; then
+    until grep -q "^crunching $asked\$" "$D/n2.out"; do
+      [ $SECONDS -ge $end ] && fail "Busy[$asked] did not begin its Crunch"
+      sleep 0.02
+    done
+  fi
   kill -STOP "$n2"
   stop_at=$(mono)
   sleep "$PAUSE_S"
@@ -99,6 +114,15 @@ if [ "$MODE" = busy ]; then
   [ "$caught" -gt 0 ] || fail "every handler had finished before the pause: nothing was caught mid-run"
   late=$(awk -v t="$cont_at" '($1 == "tick" || $1 == "told" || $1 == "spawned") && $4 >= t' "$D/n2.out")
   [ -z "$late" ] || fail "n2 made $(echo "$late" | wc -l) effects after SIGCONT, past its lease: $(echo "$late" | head -3 | tr '\n' ' ')"
+  late=$(awk -v t="$cont_at" '$1 == "file" && $4 >= t' "$D/n2.files")
+  [ -z "$late" ] || fail "n2 wrote $(echo "$late" | wc -l) lines to a file after SIGCONT, past its lease: $(echo "$late" | head -3 | tr '\n' ' ')"
+  crunch="none of n2's keys was left to crunch"
+  if [ -n "$asked" ]; then
+    ! grep -q '^crunch answered' "$D/n2.out" || fail "Busy[$asked]'s Crunch was answered: it was not caught mid-run"
+    down=$(grep '^down' "$D/n2.out")
+    [ -z "$down" ] || fail "Busy[$asked]'s fault was reported past its lease (Main heard: $down)"
+    crunch="Busy[$asked]'s fault after SIGCONT never reported"
+  fi
   # n1 must have taken over a key n2 was working on: else the checker
   # below had no overlap to find.
   ids=" $(awk '$1 == "working" { print $2 }' "$D/n2.out" | tr '\n' ' ')"
@@ -109,7 +133,7 @@ if [ "$MODE" = busy ]; then
     sleep 0.1
   done
   grep -q "effects held there are never made" "$D/n2.err" || fail "n2's fence did not count the held effects"
-  echo "virtual_midrun: busy: $caught of $busy handlers caught mid-run; no effect after SIGCONT; $(grep -h 'ended at the lease' "$D/n2.err" | sed 's/^act: cluster: //')"
+  echo "virtual_midrun: busy: $caught of $busy handlers caught mid-run; no effect or file write after SIGCONT; $crunch; $(grep -h 'ended at the lease' "$D/n2.err" | sed 's/^act: cluster: //')"
 elif [ "$MODE" = vref ]; then
   grep -q "held on a thread that cannot wait" "$D/n2.err" || fail "n2's loop was never sent mail for its key past the lease (the path is not reached)"
   echo "virtual_midrun: vref: n2's loop held the mail past its lease and n2 fenced (75)"

@@ -45,7 +45,7 @@ static bool claim(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   return false;
 }
 
-bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+static bool register_now(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   if (a == NULL || (a->flags & AF_DEAD)) return false;
   act__rt(a)->registered = name;   /* before it is visible: see act__unregister */
   pthread_mutex_lock(&reg_mu);
@@ -70,6 +70,15 @@ bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
   reg_actors[nreg++] = a;
   pthread_mutex_unlock(&reg_mu);
   return claim(cx, a, name);
+}
+
+/* A virtual activation's `register` is made under its lease (rt.h); the
+ * registry's and the cluster's work after it runs with the gate off. */
+bool act_register(act_ctx_t *cx, act_actor_t *a, act_str_t *name) {
+  int g = act__vgate_begin(cx);
+  bool ok = register_now(cx, a, name);
+  act__vgate_end(cx, g);
+  return ok;
 }
 
 act_actor_t *act__registered(act_str_t *name) {

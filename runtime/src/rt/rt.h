@@ -208,6 +208,8 @@ void act__virtual_passivate(act_ctx_t *cx, act_actor_t *a, int force);
  * guard on, or the fence ends the process, so that nothing the activation
  * makes is seen after the time its stop line carries. */
 void act__vgate(act_ctx_t *cx);
+/* The gate of the activation this worker runs, if any (vfence.c). */
+void act__vgate_here(void);
 static inline void act__vgate_check(act_ctx_t *cx) {
   if (__builtin_expect(cx != NULL && cx->vgate, 0)) act__vgate(cx);
 }

@@ -403,6 +403,9 @@ void act__start_worker(int i) {
 }
 
 void act_blocking_enter(act_ctx_t *cx) {
+  /* A blocking call (a file's write, a user's C) from a virtual activation
+   * is made under its lease, as its other effects are (rt.h). */
+  act__vgate_check(cx);
   act_worker_t *self = cx ? cx->worker : NULL;
   act_actor_t *nx = self ? atomic_exchange(&self->next, NULL) : NULL;
   if (self) {

@@ -4,6 +4,7 @@
  * settings are process-wide: a logger is configured once, at start. */
 #include "act/act.h"
 #include "act/sys.h"
+#include "rt/rt.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -25,6 +26,7 @@ int64_t act_log_level(void) { return atomic_load(&min_level); }
 bool act_log_timestamps(void) { return atomic_load(&with_time); }
 
 void act_log_write(act_str_t *line) {
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   int64_t n = act_str_len(line);
   char stackbuf[1024];
   char *buf = n + 1 <= (int64_t)sizeof stackbuf ? stackbuf : malloc((size_t)n + 1);

@@ -438,6 +438,7 @@ static void do_listen(void *arg) {
 }
 
 int64_t act_net_listen(act_str_t *host, int64_t port, act_actor_t *owner) {
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   act__sys_error_clear();
   if (port < 0 || port > 65535 || owner == NULL ||
       memchr(act_str_data(host), '\0', (size_t)act_str_len(host))) {
@@ -540,6 +541,7 @@ static void do_connect(void *arg) {
 }
 
 int64_t act_net_connect(act_str_t *host, int64_t port, act_actor_t *owner) {
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   act__sys_error_clear();
   if (port <= 0 || port > 65535 || owner == NULL || act_str_len(host) == 0 ||
       act_str_len(host) >= 256 || memchr(act_str_data(host), '\0', (size_t)act_str_len(host))) {
@@ -628,6 +630,7 @@ static void do_write(void *arg) {
 /* 0: queued; 1: queued, and the connection is over its bound (the caller
  * then waits in act_net_drain); -1: no such open connection. */
 int64_t act_net_write(int64_t id, act_str_t *data) {
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   act__sys_error_clear();
   sock_t *s = lookup(id);
   if (s == NULL || s->kind != CONN) {
@@ -751,7 +754,8 @@ static void do_abort(void *arg) { close_sock(arg, "closed"); }
 
 /* Writes end here, on the caller's thread, so that a write made after
  * close or shutdown is refused at once rather than lost later. */
-static bool post(int64_t id, act__io_fn fn) {
+static bool post(int64_t id, act__io_fn fn) {   /* close, shutdown, abort */
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   act__sys_error_clear();
   sock_t *s = lookup(id);
   if (s == NULL) {

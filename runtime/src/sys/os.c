@@ -10,6 +10,7 @@
 
 #include "act/act.h"
 #include "act/sys.h"
+#include "rt/rt.h"
 #include "sys/io_loop.h"
 #include "sys/std_msgs.h"
 #include "sys/watch.h"
@@ -189,6 +190,7 @@ bool act_os_stop_notify(int64_t sig) {
 }
 
 bool act_os_raise(int64_t sig) {
+  act__vgate_here();   /* a virtual activation's effect: under its lease (rt.h) */
   if (sig <= 0 || sig >= NSIG_MAX)
     return false;
   return kill(getpid(), (int)sig) == 0;

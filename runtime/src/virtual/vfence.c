@@ -29,8 +29,11 @@
  * and then left to the exit line, which showed it overlapping its
  * successor (virtual_midrun).
  *
- * Not gated: what a handler writes to files or sockets itself (std.io,
- * std.net), and a timer armed before F that fires after it. An effect
+ * Gated as well: every `blocking fn` call (act_blocking_enter: file
+ * writes, a user's blocking C), the non-blocking calls of std.net and
+ * std.log that reach others (act__vgate_here), and `register`. Not gated:
+ * a plain (not blocking) extern C function's own effects, and a timer
+ * armed before F that fires after it. An effect
  * whose gate passed just before F lands just after it: the guard, the
  * margin before the lease's end in the store, covers that, but not a
  * process stopped between the gate and the effect.
@@ -46,6 +49,7 @@
 #include <stdatomic.h>
 
 #include "cluster/remote.h"
+#include "sched/sched.h"
 #include "virtual/virtual_int.h"
 
 /* Effects of activations waiting at the gate now, and all that ever did. */
@@ -61,6 +65,15 @@ void act__vfence_end(int64_t fence_ns) {
   if (ended || held)
     act__logf("act: cluster: %d virtual activations ended at the lease's guard; %d of their "
               "handlers' effects held there are never made\n", ended, held);
+}
+
+/* For the runtime's calls that a handler makes without its context
+ * (std.net, std.log: extern functions the emitter calls as they are):
+ * the gate of whatever this worker runs. Elsewhere (the loop, a timer)
+ * nothing is an activation's. */
+void act__vgate_here(void) {
+  act_worker_t *w = act__current_worker();
+  if (w) act__vgate_check(&w->cx);
 }
 
 void act__vgate(act_ctx_t *cx) {
