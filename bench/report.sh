@@ -83,7 +83,7 @@ if [ -n "${7:-}" ]; then
   echo "$7" | awk 'NF == 5 { printf "| %s | %s | %s | %s |\n", $1, $3, $4, $5 } NF != 5 { print }'
   echo
 fi
-echo "## Scaling: 1 and 2 worker threads (ACT_THREADS), single runs, seconds"
+echo "## Scaling: 1 and 2 worker threads (ACT_THREADS), wall seconds, median of ${SCALING_ROUNDS:-5} interleaved runs"
 echo
 echo "| bench | 1 thread | 2 threads |"
 echo "|---|---|---|"
