@@ -97,7 +97,7 @@
 
 //////////////////////////////// Program ////////////////////////////////
 
-program ::= decls(D).                 { px->root_decls = D; }
+program ::= decls(D).                 { px->root_decls = D; px->accepted = 1; }
 program ::= INTERP_START expr(E).     { px->interp_expr = E; }
 program ::= INTERP_START expr(E) SEMI. { px->interp_expr = E; }
 

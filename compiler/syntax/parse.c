@@ -647,6 +647,13 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
     outer->aborted = 1;
   if (start_token)
     return px.aborted ? NULL : px.interp_expr;
+  /* Parsing stopped (nesting too deep) or the end of the file came inside
+   * a declaration (a string or brace left open): what follows the error,
+   * and the declaration it is in, are missing, so names may be missing
+   * (parse_module), and "no `actor Main`" or "unknown name" would blame
+   * the file for what the syntax error hid. */
+  if (!px.accepted && px.root_decls != NULL)
+    px.root_decls->flags |= AST_SYNTAX_ERROR;
   return px.root_decls;
 }
 

@@ -11,6 +11,7 @@ typedef struct parse_ctx {
   const src_file_t *file;
   loc_t loc0;               /* location for empty lists */
   ast_t *root_decls;        /* program ::= decls */
+  int accepted;             /* program ::= decls was reduced: the input ended well */
   ast_t *interp_expr;       /* program ::= INTERP_START expr */
   int failed;
   int aborted;              /* nesting limit: stop feeding tokens */
