@@ -164,7 +164,9 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
         diag_error(c->d, m->loc, "kernels are declared at the top level, not inside an actor");
       break;
     case AST_EVENT:
-      sema_message_fields(c, ast_kid(m, 0), "event");
+      /* Not sema_message_fields: a future or timer is one of the values
+       * the persistability check below names, and one error is enough. */
+      sema_fields(c, ast_kid(m, 0), "event");
       for (int k = 0; ast_kid(m, 0) && k < m->kids[0]->nkids; k++) {
         ast_t *f = m->kids[0]->kids[k];
         const type_t *bad = f ? type_unpersistable(f->type) : NULL;
