@@ -445,7 +445,7 @@ static char *builtin(em_t *e, ast_t *n) {
   case BI_ASSERT:
     return xprintf("((%s) ? (void)0 : act_fail(cx, %s, %s))", emit_expr(e, a1), emit_expr(e, a2), emit_loc(e, n->loc));
   case BI_NOW: return xprintf("act_now()");
-  case BI_RAND: return xprintf("act_rand(cx, %s)", emit_expr(e, a1));
+  case BI_RAND: return xprintf("act_rand(cx, %s, %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_LEN:
     if (a1->type->kind == TY_STRING) return xprintf("act_str_len(%s)", emit_expr(e, a1));
     if (a1->type->kind == TY_MAP) return xprintf("act_map_len(%s)", emit_expr(e, a1));

@@ -572,7 +572,7 @@ act_actor_t *act_lookup_as(act_ctx_t *cx, act_str_t *name, const act_actor_type_
                            const act_loc_t *loc);
 
 int64_t act_now(void);
-int64_t act_rand(act_ctx_t *cx, int64_t n);
+int64_t act_rand(act_ctx_t *cx, int64_t n, const act_loc_t *loc);  /* n <= 0: a fault at loc */
 
 void act_blocking_enter(act_ctx_t *cx);
 void act_blocking_leave(act_ctx_t *cx);

@@ -179,8 +179,8 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   if (a->parent == NULL && atomic_exchange(&act__program_started, 1) == 0) act__quiescence_check();
 }
 
-int64_t act_rand(act_ctx_t *cx, int64_t n) {
-  if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
+int64_t act_rand(act_ctx_t *cx, int64_t n, const act_loc_t *loc) {
+  if (n <= 0) act_faultf(cx, loc, "rand(%lld): the bound must be positive", (long long)n);
   uint64_t *s = cx && cx->self ? rng_seeded(cx->self) : NULL;
   if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
   uint64_t x = xorshift(*s);
