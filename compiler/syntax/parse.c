@@ -330,12 +330,6 @@ void parse_params_to_fields(ast_t *list) {
       list->kids[i]->kind = AST_FIELD;
 }
 
-void parse_names_to_tnames(ast_t *list) {
-  for (int i = 0; i < list->nkids; i++)
-    if (list->kids[i])
-      list->kids[i]->kind = AST_TNAME;
-}
-
 void parse_check_struct_type(parse_ctx_t *px, ast_t *t) {
   if (t->kind == AST_NAME || (t->kind == AST_DOT && t->kids[0]->kind == AST_NAME))
     return;
