@@ -510,6 +510,7 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart);
 /* A supervisor's child, between the two: its `child` name, shown in
  * supervision paths (static storage, or the collector's). */
 void act_spawn_name(act_actor_t *a, const char *name);
+void act_spawn_name_nth(act_actor_t *a, const char *name, int64_t i);   /* "name[i]" */
 
 /* Virtual actors (LANGUAGE.md §10): addressed by key, activated when a
  * message reaches a key with no activation, passivated when idle.

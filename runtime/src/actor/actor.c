@@ -76,6 +76,16 @@ static inline uint64_t xorshift(uint64_t x) {   /* never 0 from a state that is 
  * bytes took every actor with a field into a larger size class (act.h). */
 void act_spawn_name(act_actor_t *a, const char *name) { act__rt(a)->name = name; }
 
+/* One of a supervisor's `children`: its path names its place, as the
+ * supervisor's code indexes it, so restart lines and "too many restarts
+ * of PATH" tell the children apart. */
+void act_spawn_name_nth(act_actor_t *a, const char *name, int64_t i) {
+  size_t n = strlen(name) + 24;
+  char *s = act_alloc_atomic(n);
+  snprintf(s, n, "%s[%lld]", name, (long long)i);
+  act__rt(a)->name = s;
+}
+
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   act_actor_t *a = act__alloc_actor(cx ? cx->worker : NULL, t->size);
   act__mq_init(a);
