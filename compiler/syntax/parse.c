@@ -202,6 +202,10 @@ void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser
     diag_error(px->diag, t->loc, "expected %s before %s", exp, what);
   else
     diag_error(px->diag, t->loc, "unexpected %s", what);
+  if (major == TK_WITHIN && !t->bol) {
+    diag_hint(px->diag, "`within` sets the time-out of an `await`: `let v = await ref ? Msg within 2s`");
+    return;
+  }
   if (t->bol && is_infix(major)) {
     diag_hint(px->diag, "the newline before it ended the statement; to go on, end the line before with the `%s` "
                         "instead of starting this one with it", lex_token_name(major));
