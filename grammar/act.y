@@ -87,6 +87,8 @@
 %type actor_decl {ast_t*}
 %type actor_mods {int}
 %type protos {ast_t*}
+%type proto_names {ast_t*}
+%type proto_name {ast_t*}
 %type restart_opt {ast_t*}
 %type for_head {ast_t*}
 %type iter {ast_t*}
@@ -97,7 +99,7 @@
 
 //////////////////////////////// Program ////////////////////////////////
 
-program ::= decls(D).                 { px->root_decls = D; }
+program ::= decls(D).                 { px->root_decls = D; px->accepted = 1; }
 program ::= INTERP_START expr(E).     { px->interp_expr = E; }
 program ::= INTERP_START expr(E) SEMI. { px->interp_expr = E; }
 
@@ -227,7 +229,15 @@ mbody(A) ::= members(B).              { A = B; }
 mbody(A) ::= members(B) member(M).    { A = B; ast_add(A, M); }
 
 protos(A) ::= .                       { A = ast_new(AST_LIST, px->loc0); }
-protos(A) ::= COLON names_ne(N).      { A = N; parse_names_to_tnames(A); }
+protos(A) ::= COLON proto_names(N).   { A = N; }
+
+/* Protocols an actor implements: `Account`, or one from an imported
+ * module, `pubsub.Subscriber` (LANGUAGE.md §5: imported names are used
+ * qualified), read as type names. */
+proto_names(A) ::= proto_name(P).     { A = ast_new(AST_LIST, P->loc); ast_add(A, P); }
+proto_names(A) ::= proto_names(B) COMMA proto_name(P). { A = B; ast_add(A, P); }
+proto_name(A) ::= IDENT(N).           { A = ast_new(AST_TNAME, N.loc); A->name = N.s; }
+proto_name(A) ::= IDENT(Q) DOT IDENT(N). { A = ast_new(AST_TNAME, Q.loc); A->name = N.s; A->lit.s = Q.s; }
 
 members(A) ::= .                      { A = ast_new(AST_LIST, px->loc0); }
 members(A) ::= members(B) SEMI.       { A = B; }

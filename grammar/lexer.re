@@ -503,8 +503,12 @@ again:   /* after blanks, newlines and comments: the token's location is
           else diag_error(lx->diag, t->loc, "invalid UTF-8 byte 0x%02x", c);
         } else if (c == 0) {
           diag_error(lx->diag, t->loc, "NUL byte in source");
+        } else if (c == '`') {
+          diag_error(lx->diag, t->loc, "unexpected character: a backquote");
         } else {
           diag_error(lx->diag, t->loc, "unexpected character `%c`", c >= 0x20 && c < 0x7f ? c : '?');
+          if (c == '\'')
+            diag_hint(lx->diag, "strings are written in double quotes, \"x\"; there is no character type");
         }
         goto again;
       }

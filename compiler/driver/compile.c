@@ -327,8 +327,27 @@ static int archive(unit_t *units, int n, const char *lib) {
   return run_to_end(&a);
 }
 
+/* The output goes into a folder that exists and that we may write: else
+ * the linker (or ar) fails after every unit is compiled, and its failure
+ * reads like one of the generated code. */
+static bool out_dir_ok(const char *out) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(out, '/');
+  if (slash == NULL) snprintf(dir, sizeof dir, ".");
+  else if (slash == out) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+    fprintf(stderr, "actorc: cannot write %s: %s\n", out,
+            stat(dir, &st) != 0 ? strerror(errno) : !S_ISDIR(st.st_mode) ? "not in a directory" : strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 static int build(const toolchain_t *tc, const char *const *c_files, const char *gen_dir, const char *out,
                  const char *c_flags, bool lib) {
+  if (!out_dir_ok(out)) return 3;
   int n = 0;
   while (c_files[n]) n++;
   args_t cmd = {0};
@@ -346,9 +365,20 @@ static int build(const toolchain_t *tc, const char *const *c_files, const char *
   if (getenv("ACT_VERBOSE"))
     fprintf(stderr, "actorc: %d of %d C units to compile (cache: %s)\n", ntodo, n, cache ? cache : "off");
   int rc = compile_all(todo, ntodo, &cmd);
-  if (rc == 0) rc = lib ? archive(units, n, out) : link_exe(units, n, tc, out, c_flags);
   if (rc != 0 && rc != 127)
     fprintf(stderr, "actorc: the C compiler failed on generated code (this is a bug in actorc; please report it)\n");
+  if (rc == 0) {
+    rc = lib ? archive(units, n, out) : link_exe(units, n, tc, out, c_flags);
+    /* What fails here is most often the program's: a function of an
+     * `extern "C"` block that no library defines, a library --c-flags
+     * names that is not installed. */
+    if (rc != 0 && rc != 127 && !lib)
+      fprintf(stderr, "actorc: linking %s failed (the linker says why above): each function of an "
+                      "`extern \"C\"` block must be defined in the C library or in one that --c-flags "
+                      "(or ACT_CFLAGS) links, and each library named there must be installed\n", out);
+    else if (rc != 0 && rc != 127)
+      fprintf(stderr, "actorc: writing the library %s failed (ar says why above)\n", out);
+  }
   for (int i = 0; i < n; i++) {
     free(units[i].obj);
     free(units[i].tmp);

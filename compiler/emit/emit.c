@@ -316,12 +316,14 @@ static void emit_actor(em_t *e, FILE *h, strbuf_t *out, strbuf_t *protos, ast_t 
     } else if (m->kind == AST_CHILDREN) {
       ast_t *it = m->kids[2];
       line(e, "self->f_%s = act_array_new(&act_type_ref, 0);", m->name);
-      line(e, "for (int64_t i_ = %s, n_ = %s; i_ < n_; i_++) {", emit_expr(e, it->kids[0]), emit_expr(e, it->kids[1]));
+      line(e, "for (int64_t i_ = %s, n_ = %s, k_ = 0; i_ < n_; i_++, k_++) {", emit_expr(e, it->kids[0]), emit_expr(e, it->kids[1]));
       e->indent++;
       m->kids[1]->data = xprintf("l_%s_%d", m->kids[1]->name, e->tmp++);
       line(e, "%s %s = i_;", ctype(m->kids[1]->type), (char *)m->kids[1]->data);
       ast_t sp = {0};
       sp.kind = AST_SPAWN;
+      sp.name = m->name;   /* `tellers[k_]` in supervision paths */
+      e->spawn_nth = "k_";
       ast_t *kids[3] = {m->kids[0], NULL, m->kids[3]};
       sp.kids = kids;
       sp.nkids = 3;

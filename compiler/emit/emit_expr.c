@@ -333,7 +333,7 @@ static char *message(em_t *e, ast_t *n) {
   return b.p;
 }
 
-static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
+static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child, const char *nth) {
   ast_t *a = k->sym;
   const char *cn = decl_cname(a);
   strbuf_t b = {0};
@@ -342,7 +342,9 @@ static char *spawn(em_t *e, ast_t *k, const char *restart, const char *child) {
   if (k->kind == AST_CALL)
     for (int i = 1; i < k->nkids && i - 1 < ps->nkids; i++)
       strbuf_printf(&b, "a_->p_%s = %s; ", ps->kids[i - 1]->name, emit_value(e, k->kids[i]));
-  if (child) strbuf_printf(&b, "act_spawn_name(&a_->base, \"%s\"); ", child);   /* shown in supervision paths */
+  /* shown in supervision paths: `ledger`, or `tellers[2]` for one of `children` */
+  if (child && nth) strbuf_printf(&b, "act_spawn_name_nth(&a_->base, \"%s\", %s); ", child, nth);
+  else if (child) strbuf_printf(&b, "act_spawn_name(&a_->base, \"%s\"); ", child);
   strbuf_printf(&b, "act_spawn_start(cx, &a_->base, %s); &a_->base; })", restart);
   return b.p;
 }
@@ -445,7 +447,7 @@ static char *builtin(em_t *e, ast_t *n) {
   case BI_ASSERT:
     return xprintf("((%s) ? (void)0 : act_fail(cx, %s, %s))", emit_expr(e, a1), emit_expr(e, a2), emit_loc(e, n->loc));
   case BI_NOW: return xprintf("act_now()");
-  case BI_RAND: return xprintf("act_rand(cx, %s)", emit_expr(e, a1));
+  case BI_RAND: return xprintf("act_rand(cx, %s, %s)", emit_expr(e, a1), emit_loc(e, n->loc));
   case BI_LEN:
     if (a1->type->kind == TY_STRING) return xprintf("act_str_len(%s)", emit_expr(e, a1));
     if (a1->type->kind == TY_MAP) return xprintf("act_map_len(%s)", emit_expr(e, a1));
@@ -686,7 +688,9 @@ char *emit_expr(em_t *e, ast_t *n) {
     int temp = r && strcmp(r->name, "temporary") == 0;
     const char *restart = temp ? "ACT_RESTART_TEMPORARY" : "ACT_RESTART_PERMANENT";
     if (n->kids[1]) return spawn_on(e, n->kids[0], n->kids[1], restart, n->loc);
-    return spawn(e, n->kids[0], restart, n->name);
+    const char *nth = e->spawn_nth;
+    e->spawn_nth = NULL;   /* a spawn among the arguments is not the child */
+    return spawn(e, n->kids[0], restart, n->name, nth);
   }
   case AST_ASK:
     return xprintf("act_ask(cx, %s, %s)", emit_expr(e, n->kids[0]), message(e, n->kids[1]));

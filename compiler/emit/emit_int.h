@@ -51,6 +51,10 @@ typedef struct em {
   bool line_directives;    /* opts->line_directives */
   decls_t *decls;          /* every header's declarations so far */
   int *type_owners;        /* emit_type_owners */
+  /* `children xs = T(...) for i in a..b`: the C expression of the child's
+   * position, taken (and cleared) by the next AST_SPAWN, so that its
+   * supervision path reads `xs[2]` */
+  const char *spawn_nth;
 } em_t;
 
 /* types */

@@ -164,7 +164,9 @@ void sema_actor_signatures(cx_t *c, ast_t *a) {
         diag_error(c->d, m->loc, "kernels are declared at the top level, not inside an actor");
       break;
     case AST_EVENT:
-      sema_message_fields(c, ast_kid(m, 0), "event");
+      /* Not sema_message_fields: a future or timer is one of the values
+       * the persistability check below names, and one error is enough. */
+      sema_fields(c, ast_kid(m, 0), "event");
       for (int k = 0; ast_kid(m, 0) && k < m->kids[0]->nkids; k++) {
         ast_t *f = m->kids[0]->kids[k];
         const type_t *bad = f ? type_unpersistable(f->type) : NULL;
@@ -352,21 +354,30 @@ static void field(cx_t *c, ast_t *m) {
  * runtime/include/act/act.h says why the bound stops here. */
 #define MAILBOX_MAX 2147483647
 
-/* The value of a whole-number constant: a literal, its negation, or a
- * `const` naming one (through the checker's implicit conversions). */
-static bool const_whole(const ast_t *n, bool *neg, uint64_t *v, int depth) {
+/* The value of a constant of literal kind `lit` (AST_INT or AST_DURATION):
+ * a literal, its negation, or a `const` naming one (through the checker's
+ * implicit conversions). */
+static bool const_literal(const ast_t *n, ast_kind_t lit, bool *neg, uint64_t *v, int depth) {
   if (n == NULL || depth > 64) return false;
+  if (n->kind == lit) {
+    *neg = false;
+    *v = n->lit.i;
+    return true;
+  }
   switch (n->kind) {
-  case AST_INT: *neg = false; *v = n->lit.i; return true;
   case AST_UNARY:
-    if (n->op != OP_NEG || !const_whole(ast_kid(n, 0), neg, v, depth + 1)) return false;
+    if (n->op != OP_NEG || !const_literal(ast_kid(n, 0), lit, neg, v, depth + 1)) return false;
     *neg = !*neg && *v != 0;
     return true;
-  case AST_CAST: return ast_kid(n, 1) == NULL && const_whole(ast_kid(n, 0), neg, v, depth + 1);
+  case AST_CAST: return ast_kid(n, 1) == NULL && const_literal(ast_kid(n, 0), lit, neg, v, depth + 1);
   case AST_NAME:
-    return n->sym && n->sym->kind == AST_CONST && const_whole(ast_kid(n->sym, 1), neg, v, depth + 1);
+    return n->sym && n->sym->kind == AST_CONST && const_literal(ast_kid(n->sym, 1), lit, neg, v, depth + 1);
   default: return false;
   }
+}
+
+static bool const_whole(const ast_t *n, bool *neg, uint64_t *v, int depth) {
+  return const_literal(n, AST_INT, neg, v, depth);
 }
 
 /* `mailbox N`: N must be known here (the emitter writes it into the actor
@@ -396,6 +407,38 @@ static void mailbox(cx_t *c, ast_t *m) {
   }
 }
 
+/* The numbers of `restarts N within D`, `supervise ... restarts N within
+ * D`, `passivate after D` and `snapshot every N` go into the actor's type
+ * as numbers: each must be known when compiling (a literal or a `const`)
+ * and in range. It is replaced by its literal for the emitter, which
+ * reads literals only: a `const` or `-1` there once silently gave the
+ * default (`restarts MAX within 5s` restarted 3 times, not MAX). */
+static void known_member_number(cx_t *c, ast_t *m, int i, bool duration, uint64_t lo, uint64_t hi,
+                                const char *what, const char *example) {
+  if (ast_kid(m, i) == NULL || is_err(sema_expect(c, &m->kids[i], duration ? T(TY_DURATION) : T(TY_I64))))
+    return;
+  ast_t *e = m->kids[i];
+  bool neg = false;
+  uint64_t v = 0;
+  bool known = const_literal(e, duration ? AST_DURATION : AST_INT, &neg, &v, 0);
+  if (!known || neg || v < lo || v > hi) {
+    diag_error(c->d, e->loc, "`%s` takes %s known when compiling, like `%s`", what,
+               duration ? "a positive duration" : lo > 0 ? "a positive whole number" : "a whole number (0 or more)",
+               example);
+    if (!known)
+      diag_hint(c->d, "write a literal or the name of a `const`");
+    else if (!neg && v > hi)
+      diag_hint(c->d, "at most %llu", (unsigned long long)hi);
+    return;
+  }
+  if (e->kind != (duration ? AST_DURATION : AST_INT)) {
+    ast_t *k = ast_new(duration ? AST_DURATION : AST_INT, e->loc);
+    k->lit.i = v;
+    k->type = e->type;
+    m->kids[i] = k;
+  }
+}
+
 static void value_members(cx_t *c, ast_t *a) {
   ast_t *ms = ast_kid(a, 2);
   c->in_fields = true;
@@ -422,34 +465,23 @@ static void value_members(cx_t *c, ast_t *a) {
     case AST_CHILDREN: children(c, m); break;
     case AST_MAILBOX: mailbox(c, m); break;
     case AST_SNAPSHOT:
-      if (ast_kid(m, 0)) {
-        sema_expect(c, &m->kids[0], T(TY_I64));
-        if (m->kids[0]->kind != AST_INT || (int64_t)m->kids[0]->lit.i <= 0)
-          diag_error(c->d, m->kids[0]->loc, "`snapshot every` takes a positive whole number, like `snapshot every 1000`");
-      }
+      known_member_number(c, m, 0, false, 1, INT64_MAX, "snapshot every", "snapshot every 1000");
       break;
     case AST_PASSIVATE:
-      if (ast_kid(m, 0))
-        sema_expect(c, &m->kids[0], T(TY_DURATION));
+      known_member_number(c, m, 0, true, 1, INT64_MAX, "passivate after", "passivate after 10m");
       break;
     case AST_BATCH:
       sema_gpu_batch(c, m);
       break;
+    case AST_SUPERVISE:
     case AST_RESTARTS:
-      if (ast_kid(m, 0))
-        sema_expect(c, &m->kids[0], T(TY_I64));
-      if (ast_kid(m, 1))
-        sema_expect(c, &m->kids[1], T(TY_DURATION));
+      if (m->kind == AST_SUPERVISE)
+        strategy(c, m);
+      known_member_number(c, m, 0, false, 0, UINT32_MAX, "restarts", "restarts 3 within 5s");
+      known_member_number(c, m, 1, true, 1, INT64_MAX, "within", "restarts 3 within 5s");
       break;
     case AST_STRATEGY:
       strategy(c, m);
-      break;
-    case AST_SUPERVISE:
-      strategy(c, m);
-      if (ast_kid(m, 0))
-        sema_expect(c, &m->kids[0], T(TY_I64));
-      if (ast_kid(m, 1))
-        sema_expect(c, &m->kids[1], T(TY_DURATION));
       break;
     default:
       break;

@@ -146,9 +146,14 @@ static void load_imports(module_info_t *mi, const sema_opts_t *opts, diag_t *d,
     int is_std = path->nkids > 1 && path->kids[0] && path->kids[0]->name &&
                  strcmp(path->kids[0]->name, "std") == 0;
     const char *base = is_std ? opts->stdlib_dir : mi->dir;
-    size_t n = (size_t)snprintf(rel, sizeof rel, "%s", base ? base : ".");
+    /* Beside a root file named without a folder, the path has none
+     * either: diagnostics then name `shop/cart.act`, as the root file is
+     * named, not `./shop/cart.act`. */
+    size_t n = 0;
+    if (base != NULL && strcmp(base, ".") != 0)
+      n = (size_t)snprintf(rel, sizeof rel, "%s/", base);
     for (int k = 0; k < path->nkids && n < sizeof rel; k++)
-      n += (size_t)snprintf(rel + n, sizeof rel - n, "/%s",
+      n += (size_t)snprintf(rel + n, sizeof rel - n, "%s%s", k ? "/" : "",
                             path->kids[k] && path->kids[k]->name ? path->kids[k]->name : "?");
     if (n < sizeof rel)
       snprintf(rel + n, sizeof rel - n, ".act");

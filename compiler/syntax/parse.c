@@ -59,6 +59,21 @@ static int is_continuation(int k) {
   }
 }
 
+/* Binary operators (and `.`, `as`, `within`) cannot start a statement: at
+ * the start of a line one means the newline before it ended the statement
+ * (LANGUAGE.md §2), where the writer meant to go on. */
+static int is_infix(int k) {
+  switch (k) {
+  case TK_OROR: case TK_ANDAND: case TK_EQ: case TK_NE: case TK_LT: case TK_LE:
+  case TK_GT: case TK_GE: case TK_PIPE: case TK_CARET: case TK_AMP: case TK_SHL:
+  case TK_SHR: case TK_PLUS: case TK_STAR: case TK_SLASH: case TK_PERCENT:
+  case TK_DOT: case TK_AS: case TK_WITHIN:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 static int is_expr_start(int k) {
   switch (k) {
   case TK_IDENT: case TK_INT: case TK_FLOAT: case TK_DURATION: case TK_STRING:
@@ -187,6 +202,15 @@ void parse_syntax_error(parse_ctx_t *px, int major, const tok_t *t, void *parser
     diag_error(px->diag, t->loc, "expected %s before %s", exp, what);
   else
     diag_error(px->diag, t->loc, "unexpected %s", what);
+  if (major == TK_WITHIN && !t->bol) {
+    diag_hint(px->diag, "`within` sets the time-out of an `await`: `let v = await ref ? Msg within 2s`");
+    return;
+  }
+  if (t->bol && is_infix(major)) {
+    diag_hint(px->diag, "the newline before it ended the statement; to go on, end the line before with the `%s` "
+                        "instead of starting this one with it", lex_token_name(major));
+    return;
+  }
   if (px->tokno - px->head_brace_tokno <= 3 && px->head_brace_tokno > 0 &&
       (major == TK_COLON || major == TK_LBRACE))
     diag_hint(px->diag, "a struct literal in the head of `if`, `while`, `for` or `match` "
@@ -328,12 +352,6 @@ void parse_params_to_fields(ast_t *list) {
   for (int i = 0; i < list->nkids; i++)
     if (list->kids[i] && list->kids[i]->kind == AST_PARAM)
       list->kids[i]->kind = AST_FIELD;
-}
-
-void parse_names_to_tnames(ast_t *list) {
-  for (int i = 0; i < list->nkids; i++)
-    if (list->kids[i])
-      list->kids[i]->kind = AST_TNAME;
 }
 
 void parse_check_struct_type(parse_ctx_t *px, ast_t *t) {
@@ -647,6 +665,13 @@ static ast_t *parse_range(parse_ctx_t *outer, const src_file_t *f,
     outer->aborted = 1;
   if (start_token)
     return px.aborted ? NULL : px.interp_expr;
+  /* Parsing stopped (nesting too deep) or the end of the file came inside
+   * a declaration (a string or brace left open): what follows the error,
+   * and the declaration it is in, are missing, so names may be missing
+   * (parse_module), and "no `actor Main`" or "unknown name" would blame
+   * the file for what the syntax error hid. */
+  if (!px.accepted && px.root_decls != NULL)
+    px.root_decls->flags |= AST_SYNTAX_ERROR;
   return px.root_decls;
 }
 

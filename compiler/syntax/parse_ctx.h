@@ -11,6 +11,7 @@ typedef struct parse_ctx {
   const src_file_t *file;
   loc_t loc0;               /* location for empty lists */
   ast_t *root_decls;        /* program ::= decls */
+  int accepted;             /* program ::= decls was reduced: the input ended well */
   ast_t *interp_expr;       /* program ::= INTERP_START expr */
   int failed;
   int aborted;              /* nesting limit: stop feeding tokens */
@@ -42,7 +43,6 @@ ast_t *parse_assign(parse_ctx_t *px, const tok_t *op, ast_op_t o, ast_t *l, ast_
 ast_t *parse_actor(parse_ctx_t *px, const tok_t *name, int flags, ast_t *params,
                    ast_t *protos, ast_t *members);
 void parse_params_to_fields(ast_t *list);
-void parse_names_to_tnames(ast_t *list);
 void parse_drop_first(ast_t *list);
 void parse_check_struct_type(parse_ctx_t *px, ast_t *t);
 /* Flag n AST_SYNTAX_ERROR when a syntax error was reported since `first`

@@ -510,6 +510,7 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart);
 /* A supervisor's child, between the two: its `child` name, shown in
  * supervision paths (static storage, or the collector's). */
 void act_spawn_name(act_actor_t *a, const char *name);
+void act_spawn_name_nth(act_actor_t *a, const char *name, int64_t i);   /* "name[i]" */
 
 /* Virtual actors (LANGUAGE.md §10): addressed by key, activated when a
  * message reaches a key with no activation, passivated when idle.
@@ -572,7 +573,7 @@ act_actor_t *act_lookup_as(act_ctx_t *cx, act_str_t *name, const act_actor_type_
                            const act_loc_t *loc);
 
 int64_t act_now(void);
-int64_t act_rand(act_ctx_t *cx, int64_t n);
+int64_t act_rand(act_ctx_t *cx, int64_t n, const act_loc_t *loc);  /* n <= 0: a fault at loc */
 
 void act_blocking_enter(act_ctx_t *cx);
 void act_blocking_leave(act_ctx_t *cx);

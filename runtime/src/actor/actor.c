@@ -76,6 +76,16 @@ static inline uint64_t xorshift(uint64_t x) {   /* never 0 from a state that is 
  * bytes took every actor with a field into a larger size class (act.h). */
 void act_spawn_name(act_actor_t *a, const char *name) { act__rt(a)->name = name; }
 
+/* One of a supervisor's `children`: its path names its place, as the
+ * supervisor's code indexes it, so restart lines and "too many restarts
+ * of PATH" tell the children apart. */
+void act_spawn_name_nth(act_actor_t *a, const char *name, int64_t i) {
+  size_t n = strlen(name) + 24;
+  char *s = act_alloc_atomic(n);
+  snprintf(s, n, "%s[%lld]", name, (long long)i);
+  act__rt(a)->name = s;
+}
+
 act_actor_t *act_spawn_alloc(act_ctx_t *cx, const act_actor_type_t *t) {
   act_actor_t *a = act__alloc_actor(cx ? cx->worker : NULL, t->size);
   act__mq_init(a);
@@ -179,8 +189,8 @@ void act_spawn_start(act_ctx_t *cx, act_actor_t *a, int restart) {
   if (a->parent == NULL && atomic_exchange(&act__program_started, 1) == 0) act__quiescence_check();
 }
 
-int64_t act_rand(act_ctx_t *cx, int64_t n) {
-  if (n <= 0) act_faultf(cx, NULL, "rand(%lld): the bound must be positive", (long long)n);
+int64_t act_rand(act_ctx_t *cx, int64_t n, const act_loc_t *loc) {
+  if (n <= 0) act_faultf(cx, loc, "rand(%lld): the bound must be positive", (long long)n);
   uint64_t *s = cx && cx->self ? rng_seeded(cx->self) : NULL;
   if (s == NULL) s = act__rng_thread();   /* outside any actor (options.c) */
   uint64_t x = xorshift(*s);

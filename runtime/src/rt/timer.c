@@ -227,9 +227,16 @@ void act__timer_cancel(act_timer_t *t) {
  * "no timer" and "no message". */
 int act__timers_armed(void) { return atomic_load(&armed); }
 
-static void remember(act_ctx_t *cx, act_actor_t *to, act_timer_t *t) {
-  (void)cx;
-  act_rt_t *rt = act__rt(to);
+/* A timer belongs to the actor that armed it: its restart or stop cancels
+ * the timer (act__drop_incarnation, act__finish), so that an `init` that
+ * arms `every(1s, self, Tick)` has one timer after a restart, not two. A
+ * timer armed for another actor is a tell to come: that actor's restart
+ * keeps it, as it keeps its queued mail (LANGUAGE.md §8), and its stop
+ * drops it when it fires (fire_due). One armed outside any actor (a host
+ * program) has no owner. */
+static void remember(act_ctx_t *cx, act_timer_t *t) {
+  if (cx == NULL || cx->self == NULL) return;
+  act_rt_t *rt = act__rt(cx->self);
   pthread_mutex_lock(&rt->lock);
   if (rt->ntimers == rt->captimers) {
     /* Drop finished timers before growing. */
@@ -261,7 +268,7 @@ act_timer_t *act_after(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
   act__vgate_check(cx);
   mark_tick(m);
   act_timer_t *t = act__timer_add(ns, 0, to, m, NULL);
-  remember(cx, to, t);
+  remember(cx, t);
   return t;
 }
 
@@ -271,7 +278,7 @@ act_timer_t *act_every(act_ctx_t *cx, int64_t ns, act_actor_t *to, act_msg_t *m)
   if (ns <= 0) ns = 1;
   mark_tick(m);
   act_timer_t *t = act__timer_add(ns, ns, to, m, NULL);
-  remember(cx, to, t);
+  remember(cx, t);
   return t;
 }
 
