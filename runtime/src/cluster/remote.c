@@ -831,8 +831,15 @@ static int runs_here(act_actor_t *a) {
   return (rt == NULL || (rt->vnode == NULL && rt->persist == NULL)) && act__all_asleep();
 }
 
+/* Only this thread touches w: a plain look first (every tell passes). */
+static act_actor_t *take_next(act_worker_t *w) {
+  return atomic_load_explicit(&w->next, memory_order_relaxed)
+             ? atomic_exchange_explicit(&w->next, NULL, memory_order_relaxed)
+             : NULL;
+}
+
 static void to_workers(act_worker_t *w) {
-  act_actor_t *a = atomic_exchange(&w->next, NULL);
+  act_actor_t *a = take_next(w);
   if (a) act__schedule_inject(a);
   while ((a = act__q_pop(&w->q))) act__schedule_inject(a);
 }
@@ -844,7 +851,7 @@ static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) 
   arrival_cx = &cx;
   on_kind(from, p, n);
   arrival_cx = NULL;
-  act_actor_t *a = atomic_exchange(&w->next, NULL);
+  act_actor_t *a = take_next(w);
   if (a) {
     if (to_run == NULL && runs_here(a) && act__cluster_yield()) {
       act__outside_run(1);   /* out of every queue, not yet run: not quiet */
