@@ -693,6 +693,7 @@ static void run(void *arg) {
   sigemptyset(&pipe);
   sigaddset(&pipe, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+  act__handler_thread();
   /* This thread decodes messages into Act values: the collector must
    * know it (and scan its stack). */
   struct GC_stack_base sb;
@@ -944,13 +945,15 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
   }
   act__baton_init(&n->baton);
   g_node = n;
-  if (uv_thread_create(&n->thread, run, n) != 0) {
+  /* Both run handlers at times (remote.c): a worker's stack. */
+  uv_thread_options_t big = {UV_THREAD_HAS_STACK_SIZE, ACT_HANDLER_STACK};
+  if (uv_thread_create_ex(&n->thread, &big, run, n) != 0) {
     g_node = NULL;
     return fail(err, cap, "%s", "cannot start the cluster thread");
   }
   /* Without the second thread the loop runs as it did: nobody stands
    * by, so no arrival is ever run off the loop (act__baton_yield). */
-  n->has_spare = uv_thread_create(&n->spare, run, n) == 0;
+  n->has_spare = uv_thread_create_ex(&n->spare, &big, run, n) == 0;
   return 0;
 }
 

@@ -870,7 +870,9 @@ static void run_arrival(void) {
   if (a == NULL) return;
   to_run = NULL;
   act_worker_t *w = loop_worker();
+  act__outside_set(w);
   act__run_actor(w, a);
+  act__outside_set(NULL);
   to_workers(w);
   act__outside_run(-1);
 }

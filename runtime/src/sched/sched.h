@@ -100,6 +100,10 @@ extern int act__idle_count;
 extern _Atomic int act__program_started;
 
 act_worker_t *act__current_worker(void);   /* NULL outside the workers */
+/* The worker whose handler this thread runs: a worker's, or a node's loop
+ * thread's while it runs an arrival (act__outside_set); for reports. */
+act_worker_t *act__handler_worker(void);
+void act__outside_set(act_worker_t *w);
 
 /* a got mail and was idle: it runs next on this worker (the actor it
  * displaces goes to the queue), or, from outside the workers, goes to the

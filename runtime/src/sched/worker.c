@@ -21,6 +21,25 @@ static _Thread_local act_worker_t *this_worker;
 
 act_worker_t *act__current_worker(void) { return this_worker; }
 
+/* A node's loop thread while it runs an arrival (cluster/remote.c): what
+ * a crash report names (act__handler_worker). */
+static _Thread_local act_worker_t *outside_now;
+
+void act__outside_set(act_worker_t *w) { outside_now = w; }
+
+act_worker_t *act__handler_worker(void) { return this_worker ? this_worker : outside_now; }
+
+/* Every thread that runs handlers: a stack to report an overflow on
+ * (rt/start.c, on_segv), which runs on the stack that overflowed
+ * otherwise. */
+void act__handler_thread(void) {
+  stack_t ss;
+  ss.ss_size = 64 * 1024;
+  ss.ss_sp = malloc(ss.ss_size);
+  ss.ss_flags = 0;
+  if (ss.ss_sp) sigaltstack(&ss, NULL);
+}
+
 act_worker_t *act__workers;
 
 _Atomic int act__nworkers;   /* grows when blocking calls hold workers */
@@ -365,11 +384,7 @@ static void *worker_main(void *arg) {
   char name[16];   /* for top -H, perf and /proc/PID/task: whose CPU is it */
   snprintf(name, sizeof name, "act-worker-%d", w->id);
   pthread_setname_np(pthread_self(), name);
-  stack_t ss;
-  ss.ss_size = 64 * 1024;
-  ss.ss_sp = malloc(ss.ss_size);
-  ss.ss_flags = 0;
-  if (ss.ss_sp) sigaltstack(&ss, NULL);
+  act__handler_thread();
   for (;;) {
     act_actor_t *a = NULL;
     /* Work from outside the workers (timer ticks, ask time-outs, journal
@@ -413,7 +428,7 @@ static void *worker_main(void *arg) {
 void act__start_worker(int i) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, (size_t)64 << 20);
+  pthread_attr_setstacksize(&attr, ACT_HANDLER_STACK);
   pthread_create(&act__workers[i].th, &attr, worker_main, &act__workers[i]);
   pthread_attr_destroy(&attr);
 }
