@@ -42,10 +42,8 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
      * handler: a stream, not a request/reply. It runs better beside us on
      * another core than after us on this one. */
     act_actor_t *n = a;
-    if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL)) {
-      act__q_push(&cx->worker->q, a);
-      act__wake_one(cx->worker);
-    }
+    if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL))
+      act__schedule_displaced(cx->worker, a);
   }
 }
 

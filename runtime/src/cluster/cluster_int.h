@@ -169,6 +169,27 @@ uv_loop_t *act__node_loop(act_node_t *n);
 uint64_t act__node_turn(act_node_t *n);
 /* A connection has queued fragments left for a later turn. */
 void act__node_more(act_node_t *n);
+/* The node's loop, run by two threads in turn (baton.c). */
+typedef struct act_baton {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int held;                 /* a thread is in uv_run */
+  int ended;                /* the loop has nothing left: both threads leave */
+  int ticking;              /* the standby looks by itself soon: no need to wake it */
+  int64_t hot_until;        /* arrivals ran off the loop lately: the standby ticks */
+  _Atomic int standby;      /* threads waiting to take the loop */
+} act_baton_t;
+void act__baton_init(act_baton_t *b);
+/* A loop thread's body: take the loop when free, run it until stopped,
+ * release it, run what asked for the stop (act__baton_on_released). */
+void act__baton_run(act_baton_t *b, uv_loop_t *loop);
+/* From a callback on the loop: if the other thread stands by, end this
+ * turn, hand the loop over, and call the released hook off the loop
+ * (1); else 0 and nothing changes. */
+int act__baton_yield(act_baton_t *b, uv_loop_t *loop);
+void act__baton_on_released(void (*fn)(void));
+/* act__baton_yield on this process's node (remote.c); 0 without one. */
+int act__cluster_yield(void);
 /* The store's live members (nodestore.c, on the loop): a peer seen there
  * before and missing now has let its lease lapse — it is unreachable. */
 void act__node_store_members(act_node_t *n, const act_coord_member_t *m, size_t count);

@@ -90,7 +90,10 @@ typedef struct quarantined {
 
 struct act_node {
   uv_loop_t loop;
-  uv_thread_t thread;
+  /* Two threads run the loop in turn (baton.c): while one runs an
+   * arrival for an idle actor outside it, the other runs the loop. */
+  uv_thread_t thread, spare;
+  act_baton_t baton;
   uv_tcp_t listener;
   uv_timer_t tick;
   uv_async_t wake;
@@ -115,6 +118,7 @@ struct act_node {
   int64_t leave_by;     /* stopping: goodbyes wait for queued messages until then */
   int64_t last_tick;
   act_nodestore_t *store;   /* --act-store: NULL without one */
+  int has_spare;            /* the second loop thread started */
 };
 
 static act_node_t *_Atomic g_node;   /* read by workers and the timer thread */
@@ -689,12 +693,18 @@ static void run(void *arg) {
   sigemptyset(&pipe);
   sigaddset(&pipe, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+  act__handler_thread();
   /* This thread decodes messages into Act values: the collector must
    * know it (and scan its stack). */
   struct GC_stack_base sb;
   int registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
-  uv_run(&n->loop, UV_RUN_DEFAULT);
+  act__baton_run(&n->baton, &n->loop);
   if (registered) GC_unregister_my_thread();
+}
+
+int act__cluster_yield(void) {
+  act_node_t *n = g_node;
+  return n ? act__baton_yield(&n->baton, &n->loop) : 0;
 }
 
 /* ---- the public calls ------------------------------------------------------ */
@@ -933,11 +943,17 @@ int act_cluster_start(const act_cluster_config_t *cfg, char *err, size_t cap) {
       return -1;
     }
   }
+  act__baton_init(&n->baton);
   g_node = n;
-  if (uv_thread_create(&n->thread, run, n) != 0) {
+  /* Both run handlers at times (remote.c): a worker's stack. */
+  uv_thread_options_t big = {UV_THREAD_HAS_STACK_SIZE, ACT_HANDLER_STACK};
+  if (uv_thread_create_ex(&n->thread, &big, run, n) != 0) {
     g_node = NULL;
     return fail(err, cap, "%s", "cannot start the cluster thread");
   }
+  /* Without the second thread the loop runs as it did: nobody stands
+   * by, so no arrival is ever run off the loop (act__baton_yield). */
+  n->has_spare = uv_thread_create_ex(&n->spare, &big, run, n) == 0;
   return 0;
 }
 
@@ -956,7 +972,11 @@ void act_cluster_stop(void) {
   n->stopping = 1;
   pthread_mutex_unlock(&n->mu);
   uv_async_send(&n->wake);
-  uv_thread_join(&n->thread);
+  /* exit() in a handler that a loop thread runs off the loop (baton.c)
+   * comes here on that thread: it waits for the other one only. */
+  uv_thread_t self = uv_thread_self();
+  if (!uv_thread_equal(&self, &n->thread)) uv_thread_join(&n->thread);
+  if (n->has_spare && !uv_thread_equal(&self, &n->spare)) uv_thread_join(&n->spare);
   act__store_embed_leave();   /* a seed's voter leaves the store too (bounded) */
   g_node = NULL;
   uv_loop_close(&n->loop);

@@ -704,8 +704,10 @@ void act__refuse_ask(const char *node, uint64_t ask, const char *why) {
  * of remote tells costs the collector nothing in the steady state (it had
  * cost ~160 instructions a message and the collections they led to). Only
  * the loop thread touches `arrivals`, only through `arrival_cx`. */
-static act_worker_t arrivals;
+static _Thread_local act_worker_t *arrivals;   /* one per loop thread (baton.c) */
 static _Thread_local act_ctx_t *arrival_cx;
+/* An arrival this thread runs once it has handed the loop over (below). */
+static _Thread_local act_actor_t *to_run;
 
 /* The tail of a tell or ask envelope (act__env_put_msg's), as a message
  * from outside any actor; NULL (logged, an ask refused) if malformed. */
@@ -764,7 +766,10 @@ static void on_msg(const char *from, int kind, act_reader_t *r) {
   }
   /* Stamped before the send: the handler may answer before it returns. */
   if (ask) ACT_TRACE(ACT_TR_QUEUED);
-  act_send(NULL, to, m);
+  /* An ask may run its target on this thread (on_message): through the
+   * loop's context, the target lands in its `next`. A tell goes to the
+   * workers: a stream of them is read faster than it is handled. */
+  act_send(ask ? arrival_cx : NULL, to, m);
 }
 
 static void on_reply(const char *from, act_reader_t *r) {
@@ -794,17 +799,82 @@ static void on_reply(const char *from, act_reader_t *r) {
   }
   m->type = &pa->reply->type;
   ACT_TRACE(ACT_TR_REPLIED);   /* before: the asker may run before it returns */
-  act__deliver_reply(NULL, pa->f, pa->asker, m);
+  act__deliver_reply(arrival_cx, pa->f, pa->asker, m);
 }
 
 static void on_kind(const char *from, const uint8_t *p, size_t n);
 
+/* Where an ask's time went with every worker asleep when it arrived: the
+ * loop thread queued its target and woke a worker, whose vCPU had halted
+ * (10-35 us in our VMs), on each node (docs/cluster.md, "Measured"). So
+ * the thread that read an ask or a reply runs its idle target itself
+ * when no worker is awake to take it at once: off the loop, which the
+ * node's other loop thread runs meanwhile (baton.c), so a handler that
+ * runs long, blocks or exits holds back no heartbeat. Not for a virtual
+ * activation (its lease's gate and its shard's lock tell the loop's
+ * threads from workers) nor a persistent actor (its journal's calls);
+ * they go to the workers as before. */
+static act_worker_t *loop_worker(void) {
+  if (arrivals == NULL) {
+    /* The collector scans it: its message pools hold messages. */
+    arrivals = GC_MALLOC_UNCOLLECTABLE(sizeof *arrivals);
+    memset(arrivals, 0, sizeof *arrivals);
+    arrivals->outside = 1;
+    arrivals->helping = 1;   /* its sends never run other actors here */
+    arrivals->cx.worker = arrivals;
+  }
+  return arrivals;
+}
+
+static int runs_here(act_actor_t *a) {
+  act_rt_t *rt = act__rt_of(a);
+  return (rt == NULL || (rt->vnode == NULL && rt->persist == NULL)) && act__all_asleep();
+}
+
+/* Only this thread touches w: a plain look first (every tell passes). */
+static act_actor_t *take_next(act_worker_t *w) {
+  return atomic_load_explicit(&w->next, memory_order_relaxed)
+             ? atomic_exchange_explicit(&w->next, NULL, memory_order_relaxed)
+             : NULL;
+}
+
+static void to_workers(act_worker_t *w) {
+  act_actor_t *a = take_next(w);
+  if (a) act__schedule_inject(a);
+  while ((a = act__q_pop(&w->q))) act__schedule_inject(a);
+}
+
 static void on_message(void *arg, const char *from, const uint8_t *p, size_t n) {
   (void)arg;
-  act_ctx_t cx = {.worker = &arrivals};
+  act_worker_t *w = loop_worker();
+  act_ctx_t cx = {.worker = w};
   arrival_cx = &cx;
   on_kind(from, p, n);
   arrival_cx = NULL;
+  act_actor_t *a = take_next(w);
+  if (a) {
+    if (to_run == NULL && runs_here(a) && act__cluster_yield()) {
+      act__outside_run(1);   /* out of every queue, not yet run: not quiet */
+      to_run = a;
+    } else {
+      act__schedule_inject(a);
+    }
+  }
+  to_workers(w);
+}
+
+/* The loop was handed over (baton.c): run the arrival, then give the
+ * workers what it woke. */
+static void run_arrival(void) {
+  act_actor_t *a = to_run;
+  if (a == NULL) return;
+  to_run = NULL;
+  act_worker_t *w = loop_worker();
+  act__outside_set(w);
+  act__run_actor(w, a);
+  act__outside_set(NULL);
+  to_workers(w);
+  act__outside_run(-1);
 }
 
 static void on_kind(const char *from, const uint8_t *p, size_t n) {
@@ -908,6 +978,7 @@ static void on_change(void *arg, const char *node, int up, const char *reason) {
 
 void act__remote_init(void) {
   act__cluster_default_hooks(on_change, on_message, NULL);
+  act__baton_on_released(run_arrival);
   act_cluster_on_sent(on_sent);
 }
 

@@ -14,7 +14,7 @@
 
 /* Memory exhaustion ends the process with a report naming the actor. */
 static void out_of_memory(void) {
-  act_worker_t *w = act__current_worker();
+  act_worker_t *w = act__handler_worker();
   char msg[300];
   const act_loc_t *at = w && w->cx.self ? w->cx.where : NULL;
   char where[200] = "";

@@ -158,6 +158,11 @@ static inline act_rt_t *act__rt_of(act_actor_t *a) { return __atomic_load_n(&a->
 void act__unregister(act_actor_t *a);   /* registry.c: a is gone */
 act_actor_t *act__registered(act_str_t *name);   /* registry.c: this node's holder, or NULL */
 int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 */
+/* The stack of every thread that runs handlers (workers, a node's loop
+ * threads), whatever `ulimit -s` says: runaway recursion ends in a clear
+ * report, and a deep one that fits on one fits on all. */
+#define ACT_HANDLER_STACK ((size_t)64 << 20)
+void act__handler_thread(void);   /* worker.c: its signal stack, at its start */
 int act__stop_queued(void);             /* start.c: that signal's stops are queued */
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);

@@ -86,7 +86,7 @@ static void *signal_main(void *arg) {
 static void on_segv(int sig) {
   (void)sig;
   char msg[300];
-  act_worker_t *w = act__current_worker();
+  act_worker_t *w = act__handler_worker();
   const char *name = w && w->cx.self ? w->cx.self->type->name : "the runtime";
   const char *what = w && w->cx.msg ? w->cx.msg->type->name : "init";
   const act_loc_t *at = w ? w->cx.where : NULL;

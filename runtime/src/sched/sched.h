@@ -50,6 +50,10 @@ struct act_worker {
   int helping;                /* inside act__help: no second level */
   int nohelp;                 /* >0: a send under a runtime lock (no help) */
   int starved;                /* messages came from the collector (msgpool.c) */
+  /* Not a worker: a node's loop thread running an arrival off the loop
+   * (cluster/remote.c, baton.c). What it schedules goes to the injection
+   * queue, since no worker steals from its queue or runs its `next`. */
+  int outside;
   uint64_t fresh;             /* messages taken from the collector so far */
   pthread_t th;
   /* The actor this worker runs next: the last one its actors woke. It is
@@ -96,6 +100,10 @@ extern int act__idle_count;
 extern _Atomic int act__program_started;
 
 act_worker_t *act__current_worker(void);   /* NULL outside the workers */
+/* The worker whose handler this thread runs: a worker's, or a node's loop
+ * thread's while it runs an arrival (act__outside_set); for reports. */
+act_worker_t *act__handler_worker(void);
+void act__outside_set(act_worker_t *w);
 
 /* a got mail and was idle: it runs next on this worker (the actor it
  * displaces goes to the queue), or, from outside the workers, goes to the
@@ -119,6 +127,13 @@ void act__wake_one(act_worker_t *w);
  * nothing), w finds nothing to run, or a cap. worker.c. */
 void act__help(act_worker_t *w, act_actor_t *t, uint32_t until);
 void act__start_worker(int i);
+/* Every worker sleeps: none would take an actor from the injection queue
+ * without being woken (a node's loop thread then runs an arrival itself,
+ * cluster/remote.c). */
+int act__all_asleep(void);
+/* A thread outside the workers holds an actor it runs (+1) or has run it
+ * (-1): the program is not quiescent meanwhile. */
+void act__outside_run(int delta);
 /* sched/monitor.c: the thread that moves a stuck `next` to a queue. */
 void *act__monitor_main(void *arg);
 void act__monitor_poke(void);   /* a worker woke: under act__sched_mu */

@@ -21,6 +21,25 @@ static _Thread_local act_worker_t *this_worker;
 
 act_worker_t *act__current_worker(void) { return this_worker; }
 
+/* A node's loop thread while it runs an arrival (cluster/remote.c): what
+ * a crash report names (act__handler_worker). */
+static _Thread_local act_worker_t *outside_now;
+
+void act__outside_set(act_worker_t *w) { outside_now = w; }
+
+act_worker_t *act__handler_worker(void) { return this_worker ? this_worker : outside_now; }
+
+/* Every thread that runs handlers: a stack to report an overflow on
+ * (rt/start.c, on_segv), which runs on the stack that overflowed
+ * otherwise. */
+void act__handler_thread(void) {
+  stack_t ss;
+  ss.ss_size = 64 * 1024;
+  ss.ss_sp = malloc(ss.ss_size);
+  ss.ss_flags = 0;
+  if (ss.ss_sp) sigaltstack(&ss, NULL);
+}
+
 act_worker_t *act__workers;
 
 _Atomic int act__nworkers;   /* grows when blocking calls hold workers */
@@ -93,6 +112,10 @@ void act__wake_one(act_worker_t *w) {
 
 /* act__schedule's slow paths (the fast one is inline in sched.h). */
 void act__schedule_displaced(act_worker_t *w, act_actor_t *old) {
+  if (w->outside) {   /* nobody steals from a loop thread's queue */
+    act__schedule_inject(old);
+    return;
+  }
   act__q_push(&w->q, old);
   /* Wake another worker only when this one has more than it runs next:
    * ping-pong pairs stay on one core. */
@@ -200,6 +223,18 @@ void act__help(act_worker_t *w, act_actor_t *t, uint32_t until) {
   w->cx = cx;
 }
 
+int act__all_asleep(void) {
+  return atomic_load_explicit(&spinning, memory_order_relaxed) == 0 &&
+         atomic_load_explicit(&act__sleeping, memory_order_relaxed) ==
+             atomic_load_explicit(&act__nworkers, memory_order_relaxed);
+}
+
+static _Atomic int outside_runs;
+
+void act__outside_run(int delta) {
+  if (atomic_fetch_add(&outside_runs, delta) + delta == 0) act__quiescence_check();
+}
+
 static int all_queues_empty(void) {
   if (act__q_len(&act__inject)) return 0;
   for (int i = 0; i < act__nworkers; i++)
@@ -235,7 +270,7 @@ void act__io_pending_add(int64_t delta) {
 static void check_quiescent(void) {
   if (!atomic_load(&act__program_started) || act__idle_count != act__nworkers || !all_queues_empty() ||
       act__timers_armed() != 0 || act__persist_inflight() != 0 ||
-      atomic_load(&io_pending) != 0 || act__remote_holds())
+      atomic_load(&io_pending) != 0 || atomic_load(&outside_runs) != 0 || act__remote_holds())
     return;
   int parked = act__parked_count();
   if (parked == 0) {
@@ -252,7 +287,7 @@ static void check_quiescent(void) {
 int act__quiet_now(void) {
   pthread_mutex_lock(&act__sched_mu);
   int q = act__idle_count == act__nworkers && all_queues_empty() && act__timers_armed() == 0 &&
-          act__persist_inflight() == 0 && act__parked_count() == 0;
+          act__persist_inflight() == 0 && act__parked_count() == 0 && atomic_load(&outside_runs) == 0;
   pthread_mutex_unlock(&act__sched_mu);
   return q;
 }
@@ -349,11 +384,7 @@ static void *worker_main(void *arg) {
   char name[16];   /* for top -H, perf and /proc/PID/task: whose CPU is it */
   snprintf(name, sizeof name, "act-worker-%d", w->id);
   pthread_setname_np(pthread_self(), name);
-  stack_t ss;
-  ss.ss_size = 64 * 1024;
-  ss.ss_sp = malloc(ss.ss_size);
-  ss.ss_flags = 0;
-  if (ss.ss_sp) sigaltstack(&ss, NULL);
+  act__handler_thread();
   for (;;) {
     act_actor_t *a = NULL;
     /* Work from outside the workers (timer ticks, ask time-outs, journal
@@ -397,7 +428,7 @@ static void *worker_main(void *arg) {
 void act__start_worker(int i) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, (size_t)64 << 20);
+  pthread_attr_setstacksize(&attr, ACT_HANDLER_STACK);
   pthread_create(&act__workers[i].th, &attr, worker_main, &act__workers[i]);
   pthread_attr_destroy(&attr);
 }
@@ -408,6 +439,11 @@ void act_blocking_enter(act_ctx_t *cx) {
   act__vgate_check(cx);
   act_worker_t *self = cx ? cx->worker : NULL;
   act_actor_t *nx = self ? atomic_exchange(&self->next, NULL) : NULL;
+  if (self && self->outside) {   /* a loop thread (cluster/remote.c): the workers take them */
+    if (nx) act__schedule_inject(nx);
+    while ((nx = act__q_pop(&self->q))) act__schedule_inject(nx);
+    return;   /* it holds no worker: none is needed in its place */
+  }
   if (self) {
     /* This worker is about to block: its `next` and its queue go where
      * anyone, a lazy worker too, can take them at once. */
