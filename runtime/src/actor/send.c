@@ -40,7 +40,8 @@ static inline __attribute__((always_inline)) void enqueue(act_ctx_t *cx, act_act
   } else if (cx && cx->worker && atomic_load_explicit(&cx->worker->next, memory_order_relaxed) == a) {
     /* A second message to the actor waiting in our `next` within one
      * handler: a stream, not a request/reply. It runs better beside us on
-     * another core than after us on this one. */
+     * another core than after us on this one, once our queue is open to
+     * thieves (worker.c, steal). */
     act_actor_t *n = a;
     if (atomic_compare_exchange_strong(&cx->worker->next, &n, NULL))
       act__schedule_displaced(cx->worker, a);

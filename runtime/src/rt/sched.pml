@@ -22,7 +22,11 @@
  *
  * What is modelled: NW workers, each with a `next` slot; one shared run
  * queue standing for the run queues and the injection queue (stealing makes
- * any queued actor reachable by any worker); actors with a mailbox count,
+ * any queued actor reachable by any worker; since thieves take only from
+ * open queues (SCHED.md, "Stealing that pays") that is more than the
+ * runtime allows, which is sound for the safety properties, and a worker
+ * still sleeps only with its own queue empty, so none is left waiting);
+ * actors with a mailbox count,
  * the sched flag, a version of the mailbox's producer end (mq_head), a
  * bound, and a pending start (init). Sequential consistency stands for the
  * fences in sched.c (park/wake_if_drained/block_mail are fenced Dekker

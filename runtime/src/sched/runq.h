@@ -45,11 +45,10 @@ static inline void act__q_push(runq_t *q, act_actor_t *a) {
   if (tail - head == q->cap) {
     int64_t cap = q->cap ? q->cap * 2 : 256;
     act_actor_t **r = GC_MALLOC_UNCOLLECTABLE(sizeof *r * (size_t)cap);
-    for (int64_t i = head; i < tail; i++) r[i - head] = q->ring[i % q->cap];
+    /* Indices stay where they were (only their slots move): the monitor
+     * compares a queue's head with its tail of a tick ago. */
+    for (int64_t i = head; i < tail; i++) r[i % cap] = q->ring[i % q->cap];
     GC_FREE(q->ring);
-    tail -= head;
-    head = 0;
-    ST(q->head, 0);
     q->ring = r;
     q->cap = cap;
   }

@@ -38,6 +38,13 @@ typedef void *act_jmp_t[5];
 #define BATCH 64            /* messages of one actor per run */
 #define NEXT_RUNS 16        /* see act_worker.next */
 #define POOL_CLASSES 16     /* message sizes 16, 32, ... 256 bytes */
+/* Why a worker's queue is open to thieves (act_worker.q_open). STUCK: its
+ * owner is in a blocking call or one long run; one steal goes through and
+ * the owner closes it when back in its loop. SLACK: its owner is a tick
+ * behind, or its actors' runs are long enough to be worth moving; open
+ * until the monitor's next look finds neither. */
+#define Q_OPEN_STUCK 1
+#define Q_OPEN_SLACK 2
 
 struct act_worker {
   int id;
@@ -66,14 +73,22 @@ struct act_worker {
   uint32_t tick;              /* rounds of the loop: outside work every 32 */
   act_actor_t *mon_next;      /* the monitor's last look (monitor thread only) */
   uint64_t mon_runs;
-  int64_t mon_head;
-  /* Thieves take from this queue even a single actor: its owner is stuck
-   * in one long run (the monitor saw it) or in a blocking call. Cleared
-   * by the owner when it is back in its loop. */
-  _Atomic int q_open;
+  int64_t mon_head, mon_tail;
+  int64_t mon_cpu;            /* the worker's CPU time at that look */
+  int mon_quiet;              /* looks in a row it had little CPU (descheduled?) */
+  /* The worker's CPU clock, for the monitor: a worker the kernel took off
+   * its core is not stuck in a run (monitor.c). Set by the worker. */
+  clockid_t cpu_clock;
+  _Atomic int has_clock;
+  _Atomic int blocked;        /* inside act_blocking_enter/leave */
+  /* Thieves take from this queue only while it is open: its owner is
+   * stuck in one long run, in a blocking call, or behind: an actor queued
+   * a tick ago still waits (the monitor saw it). Cleared by the owner
+   * when it is back in its loop, and by a steal. */
+  _Atomic int q_open;         /* 0, Q_OPEN_STUCK or Q_OPEN_SLACK */
   /* The idle spin's pay (worker.c, "Spinning that pays"). */
   int credit;                 /* trickle steals left before this worker turns lazy */
-  int lazy;                   /* spins briefly and steals only batches and open queues */
+  int lazy;                   /* spins LAZY_ROUNDS only (worker.c) */
   int paid;                   /* the last idle look found outside work or its own */
   int64_t found_ns;           /* when the last idle look found work */
   /* Free messages by size class (mem/msgpool.c). */

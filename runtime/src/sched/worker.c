@@ -83,27 +83,24 @@ static _Atomic int spinning;
  * an idle spell that found outside work or its own, or whose work kept
  * the worker busy PAYS_NS, refills it; one that found a short stolen
  * trickle spends one. Out of credit a worker is lazy: it spins
- * LAZY_ROUNDS, steals only from a queue of LAZY_BATCH or more (or an
- * open one: its owner is stuck in a long run or a blocking call), and
- * is woken only for such a queue. A short queue waits for its owner,
- * who is awake; the monitor opens the queue of a worker that stays in
- * one run for a millisecond. Outside work refills the credit at once. */
+ * LAZY_ROUNDS only. (It used to steal only from queues of 16 or more as
+ * well; now no worker steals from an awake owner's queue until the
+ * monitor opens it: see steal.) Outside work refills the credit at
+ * once. */
 #define PAYS_NS 1000000
 #define CREDIT 8
 #define LAZY_ROUNDS 2
-#define LAZY_BATCH 16
-
-static _Atomic int lazy_count;   /* workers that are lazy now */
 
 /* A worker that is spinning will find the queued actor itself: waking a
  * sleeper as well would only put a second thread on the run queue of a
- * machine that may have no core for it. (A wake-up missed here costs only
- * parallelism: the queue's owner is awake and runs it.) */
+ * machine that may have no core for it. Nor is a sleeper woken for a
+ * queue it may not steal from (not open: see steal). (A wake-up missed
+ * here costs only parallelism: the queue's owner is awake and runs it,
+ * and the monitor wakes one when it opens the queue.) */
 void act__wake_one(act_worker_t *w) {
   if (atomic_load_explicit(&spinning, memory_order_relaxed) == 0 &&
       atomic_load_explicit(&act__sleeping, memory_order_relaxed) > 0 &&
-      (w == NULL || atomic_load_explicit(&lazy_count, memory_order_relaxed) == 0 ||
-       atomic_load_explicit(&w->q_open, memory_order_relaxed))) {
+      (w == NULL || atomic_load_explicit(&w->q_open, memory_order_relaxed))) {
     pthread_mutex_lock(&act__sched_mu);
     pthread_cond_signal(&act__sched_cv);
     pthread_mutex_unlock(&act__sched_mu);
@@ -117,8 +114,8 @@ void act__schedule_displaced(act_worker_t *w, act_actor_t *old) {
     return;
   }
   act__q_push(&w->q, old);
-  /* Wake another worker only when this one has more than it runs next:
-   * ping-pong pairs stay on one core. */
+  /* Wake another worker only when this one has more than it runs next
+   * (ping-pong pairs stay on one core), and its queue is open. */
   act__wake_one(w);
 }
 
@@ -131,19 +128,26 @@ void act__schedule_inject(act_actor_t *a) {
 
 /* Take one actor, or half of a long queue (at most 32) in one visit:
  * one lock round trip per batch instead of per actor when one producer
- * feeds many consumers. Queues shorter than min are left to their
- * owners unless open. */
-static act_actor_t *steal(act_worker_t *self, int64_t min) {
+ * feeds many consumers. Only open queues (sched.h, q_open): an awake
+ * owner that keeps up with its queue runs it, since an actor moved to
+ * another core takes its cache lines with it and short runs cannot pay
+ * for that (see "Stealing that pays"). From an owner in one long run,
+ * one actor: the run may be an init that queued many short ones (big's
+ * Main spawns 120 Peers), and half of them moved would spread their
+ * fine-grained work over two cores (test sched_spread, 1 run in 5). */
+static act_actor_t *steal(act_worker_t *self) {
   for (int i = 1; i < act__nworkers; i++) {
     act_worker_t *v = &act__workers[(self->id + i) % act__nworkers];
     runq_t *q = &v->q;
     int64_t seen = LD(q->tail) - LD(q->head);
-    if (seen <= 0 || (seen < min && !atomic_load_explicit(&v->q_open, memory_order_relaxed))) continue;
+    int open = atomic_load_explicit(&v->q_open, memory_order_relaxed);
+    if (seen <= 0 || !open) continue;
+    int one = open == Q_OPEN_STUCK && !atomic_load_explicit(&v->blocked, memory_order_relaxed);
     act_actor_t *got[32];
     int n = 0;
     act__q_lock(q);
     int64_t head = LD(q->head), len = LD(q->tail) - head;
-    int64_t take = len >= 16 ? len / 2 : (len > 0 ? 1 : 0);
+    int64_t take = len >= 16 && !one ? len / 2 : (len > 0 ? 1 : 0);
     if (take > 32) take = 32;
     for (; n < take; n++, head++) {
       got[n] = q->ring[head % q->cap];
@@ -152,9 +156,9 @@ static act_actor_t *steal(act_worker_t *self, int64_t min) {
     ST(q->head, head);
     act__q_unlock(q);
     if (n == 0) continue;
-    /* An open queue lets one steal through; the monitor opens it again
-     * if its front stays still for another tick. */
-    if (seen < min) atomic_store_explicit(&v->q_open, 0, memory_order_relaxed);
+    /* A stuck owner's queue lets one steal through; the monitor opens it
+     * again if it is still stuck a tick later. */
+    if (open == Q_OPEN_STUCK) atomic_store_explicit(&v->q_open, 0, memory_order_relaxed);
     for (int k = 1; k < n; k++) act__q_push(&self->q, got[k]);
     return got[0];
   }
@@ -176,7 +180,7 @@ static act_actor_t *pick_now(act_worker_t *w) {
                        : NULL;
   if (a == NULL) a = act__q_pop(&w->q);
   if (a == NULL) a = act__q_pop(&act__inject);
-  if (a == NULL) a = steal(w, 1);
+  if (a == NULL) a = steal(w);
   return a;
 }
 
@@ -305,19 +309,13 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void set_lazy(act_worker_t *w, int lazy) {
-  if (lazy == w->lazy) return;
-  w->lazy = lazy;
-  atomic_fetch_add_explicit(&lazy_count, lazy ? 1 : -1, memory_order_relaxed);
-}
-
 /* One look for work in an idle spell; w->paid says whether it was work
  * that a spin is there for (see "Spinning that pays"). */
 static act_actor_t *idle_look(act_worker_t *w) {
   act_actor_t *a = act__q_pop(&act__inject);
   if (a == NULL) a = act__q_pop(&w->q);   /* the monitor may have moved our `next` there */
   w->paid = a != NULL;
-  if (a == NULL) a = steal(w, w->lazy ? LAZY_BATCH : 1);
+  if (a == NULL) a = steal(w);
   return a;
 }
 
@@ -327,7 +325,7 @@ static act_actor_t *idle(act_worker_t *w) {
     w->credit = CREDIT;
   else if (w->credit > 0)
     w->credit--;
-  set_lazy(w, w->credit == 0);
+  w->lazy = w->credit == 0;
   act_actor_t *a = NULL;
   if (atomic_load_explicit(&spinning, memory_order_relaxed) == 0) {
     /* Look again for a while before sleeping (work often appears within
@@ -384,6 +382,8 @@ static void *worker_main(void *arg) {
   char name[16];   /* for top -H, perf and /proc/PID/task: whose CPU is it */
   snprintf(name, sizeof name, "act-worker-%d", w->id);
   pthread_setname_np(pthread_self(), name);
+  if (pthread_getcpuclockid(pthread_self(), &w->cpu_clock) == 0)
+    atomic_store_explicit(&w->has_clock, 1, memory_order_release);
   act__handler_thread();
   for (;;) {
     act_actor_t *a = NULL;
@@ -409,13 +409,13 @@ static void *worker_main(void *arg) {
         /* Back at its own queue: not stuck, so the queue is its own
          * again. (Here rather than every round: a ping-pong pair in
          * `next` pays nothing for it.) */
-        if (atomic_load_explicit(&w->q_open, memory_order_relaxed))
+        if (atomic_load_explicit(&w->q_open, memory_order_relaxed) == Q_OPEN_STUCK)
           atomic_store_explicit(&w->q_open, 0, memory_order_relaxed);
         a = act__q_pop(&w->q);
       }
     }
     if (a == NULL) a = act__q_pop(&act__inject);
-    if (a == NULL) a = steal(w, w->lazy ? LAZY_BATCH : 1);
+    if (a == NULL) a = steal(w);
     if (a == NULL) a = idle(w);
     act__run_actor(w, a);
   }
@@ -446,8 +446,9 @@ void act_blocking_enter(act_ctx_t *cx) {
   }
   if (self) {
     /* This worker is about to block: its `next` and its queue go where
-     * anyone, a lazy worker too, can take them at once. */
-    atomic_store(&self->q_open, 1);
+     * any worker can take them at once. */
+    atomic_store(&self->blocked, 1);
+    atomic_store(&self->q_open, Q_OPEN_STUCK);
     if (nx) act__q_push(&self->q, nx);
     if (act__q_len(&self->q) > 0) act__wake_one(self);
   }
@@ -464,7 +465,9 @@ void act_blocking_enter(act_ctx_t *cx) {
   if (i >= 0) act__start_worker(i);
 }
 
-void act_blocking_leave(act_ctx_t *cx) { (void)cx; }
+void act_blocking_leave(act_ctx_t *cx) {
+  if (cx && cx->worker) atomic_store(&cx->worker->blocked, 0);
+}
 
 int act_runtime_wait(void) {
   pthread_mutex_lock(&exit_mu);
