@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "cluster/dqlite_client.h"
+#include "../pg_pause.h"
 
 #define LEASE 300
 #define TABLES "act_members, act_names, act_shards, act_heads, act_journal"
@@ -1058,6 +1059,57 @@ Test(reconnect, a_release_in_flight_fails) {
   cr_assert(strstr(a.error, "outcome is unknown") != NULL, "%s", a.error);
   cr_assert_eq(owner_of(9).r.status, ACT_COORD_OK, "not released: the statement was ended");
   cr_assert_eq(release(9, "n1", 11), ACT_COORD_OK, "released now, on a new connection");
+}
+
+/* ---- PostgreSQL: a server that stops answering without closing ----
+ * Every session but the test's own is stopped (SIGSTOP on its backend
+ * process: the postmaster still takes new connections). A statement sent
+ * into such a connection hears nothing; it is given up after a quarter of
+ * the lease (1 s at the 4 s lease here), and answered on a new connection.
+ * Each loop run is bounded, so that a call never answered fails the test
+ * instead of hanging it. */
+static void wake(uv_timer_t *t) { (void)t; }
+static void wait_at_most(answer_t *a, uint64_t limit_ms) {
+  uv_timer_t guard;
+  uv_timer_init(&loop, &guard);
+  uv_timer_start(&guard, wake, 100, 100);
+  for (uint64_t t0 = ms(); a->done == 0 && ms() - t0 < limit_ms;) uv_run(&loop, UV_RUN_ONCE);
+  uv_close((uv_handle_t *)&guard, NULL);
+  uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static int is_one_of(pid_t pid, const pid_t *pids, int n) {
+  for (int i = 0; i < n; i++)
+    if (pids[i] == pid) return 1;
+  return 0;
+}
+
+Test(reconnect, a_server_that_stops_answering_is_given_up) {
+  answer_t j = {0};
+  act_coord_member_t m = member("n1", 11);
+  act_coord_join(S, &m, 4000, got, &j);
+  wait_for(&j, 1);
+  cr_assert_eq(j.r.status, ACT_COORD_OK, "%s", j.error);
+  pid_t stopped_pids[64], now_pids[64];
+  int n = pg_sessions(URL, "true", stopped_pids, 64);
+  cr_assert(n >= 1, "no session of the store's to stop");
+  pg_signal(stopped_pids, n, SIGSTOP);
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 4000, got, &a);
+  wait_at_most(&a, 10000);
+  uint64_t took = ms() - t0;
+  int k = pg_sessions(URL, "true", now_pids, 64), fresh_ones = 0;
+  for (int i = 0; i < k; i++) fresh_ones += !is_one_of(now_pids[i], stopped_pids, n);
+  pg_signal(stopped_pids, n, SIGCONT);
+  cr_log_info("reconnect: a renewal sent to a stopped backend answered %d after %llu ms",
+              a.r.status, (unsigned long long)took);
+  cr_assert_eq(a.done, 1, "no answer in 10 s: the silent connection was never given up");
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+  cr_assert(took >= 900, "answered after %llu ms, before the statement's 1 s", (unsigned long long)took);
+  cr_assert(took < 4000, "answered after %llu ms: 1 s, then a new connection", (unsigned long long)took);
+  cr_assert(fresh_ones >= 1, "no new session: the answer came from a stopped one?");
+  cr_assert_eq(renew("n1", 11), ACT_COORD_OK, "the new connection works");
 }
 
 /* ---- PostgreSQL stopped and started again (coord.sh runs this last,

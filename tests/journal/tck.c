@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../pg_pause.h"
 #include "persist/dqcall.h"   /* a dqlite-only test makes a half-made journal */
 
 /* ==== the backend under test ============================================ */
@@ -1661,6 +1662,73 @@ Test(pg, a_restart_between_batches_is_waited_for) {
   cr_assert_eq(waitpid(up, &st, 0), up);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", start);
   cr_assert_eq(replay_check(j, "W:r", 1, -1), 6);
+  OPS->close(j);
+}
+
+/* The journal's sessions stopped (SIGSTOP on their backends: the server
+ * still takes new connections, and the kernel acknowledges what is sent
+ * to them): the batch hears nothing, and fails after the silence bound
+ * (ACT_PGW_SILENCE_MS, 5 s), never acknowledged, instead of waiting for
+ * ever. Once the sessions go on (and end: their connections were
+ * dropped), appends commit again on a new connection. A child sends
+ * SIGCONT after 20 s whatever happens here, so that a failing test leaves
+ * no server process stopped. */
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* One write of n events at seq: the call's code (and err), and *st its status. */
+static int append_status(act_journal_t *j, const char *pid, int64_t seq, size_t n, int *st,
+                         act_journal_err_t *err) {
+  ev_write x;
+  ev_write_init(&x, pid, seq, n, CREDITED);
+  act_journal_write_t *ws[1] = {&x.w};
+  int rc = OPS->append(j, ws, 1, err);
+  *st = x.w.status;
+  return rc;
+}
+
+Test(pg, a_server_that_stops_answering_fails_the_batch) {
+  need_pg();
+  act_journal_t *j = jopen();
+  append_ok(j, "W:h", 1, 3);
+  cr_assert_eq(replay_check(j, "W:h", 1, -1), 3);   /* a reader in the pool */
+  pid_t pids[16];
+  int n = pg_sessions(g_loc, "datname = current_database()", pids, 16);
+  cr_assert(n >= 1, "no session of the journal's");
+  pg_signal(pids, n, SIGSTOP);
+  pid_t guard = fork();
+  cr_assert(guard >= 0);
+  if (guard == 0) {
+    sleep(20);
+    pg_signal(pids, n, SIGCONT);
+    _exit(0);
+  }
+  int64_t t0 = mono_ms();
+  int st;
+  act_journal_err_t err;
+  int rc = append_status(j, "W:h", 4, 3, &st, &err);
+  int64_t took = mono_ms() - t0;
+  pg_signal(pids, n, SIGCONT);
+  kill(guard, SIGKILL);
+  waitpid(guard, NULL, 0);
+  cr_log_info("silent server: the batch answered %s after %lld ms: %s",
+              act_journal_status_name(rc), (long long)took, rc ? err.msg : "");
+  cr_assert_neq(rc, ACT_JOURNAL_OK, "a batch the server never answered was acknowledged");
+  cr_assert_neq(st, ACT_JOURNAL_OK);
+  cr_assert(took >= 4900 && took < 15000, "failed after %lld ms: the bound is 5 s", (long long)took);
+  /* The stopped sessions go on, find their connections dropped and end:
+   * the journal's lock is free again within a moment. */
+  for (int64_t t1 = mono_ms();;) {
+    rc = append_status(j, "W:h", 4, 3, &st, &err);
+    if (rc == ACT_JOURNAL_OK) break;
+    cr_assert(mono_ms() - t1 < 10000, "appends still fail 10 s after the server went on: %s",
+              err.msg);
+    usleep(200 * 1000);
+  }
+  cr_assert_eq(st, ACT_JOURNAL_OK);
+  cr_assert_eq(replay_check(j, "W:h", 1, -1), 6, "the failed batch left nothing; the next one all");
   OPS->close(j);
 }
 
