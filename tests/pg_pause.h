@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The pids (at most cap) of the client sessions on url's server for which
  * the SQL condition `where` holds, but the one asking. */
@@ -30,6 +32,26 @@ static int pg_sessions(const char *url, const char *where, pid_t *pids, int cap)
 
 static void pg_signal(const pid_t *pids, int n, int sig) {
   for (int i = 0; i < n; i++) kill(pids[i], sig);
+}
+
+/* pids stopped, and a child that lets them go on after secs whatever
+ * happens to the test (a failing one leaves no server process stopped):
+ * its pid, for pg_go_on. */
+static pid_t pg_stop_for(const pid_t *pids, int n, unsigned secs) {
+  pg_signal(pids, n, SIGSTOP);
+  pid_t guard = fork();
+  cr_assert(guard >= 0);
+  if (guard == 0) {
+    sleep(secs);
+    pg_signal(pids, n, SIGCONT);
+    _exit(0);
+  }
+  return guard;
+}
+static void pg_go_on(pid_t guard, const pid_t *pids, int n) {
+  pg_signal(pids, n, SIGCONT);
+  kill(guard, SIGKILL);
+  waitpid(guard, NULL, 0);
 }
 
 #endif

@@ -1093,7 +1093,7 @@ Test(reconnect, a_server_that_stops_answering_is_given_up) {
   pid_t stopped_pids[64], now_pids[64];
   int n = pg_sessions(URL, "true", stopped_pids, 64);
   cr_assert(n >= 1, "no session of the store's to stop");
-  pg_signal(stopped_pids, n, SIGSTOP);
+  pid_t guard = pg_stop_for(stopped_pids, n, 20);
   uint64_t t0 = ms();
   answer_t a = {0};
   act_coord_renew(S, "n1", 11, 4000, got, &a);
@@ -1101,7 +1101,7 @@ Test(reconnect, a_server_that_stops_answering_is_given_up) {
   uint64_t took = ms() - t0;
   int k = pg_sessions(URL, "true", now_pids, 64), fresh_ones = 0;
   for (int i = 0; i < k; i++) fresh_ones += !is_one_of(now_pids[i], stopped_pids, n);
-  pg_signal(stopped_pids, n, SIGCONT);
+  pg_go_on(guard, stopped_pids, n);
   cr_log_info("reconnect: a renewal sent to a stopped backend answered %d after %llu ms",
               a.r.status, (unsigned long long)took);
   cr_assert_eq(a.done, 1, "no answer in 10 s: the silent connection was never given up");
@@ -1244,4 +1244,40 @@ Test(restart, a_short_restart_does_not_fence) {
   act_lease_stop(l, on_stopped, NULL);
   run_until(&stopped, 1, 5000);
   cr_assert(stopped);
+}
+
+/* The postmaster stopped too: it takes a connection on its socket's
+ * backlog and never answers it. Each attempt to connect is given up after
+ * 2 s, so the call fails after its wait (3 s from the loss of the silent
+ * connection), saying why; once the server goes on, calls are answered. */
+Test(restart, an_attempt_that_is_never_answered_is_given_up) {
+  answer_t j = {0};
+  act_coord_member_t m = member("n1", 11);
+  act_coord_join(S, &m, 4000, got, &j);
+  wait_for(&j, 1);
+  cr_assert_eq(j.r.status, ACT_COORD_OK, "%s", j.error);
+  char path[512];
+  snprintf(path, sizeof path, "%s/pg/postmaster.pid", getenv("ACT_TEST_PG_DIR"));
+  FILE *f = fopen(path, "r");
+  cr_assert(f != NULL, "no %s", path);
+  pid_t pids[65];
+  cr_assert_eq(fscanf(f, "%d", &pids[0]), 1);
+  fclose(f);
+  int n = 1 + pg_sessions(URL, "true", pids + 1, 64);
+  pid_t guard = pg_stop_for(pids, n, 20);
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 4000, got, &a);
+  wait_at_most(&a, 15000);
+  uint64_t took = ms() - t0;
+  pg_go_on(guard, pids, n);
+  cr_log_info("restart: a renewal with the whole server stopped answered %d after %llu ms: %s",
+              a.r.status, (unsigned long long)took, a.error);
+  cr_assert_eq(a.done, 1, "no answer in 15 s");
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  cr_assert(took >= 3900 && took < 8000, "failed after %llu ms, not 1 s + 3 s",
+            (unsigned long long)took);
+  cr_assert(strstr(a.error, "no connection within 2000 ms") != NULL, "%s", a.error);
+  /* Its 4 s lease has lapsed meanwhile: the same incarnation joins again. */
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK, "connected again once the server went on");
 }

@@ -1670,9 +1670,7 @@ Test(pg, a_restart_between_batches_is_waited_for) {
  * to them): the batch hears nothing, and fails after the silence bound
  * (ACT_PGW_SILENCE_MS, 5 s), never acknowledged, instead of waiting for
  * ever. Once the sessions go on (and end: their connections were
- * dropped), appends commit again on a new connection. A child sends
- * SIGCONT after 20 s whatever happens here, so that a failing test leaves
- * no server process stopped. */
+ * dropped), appends commit again on a new connection. */
 static int64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1697,22 +1695,13 @@ Test(pg, a_server_that_stops_answering_fails_the_batch) {
   pid_t pids[16];
   int n = pg_sessions(g_loc, "datname = current_database()", pids, 16);
   cr_assert(n >= 1, "no session of the journal's");
-  pg_signal(pids, n, SIGSTOP);
-  pid_t guard = fork();
-  cr_assert(guard >= 0);
-  if (guard == 0) {
-    sleep(20);
-    pg_signal(pids, n, SIGCONT);
-    _exit(0);
-  }
+  pid_t guard = pg_stop_for(pids, n, 20);
   int64_t t0 = mono_ms();
   int st;
   act_journal_err_t err;
   int rc = append_status(j, "W:h", 4, 3, &st, &err);
   int64_t took = mono_ms() - t0;
-  pg_signal(pids, n, SIGCONT);
-  kill(guard, SIGKILL);
-  waitpid(guard, NULL, 0);
+  pg_go_on(guard, pids, n);
   cr_log_info("silent server: the batch answered %s after %lld ms: %s",
               act_journal_status_name(rc), (long long)took, rc ? err.msg : "");
   cr_assert_neq(rc, ACT_JOURNAL_OK, "a batch the server never answered was acknowledged");

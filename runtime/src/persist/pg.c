@@ -1,6 +1,10 @@
-/* pg.c: the journal in PostgreSQL (act_journal_pg_ops), through libpq's
- * blocking API: the writer thread is the only caller of append, and reads
- * come from threads that may wait (recovery).
+/* pg.c: the journal in PostgreSQL (act_journal_pg_ops), one statement
+ * at a time on the calling thread: the writer thread is the only caller
+ * of append, and reads come from threads that may wait (recovery). Each
+ * statement is waited for by pgwait.c, which gives up one the server has
+ * been silent on for 5 s and drops its connection (made again at the
+ * next use), so that no thread waits for ever on a server that stopped
+ * answering without closing.
  *
  * Tables, in the schema the URL's search_path names (so one database can
  * hold several programs' journals):
