@@ -1024,14 +1024,16 @@ static void pg_only(void) {
 }
 TestSuite(reconnect, .init = pg_only, .fini = teardown);
 
-/* A lease that outlasts a test's waits on a loaded machine (300 ms does not). */
-static void join_for_a_minute(const char *node, uint64_t inc) {
+/* node joins through S with a lease of lease_ms. */
+static void join_for(const char *node, uint64_t inc, int64_t lease_ms) {
   answer_t a = {0};
   act_coord_member_t m = member(node, inc);
-  act_coord_join(S, &m, 60000, got, &a);
+  act_coord_join(S, &m, lease_ms, got, &a);
   wait_for(&a, 1);
   cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
 }
+/* A lease that outlasts a test's waits on a loaded machine (300 ms does not). */
+static void join_for_a_minute(const char *node, uint64_t inc) { join_for(node, inc, 60000); }
 
 /* n1 owns shard 9, whose row another session has locked. */
 static void own_locked_shard(void) {
@@ -1085,11 +1087,7 @@ static int is_one_of(pid_t pid, const pid_t *pids, int n) {
 }
 
 Test(reconnect, a_server_that_stops_answering_is_given_up) {
-  answer_t j = {0};
-  act_coord_member_t m = member("n1", 11);
-  act_coord_join(S, &m, 4000, got, &j);
-  wait_for(&j, 1);
-  cr_assert_eq(j.r.status, ACT_COORD_OK, "%s", j.error);
+  join_for("n1", 11, 4000);   /* a statement is given up after 1 s */
   pid_t stopped_pids[64], now_pids[64];
   int n = pg_sessions(URL, "true", stopped_pids, 64);
   cr_assert(n >= 1, "no session of the store's to stop");
@@ -1251,11 +1249,7 @@ Test(restart, a_short_restart_does_not_fence) {
  * 2 s, so the call fails after its wait (3 s from the loss of the silent
  * connection), saying why; once the server goes on, calls are answered. */
 Test(restart, an_attempt_that_is_never_answered_is_given_up) {
-  answer_t j = {0};
-  act_coord_member_t m = member("n1", 11);
-  act_coord_join(S, &m, 4000, got, &j);
-  wait_for(&j, 1);
-  cr_assert_eq(j.r.status, ACT_COORD_OK, "%s", j.error);
+  join_for("n1", 11, 4000);   /* a statement is given up after 1 s */
   char path[512];
   snprintf(path, sizeof path, "%s/pg/postmaster.pid", getenv("ACT_TEST_PG_DIR"));
   FILE *f = fopen(path, "r");

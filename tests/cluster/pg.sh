@@ -71,6 +71,22 @@ pg_node() {
     --act-store "$PG_URL" "${PG_NODE_OPTS[@]}"
 }
 
+# pg_blip NAME PGPORT NODEPORT: store/blip.act's three nodes on a private
+# PostgreSQL (pg_harness), lease 8 s: n2 and n3 serve, n1 runs the rounds;
+# returns once it printed three.
+pg_blip() {
+  local blip
+  blip="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/store/blip.act"
+  pg_harness "$1" "$2" 3 "$blip"
+  declare -gA pid=()
+  PG_NODE_PORT=$3
+  PG_NODE_OPTS=(--act-lease 8s)
+  pg_node 2 serve
+  pg_node 3 serve
+  pg_node 1
+  pg_wait_rounds 3 "$(scaled 40)"
+}
+
 # For tests that run store/blip.act's rounds on n1 (pgrestart.sh,
 # pghang.sh): pg_rounds, how many n1 printed; pg_wait_rounds N SECS, until
 # it printed N, every node running; pg_check_rounds FROM TO, each round

@@ -18,22 +18,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.sh"
 . "$HERE/pg.sh"
 
-PGPORT=55449
-pg_harness cluster_store_hang $PGPORT 3 "$HERE/store/blip.act"
 # The stopped sessions go on before the server is stopped, however the
 # test ends (an immediate stop waits for them otherwise).
 sessions=
 hang_end() { [ -n "$sessions" ] && kill -CONT $sessions 2>/dev/null; pg_harness_end; }
-HARNESS_ATEXIT=hang_end
-declare -A pid=()
-PG_NODE_PORT=7491
-PG_NODE_OPTS=(--act-lease 8s)
-
 t0=$SECONDS
-pg_node 2 serve
-pg_node 3 serve
-pg_node 1
-pg_wait_rounds 3 "$(scaled 40)"
+pg_blip cluster_store_hang 55449 7491
+HARNESS_ATEXIT=hang_end
 
 sessions=$("$PG_BIN/psql" -AtX "$PG_URL" -c "SELECT pid FROM pg_stat_activity WHERE \
 backend_type = 'client backend' AND pid <> pg_backend_pid()") || fail "cannot list the sessions"

@@ -20,17 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/pg.sh"
 
 PGPORT=55448
-pg_harness cluster_store_restart $PGPORT 3 "$HERE/store/blip.act"
-declare -A pid=()
-PG_NODE_PORT=7490
-PG_NODE_OPTS=(--act-lease 8s)
-node() { pg_node "$@"; }
-
 t0=$SECONDS
-node 2 serve
-node 3 serve
-node 1
-pg_wait_rounds 3 "$(scaled 40)"
+pg_blip cluster_store_restart $PGPORT 7490
 
 # A restart of about a second, counted from the stop's start to the end
 # of the start (pg_serve waits until the server takes connections).
