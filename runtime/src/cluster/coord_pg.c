@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,10 +365,19 @@ static void lost(pg_t *p, const char *why) {
   rearm(p);
 }
 
+static int readable_now(int fd) {
+  struct pollfd q = {fd, POLLIN, 0};
+  return fd >= 0 && poll(&q, 1, 0) > 0;
+}
+
 static void on_timer(uv_timer_t *t) {
   pg_t *p = t->data;
   if (p->closing) return;
   if (p->connected) {
+    /* Timers run before the loop reads its sockets: an answer that came
+     * while this process was not scheduled (a loaded machine, a pause) is
+     * not silence; on_poll reads it in this same turn of the loop. */
+    if (p->sent && readable_now(PQsocket(p->conn))) p->heard_at = now_ms();
     if (p->sent && now_ms() - p->heard_at >= (uint64_t)p->answer_ms) {
       char why[96];
       snprintf(why, sizeof why, "no answer to a statement within %d ms: the connection is dropped",

@@ -54,16 +54,18 @@ static int ready(PGconn *c) {
       return 0;
     }
     if (f == 0 && !PQisBusy(c)) return 1;
+    /* Polled even with no time left: a thread that was not scheduled for
+     * a while finds what came meanwhile before it calls it silence. */
     int64_t left = heard + ACT_PGW_SILENCE_MS - now_ms();
-    if (left <= 0) {
-      drop(c);
-      return -1;
-    }
     struct pollfd p = {PQsocket(c), (short)(POLLIN | (f ? POLLOUT : 0)), 0};
-    int k = poll(&p, 1, (int)left);
+    int k = poll(&p, 1, left > 0 ? (int)left : 0);
     if (k < 0 && errno != EINTR) {
       act__pgw_cut(c);
       return 0;
+    }
+    if (k == 0 && left <= 0) {
+      drop(c);
+      return -1;
     }
     if (k <= 0) continue;
     heard = now_ms();
