@@ -418,18 +418,21 @@ static bool pg_alive(PGconn *c) {
 /* The connection made again, on the calling thread (the writer, or a
  * reader, which may wait): tried PG_RESET_FIRST_MS apart, doubling to 0.5 s,
  * for PG_RESET_WAIT_MS at most (as the coordination store waits), so that
- * a server restarted in a moment is waited for instead of failing writes. */
+ * a server restarted in a moment is waited for instead of failing writes.
+ * The attempts count in the wait: one to a server that takes connections
+ * but never answers (a stopped postmaster) lasts connect_timeout (2 s,
+ * rt/pgparams.c), so the whole wait is at most about 3 + 2 s. */
 #define PG_RESET_FIRST_MS 50
 #define PG_RESET_WAIT_MS 3000
 static bool pg_reset(PGconn *c) {
-  long waited = 0, pause = PG_RESET_FIRST_MS;
+  int64_t t0 = act__pgw_now_ms();
+  long pause = PG_RESET_FIRST_MS;
   for (;;) {
     PQreset(c);
     if (PQstatus(c) == CONNECTION_OK) return true;
-    if (waited + pause > PG_RESET_WAIT_MS) return false;
+    if (act__pgw_now_ms() - t0 + pause > PG_RESET_WAIT_MS) return false;
     struct timespec ts = {pause / 1000, (pause % 1000) * 1000000};
     nanosleep(&ts, NULL);
-    waited += pause;
     pause = pause * 2 > 500 ? 500 : pause * 2;
   }
 }

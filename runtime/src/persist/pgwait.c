@@ -21,7 +21,7 @@
 static _Thread_local const PGconn *silent;   /* the connection this thread dropped */
 static _Thread_local char silent_why[96];
 
-static int64_t now_ms(void) {
+int64_t act__pgw_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -46,7 +46,7 @@ static void drop(PGconn *c) {
 /* Until the next result can be taken without blocking (1), or the
  * connection broke (0: PQgetResult says why) or fell silent (-1). */
 static int ready(PGconn *c) {
-  int64_t heard = now_ms();
+  int64_t heard = act__pgw_now_ms();
   for (;;) {
     int f = PQflush(c);   /* 1: some of the statement is still to send */
     if (f < 0) {   /* broken: cut, so that PQgetResult cannot wait */
@@ -56,7 +56,7 @@ static int ready(PGconn *c) {
     if (f == 0 && !PQisBusy(c)) return 1;
     /* Polled even with no time left: a thread that was not scheduled for
      * a while finds what came meanwhile before it calls it silence. */
-    int64_t left = heard + ACT_PGW_SILENCE_MS - now_ms();
+    int64_t left = heard + ACT_PGW_SILENCE_MS - act__pgw_now_ms();
     struct pollfd p = {PQsocket(c), (short)(POLLIN | (f ? POLLOUT : 0)), 0};
     int k = poll(&p, 1, left > 0 ? (int)left : 0);
     if (k < 0 && errno != EINTR) {
@@ -68,7 +68,7 @@ static int ready(PGconn *c) {
       return -1;
     }
     if (k <= 0) continue;
-    heard = now_ms();
+    heard = act__pgw_now_ms();
     if ((p.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(c)) return 0;
   }
 }

@@ -4,6 +4,7 @@
 #define ACT_PERSIST_PGWAIT_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 /* A statement that hears nothing from the server (no byte of answer, no
  * byte of itself taken) for this long is given up: the connection is
@@ -25,6 +26,9 @@ PGresult *act__pgw_prepare(PGconn *c, const char *name, const char *sql);
 /* c is made unusable (CONNECTION_BAD), so that its next use makes it
  * again. */
 void act__pgw_cut(PGconn *c);
+
+/* Milliseconds on the monotonic clock. */
+int64_t act__pgw_now_ms(void);
 
 /* Why the last call on c failed without a result: the silence, if it was
  * that on this thread, else libpq's message. */
