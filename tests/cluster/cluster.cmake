@@ -27,6 +27,9 @@
 #  cluster_store_restart  three nodes on a private PostgreSQL (pgrestart.sh):
 #                 a restart of the server shorter than the lease fences nobody,
 #                 an outage longer than it fences every node
+#  cluster_store_hang  the same three nodes (pghang.sh): every session serving
+#                 them stopped (SIGSTOP) longer than the lease; each node drops
+#                 its silent connection and connects again, nobody is fenced
 #  coord_tck_pg   the coordination store's conformance suite on a private
 #                 PostgreSQL started by the test (skipped without initdb)
 #  coord_tck_dqlite  the same suite on three embedded store nodes (dqlite),
@@ -101,6 +104,10 @@ else()
   add_test(NAME cluster_store_restart COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/pgrestart.sh ${CMAKE_BINARY_DIR}/bin/actorc)
   set_tests_properties(cluster_store_restart PROPERTIES LABELS cluster TIMEOUT 180
+                       SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+  add_test(NAME cluster_store_hang COMMAND ${CMAKE_CURRENT_LIST_DIR}/cluster_retry.sh
+           ${CMAKE_CURRENT_LIST_DIR}/pghang.sh ${CMAKE_BINARY_DIR}/bin/actorc)
+  set_tests_properties(cluster_store_hang PROPERTIES LABELS cluster TIMEOUT 180
                        SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 endif()
 if(TARGET PkgConfig::CRITERION)

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "cluster/dqlite_client.h"
+#include "../pg_pause.h"
 
 #define LEASE 300
 #define TABLES "act_members, act_names, act_shards, act_heads, act_journal"
@@ -1023,14 +1024,16 @@ static void pg_only(void) {
 }
 TestSuite(reconnect, .init = pg_only, .fini = teardown);
 
-/* A lease that outlasts a test's waits on a loaded machine (300 ms does not). */
-static void join_for_a_minute(const char *node, uint64_t inc) {
+/* node joins through S with a lease of lease_ms. */
+static void join_for(const char *node, uint64_t inc, int64_t lease_ms) {
   answer_t a = {0};
   act_coord_member_t m = member(node, inc);
-  act_coord_join(S, &m, 60000, got, &a);
+  act_coord_join(S, &m, lease_ms, got, &a);
   wait_for(&a, 1);
   cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
 }
+/* A lease that outlasts a test's waits on a loaded machine (300 ms does not). */
+static void join_for_a_minute(const char *node, uint64_t inc) { join_for(node, inc, 60000); }
 
 /* n1 owns shard 9, whose row another session has locked. */
 static void own_locked_shard(void) {
@@ -1058,6 +1061,53 @@ Test(reconnect, a_release_in_flight_fails) {
   cr_assert(strstr(a.error, "outcome is unknown") != NULL, "%s", a.error);
   cr_assert_eq(owner_of(9).r.status, ACT_COORD_OK, "not released: the statement was ended");
   cr_assert_eq(release(9, "n1", 11), ACT_COORD_OK, "released now, on a new connection");
+}
+
+/* ---- PostgreSQL: a server that stops answering without closing ----
+ * Every session but the test's own is stopped (SIGSTOP on its backend
+ * process: the postmaster still takes new connections). A statement sent
+ * into such a connection hears nothing; it is given up after a quarter of
+ * the lease (1 s at the 4 s lease here), and answered on a new connection.
+ * Each loop run is bounded, so that a call never answered fails the test
+ * instead of hanging it. */
+static void wake(uv_timer_t *t) { (void)t; }
+static void wait_at_most(answer_t *a, uint64_t limit_ms) {
+  uv_timer_t guard;
+  uv_timer_init(&loop, &guard);
+  uv_timer_start(&guard, wake, 100, 100);
+  for (uint64_t t0 = ms(); a->done == 0 && ms() - t0 < limit_ms;) uv_run(&loop, UV_RUN_ONCE);
+  uv_close((uv_handle_t *)&guard, NULL);
+  uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static int is_one_of(pid_t pid, const pid_t *pids, int n) {
+  for (int i = 0; i < n; i++)
+    if (pids[i] == pid) return 1;
+  return 0;
+}
+
+Test(reconnect, a_server_that_stops_answering_is_given_up) {
+  join_for("n1", 11, 4000);   /* a statement is given up after 1 s */
+  pid_t stopped_pids[64], now_pids[64];
+  int n = pg_sessions(URL, "true", stopped_pids, 64);
+  cr_assert(n >= 1, "no session of the store's to stop");
+  pid_t guard = pg_stop_for(stopped_pids, n, 20);
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 4000, got, &a);
+  wait_at_most(&a, 10000);
+  uint64_t took = ms() - t0;
+  int k = pg_sessions(URL, "true", now_pids, 64), fresh_ones = 0;
+  for (int i = 0; i < k; i++) fresh_ones += !is_one_of(now_pids[i], stopped_pids, n);
+  pg_go_on(guard, stopped_pids, n);
+  cr_log_info("reconnect: a renewal sent to a stopped backend answered %d after %llu ms",
+              a.r.status, (unsigned long long)took);
+  cr_assert_eq(a.done, 1, "no answer in 10 s: the silent connection was never given up");
+  cr_assert_eq(a.r.status, ACT_COORD_OK, "%s", a.error);
+  cr_assert(took >= 900, "answered after %llu ms, before the statement's 1 s", (unsigned long long)took);
+  cr_assert(took < 4000, "answered after %llu ms: 1 s, then a new connection", (unsigned long long)took);
+  cr_assert(fresh_ones >= 1, "no new session: the answer came from a stopped one?");
+  cr_assert_eq(renew("n1", 11), ACT_COORD_OK, "the new connection works");
 }
 
 /* ---- PostgreSQL stopped and started again (coord.sh runs this last,
@@ -1192,4 +1242,36 @@ Test(restart, a_short_restart_does_not_fence) {
   act_lease_stop(l, on_stopped, NULL);
   run_until(&stopped, 1, 5000);
   cr_assert(stopped);
+}
+
+/* The postmaster stopped too: it takes a connection on its socket's
+ * backlog and never answers it. Each attempt to connect is given up after
+ * 2 s, so the call fails after its wait (3 s from the loss of the silent
+ * connection), saying why; once the server goes on, calls are answered. */
+Test(restart, an_attempt_that_is_never_answered_is_given_up) {
+  join_for("n1", 11, 4000);   /* a statement is given up after 1 s */
+  char path[512];
+  snprintf(path, sizeof path, "%s/pg/postmaster.pid", getenv("ACT_TEST_PG_DIR"));
+  FILE *f = fopen(path, "r");
+  cr_assert(f != NULL, "no %s", path);
+  pid_t pids[65];
+  cr_assert_eq(fscanf(f, "%d", &pids[0]), 1);
+  fclose(f);
+  int n = 1 + pg_sessions(URL, "true", pids + 1, 64);
+  pid_t guard = pg_stop_for(pids, n, 20);
+  uint64_t t0 = ms();
+  answer_t a = {0};
+  act_coord_renew(S, "n1", 11, 4000, got, &a);
+  wait_at_most(&a, 15000);
+  uint64_t took = ms() - t0;
+  pg_go_on(guard, pids, n);
+  cr_log_info("restart: a renewal with the whole server stopped answered %d after %llu ms: %s",
+              a.r.status, (unsigned long long)took, a.error);
+  cr_assert_eq(a.done, 1, "no answer in 15 s");
+  cr_assert_eq(a.r.status, ACT_COORD_ERROR);
+  cr_assert(took >= 3900 && took < 8000, "failed after %llu ms, not 1 s + 3 s",
+            (unsigned long long)took);
+  cr_assert(strstr(a.error, "no connection within 2000 ms") != NULL, "%s", a.error);
+  /* Its 4 s lease has lapsed meanwhile: the same incarnation joins again. */
+  cr_assert_eq(join(S, "n1", 11), ACT_COORD_OK, "connected again once the server went on");
 }

@@ -70,3 +70,40 @@ pg_node() {
   node_start "$k" "$PG_NODE_PORT" "10.77.0.1:$PG_NODE_PORT,10.77.0.2:$PG_NODE_PORT" "$D/prog" "$@" \
     --act-store "$PG_URL" "${PG_NODE_OPTS[@]}"
 }
+
+# pg_blip NAME PGPORT NODEPORT: store/blip.act's three nodes on a private
+# PostgreSQL (pg_harness), lease 8 s: n2 and n3 serve, n1 runs the rounds;
+# returns once it printed three.
+pg_blip() {
+  local blip
+  blip="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/store/blip.act"
+  pg_harness "$1" "$2" 3 "$blip"
+  declare -gA pid=()
+  PG_NODE_PORT=$3
+  PG_NODE_OPTS=(--act-lease 8s)
+  pg_node 2 serve
+  pg_node 3 serve
+  pg_node 1
+  pg_wait_rounds 3 "$(scaled 40)"
+}
+
+# For tests that run store/blip.act's rounds on n1 (pgrestart.sh,
+# pghang.sh): pg_rounds, how many n1 printed; pg_wait_rounds N SECS, until
+# it printed N, every node running; pg_check_rounds FROM TO, each round
+# FROM..TO printed right, with three nodes.
+pg_rounds() { grep -c '^round ' "$D/n1.out" 2>/dev/null; }
+pg_wait_rounds() {
+  local end=$((SECONDS + $2))
+  until [ "$(pg_rounds)" -ge "$1" ]; do
+    alive 1 2 3
+    [ $SECONDS -ge $end ] && fail "n1 printed $(pg_rounds) rounds, not $1, within $2 s"
+    sleep 0.05
+  done
+}
+pg_check_rounds() {
+  local i
+  for i in $(seq "$1" "$2"); do
+    grep -qx "round $i: hello from n2; round-$i registered true, found 7; 3 nodes" "$D/n1.out" ||
+      fail "round $i is missing or wrong"
+  done
+}

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../pg_pause.h"
 #include "persist/dqcall.h"   /* a dqlite-only test makes a half-made journal */
 
 /* ==== the backend under test ============================================ */
@@ -1662,6 +1663,93 @@ Test(pg, a_restart_between_batches_is_waited_for) {
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", start);
   cr_assert_eq(replay_check(j, "W:r", 1, -1), 6);
   OPS->close(j);
+}
+
+/* The journal's sessions stopped (SIGSTOP on their backends: the server
+ * still takes new connections, and the kernel acknowledges what is sent
+ * to them): the batch hears nothing, and fails after the silence bound
+ * (ACT_PGW_SILENCE_MS, 5 s), never acknowledged, instead of waiting for
+ * ever. Once the sessions go on (and end: their connections were
+ * dropped), appends commit again on a new connection. */
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* One write of n events at seq: the call's code (and err), and *st its status. */
+static int append_status(act_journal_t *j, const char *pid, int64_t seq, size_t n, int *st,
+                         act_journal_err_t *err) {
+  ev_write x;
+  ev_write_init(&x, pid, seq, n, CREDITED);
+  act_journal_write_t *ws[1] = {&x.w};
+  int rc = OPS->append(j, ws, 1, err);
+  *st = x.w.status;
+  return rc;
+}
+
+/* The journal's sessions stopped, and the postmaster too if `whole`:
+ * the batch must fail within [lo_ms, hi_ms), and appends commit again
+ * once everything goes on. */
+static void silent_batch(bool whole, int64_t lo_ms, int64_t hi_ms) {
+  act_journal_t *j = jopen();
+  append_ok(j, "W:h", 1, 3);
+  cr_assert_eq(replay_check(j, "W:h", 1, -1), 3);   /* a reader in the pool */
+  pid_t pids[17];
+  int n = 0;
+  if (whole) {   /* the socket's lock file starts with the postmaster's pid */
+    char path[600];
+    snprintf(path, sizeof path, "%s/.s.PGSQL.%s.lock", getenv("ACT_TCK_PG_HOST"),
+             getenv("ACT_TCK_PG_PORT"));
+    FILE *f = fopen(path, "r");
+    cr_assert(f != NULL, "no %s", path);
+    cr_assert_eq(fscanf(f, "%d", &pids[n++]), 1);
+    fclose(f);
+  }
+  int k = pg_sessions(g_loc, "datname = current_database()", pids + n, 16);
+  cr_assert(k >= 1, "no session of the journal's");
+  n += k;
+  pid_t guard = pg_stop_for(pids, n, 20);
+  int64_t t0 = mono_ms();
+  int st;
+  act_journal_err_t err;
+  int rc = append_status(j, "W:h", 4, 3, &st, &err);
+  int64_t took = mono_ms() - t0;
+  pg_go_on(guard, pids, n);
+  cr_log_info("silent server%s: the batch answered %s after %lld ms: %s",
+              whole ? " (postmaster too)" : "", act_journal_status_name(rc), (long long)took,
+              rc ? err.msg : "");
+  cr_assert_neq(rc, ACT_JOURNAL_OK, "a batch the server never answered was acknowledged");
+  cr_assert_neq(st, ACT_JOURNAL_OK);
+  cr_assert(took >= lo_ms && took < hi_ms, "failed after %lld ms, not within %lld..%lld",
+            (long long)took, (long long)lo_ms, (long long)hi_ms);
+  /* The stopped sessions go on, find their connections dropped and end:
+   * the journal's lock is free again within a moment. */
+  for (int64_t t1 = mono_ms();;) {
+    rc = append_status(j, "W:h", 4, 3, &st, &err);
+    if (rc == ACT_JOURNAL_OK) break;
+    cr_assert(mono_ms() - t1 < 10000, "appends still fail 10 s after the server went on: %s",
+              err.msg);
+    usleep(200 * 1000);
+  }
+  cr_assert_eq(st, ACT_JOURNAL_OK);
+  cr_assert_eq(replay_check(j, "W:h", 1, -1), 6, "the failed batch left nothing; the next one all");
+  OPS->close(j);
+}
+
+/* 5 s of silence, then a new connection that cannot take the lock the
+ * stopped session holds (1 s). */
+Test(pg, a_server_that_stops_answering_fails_the_batch) {
+  need_pg();
+  silent_batch(false, 4900, 15000);
+}
+
+/* The postmaster stopped too: it takes connections on its socket's
+ * backlog and never answers. After the 5 s of silence, each attempt to
+ * connect again gives up after connect_timeout (2 s) and the attempts
+ * stop after 3 s: the batch fails after about 9 s, not never. */
+Test(pg, a_server_that_stops_answering_connections_fails_the_batch) {
+  need_pg();
+  silent_batch(true, 4900, 15000);
 }
 
 /* ==== sqlite: damaged, truncated and foreign files ============================== */

@@ -19,16 +19,24 @@
  * The statement in flight when the connection broke has an unknown
  * outcome: it is sent again only where sending it twice gives the answer
  * that sending it once would (AGAIN below), else answered
- * ACT_COORD_ERROR — never success. */
+ * ACT_COORD_ERROR — never success.
+ *
+ * A server that stops answering without closing (its process stopped, a
+ * host gone without a reset) is seen as a broken connection too: a
+ * statement that has heard nothing for answer_ms (a quarter of the lease)
+ * is given up, its connection closed and made again as above. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "act/cluster.h"
+#include "rt/pgparams.h"
 #include "rt/rt.h"
 
 enum { Q_SCHEMA, Q_JOIN, Q_RENEW, Q_LEAVE, Q_MEMBERS, Q_REG, Q_LOOKUP, Q_UNREG, Q_CLAIM, Q_OWNER,
@@ -158,6 +166,22 @@ static const unsigned char AGAIN[] = {
 #define PG_BACKOFF_MAX_MS 500
 #define PG_ATTEMPT_MS 2000
 
+/* A statement in flight that has heard nothing from the server for a
+ * quarter of the lease (that of the last join or renewal; before any, the
+ * default 10 s lease's) is taken for a broken connection. A quarter: a
+ * renewal sent into such a connection, given up and sent again on a new
+ * one, is answered within lease/3 (the renewal's period) + lease/4 + the
+ * reconnection, before the fence at 4/5 of the lease, with a margin of
+ * about a fifth of the lease for the new connection. Never under
+ * PG_ANSWER_MIN_MS, so that a statement a loaded server takes some time
+ * for is not given up and sent again without end. */
+#define PG_ANSWER_MIN_MS 500
+#define PG_ANSWER_FIRST_MS 2500
+static int answer_ms_for(int64_t lease_ms) {
+  int64_t q = lease_ms / 4;
+  return q < PG_ANSWER_MIN_MS ? PG_ANSWER_MIN_MS : q > INT_MAX ? INT_MAX : (int)q;
+}
+
 #define MAXP 5
 
 typedef struct req {
@@ -186,6 +210,8 @@ typedef struct pg {
   uint64_t lost_at;    /* ms: when the connection broke (0: not broken) */
   uint64_t retry_at;   /* ms: the next attempt (conn == NULL) or when this one ends */
   int backoff_ms;
+  int answer_ms;       /* a statement that hears nothing this long: the connection is dropped */
+  uint64_t heard_at;   /* ms: the statement in flight was sent or last heard from */
   char error[256];
   req_t *head, *tail;  /* head is in flight once sent */
   int sent;
@@ -263,11 +289,18 @@ static void expire(pg_t *p) {
 }
 
 /* The timer's next moment: an attempt's start or end, or the first
- * deadline of a waiting call; none while connected. */
+ * deadline of a waiting call; while connected, when the statement in
+ * flight will have heard nothing for answer_ms (on_poll only moves
+ * heard_at: the timer, when it fires early, is set again from it). */
 static void rearm(pg_t *p) {
   if (p->closing) return;
   if (p->connected) {
-    uv_timer_stop(p->timer);
+    if (!p->sent) {
+      uv_timer_stop(p->timer);
+      return;
+    }
+    uint64_t at = p->heard_at + (uint64_t)p->answer_ms, now = now_ms();
+    uv_timer_start(p->timer, on_timer, at > now ? at - now : 0, 0);
     return;
   }
   uint64_t at = p->retry_at;
@@ -279,7 +312,9 @@ static void rearm(pg_t *p) {
 
 /* One attempt to connect, driven by on_poll through PQconnectPoll. */
 static void attempt(pg_t *p) {
-  p->conn = PQconnectStart(p->url);
+  const char *keys[ACT_PG_NPARAMS + 1], *vals[ACT_PG_NPARAMS + 1];
+  act__pg_params(p->url, keys, vals);
+  p->conn = PQconnectStartParams(keys, vals, 1);
   p->retry_at = now_ms() + PG_ATTEMPT_MS;
   if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
     set_error(p, p->conn ? PQerrorMessage(p->conn) : "out of memory");
@@ -330,9 +365,29 @@ static void lost(pg_t *p, const char *why) {
   rearm(p);
 }
 
+static int readable_now(int fd) {
+  struct pollfd q = {fd, POLLIN, 0};
+  return fd >= 0 && poll(&q, 1, 0) > 0;
+}
+
 static void on_timer(uv_timer_t *t) {
   pg_t *p = t->data;
-  if (p->closing || p->connected) return;
+  if (p->closing) return;
+  if (p->connected) {
+    /* Timers run before the loop reads its sockets: an answer that came
+     * while this process was not scheduled (a loaded machine, a pause) is
+     * not silence; on_poll reads it in this same turn of the loop. */
+    if (p->sent && readable_now(PQsocket(p->conn))) p->heard_at = now_ms();
+    if (p->sent && now_ms() - p->heard_at >= (uint64_t)p->answer_ms) {
+      char why[96];
+      snprintf(why, sizeof why, "no answer to a statement within %d ms: the connection is dropped",
+               p->answer_ms);
+      lost(p, why);
+    } else {
+      rearm(p);
+    }
+    return;
+  }
   expire(p);
   if (now_ms() >= p->retry_at && p->conn == NULL) {
     attempt(p);
@@ -533,7 +588,9 @@ static void send_next(pg_t *p) {
     return;
   }
   p->sent = 1;
+  p->heard_at = now_ms();
   watch(p, UV_READABLE | (PQflush(p->conn) == 1 ? UV_WRITABLE : 0));
+  rearm(p);
 }
 
 /* The attempt in progress moves on (on_poll, while not connected). */
@@ -570,6 +627,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   }
   if ((events & UV_WRITABLE) && PQflush(p->conn) == 0) watch(p, UV_READABLE);
   if (!(events & UV_READABLE)) return;
+  p->heard_at = now_ms();
   if (!PQconsumeInput(p->conn) || PQstatus(p->conn) != CONNECTION_OK) {
     lost(p, PQerrorMessage(p->conn));
     return;
@@ -676,6 +734,7 @@ static act_coord_t *pg_open(struct uv_loop_s *loop, const char *url, char *err, 
   p->loop = loop;
   p->fd = -1;
   p->backoff_ms = PG_BACKOFF_MIN_MS;
+  p->answer_ms = PG_ANSWER_FIRST_MS;
   uv_timer_init(loop, p->timer);
   p->timer->data = p;
   push(p, Q_SCHEMA, 0, NULL, NULL, 0);
@@ -707,12 +766,14 @@ static void pg_close(act_coord_t *c) {
 static void pg_join(act_coord_t *c, const act_coord_member_t *m, int64_t lease_ms, act_coord_cb cb,
                     void *arg) {
   char inc[24], ms[24], mg[24];
+  ((pg_t *)c)->answer_ms = answer_ms_for(lease_ms);
   push((pg_t *)c, Q_JOIN, 0, cb, arg, 5, m->node, NUM(inc, m->incarnation), m->addr, NUM(ms, lease_ms),
        NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }
 static void pg_renew(act_coord_t *c, const char *node, uint64_t incarnation, int64_t lease_ms,
                      act_coord_cb cb, void *arg) {
   char inc[24], ms[24], mg[24];
+  ((pg_t *)c)->answer_ms = answer_ms_for(lease_ms);
   push((pg_t *)c, Q_RENEW, 0, cb, arg, 4, node, NUM(inc, incarnation), NUM(ms, lease_ms),
        NUM(mg, ACT_COORD_MARGIN(lease_ms)));
 }

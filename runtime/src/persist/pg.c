@@ -1,6 +1,10 @@
-/* pg.c: the journal in PostgreSQL (act_journal_pg_ops), through libpq's
- * blocking API: the writer thread is the only caller of append, and reads
- * come from threads that may wait (recovery).
+/* pg.c: the journal in PostgreSQL (act_journal_pg_ops), one statement
+ * at a time on the calling thread: the writer thread is the only caller
+ * of append, and reads come from threads that may wait (recovery). Each
+ * statement is waited for by pgwait.c, which gives up one the server has
+ * been silent on for 5 s and drops its connection (made again at the
+ * next use), so that no thread waits for ever on a server that stopped
+ * answering without closing.
  *
  * Tables, in the schema the URL's search_path names (so one database can
  * hold several programs' journals):
@@ -42,6 +46,8 @@
  * the program and the types, and records new types only if all passed.
  * Messages name the URL without its password. */
 #include "persist_int.h"
+#include "persist/pgwait.h"
+#include "rt/pgparams.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -193,7 +199,7 @@ static int pg_fail(pg_journal *s, act_journal_err_t *err, PGconn *c, const PGres
                    const char *what) {
   char m[300];
   const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-  snprintf(m, sizeof m, "%s", primary ? primary : c ? PQerrorMessage(c) : "out of memory");
+  snprintf(m, sizeof m, "%s", primary ? primary : c ? act__pgw_error(c) : "out of memory");
   m[strcspn(m, "\n")] = 0;
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (!state) state = "";
@@ -226,7 +232,7 @@ static int pg_check(pg_journal *s, act_journal_err_t *err, PGconn *c, PGresult *
 /* Runs sql (no parameters) and discards its result. */
 static int pg_do(pg_journal *s, PGconn *c, const char *sql, const char *what,
                  act_journal_err_t *err) {
-  PGresult *r = PQexec(c, sql);
+  PGresult *r = act__pgw_exec(c, sql);
   int code = pg_check(s, err, c, r, what);
   if (code == ACT_JOURNAL_OK) PQclear(r);
   return code;
@@ -328,7 +334,7 @@ static const char *const PG_SQL[P_N] = {
 static PGresult *pg_run(pg_journal *s, int stmt, int n, const char *const *v,
                         const int *lens) {
   static const int bin[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-  return PQexecPrepared(s->w, PG_NAMES[stmt], n, v, lens, bin, 1);
+  return act__pgw_prepared(s->w, PG_NAMES[stmt], n, v, lens, bin, 1);
 }
 
 /* One array parameter from s->a[k]. */
@@ -349,7 +355,9 @@ static PGresult *pg_run_arrays(pg_journal *s, int stmt, const int *which, int n)
 /* ---- connections ----------------------------------------------------------------- */
 
 static int pg_connect(pg_journal *s, PGconn **out, bool reader, act_journal_err_t *err) {
-  PGconn *c = PQconnectdb(s->url);
+  const char *keys[ACT_PG_NPARAMS + 1], *vals[ACT_PG_NPARAMS + 1];
+  act__pg_params(s->url, keys, vals);
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
   *out = NULL;
   if (!c || PQstatus(c) != CONNECTION_OK) {
     char m[300];
@@ -378,22 +386,22 @@ static int pg_session(pg_journal *s, bool prepare, act_journal_err_t *err) {
            "BEGIN; SET LOCAL lock_timeout = '1s'; "
            "SELECT pg_advisory_lock%s(%d, hashtext(coalesce(current_schema(), ''))); COMMIT",
            s->shared ? "_shared" : "", PG_LOCK_CLASS);
-  PGresult *r = PQexec(s->w, sql);
+  PGresult *r = act__pgw_exec(s->w, sql);
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (state && strcmp(state, "55P03") == 0) {   /* lock_not_available */
     PQclear(r);
-    PQclear(PQexec(s->w, "ROLLBACK"));
+    PQclear(act__pgw_exec(s->w, "ROLLBACK"));
     return act__jerr(err, ACT_JOURNAL_EBUSY, "journal %s is in use by another program%s",
                      s->where, s->shared ? " that holds it alone" : " (or already open)");
   }
   int code = pg_check(s, err, s->w, r, "locking the journal");
   if (code) {
-    PQclear(PQexec(s->w, "ROLLBACK"));
+    PQclear(act__pgw_exec(s->w, "ROLLBACK"));
     return code;
   }
   PQclear(r);
   for (int i = 0; prepare && i < P_N; i++) {
-    r = PQprepare(s->w, PG_NAMES[i], PG_SQL[i], 0, NULL);
+    r = act__pgw_prepare(s->w, PG_NAMES[i], PG_SQL[i]);
     if ((code = pg_check(s, err, s->w, r, "preparing statements"))) return code;
     PQclear(r);
   }
@@ -410,18 +418,21 @@ static bool pg_alive(PGconn *c) {
 /* The connection made again, on the calling thread (the writer, or a
  * reader, which may wait): tried PG_RESET_FIRST_MS apart, doubling to 0.5 s,
  * for PG_RESET_WAIT_MS at most (as the coordination store waits), so that
- * a server restarted in a moment is waited for instead of failing writes. */
+ * a server restarted in a moment is waited for instead of failing writes.
+ * The attempts count in the wait: one to a server that takes connections
+ * but never answers (a stopped postmaster) lasts connect_timeout (2 s,
+ * rt/pgparams.c), so the whole wait is at most about 3 + 2 s. */
 #define PG_RESET_FIRST_MS 50
 #define PG_RESET_WAIT_MS 3000
 static bool pg_reset(PGconn *c) {
-  long waited = 0, pause = PG_RESET_FIRST_MS;
+  int64_t t0 = act__pgw_now_ms();
+  long pause = PG_RESET_FIRST_MS;
   for (;;) {
     PQreset(c);
     if (PQstatus(c) == CONNECTION_OK) return true;
-    if (waited + pause > PG_RESET_WAIT_MS) return false;
+    if (act__pgw_now_ms() - t0 + pause > PG_RESET_WAIT_MS) return false;
     struct timespec ts = {pause / 1000, (pause % 1000) * 1000000};
     nanosleep(&ts, NULL);
-    waited += pause;
     pause = pause * 2 > 500 ? 500 : pause * 2;
   }
 }
@@ -442,7 +453,17 @@ static int pg_ready(pg_journal *s, act_journal_err_t *err) {
   for (size_t i = 0; i < s->heads_cap; i++)
     if (s->heads[i]) s->heads[i]->known = false;
   int code = pg_do(s, s->w, PG_WRITER_SETUP, "setting up the connection", err);
-  return code ? code : pg_session(s, true, err);
+  if (code == ACT_JOURNAL_OK) code = pg_session(s, true, err);
+  if (code == ACT_JOURNAL_EBUSY)   /* most likely our own session before, still alive */
+    code = act__jerr(err, ACT_JOURNAL_EIO,
+                     "journal %s: the connection to PostgreSQL was made again, but the "
+                     "journal's lock is still held (by the connection before, if the server "
+                     "stopped answering it, until its session ends)",
+                     s->where);
+  /* Without its lock and statements, the connection must not serve the
+   * next batch: it is made again then. */
+  if (code) act__pgw_cut(s->w);
+  return code;
 }
 
 /* A reader's first statement failed: if the server had ended the idle
@@ -486,17 +507,17 @@ static int reader_pid_query(pg_journal *s, const char *sql, const char *pid, siz
   const char *v[1] = {pid ? pid : ""};
   int lens[1] = {(int)pid_len}, fmt[1] = {1};
   Oid types[1] = {OID_BYTEA};
-  *out = PQexecParams((*rd)->c, sql, 1, types, v, lens, fmt, 1);
+  *out = act__pgw_params((*rd)->c, sql, 1, types, v, lens, fmt, 1);
   if (PQresultStatus(*out) != PGRES_TUPLES_OK && again((*rd)->c)) {
     PQclear(*out);
-    *out = PQexecParams((*rd)->c, sql, 1, types, v, lens, fmt, 1);
+    *out = act__pgw_params((*rd)->c, sql, 1, types, v, lens, fmt, 1);
   }
   if ((code = pg_check(s, err, (*rd)->c, *out, what))) reader_put(s, *rd);
   return code;
 }
 
 static void reader_put(pg_journal *s, pg_reader *r) {
-  if (PQtransactionStatus(r->c) != PQTRANS_IDLE) PQclear(PQexec(r->c, "ROLLBACK"));
+  if (PQtransactionStatus(r->c) != PQTRANS_IDLE) PQclear(act__pgw_exec(r->c, "ROLLBACK"));
   pthread_mutex_lock(&s->rmu);
   r->next = s->free_readers;
   s->free_readers = r;
@@ -509,7 +530,7 @@ static void reader_put(pg_journal *s, pg_reader *r) {
 static int meta_get(pg_journal *s, const char *key, char *out, size_t cap, bool *found,
                     act_journal_err_t *err) {
   const char *v[1] = {key};
-  PGresult *r = PQexecParams(s->w, "SELECT value FROM act_journal_meta WHERE key = $1", 1,
+  PGresult *r = act__pgw_params(s->w, "SELECT value FROM act_journal_meta WHERE key = $1", 1,
                              NULL, v, NULL, NULL, 0);
   int code = pg_check(s, err, s->w, r, "reading act_journal_meta");
   if (code) return code;
@@ -522,7 +543,7 @@ static int meta_get(pg_journal *s, const char *key, char *out, size_t cap, bool 
 /* The tables exist (made here if none does), and hold an Act journal of
  * a format this program reads. */
 static int pg_tables(pg_journal *s, const act_journal_config_t *cfg, act_journal_err_t *err) {
-  PGresult *r = PQexec(s->w,
+  PGresult *r = act__pgw_exec(s->w,
                        "SELECT to_regclass('act_journal_meta') IS NOT NULL, "
                        "to_regclass('act_journal_types') IS NOT NULL, "
                        "to_regclass('act_journal_events') IS NOT NULL, "
@@ -554,7 +575,7 @@ static int pg_tables(pg_journal *s, const act_journal_config_t *cfg, act_journal
 }
 
 static int pg_schema(pg_journal *s, const act_journal_config_t *cfg, act_journal_err_t *err) {
-  PGresult *r = PQexec(s->w, "SELECT id, kind, name, fingerprint FROM act_journal_types");
+  PGresult *r = act__pgw_exec(s->w, "SELECT id, kind, name, fingerprint FROM act_journal_types");
   int code = pg_check(s, err, s->w, r, "reading the types");
   if (code) return code;
   for (int i = 0; code == ACT_JOURNAL_OK && i < PQntuples(r); i++)
@@ -576,7 +597,7 @@ static int pg_schema(pg_journal *s, const act_journal_config_t *cfg, act_journal
     snprintf(kind, sizeof kind, "%d", t->v[i].kind);
     snprintf(fp, sizeof fp, "%" PRId64, (int64_t)t->v[i].fp);
     const char *v[3] = {kind, t->v[i].name, fp};
-    r = PQexecParams(s->w,
+    r = act__pgw_params(s->w,
                      "INSERT INTO act_journal_types(kind, name, fingerprint) VALUES "
                      "($1, $2, $3) RETURNING id",
                      3, NULL, v, NULL, NULL, 0);
@@ -586,7 +607,7 @@ static int pg_schema(pg_journal *s, const act_journal_config_t *cfg, act_journal
   }
   if (record) {
     const char *v[1] = {cfg->program};
-    r = PQexecParams(s->w,
+    r = act__pgw_params(s->w,
                      "INSERT INTO act_journal_meta VALUES ('program', $1) "
                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                      1, NULL, v, NULL, NULL, 0);
@@ -662,12 +683,12 @@ static int pg_open(const act_journal_config_t *cfg, act_journal_t **out,
       (code = pg_do(s, s->w, "COMMIT", "recording the types", err)))
     goto fail;   /* PQfinish rolls the transaction back: nothing is changed */
   for (int i = 0; i < P_N; i++) {
-    PGresult *r = PQprepare(s->w, PG_NAMES[i], PG_SQL[i], 0, NULL);
+    PGresult *r = act__pgw_prepare(s->w, PG_NAMES[i], PG_SQL[i]);
     if ((code = pg_check(s, err, s->w, r, "preparing statements"))) goto fail;
     PQclear(r);
   }
   if (cfg->sync == ACT_JOURNAL_SYNC_FULL) {
-    PGresult *r = PQexec(s->w, "SHOW fsync");
+    PGresult *r = act__pgw_exec(s->w, "SHOW fsync");
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
         strcmp(PQgetvalue(r, 0, 0), "off") == 0)
       act__jwarn(&s->base, "journal %s: the server runs with fsync=off: a power loss may "
@@ -955,12 +976,12 @@ static int pg_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
   pthread_mutex_lock(&s->wmu);
   int code = pg_ready(s, err);
   if (code == ACT_JOURNAL_OK) {
-    PGresult *r = PQexec(s->w, "BEGIN");
+    PGresult *r = act__pgw_exec(s->w, "BEGIN");
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQstatus(s->w) != CONNECTION_OK) {
       /* the server went away since the last batch: nothing was sent, try once more */
       PQclear(r);
       code = pg_ready(s, err);
-      r = code ? NULL : PQexec(s->w, "BEGIN");
+      r = code ? NULL : act__pgw_exec(s->w, "BEGIN");
     }
     if (code == ACT_JOURNAL_OK) code = pg_check(s, err, s->w, r, "starting a transaction");
     if (code == ACT_JOURNAL_OK) {
@@ -973,7 +994,7 @@ static int pg_append(act_journal_t *j, act_journal_write_t *const *ws, size_t n,
     for (size_t i = 0; i < s->nbatch; i++) s->batch[i]->seq = s->batch[i]->pend;
   } else {
     /* Nothing of it counts (a lost COMMIT may have committed: the heads are read again). */
-    if (PQtransactionStatus(s->w) != PQTRANS_IDLE) PQclear(PQexec(s->w, "ROLLBACK"));
+    if (PQtransactionStatus(s->w) != PQTRANS_IDLE) PQclear(act__pgw_exec(s->w, "ROLLBACK"));
     for (size_t i = 0; i < s->nbatch; i++) s->batch[i]->known = false;
     for (size_t i = 0; i < n; i++) ws[i]->status = code;
   }
@@ -1047,7 +1068,7 @@ static int pg_replay(act_journal_t *j, const char *pid, size_t pid_len, int64_t 
     static const int fmt[3] = {1, 1, 1};
     static const Oid types[3] = {OID_BYTEA, OID_INT8, OID_INT8};
     int lens[3] = {(int)pid_len, 8, 8};
-    PGresult *r = PQexecParams(rd->c,
+    PGresult *r = act__pgw_params(rd->c,
                                "SELECT seq, type, crc, data FROM act_journal_events WHERE "
                                "pid = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT 1000",
                                3, types, v, lens, fmt, 1);

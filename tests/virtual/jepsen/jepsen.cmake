@@ -13,7 +13,7 @@ if(NOT ACT_SANITIZE)
   add_test(NAME virtual_jepsen_net COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
            ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc partition ring pause)
   add_test(NAME virtual_jepsen_nodes COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh
-           ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc pgkill pgblip estore rolling joinleave)
+           ${CMAKE_CURRENT_LIST_DIR}/jepsen.sh ${CMAKE_BINARY_DIR}/bin/actorc pgkill pgblip pghang estore rolling joinleave)
   # The embedded store's leader stopped for 300 ms eight times stays the
   # leader and nobody is fenced (its election timeout outlasts such stalls).
   add_test(NAME virtual_jepsen_stall COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../cluster/cluster_retry.sh

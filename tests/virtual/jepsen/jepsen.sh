@@ -22,6 +22,9 @@
 #              lease + 2 s: every node must fence itself (exit 75)
 #   pgblip     PostgreSQL killed (immediate stop) and started again at once,
 #              within the lease (5 s): nobody is fenced
+#   pghang     every session of the nodes on PostgreSQL (store and journal)
+#              stopped (SIGSTOP on its backend) for lease + 2 s (lease 5 s):
+#              the silent connections are dropped, nobody is fenced
 #   estore     the embedded store in the three seeds (the journal stays in
 #              PostgreSQL): the node of the store's leader killed with -9,
 #              then started again
@@ -288,21 +291,48 @@ sc_pgkill() {
 # every key active once (the calls in flight when the server went were
 # sent again or failed, never taken for done).
 sc_pgblip() {
-  local t0 t1 k
+  local t0 t1
   t0=$(mono)
   pg_down "$D"
   pg_start || fail "$SC: PostgreSQL did not start again"
   t1=$(mono)
-  FAULT=
   echo "virtual_jepsen: $SC: PostgreSQL down and up again in $(( (t1 - t0) / 1000000 )) ms (lease ${LEASE} s)"
+  unfenced "a restart of the store shorter than its lease" "coordination store is connected again" \
+    "its store connection came back"
+}
+
+# unfenced CAUSE TEXT SAYS, after a fault that must fence nobody: once 20
+# more steps are acknowledged, every node runs, each log has TEXT (else:
+# it does not say SAYS), and no node was fenced by CAUSE.
+unfenced() {
+  local k
+  FAULT=
   wait_acks 20
   for k in 1 2 3; do
-    alive n$k || fail "$SC: n$k ended after a restart of the store shorter than its lease"
-    grep -q "coordination store is connected again" "$S/n$k.err" ||
-      fail "$SC: n$k's log does not say its store connection came back"
+    alive n$k || fail "$SC: n$k ended after $1"
+    grep -q "$2" "$S/n$k.err" || fail "$SC: n$k's log does not say $3"
   done
-  grep -h "fenced" "$S"/n[123].err && fail "$SC: a node was fenced by a restart shorter than its lease"
+  grep -h "fenced" "$S"/n[123].err && fail "$SC: a node was fenced by $1"
   return 0
+}
+
+# pghang: every session of the scenario's database (the nodes' store and
+# journal connections, over TCP) stopped by SIGSTOP on its backend process
+# (not the postmaster: new connections work) for lease + 2 s, then
+# continued. Each node gives up its store statement after lease/4 and
+# connects again; a journal batch waits 5 s at most and fails (the actor
+# faults and recovers). Nobody is fenced, the tellers go on, and the
+# checker finds no violation.
+sc_pghang() {
+  local sessions
+  sessions=$(sql -c "SELECT pid FROM pg_stat_activity WHERE datname = '$SC' AND
+                     backend_type = 'client backend' AND pid <> pg_backend_pid()")
+  [ -n "$sessions" ] || fail "$SC: no session to stop"
+  kill -STOP $sessions
+  sleep $((LEASE + 2))
+  kill -CONT $sessions
+  unfenced "its store's sessions stopped answering" "the connection is dropped" \
+    "it dropped a silent connection"
 }
 
 # leaders_known: until every seed has logged where the store's leader is.
@@ -399,7 +429,7 @@ for sc in $SCENARIOS; do
   case $sc in estore | ejournal | estall) STORE_KIND=embedded LEASE=${JEPSEN_LEASE:-$(scaled 3)} ;; esac
   # pgblip's restart (an immediate stop: crash recovery at the start) must
   # be shorter than the lease's guard on a loaded machine.
-  [ "$sc" = pgblip ] && LEASE=${JEPSEN_LEASE:-$(scaled 5)}
+  case $sc in pgblip | pghang) LEASE=${JEPSEN_LEASE:-$(scaled 5)} ;; esac
   scenario_begin "$sc"
   "sc_$sc"
   scenario_end
