@@ -53,6 +53,7 @@ void act__baton_init(act_baton_t *b) {
   pthread_condattr_destroy(&ca);
   b->held = 0;
   b->ended = 0;
+  b->quit = 0;
   b->ticking = 0;
   b->hot_until = 0;
   atomic_store(&b->standby, 0);
@@ -64,6 +65,13 @@ int act__baton_yield(act_baton_t *b, uv_loop_t *loop) {
    * until it is released: it will take the loop when this turn ends. */
   uv_stop(loop);
   return 1;
+}
+
+void act__baton_quit(act_baton_t *b, uv_loop_t *loop) {
+  pthread_mutex_lock(&b->mu);
+  b->quit = 1;
+  pthread_mutex_unlock(&b->mu);
+  uv_stop(loop);
 }
 
 /* Under b->mu: wait while the other thread holds the loop. */
@@ -96,10 +104,13 @@ void act__baton_run(act_baton_t *b, uv_loop_t *loop) {
     int alive = uv_run(loop, UV_RUN_DEFAULT);
     pthread_mutex_lock(&b->mu);
     b->held = 0;
-    if (!alive) {
+    if (!alive || b->quit) {
       b->ended = 1;
       pthread_cond_broadcast(&b->cv);
-      break;
+      pthread_mutex_unlock(&b->mu);
+      /* An arrival this turn handed off still runs: only the loop ends. */
+      if (alive && released) released();
+      return;
     }
     /* Handed over: a ticking standby finds the loop free by itself. */
     if (!b->ticking) pthread_cond_signal(&b->cv);

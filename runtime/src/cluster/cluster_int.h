@@ -175,6 +175,7 @@ typedef struct act_baton {
   pthread_cond_t cv;
   int held;                 /* a thread is in uv_run */
   int ended;                /* the loop has nothing left: both threads leave */
+  int quit;                 /* the loop ends with handles left (act__baton_quit) */
   int ticking;              /* the standby looks by itself soon: no need to wake it */
   int64_t hot_until;        /* arrivals ran off the loop lately: the standby ticks */
   _Atomic int standby;      /* threads waiting to take the loop */
@@ -188,6 +189,12 @@ void act__baton_run(act_baton_t *b, uv_loop_t *loop);
  * (1); else 0 and nothing changes. */
 int act__baton_yield(act_baton_t *b, uv_loop_t *loop);
 void act__baton_on_released(void (*fn)(void));
+/* From a callback on the loop: end the loop for good although handles
+ * are left (a leave the store did not answer in time), where a bare
+ * uv_stop would read as a hand-over and the loop would run on. */
+void act__baton_quit(act_baton_t *b, uv_loop_t *loop);
+/* act__baton_quit on this process's node's loop; uv_stop on another. */
+void act__cluster_loop_quit(uv_loop_t *loop);
 /* act__baton_yield on this process's node (remote.c); 0 without one. */
 int act__cluster_yield(void);
 /* The store's live members (nodestore.c, on the loop): a peer seen there

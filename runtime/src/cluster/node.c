@@ -702,6 +702,14 @@ static void run(void *arg) {
   if (registered) GC_unregister_my_thread();
 }
 
+void act__cluster_loop_quit(uv_loop_t *loop) {
+  act_node_t *n = g_node;
+  if (n && loop == &n->loop)
+    act__baton_quit(&n->baton, loop);
+  else
+    uv_stop(loop);
+}
+
 int act__cluster_yield(void) {
   act_node_t *n = g_node;
   return n ? act__baton_yield(&n->baton, &n->loop) : 0;

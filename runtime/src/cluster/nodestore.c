@@ -355,7 +355,7 @@ static void on_bound(uv_timer_t *t) {
   act_nodestore_t *s = t->data;
   act__logf("act: cluster: node %s leaves without the store's answer (none within %d ms)\n",
             s->name, s->leave_ms);
-  uv_stop(t->loop);
+  act__cluster_loop_quit(t->loop);
 }
 
 static void on_watch_closed(uv_handle_t *h) {
