@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define GC_THREADS
 #include <gc/gc.h>
@@ -285,4 +286,58 @@ Test(timers, every_until_cancelled) {
   cr_expect_eq(act_runtime_wait(), 0);
   cr_expect_geq(atomic_load(&metronome_ticks), 5);
   cr_expect_geq(act_now() - t0, 5 * 2000000);
+}
+
+/* Who runs next (rt/SCHED.md): on one worker, a handler that wakes A and
+ * then B runs A after it (A fills `next`) and B after A (B queues). When
+ * every wake displaced the one before, B ran first, and a hub that many
+ * actors write to after answering their partner (chameneos' Mall) ran
+ * right after each writer with one message instead of full batches. */
+typedef struct woken { act_actor_t base; int tag; } woken;
+static _Atomic int woken_started, woke_n;
+static _Atomic int woke_order[2];
+static act_status_t woken_start(act_ctx_t *cx, act_actor_t *self) {
+  (void)cx; (void)self;
+  atomic_fetch_add(&woken_started, 1);
+  return ACT_DONE;
+}
+static act_status_t woken_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  (void)cx;
+  if (m->type != &num_type) return ACT_UNHANDLED;
+  int i = atomic_fetch_add(&woke_n, 1);
+  if (i < 2) atomic_store(&woke_order[i], ((woken *)self)->tag);
+  return ACT_DONE;
+}
+static const act_actor_type_t woken_type = {"Woken", sizeof(woken), 0, woken_start, woken_dispatch,
+                                             NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
+static woken *wake_a, *wake_b;
+static act_status_t waker_dispatch(act_ctx_t *cx, act_actor_t *self, act_msg_t *m) {
+  (void)self;
+  if (m->type != &num_type) return ACT_UNHANDLED;
+  act_send(cx, &wake_a->base, act_msg_new(cx, &num_type));
+  act_send(cx, &wake_b->base, act_msg_new(cx, &num_type));
+  return ACT_DONE;
+}
+static const act_actor_type_t waker_type = {"Waker", sizeof(act_actor_t), 0, woken_start, waker_dispatch,
+                                            NULL, ACT_ONE_FOR_ONE, 3, 5000000000LL, 0};
+
+Test(sched, first_wake_of_a_handler_runs_next) {
+  setenv("ACT_THREADS", "1", 1);
+  act_runtime_start(0, NULL);
+  wake_a = (woken *)act_spawn_alloc(NULL, &woken_type);
+  wake_b = (woken *)act_spawn_alloc(NULL, &woken_type);
+  wake_a->tag = 1;
+  wake_b->tag = 2;
+  act_actor_t *w = act_spawn_alloc(NULL, &waker_type);
+  act_spawn_start(NULL, &wake_a->base, ACT_RESTART_PERMANENT);
+  act_spawn_start(NULL, &wake_b->base, ACT_RESTART_PERMANENT);
+  act_spawn_start(NULL, w, ACT_RESTART_PERMANENT);
+  /* A and B idle before the waker's handler wakes them. */
+  for (int i = 0; i < 5000 && atomic_load(&woken_started) < 3; i++) usleep(1000);
+  cr_assert_eq(atomic_load(&woken_started), 3);
+  act_send(NULL, w, act_msg_new(NULL, &num_type));
+  for (int i = 0; i < 5000 && atomic_load(&woke_n) < 2; i++) usleep(1000);
+  cr_assert_eq(atomic_load(&woke_n), 2);
+  cr_expect_eq(atomic_load(&woke_order[0]), 1, "the handler's first wake (A) runs first");
+  cr_expect_eq(atomic_load(&woke_order[1]), 2);
 }

@@ -73,7 +73,9 @@ chan runq = [NA] of { byte };
 #define queued_over(t) (bound[t] > 0 && mq[t] > bound[t])
 
 /* enqueue + act__schedule: push, then take sched if it was 0; a worker's
- * schedule goes to its `next`, displacing the old one to the queue. */
+ * schedule goes to its `next`, displacing the old one to the queue, or,
+ * when the same handler filled `next` (sched.h, next_by: not modelled),
+ * to the queue itself: either may happen. */
 inline send(t, w) {
   atomic {
     mq[t]++;
@@ -84,10 +86,10 @@ inline send(t, w) {
     :: sched[t] == 0 ->
        sched[t] = 1;
        if
-       :: nxt[w] != NONE -> runq ! nxt[w]
-       :: else -> skip
-       fi;
-       nxt[w] = t
+       :: nxt[w] != NONE -> runq ! nxt[w]; nxt[w] = t
+       :: nxt[w] != NONE -> runq ! t
+       :: else -> nxt[w] = t
+       fi
     :: else -> skip
     fi
   }

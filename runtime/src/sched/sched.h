@@ -67,6 +67,10 @@ struct act_worker {
    * not stealable, so a request and its reply stay on one core (Go's
    * runnext, Tokio's LIFO slot); only this worker touches it. */
   act_actor_t *_Atomic next;
+  /* The message whose handler put the actor in `next` there (cx->msg;
+   * NULL for an init): the same handler's later wakes queue. Compared,
+   * never followed; only this worker touches it. */
+  const void *next_by;
   int next_runs;              /* consecutive runs from `next` (fairness) */
   _Atomic uint64_t runs;      /* actors run so far (the monitor watches it) */
   act_actor_t *_Atomic running; /* the actor being run (stop reports read it) */
@@ -121,8 +125,10 @@ act_worker_t *act__handler_worker(void);
 void act__outside_set(act_worker_t *w);
 
 /* a got mail and was idle: it runs next on this worker (the actor it
- * displaces goes to the queue), or, from outside the workers, goes to the
- * injection queue. Inline: every send to an idle actor comes here. */
+ * displaces goes to the queue) unless the running handler already woke
+ * the one in `next` (then a goes to the queue), or, from outside the
+ * workers, goes to the injection queue. Inline: every send to an idle
+ * actor comes here. */
 void act__schedule_displaced(act_worker_t *w, act_actor_t *old);
 void act__schedule_inject(act_actor_t *a);
 static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
@@ -131,6 +137,20 @@ static inline void act__schedule(act_ctx_t *cx, act_actor_t *a) {
     act__schedule_inject(a);
     return;
   }
+  /* The first actor a handler wakes runs next; the ones it wakes after
+   * that queue, and a later handler's wake displaces an earlier one's
+   * (rt/SCHED.md, "Who runs next"). Only this worker fills `next` (the
+   * monitor only empties it), so an empty one is filled with a store. */
+  if (atomic_load_explicit(&w->next, memory_order_relaxed) == NULL) {
+    w->next_by = cx->msg;
+    atomic_store_explicit(&w->next, a, memory_order_release);
+    return;
+  }
+  if (w->next_by == cx->msg) {
+    act__schedule_displaced(w, a);
+    return;
+  }
+  w->next_by = cx->msg;
   act_actor_t *old = atomic_exchange_explicit(&w->next, a, memory_order_acq_rel);
   if (old) act__schedule_displaced(w, old);
 }
