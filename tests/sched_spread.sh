@@ -73,12 +73,22 @@ cp "$(dirname "$0")/../bench/savina/util.act" "$tmp/" || { echo "FAIL: util.act"
 "$actorc" build -q "$tmp/spread.act" -o "$tmp/spread" || { echo "FAIL: build"; exit 1; }
 cpu() { ACT_THREADS=2 python3 "$(dirname "$0")/thread_cpu.py" "$tmp/spread" "$@"; }
 fail=0
-# fine: 120 x 20,000 pings of no work (~0.5 s of CPU)
-set -- $(cpu 120 20000 0)
-if [ "$1" != 0 ] || [ "$4 $5" != "done 120" ]; then echo "FAIL: fine: exit $1, output '$4 $5'"; exit 1; fi
-echo "fine: worker CPU $2 s and $3 s"
-awk -v a="$2" -v b="$3" 'BEGIN { hi = a > b ? a : b; lo = a > b ? b : a; exit !(hi >= 0.1 && lo < hi / 10) }' ||
-  { echo "FAIL: fine-grained work went to both workers ($2 s, $3 s)"; fail=1; }
+# fine: 120 x 20,000 pings of no work (~0.5 s of CPU). On a machine
+# whose cores other processes keep busy (make test runs two tests at
+# once), a worker the kernel keeps off its core is stuck as far as the
+# monitor can tell, and spreading is then right: up to five tries, one
+# must keep to one worker (before the change each split it about evenly).
+fine_ok=0
+for try in 1 2 3 4 5; do
+  set -- $(cpu 120 20000 0)
+  if [ "$1" != 0 ] || [ "$4 $5" != "done 120" ]; then echo "FAIL: fine: exit $1, output '$4 $5'"; exit 1; fi
+  echo "fine (try $try, load $(cut -d' ' -f1 /proc/loadavg)): worker CPU $2 s and $3 s"
+  if awk -v a="$2" -v b="$3" 'BEGIN { hi = a > b ? a : b; lo = a > b ? b : a; exit !(hi >= 0.1 && lo < hi / 10) }'; then
+    fine_ok=1
+    break
+  fi
+done
+[ $fine_ok = 1 ] || { echo "FAIL: fine-grained work went to both workers in 5 tries"; fail=1; }
 # coarse: 4 x 300 pings of ~200 us each (~0.2-0.4 s of CPU)
 set -- $(cpu 4 300 200000)
 if [ "$1" != 0 ] || [ "$4 $5" != "done 4" ]; then echo "FAIL: coarse: exit $1, output '$4 $5'"; exit 1; fi
