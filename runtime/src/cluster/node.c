@@ -700,6 +700,7 @@ static void run(void *arg) {
   int registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
   act__baton_run(&n->baton, &n->loop);
   if (registered) GC_unregister_my_thread();
+  act__handler_thread_end();
 }
 
 void act__cluster_loop_quit(uv_loop_t *loop) {

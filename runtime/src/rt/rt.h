@@ -163,6 +163,10 @@ int act__stop_signal(void);             /* start.c: SIGINT/SIGTERM taken, or 0 *
  * report, and a deep one that fits on one fits on all. */
 #define ACT_HANDLER_STACK ((size_t)64 << 20)
 void act__handler_thread(void);   /* worker.c: its signal stack, at its start */
+/* ... and its end, for a thread that ends before the process does (a
+ * node's loop threads): the sanitizers unmap a thread's signal stack
+ * when it ends, and ours is not theirs to unmap. */
+void act__handler_thread_end(void);
 int act__stop_queued(void);             /* start.c: that signal's stops are queued */
 void act__push(act_actor_t *a, act_msg_t *m);   /* enqueue + schedule */
 void act__timers_start(void);

@@ -32,12 +32,21 @@ act_worker_t *act__handler_worker(void) { return this_worker ? this_worker : out
 /* Every thread that runs handlers: a stack to report an overflow on
  * (rt/start.c, on_segv), which runs on the stack that overflowed
  * otherwise. */
+static _Thread_local void *alt_stack;   /* the thread's for its life: kept where leak checkers look */
+
 void act__handler_thread(void) {
   stack_t ss;
   ss.ss_size = 64 * 1024;
-  ss.ss_sp = malloc(ss.ss_size);
+  ss.ss_sp = alt_stack = malloc(ss.ss_size);
   ss.ss_flags = 0;
   if (ss.ss_sp) sigaltstack(&ss, NULL);
+}
+
+void act__handler_thread_end(void) {
+  stack_t ss = {.ss_flags = SS_DISABLE};
+  sigaltstack(&ss, NULL);
+  free(alt_stack);
+  alt_stack = NULL;
 }
 
 act_worker_t *act__workers;
