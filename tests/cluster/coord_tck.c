@@ -1080,6 +1080,15 @@ static void wait_at_most(answer_t *a, uint64_t limit_ms) {
   uv_run(&loop, UV_RUN_NOWAIT);
 }
 
+/* n1's renewal (inc 11, 4 s lease) while some of the server is stopped:
+ * its answer in *a (done 0 if none within limit_ms), and how long it took. */
+static uint64_t renew_while_stopped(answer_t *a, uint64_t limit_ms) {
+  uint64_t t0 = ms();
+  act_coord_renew(S, "n1", 11, 4000, got, a);
+  wait_at_most(a, limit_ms);
+  return ms() - t0;
+}
+
 static int is_one_of(pid_t pid, const pid_t *pids, int n) {
   for (int i = 0; i < n; i++)
     if (pids[i] == pid) return 1;
@@ -1092,11 +1101,8 @@ Test(reconnect, a_server_that_stops_answering_is_given_up) {
   int n = pg_sessions(URL, "true", stopped_pids, 64);
   cr_assert(n >= 1, "no session of the store's to stop");
   pid_t guard = pg_stop_for(stopped_pids, n, 20);
-  uint64_t t0 = ms();
   answer_t a = {0};
-  act_coord_renew(S, "n1", 11, 4000, got, &a);
-  wait_at_most(&a, 10000);
-  uint64_t took = ms() - t0;
+  uint64_t took = renew_while_stopped(&a, 10000);
   int k = pg_sessions(URL, "true", now_pids, 64), fresh_ones = 0;
   for (int i = 0; i < k; i++) fresh_ones += !is_one_of(now_pids[i], stopped_pids, n);
   pg_go_on(guard, stopped_pids, n);
@@ -1259,11 +1265,8 @@ Test(restart, an_attempt_that_is_never_answered_is_given_up) {
   fclose(f);
   int n = 1 + pg_sessions(URL, "true", pids + 1, 64);
   pid_t guard = pg_stop_for(pids, n, 20);
-  uint64_t t0 = ms();
   answer_t a = {0};
-  act_coord_renew(S, "n1", 11, 4000, got, &a);
-  wait_at_most(&a, 15000);
-  uint64_t took = ms() - t0;
+  uint64_t took = renew_while_stopped(&a, 15000);
   pg_go_on(guard, pids, n);
   cr_log_info("restart: a renewal with the whole server stopped answered %d after %llu ms: %s",
               a.r.status, (unsigned long long)took, a.error);
